@@ -1,0 +1,436 @@
+"""The graph: nodes recorded by ops, and the reverse walk that turns them into gradients.
+
+A Node refers to what it needs, never back to the tensor it produced: its `next` edges
+(the nodes of its inputs, or the leaf tensors themselves), the input tensors its rule reads,
+and, for rules that read their own output (exp, tanh, ...), that output's ndarray, which it
+wraps into a fresh tensor whose grad_fn is the node when the rule runs. So a graph has no
+reference cycles and is freed by reference counting as soon as the user drops it.
+"""
+import numpy as np
+
+from .grad_mode import _State
+from .tensor import Tensor, _wrap
+from ._quiet import call_quietly, quiet
+
+_FREED_MSG = ("Trying to backward through the graph a second time (or to read saved tensors "
+              "after they were freed): op '{}' already released what it saved. Pass "
+              "retain_graph=True to the first backward() or grad() call to keep them.")
+
+
+class Primitive:
+    """One entry of the primitive table: numpy forward, vector-Jacobian product, and flags.
+
+    forward(*arrays, *ctx) -> ndarray
+    vjp(node, g) -> tuple with one gradient Tensor (or None) per input, written in Tensor
+        ops so that create_graph=True can differentiate it again.
+    saves: which tensors the rule reads: 'inputs', 'output', both, or neither.
+    broadcasts: inputs broadcast against each other; the engine sums each input's gradient
+        back to that input's shape.
+    view: the output shares memory with input 0 (and so its version counter).
+    quiet: the forward may produce inf/nan (log(0), 1/0, ...) and must not warn.
+    rule: the derivative in words, shown by the backward stepper.
+    """
+    __slots__ = ("name", "forward", "vjp", "save_inputs", "save_output", "broadcasts",
+                 "view", "quiet", "rule", "backward_name")
+
+    def __init__(self, name, forward, vjp, saves=(), broadcasts=False, view=False,
+                 quiet=False, rule=""):
+        self.name = name
+        self.forward = forward
+        self.vjp = vjp
+        self.save_inputs = "inputs" in saves
+        self.save_output = "output" in saves
+        self.broadcasts = broadcasts
+        self.view = view
+        self.quiet = quiet
+        self.rule = rule
+        self.backward_name = "".join(p.capitalize() for p in name.split("_")) + "Backward0"
+
+    def __repr__(self):
+        return f"<primitive {self.name}>"
+
+
+class Node:
+    """A recorded application of a primitive: the unit the backward pass walks."""
+    __slots__ = ("prim", "next", "ctx", "saved", "versions", "out", "out_vbox", "out_version",
+                 "shapes", "hooks", "retained", "scope", "shape", "dtype", "freed",
+                 "__weakref__")
+
+    def name(self):
+        return self.prim.backward_name
+
+    @property
+    def op(self):
+        """The primitive's short name, e.g. 'mul'."""
+        return self.prim.name
+
+    @property
+    def next_functions(self):
+        """((node_or_AccumulateGrad_or_None, 0), ...) per input, as in PyTorch."""
+        return tuple((AccumulateGrad(n) if isinstance(n, Tensor) else n, 0) for n in self.next)
+
+    @property
+    def needs_input_grad(self):
+        return tuple(n is not None for n in self.next)
+
+    def input(self, i):
+        """Saved input i, checked against in-place changes since the forward."""
+        if self.freed:
+            raise RuntimeError(_FREED_MSG.format(self.prim.name))
+        t = self.saved[i]
+        if t._vbox[0] != self.versions[i]:
+            raise RuntimeError(
+                f"one of the tensors needed for gradient computation has been modified by an "
+                f"in-place operation: input {i} of op '{self.prim.name}' (shape "
+                f"{t._data.shape}, dtype {t._data.dtype}) is at version {t._vbox[0]}; expected "
+                f"version {self.versions[i]}. Use an out-of-place op or clone() it first.")
+        return t
+
+    def output(self):
+        """This node's output as a tensor in the graph (grad_fn = this node)."""
+        if self.freed:
+            raise RuntimeError(_FREED_MSG.format(self.prim.name))
+        if self.out_vbox[0] != self.out_version:
+            raise RuntimeError(
+                f"one of the tensors needed for gradient computation has been modified by an "
+                f"in-place operation: the output of op '{self.prim.name}' (shape "
+                f"{self.out.shape}) is at version {self.out_vbox[0]}; expected version "
+                f"{self.out_version}. Use an out-of-place op or clone() it first.")
+        t = _wrap(self.out)
+        t.grad_fn = self
+        t._requires_grad = True
+        t._vbox = self.out_vbox
+        return t
+
+    def release(self):
+        """Free saved tensors (after a backward pass without retain_graph)."""
+        if self.prim.save_inputs or self.prim.save_output:
+            self.saved = None
+            self.out = None
+            self.freed = True
+
+    def __repr__(self):
+        return f"<{self.name()} {self.shape} {self.dtype}>"
+
+
+class AccumulateGrad:
+    """Stand-in node for a leaf in `next_functions` (PyTorch's AccumulateGrad)."""
+    __slots__ = ("variable",)
+
+    def __init__(self, variable):
+        self.variable = variable
+
+    def name(self):
+        return "AccumulateGrad"
+
+    next_functions = ()
+
+    def __eq__(self, other):
+        return isinstance(other, AccumulateGrad) and other.variable is self.variable
+
+    def __hash__(self):
+        return id(self.variable)
+
+    def __repr__(self):
+        return f"<AccumulateGrad {self.variable.shape}>"
+
+
+class RemovableHandle:
+    """Returned by register_hook; `remove()` unregisters the hook."""
+
+    def __init__(self, hooks, hook):
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self):
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+_new_node = object.__new__
+
+
+def apply(prim, inputs, *ctx):
+    """Run `prim` on the inputs' arrays; if grad mode is on and an input requires grad,
+    record a Node as the output's grad_fn. Inputs are Tensors of one dtype."""
+    if prim.quiet:
+        data = call_quietly(prim.forward, *[t._data for t in inputs], *ctx)
+    else:
+        data = prim.forward(*[t._data for t in inputs], *ctx)
+    if data.__class__ is not np.ndarray:
+        data = np.asarray(data)
+    out = _wrap(data)
+    if prim.view:
+        out._vbox = inputs[0]._vbox
+    if not _State.grad_enabled:
+        return out
+    for t in inputs:
+        if t._requires_grad:
+            break
+    else:
+        return out
+    node = _new_node(Node)
+    node.prim = prim
+    node.next = tuple([t.grad_fn or (t if t._requires_grad else None) for t in inputs])
+    node.ctx = ctx
+    if prim.save_inputs:
+        node.saved = inputs
+        node.versions = tuple([t._vbox[0] for t in inputs])
+    else:
+        node.saved = None
+        node.versions = None
+    if prim.save_output:
+        node.out = data
+        node.out_vbox = out._vbox
+        node.out_version = out._vbox[0]
+    else:
+        node.out = None
+    if prim.broadcasts:
+        shapes = tuple([t._data.shape for t in inputs])
+        node.shapes = None if all(s == data.shape for s in shapes) else shapes
+    else:
+        node.shapes = None
+    node.hooks = None
+    node.retained = None
+    node.scope = _State.scope
+    node.shape = data.shape
+    node.dtype = data.dtype
+    node.freed = False
+    out.grad_fn = node
+    out._requires_grad = True
+    if _State.anomaly:
+        _check_forward(prim, inputs, data)
+    return out
+
+
+def _check_forward(prim, inputs, data):
+    if data.dtype.kind == "f" and not np.isfinite(data).all():
+        if all(not (t._data.dtype.kind == "f") or np.isfinite(t._data).all() for t in inputs):
+            bad = "nan" if np.isnan(data).any() else "inf"
+            raise RuntimeError(f"detect_anomaly: op '{prim.name}' produced {bad} in its forward "
+                               f"output (shape {data.shape}) from finite inputs of shapes "
+                               f"{[t._data.shape for t in inputs]}")
+
+
+def _check_backward(node, grads):
+    for i, g in enumerate(grads):
+        if g is not None and g._data.dtype.kind == "f" and not np.isfinite(g._data).all():
+            bad = "nan" if np.isnan(g._data).any() else "inf"
+            raise RuntimeError(f"detect_anomaly: function '{node.name()}' (op '{node.prim.name}')"
+                               f" returned {bad} values in its gradient for input {i} "
+                               f"(shape {g._data.shape})")
+
+
+def _sum_to(g, shape):
+    from .ops import sum_to
+    return sum_to(g, shape)
+
+
+def toposort(roots):
+    """Every node reachable from `roots`, with how many reachable nodes feed a gradient into
+    it (its count of dependents). Iterative: no recursion limit on graph depth."""
+    deps = {}
+    stack = []
+    for n in roots:
+        if n not in deps:
+            deps[n] = 0
+            stack.append(n)
+    while stack:
+        n = stack.pop()
+        for m in n.next:
+            if m is not None and m.__class__ is Node:
+                if m in deps:
+                    deps[m] += 1
+                else:
+                    deps[m] = 1
+                    stack.append(m)
+    return deps
+
+
+def _root_grads(tensors, grad_tensors):
+    if grad_tensors is None:
+        grad_tensors = [None] * len(tensors)
+    if len(grad_tensors) != len(tensors):
+        raise RuntimeError(f"backward: got {len(tensors)} outputs but {len(grad_tensors)} "
+                           f"gradients")
+    out = []
+    for i, (t, g) in enumerate(zip(tensors, grad_tensors)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"backward: output {i} is a {type(t).__name__}, not a Tensor")
+        if not t._requires_grad:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not "
+                               f"have a grad_fn (shape {t.shape})")
+        if g is None:
+            if t._data.size != 1:
+                raise RuntimeError(f"grad can be implicitly created only for scalar outputs; "
+                                   f"output {i} has shape {t.shape}: pass gradient=")
+            g = _wrap(np.ones_like(t._data))
+        elif not isinstance(g, Tensor):
+            g = Tensor(np.asarray(g, dtype=t._data.dtype))
+        if g.shape != t.shape:
+            raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} "
+                               f"and output[{i}] has a shape of {t.shape}")
+        out.append(g)
+    return out
+
+
+def run_backward(tensors, grad_tensors, retain_graph, create_graph, capture=None,
+                 accumulate=True, observer=None):
+    """The reverse walk shared by `backward`, `grad` and the stepper.
+
+    Gradients flow from `tensors` (seeded with `grad_tensors`) through every reachable node
+    in topological order; each node's rule runs once, on the sum of the gradients of all its
+    uses. Leaf gradients are summed over the whole pass, passed through the leaf's hooks, and
+    (if `accumulate`) added into `.grad`. `capture` maps nodes / leaf tensors to None and is
+    filled with their total gradients. `observer(node, grad_out, grads_in)` sees each step.
+    """
+    if retain_graph is None:
+        retain_graph = create_graph
+    grad_tensors = _root_grads(tensors, grad_tensors)
+    grads = {}
+    leaf_grads = {}
+    roots = []
+    for t, g in zip(tensors, grad_tensors):
+        n = t.grad_fn
+        if n is None:
+            prev = leaf_grads.get(t)
+            leaf_grads[t] = g if prev is None else prev + g
+        else:
+            prev = grads.get(n)
+            grads[n] = g if prev is None else prev + g
+            roots.append(n)
+    deps = toposort(roots)
+    ready = [n for n in dict.fromkeys(roots) if deps[n] == 0]
+    prev_mode = _State.grad_enabled
+    _State.grad_enabled = bool(create_graph)
+    anomaly = _State.anomaly
+    try:
+        with quiet():
+            while ready:
+                n = ready.pop()
+                g = grads.pop(n, None)
+                in_grads = None
+                if g is not None:
+                    if n.hooks:
+                        for hook in list(n.hooks):
+                            r = hook(g)
+                            if r is not None:
+                                g = r
+                    if n.retained is not None:
+                        t = n.retained()
+                        if t is not None:
+                            t.grad = g if t.grad is None else t.grad + g
+                    if capture is not None and n in capture:
+                        capture[n] = g
+                    if n.freed:
+                        raise RuntimeError(_FREED_MSG.format(n.prim.name))
+                    in_grads = n.prim.vjp(n, g)
+                    if n.shapes is not None:
+                        in_grads = tuple([gi if gi is None or gi._data.shape == s
+                                          else _sum_to(gi, s)
+                                          for gi, s in zip(in_grads, n.shapes)])
+                    if anomaly:
+                        _check_backward(n, in_grads)
+                    if observer is not None:
+                        observer(n, g, in_grads)
+                for m, gi in zip(n.next, in_grads or (None,) * len(n.next)):
+                    if m is None:
+                        continue
+                    if m.__class__ is Node:
+                        if gi is not None:
+                            prev = grads.get(m)
+                            grads[m] = gi if prev is None else prev + gi
+                        d = deps[m] - 1
+                        deps[m] = d
+                        if d == 0:
+                            ready.append(m)
+                    elif gi is not None:
+                        prev = leaf_grads.get(m)
+                        leaf_grads[m] = gi if prev is None else prev + gi
+                if not retain_graph:
+                    n.release()
+            for t, g in leaf_grads.items():
+                if t._hooks:
+                    for hook in list(t._hooks):
+                        r = hook(g)
+                        if r is not None:
+                            g = r
+                if capture is not None and t in capture:
+                    capture[t] = g
+                if observer is not None:
+                    observer(t, g, None)
+                if accumulate:
+                    _accumulate(t, g, create_graph)
+    finally:
+        _State.grad_enabled = prev_mode
+
+
+def _accumulate(leaf, g, create_graph):
+    if g._data.dtype != leaf._data.dtype:
+        g = g.to(leaf._data.dtype)
+    if leaf.grad is None:
+        leaf.grad = g if create_graph else _wrap(np.array(g._data, copy=True))
+    elif create_graph or leaf.grad._requires_grad:
+        leaf.grad = leaf.grad + g
+    else:
+        leaf.grad._data += g._data
+        leaf.grad._vbox[0] += 1
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """Accumulate gradients of `tensors` into the `.grad` of every leaf that requires grad
+    (or only of `inputs` when given)."""
+    if isinstance(tensors, Tensor):
+        tensors = [tensors]
+    if isinstance(grad_tensors, Tensor):
+        grad_tensors = [grad_tensors]
+    if inputs is None:
+        run_backward(list(tensors), grad_tensors, retain_graph, create_graph)
+        return
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    got = grad(list(tensors), inputs, grad_tensors, retain_graph, create_graph,
+               allow_unused=True)
+    for t, g in zip(inputs, got):
+        if g is not None:
+            _accumulate(t, g, create_graph)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         allow_unused=False, materialize_grads=False):
+    """Gradients of `outputs` w.r.t. `inputs` as a tuple, without touching any `.grad`.
+
+    With create_graph=True the returned gradients are part of the graph, so they can be
+    differentiated again (gradients of any order)."""
+    single_out = isinstance(outputs, Tensor)
+    outputs = [outputs] if single_out else list(outputs)
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if isinstance(grad_outputs, Tensor):
+        grad_outputs = [grad_outputs]
+    capture = {}
+    keys = []
+    for i, t in enumerate(inputs):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"grad: input {i} is a {type(t).__name__}, not a Tensor")
+        if not t._requires_grad:
+            raise RuntimeError(f"grad: input {i} (shape {t.shape}) does not require grad")
+        key = t.grad_fn if t.grad_fn is not None else t
+        keys.append(key)
+        capture[key] = None
+    run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=capture,
+                 accumulate=False)
+    result = []
+    for i, (t, key) in enumerate(zip(inputs, keys)):
+        g = capture[key]
+        if g is None:
+            if materialize_grads:
+                g = _wrap(np.zeros_like(t._data))
+            elif not allow_unused:
+                raise RuntimeError(f"grad: input {i} (shape {t.shape}) was not used in the "
+                                   f"graph of the outputs; pass allow_unused=True to get None")
+        result.append(g)
+    return tuple(result)

@@ -1,0 +1,126 @@
+"""Global engine switches: grad mode, anomaly detection, and the module scope of new nodes."""
+import functools
+
+
+class _State:
+    """Mutable engine state, read on every op (class attributes are the fastest lookup)."""
+    grad_enabled = True
+    anomaly = False
+    scope = None          # the innermost module scope active while recording (see `scope`)
+
+
+class _GradSwitch:
+    """Base of no_grad / enable_grad: a context manager that is also a decorator."""
+    _mode = True
+
+    def __enter__(self):
+        self._prev = _State.grad_enabled
+        _State.grad_enabled = self._mode
+        return self
+
+    def __exit__(self, *exc):
+        _State.grad_enabled = self._prev
+        return False
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with self.__class__():
+                return fn(*args, **kwargs)
+        return wrapper
+
+
+class no_grad(_GradSwitch):
+    """Context manager / decorator: ops inside record no graph (outputs do not require grad)."""
+    _mode = False
+
+
+class enable_grad(_GradSwitch):
+    """Context manager / decorator: turn graph recording back on inside a no_grad block."""
+    _mode = True
+
+
+class set_grad_enabled(_GradSwitch):
+    """`set_grad_enabled(False)` works like no_grad, `set_grad_enabled(True)` like enable_grad.
+    Calling it as a plain function sets the mode immediately, as in PyTorch."""
+
+    def __init__(self, mode):
+        self._mode = bool(mode)
+        self._prev = _State.grad_enabled
+        _State.grad_enabled = self._mode
+
+    def __enter__(self):
+        return self
+
+    def __call__(self, fn):
+        mode = self._mode
+        _State.grad_enabled = self._prev
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with set_grad_enabled(mode):
+                return fn(*args, **kwargs)
+        return wrapper
+
+
+def is_grad_enabled():
+    return _State.grad_enabled
+
+
+class detect_anomaly:
+    """Context manager / decorator: the first op whose forward value or gradient contains NaN
+    or inf raises a RuntimeError naming that op (costs a finiteness check per op)."""
+
+    def __init__(self, check_nan=True):
+        self.check_nan = check_nan
+
+    def __enter__(self):
+        self._prev = _State.anomaly
+        _State.anomaly = self.check_nan
+        return self
+
+    def __exit__(self, *exc):
+        _State.anomaly = self._prev
+        return False
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with detect_anomaly(self.check_nan):
+                return fn(*args, **kwargs)
+        return wrapper
+
+
+def is_anomaly_enabled():
+    return _State.anomaly
+
+
+class scope:
+    """Label the nodes recorded inside this block with `name` (nested scopes nest).
+
+    `nn.Module.__call__` opens one per module so that graph drawings can cluster the ops of a
+    module; anyone can open one by hand. A scope is a (name, parent) pair, shared by all nodes
+    recorded inside it."""
+    __slots__ = ("name", "parent", "module")
+
+    def __init__(self, name, module=None):
+        self.name = name
+        self.module = module
+        self.parent = None
+
+    def __enter__(self):
+        self.parent = _State.scope
+        _State.scope = self
+        return self
+
+    def __exit__(self, *exc):
+        _State.scope = self.parent
+        return False
+
+    def path(self):
+        """Names from the outermost scope to this one."""
+        names, s = [], self
+        while s is not None:
+            names.append(s.name)
+            s = s.parent
+        return names[::-1]

@@ -1,0 +1,923 @@
+"""Every op as a function (`ag.exp(t)`) and as a Tensor method (`t.exp()`).
+
+Functions here check arguments, promote dtypes and then either apply one primitive from
+`primitives.py` or compose several (softmax, var, logsumexp, ...). Nothing here defines a
+derivative: composites get theirs from the primitives they are built of.
+"""
+import builtins
+from collections import namedtuple
+
+import numpy as np
+
+from . import primitives as P
+from .dtypes import get_default_dtype, promote, scalar_result_dtype
+from .engine import apply
+from .grad_mode import _State, no_grad
+from .random import get_rng
+from .tensor import Tensor, _wrap
+
+_Scalar = (int, float, bool, np.number, np.bool_)
+
+
+# ----- operands --------------------------------------------------------------------------
+
+
+def _tensor(x, like=None):
+    """`x` as a Tensor; Python scalars take `like`'s dtype rules."""
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, np.ndarray):
+        return _wrap(x)
+    if isinstance(x, _Scalar) and like is not None:
+        return _wrap(np.array(x, dtype=scalar_result_dtype(like._data.dtype, x)))
+    return Tensor(x)
+
+
+def _pair(a, b):
+    """Both operands as tensors of one dtype, promoted as PyTorch does."""
+    if not isinstance(a, Tensor):
+        if isinstance(b, Tensor):
+            b2, a2 = _pair(b, a)
+            return a2, b2
+        a = Tensor(a)
+    if isinstance(b, Tensor):
+        da, db = a._data.dtype, b._data.dtype
+        if da == db:
+            return a, b
+        dt = promote(da, db)
+        return (a if da == dt else to(a, dt)), (b if db == dt else to(b, dt))
+    if isinstance(b, np.ndarray):
+        return _pair(a, _wrap(b))
+    if isinstance(b, _Scalar):
+        dt = scalar_result_dtype(a._data.dtype, b)
+        if dt != a._data.dtype:
+            a = to(a, dt)
+        return a, _wrap(np.array(b, dtype=dt))
+    return _pair(a, Tensor(b))
+
+
+def _float_pair(a, b):
+    a, b = _pair(a, b)
+    if a._data.dtype.kind != "f":
+        dt = get_default_dtype()
+        a, b = to(a, dt), to(b, dt)
+    return a, b
+
+
+def _binary(prim, name):
+    def op(a, b):
+        a, b = _pair(a, b)
+        try:
+            return apply(prim, (a, b))
+        except ValueError as e:
+            raise ValueError(f"{name}: shapes {a.shape} and {b.shape} do not broadcast") from e
+    op.__name__ = name
+    op.__doc__ = f"Elementwise {name} of two tensors (or a tensor and a scalar), broadcast."
+    return op
+
+
+add = _binary(P.ADD, "add")
+sub = _binary(P.SUB, "sub")
+mul = _binary(P.MUL, "mul")
+maximum = _binary(P.MAXIMUM, "maximum")
+minimum = _binary(P.MINIMUM, "minimum")
+subtract, multiply = sub, mul
+
+
+def div(a, b):
+    """True division a / b, broadcast; integer inputs give the default float dtype."""
+    a, b = _float_pair(a, b)
+    try:
+        return apply(P.DIV, (a, b))
+    except ValueError as e:
+        raise ValueError(f"div: shapes {a.shape} and {b.shape} do not broadcast") from e
+
+
+true_divide = divide = div
+
+
+def pow(a, b):
+    """a ** b. A Python-number exponent uses a cheaper rule than a tensor exponent."""
+    if isinstance(a, Tensor) and isinstance(b, _Scalar) and not isinstance(b, bool):
+        if a._data.dtype.kind != "f" and isinstance(b, float):
+            a = to(a, get_default_dtype())
+        return apply(P.POW_SCALAR, (a,), b)
+    a, b = _pair(a, b)
+    return apply(P.POW, (a, b))
+
+
+def neg(x):
+    return apply(P.NEG, (x,))
+
+
+negative = neg
+
+
+def _unary(prim, name, floating=True):
+    def op(x):
+        if not isinstance(x, Tensor):
+            x = Tensor(x)
+        if floating and x._data.dtype.kind != "f":
+            x = to(x, get_default_dtype())
+        return apply(prim, (x,))
+    op.__name__ = name
+    op.__doc__ = f"Elementwise {name}. {prim.rule}"
+    return op
+
+
+exp = _unary(P.EXP, "exp")
+log = _unary(P.LOG, "log")
+log1p = _unary(P.LOG1P, "log1p")
+expm1 = _unary(P.EXPM1, "expm1")
+sqrt = _unary(P.SQRT, "sqrt")
+sin = _unary(P.SIN, "sin")
+cos = _unary(P.COS, "cos")
+tanh = _unary(P.TANH, "tanh")
+sigmoid = _unary(P.SIGMOID, "sigmoid")
+erf = _unary(P.ERF, "erf")
+relu = _unary(P.RELU, "relu", floating=False)
+abs = _unary(P.ABS, "abs", floating=False)
+
+
+def square(x):
+    return mul(x, x)
+
+
+def rsqrt(x):
+    return div(1.0, sqrt(x))
+
+
+def sign(x):
+    """Elementwise sign (-1, 0, 1); not differentiable (its gradient is 0 almost everywhere)."""
+    return _wrap(np.sign(x._data))
+
+
+def clamp(x, min=None, max=None):
+    """Clamp into [min, max] (either may be None). The gradient passes where
+    min <= x <= max, boundaries included (PyTorch's convention)."""
+    if min is None and max is None:
+        raise ValueError("clamp: at least one of min and max must be given")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        out = x
+        if min is not None:
+            out = maximum(out, min)
+        if max is not None:
+            out = minimum(out, max)
+        return out
+    return apply(P.CLAMP, (x,), min, max)
+
+
+clip = clamp
+
+
+def where(condition, x, y):
+    """Elements of x where `condition` is true, else of y (all three broadcast). Gradients
+    flow to x and y only; the condition is a constant."""
+    cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
+    if cond.dtype != np.bool_:
+        cond = cond.astype(bool)
+    x, y = _pair(x, y)
+    try:
+        return apply(P.WHERE, (x, y), cond)
+    except ValueError as e:
+        raise ValueError(f"where: condition {cond.shape}, x {x.shape} and y {y.shape} do not "
+                         f"broadcast") from e
+
+
+def to(x, dtype):
+    """`x` converted to `dtype` (differentiable between float dtypes)."""
+    dtype = np.dtype(dtype)
+    if x._data.dtype == dtype:
+        return x
+    if dtype.kind != "f" or x._data.dtype.kind != "f":
+        return _wrap(x._data.astype(dtype))
+    return apply(P.CAST, (x,), dtype, x._data.dtype)
+
+
+def clone(x):
+    return apply(P.CLONE, (x,))
+
+
+# ----- comparisons (boolean results, outside the graph) ----------------------------------
+
+
+def _compare(ufunc, name):
+    def op(a, b):
+        a_data = a._data if isinstance(a, Tensor) else a
+        b_data = b._data if isinstance(b, Tensor) else b
+        return _wrap(np.asarray(ufunc(a_data, b_data)))
+    op.__name__ = name
+    return op
+
+
+eq = _compare(np.equal, "eq")
+ne = _compare(np.not_equal, "ne")
+lt = _compare(np.less, "lt")
+le = _compare(np.less_equal, "le")
+gt = _compare(np.greater, "gt")
+ge = _compare(np.greater_equal, "ge")
+
+
+def isnan(x):
+    return _wrap(np.isnan(x._data))
+
+
+def isinf(x):
+    return _wrap(np.isinf(x._data))
+
+
+def isfinite(x):
+    return _wrap(np.isfinite(x._data))
+
+
+def logical_not(x):
+    return _wrap(np.logical_not(x._data))
+
+
+def allclose(a, b, rtol=1e-5, atol=1e-8, equal_nan=False):
+    return bool(np.allclose(_tensor(a)._data, _tensor(b)._data, rtol=rtol, atol=atol,
+                            equal_nan=equal_nan))
+
+
+def equal(a, b):
+    return a.shape == b.shape and bool(np.array_equal(a._data, b._data))
+
+
+# ----- reductions ----------------------------------------------------------------------------
+
+
+def _axes(dim, ndim, op):
+    """Normalize `dim` (None, int or sequence; negatives allowed) to a sorted tuple or None."""
+    if dim is None:
+        return None
+    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    out = []
+    for d in dims:
+        if not -builtins.max(ndim, 1) <= d < builtins.max(ndim, 1):
+            raise IndexError(f"{op}: dim {d} is out of range for a tensor with {ndim} dims")
+        out.append(d % ndim if ndim else 0)
+    if len(set(out)) != len(out):
+        raise ValueError(f"{op}: dim {dim} repeats an axis")
+    return tuple(sorted(out))
+
+
+def _reduce_count(shape, axis):
+    if axis is None:
+        return int(np.prod(shape, dtype=np.int64))
+    return int(np.prod([shape[a] for a in axis], dtype=np.int64))
+
+
+def sum(x, dim=None, keepdim=False, dtype=None):
+    """Sum over `dim` (all elements when None). Bool/int tensors sum to int64."""
+    if dtype is not None:
+        x = to(x, dtype)
+    elif x._data.dtype.kind in "bi" and x._data.dtype != np.int64:
+        x = to(x, np.int64)
+    axis = _axes(dim, x._data.ndim, "sum")
+    if x._data.ndim == 0:
+        axis = None
+    return apply(P.SUM, (x,), axis, keepdim, x._data.shape)
+
+
+def mean(x, dim=None, keepdim=False, dtype=None):
+    """Arithmetic mean over `dim` (all elements when None); floating tensors only."""
+    if dtype is not None:
+        x = to(x, dtype)
+    if x._data.dtype.kind != "f":
+        raise RuntimeError(f"mean: input dtype should be floating point, got {x._data.dtype}; "
+                           f"call .float() first")
+    axis = _axes(dim, x._data.ndim, "mean")
+    n = _reduce_count(x._data.shape, axis if x._data.ndim else None)
+    return div(sum(x, dim, keepdim), n) if n != 1 else sum(x, dim, keepdim)
+
+
+def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """Variance over `dim` with Bessel's `correction` (default 1: unbiased, as PyTorch);
+    `unbiased=False` is correction=0."""
+    if correction is None:
+        correction = 1 if unbiased is None or unbiased else 0
+    axis = _axes(dim, x._data.ndim, "var")
+    n = _reduce_count(x._data.shape, axis if x._data.ndim else None)
+    centered = sub(x, mean(x, dim, keepdim=True))
+    return div(sum(mul(centered, centered), dim, keepdim), float(builtins.max(n - correction, 0)))
+
+
+def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """Standard deviation: sqrt(var(...)) with the same arguments."""
+    return sqrt(var(x, dim, unbiased, keepdim, correction=correction))
+
+
+def _extreme(prim, name):
+    def op(x, dim=None, keepdim=False):
+        if x._data.size == 0:
+            raise RuntimeError(f"{name}: expected a non-empty tensor, got shape {x.shape}")
+        axis = _axes(dim, x._data.ndim, name)
+        if x._data.ndim == 0:
+            axis = None
+        return apply(prim, (x,), axis, keepdim, x._data.shape)
+    op.__name__ = name
+    op.__doc__ = (f"{name} over `dim` (all elements when None). The gradient is shared evenly "
+                  f"among tied extremes, as in PyTorch.")
+    return op
+
+
+amax = _extreme(P.AMAX, "amax")
+amin = _extreme(P.AMIN, "amin")
+
+MaxResult = namedtuple("max", ["values", "indices"])
+MinResult = namedtuple("min", ["values", "indices"])
+
+
+def argmax(x, dim=None, keepdim=False):
+    """Index of the first maximum (over the flattened tensor when dim is None)."""
+    if dim is None:
+        return _wrap(np.asarray(np.argmax(x._data), dtype=np.int64))
+    d = _axes(dim, x._data.ndim, "argmax")[0] if x._data.ndim else None
+    return _wrap(np.asarray(np.argmax(x._data, axis=d, keepdims=keepdim), dtype=np.int64))
+
+
+def argmin(x, dim=None, keepdim=False):
+    """Index of the first minimum (over the flattened tensor when dim is None)."""
+    if dim is None:
+        return _wrap(np.asarray(np.argmin(x._data), dtype=np.int64))
+    d = _axes(dim, x._data.ndim, "argmin")[0] if x._data.ndim else None
+    return _wrap(np.asarray(np.argmin(x._data, axis=d, keepdims=keepdim), dtype=np.int64))
+
+
+def _max_or_min(x, dim, keepdim, other, largest):
+    if isinstance(dim, Tensor) and other is None:
+        dim, other = None, dim
+    if other is not None:
+        return maximum(x, other) if largest else minimum(x, other)
+    if dim is None:
+        return amax(x) if largest else amin(x)
+    d = _axes(dim, x._data.ndim, "max" if largest else "min")[0] if x._data.ndim else 0
+    if x._data.ndim == 0:
+        return (MaxResult if largest else MinResult)(x, _wrap(np.array(0)))
+    idx = (argmax if largest else argmin)(x, d, keepdim=True)
+    values = gather(x, d, idx)
+    if not keepdim:
+        values = squeeze(values, d)
+        idx = _wrap(idx._data.squeeze(d))
+    return (MaxResult if largest else MinResult)(values, idx)
+
+
+def max(x, dim=None, keepdim=False, other=None):
+    """`max(x)`: the largest element (gradient shared among ties). `max(x, dim)`: a named
+    tuple (values, indices) whose gradient goes to the index returned (the first maximum).
+    `max(x, y)` for a tensor y: elementwise maximum."""
+    return _max_or_min(x, dim, keepdim, other, True)
+
+
+def min(x, dim=None, keepdim=False, other=None):
+    """Like max, for the smallest elements."""
+    return _max_or_min(x, dim, keepdim, other, False)
+
+
+def logsumexp(x, dim=None, keepdim=False):
+    """log(sum(exp(x))) over `dim`, computed stably by shifting by the (constant) maximum."""
+    axis = _axes(dim, x._data.ndim, "logsumexp")
+    shift = np.amax(x._data, axis=axis, keepdims=True) if x._data.size else np.zeros(())
+    shift = np.where(np.isfinite(shift), shift, 0).astype(x._data.dtype, copy=False)
+    shift_t = _wrap(shift)
+    out = add(log(sum(exp(sub(x, shift_t)), dim, keepdim=True)), shift_t)
+    if not keepdim:
+        out = reshape(out, tuple(s for i, s in enumerate(out.shape)
+                                 if not (axis is None or i in axis)))
+    return out
+
+
+def softmax(x, dim=-1):
+    """exp(x) / sum(exp(x)) along `dim`, shifted by the (constant) max for stability."""
+    axis = _axes(dim, x._data.ndim, "softmax")
+    shift = _wrap(np.amax(x._data, axis=axis, keepdims=True)) if x._data.ndim else _wrap(x._data)
+    e = exp(sub(x, shift))
+    return div(e, sum(e, dim, keepdim=True))
+
+
+def log_softmax(x, dim=-1):
+    """x - logsumexp(x) along `dim`."""
+    return sub(x, logsumexp(x, dim, keepdim=True))
+
+
+def norm(x, p=2, dim=None, keepdim=False):
+    """Vector p-norm over `dim` (all elements when None): p = 1, 2, inf or any p > 0."""
+    if p == 2:
+        return sqrt(sum(mul(x, x), dim, keepdim))
+    if p == 1:
+        return sum(abs(x), dim, keepdim)
+    if p == float("inf"):
+        return amax(abs(x), dim, keepdim)
+    return pow(sum(pow(abs(x), p), dim, keepdim), 1.0 / p)
+
+
+def all(x, dim=None, keepdim=False):
+    return _wrap(np.asarray(np.all(x._data, axis=dim, keepdims=keepdim)))
+
+
+def any(x, dim=None, keepdim=False):
+    return _wrap(np.asarray(np.any(x._data, axis=dim, keepdims=keepdim)))
+
+
+# ----- shape -------------------------------------------------------------------------------
+
+
+def _size_args(shape):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        return tuple(shape[0])
+    return tuple(shape)
+
+
+def _resolve_shape(x, shape, op):
+    shape = tuple(int(s) for s in shape)
+    try:
+        return np.empty(0 if 0 in x._data.shape else x._data.size, dtype=np.bool_) \
+                 .reshape(shape if 0 not in x._data.shape else shape).shape
+    except ValueError:
+        raise RuntimeError(f"{op}: shape {shape} is invalid for input of shape {x.shape} "
+                           f"({x._data.size} elements)") from None
+
+
+def reshape(x, *shape):
+    """A tensor with the same elements in `shape` (one entry may be -1). A view when the
+    memory layout allows it, else a copy."""
+    shape = _size_args(shape)
+    if shape == x._data.shape:
+        return x
+    return apply(P.RESHAPE, (x,), _resolve_shape(x, shape, "reshape"), x._data.shape)
+
+
+def view(x, *shape):
+    """Like reshape, but always shares memory: raises if the layout would need a copy."""
+    shape = _resolve_shape(x, _size_args(shape), "view")
+    try:
+        np.reshape(x._data, shape, copy=False)
+    except ValueError:
+        raise RuntimeError(f"view: shape {shape} is not compatible with the strides of the "
+                           f"input (shape {x.shape}); use reshape(), which copies") from None
+    return apply(P.RESHAPE, (x,), shape, x._data.shape)
+
+
+def flatten(x, start_dim=0, end_dim=-1):
+    nd = x._data.ndim
+    if nd == 0:
+        return reshape(x, (1,))
+    s, e = start_dim % nd, end_dim % nd
+    if s > e:
+        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+    shape = x._data.shape
+    return reshape(x, shape[:s] + (int(np.prod(shape[s:e + 1], dtype=np.int64)),) + shape[e + 1:])
+
+
+def squeeze(x, dim=None):
+    """Remove size-1 dims (all of them, or only `dim`, which may be a tuple)."""
+    shape = x._data.shape
+    if dim is None:
+        new = tuple(s for s in shape if s != 1)
+    else:
+        axes = _axes(dim, x._data.ndim, "squeeze") or ()
+        new = tuple(s for i, s in enumerate(shape) if not (i in axes and s == 1))
+    return reshape(x, new)
+
+
+def unsqueeze(x, dim):
+    """Insert a size-1 dim at `dim` (negative counts from the end of the result)."""
+    nd = x._data.ndim + 1
+    if not -nd <= dim < nd:
+        raise IndexError(f"unsqueeze: dim {dim} is out of range for a result with {nd} dims")
+    d = dim % nd
+    shape = x._data.shape
+    return reshape(x, shape[:d] + (1,) + shape[d:])
+
+
+def permute(x, *dims):
+    dims = _size_args(dims)
+    if len(dims) != x._data.ndim or sorted(d % builtins.max(x._data.ndim, 1) for d in dims) \
+            != list(range(x._data.ndim)):
+        raise ValueError(f"permute: dims {dims} are not a permutation of the {x._data.ndim} "
+                         f"dims of shape {x.shape}")
+    dims = tuple(d % x._data.ndim for d in dims)
+    if dims == tuple(range(x._data.ndim)):
+        return x
+    return apply(P.PERMUTE, (x,), dims)
+
+
+def transpose(x, dim0, dim1):
+    nd = x._data.ndim
+    if nd < 2 and dim0 in (0, -1) and dim1 in (0, -1):
+        return x
+    axes = list(range(nd))
+    d0, d1 = _axes(dim0, nd, "transpose")[0], _axes(dim1, nd, "transpose")[0]
+    axes[d0], axes[d1] = axes[d1], axes[d0]
+    return permute(x, tuple(axes))
+
+
+swapaxes = transpose
+
+
+def expand(x, *sizes):
+    """Broadcast to `sizes` without copying (-1 keeps a dim). Read-only view."""
+    sizes = _size_args(sizes)
+    nd = len(sizes)
+    shape = (1,) * (nd - x._data.ndim) + x._data.shape
+    target = tuple(s if t == -1 else t for s, t in zip(shape, sizes))
+    if target == x._data.shape:
+        return x
+    for s, t in zip(shape, target):
+        if s != t and s != 1:
+            raise RuntimeError(f"expand: shape {x.shape} cannot be expanded to {sizes}")
+    return apply(P.EXPAND, (x,), target, x._data.shape)
+
+
+def broadcast_to(x, shape):
+    return expand(x, tuple(shape))
+
+
+def expand_as(x, other):
+    return expand(x, other.shape)
+
+
+def sum_to(g, shape):
+    """Sum `g` over the dims that broadcasting added or stretched, back to `shape`."""
+    if g._data.shape == shape:
+        return g
+    lead = g._data.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(shape)
+                                      if s == 1 and g._data.shape[lead + i] != 1)
+    out = apply(P.SUM, (g,), axes, True, g._data.shape) if axes else g
+    return reshape(out, shape)
+
+
+def _normalize_index(index):
+    """(numpy index, is_basic): tensors and lists become arrays; basic means a view."""
+    if not isinstance(index, tuple):
+        index = (index,)
+    out, basic = [], True
+    for i in index:
+        if isinstance(i, Tensor):
+            i = i._data
+            basic = False
+        elif isinstance(i, (list, np.ndarray)):
+            i = np.asarray(i)
+            basic = False
+        elif isinstance(i, (bool, np.bool_)):
+            basic = False
+        elif not (i is None or i is Ellipsis or isinstance(i, (slice, int, np.integer))):
+            raise TypeError(f"index: unsupported index element {i!r} of type {type(i).__name__}")
+        if isinstance(i, np.ndarray) and i.dtype.kind not in "biu":
+            raise IndexError(f"index: arrays used as indices must be integer or bool, got "
+                             f"{i.dtype}")
+        out.append(i)
+    return tuple(out), basic
+
+
+def getitem(x, index):
+    """x[index] with ints, slices, None, Ellipsis, integer arrays and boolean masks.
+    Basic indexing gives a view; advanced indexing a copy whose gradient accumulates over
+    repeated indices."""
+    idx, basic = _normalize_index(index)
+    try:
+        x._data[idx]
+        # numpy validates the index here; the primitive repeats the (cheap) lookup.
+    except IndexError as e:
+        raise IndexError(f"index {index!r} is invalid for a tensor of shape {x.shape}: {e}") \
+            from None
+    return apply(P.SLICE if basic else P.INDEX, (x,), idx, x._data.shape)
+
+
+def setitem(x, index, value):
+    """x[index] = value, in place (bumps x's version)."""
+    idx, _ = _normalize_index(index)
+    if isinstance(value, Tensor) and value._data.dtype != x._data.dtype:
+        value = to(value, x._data.dtype)
+    if _tracked(x, value):
+        value = _tensor(value, x)
+        return _inplace(x, "setitem", lambda s: apply(P.INDEX_PUT, _pair(s, value), idx,
+                                                      value.shape))
+    x._data[idx] = value._data if isinstance(value, Tensor) else value
+    x._vbox[0] += 1
+    return x
+
+
+def gather(x, dim, index):
+    """out[i][j][k] = x[index[i][j][k]][j][k] for dim=0 (PyTorch's gather): `index` has x's
+    number of dims and sizes no larger than x's outside `dim`."""
+    ind = index._data if isinstance(index, Tensor) else np.asarray(index)
+    nd = x._data.ndim
+    d = _axes(dim, nd, "gather")[0] if nd else 0
+    if ind.dtype.kind not in "iu":
+        raise TypeError(f"gather: index must be an integer tensor, got {ind.dtype}")
+    if ind.ndim != nd:
+        raise RuntimeError(f"gather: index has {ind.ndim} dims but input has {nd} "
+                           f"(input {x.shape}, index {ind.shape})")
+    for i, (s, t) in enumerate(zip(x._data.shape, ind.shape)):
+        if i != d and t > s:
+            raise RuntimeError(f"gather: index shape {ind.shape} exceeds input shape "
+                               f"{x.shape} in dim {i}")
+    if ind.size and (ind.min() < 0 or ind.max() >= x._data.shape[d]):
+        raise IndexError(f"gather: index values must lie in [0, {x._data.shape[d]}) for dim "
+                         f"{dim} of input shape {x.shape}; got min {ind.min()}, max {ind.max()}")
+    if builtins.any(t < s for i, (s, t) in enumerate(zip(x._data.shape, ind.shape)) if i != d):
+        x = getitem(x, tuple(slice(None) if i == d else slice(0, t)
+                             for i, t in enumerate(ind.shape)))
+    return apply(P.GATHER, (x,), d, ind, x._data.shape)
+
+
+def masked_fill(x, mask, value):
+    """x with `value` wherever `mask` (broadcast to x) is true."""
+    m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
+    if m.dtype != np.bool_:
+        raise TypeError(f"masked_fill: mask must be bool, got {m.dtype}")
+    if isinstance(value, Tensor):
+        value = to(value, x._data.dtype)
+    else:
+        value = _wrap(np.array(value, dtype=x._data.dtype))
+    return where(m, value, x)
+
+
+def cat(tensors, dim=0):
+    """Join tensors along an existing dim; shapes must agree elsewhere."""
+    tensors = [_tensor(t) for t in tensors]
+    if not tensors:
+        raise ValueError("cat: expected a non-empty sequence of tensors")
+    dt = tensors[0]._data.dtype
+    for t in tensors[1:]:
+        dt = promote(dt, t._data.dtype)
+    tensors = [to(t, dt) for t in tensors]
+    nd = tensors[0]._data.ndim
+    if nd == 0:
+        raise ValueError("cat: zero-dimensional tensors cannot be concatenated")
+    d = _axes(dim, nd, "cat")[0]
+    ref = tensors[0]._data.shape
+    for i, t in enumerate(tensors):
+        s = t._data.shape
+        if len(s) != nd or builtins.any(a != b for j, (a, b) in enumerate(zip(s, ref)) if j != d):
+            raise ValueError(f"cat: tensor {i} has shape {s}, which does not match {ref} "
+                             f"outside dim {d}")
+    sizes = tuple(t._data.shape[d] for t in tensors)
+    return apply(P.CAT, tuple(tensors), d, sizes)
+
+
+def stack(tensors, dim=0):
+    """Join same-shape tensors along a new dim."""
+    tensors = [_tensor(t) for t in tensors]
+    if not tensors:
+        raise ValueError("stack: expected a non-empty sequence of tensors")
+    shapes = {t.shape for t in tensors}
+    if len(shapes) > 1:
+        raise ValueError(f"stack: all tensors must have the same shape, got {sorted(shapes)}")
+    return cat([unsqueeze(t, dim) for t in tensors], dim)
+
+
+def split(x, split_size_or_sections, dim=0):
+    """Split into pieces of `split_size` (the last may be smaller) or of the listed sizes."""
+    d = _axes(dim, x._data.ndim, "split")[0]
+    n = x._data.shape[d]
+    if isinstance(split_size_or_sections, (int, np.integer)):
+        step = int(split_size_or_sections)
+        if step <= 0:
+            raise ValueError(f"split: split_size must be positive, got {step}")
+        sizes = [builtins.min(step, n - i) for i in range(0, n, step)] or [0]
+    else:
+        sizes = list(split_size_or_sections)
+        if builtins.sum(sizes) != n:
+            raise ValueError(f"split: sizes {sizes} do not add up to {n} (dim {dim} of {x.shape})")
+    out, start = [], 0
+    for s in sizes:
+        out.append(getitem(x, (slice(None),) * d + (slice(start, start + s),)))
+        start += s
+    return tuple(out)
+
+
+def chunk(x, chunks, dim=0):
+    """Split into `chunks` pieces of size ceil(n / chunks) (fewer if n is small)."""
+    if chunks <= 0:
+        raise ValueError(f"chunk: chunks must be positive, got {chunks}")
+    n = x._data.shape[_axes(dim, x._data.ndim, "chunk")[0]]
+    return split(x, builtins.max(1, -(-n // chunks)), dim)
+
+
+def pad(x, pad, value=0.0):
+    """Constant padding; `pad` lists (before, after) pairs from the last dim backwards,
+    as in torch.nn.functional.pad."""
+    if len(pad) % 2 or len(pad) // 2 > x._data.ndim:
+        raise ValueError(f"pad: {pad} must hold (before, after) pairs for at most "
+                         f"{x._data.ndim} dims")
+    if builtins.any(p < 0 for p in pad):
+        raise ValueError(f"pad: negative padding {pad} is not supported")
+    widths = [(0, 0)] * x._data.ndim
+    for i in range(len(pad) // 2):
+        widths[x._data.ndim - 1 - i] = (int(pad[2 * i]), int(pad[2 * i + 1]))
+    if builtins.all(w == (0, 0) for w in widths):
+        return x
+    return apply(P.PAD, (x,), tuple(widths), value)
+
+
+def matmul(a, b):
+    """Matrix product with numpy/PyTorch semantics: 1-D operands are promoted to a row
+    (left) or column (right) and the added dim removed; batch dims broadcast."""
+    a, b = _pair(a, b)
+    if a._data.ndim == 0 or b._data.ndim == 0:
+        raise RuntimeError(f"matmul: both arguments need at least 1 dim, got shapes {a.shape} "
+                           f"and {b.shape}")
+    ka = a._data.shape[-1]
+    kb = b._data.shape[-2] if b._data.ndim > 1 else b._data.shape[0]
+    if ka != kb:
+        raise RuntimeError(f"matmul: shapes {a.shape} and {b.shape} cannot be multiplied "
+                           f"({ka} != {kb})")
+    if a._data.ndim >= 2 and b._data.ndim >= 2:
+        try:
+            return apply(P.MATMUL, (a, b))
+        except ValueError as e:
+            raise RuntimeError(f"matmul: batch dims of {a.shape} and {b.shape} do not "
+                               f"broadcast") from e
+    a2 = unsqueeze(a, 0) if a._data.ndim == 1 else a
+    b2 = unsqueeze(b, -1) if b._data.ndim == 1 else b
+    out = apply(P.MATMUL, (a2, b2))
+    if b._data.ndim == 1:
+        out = squeeze(out, -1)
+    if a._data.ndim == 1:
+        out = squeeze(out, -2 if b._data.ndim > 1 else -1)
+    return out
+
+
+mm = matmul
+
+
+def dot(a, b):
+    return matmul(a, b)
+
+
+def unfold2d(x, kernel_size, stride=1, dilation=1):
+    """Sliding windows of a (N, C, H, W) tensor: (N, C, kh, kw, OH, OW) (im2col)."""
+    pair = lambda v: (int(v), int(v)) if isinstance(v, (int, np.integer)) else tuple(v)
+    kernel, stride, dilation = pair(kernel_size), pair(stride), pair(dilation)
+    if x._data.ndim != 4:
+        raise ValueError(f"unfold2d: expected a (N, C, H, W) input, got shape {x.shape}")
+    h, w = x._data.shape[2:]
+    if h < dilation[0] * (kernel[0] - 1) + 1 or w < dilation[1] * (kernel[1] - 1) + 1:
+        raise ValueError(f"unfold2d: kernel {kernel} (dilation {dilation}) is larger than the "
+                         f"padded input {h}x{w}")
+    return apply(P.UNFOLD2D, (x,), kernel, stride, dilation, x._data.shape)
+
+
+# ----- in-place ops ----------------------------------------------------------------------
+
+
+def _tracked(x, *others):
+    return _State.grad_enabled and (x._requires_grad or builtins.any(
+        isinstance(o, Tensor) and o._requires_grad for o in others))
+
+
+def _inplace(x, name, compute, *args):
+    """Write `compute(x, *args)` into x's memory and bump its version. When the graph is
+    being recorded, x's history is rebased: x takes the new node, whose input is a copy of
+    x's old value carrying the old history."""
+    if _tracked(x, *args):
+        if x.grad_fn is None and x._requires_grad:
+            raise RuntimeError(f"{name}: a leaf tensor that requires grad (shape {x.shape}) is "
+                               f"being used in an in-place operation; wrap it in "
+                               f"ag.no_grad() (as optimizers and init do) or use the "
+                               f"out-of-place op")
+        if x.grad_fn is not None and x.grad_fn.prim.view:
+            raise RuntimeError(f"{name}: in-place ops on a view ({x.grad_fn.prim.name} output, "
+                               f"shape {x.shape}) of a tensor that requires grad are not "
+                               f"supported; use the out-of-place op")
+        old = _wrap(np.array(x._data, copy=True))
+        old.grad_fn, old._requires_grad = x.grad_fn, x._requires_grad
+        result = compute(old, *args)
+    else:
+        with no_grad():
+            result = compute(x, *args)
+    if result._data.shape != x._data.shape:
+        raise RuntimeError(f"{name}: output with shape {x.shape} doesn't match the broadcast "
+                           f"shape {result.shape}")
+    if not np.can_cast(result._data.dtype, x._data.dtype, "same_kind"):
+        raise RuntimeError(f"{name}: result type {result._data.dtype} can't be cast to the "
+                           f"desired output type {x._data.dtype}")
+    if not x._data.flags.writeable:
+        raise RuntimeError(f"{name}: the tensor (shape {x.shape}) is a read-only view, e.g. "
+                           f"from expand(); clone() it first")
+    np.copyto(x._data, result._data, casting="same_kind")
+    if result.grad_fn is not None:
+        x.grad_fn, x._requires_grad = result.grad_fn, True
+    x._vbox[0] += 1
+    return x
+
+
+def add_(x, other, alpha=1):
+    return _inplace(x, "add_", lambda s, o: add(s, mul(o, alpha) if alpha != 1 else o), other)
+
+
+def sub_(x, other, alpha=1):
+    return _inplace(x, "sub_", lambda s, o: sub(s, mul(o, alpha) if alpha != 1 else o), other)
+
+
+def mul_(x, other):
+    return _inplace(x, "mul_", mul, other)
+
+
+def div_(x, other):
+    return _inplace(x, "div_", div, other)
+
+
+def clamp_(x, min=None, max=None):
+    return _inplace(x, "clamp_", lambda s: clamp(s, min, max))
+
+
+def masked_fill_(x, mask, value):
+    return _inplace(x, "masked_fill_", lambda s: masked_fill(s, mask, value))
+
+
+def copy_(x, src):
+    """Copy `src` (broadcast to x's shape, cast to x's dtype) into x."""
+    return _inplace(x, "copy_", lambda s, o: to(expand(_tensor(o, s), s.shape), s.dtype), src)
+
+
+def _fill_with(x, name, values):
+    return _inplace(x, name, lambda s: _wrap(np.broadcast_to(
+        np.asarray(values, dtype=x._data.dtype), x._data.shape)))
+
+
+def fill_(x, value):
+    return _fill_with(x, "fill_", value._data if isinstance(value, Tensor) else value)
+
+
+def zero_(x):
+    return _fill_with(x, "zero_", 0)
+
+
+def uniform_(x, a=0.0, b=1.0):
+    """Fill with samples from U(a, b) drawn from the global generator."""
+    return _fill_with(x, "uniform_", get_rng().uniform(a, b, x._data.shape))
+
+
+def normal_(x, mean=0.0, std=1.0):
+    """Fill with samples from N(mean, std^2) drawn from the global generator."""
+    return _fill_with(x, "normal_", get_rng().normal(mean, std, x._data.shape))
+
+
+# ----- attach as Tensor methods and operators ------------------------------------------------
+
+
+def _attach():
+    T = Tensor
+    methods = dict(
+        add=add, sub=sub, mul=mul, div=div, pow=pow, neg=neg, matmul=matmul, mm=matmul,
+        maximum=maximum, minimum=minimum, exp=exp, log=log, log1p=log1p, expm1=expm1,
+        sqrt=sqrt, rsqrt=rsqrt, sin=sin, cos=cos, tanh=tanh, sigmoid=sigmoid, relu=relu,
+        abs=abs, erf=erf, square=square, sign=sign, clamp=clamp, clip=clamp, to=to,
+        clone=clone, eq=eq, ne=ne, lt=lt, le=le, gt=gt, ge=ge, isnan=isnan, isinf=isinf,
+        isfinite=isfinite, sum=sum, mean=mean, var=var, std=std, amax=amax, amin=amin,
+        max=max, min=min, argmax=argmax, argmin=argmin, logsumexp=logsumexp, softmax=softmax,
+        log_softmax=log_softmax, norm=norm, all=all, any=any, reshape=reshape, view=view,
+        flatten=flatten, squeeze=squeeze, unsqueeze=unsqueeze, permute=permute,
+        transpose=transpose, swapaxes=transpose, expand=expand, expand_as=expand_as,
+        broadcast_to=broadcast_to, gather=gather, masked_fill=masked_fill, split=split,
+        chunk=chunk, add_=add_, sub_=sub_, mul_=mul_, div_=div_, clamp_=clamp_,
+        masked_fill_=masked_fill_, copy_=copy_, fill_=fill_, zero_=zero_, uniform_=uniform_,
+        normal_=normal_, dot=dot,
+    )
+    for name, fn in methods.items():
+        setattr(T, name, fn)
+    T.where = lambda self, condition, other: where(condition, self, other)
+    T.float = lambda self: to(self, np.float32)
+    T.double = lambda self: to(self, np.float64)
+    T.half = lambda self: to(self, np.float16)
+    T.long = lambda self: to(self, np.int64)
+    T.int = lambda self: to(self, np.int32)
+    T.bool = lambda self: to(self, np.bool_)
+    T.type_as = lambda self, other: to(self, other.dtype)
+    T.__add__ = add
+    T.__radd__ = lambda self, o: add(o, self)
+    T.__sub__ = sub
+    T.__rsub__ = lambda self, o: sub(o, self)
+    T.__mul__ = mul
+    T.__rmul__ = lambda self, o: mul(o, self)
+    T.__truediv__ = div
+    T.__rtruediv__ = lambda self, o: div(o, self)
+    T.__pow__ = pow
+    T.__rpow__ = lambda self, o: pow(_tensor(o, self) if isinstance(o, _Scalar) else o, self)
+    T.__matmul__ = matmul
+    T.__rmatmul__ = lambda self, o: matmul(o, self)
+    T.__neg__ = neg
+    T.__pos__ = lambda self: self
+    T.__abs__ = abs
+    T.__eq__ = eq
+    T.__ne__ = ne
+    T.__lt__ = lt
+    T.__le__ = le
+    T.__gt__ = gt
+    T.__ge__ = ge
+    T.__invert__ = lambda self: _wrap(np.invert(self._data))
+    T.__and__ = lambda self, o: _wrap(np.asarray(self._data & _tensor(o)._data))
+    T.__or__ = lambda self, o: _wrap(np.asarray(self._data | _tensor(o)._data))
+    T.__getitem__ = getitem
+    T.__setitem__ = setitem
+    T.__iadd__ = add_
+    T.__isub__ = sub_
+    T.__imul__ = mul_
+    T.__itruediv__ = div_
+
+
+_attach()

@@ -1,0 +1,396 @@
+"""The primitive table: every derivative rule of glassgrad lives in this file.
+
+Each entry pairs a numpy forward with its vector-Jacobian product (VJP). A VJP receives the
+node (saved inputs via `n.input(i)`, the output via `n.output()`, non-tensor arguments in
+`n.ctx`) and the upstream gradient `g`, and returns one gradient per input, or None where
+`n.next[i] is None` (that input needs none). VJPs are written in Tensor ops, so when the
+engine runs them with create_graph=True they are recorded too and can be differentiated
+again: gradients of any order come from this one table.
+
+Everything else (softmax, var, conv, losses, ...) is composed from these in ops.py and nn.
+"""
+import math
+
+import numpy as np
+
+from . import ops as O
+from .engine import Primitive, apply
+from .tensor import _wrap
+
+
+def _const(array):
+    return _wrap(np.asarray(array))
+
+
+def _need(n, i):
+    return n.next[i] is not None
+
+
+def _kept_shape(in_shape, axis):
+    """The reduced shape with keepdims=True, for `axis` a tuple of non-negative ints or None."""
+    if axis is None:
+        return (1,) * len(in_shape)
+    return tuple(1 if i in axis else s for i, s in enumerate(in_shape))
+
+
+# ----- elementwise binary (inputs broadcast; the engine sums gradients back) ------------------
+
+ADD = Primitive("add", np.add, lambda n, g: (g, g), broadcasts=True,
+                rule="out = a + b;  dL/da = g,  dL/db = g")
+
+SUB = Primitive("sub", np.subtract,
+                lambda n, g: (g, -g if _need(n, 1) else None), broadcasts=True,
+                rule="out = a - b;  dL/da = g,  dL/db = -g")
+
+MUL = Primitive("mul", np.multiply,
+                lambda n, g: (g * n.input(1) if _need(n, 0) else None,
+                              g * n.input(0) if _need(n, 1) else None),
+                saves=("inputs",), broadcasts=True,
+                rule="out = a * b;  dL/da = g * b,  dL/db = g * a")
+
+
+def _div_vjp(n, g):
+    b = n.input(1)
+    ga = g / b if _need(n, 0) else None
+    gb = -g * n.input(0) / (b * b) if _need(n, 1) else None
+    return ga, gb
+
+
+DIV = Primitive("div", np.true_divide, _div_vjp, saves=("inputs",), broadcasts=True,
+                quiet=True, rule="out = a / b;  dL/da = g / b,  dL/db = -g * a / b^2")
+
+
+def _pow_vjp(n, g):
+    a, b = n.input(0), n.input(1)
+    ga = gb = None
+    if _need(n, 0):   # d(a^b)/da = b a^(b-1), taken as 0 where b == 0 (PyTorch)
+        ga = O.where(b._data == 0, 0.0, g * b * a ** (b - 1))
+    if _need(n, 1):   # d(a^b)/db = a^b log a, taken as 0 where a == 0 and b >= 0
+        ga_mask = (a._data == 0) & (b._data >= 0)
+        gb = O.where(ga_mask, 0.0, g * n.output() * O.log(a))
+    return ga, gb
+
+
+POW = Primitive("pow", np.power, _pow_vjp, saves=("inputs", "output"), broadcasts=True,
+                quiet=True, rule="out = a ** b;  dL/da = g * b * a^(b-1),  dL/db = g * out * ln a")
+
+
+def _pow_scalar_vjp(n, g):
+    c = n.ctx[0]
+    if c == 0:
+        return (g * 0.0,)
+    return (g * c * n.input(0) ** (c - 1),)
+
+
+POW_SCALAR = Primitive("pow_scalar", np.power, _pow_scalar_vjp, saves=("inputs",), quiet=True,
+                       rule="out = x ** c;  dL/dx = g * c * x^(c-1)")
+
+
+def _minmax_weight(n, greater):
+    """Share of the gradient that goes to `a` in maximum/minimum: 1 where a wins, 0.5 on ties
+    (PyTorch splits ties evenly), 0 where b wins."""
+    a, b = n.input(0)._data, n.input(1)._data
+    wins = (a > b) if greater else (a < b)
+    return np.add(wins, 0.5 * (a == b), dtype=a.dtype)
+
+
+def _maximum_vjp(n, g, greater=True):
+    w = _minmax_weight(n, greater)
+    return (g * _const(w) if _need(n, 0) else None,
+            g * _const(1 - w) if _need(n, 1) else None)
+
+
+MAXIMUM = Primitive("maximum", np.maximum, _maximum_vjp, saves=("inputs",), broadcasts=True,
+                    rule="out = max(a, b);  dL/da = g where a > b (g/2 on ties), dL/db likewise")
+MINIMUM = Primitive("minimum", np.minimum, lambda n, g: _maximum_vjp(n, g, greater=False),
+                    saves=("inputs",), broadcasts=True,
+                    rule="out = min(a, b);  dL/da = g where a < b (g/2 on ties), dL/db likewise")
+
+
+def _where_vjp(n, g):
+    cond = n.ctx[0]
+    return (O.where(cond, g, 0.0) if _need(n, 0) else None,
+            O.where(cond, 0.0, g) if _need(n, 1) else None)
+
+
+WHERE = Primitive("where", lambda a, b, cond: np.where(cond, a, b), _where_vjp,
+                  broadcasts=True, rule="out = cond ? a : b;  dL/da = cond ? g : 0,  "
+                                        "dL/db = cond ? 0 : g")
+
+# ----- elementwise unary --------------------------------------------------------------------
+
+NEG = Primitive("neg", np.negative, lambda n, g: (-g,), rule="out = -x;  dL/dx = -g")
+
+EXP = Primitive("exp", np.exp, lambda n, g: (g * n.output(),), saves=("output",), quiet=True,
+                rule="out = e^x;  dL/dx = g * out")
+
+LOG = Primitive("log", np.log, lambda n, g: (g / n.input(0),), saves=("inputs",), quiet=True,
+                rule="out = ln x;  dL/dx = g / x")
+
+LOG1P = Primitive("log1p", np.log1p, lambda n, g: (g / (n.input(0) + 1.0),),
+                  saves=("inputs",), quiet=True, rule="out = ln(1 + x);  dL/dx = g / (1 + x)")
+
+EXPM1 = Primitive("expm1", np.expm1, lambda n, g: (g * (n.output() + 1.0),),
+                  saves=("output",), quiet=True, rule="out = e^x - 1;  dL/dx = g * (out + 1)")
+
+SQRT = Primitive("sqrt", np.sqrt, lambda n, g: (g / (n.output() * 2.0),), saves=("output",),
+                 quiet=True, rule="out = sqrt(x);  dL/dx = g / (2 out)")
+
+SIN = Primitive("sin", np.sin, lambda n, g: (g * O.cos(n.input(0)),), saves=("inputs",),
+                rule="out = sin x;  dL/dx = g * cos x")
+
+COS = Primitive("cos", np.cos, lambda n, g: (-(g * O.sin(n.input(0))),), saves=("inputs",),
+                rule="out = cos x;  dL/dx = -g * sin x")
+
+TANH = Primitive("tanh", np.tanh, lambda n, g: (g * (1.0 - n.output() ** 2),),
+                 saves=("output",), rule="out = tanh x;  dL/dx = g * (1 - out^2)")
+
+
+def _sigmoid(x):
+    # 1 / (1 + e^-x) is exact in floating point at both tails: e^-x overflows to inf
+    # (giving 0) for very negative x and underflows to 0 (giving 1) for large x.
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+SIGMOID = Primitive("sigmoid", lambda x: _sigmoid(x).astype(x.dtype, copy=False),
+                    lambda n, g: (g * n.output() * (1.0 - n.output()),),
+                    saves=("output",), quiet=True,
+                    rule="out = 1 / (1 + e^-x);  dL/dx = g * out * (1 - out)")
+
+RELU = Primitive("relu", lambda x: np.maximum(x, 0, dtype=x.dtype),
+                 lambda n, g: (g * _const((n.output()._data > 0).astype(g.dtype)),),
+                 saves=("output",), rule="out = max(x, 0);  dL/dx = g where out > 0, else 0")
+
+ABS = Primitive("abs", np.abs, lambda n, g: (g * _const(np.sign(n.input(0)._data)),),
+                saves=("inputs",), rule="out = |x|;  dL/dx = g * sign(x)  (0 at x = 0)")
+
+
+def _clamp_forward(x, lo, hi):
+    return np.clip(x, lo, hi).astype(x.dtype, copy=False)
+
+
+def _clamp_vjp(n, g):
+    x = n.input(0)._data
+    lo, hi = n.ctx
+    keep = np.ones(x.shape, dtype=bool)
+    if lo is not None:
+        keep &= x >= lo
+    if hi is not None:
+        keep &= x <= hi
+    return (g * _const(keep.astype(g.dtype)),)
+
+
+CLAMP = Primitive("clamp", _clamp_forward, _clamp_vjp, saves=("inputs",),
+                  rule="out = clamp(x, lo, hi);  dL/dx = g where lo <= x <= hi, else 0")
+
+try:  # scipy's erf when present; otherwise math.erf per element (exact, slower)
+    from scipy.special import erf as _erf
+except ImportError:  # pragma: no cover - depends on the environment
+    _erf_scalar = np.frompyfunc(math.erf, 1, 1)
+
+    def _erf(x):
+        return _erf_scalar(x).astype(x.dtype)
+
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+
+ERF = Primitive("erf", lambda x: np.asarray(_erf(x), dtype=x.dtype),
+                lambda n, g: (g * _TWO_OVER_SQRT_PI * O.exp(-(n.input(0) ** 2)),),
+                saves=("inputs",), rule="out = erf x;  dL/dx = g * 2/sqrt(pi) * e^(-x^2)")
+
+CAST = Primitive("cast", lambda x, dtype, in_dtype: x.astype(dtype),
+                 lambda n, g: (O.to(g, n.ctx[1]),),
+                 rule="out = x converted to another dtype;  dL/dx = g converted back")
+
+CLONE = Primitive("clone", lambda x: np.array(x, copy=True), lambda n, g: (g,),
+                  rule="out = copy of x;  dL/dx = g")
+
+# ----- reductions ------------------------------------------------------------------------------
+
+
+def _sum_vjp(n, g):
+    axis, keepdims, in_shape = n.ctx
+    if not keepdims:
+        g = O.reshape(g, _kept_shape(in_shape, axis))
+    return (O.expand(g, in_shape),)
+
+
+SUM = Primitive("sum", lambda x, axis, keepdims, in_shape: np.sum(x, axis=axis, keepdims=keepdims),
+                _sum_vjp, rule="out = sum of x over axes;  dL/dx = g broadcast back to x's shape")
+
+
+def _extreme_vjp(n, g):
+    """amax/amin: the gradient is shared evenly among the elements that attain the extreme."""
+    axis, keepdims, in_shape = n.ctx
+    kept = _kept_shape(in_shape, axis)
+    x = n.input(0)._data
+    hit = x == n.output()._data.reshape(kept)
+    weight = hit / np.sum(hit, axis=axis, keepdims=True)
+    return (O.expand(O.reshape(g, kept), in_shape) * _const(weight.astype(g.dtype)),)
+
+
+AMAX = Primitive("amax", lambda x, axis, keepdims, in_shape: np.amax(x, axis=axis, keepdims=keepdims),
+                 _extreme_vjp, saves=("inputs", "output"),
+                 rule="out = max of x over axes;  dL/dx = g shared evenly among the maxima")
+AMIN = Primitive("amin", lambda x, axis, keepdims, in_shape: np.amin(x, axis=axis, keepdims=keepdims),
+                 _extreme_vjp, saves=("inputs", "output"),
+                 rule="out = min of x over axes;  dL/dx = g shared evenly among the minima")
+
+# ----- shape and indexing ---------------------------------------------------------------------
+
+RESHAPE = Primitive("reshape", lambda x, shape, in_shape: np.reshape(x, shape),
+                    lambda n, g: (O.reshape(g, n.ctx[1]),), view=True,
+                    rule="out = x reshaped;  dL/dx = g reshaped back")
+
+PERMUTE = Primitive("permute", lambda x, axes: np.transpose(x, axes),
+                    lambda n, g: (O.permute(g, tuple(np.argsort(n.ctx[0]))),), view=True,
+                    rule="out = x with axes permuted;  dL/dx = g with the inverse permutation")
+
+EXPAND = Primitive("expand", lambda x, shape, in_shape: np.broadcast_to(x, shape),
+                   lambda n, g: (O.sum_to(g, n.ctx[1]),), view=True,
+                   rule="out = x broadcast to a larger shape;  dL/dx = g summed back to x's shape")
+
+
+def _slice_backward_forward(g, index, in_shape):
+    out = np.zeros(in_shape, dtype=g.dtype)
+    out[index] = g
+    return out
+
+
+SLICE = Primitive("slice", lambda x, index, in_shape: x[index],
+                  lambda n, g: (apply(SLICE_BACKWARD, (g,), *n.ctx),), view=True,
+                  rule="out = x[index] (a view);  dL/dx = zeros with g written at index")
+SLICE_BACKWARD = Primitive("slice_backward", _slice_backward_forward,
+                           lambda n, g: (apply(SLICE, (g,), *n.ctx),),
+                           rule="out = zeros with x written at index;  dL/dx = g[index]")
+
+
+def _index_backward_forward(g, index, in_shape):
+    out = np.zeros(in_shape, dtype=g.dtype)
+    np.add.at(out, index, g)
+    return out
+
+
+INDEX = Primitive("index", lambda x, index, in_shape: x[index],
+                  lambda n, g: (apply(INDEX_BACKWARD, (g,), *n.ctx),),
+                  rule="out = x[index] (gathered);  dL/dx = zeros with g added at index "
+                       "(repeated indices accumulate)")
+INDEX_BACKWARD = Primitive("index_backward", _index_backward_forward,
+                           lambda n, g: (apply(INDEX, (g,), *n.ctx),),
+                           rule="out = zeros with x added at index;  dL/dx = g[index]")
+
+
+def _index_put_forward(x, v, index, v_shape):
+    out = np.array(x, copy=True)
+    out[index] = v
+    return out
+
+
+def _index_put_vjp(n, g):
+    index, v_shape = n.ctx
+    gx = apply(INDEX_PUT, (g, _const(np.zeros((), g.dtype))), index, ()) if _need(n, 0) else None
+    gv = O.sum_to(O.getitem(g, index), v_shape) if _need(n, 1) else None
+    return gx, gv
+
+
+INDEX_PUT = Primitive("index_put", _index_put_forward, _index_put_vjp,
+                      rule="out = x with out[index] = v;  dL/dx = g with g[index] = 0,  "
+                           "dL/dv = g[index]")
+
+
+def _cat_forward(*args):
+    *arrays, axis, sizes = args
+    return np.concatenate(arrays, axis=axis)
+
+
+def _cat_vjp(n, g):
+    axis, sizes = n.ctx
+    grads, start = [], 0
+    for i, size in enumerate(sizes):
+        index = (slice(None),) * axis + (slice(start, start + size),)
+        grads.append(O.getitem(g, index) if _need(n, i) else None)
+        start += size
+    return tuple(grads)
+
+
+CAT = Primitive("cat", _cat_forward, _cat_vjp,
+                rule="out = inputs joined along an axis;  dL/dinput_i = the slice of g for input i")
+
+
+def _pad_vjp(n, g):
+    widths, _ = n.ctx
+    index = tuple(slice(lo, g.shape[i] - hi) for i, (lo, hi) in enumerate(widths))
+    return (O.getitem(g, index),)
+
+
+PAD = Primitive("pad", lambda x, widths, value: np.pad(x, widths, constant_values=value),
+                _pad_vjp, rule="out = x padded with a constant;  dL/dx = g with the padding cut off")
+
+
+def _full_index(index, axis):
+    """Index tuple for np.add.at that places `index` (an array) along `axis`."""
+    grids = np.ogrid[tuple(slice(0, s) for s in index.shape)]
+    grids[axis] = index
+    return tuple(grids)
+
+
+def _scatter_add_forward(g, axis, index, out_shape):
+    out = np.zeros(out_shape, dtype=g.dtype)
+    np.add.at(out, _full_index(index, axis), g)
+    return out
+
+
+GATHER = Primitive("gather", lambda x, axis, index, in_shape: np.take_along_axis(x, index, axis),
+                   lambda n, g: (apply(SCATTER_ADD, (g,), *n.ctx),),
+                   rule="out[..i..] = x[..index[..i..]..] along an axis;  "
+                        "dL/dx = zeros with g added at index")
+SCATTER_ADD = Primitive("scatter_add", _scatter_add_forward,
+                        lambda n, g: (apply(GATHER, (g,), *n.ctx),),
+                        rule="out = zeros with x added at index along an axis;  "
+                             "dL/dx = g gathered at index")
+
+
+def _matmul_vjp(n, g):
+    a, b = n.input(0), n.input(1)
+    ga = O.sum_to(O.matmul(g, O.transpose(b, -1, -2)), a.shape) if _need(n, 0) else None
+    gb = O.sum_to(O.matmul(O.transpose(a, -1, -2), g), b.shape) if _need(n, 1) else None
+    return ga, gb
+
+
+MATMUL = Primitive("matmul", np.matmul, _matmul_vjp, saves=("inputs",),
+                   rule="out = a @ b;  dL/da = g @ b^T,  dL/db = a^T @ g")
+
+# ----- convolution windows (im2col) --------------------------------------------------------
+
+
+def _unfold2d_forward(x, kernel, stride, dilation, in_shape):
+    """(N, C, H, W) -> (N, C, kh, kw, OH, OW): every kernel offset's strided view, copied."""
+    n, c, h, w = x.shape
+    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+    oh = (h - dh * (kh - 1) - 1) // sh + 1
+    ow = (w - dw * (kw - 1) - 1) // sw + 1
+    s = x.strides
+    view = np.lib.stride_tricks.as_strided(
+        x, (n, c, kh, kw, oh, ow), (s[0], s[1], s[2] * dh, s[3] * dw, s[2] * sh, s[3] * sw),
+        writeable=False)
+    return np.ascontiguousarray(view)
+
+
+def _fold2d_forward(g, kernel, stride, dilation, in_shape):
+    out = np.zeros(in_shape, dtype=g.dtype)
+    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+    oh, ow = g.shape[4], g.shape[5]
+    for i in range(kh):
+        for j in range(kw):
+            out[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh,
+                j * dw:j * dw + sw * (ow - 1) + 1:sw] += g[:, :, i, j]
+    return out
+
+
+UNFOLD2D = Primitive("unfold2d", _unfold2d_forward,
+                     lambda n, g: (apply(FOLD2D, (g,), *n.ctx),),
+                     rule="out = sliding kernel windows of x (im2col);  "
+                          "dL/dx = each window's g added back where it came from (col2im)")
+FOLD2D = Primitive("fold2d", _fold2d_forward,
+                   lambda n, g: (apply(UNFOLD2D, (g,), *n.ctx),),
+                   rule="out = windows summed back into an image (col2im);  "
+                        "dL/dx = sliding windows of g (im2col)")

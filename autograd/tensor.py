@@ -1,0 +1,271 @@
+"""Tensor: an ndarray, its gradient, and the node of the graph that produced it.
+
+Operators and methods are thin sugar over the ops in `ops.py` and the primitives in
+`primitives.py`; the graph walk lives in `engine.py`.
+"""
+import numpy as np
+
+from . import dtypes
+from .grad_mode import _State
+
+
+def _as_array(data, dtype=None):
+    """Convert user data to an ndarray with PyTorch's dtype inference: Python floats take the
+    default dtype, ints int64, bools bool; ndarrays keep their dtype."""
+    if isinstance(data, Tensor):
+        arr = data._data
+    elif isinstance(data, np.ndarray):
+        arr = data
+    elif isinstance(data, np.generic):
+        arr = np.asarray(data)
+    else:
+        if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in _flat(data)):
+            data = _unwrap_nested(data)
+        arr = np.asarray(data)
+        if arr.dtype.kind == "f" and dtype is None:
+            arr = arr.astype(dtypes.get_default_dtype())
+        elif arr.dtype.kind in "iu" and dtype is None:
+            arr = arr.astype(np.int64)
+        elif arr.dtype.kind not in "fiub":
+            raise TypeError(f"tensor(): cannot build a tensor from data of type {arr.dtype}")
+    if dtype is not None:
+        arr = arr.astype(np.dtype(dtype), copy=False)
+    return arr
+
+
+def _flat(seq):
+    for x in seq:
+        if isinstance(x, (list, tuple)):
+            yield from _flat(x)
+        else:
+            yield x
+
+
+def _unwrap_nested(seq):
+    return [(_unwrap_nested(x) if isinstance(x, (list, tuple)) else
+             (x._data if isinstance(x, Tensor) else x)) for x in seq]
+
+
+class Tensor:
+    """An n-dimensional array that can record the operations applied to it.
+
+    `_data` is the ndarray (shared with `numpy()`); `grad_fn` is the engine's Node that made
+    this tensor (None for leaves); `_vbox` is a one-element list, the version counter shared
+    with every view of the same memory, bumped by in-place ops.
+    """
+    __slots__ = ("_data", "grad", "_requires_grad", "grad_fn", "_vbox", "_hooks",
+                 "_retains_grad", "name", "__weakref__")
+    __array_priority__ = 1000
+    __array_ufunc__ = None          # make numpy defer to our reflected operators
+
+    def __init__(self, data, requires_grad=False, dtype=None):
+        self._data = data if (type(data) is np.ndarray and dtype is None) else _as_array(data, dtype)
+        self.grad = None
+        self._requires_grad = False
+        self.grad_fn = None
+        self._vbox = [0]
+        self._hooks = None
+        self._retains_grad = False
+        self.name = None
+        if requires_grad:
+            self.requires_grad = True
+
+    # ----- attributes -------------------------------------------------------------------
+    @property
+    def shape(self):
+        return self._data.shape
+
+    @property
+    def ndim(self):
+        return self._data.ndim
+
+    def dim(self):
+        return self._data.ndim
+
+    @property
+    def dtype(self):
+        return self._data.dtype
+
+    @property
+    def device(self):
+        return "cpu"
+
+    def size(self, dim=None):
+        if dim is None:
+            return self._data.shape
+        return self._data.shape[dim]
+
+    def numel(self):
+        return self._data.size
+
+    def __len__(self):
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    @property
+    def is_leaf(self):
+        return self.grad_fn is None
+
+    @property
+    def requires_grad(self):
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, flag):
+        flag = bool(flag)
+        if self.grad_fn is not None:
+            if not flag:
+                raise RuntimeError("requires_grad can only be changed on leaf tensors; "
+                                   "use detach() to get a tensor that does not require grad")
+            return
+        if flag and self._data.dtype.kind != "f":
+            raise RuntimeError(f"only tensors of floating point dtype can require gradients, "
+                               f"got {self._data.dtype} (shape {self._data.shape})")
+        self._requires_grad = flag
+
+    def requires_grad_(self, requires_grad=True):
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def _version(self):
+        return self._vbox[0]
+
+    @property
+    def data(self):
+        """A detached tensor sharing this tensor's memory (and version counter)."""
+        return self.detach()
+
+    @data.setter
+    def data(self, value):
+        value = value._data if isinstance(value, Tensor) else np.asarray(value)
+        self._data = value
+
+    @property
+    def T(self):
+        from .ops import permute
+        return permute(self, tuple(range(self._data.ndim - 1, -1, -1)))
+
+    @property
+    def mT(self):
+        from .ops import transpose
+        return transpose(self, -2, -1)
+
+    # ----- conversion -------------------------------------------------------------------
+    def numpy(self):
+        """The underlying ndarray (shares memory; no copy)."""
+        return self._data
+
+    def __array__(self, dtype=None, copy=None):
+        return self._data if dtype is None else self._data.astype(dtype)
+
+    def item(self):
+        if self._data.size != 1:
+            raise RuntimeError(f"item(): a tensor with {self._data.size} elements cannot be "
+                               f"converted to a Python scalar (shape {self._data.shape})")
+        return self._data.item()
+
+    def tolist(self):
+        return self._data.tolist()
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be used as an index")
+        return int(self._data.item())
+
+    def __bool__(self):
+        if self._data.size != 1:
+            raise RuntimeError(f"the truth value of a tensor with {self._data.size} elements "
+                               f"is ambiguous (shape {self._data.shape})")
+        return bool(self._data.item())
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._data.shape[0]))
+
+    __hash__ = object.__hash__
+
+    def __repr__(self):
+        body = np.array2string(self._data, separator=", ", precision=4, prefix="tensor(")
+        extra = ""
+        if self._data.dtype not in (dtypes.get_default_dtype(), dtypes.int64, dtypes.bool_):
+            extra += f", dtype={self._data.dtype}"
+        if self.grad_fn is not None:
+            extra += f", grad_fn=<{self.grad_fn.name()}>"
+        elif self._requires_grad:
+            extra += ", requires_grad=True"
+        return f"tensor({body}{extra})"
+
+    # ----- autograd -----------------------------------------------------------------------
+    def detach(self):
+        """A new leaf sharing memory and version counter with this tensor, outside the graph."""
+        t = Tensor(self._data)
+        t._vbox = self._vbox
+        return t
+
+    def detach_(self):
+        self.grad_fn = None
+        self._requires_grad = False
+        return self
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulate d(self)/d(leaf) into every leaf's `.grad` (see `engine.backward`)."""
+        from .engine import backward
+        backward([self], None if gradient is None else [gradient], retain_graph,
+                 create_graph, inputs=inputs)
+
+    def register_hook(self, hook):
+        """Call `hook(grad)` when this tensor's gradient is computed; a returned tensor
+        replaces the gradient. Returns a handle with `.remove()`."""
+        from .engine import RemovableHandle
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that does not require grad")
+        if self.grad_fn is not None:
+            hooks = self.grad_fn.hooks
+            if hooks is None:
+                hooks = self.grad_fn.hooks = []
+        else:
+            if self._hooks is None:
+                self._hooks = []
+            hooks = self._hooks
+        hooks.append(hook)
+        return RemovableHandle(hooks, hook)
+
+    def retain_grad(self):
+        """Keep `.grad` for this non-leaf tensor after backward (leaves always keep it)."""
+        if not self._requires_grad:
+            raise RuntimeError("can't retain_grad on a tensor that does not require grad")
+        if self.grad_fn is None:
+            return
+        import weakref
+        self.grad_fn.retained = weakref.ref(self)
+        self._retains_grad = True
+
+    @property
+    def retains_grad(self):
+        return self._retains_grad
+
+
+def _wrap(data):
+    """Fast constructor for engine-made tensors: `data` must already be an ndarray."""
+    t = _new(Tensor)
+    t._data = data
+    t.grad = None
+    t._requires_grad = False
+    t.grad_fn = None
+    t._vbox = [0]
+    t._hooks = None
+    t._retains_grad = False
+    t.name = None
+    return t
+
+
+_new = object.__new__
