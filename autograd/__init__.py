@@ -11,7 +11,7 @@ from .dtypes import (bool_ as bool, float16, float32, float64, get_default_dtype
 from .dtypes import float16 as half, float32 as float, float64 as double, int64 as long
 from .tensor import Tensor
 from .grad_mode import (detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled,
-                        no_grad, scope, set_grad_enabled)
+                        keep_values, no_grad, scope, set_grad_enabled)
 from .random import get_rng, manual_seed, seed
 from .creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like,
                        linspace, ones, ones_like, rand, rand_like, randint, randn, randn_like,

@@ -51,10 +51,12 @@ class Primitive:
 
 
 class Node:
-    """A recorded application of a primitive: the unit the backward pass walks."""
+    """A recorded application of a primitive: the unit the backward pass walks.
+
+    `value` and `grad` are set only under `ag.keep_values()` (read them with getattr)."""
     __slots__ = ("prim", "next", "ctx", "saved", "versions", "out", "out_vbox", "out_version",
                  "shapes", "hooks", "retained", "scope", "shape", "dtype", "freed",
-                 "__weakref__")
+                 "value", "grad", "__weakref__")
 
     def name(self):
         return self.prim.backward_name
@@ -201,6 +203,8 @@ def apply(prim, inputs, *ctx):
     node.shape = data.shape
     node.dtype = data.dtype
     node.freed = False
+    if _State.keep_values:
+        node.value = data
     out.grad_fn = node
     out._requires_grad = True
     if _State.anomaly:
@@ -309,6 +313,7 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, capture=None
     prev_mode = _State.grad_enabled
     _State.grad_enabled = bool(create_graph)
     anomaly = _State.anomaly
+    keep = _State.keep_values
     try:
         with quiet():
             while ready:
@@ -327,6 +332,8 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, capture=None
                             t.grad = g if t.grad is None else t.grad + g
                     if capture is not None and n in capture:
                         capture[n] = g
+                    if keep:
+                        n.grad = g
                     if n.freed:
                         raise RuntimeError(_FREED_MSG.format(n.prim.name))
                     in_grads = n.prim.vjp(n, g)

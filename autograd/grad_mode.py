@@ -7,6 +7,7 @@ class _State:
     grad_enabled = True
     anomaly = False
     scope = None          # the innermost module scope active while recording (see `scope`)
+    keep_values = False   # nodes keep their forward value and backward gradient (see below)
 
 
 class _GradSwitch:
@@ -124,3 +125,26 @@ class scope:
             names.append(s.name)
             s = s.parent
         return names[::-1]
+
+
+class keep_values:
+    """Context manager / decorator: every node recorded inside keeps its forward value
+    (`node.value`, an ndarray) and, after a backward pass run inside, its gradient
+    (`node.grad`, a Tensor), for drawing and stepping through the graph. Off by default,
+    since it keeps every intermediate array alive as long as the graph."""
+
+    def __enter__(self):
+        self._prev = _State.keep_values
+        _State.keep_values = True
+        return self
+
+    def __exit__(self, *exc):
+        _State.keep_values = self._prev
+        return False
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with keep_values():
+                return fn(*args, **kwargs)
+        return wrapper
