@@ -9,7 +9,9 @@ import numpy as np
 try:
     from numpy._core._ufunc_config import _extobj_contextvar as _cv
     from numpy._core._multiarray_umath import _make_extobj
-    _IGNORE = _make_extobj(all="ignore")
+    _IGNORE = IGNORE = _make_extobj(all="ignore")
+    set_errstate = _cv.set
+    reset_errstate = _cv.reset
 
     class quiet:
         __slots__ = ("_token",)
@@ -28,6 +30,15 @@ try:
         finally:
             _cv.reset(token)
 except (ImportError, AttributeError, TypeError):  # pragma: no cover - other numpy versions
+    IGNORE = {"all": "ignore"}
+
+    def set_errstate(state):
+        old = np.seterr(**state)
+        return old
+
+    def reset_errstate(old):
+        np.seterr(**old)
+
     def quiet():
         return np.errstate(all="ignore")
 

@@ -10,7 +10,8 @@ import numpy as np
 
 from .grad_mode import _State
 from .tensor import Tensor, _wrap
-from ._quiet import call_quietly, quiet
+from ._quiet import quiet, set_errstate as _set_errstate, reset_errstate as _reset_errstate, \
+    IGNORE as _IGNORE
 
 _FREED_MSG = ("Trying to backward through the graph a second time (or to read saved tensors "
               "after they were freed): op '{}' already released what it saved. Pass "
@@ -53,10 +54,18 @@ class Primitive:
 class Node:
     """A recorded application of a primitive: the unit the backward pass walks.
 
-    `value` and `grad` are set only under `ag.keep_values()` (read them with getattr)."""
-    __slots__ = ("prim", "next", "ctx", "saved", "versions", "out", "out_vbox", "out_version",
-                 "shapes", "hooks", "retained", "scope", "shape", "dtype", "freed",
-                 "value", "grad", "__weakref__")
+    Hot fields are slots; rarely set ones (hooks, retained, freed, the saved output's version
+    counter, and `value` / `grad`, which are set only under `ag.keep_values()`) live in the
+    instance __dict__ with class-level defaults, so recording a node stays cheap."""
+    __slots__ = ("prim", "next", "ctx", "saved", "versions", "out", "shapes", "scope", "shape",
+                 "dtype", "__dict__", "__weakref__")
+    hooks = None
+    retained = None
+    freed = False
+    out_vbox = None
+    out_version = 0
+    value = None
+    grad = None
 
     def name(self):
         return self.prim.backward_name
@@ -106,7 +115,7 @@ class Node:
 
     def release(self):
         """Free saved tensors (after a backward pass without retain_graph)."""
-        if self.prim.save_inputs or self.prim.save_output:
+        if self.saved is not None or self.out is not None:
             self.saved = None
             self.out = None
             self.freed = True
@@ -155,30 +164,56 @@ class RemovableHandle:
 
 
 _new_node = object.__new__
+_new_tensor = object.__new__
 
 
 def apply(prim, inputs, *ctx):
     """Run `prim` on the inputs' arrays; if grad mode is on and an input requires grad,
     record a Node as the output's grad_fn. Inputs are Tensors of one dtype."""
+    n_in = len(inputs)
     if prim.quiet:
-        data = call_quietly(prim.forward, *[t._data for t in inputs], *ctx)
-    else:
-        data = prim.forward(*[t._data for t in inputs], *ctx)
+        token = _set_errstate(_IGNORE)
+    try:
+        if n_in == 1:
+            data = prim.forward(inputs[0]._data, *ctx)
+        elif n_in == 2:
+            data = prim.forward(inputs[0]._data, inputs[1]._data, *ctx)
+        else:
+            data = prim.forward(*[t._data for t in inputs], *ctx)
+    finally:
+        if prim.quiet:
+            _reset_errstate(token)
     if data.__class__ is not np.ndarray:
         data = np.asarray(data)
-    out = _wrap(data)
-    if prim.view:
-        out._vbox = inputs[0]._vbox
+    out = _new_tensor(Tensor)
+    out._data = data
+    out.grad = None
+    out._requires_grad = False
+    out.grad_fn = None
+    out._vbox = inputs[0]._vbox if prim.view else [0]
     if not _State.grad_enabled:
         return out
-    for t in inputs:
-        if t._requires_grad:
-            break
+    if n_in == 1:
+        a = inputs[0]
+        if not a._requires_grad:
+            return out
+        edges = (a.grad_fn or a,)
+    elif n_in == 2:
+        a, b = inputs
+        if not (a._requires_grad or b._requires_grad):
+            return out
+        edges = (a.grad_fn or (a if a._requires_grad else None),
+                 b.grad_fn or (b if b._requires_grad else None))
     else:
-        return out
+        for t in inputs:
+            if t._requires_grad:
+                break
+        else:
+            return out
+        edges = tuple([t.grad_fn or (t if t._requires_grad else None) for t in inputs])
     node = _new_node(Node)
     node.prim = prim
-    node.next = tuple([t.grad_fn or (t if t._requires_grad else None) for t in inputs])
+    node.next = edges
     node.ctx = ctx
     if prim.save_inputs:
         node.saved = inputs
@@ -192,17 +227,14 @@ def apply(prim, inputs, *ctx):
         node.out_version = out._vbox[0]
     else:
         node.out = None
-    if prim.broadcasts:
-        shapes = tuple([t._data.shape for t in inputs])
-        node.shapes = None if all(s == data.shape for s in shapes) else shapes
+    shape = data.shape
+    if prim.broadcasts and (inputs[0]._data.shape != shape or inputs[1]._data.shape != shape):
+        node.shapes = tuple([t._data.shape for t in inputs])
     else:
         node.shapes = None
-    node.hooks = None
-    node.retained = None
     node.scope = _State.scope
-    node.shape = data.shape
+    node.shape = shape
     node.dtype = data.dtype
-    node.freed = False
     if _State.keep_values:
         node.value = data
     out.grad_fn = node
@@ -338,9 +370,9 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, capture=None
                         raise RuntimeError(_FREED_MSG.format(n.prim.name))
                     in_grads = n.prim.vjp(n, g)
                     if n.shapes is not None:
-                        in_grads = tuple([gi if gi is None or gi._data.shape == s
+                        in_grads = tuple([gi if gi is None or m is None or gi._data.shape == s
                                           else _sum_to(gi, s)
-                                          for gi, s in zip(in_grads, n.shapes)])
+                                          for gi, s, m in zip(in_grads, n.shapes, n.next)])
                     if anomaly:
                         _check_backward(n, in_grads)
                     if observer is not None:

@@ -33,8 +33,27 @@ def _tensor(x, like=None):
     return Tensor(x)
 
 
+_constants = {}
+
+
+def _constant(value, dtype):
+    """A 0-d tensor holding a Python scalar, cached: graphs reuse the same few constants
+    (1.0, 0.5, ...) and the engine never writes into them."""
+    key = (value.__class__, value, dtype)
+    t = _constants.get(key)
+    if t is None:
+        if len(_constants) > 4096:
+            _constants.clear()
+        t = _constants[key] = _wrap(np.array(value, dtype=dtype))
+    return t
+
+
 def _pair(a, b):
     """Both operands as tensors of one dtype, promoted as PyTorch does."""
+    if b.__class__ is float and isinstance(a, Tensor):
+        dt = a._data.dtype
+        if dt.kind == "f":
+            return a, _constant(b, dt)
     if not isinstance(a, Tensor):
         if isinstance(b, Tensor):
             b2, a2 = _pair(b, a)
@@ -52,7 +71,8 @@ def _pair(a, b):
         dt = scalar_result_dtype(a._data.dtype, b)
         if dt != a._data.dtype:
             a = to(a, dt)
-        return a, _wrap(np.array(b, dtype=dt))
+        return a, _constant(b, dt) if isinstance(b, (int, float, bool)) else \
+            _wrap(np.array(b, dtype=dt))
     return _pair(a, Tensor(b))
 
 

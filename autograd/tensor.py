@@ -53,8 +53,12 @@ class Tensor:
     this tensor (None for leaves); `_vbox` is a one-element list, the version counter shared
     with every view of the same memory, bumped by in-place ops.
     """
-    __slots__ = ("_data", "grad", "_requires_grad", "grad_fn", "_vbox", "_hooks",
-                 "_retains_grad", "name", "__weakref__")
+    __slots__ = ("_data", "grad", "_requires_grad", "grad_fn", "_vbox", "__dict__", "__weakref__")
+    # Rarely set attributes live in the instance __dict__ (created only when first set), so
+    # that making a tensor on the hot path sets five slots and nothing else.
+    _hooks = None           # hooks of a leaf (a non-leaf's hooks live on its grad_fn)
+    _retains_grad = False
+    name = None             # optional label, shown by ag.viz
     __array_priority__ = 1000
     __array_ufunc__ = None          # make numpy defer to our reflected operators
 
@@ -64,9 +68,6 @@ class Tensor:
         self._requires_grad = False
         self.grad_fn = None
         self._vbox = [0]
-        self._hooks = None
-        self._retains_grad = False
-        self.name = None
         if requires_grad:
             self.requires_grad = True
 
@@ -262,9 +263,6 @@ def _wrap(data):
     t._requires_grad = False
     t.grad_fn = None
     t._vbox = [0]
-    t._hooks = None
-    t._retains_grad = False
-    t.name = None
     return t
 
 
