@@ -24,7 +24,7 @@ def _encode(obj, prefix, tensors):
         name = prefix or "tensor"
         if name in tensors:
             raise ValueError(f"save: two tensors would be stored under the name {name!r}")
-        tensors[name] = np.ascontiguousarray(arr)
+        tensors[name] = np.asarray(arr, order="C")     # (ascontiguousarray makes 0-d 1-d)
         return {"__tensor__": name, "ndarray": isinstance(obj, np.ndarray)}
     if isinstance(obj, dict):
         items = []
@@ -61,24 +61,15 @@ def _decode(node, tensors):
     return node
 
 
-def _is_flat_tensor_dict(obj):
-    return isinstance(obj, dict) and all(
-        isinstance(k, str) and isinstance(v, (Tensor, np.ndarray)) for k, v in obj.items())
-
-
 def save(obj, path, metadata=None):
     """Write `obj` (a dict of tensors, or a nested state dict) to `path` as safetensors.
     The path is used exactly as given; the old file stays intact if writing fails."""
     from safetensors.numpy import save as to_bytes
     tensors = {}
     meta = {str(k): str(v) for k, v in (metadata or {}).items()}
-    if _is_flat_tensor_dict(obj):
-        for k, v in obj.items():
-            tensors[k] = np.ascontiguousarray(v._data if isinstance(v, Tensor) else v)
-        if any(isinstance(v, np.ndarray) for v in obj.values()):
-            meta[_STRUCTURE_KEY] = json.dumps(_encode(obj, "", {}))
-    else:
-        meta[_STRUCTURE_KEY] = json.dumps(_encode(obj, "", tensors))
+    # A flat dict's tensors keep their keys as names; the structure also records key order
+    # (safetensors sorts its header) and which values were ndarrays.
+    meta[_STRUCTURE_KEY] = json.dumps(_encode(obj, "", tensors))
     payload = to_bytes(tensors, metadata=meta or None)
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))

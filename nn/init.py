@@ -1,0 +1,159 @@
+"""Weight initialization, in place, with PyTorch's names and formulas.
+
+Every function fills its tensor under `ag.no_grad()` with draws from
+`ag.random.get_rng()` (so `ag.manual_seed` fixes them) and returns the tensor.
+
+How they relate to the lecture notes' recipes, for a layer with n = fan_in inputs:
+- "w = randn(n) * sqrt(2/n)" for ReLU networks (He et al.) is `kaiming_normal_(w)` with
+  nonlinearity='relu': std = gain / sqrt(fan_in), gain = sqrt(2).
+- Xavier/Glorot for tanh layers: `xavier_uniform_` / `xavier_normal_` with
+  std = gain * sqrt(2 / (fan_in + fan_out)), e.g. gain = calculate_gain('tanh') = 5/3.
+- Sparse initialization (only some connections of each unit non-zero): `sparse_`.
+Fans follow PyTorch: for a weight (out, in, *kernel), fan_in = in * prod(kernel) and
+fan_out = out * prod(kernel).
+"""
+import math
+
+import numpy as np
+
+import autograd as ag
+from autograd.grad_mode import no_grad
+
+
+def _fill(tensor, values):
+    with no_grad():
+        tensor.copy_(ag.tensor(np.asarray(values, dtype=tensor.dtype)))
+    return tensor
+
+
+def calculate_gain(nonlinearity, param=None):
+    """The recommended scale of the weights for a nonlinearity (PyTorch's table):
+    linear, conv*, sigmoid: 1; tanh: 5/3; relu: sqrt(2); leaky_relu(slope):
+    sqrt(2 / (1 + slope^2)) (slope 0.01 when param is None); selu: 3/4."""
+    linear = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d",
+              "conv_transpose2d", "conv_transpose3d")
+    if nonlinearity in linear or nonlinearity == "sigmoid":
+        return 1
+    if nonlinearity == "tanh":
+        return 5.0 / 3
+    if nonlinearity == "relu":
+        return math.sqrt(2.0)
+    if nonlinearity == "leaky_relu":
+        if param is None:
+            slope = 0.01
+        elif isinstance(param, (int, float)) and not isinstance(param, bool):
+            slope = param
+        else:
+            raise ValueError(f"calculate_gain: negative_slope {param!r} is not a valid number")
+        return math.sqrt(2.0 / (1 + slope ** 2))
+    if nonlinearity == "selu":
+        return 3.0 / 4
+    raise ValueError(f"calculate_gain: unsupported nonlinearity {nonlinearity!r}")
+
+
+def _calculate_fan_in_and_fan_out(tensor):
+    if tensor.ndim < 2:
+        raise ValueError(f"fan in and fan out cannot be computed for a tensor with fewer than "
+                         f"2 dims (shape {tuple(tensor.shape)})")
+    receptive = int(np.prod(tensor.shape[2:])) if tensor.ndim > 2 else 1
+    return tensor.shape[1] * receptive, tensor.shape[0] * receptive
+
+
+def _fan(tensor, mode):
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"mode must be 'fan_in' or 'fan_out', got {mode!r}")
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    return fan_in if mode == "fan_in" else fan_out
+
+
+def uniform_(tensor, a=0.0, b=1.0):
+    """Fill with U(a, b)."""
+    return _fill(tensor, ag.get_rng().uniform(a, b, tensor.shape))
+
+
+def normal_(tensor, mean=0.0, std=1.0):
+    """Fill with N(mean, std^2)."""
+    return _fill(tensor, ag.get_rng().normal(mean, std, tensor.shape))
+
+
+def constant_(tensor, val):
+    return _fill(tensor, np.full(tensor.shape, val))
+
+
+def zeros_(tensor):
+    return constant_(tensor, 0.0)
+
+
+def ones_(tensor):
+    return constant_(tensor, 1.0)
+
+
+def eye_(tensor):
+    """The identity matrix (2-D tensors only)."""
+    if tensor.ndim != 2:
+        raise ValueError(f"eye_: only 2-D tensors are supported, got shape {tuple(tensor.shape)}")
+    return _fill(tensor, np.eye(*tensor.shape))
+
+
+def xavier_uniform_(tensor, gain=1.0):
+    """Glorot uniform: U(-a, a), a = gain * sqrt(6 / (fan_in + fan_out)) (the notes' choice
+    for tanh layers, with gain = calculate_gain('tanh'))."""
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    a = gain * math.sqrt(6.0 / (fan_in + fan_out))
+    return uniform_(tensor, -a, a)
+
+
+def xavier_normal_(tensor, gain=1.0):
+    """Glorot normal: N(0, std^2), std = gain * sqrt(2 / (fan_in + fan_out))."""
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)))
+
+
+def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu"):
+    """He uniform: U(-b, b), b = gain * sqrt(3 / fan), gain = calculate_gain(nonlinearity, a).
+    PyTorch's default Linear/Conv init is this with a = sqrt(5), i.e. b = 1 / sqrt(fan_in)."""
+    gain = calculate_gain(nonlinearity, a)
+    bound = gain * math.sqrt(3.0 / _fan(tensor, mode))
+    return uniform_(tensor, -bound, bound)
+
+
+def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu"):
+    """He normal: N(0, std^2), std = gain / sqrt(fan). With nonlinearity='relu' this is the
+    notes' `randn(n) * sqrt(2 / n)` for ReLU networks."""
+    gain = calculate_gain(nonlinearity, a)
+    return normal_(tensor, 0.0, gain / math.sqrt(_fan(tensor, mode)))
+
+
+def orthogonal_(tensor, gain=1.0):
+    """A (semi-)orthogonal matrix from the QR decomposition of a Gaussian matrix, with the
+    signs fixed so that the result is uniformly distributed; trailing dims are flattened."""
+    if tensor.ndim < 2:
+        raise ValueError(f"orthogonal_: needs at least 2 dims, got shape {tuple(tensor.shape)}")
+    if tensor.numel() == 0:
+        return tensor
+    rows = tensor.shape[0]
+    cols = tensor.numel() // rows
+    flat = ag.get_rng().standard_normal((rows, cols))
+    if rows < cols:
+        flat = flat.T
+    q, r = np.linalg.qr(flat)
+    q = q * np.sign(np.diag(r))
+    if rows < cols:
+        q = q.T
+    return _fill(tensor, (q * gain).reshape(tensor.shape))
+
+
+def sparse_(tensor, sparsity, std=0.01):
+    """Sparse init of a 2-D weight (out, in): N(0, std^2) entries, then in every column a
+    fraction `sparsity` of the rows set to zero (PyTorch's sparse_), so each unit keeps a
+    random subset of its connections - the notes' "sparse initialization"."""
+    if tensor.ndim != 2:
+        raise ValueError(f"sparse_: only 2-D tensors are supported, got shape "
+                         f"{tuple(tensor.shape)}")
+    rows, cols = tensor.shape
+    num_zeros = int(math.ceil(sparsity * rows))
+    rng = ag.get_rng()
+    values = rng.normal(0.0, std, (rows, cols))
+    for j in range(cols):
+        values[rng.permutation(rows)[:num_zeros], j] = 0.0
+    return _fill(tensor, values)

@@ -1,0 +1,85 @@
+"""Identity, Linear and Maxout."""
+import math
+
+import autograd as ag
+
+from . import functional as F
+from . import init
+from .module import Module
+from .parameter import Parameter
+
+
+class Identity(Module):
+    """Returns its input unchanged (a placeholder, e.g. to remove a layer)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__()
+
+    def forward(self, input):
+        return input
+
+
+def _reset_linear(weight, bias):
+    """PyTorch's default: kaiming_uniform_(a=sqrt(5)) weights, i.e. U(-1/sqrt(fan_in),
+    1/sqrt(fan_in)), and the bias from the same interval."""
+    init.kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is not None:
+        fan_in, _ = init._calculate_fan_in_and_fan_out(weight)
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+        init.uniform_(bias, -bound, bound)
+
+
+class Linear(Module):
+    """y = x W^T + b: (..., in_features) -> (..., out_features).
+    Parameters: weight (out_features, in_features), bias (out_features,)."""
+
+    def __init__(self, in_features, out_features, bias=True, dtype=None):
+        super().__init__()
+        self.in_features, self.out_features = in_features, out_features
+        self.weight = Parameter(ag.empty(out_features, in_features, dtype=dtype))
+        if bias:
+            self.bias = Parameter(ag.empty(out_features, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        _reset_linear(self.weight, self.bias)
+
+    def forward(self, input):
+        if input.ndim < 1 or input.shape[-1] != self.in_features:
+            raise self._input_error(f"(..., {self.in_features})", input)
+        return F.linear(input, self.weight, self.bias)
+
+    def extra_repr(self):
+        return (f"in_features={self.in_features}, out_features={self.out_features}, "
+                f"bias={self.bias is not None}")
+
+
+class Maxout(Module):
+    """Maxout (Goodfellow et al.): a Linear layer to out_features * pieces, then the max over
+    each unit's pieces: (..., in_features) -> (..., out_features). Not in PyTorch.
+
+    Parameters: weight (out_features * pieces, in_features) and bias (out_features * pieces,);
+    unit j owns rows j*pieces ... j*pieces + pieces - 1. Initialized like a Linear."""
+
+    def __init__(self, in_features, out_features, pieces=2, bias=True, dtype=None):
+        super().__init__()
+        if pieces < 1:
+            raise ValueError(f"Maxout: pieces must be at least 1, got {pieces}")
+        self.in_features, self.out_features, self.pieces = in_features, out_features, pieces
+        self.weight = Parameter(ag.empty(out_features * pieces, in_features, dtype=dtype))
+        if bias:
+            self.bias = Parameter(ag.empty(out_features * pieces, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        _reset_linear(self.weight, self.bias)
+
+    def forward(self, input):
+        if input.ndim < 1 or input.shape[-1] != self.in_features:
+            raise self._input_error(f"(..., {self.in_features})", input)
+        return F.maxout(input, self.weight, self.bias, self.pieces)
+
+    def extra_repr(self):
+        return (f"in_features={self.in_features}, out_features={self.out_features}, "
+                f"pieces={self.pieces}, bias={self.bias is not None}")

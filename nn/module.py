@@ -1,0 +1,418 @@
+"""nn.Module: the base class of every layer and model.
+
+A Module holds three ordered registries, filled by plain attribute assignment:
+`_parameters` (nn.Parameter), `_buffers` (tensors that are state but not learned, such as
+BatchNorm's running statistics) and `_modules` (submodules). Everything else (state_dict
+keys, parameters(), repr) walks these registries in definition order, so the keys are the
+ones PyTorch gives for the same architecture ("0.weight", "1.running_mean", ...).
+"""
+from collections import OrderedDict, namedtuple
+
+import numpy as np
+
+import autograd as ag
+from autograd.grad_mode import _State
+from autograd.tensor import Tensor
+
+from .parameter import Parameter
+
+IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+
+
+class _HookHandle:
+    """Returned by register_forward_hook / register_forward_pre_hook; `remove()` unregisters."""
+
+    _next_id = 0
+
+    def __init__(self, hooks):
+        self._hooks = hooks
+        self.id = _HookHandle._next_id
+        _HookHandle._next_id += 1
+
+    def remove(self):
+        self._hooks.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+def _addindent(text, spaces):
+    lines = text.split("\n")
+    if len(lines) == 1:
+        return text
+    return lines[0] + "\n" + "\n".join(" " * spaces + line for line in lines[1:])
+
+
+class Module:
+    """Base class for layers and models: subclass it, assign Parameters and submodules as
+    attributes in `__init__`, and write `forward`. Call the module, not `forward`: `__call__`
+    runs the hooks and labels the recorded graph nodes with this module's scope."""
+
+    training: bool
+
+    def __init__(self):
+        object.__setattr__(self, "training", True)
+        object.__setattr__(self, "_parameters", OrderedDict())
+        object.__setattr__(self, "_buffers", OrderedDict())
+        object.__setattr__(self, "_non_persistent", set())
+        object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "_forward_hooks", OrderedDict())
+        object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
+
+    # ----- registration -----------------------------------------------------------------
+    def _check_init(self, what):
+        if "_parameters" not in self.__dict__:
+            raise AttributeError(f"cannot assign {what} before Module.__init__() call "
+                                 f"(call super().__init__() first in {type(self).__name__})")
+
+    def __setattr__(self, name, value):
+        params = self.__dict__.get("_parameters")
+        if isinstance(value, Parameter):
+            self._check_init("parameters")
+            self._remove_from(name, self.__dict__, self._buffers, self._modules)
+            self.register_parameter(name, value)
+        elif params is not None and name in params:
+            if value is not None:
+                raise TypeError(f"cannot assign {type(value).__name__} as parameter {name!r} "
+                                f"of {type(self).__name__} (nn.Parameter or None expected)")
+            params[name] = None
+        elif isinstance(value, Module):
+            self._check_init("child modules")
+            self._remove_from(name, self.__dict__, self._parameters, self._buffers)
+            self._modules[name] = value
+        elif self.__dict__.get("_modules") is not None and name in self._modules:
+            if value is not None:
+                raise TypeError(f"cannot assign {type(value).__name__} as child module "
+                                f"{name!r} of {type(self).__name__} (Module or None expected)")
+            self._modules[name] = None
+        elif self.__dict__.get("_buffers") is not None and name in self._buffers:
+            if value is not None and not isinstance(value, Tensor):
+                raise TypeError(f"cannot assign {type(value).__name__} as buffer {name!r} of "
+                                f"{type(self).__name__} (Tensor or None expected)")
+            self._buffers[name] = value
+        else:
+            object.__setattr__(self, name, value)
+
+    @staticmethod
+    def _remove_from(name, *dicts):
+        for d in dicts:
+            d.pop(name, None)
+
+    def __getattr__(self, name):
+        # Only called when normal lookup fails: look in the registries.
+        d = self.__dict__
+        for reg in ("_parameters", "_buffers", "_modules"):
+            if reg in d and name in d[reg]:
+                return d[reg][name]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def __delattr__(self, name):
+        for reg in (self._parameters, self._buffers, self._modules):
+            if name in reg:
+                del reg[name]
+                self._non_persistent.discard(name)
+                return
+        object.__delattr__(self, name)
+
+    def __dir__(self):
+        return sorted(set(super().__dir__()) | set(self._parameters) | set(self._buffers)
+                      | set(self._modules))
+
+    def _check_name(self, name, kind):
+        self._check_init(kind)
+        if not isinstance(name, str):
+            raise TypeError(f"{kind} name must be a string, got {type(name).__name__}")
+        if "." in name or name == "":
+            raise KeyError(f"{kind} name {name!r} must be non-empty and contain no '.'")
+
+    def register_parameter(self, name, param):
+        """Add `param` (an nn.Parameter, or None for an absent one such as bias=False)."""
+        self._check_name(name, "parameter")
+        if name in self.__dict__ or name in self._buffers or name in self._modules:
+            raise KeyError(f"attribute {name!r} already exists on {type(self).__name__}")
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"cannot register {type(param).__name__} as parameter {name!r} "
+                            f"(nn.Parameter or None expected)")
+        self._parameters[name] = param
+
+    def register_buffer(self, name, tensor, persistent=True):
+        """Add a buffer: state saved in state_dict (unless persistent=False) but not learned."""
+        self._check_name(name, "buffer")
+        if name in self.__dict__ or name in self._parameters or name in self._modules:
+            raise KeyError(f"attribute {name!r} already exists on {type(self).__name__}")
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(f"cannot register {type(tensor).__name__} as buffer {name!r} "
+                            f"(Tensor or None expected)")
+        self._buffers[name] = tensor
+        if persistent:
+            self._non_persistent.discard(name)
+        else:
+            self._non_persistent.add(name)
+
+    def add_module(self, name, module):
+        """Add a child module under `name` (as attribute assignment does)."""
+        self._check_name(name, "module")
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"{type(module).__name__} is not a Module subclass")
+        if name in self.__dict__ and name not in self._modules:
+            raise KeyError(f"attribute {name!r} already exists on {type(self).__name__}")
+        self._modules[name] = module
+
+    register_module = add_module
+
+    def get_submodule(self, target):
+        mod = self
+        for item in target.split(".") if target else []:
+            if item not in mod._modules:
+                raise AttributeError(f"{type(mod).__name__} has no submodule {item!r}")
+            mod = mod._modules[item]
+        return mod
+
+    # ----- forward ------------------------------------------------------------------------
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError(f"{type(self).__name__} must define forward()")
+
+    def _scope_name(self):
+        parent = _State.scope
+        owner = getattr(parent, "module", None)
+        if isinstance(owner, Module):
+            for name, child in owner._modules.items():
+                if child is self:
+                    return name
+        return type(self).__name__
+
+    def __call__(self, *args, **kwargs):
+        for hook in list(self._forward_pre_hooks.values()):
+            result = hook(self, args)
+            if result is not None:
+                args = result if isinstance(result, tuple) else (result,)
+        with ag.scope(self._scope_name(), self):
+            out = self.forward(*args, **kwargs)
+        for hook in list(self._forward_hooks.values()):
+            result = hook(self, args, out)
+            if result is not None:
+                out = result
+        return out
+
+    def register_forward_pre_hook(self, hook):
+        """`hook(module, args)` runs before forward; a non-None return replaces the args."""
+        handle = _HookHandle(self._forward_pre_hooks)
+        self._forward_pre_hooks[handle.id] = hook
+        return handle
+
+    def register_forward_hook(self, hook):
+        """`hook(module, args, output)` runs after forward; a non-None return replaces
+        the output."""
+        handle = _HookHandle(self._forward_hooks)
+        self._forward_hooks[handle.id] = hook
+        return handle
+
+    # ----- iteration ----------------------------------------------------------------------
+    def named_modules(self, memo=None, prefix="", remove_duplicate=True):
+        """(qualified name, module) for this module and every descendant, depth first."""
+        if memo is None:
+            memo = set()
+        if remove_duplicate:
+            if id(self) in memo:
+                return
+            memo.add(id(self))
+        yield prefix, self
+        for name, child in self._modules.items():
+            if child is None:
+                continue
+            yield from child.named_modules(memo, f"{prefix}.{name}" if prefix else name,
+                                           remove_duplicate)
+
+    def modules(self):
+        for _, m in self.named_modules():
+            yield m
+
+    def named_children(self):
+        seen = set()
+        for name, child in self._modules.items():
+            if child is not None and id(child) not in seen:
+                seen.add(id(child))
+                yield name, child
+
+    def children(self):
+        for _, m in self.named_children():
+            yield m
+
+    def _named_members(self, registry, prefix, recurse):
+        seen = set()
+        modules = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
+        for mod_prefix, mod in modules:
+            for name, value in getattr(mod, registry).items():
+                if value is None or id(value) in seen:
+                    continue
+                seen.add(id(value))
+                yield (f"{mod_prefix}.{name}" if mod_prefix else name), value
+
+    def named_parameters(self, prefix="", recurse=True):
+        """(qualified name, Parameter) pairs, each parameter once even if shared."""
+        yield from self._named_members("_parameters", prefix, recurse)
+
+    def parameters(self, recurse=True):
+        for _, p in self.named_parameters(recurse=recurse):
+            yield p
+
+    def named_buffers(self, prefix="", recurse=True):
+        yield from self._named_members("_buffers", prefix, recurse)
+
+    def buffers(self, recurse=True):
+        for _, b in self.named_buffers(recurse=recurse):
+            yield b
+
+    # ----- modes and housekeeping -----------------------------------------------------
+    def train(self, mode=True):
+        """Set training mode (dropout active, batch statistics) here and in every child."""
+        if not isinstance(mode, bool):
+            raise ValueError(f"train(mode): mode must be a bool, got {mode!r}")
+        for m in self.modules():
+            object.__setattr__(m, "training", mode)
+        return self
+
+    def eval(self):
+        """Evaluation mode: train(False)."""
+        return self.train(False)
+
+    def requires_grad_(self, requires_grad=True):
+        for p in self.parameters():
+            p.requires_grad_(requires_grad)
+        return self
+
+    def zero_grad(self, set_to_none=True):
+        """Reset every parameter's gradient (to None by default, as PyTorch does)."""
+        for p in self.parameters():
+            if p.grad is None:
+                continue
+            if set_to_none:
+                p.grad = None
+            else:
+                p.grad = ag.zeros_like(p.grad)
+
+    def apply(self, fn):
+        """Call fn(module) on every child (recursively) and then on self; returns self."""
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
+
+    def to(self, dtype):
+        """Convert floating parameters and buffers (and their grads) to `dtype` in place;
+        integer buffers such as num_batches_tracked keep their dtype. Returns self."""
+        dtype = np.dtype(dtype)
+        if dtype.kind != "f":
+            raise TypeError(f"Module.to: only floating dtypes are allowed, got {dtype}")
+        for t in list(self.parameters()) + list(self.buffers()):
+            if t._data.dtype.kind == "f" and t._data.dtype != dtype:
+                t._data = t._data.astype(dtype)
+                t._vbox[0] += 1
+                if t.grad is not None:
+                    t.grad = ag.tensor(t.grad._data.astype(dtype))
+        return self
+
+    def float(self):
+        return self.to(ag.float32)
+
+    def double(self):
+        return self.to(ag.float64)
+
+    # ----- state dict ---------------------------------------------------------------------
+    def _state_items(self, prefix=""):
+        """(key, tensor) for every parameter and persistent buffer, PyTorch's order: each
+        module's parameters, then its buffers, then its children's, recursively."""
+        for name, p in self._parameters.items():
+            if p is not None:
+                yield prefix + name, p
+        for name, b in self._buffers.items():
+            if b is not None and name not in self._non_persistent:
+                yield prefix + name, b
+        for name, child in self._modules.items():
+            if child is not None:
+                yield from child._state_items(prefix + name + ".")
+
+    def state_dict(self, destination=None, prefix="", keep_vars=False):
+        """An OrderedDict of parameters and persistent buffers by qualified name. Values are
+        detached tensors sharing memory with the module (the tensors themselves with
+        keep_vars=True)."""
+        out = OrderedDict() if destination is None else destination
+        for key, t in self._state_items(prefix):
+            out[key] = t if keep_vars else t.detach()
+        return out
+
+    def load_state_dict(self, state_dict, strict=True):
+        """Copy values from `state_dict` (Tensors or numpy arrays) into this module's
+        parameters and buffers, in place. Everything is validated first: on a shape
+        mismatch, or (with strict=True) a missing or unexpected key, it raises and changes
+        nothing. Returns (missing_keys, unexpected_keys)."""
+        if not hasattr(state_dict, "items"):
+            raise TypeError(f"load_state_dict: expected a dict, got {type(state_dict).__name__}")
+        own = OrderedDict(self._state_items())
+        missing = [k for k in own if k not in state_dict]
+        unexpected = [k for k in state_dict if k not in own]
+        errors, pending = [], []
+        for key, target in own.items():
+            if key not in state_dict:
+                continue
+            value = state_dict[key]
+            arr = value._data if isinstance(value, Tensor) else np.asarray(value)
+            if target._data.ndim == 0 and arr.shape == (1,):
+                arr = arr.reshape(())   # PyTorch's rule: a 1-element vector fills a 0-d tensor
+            if arr.shape != target._data.shape:
+                errors.append(f"size mismatch for {key}: copying a param with shape "
+                              f"{arr.shape} from checkpoint, the shape in current model is "
+                              f"{target._data.shape}.")
+                continue
+            if arr.dtype.kind not in "fiub":
+                errors.append(f"dtype mismatch for {key}: cannot copy {arr.dtype} into "
+                              f"{target._data.dtype}.")
+                continue
+            pending.append((target, arr))
+        if strict:
+            if unexpected:
+                errors.insert(0, "Unexpected key(s) in state_dict: "
+                              + ", ".join(f'"{k}"' for k in unexpected) + ".")
+            if missing:
+                errors.insert(0, "Missing key(s) in state_dict: "
+                              + ", ".join(f'"{k}"' for k in missing) + ".")
+        if errors:
+            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
+                               + "\n\t".join(errors))
+        for target, arr in pending:
+            np.copyto(target._data, arr, casting="unsafe")
+            target._vbox[0] += 1
+        return IncompatibleKeys(missing, unexpected)
+
+    def _input_error(self, expected, input):
+        """A ValueError naming this layer, the expected input shape and the one received."""
+        got = tuple(input.shape) if hasattr(input, "shape") else type(input).__name__
+        return ValueError(f"{self._get_name()}({self.extra_repr()}): expected input "
+                          f"{expected}, got {got}")
+
+    # ----- repr ---------------------------------------------------------------------------
+    def extra_repr(self):
+        """The text inside the parentheses of this module's repr (override in layers)."""
+        return ""
+
+    def _get_name(self):
+        return type(self).__name__
+
+    def _child_lines(self):
+        return [f"({name}): " + _addindent(repr(m), 2) for name, m in self._modules.items()]
+
+    def __repr__(self):
+        extra = self.extra_repr()
+        extra_lines = extra.split("\n") if extra else []
+        child_lines = self._child_lines()
+        lines = extra_lines + child_lines
+        text = self._get_name() + "("
+        if lines:
+            if len(extra_lines) == 1 and not child_lines:
+                text += extra_lines[0]
+            else:
+                text += "\n  " + "\n  ".join(lines) + "\n"
+        return text + ")"

@@ -1,0 +1,177 @@
+"""BatchNorm1d, BatchNorm2d, InstanceNorm2d, LayerNorm, GroupNorm.
+
+Train/eval semantics are PyTorch's: in training, batch statistics (biased variance)
+normalize the input and, with track_running_stats, the running mean and the running
+*unbiased* variance move towards them by `momentum` (momentum=None: a cumulative average
+over the batches seen, counted by num_batches_tracked). In eval mode the running
+statistics are used.
+"""
+import autograd as ag
+
+from . import functional as F
+from .module import Module
+from .parameter import Parameter
+
+
+class _NormBase(Module):
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
+                 track_running_stats=True, dtype=None, *, bias=True):
+        super().__init__()
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
+        if affine:
+            self.weight = Parameter(ag.ones(num_features, dtype=dtype))
+            if bias:
+                self.bias = Parameter(ag.zeros(num_features, dtype=dtype))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        if track_running_stats:
+            self.register_buffer("running_mean", ag.zeros(num_features, dtype=dtype))
+            self.register_buffer("running_var", ag.ones(num_features, dtype=dtype))
+            self.register_buffer("num_batches_tracked", ag.tensor(0))
+        else:
+            self.register_buffer("running_mean", None)
+            self.register_buffer("running_var", None)
+            self.register_buffer("num_batches_tracked", None)
+
+    def reset_running_stats(self):
+        if self.track_running_stats:
+            with ag.no_grad():
+                self.running_mean.zero_()
+                self.running_var.fill_(1.0)
+                self.num_batches_tracked.zero_()
+
+    def _momentum(self):
+        """The averaging factor for this step; bumps num_batches_tracked when training."""
+        if not (self.training and self.track_running_stats):
+            return 0.0 if self.momentum is None else self.momentum
+        with ag.no_grad():
+            self.num_batches_tracked.add_(1)
+        if self.momentum is None:
+            return 1.0 / float(self.num_batches_tracked.item())
+        return self.momentum
+
+    def extra_repr(self):
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+                f"affine={self.affine}, bias={self.bias is not None}, "
+                f"track_running_stats={self.track_running_stats}")
+
+
+class _BatchNorm(_NormBase):
+    def forward(self, input):
+        self._check_input(input)
+        momentum = self._momentum()
+        # without running statistics, batch statistics are used in eval mode too
+        use_batch = self.training or not self.track_running_stats
+        return F.batch_norm(input, self.running_mean, self.running_var, self.weight, self.bias,
+                            use_batch, momentum, self.eps)
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch normalization of (N, C) or (N, C, L) inputs, per channel C = num_features.
+    Parameters weight (C,) = 1 and bias (C,) = 0; buffers running_mean, running_var,
+    num_batches_tracked."""
+
+    def _check_input(self, input):
+        if input.ndim not in (2, 3) or input.shape[1] != self.num_features:
+            raise self._input_error(f"(N, {self.num_features}) or (N, {self.num_features}, L)",
+                                    input)
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch normalization of (N, C, H, W) inputs, per channel C = num_features."""
+
+    def _check_input(self, input):
+        if input.ndim != 4 or input.shape[1] != self.num_features:
+            raise self._input_error(f"(N, {self.num_features}, H, W)", input)
+
+
+class InstanceNorm2d(_NormBase):
+    """Normalize each sample's channel over its H x W positions: (N, C, H, W) or (C, H, W).
+    PyTorch's defaults: affine=False, track_running_stats=False (then the input statistics
+    are used in eval mode too)."""
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False,
+                 track_running_stats=False, dtype=None, *, bias=True):
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, dtype,
+                         bias=bias)
+
+    def forward(self, input):
+        if input.ndim not in (3, 4) or input.shape[-3] != self.num_features:
+            raise self._input_error(f"(N, {self.num_features}, H, W) or "
+                                    f"({self.num_features}, H, W)", input)
+        x = input.unsqueeze(0) if input.ndim == 3 else input
+        # as in PyTorch, instance norm neither counts batches nor averages cumulatively
+        momentum = 0.0 if self.momentum is None else self.momentum
+        use_input = self.training or not self.track_running_stats
+        out = F.instance_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
+                              use_input, momentum, self.eps)
+        return out.squeeze(0) if input.ndim == 3 else out
+
+
+class LayerNorm(Module):
+    """Normalize over the last dims given by normalized_shape (biased variance), then an
+    elementwise affine map with weight (ones) and bias (zeros) of that shape."""
+
+    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True,
+                 dtype=None):
+        super().__init__()
+        if isinstance(normalized_shape, int):
+            normalized_shape = (normalized_shape,)
+        self.normalized_shape = tuple(normalized_shape)
+        self.eps, self.elementwise_affine = eps, elementwise_affine
+        if elementwise_affine:
+            self.weight = Parameter(ag.ones(*self.normalized_shape, dtype=dtype))
+            if bias:
+                self.bias = Parameter(ag.zeros(*self.normalized_shape, dtype=dtype))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def forward(self, input):
+        k = len(self.normalized_shape)
+        if tuple(input.shape[input.ndim - k:]) != self.normalized_shape or input.ndim < k:
+            raise self._input_error(
+                "(..., " + ", ".join(map(str, self.normalized_shape)) + ")", input)
+        return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self):
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}")
+
+
+class GroupNorm(Module):
+    """Normalize groups of num_channels // num_groups channels per sample (N, C, ...),
+    then a per-channel affine map (weight ones, bias zeros)."""
+
+    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, dtype=None, *,
+                 bias=True):
+        super().__init__()
+        if num_channels % num_groups:
+            raise ValueError(f"GroupNorm: num_channels {num_channels} must be divisible by "
+                             f"num_groups {num_groups}")
+        self.num_groups, self.num_channels, self.eps, self.affine = (num_groups, num_channels,
+                                                                    eps, affine)
+        if affine:
+            self.weight = Parameter(ag.ones(num_channels, dtype=dtype))
+            if bias:
+                self.bias = Parameter(ag.zeros(num_channels, dtype=dtype))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def forward(self, input):
+        if input.ndim < 2 or input.shape[1] != self.num_channels:
+            raise self._input_error(f"(N, {self.num_channels}, ...)", input)
+        return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self):
+        return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
+                f"bias={self.bias is not None}")

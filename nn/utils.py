@@ -1,0 +1,97 @@
+"""Gradient clipping, parameter <-> vector conversion, and the max-norm constraint."""
+import math
+
+import numpy as np
+
+import autograd as ag
+from autograd.grad_mode import no_grad
+from autograd.tensor import Tensor
+
+from .module import Module
+
+
+def _params(parameters):
+    if isinstance(parameters, Module):
+        return list(parameters.parameters())
+    if isinstance(parameters, Tensor):
+        return [parameters]
+    return list(parameters)
+
+
+def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False,
+                    foreach=None):
+    """Scale all gradients together so that their joint norm (the norm of the vector of all
+    gradient entries) is at most max_norm. Returns the norm before clipping as a 0-d tensor.
+    norm_type may be any p > 0 or inf."""
+    grads = [p.grad for p in _params(parameters) if p.grad is not None]
+    if not grads:
+        return ag.tensor(0.0)
+    norm_type = float(norm_type)
+    with no_grad():
+        if math.isinf(norm_type):
+            total = max(float(np.abs(g._data).max()) if g.numel() else 0.0 for g in grads)
+        else:
+            total = sum(float(np.sum(np.abs(g._data.astype(np.float64)) ** norm_type))
+                        for g in grads) ** (1.0 / norm_type)
+        if error_if_nonfinite and not math.isfinite(total):
+            raise RuntimeError(f"clip_grad_norm_: the total norm of order {norm_type} of the "
+                               f"gradients is non-finite ({total}), so it cannot be clipped")
+        coef = min(max_norm / (total + 1e-6), 1.0)
+        for g in grads:
+            g.mul_(coef)
+    return ag.tensor(np.asarray(total, dtype=grads[0].dtype))
+
+
+def clip_grad_value_(parameters, clip_value):
+    """Clamp every gradient entry into [-clip_value, clip_value], in place."""
+    clip_value = float(clip_value)
+    with no_grad():
+        for p in _params(parameters):
+            if p.grad is not None:
+                p.grad.clamp_(-clip_value, clip_value)
+
+
+def parameters_to_vector(parameters):
+    """All parameters flattened and joined into one 1-D tensor (differentiable)."""
+    return ag.cat([p.reshape(-1) for p in _params(parameters)])
+
+
+def vector_to_parameters(vec, parameters):
+    """Copy consecutive slices of the 1-D `vec` into the parameters, in place."""
+    params = _params(parameters)
+    total = sum(p.numel() for p in params)
+    if vec.ndim != 1 or vec.numel() != total:
+        raise ValueError(f"vector_to_parameters: expected a 1-D vector of {total} elements, "
+                         f"got shape {tuple(vec.shape)}")
+    start = 0
+    with no_grad():
+        for p in params:
+            n = p.numel()
+            p.copy_(vec.detach()[start:start + n].reshape(p.shape))
+            start += n
+
+
+def max_norm_(parameters, max_norm, dim=0, eps=0.0):
+    """The lecture notes' max-norm constraint, applied after the optimizer step: every
+    output unit's incoming weight vector (a row of a Linear weight, a filter of a Conv2d:
+    a slice along `dim`) whose L2 norm exceeds max_norm is rescaled to norm max_norm.
+    Takes a module or an iterable of parameters; 1-D tensors (biases, norm scales) are
+    skipped. Returns the number of rescaled vectors."""
+    if max_norm <= 0:
+        raise ValueError(f"max_norm_: max_norm must be positive, got {max_norm}")
+    rescaled = 0
+    with no_grad():
+        for p in _params(parameters):
+            if p.ndim < 2:
+                continue
+            w = np.moveaxis(p._data, dim, 0)
+            norms = np.sqrt(np.sum(w.reshape(w.shape[0], -1).astype(np.float64) ** 2, axis=1))
+            over = norms > max_norm
+            if not over.any():
+                continue
+            scale = np.where(over, max_norm / (norms + eps), 1.0).astype(p.dtype)
+            shape = [1] * p.ndim
+            shape[dim] = -1
+            p.mul_(ag.tensor(scale.reshape(shape)))
+            rescaled += int(over.sum())
+    return rescaled
