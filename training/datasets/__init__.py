@@ -1,0 +1,94 @@
+"""Small classification datasets that need no network.
+
+Generated: `make_moons`, `make_spirals` (the CS231n spiral), `make_blobs` (Gaussian blobs).
+Shipped: `load_digits`, the 8x8 hand-written digits (1797 images, 10 classes; see
+DIGITS_LICENSE.txt beside this file).
+
+Every function returns numpy arrays `(X, y)`: X float (float32 unless `dtype=` says
+otherwise), y int64 class labels. Wrap them with `TensorDataset(X, y)` or `ag.tensor(X)`.
+Random draws come from `seed` when given, else from glassgrad's global generator
+(`ag.manual_seed` fixes them).
+"""
+import os
+
+import numpy as np
+
+import autograd as ag
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _rng(seed):
+    return ag.random.get_rng() if seed is None else np.random.default_rng(seed)
+
+
+def _counts(n_samples, n_classes):
+    """Split n_samples into n_classes nearly equal counts (the first ones get the extra)."""
+    base, extra = divmod(int(n_samples), n_classes)
+    return [base + (c < extra) for c in range(n_classes)]
+
+
+def make_moons(n_samples=200, noise=0.1, seed=None, dtype=np.float32):
+    """Two interleaving half circles in 2-D, a binary problem a linear model cannot solve.
+
+    Returns X (n_samples, 2) and y (n_samples,) in {0, 1}; Gaussian noise of std `noise` is
+    added to the points. Examples are ordered by class (shuffle with a DataLoader)."""
+    rng = _rng(seed)
+    n0, n1 = _counts(n_samples, 2)
+    t0, t1 = np.linspace(0, np.pi, n0), np.linspace(0, np.pi, n1)
+    upper = np.stack([np.cos(t0), np.sin(t0)], axis=1)
+    lower = np.stack([1 - np.cos(t1), 0.5 - np.sin(t1)], axis=1)
+    X = np.concatenate([upper, lower]) + noise * rng.standard_normal((n0 + n1, 2))
+    y = np.repeat(np.arange(2, dtype=np.int64), [n0, n1])
+    return X.astype(dtype), y
+
+
+def make_spirals(n_per_class=100, n_classes=3, noise=0.2, seed=None, dtype=np.float32):
+    """The CS231n spiral: `n_classes` arms in 2-D, each with `n_per_class` points.
+
+    Arm k has radius r in [0, 1] and angle t = 4 (k + r) + noise * N(0, 1), and the point is
+    (r sin t, r cos t). Returns X (n_per_class * n_classes, 2), y in 0..n_classes-1."""
+    rng = _rng(seed)
+    r = np.linspace(0.0, 1.0, n_per_class)
+    X = np.empty((n_per_class * n_classes, 2))
+    for k in range(n_classes):
+        t = np.linspace(4.0 * k, 4.0 * (k + 1), n_per_class) \
+            + noise * rng.standard_normal(n_per_class)
+        X[k * n_per_class:(k + 1) * n_per_class] = np.stack([r * np.sin(t), r * np.cos(t)], 1)
+    y = np.repeat(np.arange(n_classes, dtype=np.int64), n_per_class)
+    return X.astype(dtype), y
+
+
+def make_blobs(n_samples=300, centers=3, n_features=2, cluster_std=1.0,
+               center_box=(-5.0, 5.0), seed=None, dtype=np.float32):
+    """Isotropic Gaussian blobs, one class per center.
+
+    centers: a number of centers (drawn uniformly in `center_box` per feature) or an array
+    (n_centers, n_features). cluster_std: one std for all blobs or one per blob.
+    Returns X (n_samples, n_features), y in 0..n_centers-1 (ordered by class)."""
+    rng = _rng(seed)
+    if np.ndim(centers) == 0:
+        centers = rng.uniform(center_box[0], center_box[1], size=(int(centers), n_features))
+    centers = np.asarray(centers, dtype=np.float64)
+    if centers.ndim != 2:
+        raise ValueError(f"make_blobs: centers must be an int or an array (n_centers, "
+                         f"n_features), got shape {centers.shape}")
+    k, d = centers.shape
+    stds = np.broadcast_to(np.asarray(cluster_std, dtype=np.float64), (k,))
+    counts = _counts(n_samples, k)
+    X = np.concatenate([centers[c] + stds[c] * rng.standard_normal((counts[c], d))
+                        for c in range(k)])
+    y = np.repeat(np.arange(k, dtype=np.int64), counts)
+    return X.astype(dtype), y
+
+
+def load_digits(images=False, dtype=np.float32):
+    """The 8x8 hand-written digits: 1797 images of the digits 0..9, pixels 0..16.
+
+    Returns X (1797, 64), or (1797, 8, 8) with `images=True`, as `dtype` (raw pixel counts,
+    not scaled: standardize with training.Standardizer fit on the training split), and
+    y (1797,) int64 in 0..9."""
+    with np.load(os.path.join(_HERE, "digits.npz")) as f:
+        pixels, labels = f["images"], f["labels"]
+    X = pixels if images else pixels.reshape(len(pixels), -1)
+    return X.astype(dtype), labels.astype(np.int64)

@@ -1,0 +1,262 @@
+"""A training loop helper for when the explicit loop has been written once already.
+
+The explicit loop stays the primary way to train (it is five lines, and every line is
+visible); `fit` wraps that same loop with what a longer run needs: validation each epoch, a
+progress bar (tqdm when installed, plain lines otherwise), a learning-rate scheduler, early
+stopping on the validation loss, a checkpoint of the best model written atomically as
+safetensors, and resuming from that checkpoint.
+
+    history = fit(model, nn.CrossEntropyLoss(), optim.Adam(model.parameters(), 3e-4),
+                  train_loader, val_loader, epochs=50, patience=5,
+                  checkpoint_path="best.safetensors")
+    print(history)
+"""
+import math
+import os
+import sys
+from dataclasses import dataclass, field
+
+import autograd as ag
+from autograd.tensor import Tensor
+
+_SERIES = ("train_loss", "train_acc", "val_loss", "val_acc", "lr")
+
+
+def accuracy(scores, targets):
+    """Fraction of rows whose highest score is the target class; None unless scores are
+    (N, C) and targets (N,) class indices."""
+    s, t = scores.numpy(), targets.numpy()
+    if s.ndim != 2 or t.ndim != 1 or t.dtype.kind not in "iu":
+        return None
+    return float((s.argmax(axis=1) == t).mean())
+
+
+def evaluate(model, loss_fn, loader):
+    """Mean loss and accuracy (None when not classification) of `model` over `loader`, in
+    eval mode without recording a graph; the model's mode is restored afterwards."""
+    was_training = model.training
+    model.eval()
+    total, correct, n, classify = 0.0, 0, 0, True
+    try:
+        with ag.no_grad():
+            for xb, yb in loader:
+                out = model(xb)
+                k = len(yb)
+                total += float(loss_fn(out, yb).item()) * k
+                acc = accuracy(out, yb)
+                classify = classify and acc is not None
+                correct += (acc or 0.0) * k
+                n += k
+    finally:
+        model.train(was_training)
+    if n == 0:
+        raise ValueError("evaluate: the loader yielded no examples")
+    return total / n, (correct / n if classify else None)
+
+
+@dataclass
+class History:
+    """Per-epoch curves of a `fit` run and how it ended.
+
+    epochs: the epoch numbers (1-based); train_loss / train_acc: means over the epoch's
+    batches; val_loss / val_acc: on the validation loader (None without one); lr: the first
+    group's learning rate during the epoch. best_epoch / best_loss: the epoch with the lowest
+    monitored loss (validation loss, or training loss without a validation loader)."""
+    epochs: list = field(default_factory=list)
+    train_loss: list = field(default_factory=list)
+    train_acc: list = field(default_factory=list)
+    val_loss: list = field(default_factory=list)
+    val_acc: list = field(default_factory=list)
+    lr: list = field(default_factory=list)
+    best_epoch: int = None
+    best_loss: float = math.inf
+    stopped_early: bool = False
+    resumed_from: int = None
+
+    def append(self, epoch, **values):
+        self.epochs.append(epoch)
+        for name in _SERIES:
+            getattr(self, name).append(values.get(name))
+
+    def as_dict(self):
+        return {"epochs": list(self.epochs), **{n: list(getattr(self, n)) for n in _SERIES},
+                "best_epoch": self.best_epoch, "best_loss": self.best_loss,
+                "stopped_early": self.stopped_early, "resumed_from": self.resumed_from}
+
+    @classmethod
+    def from_dict(cls, d):
+        h = cls()
+        for key, value in d.items():
+            setattr(h, key, list(value) if isinstance(value, (list, tuple)) else value)
+        return h
+
+    def __len__(self):
+        return len(self.epochs)
+
+    def __str__(self):
+        head = f"{'epoch':>5} {'train loss':>11} {'train acc':>10} {'val loss':>10} " \
+               f"{'val acc':>8} {'lr':>9}"
+        lines = [head]
+        for i, e in enumerate(self.epochs):
+            mark = " *" if e == self.best_epoch else ""
+            lines.append(f"{e:>5} {_f(self.train_loss[i], '.4f'):>11} "
+                         f"{_f(self.train_acc[i], '.1%'):>10} {_f(self.val_loss[i], '.4f'):>10} "
+                         f"{_f(self.val_acc[i], '.1%'):>8} {_f(self.lr[i], '.2e'):>9}{mark}")
+        end = "stopped early" if self.stopped_early else "ran all epochs"
+        lines.append(f"best epoch {self.best_epoch} (loss {self.best_loss:.4f}), {end}"
+                     + (f", resumed after epoch {self.resumed_from}"
+                        if self.resumed_from is not None else ""))
+        return "\n".join(lines)
+
+
+def _f(v, fmt):
+    return "-" if v is None else format(v, fmt)
+
+
+def _progress(iterable, total, desc, enabled):
+    """A tqdm bar when tqdm is installed and progress is on, else the plain iterable."""
+    if not enabled:
+        return iterable, None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        return iterable, None
+    bar = tqdm(iterable, total=total, desc=desc, leave=False, file=sys.stderr)
+    return bar, bar
+
+
+def _checkpoint(model, optimizer, scheduler, epoch, history, bad_epochs):
+    ckpt = {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+            "epoch": epoch, "bad_epochs": bad_epochs, "history": history.as_dict()}
+    if scheduler is not None:
+        ckpt["scheduler"] = scheduler.state_dict()
+    return ckpt
+
+
+def load_checkpoint(path, model, optimizer=None, scheduler=None):
+    """Load a checkpoint written by `fit` into model (and optimizer / scheduler) and
+    return it as a dict (epoch, history, ...)."""
+    ckpt = ag.load(path)
+    if not isinstance(ckpt, dict) or "model" not in ckpt:
+        raise ValueError(f"load_checkpoint: {path} is not a checkpoint written by fit (no "
+                         f"'model' entry); load a plain state dict with ag.load")
+    model.load_state_dict(ckpt["model"])
+    if optimizer is not None and "optimizer" in ckpt:
+        optimizer.load_state_dict(ckpt["optimizer"])
+    if scheduler is not None and "scheduler" in ckpt:
+        scheduler.load_state_dict(ckpt["scheduler"])
+    return ckpt
+
+
+def fit(model, loss_fn, optimizer, train_loader, val_loader=None, epochs=10, scheduler=None,
+        monitor=None, patience=None, min_delta=0.0, checkpoint_path=None, resume=False,
+        restore_best=True, progress=True):
+    """Train `model` for up to `epochs` epochs and return a History.
+
+    Each epoch: one pass over train_loader (zero_grad, forward, loss_fn(output, target),
+    backward, optimizer.step per batch), then the validation loss/accuracy on val_loader,
+    then `scheduler.step()` (ReduceLROnPlateau gets the monitored loss).
+
+    patience: stop when the monitored loss (validation loss, else training loss) has not
+        improved by more than `min_delta` for that many epochs (None: never stop early).
+    checkpoint_path: whenever the monitored loss improves, save model, optimizer, scheduler,
+        epoch and history there (ag.save: safetensors, written atomically).
+    resume: if checkpoint_path exists, load it and continue after its epoch (the best one so
+        far; epochs after it are run again) up to `epochs`.
+    restore_best: load the best weights back into the model at the end.
+    monitor: a training.Monitor; fit records the loss and accuracies into it (the monitor's
+        own hooks record the rest).
+    progress: a tqdm bar per epoch plus one line per epoch (False: silent).
+    """
+    history, start, bad_epochs, best_state = History(), 1, 0, None
+    if resume and checkpoint_path is not None and os.path.exists(checkpoint_path):
+        ckpt = load_checkpoint(checkpoint_path, model, optimizer, scheduler)
+        history = History.from_dict(ckpt["history"])
+        start = int(ckpt["epoch"]) + 1
+        bad_epochs = int(ckpt.get("bad_epochs", 0))
+        history.resumed_from = start - 1
+        best_state = {k: v.numpy().copy() for k, v in model.state_dict().items()}
+        if progress:
+            print(f"resumed from {checkpoint_path} after epoch {start - 1}")
+    for epoch in range(start, epochs + 1):
+        lr = optimizer.param_groups[0].get("lr")
+        train_loss, train_acc = _train_epoch(model, loss_fn, optimizer, train_loader, monitor,
+                                             f"epoch {epoch}/{epochs}", progress)
+        val_loss = val_acc = None
+        if val_loader is not None:
+            val_loss, val_acc = evaluate(model, loss_fn, val_loader)
+            if monitor is not None:
+                monitor.record(val_loss=val_loss, **({} if val_acc is None
+                                                     else {"val_acc": val_acc}))
+        history.append(epoch, train_loss=train_loss, train_acc=train_acc, val_loss=val_loss,
+                       val_acc=val_acc, lr=lr)
+        watched = val_loss if val_loss is not None else train_loss
+        if scheduler is not None:
+            if type(scheduler).__name__ == "ReduceLROnPlateau":
+                scheduler.step(watched)
+            else:
+                scheduler.step()
+        improved = watched < history.best_loss - min_delta
+        if improved:
+            history.best_loss, history.best_epoch, bad_epochs = float(watched), epoch, 0
+            best_state = {k: v.numpy().copy() for k, v in model.state_dict().items()}
+            if checkpoint_path is not None:
+                ag.save(_checkpoint(model, optimizer, scheduler, epoch, history, bad_epochs),
+                        checkpoint_path)
+        else:
+            bad_epochs += 1
+        if progress:
+            print(_epoch_line(epoch, epochs, train_loss, train_acc, val_loss, val_acc,
+                              improved))
+        if patience is not None and bad_epochs >= patience:
+            history.stopped_early = True
+            if progress:
+                print(f"early stopping: no improvement for {patience} epochs (best epoch "
+                      f"{history.best_epoch})")
+            break
+    if restore_best and best_state is not None:
+        model.load_state_dict(best_state)
+    return history
+
+
+def _train_epoch(model, loss_fn, optimizer, loader, monitor, desc, progress):
+    model.train()
+    auto_loss = monitor is not None and monitor.criterion is loss_fn
+    total, correct, n, classify = 0.0, 0.0, 0, True
+    batches, bar = _progress(loader, len(loader) if hasattr(loader, "__len__") else None,
+                             desc, progress)
+    for xb, yb in batches:
+        optimizer.zero_grad()
+        out = model(xb)
+        loss = loss_fn(out, yb)
+        loss.backward()
+        optimizer.step()
+        if monitor is not None and monitor.optimizer is None:
+            monitor.step()
+        value = float(loss.item())
+        acc = accuracy(out, yb)
+        if monitor is not None and not auto_loss:
+            monitor.record(loss=value, **({} if acc is None else {"train_acc": acc}))
+        k = len(yb) if isinstance(yb, Tensor) and yb.ndim else 1
+        total += value * k
+        n += k
+        classify = classify and acc is not None
+        correct += (acc or 0.0) * k
+        if bar is not None:
+            bar.set_postfix(loss=f"{total / n:.4f}")
+    if bar is not None:
+        bar.close()
+    if n == 0:
+        raise ValueError("fit: the training loader yielded no batches")
+    return total / n, (correct / n if classify else None)
+
+
+def _epoch_line(epoch, epochs, train_loss, train_acc, val_loss, val_acc, improved):
+    parts = [f"epoch {epoch}/{epochs}", f"train loss {train_loss:.4f}"]
+    if train_acc is not None:
+        parts.append(f"acc {train_acc:.1%}")
+    if val_loss is not None:
+        parts.append(f"val loss {val_loss:.4f}")
+    if val_acc is not None:
+        parts.append(f"acc {val_acc:.1%}")
+    return "  ".join(parts) + ("  *" if improved else "")

@@ -1,0 +1,161 @@
+"""Input preprocessing whose statistics come from the training split only.
+
+    scaler = Standardizer().fit(X_train)        # mean and std of X_train
+    X_train, X_val = scaler.transform(X_train), scaler.transform(X_val)
+
+Each transform takes ndarrays or ag.Tensors of shape (N, D) and returns the same kind
+(a Tensor result is built from autograd ops, in the input's dtype). `fit` accepts either too;
+statistics are kept as float64 ndarrays (attributes ending in `_`, as in scikit-learn).
+"""
+import numpy as np
+
+from autograd.tensor import Tensor
+
+import autograd as ag
+
+
+def _fit_array(X, who):
+    X = X.numpy() if isinstance(X, Tensor) else np.asarray(X)
+    if X.ndim != 2 or X.shape[0] < 1:
+        raise ValueError(f"{who}.fit: expected data of shape (N, D) with N >= 1, got shape "
+                         f"{X.shape} (flatten images with X.reshape(len(X), -1))")
+    return X.astype(np.float64)
+
+
+def _const(stat, X):
+    """A fitted statistic in the dtype of X (an ndarray, or a Tensor when X is a Tensor)."""
+    if isinstance(X, Tensor):
+        return ag.tensor(stat.astype(X.dtype))
+    X = np.asarray(X)
+    return stat.astype(X.dtype) if X.dtype.kind == "f" else stat
+
+
+class _Fitted:
+    """Shared fit_transform and the not-fitted error."""
+
+    def fit_transform(self, X):
+        return self.fit(X).transform(X)
+
+    def _check_fitted(self, X):
+        if getattr(self, "mean_", None) is None:
+            raise RuntimeError(f"{type(self).__name__} is not fitted yet: call fit(X_train) "
+                               f"first")
+        d = self.mean_.shape[-1] if np.ndim(self.mean_) else None
+        shape = tuple(X.shape)
+        if d is not None and (len(shape) != 2 or shape[1] != d):
+            raise ValueError(f"{type(self).__name__}: fitted on {d} features, got data of "
+                             f"shape {shape}")
+
+
+class Standardizer(_Fitted):
+    """Zero mean, unit variance: (X - mean) / std, with the training split's mean and
+    (population, ddof=0) std.
+
+    per_feature=True: one mean/std per column (tabular data); False: a single mean and std
+    over all values (images, whose pixels share a scale). Columns with zero spread (e.g. a
+    pixel that is always 0) are centred but not scaled (their std is taken as 1)."""
+
+    def __init__(self, per_feature=True):
+        self.per_feature = per_feature
+        self.mean_ = None
+        self.std_ = None
+
+    def fit(self, X):
+        X = _fit_array(X, "Standardizer")
+        axis = 0 if self.per_feature else None
+        self.mean_ = X.mean(axis=axis)
+        std = X.std(axis=axis)
+        self.std_ = np.where(std > 0, std, 1.0)
+        return self
+
+    def transform(self, X):
+        self._check_fitted(X)
+        return (X - _const(self.mean_, X)) / _const(self.std_, X)
+
+    def inverse_transform(self, Z):
+        self._check_fitted(Z)
+        return Z * _const(self.std_, Z) + _const(self.mean_, Z)
+
+
+class PCA(_Fitted):
+    """Project centred data onto the principal axes of the training split.
+
+    The covariance Xc^T Xc / N (Xc centred) has eigenvectors U (sorted by eigenvalue S,
+    largest first); transform gives Xc @ U[:, :k], of shape (N, k).
+
+    n_components: k as an int; a float in (0, 1) keeps the fewest components explaining
+        that fraction of the variance; None keeps all D.
+    whiten: divide each projected dimension by sqrt(S + eps), giving unit variance (see
+        Whitening). eps (the CS231n notes' 1e-5) keeps near-zero directions finite; a larger
+        eps smooths, since whitening otherwise blows up the noise in those directions.
+
+    Fitted: mean_ (D,), components_ (D, k) (columns are axes), explained_variance_ (k,),
+    explained_variance_ratio_ (k,), eigenvalues_ (D,). inverse_transform maps back to the
+    input space (exact when k = D, the best rank-k reconstruction otherwise)."""
+
+    def __init__(self, n_components=None, whiten=False, eps=1e-5):
+        self.n_components = n_components
+        self.whiten = whiten
+        self.eps = eps
+        self.mean_ = None
+
+    def fit(self, X):
+        X = _fit_array(X, type(self).__name__)
+        n, d = X.shape
+        self.mean_ = X.mean(axis=0)
+        Xc = X - self.mean_
+        cov = Xc.T @ Xc / n
+        U, S, _ = np.linalg.svd(cov)
+        # Fix each axis's sign (largest-magnitude entry positive) so results are reproducible.
+        signs = np.sign(U[np.argmax(np.abs(U), axis=0), np.arange(d)])
+        U = U * np.where(signs == 0, 1.0, signs)
+        k = self._choose_k(S, d)
+        self.eigenvalues_ = S
+        self.components_ = U[:, :k]
+        self.explained_variance_ = S[:k]
+        total = S.sum()
+        self.explained_variance_ratio_ = S[:k] / total if total > 0 else np.zeros(k)
+        self.scale_ = np.sqrt(S[:k] + self.eps) if self.whiten else np.ones(k)
+        return self
+
+    def _choose_k(self, S, d):
+        k = self.n_components
+        if k is None:
+            return d
+        if isinstance(k, float) and 0 < k < 1:
+            ratio = np.cumsum(S) / S.sum() if S.sum() > 0 else np.ones(d)
+            return int(min(d, np.searchsorted(ratio, k - 1e-12) + 1))
+        if isinstance(k, (int, np.integer)) and 1 <= k <= d:
+            return int(k)
+        raise ValueError(f"{type(self).__name__}: n_components must be an int in [1, {d}], a "
+                         f"fraction in (0, 1) or None, got {k!r}")
+
+    @property
+    def n_components_(self):
+        return self.components_.shape[1]
+
+    def transform(self, X):
+        self._check_fitted(X)
+        Z = (X - _const(self.mean_, X)) @ _const(self.components_, X)
+        return Z / _const(self.scale_, X) if self.whiten else Z
+
+    def inverse_transform(self, Z):
+        if getattr(self, "mean_", None) is None:
+            raise RuntimeError(f"{type(self).__name__} is not fitted yet: call fit(X_train) "
+                               f"first")
+        k = self.n_components_
+        if len(Z.shape) != 2 or Z.shape[1] != k:
+            raise ValueError(f"{type(self).__name__}.inverse_transform: expected shape "
+                             f"(N, {k}), got {tuple(Z.shape)}")
+        if self.whiten:
+            Z = Z * _const(self.scale_, Z)
+        return Z @ _const(self.components_.T, Z) + _const(self.mean_, Z)
+
+
+class Whitening(PCA):
+    """PCA whitening: rotate into the eigenbasis and divide by sqrt(eigenvalue + eps), so the
+    training data gets zero mean and (nearly) identity covariance. Same as
+    PCA(n_components, whiten=True, eps)."""
+
+    def __init__(self, n_components=None, eps=1e-5):
+        super().__init__(n_components=n_components, whiten=True, eps=eps)
