@@ -1,0 +1,69 @@
+"""Adadelta: RMSprop whose step is scaled by a moving average of past steps."""
+import numpy as np
+
+from .optimizer import Optimizer, check_range, effective_grad, step_state, zeros_state
+
+
+class Adadelta(Optimizer):
+    r"""Adadelta (Zeiler). PyTorch's rule, per parameter:
+
+        g = grad (-grad when maximize) + weight_decay * p
+        v = rho * v + (1 - rho) * g**2                 moving average of squared gradients
+        delta = sqrt(u + eps) / sqrt(v + eps) * g      step in units of past steps
+        u = rho * u + (1 - rho) * delta**2             moving average of squared steps
+        p = p - lr * delta
+
+    This is the seeds' "moving window" fix to Adagrad: like RMSprop it forgets old
+    gradients, and the ratio sqrt(u)/sqrt(v) gives the step the units of the parameter, so
+    lr = 1 (the default) works without tuning.
+
+    Args: params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, maximize=False.
+    State: `step`, `square_avg` (v), `acc_delta` (u).
+    """
+
+    def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0, *,
+                 maximize=False):
+        defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize)
+        super().__init__(params, defaults)
+
+    def _check_group(self, group):
+        for key in ("lr", "eps", "weight_decay"):
+            check_range(key, group[key], owner="Adadelta")
+        check_range("rho", group["rho"], 0.0, 1.0, owner="Adadelta")
+
+    @staticmethod
+    def _init_state(p):
+        return {"step": step_state(), "square_avg": zeros_state(p),
+                "acc_delta": zeros_state(p)}
+
+    def _update_group(self, group):
+        lr, rho, eps = float(group["lr"]), float(group["rho"]), float(group["eps"])
+        wd, maximize = float(group["weight_decay"]), group["maximize"]
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            data = p._data
+            st = self.state.get(p)
+            if not st:
+                st = self.state[p] = self._init_state(p)
+            st["step"]._data += 1
+            s1, s2, s3 = self._scratch(p, 3)
+            g = effective_grad(p.grad._data, data, wd, maximize, s1)
+            v, u = st["square_avg"]._data, st["acc_delta"]._data
+            v *= rho
+            np.multiply(g, 1.0 - rho, out=s2)
+            s2 *= g
+            v += s2
+            std = np.add(v, eps, out=s2)
+            np.sqrt(std, out=std)
+            delta = np.add(u, eps, out=s3)
+            np.sqrt(delta, out=delta)
+            delta /= std
+            delta *= g
+            u *= rho
+            np.multiply(delta, 1.0 - rho, out=s2)
+            s2 *= delta
+            u += s2
+            np.multiply(delta, lr, out=s2)
+            data -= s2
+            p._vbox[0] += 1

@@ -1,0 +1,68 @@
+"""Adagrad: per-weight learning rates from the sum of all past squared gradients."""
+import numpy as np
+
+from autograd import Tensor
+
+from .optimizer import Optimizer, check_range, effective_grad, step_state
+
+
+class Adagrad(Optimizer):
+    r"""Adagrad (Duchi et al.). PyTorch's rule, per parameter, at step t = 1, 2, ...:
+
+        g = grad (-grad when maximize) + weight_decay * p
+        lr_t = lr / (1 + (t - 1) * lr_decay)
+        sum = sum + g**2
+        p = p - lr_t * g / (sqrt(sum) + eps)
+
+    `sum` is the seeds' `cache` (`cache += dx**2; x -= lr * dx / (sqrt(cache) + eps)`):
+    weights that keep receiving large gradients get small steps, rarely-updated weights get
+    large ones. Since the sum only grows, the step size decays towards zero (RMSprop and
+    Adadelta replace the sum by a moving average).
+
+    Args: params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0,
+    eps=1e-10, maximize=False. State: `step`, `sum`, created for every parameter at
+    construction (as in PyTorch).
+    """
+
+    def __init__(self, params, lr=1e-2, lr_decay=0.0, weight_decay=0.0,
+                 initial_accumulator_value=0.0, eps=1e-10, *, maximize=False):
+        defaults = dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+                        initial_accumulator_value=initial_accumulator_value, eps=eps,
+                        maximize=maximize)
+        super().__init__(params, defaults)
+        for group in self.param_groups:
+            for p in group["params"]:
+                self.state[p] = self._init_state(p, group["initial_accumulator_value"])
+
+    def _check_group(self, group):
+        for key in ("lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps"):
+            check_range(key, group[key], owner="Adagrad")
+
+    @staticmethod
+    def _init_state(p, initial):
+        return {"step": step_state(), "sum": Tensor(np.full_like(p._data, initial))}
+
+    def _update_group(self, group):
+        lr, lr_decay = float(group["lr"]), float(group["lr_decay"])
+        eps, wd, maximize = float(group["eps"]), float(group["weight_decay"]), group["maximize"]
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            data = p._data
+            st = self.state.get(p)
+            if not st:
+                st = self.state[p] = self._init_state(p, group["initial_accumulator_value"])
+            step = st["step"]._data
+            step += 1
+            clr = lr / (1.0 + (float(step) - 1.0) * lr_decay)
+            s1, s2 = self._scratch(p, 2)
+            g = effective_grad(p.grad._data, data, wd, maximize, s1)
+            acc = st["sum"]._data
+            np.multiply(g, g, out=s2)
+            acc += s2
+            std = np.sqrt(acc, out=s2)
+            std += eps
+            np.multiply(g, -clr, out=s1)      # s1 may hold g itself: fine, elementwise
+            s1 /= std
+            data += s1
+            p._vbox[0] += 1

@@ -1,0 +1,202 @@
+"""Adam and its variants: AdamW (decoupled weight decay) and NAdam (Nesterov momentum)."""
+import numpy as np
+
+from .optimizer import (Optimizer, check_range, effective_grad, lerp_, step_state,
+                        zeros_state)
+
+
+def _check_adam_group(owner, group):
+    check_range("lr", group["lr"], owner=owner)
+    check_range("eps", group["eps"], owner=owner)
+    betas = group["betas"]
+    if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+        raise ValueError(f"{owner}: betas must be a pair (beta1, beta2), got {betas!r}")
+    check_range("beta1", betas[0], 0.0, 1.0, high_open=True, owner=owner)
+    check_range("beta2", betas[1], 0.0, 1.0, high_open=True, owner=owner)
+    check_range("weight_decay", group["weight_decay"], owner=owner)
+
+
+def _update_moments(m, v, g, beta1, beta2, tmp):
+    """m <- beta1*m + (1-beta1)*g (as a lerp); v <- beta2*v + (1-beta2)*g*g."""
+    lerp_(m, g, 1.0 - beta1, tmp)
+    v *= beta2
+    np.multiply(g, 1.0 - beta2, out=tmp)
+    tmp *= g
+    v += tmp
+
+
+class Adam(Optimizer):
+    r"""Adam: momentum on the gradient plus RMSprop's per-weight scaling, bias-corrected.
+    PyTorch's rule, per parameter, at step t = 1, 2, ...:
+
+        g = grad (-grad when maximize) + weight_decay * p     (L2, folded into g)
+        m = beta1 * m + (1 - beta1) * g          first moment (momentum)
+        v = beta2 * v + (1 - beta2) * g**2       second moment (RMSprop's cache)
+        v_max = max(v_max, v)                     amsgrad only; used instead of v below
+        p = p - lr / (1 - beta1**t) * m / (sqrt(v) / sqrt(1 - beta2**t) + eps)
+
+    The seeds' Adam (`m = b1*m + (1-b1)*dW; v = b2*v + (1-b2)*dW**2; mt = m/(1-b1**t);
+    vt = v/(1-b2**t); W -= lr * mt / (sqrt(vt) + eps)`) is the same rule: the bias
+    corrections undo the zero initialization of m and v during the first steps. Note eps
+    is added after the bias correction of sqrt(v), as in PyTorch and the paper.
+
+    Args: params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False,
+    maximize=False. State: `step`, `exp_avg` (m), `exp_avg_sq` (v), `max_exp_avg_sq`.
+    For weight decay that is not scaled by the adaptive denominator use AdamW.
+    """
+    _decoupled = False
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
+                 amsgrad=False, *, maximize=False):
+        defaults = dict(lr=lr, betas=tuple(betas) if isinstance(betas, list) else betas,
+                        eps=eps, weight_decay=weight_decay, amsgrad=amsgrad, maximize=maximize)
+        super().__init__(params, defaults)
+
+    def _check_group(self, group):
+        _check_adam_group(type(self).__name__, group)
+
+    @staticmethod
+    def _init_state(p, amsgrad):
+        st = {"step": step_state(), "exp_avg": zeros_state(p), "exp_avg_sq": zeros_state(p)}
+        if amsgrad:
+            st["max_exp_avg_sq"] = zeros_state(p)
+        return st
+
+    def _update_group(self, group):
+        lr, eps, wd = float(group["lr"]), float(group["eps"]), float(group["weight_decay"])
+        beta1, beta2 = (float(b) for b in group["betas"])
+        amsgrad, maximize = group["amsgrad"], group["maximize"]
+        decoupled = self._decoupled
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            data = p._data
+            st = self.state.get(p)
+            if not st:
+                st = self.state[p] = self._init_state(p, amsgrad)
+            elif amsgrad and "max_exp_avg_sq" not in st:
+                st["max_exp_avg_sq"] = zeros_state(p)
+            step = st["step"]._data
+            step += 1
+            t = float(step)
+            s1, s2 = self._scratch(p, 2)
+            if decoupled:
+                if wd != 0:
+                    data *= 1.0 - lr * wd
+                g = effective_grad(p.grad._data, data, 0.0, maximize, s1)
+            else:
+                g = effective_grad(p.grad._data, data, wd, maximize, s1)
+            m, v = st["exp_avg"]._data, st["exp_avg_sq"]._data
+            _update_moments(m, v, g, beta1, beta2, s2)
+            step_size = lr / (1.0 - beta1 ** t)
+            bias_correction2_sqrt = (1.0 - beta2 ** t) ** 0.5
+            if amsgrad:
+                vmax = st["max_exp_avg_sq"]._data
+                np.maximum(vmax, v, out=vmax)
+                v = vmax
+            denom = np.sqrt(v, out=s1)
+            denom /= bias_correction2_sqrt
+            denom += eps
+            np.multiply(m, -step_size, out=s2)
+            s2 /= denom
+            data += s2
+            p._vbox[0] += 1
+
+
+class AdamW(Adam):
+    r"""Adam with decoupled weight decay (Loshchilov & Hutter). PyTorch's rule:
+
+        p = p * (1 - lr * weight_decay)          shrink the weights directly ...
+        then Adam's update with g = grad          ... instead of adding weight_decay * p to g
+
+    With L2 folded into the gradient (Adam's weight_decay) the decay is divided by
+    sqrt(v) like every gradient, so weights with large gradients are barely regularized;
+    AdamW's decay is the seeds' `w += -lambda*w` applied to every weight alike.
+
+    Args: params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False,
+    maximize=False. State as Adam.
+    """
+    _decoupled = True
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
+                 amsgrad=False, *, maximize=False):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize)
+
+
+class NAdam(Optimizer):
+    r"""Adam with Nesterov momentum (Dozat), with PyTorch's momentum schedule. At step t:
+
+        g   = grad (-grad when maximize) + weight_decay * p  (or p *= 1 - lr*weight_decay
+              first, with decoupled_weight_decay=True)
+        mu_t = beta1 * (1 - 0.5 * 0.96 ** (t * momentum_decay))     momentum warm-up
+        mu_product = mu_1 * mu_2 * ... * mu_t
+        m = beta1 * m + (1 - beta1) * g;   v = beta2 * v + (1 - beta2) * g**2
+        denom = sqrt(v / (1 - beta2**t)) + eps
+        p = p - lr * (1 - mu_t) / (1 - mu_product) * g / denom
+              - lr * mu_{t+1} / (1 - mu_product * mu_{t+1}) * m / denom
+
+    The two terms are the seeds' Nesterov look-ahead applied to Adam: the current gradient's
+    share of the step plus the momentum the next step will carry, each bias-corrected by the
+    product of the momentum coefficients.
+
+    Args: params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+    momentum_decay=4e-3, decoupled_weight_decay=False, maximize=False.
+    State: `step`, `mu_product`, `exp_avg`, `exp_avg_sq`.
+    """
+
+    def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
+                 momentum_decay=4e-3, decoupled_weight_decay=False, *, maximize=False):
+        defaults = dict(lr=lr, betas=tuple(betas) if isinstance(betas, list) else betas,
+                        eps=eps, weight_decay=weight_decay, momentum_decay=momentum_decay,
+                        decoupled_weight_decay=decoupled_weight_decay, maximize=maximize)
+        super().__init__(params, defaults)
+
+    def _check_group(self, group):
+        _check_adam_group("NAdam", group)
+        check_range("momentum_decay", group["momentum_decay"], owner="NAdam")
+
+    @staticmethod
+    def _init_state(p):
+        return {"step": step_state(), "mu_product": step_state(1.0),
+                "exp_avg": zeros_state(p), "exp_avg_sq": zeros_state(p)}
+
+    def _update_group(self, group):
+        lr, eps, wd = float(group["lr"]), float(group["eps"]), float(group["weight_decay"])
+        beta1, beta2 = (float(b) for b in group["betas"])
+        psi, maximize = float(group["momentum_decay"]), group["maximize"]
+        decoupled = group["decoupled_weight_decay"]
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            data = p._data
+            st = self.state.get(p)
+            if not st:
+                st = self.state[p] = self._init_state(p)
+            step = st["step"]._data
+            step += 1
+            t = float(step)
+            s1, s2, s3 = self._scratch(p, 3)
+            if decoupled:
+                if wd != 0:
+                    data *= 1.0 - lr * wd
+                g = effective_grad(p.grad._data, data, 0.0, maximize, s1)
+            else:
+                g = effective_grad(p.grad._data, data, wd, maximize, s1)
+            mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * psi))
+            mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * psi))
+            mu_product = st["mu_product"]._data
+            mu_product *= mu
+            mu_prod = float(mu_product)
+            m, v = st["exp_avg"]._data, st["exp_avg_sq"]._data
+            _update_moments(m, v, g, beta1, beta2, s2)
+            # s2 holds the denominator; the two numerators go through a third buffer
+            denom = np.divide(v, 1.0 - beta2 ** t, out=s2)
+            np.sqrt(denom, out=denom)
+            denom += eps
+            np.multiply(g, -lr * (1.0 - mu) / (1.0 - mu_prod), out=s3)
+            s3 /= denom
+            data += s3
+            np.multiply(m, (-lr * mu_next) / (1.0 - mu_prod * mu_next), out=s3)
+            s3 /= denom
+            data += s3
+            p._vbox[0] += 1

@@ -1,0 +1,81 @@
+"""Stochastic gradient descent, with momentum, Nesterov momentum and weight decay."""
+import numpy as np
+
+from autograd import Tensor
+
+from .optimizer import Optimizer, check_range, effective_grad
+
+
+class SGD(Optimizer):
+    r"""Gradient descent, optionally with (Nesterov) momentum. PyTorch's rule, per parameter:
+
+        g = grad                      (-grad when maximize=True)
+        g = g + weight_decay * p      (L2 regularization)
+        if momentum:
+            b = g                               on the first step
+            b = momentum * b + (1 - dampening) * g   afterwards
+            g = g + momentum * b  if nesterov  else  b
+        p = p - lr * g
+
+    In the seeds' notation (`W -= lr * dW`; momentum `v = mu*v - lr*dW; W += v`): plain SGD
+    is the same. With momentum, PyTorch keeps the velocity *before* scaling by lr,
+    `b = mu*b + dW; W -= lr*b`, so `v = -lr*b`: the same trajectory while lr is constant, but
+    a learning-rate change takes effect at once instead of fading in through v. The seeds'
+    Nesterov look-ahead (gradient at `W + mu*v`) becomes, after a change of variables to the
+    looked-ahead point, the form above: step along `dW + mu*b` instead of `b`.
+
+    Args: params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False,
+    maximize=False. Nesterov needs momentum > 0 and dampening = 0.
+    State per parameter: `momentum_buffer` (b) when momentum != 0.
+    """
+
+    def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0,
+                 nesterov=False, *, maximize=False):
+        defaults = dict(lr=lr, momentum=momentum, dampening=dampening,
+                        weight_decay=weight_decay, nesterov=nesterov, maximize=maximize)
+        super().__init__(params, defaults)
+
+    def _check_group(self, group):
+        check_range("lr", group["lr"], owner="SGD")
+        check_range("momentum", group["momentum"], owner="SGD")
+        check_range("weight_decay", group["weight_decay"], owner="SGD")
+        if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
+            raise ValueError(f"SGD: Nesterov momentum requires momentum > 0 and dampening = 0, "
+                             f"got momentum={group['momentum']}, "
+                             f"dampening={group['dampening']}")
+
+    def _update_group(self, group):
+        lr, mu = float(group["lr"]), float(group["momentum"])
+        damp, wd = float(group["dampening"]), float(group["weight_decay"])
+        nesterov, maximize = group["nesterov"], group["maximize"]
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            data = p._data
+            s1, s2 = self._scratch(p, 2)
+            g = effective_grad(p.grad._data, data, wd, maximize, s1)
+            if mu != 0:
+                st = self.state[p]
+                buf = st.get("momentum_buffer")
+                if buf is None:
+                    buf = st["momentum_buffer"] = Tensor(np.array(g, copy=True))
+                    b = buf._data
+                else:
+                    b = buf._data
+                    b *= mu
+                    if damp == 0:
+                        b += g
+                    else:
+                        np.multiply(g, 1.0 - damp, out=s2)
+                        b += s2
+                if nesterov:
+                    np.multiply(b, mu, out=s2)
+                    np.add(g, s2, out=s2)
+                    g = s2
+                else:
+                    g = b
+            out = s2 if g is not s2 else s1
+            np.multiply(g, lr, out=out)
+            data -= out
+            p._vbox[0] += 1
+
