@@ -114,14 +114,15 @@ def _f(v, fmt):
 
 
 def _progress(iterable, total, desc, enabled):
-    """A tqdm bar when tqdm is installed and progress is on, else the plain iterable."""
+    """A tqdm bar when tqdm is installed, progress is on and stderr is a terminal (in a log
+    file a bar is noise: the per-epoch lines carry the progress), else the plain iterable."""
     if not enabled:
         return iterable, None
     try:
         from tqdm.auto import tqdm
     except ImportError:
         return iterable, None
-    bar = tqdm(iterable, total=total, desc=desc, leave=False, file=sys.stderr)
+    bar = tqdm(iterable, total=total, desc=desc, leave=False, file=sys.stderr, disable=None)
     return bar, bar
 
 
