@@ -31,3 +31,4 @@ from .gradcheck import gradcheck, gradgradcheck, GradcheckError
 from .serialization import load, save
 
 __version__ = "0.1.0"
+from . import viz

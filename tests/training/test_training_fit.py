@@ -193,14 +193,20 @@ def test_fit_feeds_the_monitor(loaders):
 
 def test_progress_bar_and_plain_lines(loaders, capsys, monkeypatch):
     pytest.importorskip("tqdm")
+    import sys
     train, val = loaders
     model = make_model()
     fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.05), train, val,
         epochs=1)
     captured = capsys.readouterr()
+    assert captured.err == ""                          # not a terminal: no bar in the log
+    assert "epoch 1/1  train loss" in captured.out
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.05), train, val,
+        epochs=1)
+    captured = capsys.readouterr()
     assert "epoch 1/1" in captured.err and "it/s" in captured.err      # the tqdm bar
     assert "epoch 1/1  train loss" in captured.out
-    import sys
     monkeypatch.setitem(sys.modules, "tqdm.auto", None)                # tqdm not installed
     fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.05), train, val,
         epochs=1)

@@ -1,0 +1,371 @@
+"""DOT text for a graph, and its rendering through Graphviz.
+
+`to_dot` needs neither the graphviz package nor the `dot` program; `draw` needs the package
+(it returns a `graphviz.Digraph`, which Jupyter shows inline); `render` and `svg` need only
+the `dot` program (apt-get install graphviz).
+
+Legend (one style per kind of box; edges run the way data flows, input -> op):
+    op         grey rounded box: op name, its number (#3), output shape and dtype, then
+               "data | grad" (values for small tensors, the gradient's norm for large ones)
+    input      green box: a leaf that requires grad (named by `tensor.name` or `names=`)
+    parameter  blue box: a leaf named as a parameter (`params=` or a module's scope)
+    saved      orange dashed box and dashed edge: a tensor an op keeps for its rule that is
+               not otherwise in the graph (a constant, a data batch that needs no grad)
+    output     yellow fill and a double border: each root passed in (loss, auxiliary output)
+    module     lavender 3-D box: the ops of one module call collapsed into one box
+    cut        "..." where the drawing stops (depth=N)
+    cluster    a dashed frame per module call (from node.scope), nested as modules nest
+    stepping   the current node has a thick red border, the edges that just carried its
+               gradients are red and labelled with scalar values, finished gradients sit on
+               a pink background and pending ones are empty
+"""
+import os
+import shutil
+import subprocess
+import tempfile
+
+import numpy as np
+
+from ..engine import Node
+from ..tensor import Tensor
+from .graph import CUT, INPUT, MODULE, OP, PARAM, SAVED, build_graph
+from .labels import array_text, number, shape_text
+
+STYLES = {
+    OP: dict(shape="box", style="rounded,filled", fillcolor="#eeeeee", color="#666666"),
+    INPUT: dict(shape="box", style="filled", fillcolor="#c7e9c0", color="#41ab5d"),
+    PARAM: dict(shape="box", style="filled", fillcolor="#c6dbef", color="#4292c6"),
+    SAVED: dict(shape="box", style="filled,dashed", fillcolor="#fdd0a2", color="#e6550d"),
+    MODULE: dict(shape="box3d", style="filled", fillcolor="#e5d8f0", color="#756bb1"),
+    CUT: dict(shape="plaintext", style="", fillcolor="", color=""),
+}
+OUTPUT_FILL = "#ffeda0"
+HIGHLIGHT = "#d62728"
+FINISHED_BG = "#fde0dd"
+EDGE_STYLES = {"data": "", "saved": 'style=dashed color="#e6550d"',
+               "kept": 'style=dashed color="#e6550d" arrowhead=none', "cut": "style=dotted"}
+
+INSTALL_HINT = ("install Graphviz's `dot` program: apt-get install graphviz (Debian/Ubuntu), "
+                "brew install graphviz (macOS) or conda install graphviz")
+
+
+class GraphvizNotFoundError(RuntimeError):
+    """The `dot` program (or the graphviz Python package) needed for rendering is missing."""
+
+
+class Overlay:
+    """Per-step state drawn over a graph, e.g. by the steppers.
+
+    current: key (Node or leaf Tensor) to highlight.
+    grads: key -> gradient Tensor; when given, only these gradients are drawn (finished) and
+        every other gradient cell is empty (pending).
+    values: key -> ndarray; when given, op values come only from here (forward stepping).
+    flows: {(id(src_key), id(dst_key)): Tensor or ndarray} edges that just carried a
+        gradient (or, forward, a value): drawn red, labelled when scalar.
+    show_grads: False hides every gradient cell (forward stepping).
+    """
+    __slots__ = ("current", "grads", "values", "flows", "show_grads")
+
+    def __init__(self, current=None, grads=None, values=None, flows=None, show_grads=True):
+        self.current = current
+        self.grads = grads
+        self.values = values
+        self.flows = flows or {}
+        self.show_grads = show_grads
+
+
+def _esc(text):
+    return (str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&quot;"))
+
+
+def _attr(value):
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _multiline(text):
+    return "<BR/>".join(_esc(line) for line in text.split("\n"))
+
+
+def _grad_of(graph, v, overlay):
+    """The gradient Tensor to draw for a vertex, or None (no gradient cell content)."""
+    key = v.key
+    if overlay is not None and not overlay.show_grads:
+        return None
+    if overlay is not None and overlay.grads is not None:
+        return overlay.grads.get(key)
+    if isinstance(key, Node):
+        grad = getattr(key, "grad", None)
+        if grad is None and key in graph.tensors:
+            grad = graph.tensors[key].grad      # a retain_grad() tensor the caller named
+        return grad
+    if isinstance(key, Tensor) and v.kind in (PARAM, INPUT):
+        return key.grad
+    return None
+
+
+def _value_of(graph, v, overlay):
+    key = v.key
+    if v.tensor is not None:
+        return v.tensor._data
+    if not isinstance(key, Node):
+        return None
+    if overlay is not None and overlay.values is not None:
+        return overlay.values.get(key)
+    return graph.values.get(key)
+
+
+def _data_grad_rows(value, grad, shown, max_elements, finished):
+    """micrograd's 'data | grad' for scalars; stacked rows for small tensors; the gradient's
+    norm for large ones. `shown` False: no grad cell at all."""
+    bg = f' BGCOLOR="{FINISHED_BG}"' if finished and grad is not None else ""
+    data_text = array_text(value, max_elements) if value is not None else None
+    grad_arr = grad._data if grad is not None else None
+    scalar = (value is None or np.size(value) == 1) and (grad_arr is None or grad_arr.size == 1)
+    if scalar and (value is not None or shown):
+        cells = []
+        cells.append(f"<TD>data {_esc(data_text) if data_text is not None else ''}</TD>")
+        if shown:
+            g = number(grad_arr.reshape(()).item()) if grad_arr is not None else ""
+            cells.append(f'<TD{bg}>grad {g}</TD>')
+        sep = '<VR/>' if len(cells) == 2 else ""
+        return [f"<TR>{sep.join(cells)}</TR>"] if cells else []
+    rows = []
+    if data_text is not None:
+        rows.append(f'<TR><TD COLSPAN="2">data {_multiline(data_text)}</TD></TR>')
+    if shown:
+        if grad_arr is None:
+            text = ""
+        else:
+            small = array_text(grad_arr, max_elements)
+            if small is not None:
+                text = _multiline(small)
+            else:
+                norm = float(np.sqrt(np.sum(np.square(grad_arr, dtype=np.float64))))
+                text = f"norm {number(norm)}"
+        rows.append(f'<TR><TD COLSPAN="2"{bg}>grad {text}</TD></TR>')
+    return rows
+
+
+def _label(graph, v, overlay, max_elements, show_values):
+    if v.kind == CUT:
+        return '"..."'
+    rows = []
+    if v.kind == OP:
+        node = v.key
+        title = f"<B>{_esc(node.prim.name)}</B>"
+        title += f" {_esc(v.name)}" if v.name else ""
+        title += f' <FONT POINT-SIZE="8" COLOR="#777777">#{v.id[1:]}</FONT>'
+        rows.append(f'<TR><TD COLSPAN="2">{title}</TD></TR>')
+        rows.append(f'<TR><TD COLSPAN="2">{_esc(shape_text(node.shape, node.dtype))}</TD></TR>')
+    elif v.kind == MODULE:
+        rows.append(f'<TR><TD COLSPAN="2"><B>{_esc(v.name)}</B></TD></TR>')
+        ops = {}
+        for n in v.members:
+            ops[n.prim.name] = ops.get(n.prim.name, 0) + 1
+        opstext = ", ".join(f"{k} x{c}" if c > 1 else k for k, c in ops.items())
+        rows.append(f'<TR><TD COLSPAN="2">{len(v.members)} ops: {_multiline(_wrap_text(opstext))}'
+                    f'</TD></TR>')
+        for name, p in v.absorbed:
+            rows.append(f'<TR><TD COLSPAN="2">{_esc(name)} '
+                        f'{_esc(shape_text(p.shape, p.dtype))}</TD></TR>')
+        if overlay is not None and overlay.grads is not None:
+            done = sum(1 for n in v.members if n in overlay.grads)
+            rows.append(f'<TR><TD COLSPAN="2">gradients {done}/{len(v.members)}</TD></TR>')
+    else:
+        t = v.tensor
+        if t is None:                       # a node's kept output (show_saved="all")
+            node = v.key[1]
+            rows.append('<TR><TD COLSPAN="2"><B>saved</B> out</TD></TR>')
+            data = array_text(graph.values.get(node), max_elements) \
+                if node in graph.values else None
+            rows.append(f'<TR><TD COLSPAN="2">{_esc(shape_text(node.shape, node.dtype))}</TD>'
+                        f'</TR>')
+            if data is not None and show_values:
+                rows.append(f'<TR><TD COLSPAN="2">{_multiline(data)}</TD></TR>')
+        else:
+            if v.kind == SAVED:
+                title = "<B>saved</B>" + (f" {_esc(v.name)}" if v.name else "")
+            else:
+                title = f"<B>{_esc(v.name or ('parameter' if v.kind == PARAM else 'input'))}</B>"
+            rows.append(f'<TR><TD COLSPAN="2">{title}</TD></TR>')
+            rows.append(f'<TR><TD COLSPAN="2">{_esc(shape_text(t.shape, t.dtype))}</TD></TR>')
+    if v.kind == OP or v.tensor is not None:
+        value = _value_of(graph, v, overlay) if show_values else None
+        grad = _grad_of(graph, v, overlay)
+        shown = v.kind != SAVED and (overlay is None or overlay.show_grads)
+        if overlay is None and grad is None:
+            shown = False                 # plain drawing: no empty grad cells
+        finished = overlay is not None and overlay.grads is not None
+        rows += _data_grad_rows(value, grad, shown, max_elements, finished)
+    return '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2">' + \
+        "".join(rows) + "</TABLE>>"
+
+
+def _wrap_text(text, width=40):
+    out, line = [], ""
+    for word in text.split(" "):
+        if line and len(line) + len(word) > width:
+            out.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    out.append(line)
+    return "\n".join(out)
+
+
+def _node_line(graph, v, overlay, max_elements, show_values):
+    style = dict(STYLES[v.kind])
+    if v.is_output:
+        style["fillcolor"] = OUTPUT_FILL
+        style["peripheries"] = "2"
+    current = overlay.current if overlay is not None else None
+    if current is not None and graph.vertex(current) is v:
+        style["color"] = HIGHLIGHT
+        style["penwidth"] = "3"
+    attrs = " ".join(f"{k}={_attr(val)}" for k, val in style.items() if val != "")
+    if v.kind == CUT:
+        attrs += f' tooltip={_attr(f"drawing cut at depth {graph.depth}")}'
+    label = _label(graph, v, overlay, max_elements, show_values)
+    return f"\t{v.id} [label={label} {attrs}]\n"
+
+
+def _edge_line(graph, e, overlay):
+    src, dst = graph.vertex(e.src), graph.vertex(e.dst)
+    attrs = EDGE_STYLES[e.kind]
+    flow = overlay.flows.get((id(e.src), id(e.dst))) if overlay is not None else None
+    if flow is not None:
+        attrs = f'color="{HIGHLIGHT}" penwidth=2'
+        text = array_text(flow._data if isinstance(flow, Tensor) else flow, 1)
+        if text is not None:
+            attrs += f" label={_attr(text)} fontcolor={_attr(HIGHLIGHT)}"
+    return f"\t{src.id} -> {dst.id}" + (f" [{attrs}]" if attrs else "") + "\n"
+
+
+def dot_lines(graph, overlay=None, rankdir="LR", max_elements=6, show_values=True):
+    """The statements of the DOT graph (each '\\t...\\n'), clusters nested by module scope."""
+    lines = [f"\tgraph [rankdir={rankdir} fontname=Helvetica fontsize=10 nodesep=0.25 "
+             f"ranksep=0.35]\n",
+             "\tnode [fontname=Helvetica fontsize=10 margin=\"0.06,0.03\" height=0.3]\n",
+             "\tedge [fontname=Helvetica fontsize=9 arrowsize=0.6 color=\"#555555\"]\n"]
+    by_scope = {}
+    for v in graph.vertices.values():
+        by_scope.setdefault(v.scope, []).append(v)
+    for v in by_scope.get(None, ()):
+        lines.append(_node_line(graph, v, overlay, max_elements, show_values))
+    counter = [0]
+
+    def cluster(scope, indent):
+        counter[0] += 1
+        pad = "\t" * indent
+        lines.append(f"{pad}subgraph cluster_{counter[0]} {{\n")
+        lines.append(f"{pad}\tlabel={_attr(graph.scope_labels[scope])} style=\"rounded,dashed\" "
+                     f"color=\"#9e9ac8\" fontcolor=\"#54278f\"\n")
+        for v in by_scope.get(scope, ()):
+            lines.append(pad + _node_line(graph, v, overlay, max_elements, show_values))
+        for child in graph.children.get(scope, ()):
+            cluster(child, indent + 1)
+        lines.append(f"{pad}}}\n")
+
+    # module nesting is shallow (a handful of levels), so recursing over scopes is safe
+    for top in graph.children.get(None, ()):
+        cluster(top, 1)
+    for e in graph.edges:
+        lines.append(_edge_line(graph, e, overlay))
+    return lines
+
+
+def _graph_and_options(roots, params, options):
+    walk = {k: options.pop(k) for k in ("names", "depth", "collapse", "max_depth", "show_saved")
+            if k in options}
+    overlay = options.pop("overlay", None)
+    style = {k: options.pop(k) for k in ("rankdir", "max_elements", "show_values")
+             if k in options}
+    if options:
+        raise TypeError(f"viz: unexpected option(s) {sorted(options)}")
+    return build_graph(roots, params, **walk), overlay, style
+
+
+def to_dot(roots, params=None, **options):
+    """DOT text of the graph behind `roots` (a Tensor or a list: e.g. [loss, aux]).
+
+    params: dict name -> parameter (dict(model.named_parameters())), pairs or a module;
+        unnamed parameters are named through the modules of node.scope when possible.
+    names: dict name -> tensor (leaf or intermediate) to label, e.g. dict(e=e, d=d).
+    depth: draw only what is at most `depth` ops from a root. collapse=True: one box per
+        innermost module; max_depth=k: one box per module nested deeper than k.
+    show_saved: True (saved tensors not otherwise drawn), "all" (also kept outputs), False.
+    overlay: an `Overlay` (stepper state). rankdir: "LR" (default) or "TB".
+    max_elements: tensors up to this many elements show their values (default 6).
+    show_values: False hides data values.
+    Needs no graphviz. The legend is in this module's docstring (`ag.viz.dot.__doc__`)."""
+    graph, overlay, style = _graph_and_options(roots, params, dict(options))
+    return graph_to_dot(graph, overlay, **style)
+
+
+def graph_to_dot(graph, overlay=None, **style):
+    """DOT text of an already built `Graph` (see `to_dot` for the style options)."""
+    return "digraph glassgrad {\n" + "".join(dot_lines(graph, overlay, **style)) + "}\n"
+
+
+def draw(roots, params=None, **options):
+    """A `graphviz.Digraph` of the graph (Jupyter shows it inline); same options as `to_dot`.
+    Needs the graphviz Python package (pip install graphviz) and, to display, `dot`."""
+    graph, overlay, style = _graph_and_options(roots, params, dict(options))
+    return digraph(dot_lines(graph, overlay, **style))
+
+
+def digraph(lines):
+    try:
+        import graphviz
+    except ImportError:
+        raise GraphvizNotFoundError("ag.viz.draw needs the graphviz Python package: pip install "
+                                    "graphviz (and the `dot` program: apt-get install graphviz). "
+                                    "ag.viz.to_dot gives the DOT text without it.") from None
+    return graphviz.Digraph(name="glassgrad", body=list(lines))
+
+
+def dot_program():
+    """Path of Graphviz's `dot`, or a GraphvizNotFoundError saying how to install it."""
+    path = shutil.which("dot")
+    if path is None:
+        raise GraphvizNotFoundError(f"rendering needs Graphviz's `dot` program, which is not on "
+                                    f"PATH: {INSTALL_HINT}. ag.viz.to_dot works without it.")
+    return path
+
+
+def pipe(dot_text, format="svg"):
+    """Run `dot -T<format>` on DOT text and return the output bytes."""
+    proc = subprocess.run([dot_program(), f"-T{format}"], input=dot_text.encode("utf-8"),
+                          capture_output=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"dot -T{format} failed (exit {proc.returncode}): "
+                           f"{proc.stderr.decode('utf-8', 'replace').strip()}")
+    return proc.stdout
+
+
+def svg(roots, params=None, **options):
+    """The drawing as SVG text (needs `dot`); same options as `to_dot`."""
+    return pipe(to_dot(roots, params, **options), "svg").decode("utf-8")
+
+
+def write_atomic(path, data):
+    """Write bytes to exactly `path` through a temporary file in the same folder."""
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".viz-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def render(roots, path, format="svg", params=None, **options):
+    """Render the graph with `dot` into exactly `path` (no extension added) and return
+    `path`. format: any `dot -T` format ("svg", "png", "pdf", ...); options as in `to_dot`."""
+    data = pipe(to_dot(roots, params, **options), format)
+    write_atomic(os.fspath(path), data)
+    return path

@@ -1,0 +1,447 @@
+"""The graph as a drawing sees it: vertices, edges, and the module clusters they sit in.
+
+`build_graph(roots, ...)` walks `node.next` breadth first from one or several roots (no
+recursion, so any depth is fine) and returns a `Graph`. Nothing here needs graphviz; `dot.py`
+turns a Graph into DOT text, and the steppers use it to name what they talk about.
+
+Vertex kinds:
+    op      a recorded node (one application of a primitive) and the tensor it produced
+    param   a leaf that requires grad and has a parameter name
+    input   any other leaf that requires grad
+    saved   a tensor a node keeps for its rule that is not itself in the graph (a constant,
+            a data batch that needs no grad) or, with show_saved="all", a node's kept output
+    module  a module whose ops were collapsed into one box (collapse=True / max_depth=k)
+    cut     where the walk stopped (depth=N): the inputs of that node are not drawn
+"""
+from collections import deque
+
+from ..engine import Node
+from ..tensor import Tensor
+
+OP, PARAM, INPUT, SAVED, MODULE, CUT = "op", "param", "input", "saved", "module", "cut"
+
+
+class Vertex:
+    """One drawable box. `key` is the Node, the leaf/saved Tensor, or a tuple for module boxes,
+    cut markers, kept outputs and scalar constants (drawn once per op that keeps them);
+    `tensor` is the tensor of a param / input / saved vertex; `id` is the DOT id ("n3");
+    `ref` is how text names it."""
+    __slots__ = ("key", "id", "kind", "name", "ref", "scope", "dist", "is_output", "members",
+                 "absorbed", "tensor")
+
+    def __init__(self, key, number, kind, name, scope, dist, tensor=None):
+        self.key = key
+        self.tensor = tensor if tensor is not None else (key if isinstance(key, Tensor) else None)
+        self.id = f"n{number}"
+        self.kind = kind
+        self.name = name
+        self.scope = scope
+        self.dist = dist
+        self.is_output = False
+        self.members = None      # module boxes: the op nodes inside
+        self.absorbed = None     # module boxes: (name, tensor) of parameters drawn inside
+        if name:
+            self.ref = name
+        elif kind == OP:
+            self.ref = f"{key.prim.name}#{number}"
+        else:
+            self.ref = f"{kind}#{number}"
+
+    def __repr__(self):
+        return f"<Vertex {self.id} {self.kind} {self.ref}>"
+
+
+class Edge:
+    """src -> dst in the direction data flows; `index` is the input slot of dst it feeds."""
+    __slots__ = ("src", "dst", "index", "kind")
+
+    def __init__(self, src, dst, index, kind):
+        self.src, self.dst, self.index, self.kind = src, dst, index, kind
+
+
+class Graph:
+    """Vertices (insertion ordered, keyed by Node / Tensor / tuple), edges, known values, and
+    the scope tree for clusters. `vertex(key)` maps any walked key to the vertex that draws it
+    (a collapsed op maps to its module box)."""
+
+    def __init__(self):
+        self.vertices = {}
+        self.edges = []
+        self.values = {}          # op Node -> forward ndarray, when known
+        self.tensors = {}         # op Node -> its output tensor, when the caller gave it
+        self.rep = {}             # collapsed op / absorbed tensor -> module box key
+        self.children = {}        # scope -> child scopes (None -> top-level scopes)
+        self.scope_labels = {}
+        self.depth = None
+
+    def vertex(self, key):
+        v = self.vertices.get(key)
+        if v is None and key in self.rep:
+            v = self.vertices.get(self.rep[key])
+        return v
+
+    def ref(self, key):
+        """Short text name of a node or leaf, e.g. 'a', '0.weight', 'mul#3'."""
+        v = self.vertices.get(key)
+        if v is not None:
+            return v.ref
+        if isinstance(key, Node):
+            return key.prim.name
+        return getattr(key, "name", None) or "tensor"
+
+    def value(self, key):
+        """Forward value (ndarray) of a vertex key when known, else None."""
+        if isinstance(key, Tensor):
+            return key._data
+        return self.values.get(key)
+
+    def count(self, kind=None):
+        return sum(1 for v in self.vertices.values() if kind is None or v.kind == kind)
+
+
+def _as_roots(roots):
+    if isinstance(roots, Tensor):
+        return [roots]
+    roots = list(roots)
+    for i, t in enumerate(roots):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"viz: root {i} is a {type(t).__name__}, not a Tensor")
+    if not roots:
+        raise ValueError("viz: no roots given: pass a tensor (e.g. the loss) or a list of them")
+    return roots
+
+
+def _named_items(params):
+    """params as (name, tensor) pairs: a dict, an iterable of pairs, or a module."""
+    if params is None:
+        return []
+    if hasattr(params, "named_parameters"):
+        params = params.named_parameters()
+    items = params.items() if hasattr(params, "items") else params
+    out = []
+    for pair in items:
+        name, p = pair
+        if not isinstance(p, Tensor):
+            raise TypeError(f"viz: params[{name!r}] is a {type(p).__name__}, not a Tensor")
+        out.append((str(name), p))
+    return out
+
+
+def _outermost_module(scope):
+    top = None
+    while scope is not None:
+        if scope.module is not None:
+            top = scope.module
+        scope = scope.parent
+    return top
+
+
+class _ModuleNames:
+    """Parameter and module names found through the modules of the scopes (node.scope):
+    the outermost module of a scope chain names everything below it, as in its state_dict."""
+
+    def __init__(self):
+        self.params = {}      # Tensor -> qualified name
+        self.modules = {}     # id(module) -> qualified name ('' for the outermost)
+        self._seen = set()
+
+    def add_root(self, module):
+        if module is None or id(module) in self._seen:
+            return
+        self._seen.add(id(module))
+        if hasattr(module, "named_parameters"):
+            for name, p in module.named_parameters():
+                self.params.setdefault(p, name)
+        if hasattr(module, "named_modules"):
+            for name, m in module.named_modules():
+                self.modules.setdefault(id(m), name)
+
+
+def _scope_label(scope, names):
+    module = scope.module
+    if module is None:
+        return scope.name
+    cls = type(module).__name__
+    qual = names.modules.get(id(module)) or scope.name
+    return cls if qual == cls else f"{qual}: {cls}"
+
+
+def build_graph(roots, params=None, names=None, depth=None, collapse=False, max_depth=None,
+                show_saved=True):
+    """Walk the graph behind `roots` (a Tensor or a list of them) into a `Graph`.
+
+    params: dict name -> parameter (e.g. dict(model.named_parameters())), pairs, or a module;
+        parameters not named there are named through node.scope's modules when possible.
+    names: dict name -> any tensor (leaf or not) to label it, e.g. dict(e=e, d=d).
+    depth: draw only vertices at most `depth` ops away from a root; cut markers show where.
+    collapse: each innermost module becomes one box; max_depth=k: every module nested deeper
+        than k levels becomes one box (max_depth=0: each top-level module is one box).
+    show_saved: True draws saved tensors that are not in the graph, "all" also each node's
+        kept output, False none.
+    """
+    roots = _as_roots(roots)
+    if depth is not None and depth < 0:
+        raise ValueError(f"viz: depth must be >= 0, got {depth}")
+    if max_depth is not None and max_depth < 0:
+        raise ValueError(f"viz: max_depth must be >= 0, got {max_depth}")
+    g = Graph()
+    g.depth = depth
+
+    # 1. breadth-first walk: every node and leaf with its distance (in ops) from a root
+    dist, order, raw_edges = {}, [], []
+    queue = deque()
+    for t in roots:
+        key = t.grad_fn if t.grad_fn is not None else t
+        if key not in dist:
+            dist[key] = 0
+            order.append(key)
+            queue.append(key)
+    while queue:
+        n = queue.popleft()
+        if n.__class__ is not Node:
+            continue
+        d = dist[n] + 1
+        for i, m in enumerate(n.next):
+            if m is None:
+                continue
+            raw_edges.append((m, n, i))
+            if m not in dist:
+                dist[m] = d
+                order.append(m)
+                queue.append(m)
+
+    visible = (lambda k: True) if depth is None else (lambda k: dist[k] <= depth)
+
+    # 2. names: explicit ones first, then whatever the modules of the scopes say
+    tensor_names = {}
+    for name, t in _named_items(params):
+        tensor_names[t.grad_fn if t.grad_fn is not None else t] = name
+    param_keys = set(tensor_names)
+    for name, t in (names or {}).items():
+        if not isinstance(t, Tensor):
+            raise TypeError(f"viz: names[{name!r}] is a {type(t).__name__}, not a Tensor")
+        tensor_names.setdefault(t.grad_fn if t.grad_fn is not None else t, str(name))
+        if t.grad_fn is not None:
+            g.tensors[t.grad_fn] = t
+    for t in roots:
+        if t.name:
+            tensor_names.setdefault(t.grad_fn if t.grad_fn is not None else t, t.name)
+        if t.grad_fn is not None:
+            g.tensors.setdefault(t.grad_fn, t)
+    mod_names = _ModuleNames()
+    scopes_seen = {}
+    for key in order:
+        if key.__class__ is Node and key.scope is not None and key.scope not in scopes_seen:
+            s = key.scope
+            while s is not None and s not in scopes_seen:
+                scopes_seen[s] = None
+                s = s.parent
+            mod_names.add_root(_outermost_module(key.scope))
+
+    # 3. vertices for nodes and leaves, values learned on the way
+    number = 0
+
+    def add(key, kind, name, scope, d, tensor=None):
+        nonlocal number
+        v = Vertex(key, number, kind, name, scope, d, tensor)
+        number += 1
+        g.vertices[key] = v
+        return v
+
+    for key in order:
+        if not visible(key):
+            continue
+        if key.__class__ is Node:
+            add(key, OP, tensor_names.get(key), key.scope, dist[key])
+            value = getattr(key, "value", None)
+            if value is None and key.out is not None:
+                value = key.out
+            if value is not None:
+                g.values[key] = value
+        else:
+            name = tensor_names.get(key) or mod_names.params.get(key) or key.name
+            is_param = key in param_keys or key in mod_names.params
+            add(key, PARAM if is_param else INPUT, name, None, dist[key])
+    for t in roots:
+        key = t.grad_fn if t.grad_fn is not None else t
+        g.vertices[key].is_output = True
+    for node, t in g.tensors.items():
+        g.values.setdefault(node, t._data)
+
+    # 4. edges, saved tensors, cut markers
+    for m, n, i in raw_edges:
+        if visible(n) and visible(m):
+            g.edges.append(Edge(m, n, i, "data"))
+    for key in order:
+        if key.__class__ is not Node or not visible(key):
+            continue
+        if key.saved is not None:
+            for i, s in enumerate(key.saved):
+                src = key.next[i] if i < len(key.next) else None
+                if src is not None and (s is src or s.grad_fn is src):
+                    if src.__class__ is Node:
+                        g.values.setdefault(src, s._data)
+                elif show_saved:
+                    # a scalar constant is drawn next to each op keeping it: one shared box
+                    # would pull long edges across the whole drawing (and slow dot down)
+                    skey = ("const", id(s), key) if s._data.size == 1 else s
+                    if skey not in g.vertices:
+                        add(skey, SAVED, tensor_names.get(s) or s.name, None, dist[key] + 1, s)
+                    g.edges.append(Edge(skey, key, i, "saved"))
+        if show_saved == "all" and key.out is not None:
+            out_key = ("out", key)
+            add(out_key, SAVED, "out", key.scope, dist[key])
+            g.edges.append(Edge(key, out_key, 0, "kept"))
+        if depth is not None and dist[key] == depth and any(
+                m is not None and not visible(m) for m in key.next):
+            cut_key = ("cut", key)
+            add(cut_key, CUT, None, key.scope, depth + 1)
+            g.edges.append(Edge(cut_key, key, -1, "cut"))
+
+    # 5. clusters: the scope tree of every drawn op, params placed with their consumers
+    _place_leaves(g)
+    if collapse or max_depth is not None:
+        _collapse(g, collapse, max_depth, mod_names)
+    for v in g.vertices.values():
+        s = v.scope
+        while s is not None and s not in g.scope_labels:
+            g.scope_labels[s] = _scope_label(s, mod_names)
+            g.children.setdefault(s.parent, []).append(s)
+            s = s.parent
+    return g
+
+
+def _common_scope(scopes):
+    """Deepest scope containing all `scopes` (None when they share none)."""
+    it = iter(scopes)
+    common = next(it, None)
+    chain = _chain(common)
+    for s in it:
+        mine = set(map(id, _chain(s)))
+        chain = [c for c in chain if id(c) in mine]
+    return chain[-1] if chain else None
+
+
+def _chain(scope):
+    out = []
+    while scope is not None:
+        out.append(scope)
+        scope = scope.parent
+    return out[::-1]
+
+
+def _place_leaves(g):
+    """A parameter sits in the cluster of the module whose ops use it; constants kept by a
+    single op sit with that op. Inputs stay outside every cluster."""
+    consumers = {}
+    for e in g.edges:
+        consumers.setdefault(e.src, []).append(e.dst)
+    for v in g.vertices.values():
+        if v.kind == PARAM or (v.kind == SAVED and v.tensor is not None
+                               and v.tensor._data.size == 1):
+            scopes = [g.vertices[c].scope for c in consumers.get(v.key, ())]
+            v.scope = _common_scope(scopes) if scopes else None
+
+
+def _collapse(g, collapse, max_depth, mod_names):
+    """Replace the ops of deep modules by one `module` vertex per module (call)."""
+    parents = set()
+    for v in g.vertices.values():
+        if v.kind == OP and v.scope is not None:
+            s = v.scope.parent
+            while s is not None:
+                parents.add(s)
+                s = s.parent
+
+    def target(scope):
+        if scope is None:
+            return None
+        chain = _chain(scope)
+        if max_depth is not None:
+            return chain[max_depth] if len(chain) > max_depth else None
+        return scope if scope not in parents else None
+
+    boxes = {}
+    number = len(g.vertices)
+    for v in list(g.vertices.values()):
+        if v.kind not in (OP, CUT) and not (v.kind == SAVED and v.tensor is None):
+            continue
+        box_scope = target(v.scope)
+        if box_scope is None:
+            continue
+        if v.kind == CUT:       # stays visible, next to the box of the op it belongs to
+            v.scope = box_scope.parent
+            continue
+        box = boxes.get(box_scope)
+        if box is None:
+            box = Vertex(("module", box_scope), number, MODULE,
+                         _scope_label(box_scope, mod_names), box_scope.parent, v.dist)
+            number += 1
+            box.members = []
+            box.absorbed = []
+            boxes[box_scope] = box
+        if v.kind == OP:
+            box.members.append(v.key)
+            box.is_output = box.is_output or v.is_output
+        box.dist = min(box.dist, v.dist)
+        g.rep[v.key] = box.key
+        del g.vertices[v.key]
+    for box in boxes.values():
+        g.vertices[box.key] = box
+
+    # parameters and constants used only inside one box are drawn inside it (a Linear's
+    # weight and bias); a data batch stays visible
+    consumers = {}
+    for e in g.edges:
+        consumers.setdefault(e.src, set()).add(g.rep.get(e.dst, e.dst))
+    for v in list(g.vertices.values()):
+        if v.kind == PARAM or (v.kind == SAVED and v.tensor is not None
+                               and v.tensor._data.size == 1):
+            users = consumers.get(v.key, set())
+            if len(users) == 1:
+                (only,) = users
+                box = g.vertices.get(only)
+                if box is not None and box.kind == MODULE:
+                    if v.kind == PARAM:
+                        box.absorbed.append((v.ref, v.tensor))
+                    g.rep[v.key] = only
+                    del g.vertices[v.key]
+
+    edges, seen = [], set()
+    for e in g.edges:
+        src, dst = g.rep.get(e.src, e.src), g.rep.get(e.dst, e.dst)
+        if src is dst:
+            continue
+        boxed = e.src in g.rep or e.dst in g.rep
+        if boxed:
+            sig = (id(src) if isinstance(src, Tensor) else src,
+                   id(dst) if isinstance(dst, Tensor) else dst, e.kind)
+            if sig in seen:
+                continue
+            seen.add(sig)
+        edges.append(Edge(src, dst, e.index if not boxed else 0, e.kind))
+    g.edges = edges
+
+
+def forward_order(roots):
+    """Every node behind `roots` with each node after all of its inputs (the order a forward
+    pass could have run them in), found by an iterative depth-first walk."""
+    order, seen = [], set()
+    for t in _as_roots(roots):
+        root = t.grad_fn
+        if root is None or root in seen:
+            continue
+        seen.add(root)
+        stack = [(root, 0)]
+        while stack:
+            n, i = stack[-1]
+            if i < len(n.next):
+                stack[-1] = (n, i + 1)
+                m = n.next[i]
+                if m is not None and m.__class__ is Node and m not in seen:
+                    seen.add(m)
+                    stack.append((m, 0))
+            else:
+                stack.pop()
+                order.append(n)
+    return order
