@@ -88,7 +88,10 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False):
     if dtype is None:
         ints = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
         dtype = dtypes.int64 if ints else dtypes.get_default_dtype()
-    return _finish(np.arange(start, end, step, dtype=np.dtype(dtype)), requires_grad)
+    dtype = np.dtype(dtype)
+    if dtype.kind == "f":       # step in float64, then round once (float32 steps drift)
+        return _finish(np.arange(start, end, step, dtype=np.float64).astype(dtype), requires_grad)
+    return _finish(np.arange(start, end, step, dtype=dtype), requires_grad)
 
 
 def linspace(start, end, steps, dtype=None, requires_grad=False):
@@ -113,6 +116,8 @@ def randn(*size, dtype=None, requires_grad=False):
 
 def randint(low, high=None, size=None, dtype=None):
     """Integers in [low, high) (int64); `randint(high, size)` starts at 0, as in PyTorch."""
+    if size is None and isinstance(high, (tuple, list)):
+        low, high, size = 0, low, high
     if size is None:
         raise TypeError("randint() needs a size, e.g. randint(0, 10, (3,))")
     if high is None:

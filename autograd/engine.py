@@ -308,6 +308,8 @@ def _root_grads(tensors, grad_tensors):
             g = _wrap(np.ones_like(t._data))
         elif not isinstance(g, Tensor):
             g = Tensor(np.asarray(g, dtype=t._data.dtype))
+        elif g._data.dtype != t._data.dtype:
+            g = g.to(t._data.dtype)     # a float64 seed must not upcast a float32 graph
         if g.shape != t.shape:
             raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} "
                                f"and output[{i}] has a shape of {t.shape}")
@@ -413,7 +415,10 @@ def _accumulate(leaf, g, create_graph):
     if g._data.dtype != leaf._data.dtype:
         g = g.to(leaf._data.dtype)
     if leaf.grad is None:
-        leaf.grad = g if create_graph else _wrap(np.array(g._data, copy=True))
+        # Never store g itself: it may be another leaf's gradient too, or the caller's
+        # `gradient=` tensor, and later accumulation writes into .grad in place.
+        leaf.grad = g.clone() if create_graph and g._requires_grad else \
+            _wrap(np.array(g._data, copy=True))
     elif create_graph or leaf.grad._requires_grad:
         leaf.grad = leaf.grad + g
     else:
@@ -426,7 +431,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     (or only of `inputs` when given)."""
     if isinstance(tensors, Tensor):
         tensors = [tensors]
-    if isinstance(grad_tensors, Tensor):
+    if isinstance(grad_tensors, (Tensor, np.ndarray)):
         grad_tensors = [grad_tensors]
     if inputs is None:
         run_backward(list(tensors), grad_tensors, retain_graph, create_graph)
@@ -448,7 +453,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     single_out = isinstance(outputs, Tensor)
     outputs = [outputs] if single_out else list(outputs)
     inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
-    if isinstance(grad_outputs, Tensor):
+    if isinstance(grad_outputs, (Tensor, np.ndarray)):
         grad_outputs = [grad_outputs]
     capture = {}
     keys = []

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .engine import grad
-from .grad_mode import enable_grad, no_grad
+from .grad_mode import enable_grad
 from .tensor import Tensor, _wrap
 
 
@@ -87,7 +87,8 @@ def _outputs(fn, inputs):
 
 
 def _evaluate(fn, inputs):
-    with no_grad():
+    # Grad mode stays on: fn may differentiate internally (a gradient penalty calls ag.grad).
+    with enable_grad():
         return [o._data.astype(np.float64, copy=True) for o in _outputs(fn, inputs)
                 if o.dtype.kind == "f"]
 
@@ -215,7 +216,7 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
     v^T J (computed with create_graph=True) w.r.t. the inputs and v."""
     inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
     wrt = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
-    with no_grad():
+    with enable_grad():         # fn may call ag.grad itself
         outs = [o for o in _outputs(fn, inputs) if o.dtype.kind == "f"]
     if grad_outputs is None:
         rng = np.random.default_rng(seed)

@@ -13,6 +13,7 @@ from . import primitives as P
 from .dtypes import get_default_dtype, promote, scalar_result_dtype
 from .engine import apply
 from .grad_mode import _State, no_grad
+from ._quiet import quiet
 from .random import get_rng
 from .tensor import Tensor, _wrap
 
@@ -39,7 +40,8 @@ _constants = {}
 def _constant(value, dtype):
     """A 0-d tensor holding a Python scalar, cached: graphs reuse the same few constants
     (1.0, 0.5, ...) and the engine never writes into them."""
-    key = (value.__class__, value, dtype)
+    # 0.0 == -0.0 would share a key, but the sign of a zero matters (1 / (x * -0.0))
+    key = (value.__class__, value, dtype) if value else (value.__class__, str(value), dtype)
     t = _constants.get(key)
     if t is None:
         if len(_constants) > 4096:
@@ -101,6 +103,8 @@ sub = _binary(P.SUB, "sub")
 mul = _binary(P.MUL, "mul")
 maximum = _binary(P.MAXIMUM, "maximum")
 minimum = _binary(P.MINIMUM, "minimum")
+maximum.__doc__ += " On ties the gradient is split evenly between a and b, as in PyTorch."
+minimum.__doc__ += " On ties the gradient is split evenly between a and b, as in PyTorch."
 subtract, multiply = sub, mul
 
 
@@ -119,6 +123,8 @@ true_divide = divide = div
 def pow(a, b):
     """a ** b. A Python-number exponent uses a cheaper rule than a tensor exponent."""
     if isinstance(a, Tensor) and isinstance(b, _Scalar) and not isinstance(b, bool):
+        if isinstance(b, np.generic):
+            b = b.item()        # a numpy scalar would make np.power widen float32 to float64
         if a._data.dtype.kind != "f" and isinstance(b, float):
             a = to(a, get_default_dtype())
         return apply(P.POW_SCALAR, (a,), b)
@@ -178,12 +184,18 @@ def clamp(x, min=None, max=None):
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
+        # where(), not maximum/minimum (which split ties): x keeps the gradient on the
+        # boundaries and a bound gets it where it was applied, as in PyTorch
         out = x
         if min is not None:
-            out = maximum(out, min)
+            lo = _tensor(min, x)
+            out = where(out._data < lo._data, lo, out)
         if max is not None:
-            out = minimum(out, max)
+            hi = _tensor(max, x)
+            out = where(out._data > hi._data, hi, out)
         return out
+    if x._data.dtype.kind != "f" and (isinstance(min, float) or isinstance(max, float)):
+        x = to(x, get_default_dtype())      # an integer tensor clamped to float bounds
     return apply(P.CLAMP, (x,), min, max)
 
 
@@ -271,6 +283,8 @@ def _axes(dim, ndim, op):
     if dim is None:
         return None
     dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    if not dims:        # dim=() reduces every dim, as in PyTorch (numpy would reduce none)
+        return None
     out = []
     for d in dims:
         if not -builtins.max(ndim, 1) <= d < builtins.max(ndim, 1):
@@ -323,8 +337,19 @@ def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
 
 
 def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    """Standard deviation: sqrt(var(...)) with the same arguments."""
-    return sqrt(var(x, dim, unbiased, keepdim, correction=correction))
+    """Standard deviation: sqrt(var(...)) with the same arguments. Where the deviation is 0
+    its gradient is 0, as in PyTorch."""
+    return _root(var(x, dim, unbiased, keepdim, correction=correction), 2)
+
+
+def _root(s, p):
+    """s ** (1/p) for norms and std, whose gradient where s == 0 is 0 (PyTorch's subgradient)
+    rather than inf * 0 = nan."""
+    zero = s._data == 0
+    if not zero.any():
+        return sqrt(s) if p == 2 else pow(s, 1.0 / p)
+    safe = where(zero, 1.0, s)
+    return where(zero, 0.0, sqrt(safe) if p == 2 else pow(safe, 1.0 / p))
 
 
 def _extreme(prim, name):
@@ -394,12 +419,20 @@ def min(x, dim=None, keepdim=False, other=None):
     return _max_or_min(x, dim, keepdim, other, False)
 
 
+def _max_shift(x, axis):
+    """max(x) over `axis` (dims kept) as a constant, for exp-normalizing ops. A non-finite max
+    is replaced by 0: a row of -inf (fully masked) or holding +inf is left unshifted, so the
+    result is PyTorch's (-inf, nan, ...) without an inf - inf warning from numpy."""
+    if not x._data.size:
+        return _wrap(np.zeros((), x._data.dtype))
+    shift = np.amax(x._data, axis=axis if x._data.ndim else None, keepdims=True)
+    return _wrap(np.where(np.isfinite(shift), shift, 0).astype(x._data.dtype, copy=False))
+
+
 def logsumexp(x, dim=None, keepdim=False):
     """log(sum(exp(x))) over `dim`, computed stably by shifting by the (constant) maximum."""
     axis = _axes(dim, x._data.ndim, "logsumexp")
-    shift = np.amax(x._data, axis=axis, keepdims=True) if x._data.size else np.zeros(())
-    shift = np.where(np.isfinite(shift), shift, 0).astype(x._data.dtype, copy=False)
-    shift_t = _wrap(shift)
+    shift_t = _max_shift(x, axis)
     out = add(log(sum(exp(sub(x, shift_t)), dim, keepdim=True)), shift_t)
     if not keepdim:
         out = reshape(out, tuple(s for i, s in enumerate(out.shape)
@@ -409,26 +442,32 @@ def logsumexp(x, dim=None, keepdim=False):
 
 def softmax(x, dim=-1):
     """exp(x) / sum(exp(x)) along `dim`, shifted by the (constant) max for stability."""
-    axis = _axes(dim, x._data.ndim, "softmax")
-    shift = _wrap(np.amax(x._data, axis=axis, keepdims=True)) if x._data.ndim else _wrap(x._data)
+    shift = _max_shift(x, _axes(dim, x._data.ndim, "softmax"))
     e = exp(sub(x, shift))
     return div(e, sum(e, dim, keepdim=True))
 
 
 def log_softmax(x, dim=-1):
-    """x - logsumexp(x) along `dim`."""
-    return sub(x, logsumexp(x, dim, keepdim=True))
+    """x - logsumexp(x) along `dim`, as one primitive (stable, and one node instead of six)."""
+    if x._data.dtype.kind != "f":
+        x = to(x, get_default_dtype())
+    if x._data.ndim == 0:
+        return sub(x, x)
+    return apply(P.LOG_SOFTMAX, (x,), _axes(dim, x._data.ndim, "log_softmax")[0])
 
 
 def norm(x, p=2, dim=None, keepdim=False):
-    """Vector p-norm over `dim` (all elements when None): p = 1, 2, inf or any p > 0."""
-    if p == 2:
-        return sqrt(sum(mul(x, x), dim, keepdim))
+    """Vector p-norm over `dim` (all elements when None): p = 1, 2 ('fro'), inf or any p > 0.
+    At a zero vector the gradient is 0, as in PyTorch."""
+    if p == "fro":
+        p = 2
+    if isinstance(p, str) or not p > 0:
+        raise ValueError(f"norm: p must be a positive number, 'fro' or inf, got {p!r}")
     if p == 1:
         return sum(abs(x), dim, keepdim)
     if p == float("inf"):
         return amax(abs(x), dim, keepdim)
-    return pow(sum(pow(abs(x), p), dim, keepdim), 1.0 / p)
+    return _root(sum(mul(x, x) if p == 2 else pow(abs(x), p), dim, keepdim), p)
 
 
 def all(x, dim=None, keepdim=False):
@@ -579,6 +618,8 @@ def _normalize_index(index):
             basic = False
         elif isinstance(i, (list, np.ndarray)):
             i = np.asarray(i)
+            if i.size == 0 and i.dtype.kind == "f":
+                i = i.astype(np.intp)       # [] selects nothing (numpy reads it as float)
             basic = False
         elif isinstance(i, (bool, np.bool_)):
             basic = False
@@ -608,12 +649,10 @@ def getitem(x, index):
 def setitem(x, index, value):
     """x[index] = value, in place (bumps x's version)."""
     idx, _ = _normalize_index(index)
-    if isinstance(value, Tensor) and value._data.dtype != x._data.dtype:
-        value = to(value, x._data.dtype)
     if _tracked(x, value):
-        value = _tensor(value, x)
-        return _inplace(x, "setitem", lambda s: apply(P.INDEX_PUT, _pair(s, value), idx,
-                                                      value.shape))
+        value = to(_tensor(value, x), x._data.dtype)
+        return _inplace(x, "setitem", lambda s, v: apply(P.INDEX_PUT, (s, v), idx, v.shape),
+                        value)
     x._data[idx] = value._data if isinstance(value, Tensor) else value
     x._vbox[0] += 1
     return x
@@ -627,6 +666,8 @@ def gather(x, dim, index):
     d = _axes(dim, nd, "gather")[0] if nd else 0
     if ind.dtype.kind not in "iu":
         raise TypeError(f"gather: index must be an integer tensor, got {ind.dtype}")
+    if nd == 0 and ind.ndim == 0:       # a 0-d input gathers like a 1-element vector
+        return reshape(gather(reshape(x, (1,)), 0, ind.reshape(1)), ())
     if ind.ndim != nd:
         raise RuntimeError(f"gather: index has {ind.ndim} dims but input has {nd} "
                            f"(input {x.shape}, index {ind.shape})")
@@ -762,6 +803,23 @@ def matmul(a, b):
 
 
 mm = matmul
+
+
+def linear(x, weight, bias=None):
+    """x (..., in) @ weight.T (out, in) + bias (out,) -> (..., out), as one primitive."""
+    x = _tensor(x)
+    if weight._data.ndim != 2:
+        raise ValueError(f"linear: weight must be 2-D (out, in), got shape {weight.shape}")
+    if x._data.ndim == 0 or x._data.shape[-1] != weight._data.shape[1]:
+        raise ValueError(f"linear: input of shape {x.shape} does not match weight of shape "
+                         f"{weight.shape} (expected input (..., {weight.shape[1]}))")
+    if bias is not None and bias._data.shape != (weight._data.shape[0],):
+        raise ValueError(f"linear: bias must have shape ({weight.shape[0]},), got {bias.shape}")
+    tensors = (x, weight) if bias is None else (x, weight, bias)
+    dt = x._data.dtype
+    for t in tensors[1:]:
+        dt = promote(dt, t._data.dtype)
+    return apply(P.LINEAR, tuple(to(t, dt) for t in tensors))
 
 
 def dot(a, b):

@@ -159,7 +159,9 @@ class Tensor:
         return self._data
 
     def __array__(self, dtype=None, copy=None):
-        return self._data if dtype is None else self._data.astype(dtype)
+        # np.asarray(t) shares memory; np.array(t) (copy=True) must not
+        arr = self._data if dtype is None else self._data.astype(dtype, copy=False)
+        return arr.copy() if copy and arr is self._data else arr
 
     def item(self):
         if self._data.size != 1:

@@ -59,9 +59,8 @@ def _as_tensor(x):
 
 
 def linear(input, weight, bias=None):
-    """input (..., in) @ weight.T (out, in) + bias (out,) -> (..., out)."""
-    out = ag.matmul(input, weight.T)
-    return out if bias is None else out + bias
+    """input (..., in) @ weight.T (out, in) + bias (out,) -> (..., out) (one engine node)."""
+    return ag.linear(input, weight, bias)
 
 
 def maxout(input, weight, bias=None, pieces=2):
