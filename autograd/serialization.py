@@ -8,10 +8,10 @@ file is written beside the target and renamed over it only once complete.
 """
 import json
 import os
-import tempfile
 
 import numpy as np
 
+from ._atomic import write_atomic
 from .tensor import Tensor, _wrap
 
 _STRUCTURE_KEY = "glassgrad.structure"
@@ -71,20 +71,7 @@ def save(obj, path, metadata=None):
     # (safetensors sorts its header) and which values were ndarrays.
     meta[_STRUCTURE_KEY] = json.dumps(_encode(obj, "", tensors))
     payload = to_bytes(tensors, metadata=meta or None)
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".safetensors", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(payload)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-    return path
+    return write_atomic(path, payload)
 
 
 def load(path):

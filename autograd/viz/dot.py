@@ -22,10 +22,10 @@ Legend (one style per kind of box; edges run the way data flows, input -> op):
 import os
 import shutil
 import subprocess
-import tempfile
 
 import numpy as np
 
+from .._atomic import write_atomic
 from ..engine import Node
 from ..tensor import Tensor
 from .graph import CUT, INPUT, MODULE, OP, PARAM, SAVED, build_graph
@@ -349,23 +349,9 @@ def svg(roots, params=None, **options):
     return pipe(to_dot(roots, params, **options), "svg").decode("utf-8")
 
 
-def write_atomic(path, data):
-    """Write bytes to exactly `path` through a temporary file in the same folder."""
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".viz-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def render(roots, path, format="svg", params=None, **options):
     """Render the graph with `dot` into exactly `path` (no extension added) and return
     `path`. format: any `dot -T` format ("svg", "png", "pdf", ...); options as in `to_dot`."""
     data = pipe(to_dot(roots, params, **options), format)
-    write_atomic(os.fspath(path), data)
+    write_atomic(path, data)
     return path

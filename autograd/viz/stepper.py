@@ -17,6 +17,7 @@ import os
 
 import numpy as np
 
+from .._atomic import write_atomic
 from ..engine import Node, _accumulate, run_backward, toposort
 from ..grad_mode import set_grad_enabled
 from ..tensor import Tensor
@@ -176,9 +177,9 @@ class _Stepper:
         paths = []
         for k in range(len(self.steps) + 1):
             path = os.path.join(folder, f"{prefix}_{k:0{width}d}.svg")
-            _dot.write_atomic(path, self.svg(k).encode("utf-8"))
+            write_atomic(path, self.svg(k).encode("utf-8"))
             paths.append(path)
-        _dot.write_atomic(os.path.join(folder, "trace.txt"), self.trace().encode("utf-8"))
+        write_atomic(os.path.join(folder, "trace.txt"), self.trace().encode("utf-8"))
         return paths
 
     def widget(self):

@@ -119,3 +119,16 @@ def test_file_holds_no_pickle(tmp_path):
     ag.save({"state": {0: {"step": ag.tensor(1.0)}}, "param_groups": [{"lr": 0.5}]}, path)
     data = path.read_bytes()
     assert b"\x80\x04" not in data[:16] and b"glassgrad.structure" in data
+
+
+def test_saved_files_get_ordinary_permissions(tmp_path):
+    """The temporary file behind the atomic write is private (0600); the saved file must not
+    be: it gets what a plain open() would give under the process umask."""
+    import os
+    mask = os.umask(0o022)
+    try:
+        path = ag.save({"w": ag.ones(2)}, tmp_path / "w.safetensors")
+    finally:
+        os.umask(mask)
+    assert os.stat(path).st_mode & 0o777 == 0o644
+    assert os.listdir(tmp_path) == ["w.safetensors"]
