@@ -5,6 +5,7 @@ Functions here check arguments, promote dtypes and then either apply one primiti
 derivative: composites get theirs from the primitives they are built of.
 """
 import builtins
+import math
 from collections import namedtuple
 
 import numpy as np
@@ -488,22 +489,30 @@ def _size_args(shape):
 
 
 def _resolve_shape(x, shape, op):
+    """`shape` with its -1 (at most one) filled in, checked against x's number of elements."""
     shape = tuple(int(s) for s in shape)
-    try:
-        return np.empty(0 if 0 in x._data.shape else x._data.size, dtype=np.bool_) \
-                 .reshape(shape if 0 not in x._data.shape else shape).shape
-    except ValueError:
+    size = x._data.size
+    if -1 in shape:
+        known = math.prod(s for s in shape if s != -1)
+        if shape.count(-1) > 1 or known == 0 or size % known:
+            raise RuntimeError(f"{op}: shape {shape} is invalid for input of shape {x.shape} "
+                               f"({size} elements)")
+        shape = tuple(size // known if s == -1 else s for s in shape)
+    if math.prod(shape) != size or builtins.any(s < 0 for s in shape):
         raise RuntimeError(f"{op}: shape {shape} is invalid for input of shape {x.shape} "
-                           f"({x._data.size} elements)") from None
+                           f"({size} elements)")
+    return shape
 
 
 def reshape(x, *shape):
     """A tensor with the same elements in `shape` (one entry may be -1). A view when the
     memory layout allows it, else a copy."""
     shape = _size_args(shape)
-    if shape == x._data.shape:
-        return x
-    return apply(P.RESHAPE, (x,), _resolve_shape(x, shape, "reshape"), x._data.shape)
+    if shape != x._data.shape:
+        shape = _resolve_shape(x, shape, "reshape")
+        if shape != x._data.shape:
+            return apply(P.RESHAPE, (x,), shape, x._data.shape)
+    return x
 
 
 def view(x, *shape):
@@ -601,9 +610,11 @@ def sum_to(g, shape):
     if g._data.shape == shape:
         return g
     lead = g._data.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(shape)
-                                      if s == 1 and g._data.shape[lead + i] != 1)
-    out = apply(P.SUM, (g,), axes, True, g._data.shape) if axes else g
+    stretched = tuple(lead + i for i, s in enumerate(shape)
+                      if s == 1 and g._data.shape[lead + i] != 1)
+    if not stretched:       # only added leading dims: one sum gives the shape
+        return apply(P.SUM, (g,), tuple(range(lead)), False, g._data.shape)
+    out = apply(P.SUM, (g,), tuple(range(lead)) + stretched, True, g._data.shape)
     return reshape(out, shape)
 
 

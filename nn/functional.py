@@ -547,6 +547,10 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     keep = t != ignore_index
     safe = np.where(keep, t, 0).astype(np.int64)
     picked = ag.gather(input, cdim, ag.tensor(np.expand_dims(safe, cdim))).squeeze(cdim)
+    if weight is None and keep.size and keep.all():     # the common case, in fewer nodes
+        if reduction == "mean":
+            return picked.sum() * (-1.0 / keep.size)
+        return _reduce(-picked, reduction, "nll_loss")
     w = np.ones(n_classes, dtype=input.dtype) if weight is None else \
         np.asarray(weight._data if isinstance(weight, Tensor) else weight, dtype=input.dtype)
     wt = w[safe] * keep
