@@ -330,15 +330,26 @@ PAD = Primitive("pad", lambda x, widths, value: np.pad(x, widths, constant_value
 
 
 def _full_index(index, axis):
-    """Index tuple for np.add.at that places `index` (an array) along `axis`."""
-    grids = list(np.ogrid[tuple(slice(0, s) for s in index.shape)])
-    grids[axis] = index
+    """Index tuple that places `index` (an integer array) along `axis`, with broadcast
+    aranges along every other dim."""
+    grids = []
+    for d, size in enumerate(index.shape):
+        if d == axis:
+            grids.append(index)
+        else:
+            shape = [1] * index.ndim
+            shape[d] = size
+            grids.append(np.arange(size).reshape(shape))
     return tuple(grids)
 
 
 def _scatter_add_forward(g, axis, index, out_shape):
     out = np.zeros(out_shape, dtype=g.dtype)
-    np.add.at(out, _full_index(index, axis), g)
+    where = _full_index(index, axis)
+    if index.shape[axis] == 1:      # one index per position: no two terms can collide
+        out[where] = g
+    else:
+        np.add.at(out, where, g)
     return out
 
 
@@ -414,8 +425,9 @@ def _linear_vjp(n, g):
     gx = O.matmul(g, w) if _need(n, 0) else None
     gw = None
     if _need(n, 1):     # every leading (batch) dim is summed over: flatten them
-        g2 = O.reshape(g, (-1, out_features))
-        gw = O.matmul(O.transpose(g2, 0, 1), O.reshape(x, (-1, in_features)))
+        if g.ndim != 2:
+            g, x = O.reshape(g, (-1, out_features)), O.reshape(x, (-1, in_features))
+        gw = O.matmul(O.transpose(g, 0, 1), x)
     gb = O.sum_to(g, (out_features,)) if len(n.next) == 3 and _need(n, 2) else None
     return gx, gw, gb
 
