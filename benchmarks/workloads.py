@@ -1,0 +1,314 @@
+"""Each workload returns {"rows": [...table rows...], ...raw figures}."""
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+
+from benchmarks import models
+from benchmarks.harness import interleave
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+
+def _ratio(a, b):
+    return a["median"] / b["median"] if a and b else None
+
+
+def _row(name, results, target="", per=1.0, note=""):
+    g, t, m = (results.get(k) for k in ("glassgrad", "torch", "micrograd"))
+    scale = lambda r: None if r is None else {**r, "median": r["median"] / per,
+                                              "iqr": r["iqr"] / per}
+    g, t, m = scale(g), scale(t), scale(m)
+    return {"name": name, "glassgrad": g, "torch": t, "micrograd": m,
+            "ratio": _ratio(g, t), "target": target, "note": note}
+
+
+# ----- op_overhead ---------------------------------------------------------------------------
+
+def _chain(lib_mul_add_relu, x, n):
+    y = x
+    for i in range(n // 3):
+        y = lib_mul_add_relu(y)
+    return y
+
+
+def op_overhead(quick=False):
+    """A 1,000-op elementwise chain (mul, add, relu repeated), forward + backward."""
+    n_ops, reps = 999, (5 if quick else 15)
+    rows, raw = [], {}
+    glass, torch = models.glassgrad_lib(), models.torch_lib()
+    for shape in [(1,), (32, 32)]:
+        base = np.random.default_rng(0).uniform(0.5, 1.5, shape).astype(np.float32)
+        fns = {}
+
+        def make(lib):
+            def run():
+                x = lib.tensor(base.copy()).requires_grad_(True)
+                y = _chain(lambda v: (v * 1.0001 + 0.0001).relu(), x, n_ops)
+                y.sum().backward()
+            return run
+        fns["glassgrad"] = make(glass)
+        if torch:
+            fns["torch"] = make(torch)
+        if shape == (1,):
+            try:
+                from micrograd.engine import Value
+
+                def micro():
+                    # micrograd's recursive topological sort needs a deeper stack than
+                    # Python's default for a 1,000-op chain.
+                    sys.setrecursionlimit(max(sys.getrecursionlimit(), 20_000))
+                    x = Value(float(base[0]))
+                    y = _chain(lambda v: (v * 1.0001 + 0.0001).relu(), x, n_ops)
+                    y.backward()
+                fns["micrograd"] = micro
+            except ImportError:
+                pass
+        res = interleave(fns, reps)
+        raw[str(shape)] = res
+        rows.append(_row(f"op_overhead {shape} per op", res, "ratio <= 1.0", per=n_ops))
+    return {"rows": rows, "raw": raw}
+
+
+# ----- mlp_step / cnn_step --------------------------------------------------------------------
+
+def _step_pair(build, make_opt, x, y, reps, number=1):
+    glass, torch = models.glassgrad_lib(), models.torch_lib()
+    glass.manual_seed(0)
+    g_model = build(glass)
+    fns = {"glassgrad": models.train_step_fn(glass, g_model, make_opt(glass, g_model), x, y)}
+    if torch:
+        t_model = build(torch)
+        models.copy_weights(g_model, t_model, torch)
+        fns["torch"] = models.train_step_fn(torch, t_model, make_opt(torch, t_model), x, y)
+    return interleave(fns, reps, warmup=3, number=number)
+
+
+def mlp_step(quick=False):
+    """One training step (zero_grad, forward, cross-entropy, backward, Adam) of the
+    64-256-256-10 MLP on the digits, at batch 1, 128, 1024, and hidden 1024 at batch 1024."""
+    x, y = models.digits()
+    adam = lambda lib, m: lib.optim.Adam(m.parameters(), lr=1e-3)
+    rows, raw = [], {}
+    cases = [(1, 256, "ratio <= 1.0"), (128, 256, "ratio <= 0.8"),
+             (1024, 256, ""), (1024, 1024, "ratio <= 0.9; <= 1.2x GEMM ceiling")]
+    for bs, hidden, target in cases:
+        xb, yb = models.batch(x, y, bs)
+        reps = (7 if quick else 25) if bs < 1024 else (5 if quick else 15)
+        number = 20 if bs == 1 else (5 if bs == 128 else 1)
+        res = _step_pair(lambda lib: models.mlp(lib, hidden), adam, xb, yb, reps, number)
+        raw[f"b{bs}_h{hidden}"] = res
+        rows.append(_row(f"mlp_step b={bs} h={hidden}", res, target))
+    return {"rows": rows, "raw": raw}
+
+
+def cnn_step(quick=False):
+    """One SGD(momentum 0.9) step of the small CNN on digits as (64, 1, 8, 8)."""
+    x, y = models.digits()
+    xb, yb = models.batch(x, y, 64)
+    xb = xb.reshape(64, 1, 8, 8)
+    sgd = lambda lib, m: lib.optim.SGD(m.parameters(), lr=0.01, momentum=0.9)
+    res = _step_pair(models.cnn, sgd, xb, yb, 7 if quick else 25, number=3)
+    return {"rows": [_row("cnn_step b=64", res, "ratio <= 1.5")], "raw": res}
+
+
+# ----- micrograd's own demo ------------------------------------------------------------------
+
+def _moons():
+    from training.datasets import make_moons
+    data = make_moons(100, noise=0.1, seed=1)
+    x, y = (data[0], data[1]) if isinstance(data, tuple) else (data.data, data.target)
+    x = np.asarray(getattr(x, "numpy", lambda: x)(), dtype=np.float64)
+    y = np.asarray(getattr(y, "numpy", lambda: y)())
+    return x, (y * 2 - 1).astype(np.float64)     # labels -1 / +1
+
+
+def micrograd_moons(quick=False):
+    """micrograd's demo: MLP 2-16-16-1, SVM max-margin loss + 1e-4 L2, 100 moons points,
+    full-batch SGD with lr 1 - 0.9 k / 100. Time per step, and accuracy after the steps."""
+    x, y = _moons()
+    steps = 30 if quick else 100
+    out, rows = {}, []
+
+    def lib_run(lib):
+        nn = lib.nn
+        lib.manual_seed(1337)
+        model = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 16), nn.ReLU(),
+                              nn.Linear(16, 1))
+        model.double()
+        xt, yt = lib.tensor(x), lib.tensor(y)
+        params = list(model.parameters())
+        import time
+        t0 = time.perf_counter()
+        for k in range(steps):
+            scores = model(xt).reshape(-1)
+            loss = (1 - yt * scores).relu().mean() + 1e-4 * sum((p * p).sum() for p in params)
+            for p in params:
+                p.grad = None
+            loss.backward()
+            lr = 1.0 - 0.9 * k / 100
+            with lib.no_grad():
+                for p in params:
+                    p -= lr * p.grad
+        per_step = (time.perf_counter() - t0) / steps
+        acc = float(((model(xt).reshape(-1).detach().numpy() > 0) == (y > 0)).mean())
+        return per_step, acc
+
+    def micro_run():
+        from micrograd.engine import Value
+        from micrograd.nn import MLP
+        import random
+        import time
+        random.seed(1337)
+        model = MLP(2, [16, 16, 1])
+        xs = [[Value(a), Value(b)] for a, b in x]
+        t0 = time.perf_counter()
+        for k in range(steps):
+            scores = [model(row) for row in xs]
+            losses = [(1 + -yi * s).relu() for yi, s in zip(y, scores)]
+            loss = sum(losses) * (1.0 / len(losses)) + 1e-4 * sum(p * p for p in model.parameters())
+            model.zero_grad()
+            loss.backward()
+            lr = 1.0 - 0.9 * k / 100
+            for p in model.parameters():
+                p.data -= lr * p.grad
+        per_step = (time.perf_counter() - t0) / steps
+        acc = float(np.mean([(model(row).data > 0) == (yi > 0) for row, yi in zip(xs, y)]))
+        return per_step, acc
+
+    runs = {"glassgrad": lambda: lib_run(models.glassgrad_lib())}
+    if models.torch_lib():
+        runs["torch"] = lambda: lib_run(models.torch_lib())
+    try:
+        import micrograd  # noqa: F401
+        runs["micrograd"] = micro_run
+    except ImportError:
+        pass
+    for name, fn in runs.items():
+        per_step, acc = fn()
+        out[name] = {"median": per_step, "iqr": 0.0, "min": per_step, "n": steps, "accuracy": acc}
+    note = "accuracy after {} steps: ".format(steps) + ", ".join(
+        f"{k} {v['accuracy']:.2f}" for k, v in out.items())
+    row = _row("micrograd_moons per step", out, "ratio <= 1.0; >= 100x faster than micrograd",
+               note=note)
+    if "micrograd" in out:
+        row["note"] += f"; micrograd / glassgrad = {out['micrograd']['median'] / out['glassgrad']['median']:.0f}x"
+    return {"rows": [row], "raw": out}
+
+
+# ----- optimizer step -------------------------------------------------------------------------
+
+OPTIMIZERS = [
+    ("SGD", dict(lr=0.01)),
+    ("SGD", dict(lr=0.01, momentum=0.9)),
+    ("SGD", dict(lr=0.01, momentum=0.9, nesterov=True, weight_decay=1e-4)),
+    ("Adam", dict(lr=1e-3)),
+    ("Adam", dict(lr=1e-3, amsgrad=True)),
+    ("AdamW", dict(lr=1e-3)),
+    ("NAdam", dict(lr=1e-3)),
+    ("Adagrad", dict(lr=1e-2)),
+    ("RMSprop", dict(lr=1e-2)),
+    ("Adadelta", dict()),
+]
+
+
+def optim_step(quick=False):
+    """Each optimizer's step alone, on the 64-256-256-10 MLP's float32 parameters with fixed
+    random gradients (PyTorch: its default per-parameter implementation)."""
+    glass, torch = models.glassgrad_lib(), models.torch_lib()
+    configs = OPTIMIZERS[:2] + OPTIMIZERS[3:4] if quick else OPTIMIZERS
+    rng = np.random.default_rng(0)
+    grads = [rng.standard_normal(s).astype(np.float32)
+             for s in [(256, 64), (256,), (256, 256), (256,), (10, 256), (10,)]]
+    rows, raw = [], {}
+    for name, kwargs in configs:
+        fns = {}
+        for lib in filter(None, [glass, torch]):
+            model = models.mlp(lib)
+            for p, g in zip(model.parameters(), grads):
+                p.grad = lib.tensor(g.copy())
+            fns[lib.name] = getattr(lib.optim, name)(model.parameters(), **kwargs).step
+        res = interleave(fns, 7 if quick else 25, number=20)
+        label = name + "".join(f" {k}={v}" for k, v in kwargs.items() if k != "lr")
+        raw[label] = res
+        rows.append(_row(f"optim_step {label}", res, "ratio <= 1.0"))
+    return {"rows": rows, "raw": raw}
+
+
+# ----- subprocess workloads: deep chains and memory ----------------------------------------
+
+def _child(*args):
+    out = subprocess.run([sys.executable, "-m", "benchmarks._child", *map(str, args)],
+                         cwd=ROOT, capture_output=True, text=True, timeout=1800)
+    if out.returncode != 0:
+        raise RuntimeError(f"benchmark child {args} failed:\n{out.stderr[-2000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def deep_chain(quick=False):
+    """Chains of 1e4, 1e5, 1e6 multiplications: backward time per op and peak RSS, each in
+    a fresh process."""
+    sizes = [10_000, 100_000] + ([] if quick else [1_000_000])
+    rows, raw = [], {}
+    libs = ["glassgrad"] + (["torch"] if models.torch_lib() else [])
+    for n in sizes:
+        res = {lib: _child("chain", lib, n) for lib in libs}
+        raw[n] = res
+        timing = {lib: {"median": r["backward_s"], "iqr": 0.0} for lib, r in res.items()}
+        note = "peak RSS: " + ", ".join(f"{lib} {r['peak_rss_mb']:.0f} MB" for lib, r in res.items())
+        note += "; backward per op: " + ", ".join(
+            f"{lib} {r['backward_s'] / n * 1e6:.2f} us" for lib, r in res.items())
+        rows.append(_row(f"deep_chain n={n:.0e} backward", timing,
+                         "ratio <= 1.0 at 1e6" if n == 1_000_000 else "", note=note))
+    g = raw[sizes[0]]["glassgrad"]["backward_s"] / sizes[0]
+    g_last = raw[sizes[-1]]["glassgrad"]["backward_s"] / sizes[-1]
+    rows[-1]["note"] += f"; per-op backward at {sizes[-1]:.0e} / at 1e4 = {g_last / g:.2f} (target <= 1.3)"
+    return {"rows": rows, "raw": raw}
+
+
+def memory(quick=False):
+    """Peak RSS over 200 mlp_step steps (batch 128) vs PyTorch, and glassgrad's RSS after
+    1,000 vs 10,000 steps (no growth: graphs and saved tensors are freed)."""
+    libs = ["glassgrad"] + (["torch"] if models.torch_lib() else [])
+    peak = {lib: _child("mlp_memory", lib, 200) for lib in libs}
+    short, long_ = (300, 3000) if quick else (1000, 10000)
+    growth = _child("mlp_growth", "glassgrad", short, long_)
+    note = (f"glassgrad RSS after {short} steps {growth['rss_short_mb']:.1f} MB, after {long_} "
+            f"{growth['rss_long_mb']:.1f} MB")
+    mb = {lib: {"median": r["peak_rss_mb"], "iqr": 0.0} for lib, r in peak.items()}
+    row = {"name": "memory peak RSS (MB), 200 steps",
+           "glassgrad": f"{mb['glassgrad']['median']:.0f} MB",
+           "torch": f"{mb['torch']['median']:.0f} MB" if "torch" in mb else None,
+           "ratio": (mb["glassgrad"]["median"] / mb["torch"]["median"]) if "torch" in mb else None,
+           "target": "ratio <= 1.5; no growth", "note": note}
+    return {"rows": [row], "raw": {"peak": peak, "growth": growth}}
+
+
+# ----- the BLAS ceiling ------------------------------------------------------------------------
+
+def ceiling(quick=False):
+    """numpy's time for just the matmuls of one MLP step (3 forward, 5 backward GEMMs): the
+    floor under any engine's step time."""
+    from benchmarks.harness import time_call
+    rows, raw = [], {}
+    rng = np.random.default_rng(0)
+    for bs, h in [(128, 256), (1024, 1024)]:
+        dims = [64, h, h, 10]
+        ws = [rng.standard_normal((dims[i + 1], dims[i])).astype(np.float32) for i in range(3)]
+        acts = [rng.standard_normal((bs, d)).astype(np.float32) for d in dims]
+
+        def gemms():
+            for i in range(3):
+                acts[i] @ ws[i].T                      # forward
+            for i in range(3):
+                acts[i + 1].T @ acts[i]                # weight gradients
+            for i in (1, 2):
+                acts[i + 1] @ ws[i]                    # input gradients of layers 2, 3
+        res = time_call(gemms, 7 if quick else 25, number=5)
+        raw[f"b{bs}_h{h}"] = res
+        rows.append({"name": f"ceiling GEMMs b={bs} h={h}", "glassgrad": res, "torch": None,
+                     "ratio": None, "target": "numpy matmuls only"})
+    return {"rows": rows, "raw": raw}
