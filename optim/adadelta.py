@@ -39,13 +39,8 @@ class Adadelta(Optimizer):
     def _update_group(self, group):
         lr, rho, eps = float(group["lr"]), float(group["rho"]), float(group["eps"])
         wd, maximize = float(group["weight_decay"]), group["maximize"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
+        for p, st in self._with_state(group, self._init_state):
             data = p._data
-            st = self.state.get(p)
-            if not st:
-                st = self.state[p] = self._init_state(p)
             st["step"]._data += 1
             s1, s2, s3 = self._scratch(p, 3)
             g = effective_grad(p.grad._data, data, wd, maximize, s1)

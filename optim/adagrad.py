@@ -45,13 +45,9 @@ class Adagrad(Optimizer):
     def _update_group(self, group):
         lr, lr_decay = float(group["lr"]), float(group["lr_decay"])
         eps, wd, maximize = float(group["eps"]), float(group["weight_decay"]), group["maximize"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
+        initial = group["initial_accumulator_value"]
+        for p, st in self._with_state(group, lambda p: self._init_state(p, initial)):
             data = p._data
-            st = self.state.get(p)
-            if not st:
-                st = self.state[p] = self._init_state(p, group["initial_accumulator_value"])
             step = st["step"]._data
             step += 1
             clr = lr / (1.0 + (float(step) - 1.0) * lr_decay)

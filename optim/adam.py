@@ -67,14 +67,9 @@ class Adam(Optimizer):
         beta1, beta2 = (float(b) for b in group["betas"])
         amsgrad, maximize = group["amsgrad"], group["maximize"]
         decoupled = self._decoupled
-        for p in group["params"]:
-            if p.grad is None:
-                continue
+        for p, st in self._with_state(group, lambda p: self._init_state(p, amsgrad)):
             data = p._data
-            st = self.state.get(p)
-            if not st:
-                st = self.state[p] = self._init_state(p, amsgrad)
-            elif amsgrad and "max_exp_avg_sq" not in st:
+            if amsgrad and "max_exp_avg_sq" not in st:      # amsgrad switched on later
                 st["max_exp_avg_sq"] = zeros_state(p)
             step = st["step"]._data
             step += 1
@@ -165,13 +160,8 @@ class NAdam(Optimizer):
         beta1, beta2 = (float(b) for b in group["betas"])
         psi, maximize = float(group["momentum_decay"]), group["maximize"]
         decoupled = group["decoupled_weight_decay"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
+        for p, st in self._with_state(group, self._init_state):
             data = p._data
-            st = self.state.get(p)
-            if not st:
-                st = self.state[p] = self._init_state(p)
             step = st["step"]._data
             step += 1
             t = float(step)

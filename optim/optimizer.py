@@ -179,12 +179,16 @@ class Optimizer:
             bufs = self._buffers[p] = tuple(np.empty_like(data) for _ in range(n))
         return bufs if len(bufs) == n else bufs[:n]
 
-    def _param_state(self, p, init):
-        """state[p], created by `init(p)` (a dict of initial values) on first use."""
-        st = self.state.get(p)
-        if not st:
-            st = self.state[p] = init(p)
-        return st
+    def _with_state(self, group, init):
+        """(p, state[p]) for every parameter of `group` that has a gradient; state[p] is
+        created by `init(p)` (a dict of initial values) on first use."""
+        state = self.state
+        for p in group["params"]:
+            if p.grad is not None:
+                st = state.get(p)
+                if not st:
+                    st = state[p] = init(p)
+                yield p, st
 
     # ----- checkpoints ----------------------------------------------------------------------
     def state_dict(self):

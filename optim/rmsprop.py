@@ -48,13 +48,8 @@ class RMSprop(Optimizer):
         lr, alpha, eps = float(group["lr"]), float(group["alpha"]), float(group["eps"])
         wd, momentum = float(group["weight_decay"]), float(group["momentum"])
         centered, maximize = group["centered"], group["maximize"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
+        for p, st in self._with_state(group, lambda p: self._init_state(p, momentum, centered)):
             data = p._data
-            st = self.state.get(p)
-            if not st:
-                st = self.state[p] = self._init_state(p, momentum, centered)
             for key, wanted in (("momentum_buffer", momentum > 0), ("grad_avg", centered)):
                 if wanted and key not in st:     # options switched on after the first step
                     st[key] = zeros_state(p)
