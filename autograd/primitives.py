@@ -216,7 +216,8 @@ def _sum_vjp(n, g):
     return (O.expand(g, in_shape),)
 
 
-SUM = Primitive("sum", lambda x, axis, keepdims, in_shape: np.sum(x, axis=axis, keepdims=keepdims),
+SUM = Primitive("sum", lambda x, axis, keepdims, in_shape: np.add.reduce(x, axis=axis,
+                                                                      keepdims=keepdims),
                 _sum_vjp, quiet=True,
                 rule="out = sum of x over axes;  dL/dx = g broadcast back to x's shape")
 
@@ -438,8 +439,8 @@ LINEAR = Primitive("linear", _linear_forward, _linear_vjp, saves=("inputs",), qu
 
 
 def _log_softmax_forward(x, axis):
-    shifted = x - np.amax(x, axis=axis, keepdims=True)
-    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+    shifted = x - np.maximum.reduce(x, axis=axis, keepdims=True)
+    return shifted - np.log(np.add.reduce(np.exp(shifted), axis=axis, keepdims=True))
 
 
 def _log_softmax_vjp(n, g):
