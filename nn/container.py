@@ -11,39 +11,13 @@ def _index(idx, n, what):
     return idx % n
 
 
-class Sequential(Module):
-    """Modules applied one after the other: `Sequential(m0, m1, ...)` names them "0", "1",
-    ...; `Sequential(OrderedDict(name=module, ...))` keeps the given names."""
+class _ModuleSequence(Module):
+    """What Sequential and ModuleList share: children numbered "0", "1", ... in order."""
 
-    def __init__(self, *modules):
-        super().__init__()
-        if len(modules) == 1 and isinstance(modules[0], OrderedDict):
-            for name, m in modules[0].items():
-                self.add_module(name, m)
-        else:
-            for i, m in enumerate(modules):
-                self.add_module(str(i), m)
-
-    def __getitem__(self, idx):
-        items = list(self._modules.items())
-        if isinstance(idx, slice):
-            return type(self)(OrderedDict(items[idx]))
-        return items[_index(idx, len(items), "Sequential")][1]
-
-    def __setitem__(self, idx, module):
-        key = list(self._modules)[_index(idx, len(self._modules), "Sequential")]
-        self.add_module(key, module)
-
-    def __delitem__(self, idx):
-        keys = list(self._modules)
-        for key in (keys[idx] if isinstance(idx, slice) else
-                    [keys[_index(idx, len(keys), "Sequential")]]):
-            del self._modules[key]
-        # renumber so that keys stay "0", "1", ... as in PyTorch
-        mods = list(self._modules.values())
+    def _renumber(self, modules):
         self._modules.clear()
-        for i, m in enumerate(mods):
-            self._modules[str(i)] = m
+        for i, m in enumerate(modules):
+            self.add_module(str(i), m)
 
     def __len__(self):
         return len(self._modules)
@@ -63,10 +37,39 @@ class Sequential(Module):
     def insert(self, index, module):
         mods = list(self._modules.values())
         mods.insert(index, module)
-        self._modules.clear()
-        for i, m in enumerate(mods):
-            self.add_module(str(i), m)
+        self._renumber(mods)
         return self
+
+    def __iadd__(self, modules):
+        return self.extend(modules)
+
+    def __delitem__(self, idx):
+        mods = list(self._modules.values())
+        del mods[idx if isinstance(idx, slice) else _index(idx, len(mods), type(self).__name__)]
+        self._renumber(mods)      # keys stay "0", "1", ... as in PyTorch
+
+
+class Sequential(_ModuleSequence):
+    """Modules applied one after the other: `Sequential(m0, m1, ...)` names them "0", "1",
+    ...; `Sequential(OrderedDict(name=module, ...))` keeps the given names."""
+
+    def __init__(self, *modules):
+        super().__init__()
+        if len(modules) == 1 and isinstance(modules[0], OrderedDict):
+            for name, m in modules[0].items():
+                self.add_module(name, m)
+        else:
+            self.extend(modules)
+
+    def __getitem__(self, idx):
+        items = list(self._modules.items())
+        if isinstance(idx, slice):
+            return type(self)(OrderedDict(items[idx]))
+        return items[_index(idx, len(items), "Sequential")][1]
+
+    def __setitem__(self, idx, module):
+        key = list(self._modules)[_index(idx, len(self._modules), "Sequential")]
+        self.add_module(key, module)
 
     def forward(self, x):
         for module in self._modules.values():
@@ -74,7 +77,7 @@ class Sequential(Module):
         return x
 
 
-class ModuleList(Module):
+class ModuleList(_ModuleSequence):
     """A list of modules whose parameters the parent sees (a plain list would hide them).
     It has no forward: index it or iterate over it."""
 
@@ -91,38 +94,6 @@ class ModuleList(Module):
 
     def __setitem__(self, idx, module):
         self.add_module(str(_index(idx, len(self), "ModuleList")), module)
-
-    def __delitem__(self, idx):
-        mods = list(self._modules.values())
-        del mods[idx if isinstance(idx, slice) else _index(idx, len(mods), "ModuleList")]
-        self._modules.clear()
-        for i, m in enumerate(mods):
-            self._modules[str(i)] = m
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
-    def __iadd__(self, modules):
-        return self.extend(modules)
-
-    def append(self, module):
-        self.add_module(str(len(self)), module)
-        return self
-
-    def extend(self, modules):
-        for m in modules:
-            self.append(m)
-        return self
-
-    def insert(self, index, module):
-        mods = list(self._modules.values())
-        mods.insert(index, module)
-        self._modules.clear()
-        for i, m in enumerate(mods):
-            self.add_module(str(i), m)
 
     def _child_lines(self):
         # PyTorch compresses runs of identical children: "(0-2): 3 x Linear(...)".
