@@ -13,21 +13,22 @@ from .module import Module
 from .parameter import Parameter
 
 
+def _affine_parameters(module, n, affine, bias, dtype):
+    """The per-channel affine map of a norm layer: weight ones (n,), bias zeros (n,); either
+    is registered as None when switched off (PyTorch's state dict then lacks the key)."""
+    weight = Parameter(ag.ones(n, dtype=dtype)) if affine else None
+    module.register_parameter("weight", weight)
+    module.register_parameter("bias", Parameter(ag.zeros(n, dtype=dtype))
+                              if affine and bias else None)
+
+
 class _NormBase(Module):
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
                  track_running_stats=True, dtype=None, *, bias=True):
         super().__init__()
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
-        if affine:
-            self.weight = Parameter(ag.ones(num_features, dtype=dtype))
-            if bias:
-                self.bias = Parameter(ag.zeros(num_features, dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_parameters(self, num_features, affine, bias, dtype)
         if track_running_stats:
             self.register_buffer("running_mean", ag.zeros(num_features, dtype=dtype))
             self.register_buffer("running_var", ag.ones(num_features, dtype=dtype))
@@ -157,15 +158,7 @@ class GroupNorm(Module):
                              f"num_groups {num_groups}")
         self.num_groups, self.num_channels, self.eps, self.affine = (num_groups, num_channels,
                                                                     eps, affine)
-        if affine:
-            self.weight = Parameter(ag.ones(num_channels, dtype=dtype))
-            if bias:
-                self.bias = Parameter(ag.zeros(num_channels, dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_parameters(self, num_channels, affine, bias, dtype)
 
     def forward(self, input):
         if input.ndim < 2 or input.shape[1] != self.num_channels:
