@@ -3,7 +3,6 @@
 create_graph, the forward walk and the notebook widget."""
 import os
 import re
-import shutil
 import sys
 import xml.etree.ElementTree as ET
 
@@ -15,57 +14,7 @@ from autograd import viz
 from autograd.engine import Node
 from autograd.viz import dot as vdot
 
-needs_dot = pytest.mark.skipif(shutil.which("dot") is None,
-                               reason="Graphviz's `dot` program is not installed "
-                                      "(apt-get install graphviz)")
-SVG = "{http://www.w3.org/2000/svg}"
-
-
-def leaf(value, name, dtype=None):
-    t = ag.tensor(value, dtype=dtype, requires_grad=True)
-    t.name = name
-    return t
-
-
-def micrograd_expression():
-    a, b, c, f = leaf(2.0, "a"), leaf(-3.0, "b"), leaf(10.0, "c"), leaf(-2.0, "f")
-    e = a * b
-    d = e + c
-    L = d * f
-    return dict(a=a, b=b, c=c, f=f, e=e, d=d, L=L)
-
-
-class FakeLinear:
-    def __init__(self, n_in, n_out, name):
-        self.name = name
-        self.weight = ag.randn(n_out, n_in, dtype=ag.float64, requires_grad=True)
-        self.bias = ag.randn(n_out, dtype=ag.float64, requires_grad=True)
-
-    def named_parameters(self):
-        yield "weight", self.weight
-        yield "bias", self.bias
-
-    def __call__(self, x):
-        with ag.scope(self.name, self):
-            return (x @ self.weight.T + self.bias).tanh()
-
-
-class FakeMLP:
-    """2-2-1 MLP, parameters named '0.weight' ... as in a torch Sequential."""
-
-    def __init__(self):
-        self.layers = [FakeLinear(2, 2, "0"), FakeLinear(2, 1, "1")]
-
-    def named_parameters(self):
-        for i, layer in enumerate(self.layers):
-            for name, p in layer.named_parameters():
-                yield f"{i}.{name}", p
-
-    def __call__(self, x):
-        with ag.scope("FakeMLP", self):
-            for layer in self.layers:
-                x = layer(x)
-            return x
+from viz_cases import SVG, FakeMLP, leaf, micrograd_expression, needs_dot
 
 
 def mlp_loss(model, x):
@@ -125,7 +74,7 @@ def test_observer_order_is_the_order_backward_uses():
 
 def test_run_to_end_leaves_the_same_grads_as_backward():
     ag.manual_seed(1)
-    model = FakeMLP()
+    model = FakeMLP(ag.float64)
     x = ag.randn(4, 2, dtype=ag.float64)
     params = [p for _, p in model.named_parameters()]
     mlp_loss(model, x).backward()
@@ -142,7 +91,7 @@ def test_gradients_passed_add_up_to_each_nodes_gradient():
     """On a 2-2-1 MLP over a batch: what the steps send into a node sums to that node's
     upstream gradient, and each leaf's step equals ag.grad of the leaf."""
     ag.manual_seed(4)
-    model = FakeMLP()
+    model = FakeMLP(ag.float64)
     x = ag.randn(3, 2, dtype=ag.float64)
     loss = mlp_loss(model, x)
     stepper = viz.BackwardStepper(loss)
@@ -161,7 +110,7 @@ def test_gradients_passed_add_up_to_each_nodes_gradient():
 def test_matches_torch_on_a_mlp():
     torch = pytest.importorskip("torch")
     ag.manual_seed(2)
-    model = FakeMLP()
+    model = FakeMLP(ag.float64)
     x = ag.randn(3, 2, dtype=ag.float64)
     stepper = viz.BackwardStepper(mlp_loss(model, x))
     stepper.run_to_end()
@@ -298,7 +247,7 @@ def test_leaf_step_lists_each_contribution():
 
 def test_text_for_tensors_uses_shapes_norms_and_broadcast_notes():
     ag.manual_seed(3)
-    model = FakeMLP()
+    model = FakeMLP(ag.float64)
     loss = mlp_loss(model, ag.randn(5, 2, dtype=ag.float64))
     text = viz.BackwardStepper(loss, max_elements=2).trace()
     assert "-> 0.weight" in text and "-> 1.bias" in text
@@ -335,7 +284,7 @@ def test_each_step_highlights_its_node_and_fills_finished_grads():
 
 
 def test_stepper_collapsed_drawing_counts_module_progress():
-    model = FakeMLP()
+    model = FakeMLP(ag.float64)
     stepper = viz.BackwardStepper(mlp_loss(model, ag.ones(1, 2, dtype=ag.float64)),
                                   collapse=True)
     text = stepper.dot(len(stepper))
