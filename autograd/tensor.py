@@ -6,7 +6,6 @@ Operators and methods are thin sugar over the ops in `ops.py` and the primitives
 import numpy as np
 
 from . import dtypes
-from .grad_mode import _State
 
 
 def _as_array(data, dtype=None):

@@ -131,7 +131,7 @@ def micrograd_moons(quick=False):
     full-batch SGD with lr 1 - 0.9 k / 100. Time per step, and accuracy after the steps."""
     x, y = _moons()
     steps = 30 if quick else 100
-    out, rows = {}, []
+    out = {}
 
     def lib_run(lib):
         nn = lib.nn

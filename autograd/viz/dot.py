@@ -19,7 +19,6 @@ Legend (one style per kind of box; edges run the way data flows, input -> op):
                gradients are red and labelled with scalar values, finished gradients sit on
                a pink background and pending ones are empty
 """
-import os
 import shutil
 import subprocess
 
