@@ -191,6 +191,8 @@ def apply(prim, inputs, *ctx):
     out._requires_grad = False
     out.grad_fn = None
     out._vbox = inputs[0]._vbox if prim.view else [0]
+    if _State.anomaly:
+        _check_forward(prim, inputs, data)
     if not _State.grad_enabled:
         return out
     if n_in == 1:
@@ -239,8 +241,6 @@ def apply(prim, inputs, *ctx):
         node.value = data
     out.grad_fn = node
     out._requires_grad = True
-    if _State.anomaly:
-        _check_forward(prim, inputs, data)
     return out
 
 

@@ -122,6 +122,15 @@ def test_anomaly_forward_names_the_op():
     assert not ag.is_anomaly_enabled()
 
 
+def test_anomaly_checks_ops_outside_the_graph_too():
+    """A NaN made by a tensor that needs no gradient (data preparation, a mask) counts too."""
+    with ag.detect_anomaly():
+        with pytest.raises(RuntimeError, match=r"op 'log' produced nan"):
+            ag.tensor([-1.0]).log()
+        with ag.no_grad(), pytest.raises(RuntimeError, match=r"op 'sqrt' produced nan"):
+            ag.tensor([-4.0], requires_grad=True).sqrt()
+
+
 def test_anomaly_reports_the_first_op_only():
     """An op fed with NaN is not blamed: the first producer already was."""
     x = ag.tensor([-1.0], requires_grad=True)
