@@ -347,6 +347,7 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, capture=None
     prev_mode = _State.grad_enabled
     _State.grad_enabled = bool(create_graph)
     anomaly = _State.anomaly
+    _State.anomaly = False      # the rules' own ops are checked below, as the node's gradients
     keep = _State.keep_values
     try:
         with quiet():
@@ -409,6 +410,7 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, capture=None
                     _accumulate(t, g, create_graph)
     finally:
         _State.grad_enabled = prev_mode
+        _State.anomaly = anomaly
 
 
 def _accumulate(leaf, g, create_graph):

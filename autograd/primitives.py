@@ -417,6 +417,130 @@ FOLD2D = Primitive("fold2d", _fold2d_forward,
                    rule="out = windows summed back into an image (col2im);  "
                         "dL/dx = sliding windows of g (im2col)")
 
+# ----- stride-1 convolution: im2col in a "wide" layout, one GEMM -----------------------------
+#
+# Lay the zero-padded input out channel-major, as one row of L = N*Hp*Wp values per channel.
+# Counting output positions p in that same padded grid, the input read by kernel offset
+# (i, j) at p is p + i*dh*Wp + j*dw for every image of the batch at once: each offset's
+# windows form ONE contiguous slice of the row. Stacking the kh*kw shifted rows per channel
+# gives the im2col matrix (C*kh*kw, L) with long copies instead of one short copy per output
+# row, and one GEMM yields the output at every padded position; the positions past an image's
+# last valid row or column are garbage and dropped. The input gradient is the transpose: one
+# GEMM into the same layout, then kh*kw shifted contiguous adds (col2im). Since the garbage
+# positions of a gradient are zeros, they contribute nothing, except that 0 * inf = nan if
+# the weights or inputs hold infinities.
+
+
+def _wide_geometry(x_shape, kernel, padding, dilation):
+    """Padded size (Hp, Wp), output size (OH, OW), and the flat offset of each kernel tap."""
+    _, _, h, w = x_shape
+    (kh, kw), (top, bottom, left, right), (dh, dw) = kernel, padding, dilation
+    hp, wp = h + top + bottom, w + left + right
+    offsets = [i * dh * wp + j * dw for i in range(kh) for j in range(kw)]
+    return (hp, wp), (hp - dh * (kh - 1), wp - dw * (kw - 1)), offsets
+
+
+def _wide_columns(x, kernel, padding, dilation):
+    """(N, C, H, W) -> (C*kh*kw, N*Hp*Wp): row (c, i, j) is channel c of the padded batch,
+    shifted left by tap (i, j)'s offset."""
+    n, c, h, w = x.shape
+    (hp, wp), _, offsets = _wide_geometry(x.shape, kernel, padding, dilation)
+    top, _, left, _ = padding
+    size = n * hp * wp
+    buf = np.zeros(c * size + offsets[-1], dtype=x.dtype)     # the tail keeps views in bounds
+    buf[:c * size].reshape(c, n, hp, wp)[:, :, top:top + h, left:left + w] = \
+        x.transpose(1, 0, 2, 3)
+    s = buf.itemsize
+    view = np.lib.stride_tricks.as_strided(
+        buf, (c, kernel[0], kernel[1], size),
+        (size * s, dilation[0] * wp * s, dilation[1] * s, s), writeable=False)
+    return view.reshape(c * kernel[0] * kernel[1], size)
+
+
+def _wide_grad(g, padded):
+    """(N, O, OH, OW) output gradient -> (O, N*Hp*Wp), zero at the garbage positions."""
+    n, o, oh, ow = g.shape
+    wide = np.zeros((o, n) + padded, dtype=g.dtype)
+    wide[:, :, :oh, :ow] = g.transpose(1, 0, 2, 3)
+    return wide.reshape(o, -1)
+
+
+def _conv2d_forward(x, w, *rest):
+    *bias, padding, dilation = rest
+    n, o = x.shape[0], w.shape[0]
+    padded, (oh, ow), _ = _wide_geometry(x.shape, w.shape[2:], padding, dilation)
+    cols = _wide_columns(x, w.shape[2:], padding, dilation)
+    wide = np.matmul(w.reshape(o, -1), cols).reshape((o, n) + padded)
+    out = np.empty((n, o, oh, ow), dtype=x.dtype)
+    valid = wide[:, :, :oh, :ow].transpose(1, 0, 2, 3)
+    if bias:
+        np.add(valid, bias[0].reshape(1, o, 1, 1), out=out)
+    else:
+        np.copyto(out, valid)
+    return out
+
+
+def _conv2d_input_grad_forward(g, w, padding, dilation, x_shape):
+    n, c, h, width = x_shape
+    o, _, kh, kw = w.shape
+    padded, _, offsets = _wide_geometry(x_shape, (kh, kw), padding, dilation)
+    cols = np.matmul(w.reshape(o, -1).T, _wide_grad(g, padded)).reshape(c, kh * kw, -1)
+    size = cols.shape[2]
+    acc = cols[:, 0].copy()                                      # tap (0, 0): offset 0
+    for k in range(1, kh * kw):
+        acc[:, offsets[k]:] += cols[:, k, :size - offsets[k]]
+    top, _, left, _ = padding
+    image = acc.reshape((c, n) + padded)[:, :, top:top + h, left:left + width]
+    return np.ascontiguousarray(image.transpose(1, 0, 2, 3))
+
+
+def _conv2d_weight_grad_forward(g, x, padding, dilation, w_shape):
+    padded, _, _ = _wide_geometry(x.shape, w_shape[2:], padding, dilation)
+    cols = _wide_columns(x, w_shape[2:], padding, dilation)
+    # (cols @ g^T)^T: BLAS runs this orientation faster than g @ cols^T
+    return np.ascontiguousarray(np.matmul(cols, _wide_grad(g, padded).T).T).reshape(w_shape)
+
+
+def _conv2d_vjp(n, g):
+    padding, dilation = n.ctx
+    x, w = n.input(0), n.input(1)
+    gx = apply(CONV2D_INPUT_GRAD, (g, w), padding, dilation, x.shape) if _need(n, 0) else None
+    gw = apply(CONV2D_WEIGHT_GRAD, (g, x), padding, dilation, w.shape) if _need(n, 1) else None
+    gb = O.sum(g, (0, 2, 3)) if len(n.next) == 3 and _need(n, 2) else None
+    return gx, gw, gb
+
+
+def _conv2d_input_grad_vjp(n, gg):      # gx = A(w)^T g is linear in g and in w
+    padding, dilation, _ = n.ctx
+    g, w = n.input(0), n.input(1)
+    return (apply(CONV2D, (gg, w), padding, dilation) if _need(n, 0) else None,
+            apply(CONV2D_WEIGHT_GRAD, (g, gg), padding, dilation, w.shape) if _need(n, 1)
+            else None)
+
+
+def _conv2d_weight_grad_vjp(n, gg):     # gw = g (*) x is linear in g and in x
+    padding, dilation, _ = n.ctx
+    g, x = n.input(0), n.input(1)
+    return (apply(CONV2D, (x, gg), padding, dilation) if _need(n, 0) else None,
+            apply(CONV2D_INPUT_GRAD, (g, gg), padding, dilation, x.shape) if _need(n, 1)
+            else None)
+
+
+CONV2D = Primitive("conv2d", _conv2d_forward, _conv2d_vjp, saves=("inputs",), quiet=True,
+                   rule="out = x (*) W + b, stride 1 (cross-correlation);  "
+                        "dL/dx = g (*)^T W (transposed conv),  dL/dW = g (*) x per tap,  "
+                        "dL/db = g summed over batch and positions")
+CONV2D_INPUT_GRAD = Primitive(
+    "conv2d_input_grad", _conv2d_input_grad_forward, _conv2d_input_grad_vjp,
+    saves=("inputs",), quiet=True,
+    rule="out = g (*)^T W (the input gradient of conv2d);  "
+         "dL/dg = gg (*) W,  dL/dW = conv2d weight gradient of g and gg")
+CONV2D_WEIGHT_GRAD = Primitive(
+    "conv2d_weight_grad", _conv2d_weight_grad_forward, _conv2d_weight_grad_vjp,
+    saves=("inputs",), quiet=True,
+    rule="out = g (*) x per tap (the weight gradient of conv2d);  "
+         "dL/dg = x (*) gg,  dL/dx = g (*)^T gg")
+
 # ----- fused primitives: one node where a composite would cost several ------------------------
 
 
