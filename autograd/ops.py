@@ -850,6 +850,66 @@ def unfold2d(x, kernel_size, stride=1, dilation=1):
     return apply(P.UNFOLD2D, (x,), kernel, stride, dilation, x._data.shape)
 
 
+def _conv_padding(padding):
+    """(top, bottom, left, right) from an int, a pair (ph, pw), or (left, right, top, bottom)
+    in ag.pad's order."""
+    if isinstance(padding, (int, np.integer)):
+        padding = (int(padding),) * 2
+    padding = tuple(int(p) for p in padding)
+    if len(padding) == 2:
+        return padding[0], padding[0], padding[1], padding[1]
+    if len(padding) == 4:
+        return padding[2], padding[3], padding[0], padding[1]
+    raise ValueError(f"conv2d: padding must be an int, a pair (ph, pw) or (left, right, top, "
+                     f"bottom), got {padding}")
+
+
+def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):
+    """2-D cross-correlation of x (N, C, H, W) with weight (O, C, kh, kw), plus bias (O,):
+    (N, O, OH, OW), OH = (H + pad_top + pad_bottom - dh (kh - 1) - 1) // sh + 1. Zero
+    padding: an int, a pair (ph, pw), or (left, right, top, bottom) as in ag.pad.
+
+    Stride 1 is one fused primitive (im2col in a layout where every kernel tap is a
+    contiguous slice, one GEMM); larger strides compose pad, unfold2d and matmul."""
+    pair = lambda v: (int(v), int(v)) if isinstance(v, (int, np.integer)) else tuple(v)
+    stride, dilation = pair(stride), pair(dilation)
+    x = _tensor(x)
+    if x._data.ndim != 4 or weight._data.ndim != 4:
+        raise ValueError(f"conv2d: expected input (N, C, H, W) and weight (O, C, kh, kw), got "
+                         f"shapes {x.shape} and {weight.shape}")
+    o, c, kh, kw = weight._data.shape
+    if x._data.shape[1] != c:
+        raise ValueError(f"conv2d: input {x.shape} has {x._data.shape[1]} channels but weight "
+                         f"{weight.shape} expects {c}")
+    if bias is not None and bias._data.shape != (o,):
+        raise ValueError(f"conv2d: bias must have shape ({o},), got {bias.shape}")
+    if builtins.min(stride + dilation) < 1:
+        raise ValueError(f"conv2d: stride {stride} and dilation {dilation} must be positive")
+    pads = _conv_padding(padding)
+    if builtins.min(pads) < 0:
+        raise ValueError(f"conv2d: negative padding {padding} is not supported")
+    hp = x._data.shape[2] + pads[0] + pads[1]
+    wp = x._data.shape[3] + pads[2] + pads[3]
+    if hp < dilation[0] * (kh - 1) + 1 or wp < dilation[1] * (kw - 1) + 1:
+        raise ValueError(f"conv2d: kernel ({kh}, {kw}) (dilation {dilation}) is larger than the "
+                         f"padded input {hp}x{wp}")
+    tensors = (x, weight) if bias is None else (x, weight, bias)
+    dt = x._data.dtype
+    for t in tensors[1:]:
+        dt = promote(dt, t._data.dtype)
+    tensors = tuple(to(t, dt) for t in tensors)
+    if stride == (1, 1):
+        return apply(P.CONV2D, tensors, pads, dilation)
+    x, weight = tensors[0], tensors[1]
+    if builtins.any(pads):
+        x = pad(x, (pads[2], pads[3], pads[0], pads[1]))
+    cols = unfold2d(x, (kh, kw), stride, dilation)              # (N, C, kh, kw, OH, OW)
+    n, _, _, _, oh, ow = cols._data.shape
+    out = matmul(reshape(weight, (o, c * kh * kw)), reshape(cols, (n, c * kh * kw, oh * ow)))
+    out = reshape(out, (n, o, oh, ow))
+    return out if bias is None else out + reshape(tensors[2], (1, o, 1, 1))
+
+
 # ----- in-place ops ----------------------------------------------------------------------
 
 

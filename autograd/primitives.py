@@ -10,6 +10,7 @@ again: gradients of any order come from this one table.
 Everything else (softmax, var, conv, losses, ...) is composed from these in ops.py and nn.
 """
 import math
+import threading
 
 import numpy as np
 
@@ -419,86 +420,129 @@ FOLD2D = Primitive("fold2d", _fold2d_forward,
 
 # ----- stride-1 convolution: im2col in a "wide" layout, one GEMM -----------------------------
 #
-# Lay the zero-padded input out channel-major, as one row of L = N*Hp*Wp values per channel.
-# Counting output positions p in that same padded grid, the input read by kernel offset
-# (i, j) at p is p + i*dh*Wp + j*dw for every image of the batch at once: each offset's
-# windows form ONE contiguous slice of the row. Stacking the kh*kw shifted rows per channel
-# gives the im2col matrix (C*kh*kw, L) with long copies instead of one short copy per output
-# row, and one GEMM yields the output at every padded position; the positions past an image's
-# last valid row or column are garbage and dropped. The input gradient is the transpose: one
-# GEMM into the same layout, then kh*kw shifted contiguous adds (col2im). Since the garbage
-# positions of a gradient are zeros, they contribute nothing, except that 0 * inf = nan if
-# the weights or inputs hold infinities.
+# Lay the input out channel-major, each channel one flat row holding the batch's images row
+# after row, every image row followed by zeros and every image by zero rows: the padding,
+# shared between neighbours (row r's right padding is row r+1's left padding). Count output
+# positions q in that same grid (row stride Ws, image stride Hs*Ws). The input that kernel tap
+# (i, j) reads at q is then q + i*dh*Ws + j*dw, for every image of the batch at once: each
+# tap's windows are ONE contiguous slice of the row. Stacking the kh*kw shifted slices gives
+# the im2col matrix (C*kh*kw, N*Hs*Ws) with long copies (instead of one short copy per
+# output row), and one GEMM yields the output at every q; the q outside the OH x OW outputs
+# of an image are garbage and dropped. The input gradient is the transpose: one GEMM into the
+# same layout, then kh*kw shifted contiguous adds (col2im). The garbage positions of an
+# output gradient are zeros, so they add nothing (unless weights or inputs hold infinities:
+# 0 * inf = nan).
+
+
+class _Workspace(threading.local):
+    """Per-thread scratch buffers for the temporaries of the convolution kernels below (the
+    im2col matrix, wide gradients), reused from call to call: at small sizes, touching a MB
+    of freshly mapped memory per call costs more than the GEMM. A temporary never leaves its
+    kernel; buffers larger than `limit` bytes are not kept."""
+    limit = 1 << 23
+
+    def __init__(self):
+        self.buffers = {}
+
+    def array(self, slot, shape, dtype, zero=False):
+        nbytes = math.prod(shape) * dtype.itemsize
+        if nbytes > self.limit:
+            return np.zeros(shape, dtype) if zero else np.empty(shape, dtype)
+        buf = self.buffers.get(slot)
+        if buf is None or buf.nbytes < nbytes:
+            buf = self.buffers[slot] = np.empty(nbytes, np.uint8)
+        out = buf[:nbytes].view(dtype).reshape(shape)
+        if zero:
+            out.fill(0)
+        return out
+
+
+_workspace = _Workspace()
 
 
 def _wide_geometry(x_shape, kernel, padding, dilation):
-    """Padded size (Hp, Wp), output size (OH, OW), and the flat offset of each kernel tap."""
-    _, _, h, w = x_shape
+    """Strides (Hs, Ws) of the wide grid, output size (OH, OW), flat offset of each tap, and
+    where (N*Hs*Ws positions, channel row length, first pixel) the images sit in a row."""
+    n, _, h, w = x_shape
     (kh, kw), (top, bottom, left, right), (dh, dw) = kernel, padding, dilation
-    hp, wp = h + top + bottom, w + left + right
-    offsets = [i * dh * wp + j * dw for i in range(kh) for j in range(kw)]
-    return (hp, wp), (hp - dh * (kh - 1), wp - dw * (kw - 1)), offsets
+    oh, ow = h + top + bottom - dh * (kh - 1), w + left + right - dw * (kw - 1)
+    hs, ws = max(h + max(top, bottom), oh), max(w + max(left, right), ow)
+    offsets = [i * dh * ws + j * dw for i in range(kh) for j in range(kw)]
+    size, first = n * hs * ws, top * ws + left
+    return (hs, ws), (oh, ow), offsets, (size, max(size + offsets[-1], first + size), first)
 
 
 def _wide_columns(x, kernel, padding, dilation):
-    """(N, C, H, W) -> (C*kh*kw, N*Hp*Wp): row (c, i, j) is channel c of the padded batch,
-    shifted left by tap (i, j)'s offset."""
+    """(N, C, H, W) -> (C*kh*kw, N*Hs*Ws) workspace array: row (c, i, j) is channel c's wide
+    row shifted left by tap (i, j)'s offset."""
     n, c, h, w = x.shape
-    (hp, wp), _, offsets = _wide_geometry(x.shape, kernel, padding, dilation)
-    top, _, left, _ = padding
-    size = n * hp * wp
-    buf = np.zeros(c * size + offsets[-1], dtype=x.dtype)     # the tail keeps views in bounds
-    buf[:c * size].reshape(c, n, hp, wp)[:, :, top:top + h, left:left + w] = \
-        x.transpose(1, 0, 2, 3)
-    s = buf.itemsize
-    view = np.lib.stride_tricks.as_strided(
-        buf, (c, kernel[0], kernel[1], size),
-        (size * s, dilation[0] * wp * s, dilation[1] * s, s), writeable=False)
-    return view.reshape(c * kernel[0] * kernel[1], size)
+    (hs, ws), _, offsets, (size, length, first) = _wide_geometry(x.shape, kernel, padding,
+                                                                 dilation)
+    rows = _workspace.array("rows", (c, length), x.dtype, zero=True)
+    rows[:, first:first + size].reshape(c, n, hs, ws)[:, :, :h, :w] = x.transpose(1, 0, 2, 3)
+    s = rows.itemsize
+    shifted = np.lib.stride_tricks.as_strided(
+        rows, (c, kernel[0], kernel[1], size),
+        (length * s, dilation[0] * ws * s, dilation[1] * s, s), writeable=False)
+    cols = _workspace.array("cols", (c * kernel[0] * kernel[1], size), x.dtype)
+    np.copyto(cols.reshape(shifted.shape), shifted)
+    return cols
 
 
-def _wide_grad(g, padded):
-    """(N, O, OH, OW) output gradient -> (O, N*Hp*Wp), zero at the garbage positions."""
+def _wide_grad(g, strides, length):
+    """(N, O, OH, OW) output gradient -> (O, length) workspace array in the wide layout,
+    zero at every garbage position and past N*Hs*Ws."""
     n, o, oh, ow = g.shape
-    wide = np.zeros((o, n) + padded, dtype=g.dtype)
-    wide[:, :, :oh, :ow] = g.transpose(1, 0, 2, 3)
-    return wide.reshape(o, -1)
+    wide = _workspace.array("grad", (o, length), g.dtype, zero=True)
+    grid = wide[:, :n * strides[0] * strides[1]].reshape((o, n) + strides)
+    np.copyto(grid.transpose(1, 0, 2, 3)[:, :, :oh, :ow], g)
+    return wide
 
 
 def _conv2d_forward(x, w, *rest):
     *bias, padding, dilation = rest
     n, o = x.shape[0], w.shape[0]
-    padded, (oh, ow), _ = _wide_geometry(x.shape, w.shape[2:], padding, dilation)
-    cols = _wide_columns(x, w.shape[2:], padding, dilation)
-    wide = np.matmul(w.reshape(o, -1), cols).reshape((o, n) + padded)
-    out = np.empty((n, o, oh, ow), dtype=x.dtype)
-    valid = wide[:, :, :oh, :ow].transpose(1, 0, 2, 3)
+    strides, (oh, ow), _, (size, _, _) = _wide_geometry(x.shape, w.shape[2:], padding,
+                                                        dilation)
+    wide = _workspace.array("wide", (o, size), x.dtype)
+    np.matmul(w.reshape(o, -1), _wide_columns(x, w.shape[2:], padding, dilation), out=wide)
     if bias:
-        np.add(valid, bias[0].reshape(1, o, 1, 1), out=out)
-    else:
-        np.copyto(out, valid)
+        wide += bias[0][:, None]
+    out = np.empty((n, o, oh, ow), dtype=x.dtype)
+    np.copyto(out.transpose(1, 0, 2, 3), wide.reshape((o, n) + strides)[:, :, :oh, :ow])
     return out
 
 
 def _conv2d_input_grad_forward(g, w, padding, dilation, x_shape):
     n, c, h, width = x_shape
     o, _, kh, kw = w.shape
-    padded, _, offsets = _wide_geometry(x_shape, (kh, kw), padding, dilation)
-    cols = np.matmul(w.reshape(o, -1).T, _wide_grad(g, padded)).reshape(c, kh * kw, -1)
-    size = cols.shape[2]
-    acc = cols[:, 0].copy()                                      # tap (0, 0): offset 0
-    for k in range(1, kh * kw):
-        acc[:, offsets[k]:] += cols[:, k, :size - offsets[k]]
-    top, _, left, _ = padding
-    image = acc.reshape((c, n) + padded)[:, :, top:top + h, left:left + width]
-    return np.ascontiguousarray(image.transpose(1, 0, 2, 3))
+    (hs, ws), _, _, (size, length, first) = _wide_geometry(x_shape, (kh, kw), padding,
+                                                           dilation)
+    # rows (tap, channel) of the wide input gradient, each tap's block not yet shifted
+    taps = _workspace.array("cols", (kh * kw * c, length), g.dtype)
+    np.matmul(w.transpose(2, 3, 1, 0).reshape(kh * kw * c, o), _wide_grad(g, (hs, ws), length),
+              out=taps)
+    # col2im: sum the blocks, tap (i, j)'s shifted right by its offset, as one reduction over
+    # a view. Reading before a block's start lands in the previous block's tail, past
+    # N*Hs*Ws, where the gradient is zero.
+    block, s = c * length, taps.itemsize
+    step_i, step_j = kw * block - dilation[0] * ws, block - dilation[1]
+    shifted = np.lib.stride_tricks.as_strided(
+        taps, (kh, kw, block), (step_i * s, step_j * s, s), writeable=False)
+    rows = _workspace.array("rows", (block,), g.dtype)
+    np.sum(shifted, axis=(0, 1), out=rows)
+    images = rows.reshape(c, length)[:, first:first + size].reshape(c, n, hs, ws)
+    out = np.empty(x_shape, dtype=g.dtype)
+    np.copyto(out.transpose(1, 0, 2, 3), images[:, :, :h, :width])
+    return out
 
 
 def _conv2d_weight_grad_forward(g, x, padding, dilation, w_shape):
-    padded, _, _ = _wide_geometry(x.shape, w_shape[2:], padding, dilation)
+    strides, _, _, (size, _, _) = _wide_geometry(x.shape, w_shape[2:], padding, dilation)
     cols = _wide_columns(x, w_shape[2:], padding, dilation)
     # (cols @ g^T)^T: BLAS runs this orientation faster than g @ cols^T
-    return np.ascontiguousarray(np.matmul(cols, _wide_grad(g, padded).T).T).reshape(w_shape)
+    grad = np.matmul(cols, _wide_grad(g, strides, size).T)
+    return np.ascontiguousarray(grad.T).reshape(w_shape)
 
 
 def _conv2d_vjp(n, g):
@@ -506,7 +550,8 @@ def _conv2d_vjp(n, g):
     x, w = n.input(0), n.input(1)
     gx = apply(CONV2D_INPUT_GRAD, (g, w), padding, dilation, x.shape) if _need(n, 0) else None
     gw = apply(CONV2D_WEIGHT_GRAD, (g, x), padding, dilation, w.shape) if _need(n, 1) else None
-    gb = O.sum(g, (0, 2, 3)) if len(n.next) == 3 and _need(n, 2) else None
+    # batch first, then positions: two contiguous reductions beat one over (0, 2, 3)
+    gb = O.sum(O.sum(g, 0), (1, 2)) if len(n.next) == 3 and _need(n, 2) else None
     return gx, gw, gb
 
 

@@ -99,8 +99,8 @@ def _conv_padding(padding, kernel, dilation, stride):
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """2-D cross-correlation: input (N, C, H, W) (or (C, H, W)), weight (O, C, kh, kw),
-    bias (O,) -> (N, O, OH, OW) with OH = (H + 2p - d(kh-1) - 1) // s + 1. Built as im2col
-    (ag.unfold2d) followed by one matrix product. groups=1 only."""
+    bias (O,) -> (N, O, OH, OW) with OH = (H + 2p - d(kh-1) - 1) // s + 1. One engine node
+    at stride 1, im2col + matmul at larger strides (see ag.conv2d). groups=1 only."""
     if groups != 1:
         raise NotImplementedError(f"conv2d: groups={groups} is not supported (groups=1 only)")
     if input.ndim == 3:                                         # one unbatched image
@@ -114,14 +114,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
                          f"{tuple(weight.shape)} expects {c}")
     stride, dilation = _pair(stride, "conv2d stride"), _pair(dilation, "conv2d dilation")
     top, bottom, left, right = _conv_padding(padding, (kh, kw), dilation, stride)
-    if top or bottom or left or right:
-        input = ag.pad(input, (left, right, top, bottom))
-    cols = ag.unfold2d(input, (kh, kw), stride, dilation)       # (N, C, kh, kw, OH, OW)
-    n, _, _, _, oh, ow = cols.shape
-    cols = cols.reshape(n, c * kh * kw, oh * ow)
-    out = ag.matmul(weight.reshape(o, c * kh * kw), cols)       # (N, O, OH*OW)
-    out = out.reshape(n, o, oh, ow)
-    return out if bias is None else out + bias.reshape(1, o, 1, 1)
+    return ag.conv2d(input, weight, bias, stride, (left, right, top, bottom), dilation)
 
 
 def _pool_geometry(h, k, s, p, d, ceil_mode):
@@ -169,17 +162,78 @@ def _windows(input, k, s, p, d, ceil_mode, value, fn):
     return cols.reshape(n, c, k[0] * k[1], oh, ow), (h, w, eh, ew)
 
 
+def _tap_columns(data, k, s, p, d, extra, fill):
+    """Windows of data (M, H, W) as a (kh*kw, OH*OW, M) copy, padded with `fill` (p on both
+    sides plus `extra` at the end, per dim): one row per kernel tap, the M images innermost so
+    that the copy runs along long strides. Also returns the (kh*kw, OH*OW, 1) mask of the
+    taps that fall inside the input, or None without padding."""
+    m, h, w = data.shape
+    hp, wp = h + 2 * p[0] + extra[0], w + 2 * p[1] + extra[1]
+    oh, ow = (hp - d[0] * (k[0] - 1) - 1) // s[0] + 1, (wp - d[1] * (k[1] - 1) - 1) // s[1] + 1
+
+    def taps(a):
+        st = a.strides
+        view = np.lib.stride_tricks.as_strided(
+            a, (k[0], k[1], oh, ow, a.shape[0]),
+            (st[1] * d[0], st[2] * d[1], st[1] * s[0], st[2] * s[1], st[0]), writeable=False)
+        return view.reshape(k[0] * k[1], oh * ow, a.shape[0])
+
+    if (hp, wp) == (h, w):
+        return taps(data), None
+    padded = np.full((m, hp, wp), fill, dtype=data.dtype)
+    padded[:, p[0]:p[0] + h, p[1]:p[1] + w] = data
+    inside = np.zeros((1, hp, wp), dtype=bool)
+    inside[:, p[0]:p[0] + h, p[1]:p[1] + w] = True
+    return taps(padded), taps(inside)
+
+
+def _first_max_tap(cols, inside):
+    """Per window (cols[:, i, j]), the tap PyTorch's max_pool picks: the first maximum among
+    the taps inside the input, or the last NaN if the window holds NaNs."""
+    top = cols.max(axis=0)                          # nan wherever a window holds a nan
+    hit = cols == top
+    if inside is not None:
+        hit &= inside
+    taps = cols.shape[0]
+    rank = np.arange(taps, 0, -1, dtype=np.min_scalar_type(taps))[:, None, None]
+    first = taps - (hit * rank).max(axis=0)         # vectorized "first True along axis 0"
+    if cols.dtype.kind == "f":
+        nan = np.isnan(top)
+        if nan.any():
+            last_nan = (np.isnan(cols) * rank[::-1]).max(axis=0) - 1
+            first = np.where(nan, last_nan, first)
+    return first
+
+
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
-    """Max over kh x kw windows of (N, C, H, W) (stride defaults to the kernel). Padding
-    is -inf. As in PyTorch, the gradient goes to the first maximum of each window."""
+    """Max over kh x kw windows of (N, C, H, W) or (C, H, W) (stride defaults to the kernel;
+    padding never wins). As in PyTorch, the gradient goes to the first maximum of each window
+    (row-major order), and a window holding NaNs gives NaN, its gradient going to the last.
+
+    The winning taps are found in numpy; the output is then one gather from the flattened
+    input, so the backward is one scatter."""
     if return_indices:
         raise NotImplementedError("max_pool2d: return_indices=True is not supported")
     k, s, p, d = _pool_args(kernel_size, stride, padding, dilation, "max_pool2d")
-    cols, _ = _windows(input, k, s, p, d, ceil_mode, -np.inf, "max_pool2d")
-    idx = ag.argmax(cols, dim=2, keepdim=True)          # first maximum: PyTorch's tie rule
-    out = ag.gather(cols, 2, idx).squeeze(2)
-    return out.squeeze(0) if input.ndim == 3 else out
+    if input.ndim not in (3, 4):
+        raise ValueError(f"max_pool2d: expected a (N, C, H, W) or (C, H, W) input, got shape "
+                         f"{tuple(input.shape)}")
+    h, w = input.shape[-2:]
+    oh, eh = _pool_geometry(h, k[0], s[0], p[0], d[0], ceil_mode)
+    ow, ew = _pool_geometry(w, k[1], s[1], p[1], d[1], ceil_mode)
+    data = input._data.reshape(-1, h, w)
+    fill = -np.inf if data.dtype.kind == "f" else np.iinfo(data.dtype).min
+    cols, inside = _tap_columns(data, k, s, p, d, (eh, ew), fill)
+    tap = _first_max_tap(cols, inside).T            # (M, OH*OW)
+    # flat index into the input: image start + window start + the tap's offset in the window
+    offsets = (np.arange(k[0])[:, None] * (d[0] * w) + np.arange(k[1]) * d[1]).ravel()
+    index = offsets[tap]
+    index += ((np.arange(oh) * s[0] - p[0])[:, None] * w + np.arange(ow) * s[1] - p[1]).ravel()
+    index += (np.arange(data.shape[0]) * (h * w))[:, None]
+    # a 1-D index: the backward's np.add.at is several times faster with one than with 4-D
+    out = input.reshape(-1)[index.reshape(-1)]
+    return out.reshape(tuple(input.shape[:-2]) + (oh, ow))
 
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
@@ -189,18 +243,19 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
     ceil_mode adds never counts (PyTorch's convention)."""
     k, s, p, _ = _pool_args(kernel_size, stride, padding, 1, "avg_pool2d")
     cols, (h, w, eh, ew) = _windows(input, k, s, p, (1, 1), ceil_mode, 0.0, "avg_pool2d")
+    oh, ow = cols.shape[-2:]
     total = cols.sum(dim=2)
     if divisor_override:
         out = total / float(divisor_override)
     else:
         # the divisor of each window: how many of its cells are counted
-        mask = np.zeros((1, 1, h + 2 * p[0] + eh, w + 2 * p[1] + ew), dtype=cols.dtype)
+        mask = np.zeros((1, h + 2 * p[0] + eh, w + 2 * p[1] + ew), dtype=cols.dtype)
         if count_include_pad:
-            mask[..., :h + 2 * p[0], :w + 2 * p[1]] = 1
+            mask[:, :h + 2 * p[0], :w + 2 * p[1]] = 1
         else:
-            mask[..., p[0]:p[0] + h, p[1]:p[1] + w] = 1
-        counts = ag.unfold2d(ag.tensor(mask), k, s).sum(dim=(2, 3))
-        out = total / counts
+            mask[:, p[0]:p[0] + h, p[1]:p[1] + w] = 1
+        taps, _ = _tap_columns(mask, k, s, (0, 0), (1, 1), (0, 0), 0)
+        out = total / _const(taps.sum(axis=0).reshape(1, 1, oh, ow), total)
     return out.squeeze(0) if input.ndim == 3 else out
 
 
