@@ -954,20 +954,41 @@ def _inplace(x, name, compute, *args):
     return x
 
 
+def _arith_(x, name, ufunc, compute, other, alpha=1):
+    """In-place arithmetic. Outside the graph (optimizer updates, data preparation) numpy
+    writes straight into x's memory; when the graph is recorded, `_inplace` rebases x's
+    history. Whatever numpy refuses (casts, broadcasts, read-only views) goes the slow way,
+    which raises the error that names it."""
+    if not _tracked(x, other):
+        o = other._data if isinstance(other, Tensor) else other
+        try:
+            with quiet():
+                ufunc(x._data, o if alpha == 1 else np.multiply(o, alpha), out=x._data,
+                      casting="same_kind")
+        except (TypeError, ValueError):
+            pass
+        else:
+            x._vbox[0] += 1
+            return x
+    return _inplace(x, name, compute, other)
+
+
 def add_(x, other, alpha=1):
-    return _inplace(x, "add_", lambda s, o: add(s, mul(o, alpha) if alpha != 1 else o), other)
+    return _arith_(x, "add_", np.add, lambda s, o: add(s, mul(o, alpha) if alpha != 1 else o),
+                   other, alpha)
 
 
 def sub_(x, other, alpha=1):
-    return _inplace(x, "sub_", lambda s, o: sub(s, mul(o, alpha) if alpha != 1 else o), other)
+    return _arith_(x, "sub_", np.subtract,
+                   lambda s, o: sub(s, mul(o, alpha) if alpha != 1 else o), other, alpha)
 
 
 def mul_(x, other):
-    return _inplace(x, "mul_", mul, other)
+    return _arith_(x, "mul_", np.multiply, mul, other)
 
 
 def div_(x, other):
-    return _inplace(x, "div_", div, other)
+    return _arith_(x, "div_", np.true_divide, div, other)
 
 
 def clamp_(x, min=None, max=None):

@@ -14,16 +14,23 @@ import numpy as np
 from benchmarks import models
 
 
-def rss_mb():
+def _status_mb(field):
     with open("/proc/self/status") as f:
         for line in f:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024
     return float("nan")
 
 
+def rss_mb():
+    return _status_mb("VmRSS")
+
+
 def peak_rss_mb():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This process's peak RSS. VmHWM starts afresh at exec; getrusage's ru_maxrss would
+    carry over the size of the parent that forked us (the benchmark runner, torch loaded)."""
+    peak = _status_mb("VmHWM")
+    return peak if peak == peak else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def lib_named(name):
