@@ -6,6 +6,8 @@ and, for rules that read their own output (exp, tanh, ...), that output's ndarra
 wraps into a fresh tensor whose grad_fn is the node when the rule runs. So a graph has no
 reference cycles and is freed by reference counting as soon as the user drops it.
 """
+import gc
+
 import numpy as np
 
 from .grad_mode import _State
@@ -346,6 +348,10 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, capture=None
     ready = [n for n in dict.fromkeys(roots) if deps[n] == 0]
     prev_mode = _State.grad_enabled
     _State.grad_enabled = bool(create_graph)
+    # The walk makes no reference cycles, so Python's cyclic GC has nothing to find in it;
+    # left on, it would traverse the whole (possibly huge) live graph now and then.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
     anomaly = _State.anomaly
     _State.anomaly = False      # the rules' own ops are checked below, as the node's gradients
     keep = _State.keep_values
@@ -411,6 +417,8 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, capture=None
     finally:
         _State.grad_enabled = prev_mode
         _State.anomaly = anomaly
+        if gc_was_enabled:
+            gc.enable()
 
 
 def _accumulate(leaf, g, create_graph):
