@@ -1,10 +1,7 @@
-"""Conv2d: 2-D convolution (cross-correlation) built on im2col (ag.unfold2d)."""
-import autograd as ag
-
+"""Conv2d: 2-D convolution (cross-correlation); the arithmetic is in ag.conv2d."""
 from . import functional as F
-from .linear import _reset_linear
+from .linear import _reset_linear, _weight_and_bias
 from .module import Module
-from .parameter import Parameter
 
 
 class Conv2d(Module):
@@ -29,13 +26,7 @@ class Conv2d(Module):
         if self.padding == "same" and self.stride != (1, 1):
             raise ValueError("Conv2d: padding='same' is not supported for strided convolutions")
         self.groups, self.padding_mode = groups, padding_mode
-        self.weight = Parameter(ag.empty(out_channels, in_channels, *self.kernel_size,
-                                         dtype=dtype))
-        if bias:
-            self.bias = Parameter(ag.empty(out_channels, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
+        _weight_and_bias(self, (out_channels, in_channels, *self.kernel_size), bias, dtype)
 
     def reset_parameters(self):
         _reset_linear(self.weight, self.bias)

@@ -145,14 +145,21 @@ def _pool_args(kernel_size, stride, padding, dilation, fn):
     return k, s, p, d
 
 
-def _windows(input, k, s, p, d, ceil_mode, value, fn):
-    """Pad (with `value`) and cut into windows (N, C, kh*kw, OH, OW)."""
+def _pool_extent(input, k, s, p, d, ceil_mode, fn):
+    """Input size (H, W), output size (OH, OW) and the extra end padding (eh, ew) that
+    ceil_mode needs, for a (N, C, H, W) or (C, H, W) input."""
     if input.ndim not in (3, 4):
         raise ValueError(f"{fn}: expected a (N, C, H, W) or (C, H, W) input, got shape "
                          f"{tuple(input.shape)}")
     h, w = input.shape[-2:]
     oh, eh = _pool_geometry(h, k[0], s[0], p[0], d[0], ceil_mode)
     ow, ew = _pool_geometry(w, k[1], s[1], p[1], d[1], ceil_mode)
+    return h, w, oh, ow, eh, ew
+
+
+def _windows(input, k, s, p, d, ceil_mode, value, fn):
+    """Pad (with `value`) and cut into windows (N, C, kh*kw, OH, OW)."""
+    h, w, oh, ow, eh, ew = _pool_extent(input, k, s, p, d, ceil_mode, fn)
     x = input if input.ndim == 4 else input.unsqueeze(0)
     widths = (p[1], p[1] + ew, p[0], p[0] + eh)
     if any(widths):
@@ -216,12 +223,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     if return_indices:
         raise NotImplementedError("max_pool2d: return_indices=True is not supported")
     k, s, p, d = _pool_args(kernel_size, stride, padding, dilation, "max_pool2d")
-    if input.ndim not in (3, 4):
-        raise ValueError(f"max_pool2d: expected a (N, C, H, W) or (C, H, W) input, got shape "
-                         f"{tuple(input.shape)}")
-    h, w = input.shape[-2:]
-    oh, eh = _pool_geometry(h, k[0], s[0], p[0], d[0], ceil_mode)
-    ow, ew = _pool_geometry(w, k[1], s[1], p[1], d[1], ceil_mode)
+    h, w, oh, ow, eh, ew = _pool_extent(input, k, s, p, d, ceil_mode, "max_pool2d")
     data = input._data.reshape(-1, h, w)
     fill = -np.inf if data.dtype.kind == "f" else np.iinfo(data.dtype).min
     cols, inside = _tap_columns(data, k, s, p, d, (eh, ew), fill)

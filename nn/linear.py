@@ -29,6 +29,15 @@ def _reset_linear(weight, bias):
         init.uniform_(bias, -bound, bound)
 
 
+def _weight_and_bias(module, weight_shape, bias, dtype):
+    """Register `weight` (weight_shape) and `bias` (weight_shape[0],) or None, initialized as
+    PyTorch initializes Linear and Conv2d."""
+    module.weight = Parameter(ag.empty(*weight_shape, dtype=dtype))
+    module.register_parameter("bias", Parameter(ag.empty(weight_shape[0], dtype=dtype))
+                              if bias else None)
+    module.reset_parameters()
+
+
 class Linear(Module):
     """y = x W^T + b: (..., in_features) -> (..., out_features).
     Parameters: weight (out_features, in_features), bias (out_features,)."""
@@ -36,12 +45,7 @@ class Linear(Module):
     def __init__(self, in_features, out_features, bias=True, dtype=None):
         super().__init__()
         self.in_features, self.out_features = in_features, out_features
-        self.weight = Parameter(ag.empty(out_features, in_features, dtype=dtype))
-        if bias:
-            self.bias = Parameter(ag.empty(out_features, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
+        _weight_and_bias(self, (out_features, in_features), bias, dtype)
 
     def reset_parameters(self):
         _reset_linear(self.weight, self.bias)
@@ -68,11 +72,9 @@ class Maxout(Module):
         if pieces < 1:
             raise ValueError(f"Maxout: pieces must be at least 1, got {pieces}")
         self.in_features, self.out_features, self.pieces = in_features, out_features, pieces
-        self.weight = Parameter(ag.empty(out_features * pieces, in_features, dtype=dtype))
-        if bias:
-            self.bias = Parameter(ag.empty(out_features * pieces, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
+        _weight_and_bias(self, (out_features * pieces, in_features), bias, dtype)
+
+    def reset_parameters(self):
         _reset_linear(self.weight, self.bias)
 
     def forward(self, input):
