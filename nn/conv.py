@@ -1,4 +1,5 @@
 """Conv2d: 2-D convolution (cross-correlation); the arithmetic is in ag.conv2d."""
+
 from . import functional as F
 from .linear import _reset_linear, _weight_and_bias
 from .module import Module
