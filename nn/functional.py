@@ -335,6 +335,16 @@ def _update_running(running, batch_value, momentum):
         running.mul_(1.0 - momentum).add_(_const(batch_value, running) * momentum)
 
 
+def _affine(normalized, weight, bias, shape=None):
+    """The learned scale and shift every norm layer ends with; weight/bias (either may be
+    None) are reshaped to `shape` to broadcast against the normalized input."""
+    if weight is not None:
+        normalized = normalized * (weight if shape is None else weight.reshape(shape))
+    if bias is not None:
+        normalized = normalized + (bias if shape is None else bias.reshape(shape))
+    return normalized
+
+
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
                momentum=0.1, eps=1e-5):
     """Normalize over every dim but the channels (dim 1): (N, C, ...) -> same shape.
@@ -363,12 +373,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             raise ValueError("batch_norm: evaluation needs running_mean and running_var")
         mean = running_mean.reshape(shape)
         var = running_var.reshape(shape)
-    out = (input - mean) / ag.sqrt(var + eps)
-    if weight is not None:
-        out = out * weight.reshape(shape)
-    if bias is not None:
-        out = out + bias.reshape(shape)
-    return out
+    return _affine((input - mean) / ag.sqrt(var + eps), weight, bias, shape)
 
 
 def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
@@ -392,12 +397,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
             _update_running(running_var, unbiased.mean(axis=0).reshape(-1), momentum)
     else:
         mean, var = running_mean.reshape(shape), running_var.reshape(shape)
-    out = (input - mean) / ag.sqrt(var + eps)
-    if weight is not None:
-        out = out * weight.reshape(shape)
-    if bias is not None:
-        out = out + bias.reshape(shape)
-    return out
+    return _affine((input - mean) / ag.sqrt(var + eps), weight, bias, shape)
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
@@ -412,12 +412,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     dims = tuple(range(input.ndim - k, input.ndim))
     mean = input.mean(dim=dims, keepdim=True)
     var = input.var(dim=dims, keepdim=True, correction=0)
-    out = (input - mean) / ag.sqrt(var + eps)
-    if weight is not None:
-        out = out * weight
-    if bias is not None:
-        out = out + bias
-    return out
+    return _affine((input - mean) / ag.sqrt(var + eps), weight, bias)
 
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
@@ -429,13 +424,8 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     x = input.reshape(n, num_groups, -1)
     mean = x.mean(dim=2, keepdim=True)
     var = x.var(dim=2, keepdim=True, correction=0)
-    out = ((x - mean) / ag.sqrt(var + eps)).reshape(input.shape)
-    shape = (1, c) + (1,) * (input.ndim - 2)
-    if weight is not None:
-        out = out * weight.reshape(shape)
-    if bias is not None:
-        out = out + bias.reshape(shape)
-    return out
+    return _affine(((x - mean) / ag.sqrt(var + eps)).reshape(input.shape), weight, bias,
+                   (1, c) + (1,) * (input.ndim - 2))
 
 
 # ----- activations -----------------------------------------------------------------------
