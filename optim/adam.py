@@ -25,6 +25,19 @@ def _update_moments(m, v, g, beta1, beta2, tmp):
     v += tmp
 
 
+def _begin_step(p, st, lr, wd, decoupled, maximize, out):
+    """Count the step and return (t, the gradient the rule sees). Decoupled weight decay
+    (AdamW, NAdam's option) shrinks the weights here; otherwise it is folded into the
+    gradient as L2. `out` is a work array like p."""
+    step = st["step"]._data
+    step += 1
+    if decoupled:
+        if wd != 0:
+            p._data *= 1.0 - lr * wd
+        return float(step), effective_grad(p.grad._data, p._data, 0.0, maximize, out)
+    return float(step), effective_grad(p.grad._data, p._data, wd, maximize, out)
+
+
 class Adam(Optimizer):
     r"""Adam: momentum on the gradient plus RMSprop's per-weight scaling, bias-corrected.
     PyTorch's rule, per parameter, at step t = 1, 2, ...:
@@ -71,16 +84,8 @@ class Adam(Optimizer):
             data = p._data
             if amsgrad and "max_exp_avg_sq" not in st:      # amsgrad switched on later
                 st["max_exp_avg_sq"] = zeros_state(p)
-            step = st["step"]._data
-            step += 1
-            t = float(step)
             s1, s2 = self._scratch(p, 2)
-            if decoupled:
-                if wd != 0:
-                    data *= 1.0 - lr * wd
-                g = effective_grad(p.grad._data, data, 0.0, maximize, s1)
-            else:
-                g = effective_grad(p.grad._data, data, wd, maximize, s1)
+            t, g = _begin_step(p, st, lr, wd, decoupled, maximize, s1)
             m, v = st["exp_avg"]._data, st["exp_avg_sq"]._data
             _update_moments(m, v, g, beta1, beta2, s2)
             step_size = lr / (1.0 - beta1 ** t)
@@ -162,16 +167,8 @@ class NAdam(Optimizer):
         decoupled = group["decoupled_weight_decay"]
         for p, st in self._with_state(group, self._init_state):
             data = p._data
-            step = st["step"]._data
-            step += 1
-            t = float(step)
             s1, s2, s3 = self._scratch(p, 3)
-            if decoupled:
-                if wd != 0:
-                    data *= 1.0 - lr * wd
-                g = effective_grad(p.grad._data, data, 0.0, maximize, s1)
-            else:
-                g = effective_grad(p.grad._data, data, wd, maximize, s1)
+            t, g = _begin_step(p, st, lr, wd, decoupled, maximize, s1)
             mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * psi))
             mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * psi))
             mu_product = st["mu_product"]._data
