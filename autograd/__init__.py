@@ -6,6 +6,9 @@
     y.backward()
     x.grad
 """
+from . import _malloc
+_malloc.tune()
+
 from .dtypes import (bool_ as bool, float16, float32, float64, get_default_dtype, int8, int16,
                      int32, int64, set_default_dtype, uint8)
 from .dtypes import float16 as half, float32 as float, float64 as double, int64 as long

@@ -7,6 +7,8 @@ wraps into a fresh tensor whose grad_fn is the node when the rule runs. So a gra
 reference cycles and is freed by reference counting as soon as the user drops it.
 """
 import gc
+import sys
+from sys import getrefcount as _getrefcount
 
 import numpy as np
 
@@ -402,7 +404,9 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, capture=None
                         leaf_grads[m] = gi if prev is None else prev + gi
                 if not retain_graph:
                     n.release()
-            for t, g in leaf_grads.items():
+            in_grads = gi = g = None    # drop the walk's references to the last gradients
+            for t in list(leaf_grads):
+                g = leaf_grads.pop(t)       # from here on, g's holders can be counted
                 if t._hooks:
                     for hook in list(t._hooks):
                         r = hook(g)
@@ -413,7 +417,7 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, capture=None
                 if observer is not None:
                     observer(t, g, None)
                 if accumulate:
-                    _accumulate(t, g, create_graph)
+                    _accumulate(t, g, create_graph, from_walk=True)
     finally:
         _State.grad_enabled = prev_mode
         _State.anomaly = anomaly
@@ -421,14 +425,33 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, capture=None
             gc.enable()
 
 
-def _accumulate(leaf, g, create_graph):
+if sys.implementation.name == "cpython" and sys.version_info < (3, 14):
+    def _only_the_walk_holds(g):
+        """True if g and its array are referenced only by run_backward's leaf loop and this
+        call chain (local, _accumulate's argument, ours, getrefcount's), so the array can
+        become `.grad` as it is. A rule's fresh result passes; a gradient that is also
+        another leaf's, a view, the caller's `gradient=` or kept by a hook does not."""
+        a = g._data
+        return (_getrefcount(g) <= 4 and _getrefcount(a) <= 3 and a.flags.owndata
+                and a.flags.writeable)
+else:   # reference counts there may omit borrowed references: always copy
+    def _only_the_walk_holds(g):
+        return False
+
+
+def _accumulate(leaf, g, create_graph, from_walk=False):
     if g._data.dtype != leaf._data.dtype:
         g = g.to(leaf._data.dtype)
     if leaf.grad is None:
-        # Never store g itself: it may be another leaf's gradient too, or the caller's
-        # `gradient=` tensor, and later accumulation writes into .grad in place.
-        leaf.grad = g.clone() if create_graph and g._requires_grad else \
-            _wrap(np.array(g._data, copy=True))
+        # g may be another leaf's gradient too, or the caller's `gradient=` tensor, and later
+        # accumulation writes into .grad in place: store a copy, unless the walk is all that
+        # holds g and its array (`from_walk`: the caller is run_backward's leaf loop).
+        if create_graph and g._requires_grad:
+            leaf.grad = g.clone()
+        elif from_walk and _only_the_walk_holds(g):
+            leaf.grad = _wrap(g._data)
+        else:
+            leaf.grad = _wrap(np.array(g._data, copy=True))
     elif create_graph or leaf.grad._requires_grad:
         leaf.grad = leaf.grad + g
     else:

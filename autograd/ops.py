@@ -457,6 +457,25 @@ def log_softmax(x, dim=-1):
     return apply(P.LOG_SOFTMAX, (x,), _axes(dim, x._data.ndim, "log_softmax")[0])
 
 
+def nll(logp, index, weight=None, denom=1.0, per_sample=False):
+    """Negative log-likelihood picked from rows: -sum_i w_i * logp[i, index[i]] / denom, or
+    the (rows,) vector -w_i * logp[i, index[i]] / denom if `per_sample`. logp (rows, C) floats;
+    index (rows,) integers in [0, C); weight (rows,) or None (all ones). One node: the loss
+    functions build on it."""
+    rows, ind = logp._data, np.asarray(index)
+    if rows.ndim != 2 or ind.shape != rows.shape[:1] or ind.dtype.kind not in "iu":
+        raise ValueError(f"nll: expected logp (rows, C) and integer index (rows,), got logp "
+                         f"{rows.shape} and index {ind.shape} of dtype {ind.dtype}")
+    if ind.size and (ind.min() < 0 or ind.max() >= rows.shape[1]):
+        raise IndexError(f"nll: index values must be in [0, {rows.shape[1]}), got "
+                         f"{ind.min()} .. {ind.max()}")
+    if weight is not None:
+        weight = np.asarray(weight, dtype=rows.dtype)
+        if weight.shape != ind.shape:
+            raise ValueError(f"nll: weight must have shape {ind.shape}, got {weight.shape}")
+    return apply(P.NLL, (logp,), ind, weight, float(denom), bool(per_sample), rows.shape[1])
+
+
 def norm(x, p=2, dim=None, keepdim=False):
     """Vector p-norm over `dim` (all elements when None): p = 1, 2 ('fro'), inf or any p > 0.
     At a zero vector the gradient is 0, as in PyTorch."""

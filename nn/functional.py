@@ -16,6 +16,7 @@ import numpy as np
 
 import autograd as ag
 from autograd.grad_mode import no_grad
+from autograd.ops import nll as _nll_rows
 from autograd.tensor import Tensor
 
 # ----- helpers ---------------------------------------------------------------------------
@@ -564,6 +565,8 @@ def _check_targets(target, n_classes, ignore_index, fn):
     t = target._data if isinstance(target, Tensor) else np.asarray(target)
     if t.dtype.kind not in "iu":
         raise TypeError(f"{fn}: class-index targets must be integers, got dtype {t.dtype}")
+    if not t.size or (t.min() >= 0 and t.max() < n_classes):
+        return t
     valid = t[t != ignore_index]
     if valid.size and (valid.min() < 0 or valid.max() >= n_classes):
         bad = valid.min() if valid.min() < 0 else valid.max()
@@ -589,22 +592,30 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     if tuple(target.shape) != expected:
         raise ValueError(f"nll_loss: expected target shape {expected} for input "
                          f"{tuple(input.shape)}, got {tuple(target.shape)}")
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"nll_loss: reduction must be 'mean', 'sum' or 'none', got "
+                         f"{reduction!r}")
     n_classes = input.shape[cdim]
-    t = _check_targets(target, n_classes, ignore_index, "nll_loss")
+    t = _check_targets(target, n_classes, ignore_index, "nll_loss").reshape(-1)
+    rows = input                    # (rows, C): one row per target
+    if input.ndim == 1:
+        rows = input.reshape(1, n_classes)
+    elif input.ndim > 2:
+        rows = input.permute(0, *range(2, input.ndim), 1).reshape(-1, n_classes)
     keep = t != ignore_index
-    safe = np.where(keep, t, 0).astype(np.int64)
-    picked = ag.gather(input, cdim, ag.tensor(np.expand_dims(safe, cdim))).squeeze(cdim)
-    if weight is None and keep.size and keep.all():     # the common case, in fewer nodes
-        if reduction == "mean":
-            return picked.sum() * (-1.0 / keep.size)
-        return _reduce(-picked, reduction, "nll_loss")
-    w = np.ones(n_classes, dtype=input.dtype) if weight is None else \
-        np.asarray(weight._data if isinstance(weight, Tensor) else weight, dtype=input.dtype)
-    wt = w[safe] * keep
-    loss = -picked * _const(wt, input)
-    if reduction == "mean":
-        return loss.sum() / _const(wt.sum(), input)
-    return _reduce(loss, reduction, "nll_loss")
+    kept_all = bool(keep.all())
+    index = t if kept_all else np.where(keep, t, 0)
+    if weight is None:
+        w = None if kept_all else keep.astype(input.dtype)
+        total = float(t.size if kept_all else np.count_nonzero(keep))
+    else:
+        w = np.asarray(weight._data if isinstance(weight, Tensor) else weight,
+                       dtype=input.dtype)[index]
+        if not kept_all:
+            w *= keep
+        total = float(w.sum())
+    loss = _nll_rows(rows, index, w, total if reduction == "mean" else 1.0, reduction == "none")
+    return loss.reshape(expected) if reduction == "none" else loss
 
 
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean",
