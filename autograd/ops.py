@@ -298,8 +298,8 @@ def _axes(dim, ndim, op):
 
 def _reduce_count(shape, axis):
     if axis is None:
-        return int(np.prod(shape, dtype=np.int64))
-    return int(np.prod([shape[a] for a in axis], dtype=np.int64))
+        return math.prod(shape)
+    return math.prod([shape[a] for a in axis])
 
 
 def sum(x, dim=None, keepdim=False, dtype=None):
@@ -553,7 +553,7 @@ def flatten(x, start_dim=0, end_dim=-1):
     if s > e:
         raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
     shape = x._data.shape
-    return reshape(x, shape[:s] + (int(np.prod(shape[s:e + 1], dtype=np.int64)),) + shape[e + 1:])
+    return reshape(x, shape[:s] + (math.prod(shape[s:e + 1]),) + shape[e + 1:])
 
 
 def squeeze(x, dim=None):

@@ -216,17 +216,40 @@ CLONE = Primitive("clone", lambda x: np.array(x, copy=True), lambda n, g: (g,),
 # ----- reductions ------------------------------------------------------------------------------
 
 
-def _sum_vjp(n, g):
-    axis, keepdims, in_shape = n.ctx
+def _broadcast_view(x, shape):
+    """np.broadcast_to(x, shape), a read-only view; built directly when x is contiguous,
+    which costs a fraction of np.broadcast_to's argument handling."""
+    lead = len(shape) - x.ndim
+    if lead < 0 or not x.flags.c_contiguous or not x.size:
+        return np.broadcast_to(x, shape)
+    strides = [0] * lead
+    for have, want, stride in zip(x.shape, shape[lead:], x.strides):
+        if have == want:
+            strides.append(stride)
+        elif have == 1:
+            strides.append(0)
+        else:
+            return np.broadcast_to(x, shape)      # raises numpy's own error
+    out = np.ndarray(shape, x.dtype, x, 0, tuple(strides))
+    out.flags.writeable = False
+    return out
+
+
+def _sum_grad_forward(g, axis, keepdims, in_shape):
     if not keepdims:
-        g = O.reshape(g, _kept_shape(in_shape, axis))
-    return (O.expand(g, in_shape),)
+        g = g.reshape(_kept_shape(in_shape, axis))
+    return _broadcast_view(g, in_shape)
 
 
 SUM = Primitive("sum", lambda x, axis, keepdims, in_shape: np.add.reduce(x, axis=axis,
                                                                       keepdims=keepdims),
-                _sum_vjp, quiet=True,
+                lambda n, g: (apply(SUM_GRAD, (g,), *n.ctx),), quiet=True,
                 rule="out = sum of x over axes;  dL/dx = g broadcast back to x's shape")
+# sum's gradient as one op (a reshape to the kept dims and a broadcast, without copying);
+# it is linear in g, and its own gradient is the sum again.
+SUM_GRAD = Primitive("sum_grad", _sum_grad_forward, lambda n, gg: (apply(SUM, (gg,), *n.ctx),),
+                     view=True, rule="out = g broadcast back over the summed axes;  "
+                                     "dL/dg = gg summed over those axes")
 
 
 def _extreme_vjp(n, g):
@@ -248,15 +271,24 @@ AMIN = Primitive("amin", lambda x, axis, keepdims, in_shape: np.amin(x, axis=axi
 
 # ----- shape and indexing ---------------------------------------------------------------------
 
-RESHAPE = Primitive("reshape", lambda x, shape, in_shape: np.reshape(x, shape),
-                    lambda n, g: (O.reshape(g, n.ctx[1]),), view=True,
+RESHAPE = Primitive("reshape", lambda x, shape, in_shape: x.reshape(shape),
+                    lambda n, g: (apply(RESHAPE, (g,), n.ctx[1], n.ctx[0]),), view=True,
                     rule="out = x reshaped;  dL/dx = g reshaped back")
 
-PERMUTE = Primitive("permute", lambda x, axes: np.transpose(x, axes),
-                    lambda n, g: (O.permute(g, tuple(np.argsort(n.ctx[0]))),), view=True,
+
+def _inverse_permutation(axes):
+    inverse = [0] * len(axes)
+    for i, a in enumerate(axes):
+        inverse[a] = i
+    return tuple(inverse)
+
+
+PERMUTE = Primitive("permute", lambda x, axes: x.transpose(axes),
+                    lambda n, g: (apply(PERMUTE, (g,), _inverse_permutation(n.ctx[0])),),
+                    view=True,
                     rule="out = x with axes permuted;  dL/dx = g with the inverse permutation")
 
-EXPAND = Primitive("expand", lambda x, shape, in_shape: np.broadcast_to(x, shape),
+EXPAND = Primitive("expand", lambda x, shape, in_shape: _broadcast_view(x, shape),
                    lambda n, g: (O.sum_to(g, n.ctx[1]),), view=True,
                    rule="out = x broadcast to a larger shape;  dL/dx = g summed back to x's shape")
 
@@ -613,6 +645,11 @@ def _linear_forward(x, w, b=None):
 
 def _linear_vjp(n, g):
     x, w = n.input(0), n.input(1)
+    if g._data.ndim == 2:     # a batch of rows: the ops below without their shape checks
+        return (apply(MATMUL, (g, w)) if _need(n, 0) else None,
+                apply(MATMUL, (apply(PERMUTE, (g,), (1, 0)), x)) if _need(n, 1) else None,
+                apply(SUM, (g,), (0,), False, g._data.shape)
+                if len(n.next) == 3 and _need(n, 2) else None)
     out_features, in_features = w.shape
     gx = O.matmul(g, w) if _need(n, 0) else None
     gw = None

@@ -81,26 +81,36 @@ class Adam(Optimizer):
         amsgrad, maximize = group["amsgrad"], group["maximize"]
         decoupled = self._decoupled
         for p, st in self._with_state(group, lambda p: self._init_state(p, amsgrad)):
-            data = p._data
             if amsgrad and "max_exp_avg_sq" not in st:      # amsgrad switched on later
                 st["max_exp_avg_sq"] = zeros_state(p)
-            s1, s2 = self._scratch(p, 2)
-            t, g = _begin_step(p, st, lr, wd, decoupled, maximize, s1)
+            step = st["step"]._data
+            step += 1
+            t = float(step)
             m, v = st["exp_avg"]._data, st["exp_avg_sq"]._data
-            _update_moments(m, v, g, beta1, beta2, s2)
-            step_size = lr / (1.0 - beta1 ** t)
-            bias_correction2_sqrt = (1.0 - beta2 ** t) ** 0.5
-            if amsgrad:
-                vmax = st["max_exp_avg_sq"]._data
-                np.maximum(vmax, v, out=vmax)
-                v = vmax
-            denom = np.sqrt(v, out=s1)
-            denom /= bias_correction2_sqrt
-            denom += eps
-            np.multiply(m, -step_size, out=s2)
-            s2 /= denom
-            data += s2
+            vmax = st["max_exp_avg_sq"]._data if amsgrad else None
+            _adam_update(p._data, p.grad._data, m, v, vmax, *self._scratch(p, 2), lr, wd,
+                         decoupled, maximize, beta1, beta2, eps, lr / (1.0 - beta1 ** t),
+                         (1.0 - beta2 ** t) ** 0.5)
             p._vbox[0] += 1
+
+
+def _adam_update(data, grad, m, v, vmax, s1, s2, lr, wd, decoupled, maximize, beta1, beta2,
+                 eps, step_size, bias_correction2_sqrt):
+    """One Adam step on one parameter's arrays, in place: `vmax` is amsgrad's running max of
+    v (None without amsgrad); s1 and s2 are work arrays."""
+    if decoupled and wd != 0:
+        data *= 1.0 - lr * wd
+    g = effective_grad(grad, data, 0.0 if decoupled else wd, maximize, s1)
+    _update_moments(m, v, g, beta1, beta2, s2)
+    if vmax is not None:
+        np.maximum(vmax, v, out=vmax)
+        v = vmax
+    denom = np.sqrt(v, out=s1)
+    denom /= bias_correction2_sqrt
+    denom += eps
+    np.multiply(m, -step_size, out=s2)
+    s2 /= denom
+    data += s2
 
 
 class AdamW(Adam):
