@@ -1,7 +1,7 @@
 """Adam and its variants: AdamW (decoupled weight decay) and NAdam (Nesterov momentum)."""
 import numpy as np
 
-from .optimizer import (Optimizer, check_range, effective_grad, lerp_, step_state,
+from .optimizer import (Optimizer, check_range, effective_grad, in_blocks, lerp_, step_state,
                         zeros_state)
 
 
@@ -88,9 +88,9 @@ class Adam(Optimizer):
             t = float(step)
             m, v = st["exp_avg"]._data, st["exp_avg_sq"]._data
             vmax = st["max_exp_avg_sq"]._data if amsgrad else None
-            _adam_update(p._data, p.grad._data, m, v, vmax, *self._scratch(p, 2), lr, wd,
-                         decoupled, maximize, beta1, beta2, eps, lr / (1.0 - beta1 ** t),
-                         (1.0 - beta2 ** t) ** 0.5)
+            in_blocks(_adam_update, (p._data, p.grad._data, m, v, vmax) + self._scratch(p, 2),
+                      lr, wd, decoupled, maximize, beta1, beta2, eps, lr / (1.0 - beta1 ** t),
+                      (1.0 - beta2 ** t) ** 0.5)
             p._vbox[0] += 1
 
 

@@ -286,6 +286,25 @@ def step_state(value=0.0):
     return Tensor(np.full((), value, dtype=np.float64))
 
 
+BLOCK_BYTES = 1 << 18       # per array: an update's half-dozen arrays of this size fit in L2
+
+
+def in_blocks(update, arrays, *args):
+    """update(*arrays, *args) for an `update` that works elementwise on equally shaped arrays
+    (None entries pass through), run block by block over large C-contiguous arrays: its
+    dozen passes then read each block from cache instead of memory (25-40% faster at 1M
+    float32 elements here). The results are the same, bit for bit."""
+    first = arrays[0]
+    size, block = first.size, BLOCK_BYTES // first.itemsize
+    if size < 2 * block or not all(a is None or (a.flags.c_contiguous and a.size == size)
+                                   for a in arrays):
+        update(*arrays, *args)
+        return
+    flat = [None if a is None else a.reshape(-1) for a in arrays]
+    for lo in range(0, size, block):
+        update(*[None if a is None else a[lo:lo + block] for a in flat], *args)
+
+
 def lerp_(acc, target, weight, tmp):
     """acc <- acc + weight * (target - acc), in place, the way torch.lerp_ rounds (it uses the
     form anchored at `target` when weight >= 0.5). tmp is a work array like acc."""
