@@ -916,8 +916,6 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):
                          f"padded input {hp}x{wp}")
     tensors = (x, weight) if bias is None else (x, weight, bias)
     dt = x._data.dtype
-    if weight._data.dtype == dt and (bias is None or bias._data.dtype == dt):
-        return apply(P.LINEAR, tensors)
     for t in tensors[1:]:
         dt = promote(dt, t._data.dtype)
     tensors = tuple(to(t, dt) for t in tensors)
