@@ -706,5 +706,5 @@ def _nll_vjp(n, g):
 
 
 NLL = Primitive("nll", _nll_forward, _nll_vjp, quiet=True,
-                rule="out = -sum_i w_i logp[i, t_i] / denom (or per row: -w_i logp[i, t_i] / denom);  "
-                     "dL/dlogp = -g w_i / denom at (i, t_i), 0 elsewhere")
+                rule="out = -sum_i w_i logp[i, t_i] / denom (per row: -w_i logp[i, t_i] / denom);"
+                     "  dL/dlogp = -g w_i / denom at (i, t_i), 0 elsewhere")
