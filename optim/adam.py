@@ -105,11 +105,11 @@ def _adam_update(data, grad, m, v, vmax, s1, s2, lr, wd, decoupled, maximize, be
     if vmax is not None:
         np.maximum(vmax, v, out=vmax)
         v = vmax
+    # p -= step_size * m / (sqrt(v) / bc2 + eps), with bc2 multiplied through: one pass less
     denom = np.sqrt(v, out=s1)
-    denom /= bias_correction2_sqrt
-    denom += eps
-    np.multiply(m, -step_size, out=s2)
-    s2 /= denom
+    denom += eps * bias_correction2_sqrt
+    np.divide(m, denom, out=s2)
+    s2 *= -step_size * bias_correction2_sqrt
     data += s2
 
 
