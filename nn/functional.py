@@ -609,8 +609,11 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
         w = None if kept_all else keep.astype(input.dtype)
         total = float(t.size if kept_all else np.count_nonzero(keep))
     else:
-        w = np.asarray(weight._data if isinstance(weight, Tensor) else weight,
-                       dtype=input.dtype)[index]
+        w = np.asarray(weight._data if isinstance(weight, Tensor) else weight, dtype=input.dtype)
+        if w.shape != (n_classes,):
+            raise ValueError(f"nll_loss: weight must have shape ({n_classes},), one entry per "
+                             f"class, got {w.shape}")
+        w = w[index]
         if not kept_all:
             w *= keep
         total = float(w.sum())

@@ -214,3 +214,17 @@ def test_multi_margin_p1_is_the_notes_svm_loss_over_c():
     np.testing.assert_allclose(svm, [2.9, 0, 12.9])
     ours = F.multi_margin_loss(ag.tensor(scores), ag.tensor(y), reduction="none").numpy()
     np.testing.assert_allclose(ours * 3, svm)
+
+
+# ----- the fused NLL path ------------------------------------------------------------------
+
+
+def test_cross_entropy_is_two_nodes():
+    loss = F.cross_entropy(ag.randn(5, 4, dtype=ag.float64, requires_grad=True), ag.tensor(np.array([0, 3, 1, 1, 2])))
+    assert loss.grad_fn.op == "nll" and loss.grad_fn.next[0].op == "log_softmax"
+
+
+def test_nll_loss_names_a_class_weight_of_the_wrong_shape():
+    logp = ag.log_softmax(ag.randn(4, 3, dtype=ag.float64), 1)
+    with pytest.raises(ValueError, match=r"nll_loss: weight must have shape \(3,\).*got \(4,\)"):
+        F.nll_loss(logp, ag.tensor(np.array([0, 1, 2, 0])), weight=ag.tensor(np.ones(4)))
