@@ -188,4 +188,3 @@ def test_malloc_tuning_is_on_by_default_and_can_be_switched_off():
         pytest.skip("not glibc")
     assert _tuned_in_fresh_process({}) == "True"
     assert _tuned_in_fresh_process({"GLASSGRAD_MALLOC_TUNING": "0"}) == "False"
-
