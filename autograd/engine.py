@@ -182,6 +182,8 @@ def apply(prim, inputs, *ctx):
             data = prim.forward(inputs[0]._data, *ctx)
         elif n_in == 2:
             data = prim.forward(inputs[0]._data, inputs[1]._data, *ctx)
+        elif n_in == 3:
+            data = prim.forward(inputs[0]._data, inputs[1]._data, inputs[2]._data, *ctx)
         else:
             data = prim.forward(*[t._data for t in inputs], *ctx)
     finally:
@@ -210,6 +212,13 @@ def apply(prim, inputs, *ctx):
             return out
         edges = (a.grad_fn or (a if a._requires_grad else None),
                  b.grad_fn or (b if b._requires_grad else None))
+    elif n_in == 3:
+        a, b, c = inputs
+        if not (a._requires_grad or b._requires_grad or c._requires_grad):
+            return out
+        edges = (a.grad_fn or (a if a._requires_grad else None),
+                 b.grad_fn or (b if b._requires_grad else None),
+                 c.grad_fn or (c if c._requires_grad else None))
     else:
         for t in inputs:
             if t._requires_grad:
@@ -223,7 +232,12 @@ def apply(prim, inputs, *ctx):
     node.ctx = ctx
     if prim.save_inputs:
         node.saved = inputs
-        node.versions = tuple([t._vbox[0] for t in inputs])
+        if n_in == 1:
+            node.versions = (inputs[0]._vbox[0],)
+        elif n_in == 2:
+            node.versions = (inputs[0]._vbox[0], inputs[1]._vbox[0])
+        else:
+            node.versions = tuple([t._vbox[0] for t in inputs])
     else:
         node.saved = None
         node.versions = None
