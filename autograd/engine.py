@@ -7,6 +7,7 @@ wraps into a fresh tensor whose grad_fn is the node when the rule runs. So a gra
 reference cycles and is freed by reference counting as soon as the user drops it.
 """
 import gc
+import itertools
 import sys
 from sys import getrefcount as _getrefcount
 
@@ -60,9 +61,12 @@ class Node:
 
     Hot fields are slots; rarely set ones (hooks, retained, freed, the saved output's version
     counter, and `value` / `grad`, which are set only under `ag.keep_values()`) live in the
-    instance __dict__ with class-level defaults, so recording a node stays cheap."""
+    instance __dict__ with class-level defaults, so recording a node stays cheap. `walk` and
+    `pending` belong to the backward walks: the id of the last walk that counted the node and
+    how many of that walk's nodes still owe it a gradient (kept on the node, not in a dict,
+    so that a walk over a million nodes touches less memory)."""
     __slots__ = ("prim", "next", "ctx", "saved", "versions", "out", "shapes", "scope", "shape",
-                 "dtype", "__dict__", "__weakref__")
+                 "dtype", "walk", "pending", "__dict__", "__weakref__")
     hooks = None
     retained = None
     freed = False
@@ -227,6 +231,7 @@ def apply(prim, inputs, *ctx):
             return out
         edges = tuple([t.grad_fn or (t if t._requires_grad else None) for t in inputs])
     node = _new_node(Node)
+    node.walk = 0
     node.prim = prim
     node.next = edges
     node.ctx = ctx
@@ -285,25 +290,50 @@ def _sum_to(g, shape):
     return sum_to(g, shape)
 
 
-def toposort(roots):
-    """Every node reachable from `roots`, with how many reachable nodes feed a gradient into
-    it (its count of dependents). Iterative: no recursion limit on graph depth."""
-    deps = {}
+def _count_dependents(roots, walk, visited=None):
+    """Mark every node reachable from `roots` as seen by `walk` (an id no other walk uses)
+    and set its `pending` to how many reachable nodes feed a gradient into it. Nodes that an
+    enclosing, still running walk had counted are returned as (node, walk, pending), for
+    `_restore` to put back. Iterative: no recursion limit on graph depth."""
+    enclosing = []
     stack = []
     for n in roots:
-        if n not in deps:
-            deps[n] = 0
+        if n.walk != walk:
+            if n.walk in _running:
+                enclosing.append((n, n.walk, n.pending))
+            n.walk, n.pending = walk, 0
             stack.append(n)
     while stack:
         n = stack.pop()
+        if visited is not None:
+            visited.append(n)
         for m in n.next:
             if m is not None and m.__class__ is Node:
-                if m in deps:
-                    deps[m] += 1
+                if m.walk == walk:
+                    m.pending += 1
                 else:
-                    deps[m] = 1
+                    if m.walk in _running:
+                        enclosing.append((m, m.walk, m.pending))
+                    m.walk, m.pending = walk, 1
                     stack.append(m)
-    return deps
+    return enclosing
+
+
+def _restore(enclosing):
+    for n, walk, pending in enclosing:
+        n.walk, n.pending = walk, pending
+
+
+_walk_ids = itertools.count(1)
+_running = set()        # ids of the walks in progress (a hook may start a walk inside one)
+
+
+def toposort(roots):
+    """Every node reachable from `roots`, with how many reachable nodes feed a gradient into
+    it (its count of dependents)."""
+    visited = []
+    _restore(_count_dependents(roots, next(_walk_ids), visited))
+    return {n: n.pending for n in visited}
 
 
 def _root_grads(tensors, grad_tensors):
@@ -360,8 +390,10 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, capture=None
             prev = grads.get(n)
             grads[n] = g if prev is None else prev + g
             roots.append(n)
-    deps = toposort(roots)
-    ready = [n for n in dict.fromkeys(roots) if deps[n] == 0]
+    walk = next(_walk_ids)
+    enclosing = _count_dependents(roots, walk)
+    _running.add(walk)
+    ready = [n for n in dict.fromkeys(roots) if n.pending == 0]
     prev_mode = _State.grad_enabled
     _State.grad_enabled = bool(create_graph)
     # The walk makes no reference cycles, so Python's cyclic GC has nothing to find in it;
@@ -409,8 +441,8 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, capture=None
                         if gi is not None:
                             prev = grads.get(m)
                             grads[m] = gi if prev is None else prev + gi
-                        d = deps[m] - 1
-                        deps[m] = d
+                        d = m.pending - 1
+                        m.pending = d
                         if d == 0:
                             ready.append(m)
                     elif gi is not None:
@@ -433,6 +465,8 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, capture=None
                 if accumulate:
                     _accumulate(t, g, create_graph, from_walk=True)
     finally:
+        _running.discard(walk)
+        _restore(enclosing)
         _State.grad_enabled = prev_mode
         _State.anomaly = anomaly
         if gc_was_enabled:

@@ -357,3 +357,16 @@ def test_requires_grad_setter_and_requires_grad_():
     y = p * 2.0
     with pytest.raises(RuntimeError, match="only be changed on leaf"):
         y.requires_grad = False
+
+
+def test_a_backward_call_inside_a_hook_leaves_the_outer_walk_intact():
+    """A hook that differentiates through the same graph starts a walk inside the running
+    one; the outer walk's counts of shared nodes must survive it."""
+    x = ag.tensor([1.5, -2.0], dtype=ag.float64, requires_grad=True)
+    y = x * x                       # y feeds a and b: the outer walk waits for both
+    a, b = y * 3.0, y * 4.0
+    inner_loss, inner = (b * b).sum(), []
+    a.register_hook(lambda g: inner.append(ag.grad(inner_loss, x, retain_graph=True)[0]))
+    (a + b).sum().backward(retain_graph=True)
+    np.testing.assert_allclose(x.grad.numpy(), 14.0 * x.numpy())          # d(7 x^2)/dx
+    np.testing.assert_allclose(inner[0].numpy(), 64.0 * x.numpy() ** 3)    # d(16 x^4)/dx
