@@ -645,19 +645,18 @@ def _linear_forward(x, w, b=None):
 
 def _linear_vjp(n, g):
     x, w = n.input(0), n.input(1)
-    if g._data.ndim == 2:     # a batch of rows: the ops below without their shape checks
-        return (apply(MATMUL, (g, w)) if _need(n, 0) else None,
-                apply(MATMUL, (apply(PERMUTE, (g,), (1, 0)), x)) if _need(n, 1) else None,
-                apply(SUM, (g,), (0,), False, g._data.shape)
-                if len(n.next) == 3 and _need(n, 2) else None)
-    out_features, in_features = w.shape
-    gx = O.matmul(g, w) if _need(n, 0) else None
-    gw = None
-    if _need(n, 1):     # every leading (batch) dim is summed over: flatten them
-        if g.ndim != 2:
-            g, x = O.reshape(g, (-1, out_features)), O.reshape(x, (-1, in_features))
-        gw = O.matmul(O.transpose(g, 0, 1), x)
-    gb = O.sum_to(g, (out_features,)) if len(n.next) == 3 and _need(n, 2) else None
+    g2, x2 = g, x
+    if g._data.ndim != 2:       # every leading (batch) dim is summed over: flatten them
+        g2 = apply(RESHAPE, (g,), (-1, w._data.shape[0]), g._data.shape)
+        x2 = apply(RESHAPE, (x,), (-1, w._data.shape[1]), x._data.shape)
+    gx = None
+    if _need(n, 0):
+        gx = apply(MATMUL, (g2, w))
+        if x2 is not x:
+            gx = apply(RESHAPE, (gx,), x._data.shape, gx._data.shape)
+    gw = apply(MATMUL, (apply(PERMUTE, (g2,), (1, 0)), x2)) if _need(n, 1) else None
+    gb = apply(SUM, (g2,), (0,), False, g2._data.shape) \
+        if len(n.next) == 3 and _need(n, 2) else None
     return gx, gw, gb
 
 

@@ -596,7 +596,10 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
         raise ValueError(f"nll_loss: reduction must be 'mean', 'sum' or 'none', got "
                          f"{reduction!r}")
     n_classes = input.shape[cdim]
-    t = _check_targets(target, n_classes, ignore_index, "nll_loss").reshape(-1)
+    t = target._data if isinstance(target, Tensor) else np.asarray(target)
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"nll_loss: class-index targets must be integers, got dtype {t.dtype}")
+    t = t.reshape(-1)
     rows = input                    # (rows, C): one row per target
     if input.ndim == 1:
         rows = input.reshape(1, n_classes)
@@ -605,19 +608,25 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     keep = t != ignore_index
     kept_all = bool(keep.all())
     index = t if kept_all else np.where(keep, t, 0)
-    if weight is None:
-        w = None if kept_all else keep.astype(input.dtype)
-        total = float(t.size if kept_all else np.count_nonzero(keep))
-    else:
-        w = np.asarray(weight._data if isinstance(weight, Tensor) else weight, dtype=input.dtype)
-        if w.shape != (n_classes,):
-            raise ValueError(f"nll_loss: weight must have shape ({n_classes},), one entry per "
-                             f"class, got {w.shape}")
-        w = w[index]
-        if not kept_all:
-            w *= keep
-        total = float(w.sum())
-    loss = _nll_rows(rows, index, w, total if reduction == "mean" else 1.0, reduction == "none")
+    try:    # a class index out of range raises here (the ignored ones are 0 by now)
+        if weight is None:
+            w = None if kept_all else keep.astype(input.dtype)
+            total = float(t.size if kept_all else np.count_nonzero(keep))
+        else:
+            w = np.asarray(weight._data if isinstance(weight, Tensor) else weight,
+                           dtype=input.dtype)
+            if w.shape != (n_classes,):
+                raise ValueError(f"nll_loss: weight must have shape ({n_classes},), one entry "
+                                 f"per class, got {w.shape}")
+            w = w[index]
+            if not kept_all:
+                w *= keep
+            total = float(w.sum())
+        loss = _nll_rows(rows, index, w, total if reduction == "mean" else 1.0,
+                         reduction == "none")
+    except IndexError:
+        _check_targets(target, n_classes, ignore_index, "nll_loss")   # names the bad target
+        raise
     return loss.reshape(expected) if reduction == "none" else loss
 
 

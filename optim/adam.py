@@ -25,17 +25,21 @@ def _update_moments(m, v, g, beta1, beta2, tmp):
     v += tmp
 
 
-def _begin_step(p, st, lr, wd, decoupled, maximize, out):
-    """Count the step and return (t, the gradient the rule sees). Decoupled weight decay
-    (AdamW, NAdam's option) shrinks the weights here; otherwise it is folded into the
-    gradient as L2. `out` is a work array like p."""
+def _count_step(st):
+    """Add one to the state's step counter and return the new count t as a float."""
     step = st["step"]._data
     step += 1
+    return float(step)
+
+
+def _decayed_grad(data, grad, lr, wd, decoupled, maximize, out):
+    """The gradient the rule sees. Decoupled weight decay (AdamW, NAdam's option) shrinks the
+    weights here; otherwise it is folded into the gradient as L2. `out` is a work array."""
     if decoupled:
         if wd != 0:
-            p._data *= 1.0 - lr * wd
-        return float(step), effective_grad(p.grad._data, p._data, 0.0, maximize, out)
-    return float(step), effective_grad(p.grad._data, p._data, wd, maximize, out)
+            data *= 1.0 - lr * wd
+        return effective_grad(grad, data, 0.0, maximize, out)
+    return effective_grad(grad, data, wd, maximize, out)
 
 
 class Adam(Optimizer):
@@ -83,9 +87,7 @@ class Adam(Optimizer):
         for p, st in self._with_state(group, lambda p: self._init_state(p, amsgrad)):
             if amsgrad and "max_exp_avg_sq" not in st:      # amsgrad switched on later
                 st["max_exp_avg_sq"] = zeros_state(p)
-            step = st["step"]._data
-            step += 1
-            t = float(step)
+            t = _count_step(st)
             m, v = st["exp_avg"]._data, st["exp_avg_sq"]._data
             vmax = st["max_exp_avg_sq"]._data if amsgrad else None
             in_blocks(_adam_update, (p._data, p.grad._data, m, v, vmax) + self._scratch(p, 2),
@@ -98,9 +100,7 @@ def _adam_update(data, grad, m, v, vmax, s1, s2, lr, wd, decoupled, maximize, be
                  eps, step_size, bias_correction2_sqrt):
     """One Adam step on one parameter's arrays, in place: `vmax` is amsgrad's running max of
     v (None without amsgrad); s1 and s2 are work arrays."""
-    if decoupled and wd != 0:
-        data *= 1.0 - lr * wd
-    g = effective_grad(grad, data, 0.0 if decoupled else wd, maximize, s1)
+    g = _decayed_grad(data, grad, lr, wd, decoupled, maximize, s1)
     _update_moments(m, v, g, beta1, beta2, s2)
     if vmax is not None:
         np.maximum(vmax, v, out=vmax)
@@ -178,7 +178,8 @@ class NAdam(Optimizer):
         for p, st in self._with_state(group, self._init_state):
             data = p._data
             s1, s2, s3 = self._scratch(p, 3)
-            t, g = _begin_step(p, st, lr, wd, decoupled, maximize, s1)
+            t = _count_step(st)
+            g = _decayed_grad(data, p.grad._data, lr, wd, decoupled, maximize, s1)
             mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * psi))
             mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * psi))
             mu_product = st["mu_product"]._data

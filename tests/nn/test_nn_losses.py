@@ -228,3 +228,8 @@ def test_nll_loss_names_a_class_weight_of_the_wrong_shape():
     logp = ag.log_softmax(ag.randn(4, 3, dtype=ag.float64), 1)
     with pytest.raises(ValueError, match=r"nll_loss: weight must have shape \(3,\).*got \(4,\)"):
         F.nll_loss(logp, ag.tensor(np.array([0, 1, 2, 0])), weight=ag.tensor(np.ones(4)))
+
+
+def test_out_of_range_class_index_with_class_weights_names_the_target():
+    with pytest.raises(IndexError, match=r"nll_loss: target 7 is out of bounds for 3 classes"):
+        F.nll_loss(ag.randn(2, 3), ag.tensor([0, 7]), weight=ag.tensor([1.0, 2.0, 3.0]))
