@@ -1,6 +1,6 @@
 """glassgrad's engine: reverse-mode automatic differentiation over numpy.
 
-    import autograd as ag
+    from glassgrad import autograd as ag
     x = ag.tensor([[1., 2.], [3., 4.]], requires_grad=True)
     y = (x @ x.T).relu().sum()
     y.backward()
@@ -34,4 +34,16 @@ from .gradcheck import gradcheck, gradgradcheck, GradcheckError
 from .serialization import load, save
 
 __version__ = "0.1.0"
-from . import viz
+
+# Every public name bound above except the submodules: what `from glassgrad.autograd import *`
+# and the top-level `glassgrad` namespace export.
+__all__ = sorted(_name for _name, _value in list(globals().items())
+                 if not _name.startswith("_") and not isinstance(_value, type(_malloc)))
+
+
+def __getattr__(name):
+    # `ag.viz` is glassgrad.viz, imported on first use (it is not needed to compute)
+    if name == "viz":
+        import importlib
+        return importlib.import_module("glassgrad.viz")
+    raise AttributeError(f"module 'glassgrad.autograd' has no attribute {name!r}")

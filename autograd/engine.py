@@ -285,11 +285,6 @@ def _check_backward(node, grads):
                                f"(shape {g._data.shape})")
 
 
-def _sum_to(g, shape):
-    from .ops import sum_to
-    return sum_to(g, shape)
-
-
 def _count_dependents(roots, walk, visited=None):
     """Mark every node reachable from `roots` as seen by `walk` (an id no other walk uses)
     and set its `pending` to how many reachable nodes feed a gradient into it. Nodes that an
@@ -428,7 +423,7 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, capture=None
                     in_grads = n.prim.vjp(n, g)
                     if n.shapes is not None:
                         in_grads = tuple([gi if gi is None or m is None or gi._data.shape == s
-                                          else _sum_to(gi, s)
+                                          else gi.sum_to_size(s)
                                           for gi, s, m in zip(in_grads, n.shapes, n.next)])
                     if anomaly:
                         _check_backward(n, in_grads)

@@ -637,6 +637,12 @@ def sum_to(g, shape):
     return reshape(out, shape)
 
 
+def sum_to_size(x, *size):
+    """Tensor.sum_to_size: `x` summed over broadcast dims down to `size` (x must be
+    expandable from `size`)."""
+    return sum_to(x, _size_args(size))
+
+
 def _normalize_index(index):
     """(numpy index, is_basic): tensors and lists become arrays; basic means a view."""
     if not isinstance(index, tuple):
@@ -1064,7 +1070,7 @@ def _attach():
         log_softmax=log_softmax, norm=norm, all=all, any=any, reshape=reshape, view=view,
         flatten=flatten, squeeze=squeeze, unsqueeze=unsqueeze, permute=permute,
         transpose=transpose, swapaxes=transpose, expand=expand, expand_as=expand_as,
-        broadcast_to=broadcast_to, gather=gather, masked_fill=masked_fill, split=split,
+        broadcast_to=broadcast_to, sum_to_size=sum_to_size, gather=gather, masked_fill=masked_fill, split=split,
         chunk=chunk, add_=add_, sub_=sub_, mul_=mul_, div_=div_, clamp_=clamp_,
         masked_fill_=masked_fill_, copy_=copy_, fill_=fill_, zero_=zero_, uniform_=uniform_,
         normal_=normal_, dot=dot,

@@ -5,7 +5,9 @@ node (saved inputs via `n.input(i)`, the output via `n.output()`, non-tensor arg
 `n.ctx`) and the upstream gradient `g`, and returns one gradient per input, or None where
 `n.next[i] is None` (that input needs none). VJPs are written in Tensor ops, so when the
 engine runs them with create_graph=True they are recorded too and can be differentiated
-again: gradients of any order come from this one table.
+again: gradients of any order come from this one table. They use the Tensor's methods and
+operators (attached by ops.py), so this module imports nothing from ops.py: ops.py imports
+the table, never the other way round.
 
 Everything else (softmax, var, conv, losses, ...) is composed from these in ops.py and nn.
 """
@@ -14,7 +16,6 @@ import threading
 
 import numpy as np
 
-from . import ops as O
 from .engine import Primitive, apply
 from .tensor import _wrap
 
@@ -67,10 +68,10 @@ def _pow_vjp(n, g):
     a, b = n.input(0), n.input(1)
     ga = gb = None
     if _need(n, 0):   # d(a^b)/da = b a^(b-1), taken as 0 where b == 0 (PyTorch)
-        ga = O.where(b._data == 0, 0.0, g * b * a ** (b - 1))
+        ga = (g * b * a ** (b - 1)).masked_fill(b._data == 0, 0.0)
     if _need(n, 1):   # d(a^b)/db = a^b log a, taken as 0 where a == 0 and b >= 0
         ga_mask = (a._data == 0) & (b._data >= 0)
-        gb = O.where(ga_mask, 0.0, g * n.output() * O.log(a))
+        gb = (g * n.output() * a.log()).masked_fill(ga_mask, 0.0)
     return ga, gb
 
 
@@ -112,8 +113,8 @@ MINIMUM = Primitive("minimum", np.minimum, lambda n, g: _maximum_vjp(n, g, great
 
 def _where_vjp(n, g):
     cond = n.ctx[0]
-    return (O.where(cond, g, 0.0) if _need(n, 0) else None,
-            O.where(cond, 0.0, g) if _need(n, 1) else None)
+    return (g.masked_fill(~cond, 0.0) if _need(n, 0) else None,
+            g.masked_fill(cond, 0.0) if _need(n, 1) else None)
 
 
 WHERE = Primitive("where", lambda a, b, cond: np.where(cond, a, b), _where_vjp,
@@ -139,10 +140,10 @@ EXPM1 = Primitive("expm1", np.expm1, lambda n, g: (g * (n.output() + 1.0),),
 SQRT = Primitive("sqrt", np.sqrt, lambda n, g: (g / (n.output() * 2.0),), saves=("output",),
                  quiet=True, rule="out = sqrt(x);  dL/dx = g / (2 out)")
 
-SIN = Primitive("sin", np.sin, lambda n, g: (g * O.cos(n.input(0)),), saves=("inputs",),
+SIN = Primitive("sin", np.sin, lambda n, g: (g * n.input(0).cos(),), saves=("inputs",),
                 rule="out = sin x;  dL/dx = g * cos x")
 
-COS = Primitive("cos", np.cos, lambda n, g: (-(g * O.sin(n.input(0))),), saves=("inputs",),
+COS = Primitive("cos", np.cos, lambda n, g: (-(g * n.input(0).sin()),), saves=("inputs",),
                 rule="out = cos x;  dL/dx = -g * sin x")
 
 TANH = Primitive("tanh", np.tanh, lambda n, g: (g * (1.0 - n.output() ** 2),),
@@ -203,11 +204,11 @@ except ImportError:  # pragma: no cover - depends on the environment
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
 ERF = Primitive("erf", lambda x: np.asarray(_erf(x), dtype=x.dtype),
-                lambda n, g: (g * _TWO_OVER_SQRT_PI * O.exp(-(n.input(0) ** 2)),),
+                lambda n, g: (g * _TWO_OVER_SQRT_PI * (-(n.input(0) ** 2)).exp(),),
                 saves=("inputs",), rule="out = erf x;  dL/dx = g * 2/sqrt(pi) * e^(-x^2)")
 
 CAST = Primitive("cast", lambda x, dtype, in_dtype: x.astype(dtype),
-                 lambda n, g: (O.to(g, n.ctx[1]),),
+                 lambda n, g: (g.to(n.ctx[1]),),
                  rule="out = x converted to another dtype;  dL/dx = g converted back")
 
 CLONE = Primitive("clone", lambda x: np.array(x, copy=True), lambda n, g: (g,),
@@ -259,7 +260,7 @@ def _extreme_vjp(n, g):
     x = n.input(0)._data
     hit = x == n.output()._data.reshape(kept)
     weight = hit / np.sum(hit, axis=axis, keepdims=True)
-    return (O.expand(O.reshape(g, kept), in_shape) * _const(weight.astype(g.dtype)),)
+    return (g.reshape(kept).expand(in_shape) * _const(weight.astype(g.dtype)),)
 
 
 AMAX = Primitive("amax", lambda x, axis, keepdims, in_shape: np.amax(x, axis=axis, keepdims=keepdims),
@@ -289,7 +290,7 @@ PERMUTE = Primitive("permute", lambda x, axes: x.transpose(axes),
                     rule="out = x with axes permuted;  dL/dx = g with the inverse permutation")
 
 EXPAND = Primitive("expand", lambda x, shape, in_shape: _broadcast_view(x, shape),
-                   lambda n, g: (O.sum_to(g, n.ctx[1]),), view=True,
+                   lambda n, g: (g.sum_to_size(n.ctx[1]),), view=True,
                    rule="out = x broadcast to a larger shape;  dL/dx = g summed back to x's shape")
 
 
@@ -331,7 +332,7 @@ def _index_put_forward(x, v, index, v_shape):
 def _index_put_vjp(n, g):
     index, v_shape = n.ctx
     gx = apply(INDEX_PUT, (g, _const(np.zeros((), g.dtype))), index, ()) if _need(n, 0) else None
-    gv = O.sum_to(O.getitem(g, index), v_shape) if _need(n, 1) else None
+    gv = g[index].sum_to_size(v_shape) if _need(n, 1) else None
     return gx, gv
 
 
@@ -350,7 +351,7 @@ def _cat_vjp(n, g):
     grads, start = [], 0
     for i, size in enumerate(sizes):
         index = (slice(None),) * axis + (slice(start, start + size),)
-        grads.append(O.getitem(g, index) if _need(n, i) else None)
+        grads.append(g[index] if _need(n, i) else None)
         start += size
     return tuple(grads)
 
@@ -362,7 +363,7 @@ CAT = Primitive("cat", _cat_forward, _cat_vjp,
 def _pad_vjp(n, g):
     widths, _ = n.ctx
     index = tuple(slice(lo, g.shape[i] - hi) for i, (lo, hi) in enumerate(widths))
-    return (O.getitem(g, index),)
+    return (g[index],)
 
 
 PAD = Primitive("pad", lambda x, widths, value: np.pad(x, widths, constant_values=value),
@@ -405,8 +406,8 @@ SCATTER_ADD = Primitive("scatter_add", _scatter_add_forward,
 
 def _matmul_vjp(n, g):
     a, b = n.input(0), n.input(1)
-    ga = O.sum_to(O.matmul(g, O.transpose(b, -1, -2)), a.shape) if _need(n, 0) else None
-    gb = O.sum_to(O.matmul(O.transpose(a, -1, -2), g), b.shape) if _need(n, 1) else None
+    ga = (g @ b.transpose(-1, -2)).sum_to_size(a.shape) if _need(n, 0) else None
+    gb = (a.transpose(-1, -2) @ g).sum_to_size(b.shape) if _need(n, 1) else None
     return ga, gb
 
 
@@ -598,7 +599,7 @@ def _conv2d_vjp(n, g):
     gx = apply(CONV2D_INPUT_GRAD, (g, w), padding, dilation, x.shape) if _need(n, 0) else None
     gw = apply(CONV2D_WEIGHT_GRAD, (g, x), padding, dilation, w.shape) if _need(n, 1) else None
     # batch first, then positions: two contiguous reductions beat one over (0, 2, 3)
-    gb = O.sum(O.sum(g, 0), (1, 2)) if len(n.next) == 3 and _need(n, 2) else None
+    gb = g.sum(0).sum((1, 2)) if len(n.next) == 3 and _need(n, 2) else None
     return gx, gw, gb
 
 
@@ -679,7 +680,7 @@ def _log_softmax_forward(x, axis):
 
 def _log_softmax_vjp(n, g):
     axis = n.ctx[0]
-    return (g - O.exp(n.output()) * O.sum(g, axis, keepdim=True),)
+    return (g - n.output().exp() * g.sum(axis, keepdim=True),)
 
 
 LOG_SOFTMAX = Primitive("log_softmax", _log_softmax_forward, _log_softmax_vjp,
@@ -701,7 +702,7 @@ def _nll_vjp(n, g):
     index, weight, denom, per_sample, n_classes = n.ctx
     coef = np.zeros((len(index), n_classes), dtype=n.dtype)
     coef[np.arange(len(index)), index] = np.divide(-1.0 if weight is None else -weight, denom)
-    return (O.mul(O.reshape(g, (-1, 1)) if per_sample else g, _const(coef)),)
+    return ((g.reshape(-1, 1) if per_sample else g) * _const(coef),)
 
 
 NLL = Primitive("nll", _nll_forward, _nll_vjp, quiet=True,

@@ -12,14 +12,14 @@ class _Lazy(SimpleNamespace):
     def __getattr__(self, name):
         if name in ("nn", "optim"):
             import importlib
-            module = importlib.import_module(name)
+            module = importlib.import_module(f"glassgrad.{name}")
             setattr(self, name, module)
             return module
         raise AttributeError(name)
 
 
 def glassgrad_lib():
-    import autograd as ag
+    from glassgrad import autograd as ag
     return _Lazy(name="glassgrad", ag=ag, tensor=lambda a: ag.tensor(a),
                  long=lambda a: ag.tensor(a), manual_seed=ag.manual_seed, no_grad=ag.no_grad)
 
@@ -38,7 +38,7 @@ def torch_lib():
 
 def digits():
     """The bundled 8x8 digits as standardized float32 features (N, 64) and int64 labels."""
-    from training.datasets import load_digits
+    from glassgrad.training.datasets import load_digits
     data = load_digits()
     x, y = (data[0], data[1]) if isinstance(data, tuple) else (data.data, data.target)
     x = np.asarray(getattr(x, "numpy", lambda: x)(), dtype=np.float32).reshape(len(y), 64)

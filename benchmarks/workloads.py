@@ -118,7 +118,7 @@ def cnn_step(quick=False):
 # ----- micrograd's own demo ------------------------------------------------------------------
 
 def _moons():
-    from training.datasets import make_moons
+    from glassgrad.training.datasets import make_moons
     data = make_moons(100, noise=0.1, seed=1)
     x, y = (data[0], data[1]) if isinstance(data, tuple) else (data.data, data.target)
     x = np.asarray(getattr(x, "numpy", lambda: x)(), dtype=np.float64)

@@ -20,15 +20,12 @@ import shutil
 import sys
 import time
 
-
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-import autograd as ag  # noqa: E402
-import nn  # noqa: E402
-import optim  # noqa: E402
-from training import (DataLoader, Monitor, Standardizer, TensorDataset,  # noqa: E402
+from glassgrad import autograd as ag
+from glassgrad import nn
+from glassgrad import optim
+from glassgrad.training import (DataLoader, Monitor, Standardizer, TensorDataset,
                       check_initial_loss, evaluate, fit, train_val_test_split)
-from training.datasets import load_digits  # noqa: E402
+from glassgrad.training.datasets import load_digits
 
 TARGETS = {"mlp": 0.97, "cnn": 0.98}
 
@@ -56,7 +53,7 @@ def loaders(splits, image_shape, batch_size):
 def draw_graph(model, loss_fn, x, y, path):
     """Render the graph of one training step's loss, with parameters named."""
     try:
-        from autograd import viz
+        from glassgrad import viz
     except ImportError:
         return "not drawn: autograd.viz unavailable"
     if shutil.which("dot") is None:

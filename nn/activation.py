@@ -1,5 +1,5 @@
 """Activation layers (each a thin Module over its nn.functional form)."""
-import autograd as ag
+from glassgrad import autograd as ag
 
 from . import functional as F
 from .module import Module

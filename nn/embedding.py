@@ -1,5 +1,5 @@
 """Embedding: a lookup table of learned vectors."""
-import autograd as ag
+from glassgrad import autograd as ag
 
 from . import functional as F
 from . import init

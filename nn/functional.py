@@ -14,10 +14,10 @@ import math
 
 import numpy as np
 
-import autograd as ag
-from autograd.grad_mode import no_grad
-from autograd.ops import nll as _nll_rows
-from autograd.tensor import Tensor
+from glassgrad import autograd as ag
+from glassgrad.autograd.grad_mode import no_grad
+from glassgrad.autograd.ops import nll as _nll_rows
+from glassgrad.autograd.tensor import Tensor
 
 # ----- helpers ---------------------------------------------------------------------------
 

@@ -16,8 +16,8 @@ import math
 
 import numpy as np
 
-import autograd as ag
-from autograd.grad_mode import no_grad
+from glassgrad import autograd as ag
+from glassgrad.autograd.grad_mode import no_grad
 
 
 def _fill(tensor, values):

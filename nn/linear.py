@@ -1,7 +1,7 @@
 """Identity, Linear and Maxout."""
 import math
 
-import autograd as ag
+from glassgrad import autograd as ag
 
 from . import functional as F
 from . import init

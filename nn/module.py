@@ -10,9 +10,9 @@ from collections import OrderedDict, namedtuple
 
 import numpy as np
 
-import autograd as ag
-from autograd.grad_mode import _State
-from autograd.tensor import Tensor
+from glassgrad import autograd as ag
+from glassgrad.autograd.grad_mode import _State
+from glassgrad.autograd.tensor import Tensor
 
 from .parameter import Parameter
 

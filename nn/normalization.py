@@ -6,7 +6,7 @@ normalize the input and, with track_running_stats, the running mean and the runn
 over the batches seen, counted by num_batches_tracked). In eval mode the running
 statistics are used.
 """
-import autograd as ag
+from glassgrad import autograd as ag
 
 from . import functional as F
 from .module import Module

@@ -1,8 +1,8 @@
 """nn.Parameter: a leaf tensor that a Module registers as one of its learnable weights."""
 import numpy as np
 
-import autograd as ag
-from autograd.tensor import Tensor
+from glassgrad import autograd as ag
+from glassgrad.autograd.tensor import Tensor
 
 
 class Parameter(Tensor):

@@ -3,9 +3,9 @@ import math
 
 import numpy as np
 
-import autograd as ag
-from autograd.grad_mode import no_grad
-from autograd.tensor import Tensor
+from glassgrad import autograd as ag
+from glassgrad.autograd.grad_mode import no_grad
+from glassgrad.autograd.tensor import Tensor
 
 from .module import Module
 

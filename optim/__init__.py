@@ -1,6 +1,6 @@
 """Optimizers and learning-rate schedules, with PyTorch's update rules and state layout.
 
-    import optim
+    from glassgrad import optim
     opt = optim.Adam(model.parameters(), lr=3e-4)
     sched = optim.lr_scheduler.CosineAnnealingLR(opt, T_max=100)
     for x, y in batches:

@@ -1,7 +1,7 @@
 """Adagrad: per-weight learning rates from the sum of all past squared gradients."""
 import numpy as np
 
-from autograd import Tensor
+from glassgrad.autograd import Tensor
 
 from .optimizer import Optimizer, check_range, effective_grad, step_state
 

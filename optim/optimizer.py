@@ -17,7 +17,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from autograd import Tensor, enable_grad, no_grad
+from glassgrad.autograd import Tensor, enable_grad, no_grad
 
 
 _SCALAR_STATE = ("step", "mu_product")     # state entries that are counters, not buffers

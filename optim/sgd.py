@@ -1,7 +1,7 @@
 """Stochastic gradient descent, with momentum, Nesterov momentum and weight decay."""
 import numpy as np
 
-from autograd import Tensor
+from glassgrad.autograd import Tensor
 
 from .optimizer import Optimizer, check_range, effective_grad
 

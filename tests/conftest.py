@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-import autograd as ag
+from glassgrad import autograd as ag
 
 
 @pytest.fixture(autouse=True)

@@ -1,8 +1,8 @@
 """glassgrad's training toolkit: data, preprocessing, the CS231n sanity checks, a monitor
 that babysits a run, a fit helper, random hyperparameter search and ensembles.
 
-    from training import DataLoader, TensorDataset, Standardizer, Monitor, check_initial_loss
-    from training.datasets import load_digits
+    from glassgrad.training import DataLoader, TensorDataset, Standardizer, Monitor, check_initial_loss
+    from glassgrad.training.datasets import load_digits
 
 The explicit training loop stays the primary way to train; everything here either prepares
 its inputs, checks it, watches it, or repeats it.

@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-import autograd as ag
-from autograd import random as _random
-from autograd.tensor import Tensor
+from glassgrad import autograd as ag
+from glassgrad.autograd import random as _random
+from glassgrad.autograd.tensor import Tensor
 
 
 # ----- helpers ---------------------------------------------------------------------------
@@ -252,7 +252,7 @@ class OverfitResult:
 
 
 def _default_optimizer(params):
-    import optim
+    from glassgrad import optim
     return optim.Adam(params, lr=1e-2)
 
 

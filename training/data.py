@@ -14,8 +14,8 @@ from collections import namedtuple
 
 import numpy as np
 
-import autograd as ag
-from autograd.tensor import Tensor
+from glassgrad import autograd as ag
+from glassgrad.autograd.tensor import Tensor
 
 
 def _array(x):

@@ -12,8 +12,8 @@ import copy
 
 import numpy as np
 
-import autograd as ag
-from autograd.tensor import Tensor
+from glassgrad import autograd as ag
+from glassgrad.autograd.tensor import Tensor
 
 _OUTPUTS = ("logits", "probs", "sigmoid")
 

@@ -16,8 +16,8 @@ import os
 import sys
 from dataclasses import dataclass, field
 
-import autograd as ag
-from autograd.tensor import Tensor
+from glassgrad import autograd as ag
+from glassgrad.autograd.tensor import Tensor
 
 _SERIES = ("train_loss", "train_acc", "val_loss", "val_acc", "lr")
 

@@ -35,8 +35,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-import autograd as ag
-from autograd.tensor import Tensor
+from glassgrad import autograd as ag
+from glassgrad.autograd.tensor import Tensor
 
 
 class MonitorWarning(UserWarning):
@@ -148,7 +148,7 @@ class Monitor:
     # ----- attaching ----------------------------------------------------------------------
     @staticmethod
     def _kind(module):
-        import nn
+        from glassgrad import nn
         if isinstance(module, nn.ReLU):
             return "relu"
         if isinstance(module, nn.Tanh):

@@ -9,9 +9,9 @@ statistics are kept as float64 ndarrays (attributes ending in `_`, as in scikit-
 """
 import numpy as np
 
-from autograd.tensor import Tensor
+from glassgrad.autograd.tensor import Tensor
 
-import autograd as ag
+from glassgrad import autograd as ag
 
 
 def _fit_array(X, who):

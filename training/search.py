@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-import autograd as ag
+from glassgrad import autograd as ag
 
 
 class SearchWarning(UserWarning):

@@ -1,6 +1,6 @@
 """See the graph: DOT/SVG drawings of the autograd graph and a backward pass you can step.
 
-    import autograd as ag
+    from glassgrad import autograd as ag
     a = ag.tensor(2.0, requires_grad=True); a.name = "a"
     loss = (a * 3.0).tanh()
     ag.viz.to_dot(loss)                 # DOT text, no graphviz needed

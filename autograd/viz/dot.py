@@ -24,9 +24,9 @@ import subprocess
 
 import numpy as np
 
-from .._atomic import write_atomic
-from ..engine import Node
-from ..tensor import Tensor
+from glassgrad.autograd._atomic import write_atomic
+from glassgrad.autograd.engine import Node
+from glassgrad.autograd.tensor import Tensor
 from .graph import CUT, INPUT, MODULE, OP, PARAM, SAVED, build_graph
 from .labels import array_text, number, shape_text
 

@@ -15,8 +15,8 @@ Vertex kinds:
 """
 from collections import deque
 
-from ..engine import Node
-from ..tensor import Tensor
+from glassgrad.autograd.engine import Node
+from glassgrad.autograd.tensor import Tensor
 
 OP, PARAM, INPUT, SAVED, MODULE, CUT = "op", "param", "input", "saved", "module", "cut"
 

@@ -5,7 +5,7 @@ import re
 
 import numpy as np
 
-from ..tensor import Tensor
+from glassgrad.autograd.tensor import Tensor
 
 # Rules whose right-hand sides are plain formulas in the rule's symbols, so substituting
 # scalar values gives a readable equation ("dL/da = dL/dout * b = 1 * (-2) = -2").

@@ -17,10 +17,10 @@ import os
 
 import numpy as np
 
-from .._atomic import write_atomic
-from ..engine import Node, _accumulate, run_backward, toposort
-from ..grad_mode import set_grad_enabled
-from ..tensor import Tensor
+from glassgrad.autograd._atomic import write_atomic
+from glassgrad.autograd.engine import Node, _accumulate, run_backward, toposort
+from glassgrad.autograd.grad_mode import set_grad_enabled
+from glassgrad.autograd.tensor import Tensor
 from . import dot as _dot
 from .graph import _as_roots, build_graph, forward_order
 from .labels import derivative_lines, forward_line, shape_text, summary, value_term

@@ -15,14 +15,9 @@
 # Run it top to bottom, then change the numbers and run it again.
 
 # %%
-# Use glassgrad from this checkout when it is not installed.
-import importlib.util, os, sys
-if importlib.util.find_spec("autograd") is None:
-    sys.path.insert(0, os.path.abspath(".."))
-
 import numpy as np
-import autograd as ag
-import autograd.viz          # ag.viz: graph drawings (needs the graphviz package and `dot`)
+from glassgrad import autograd as ag
+import glassgrad.viz  # noqa: F401  (ag.viz)
 
 ag.manual_seed(0)   # every random draw (here: ag.randn below) is the same on every run
 print("glassgrad", ag.__version__)

@@ -12,15 +12,10 @@
 # is exactly what `backward()` produces.
 
 # %%
-# Use glassgrad from this checkout when it is not installed.
-import importlib.util, os, sys
-if importlib.util.find_spec("autograd") is None:
-    sys.path.insert(0, os.path.abspath(".."))
-
 import numpy as np
-import autograd as ag
-import autograd.viz          # ag.viz: drawings and steppers (needs graphviz and `dot`)
-import nn
+from glassgrad import autograd as ag
+import glassgrad.viz  # noqa: F401  (ag.viz)
+from glassgrad import nn
 
 ag.manual_seed(0)
 print("glassgrad", ag.__version__)

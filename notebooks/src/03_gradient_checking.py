@@ -18,17 +18,12 @@
 # catches a deliberately broken gradient.
 
 # %%
-# Use glassgrad from this checkout when it is not installed.
-import importlib.util, os, sys
-if importlib.util.find_spec("autograd") is None:
-    sys.path.insert(0, os.path.abspath(".."))
-
 import warnings
 import numpy as np
 import matplotlib.pyplot as plt
-import autograd as ag
-import nn
-from autograd.gradcheck import check_gradients, relative_error
+from glassgrad import autograd as ag
+from glassgrad import nn
+from glassgrad.autograd.gradcheck import check_gradients, relative_error
 
 ag.manual_seed(0)
 plt.rcParams.update({"figure.dpi": 80, "figure.figsize": (6.4, 3.6), "axes.grid": True})
@@ -275,7 +270,7 @@ X, params = X.double(), list(model.parameters())
 # relative error keeps round-off on near-zero entries from counting as errors.
 
 # %%
-from training import check_gradients as check_model_gradients
+from glassgrad.training import check_gradients as check_model_gradients
 
 ag.manual_seed(1)
 fresh = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Dropout(0.5), nn.Linear(16, 3))

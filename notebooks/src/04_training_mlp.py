@@ -15,21 +15,16 @@
 # 4. train, plot loss and accuracy on train and validation, report the test accuracy once.
 
 # %%
-# Use glassgrad from this checkout when it is not installed.
-import importlib.util, os, sys
-if importlib.util.find_spec("autograd") is None:
-    sys.path.insert(0, os.path.abspath(".."))
-
 import math
 import numpy as np
 import matplotlib.pyplot as plt
-import autograd as ag
-import nn
-import optim
-import training
-from training import DataLoader, PCA, Standardizer, Whitening, evaluate, train_val_test_split
-from training.datasets import load_digits
-from training.plots import first_layer
+from glassgrad import autograd as ag
+from glassgrad import nn
+from glassgrad import optim
+from glassgrad import training
+from glassgrad.training import DataLoader, PCA, Standardizer, Whitening, evaluate, train_val_test_split
+from glassgrad.training.datasets import load_digits
+from glassgrad.training.plots import first_layer
 
 ag.manual_seed(0)
 plt.rcParams.update({"figure.dpi": 80, "figure.figsize": (6.4, 3.6)})

@@ -16,18 +16,13 @@
 #   initialization (`std = sqrt(2/fan_in)`) does the same for ReLU.
 
 # %%
-# Use glassgrad from this checkout when it is not installed.
-import importlib.util, os, sys
-if importlib.util.find_spec("autograd") is None:
-    sys.path.insert(0, os.path.abspath(".."))
-
 import numpy as np
 import matplotlib.pyplot as plt
-import autograd as ag
-import nn
-import optim
-from training import Monitor, Standardizer
-from training.datasets import make_spirals
+from glassgrad import autograd as ag
+from glassgrad import nn
+from glassgrad import optim
+from glassgrad.training import Monitor, Standardizer
+from glassgrad.training.datasets import make_spirals
 
 ag.manual_seed(0)
 plt.rcParams.update({"figure.dpi": 80, "figure.figsize": (6.4, 3.6)})

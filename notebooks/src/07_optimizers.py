@@ -16,18 +16,13 @@
 # on a 2-D parameter so that its path can be drawn.
 
 # %%
-# Use glassgrad from this checkout when it is not installed.
-import importlib.util, os, sys
-if importlib.util.find_spec("autograd") is None:
-    sys.path.insert(0, os.path.abspath(".."))
-
 import math
 import warnings
 import numpy as np
 import matplotlib.pyplot as plt
-import autograd as ag
-import optim
-from optim import lr_scheduler
+from glassgrad import autograd as ag
+from glassgrad import optim
+from glassgrad.optim import lr_scheduler
 
 ag.manual_seed(0)
 plt.rcParams.update({"figure.dpi": 80, "figure.figsize": (6.4, 3.6)})

@@ -14,20 +14,15 @@
 # All on the digits, preprocessed as in notebook 4.
 
 # %%
-# Use glassgrad from this checkout when it is not installed.
-import importlib.util, os, sys
-if importlib.util.find_spec("autograd") is None:
-    sys.path.insert(0, os.path.abspath(".."))
-
 import warnings
 import numpy as np
 import matplotlib.pyplot as plt
-import autograd as ag
-import nn
-import optim
-from training import (Choice, DataLoader, Ensemble, LogUniform, Monitor, Standardizer,
+from glassgrad import autograd as ag
+from glassgrad import nn
+from glassgrad import optim
+from glassgrad.training import (Choice, DataLoader, Ensemble, LogUniform, Monitor, Standardizer,
                       evaluate, fit, random_search, train_val_test_split)
-from training.datasets import load_digits
+from glassgrad.training.datasets import load_digits
 
 ag.manual_seed(0)
 plt.rcParams.update({"figure.dpi": 80, "figure.figsize": (6.4, 3.6)})

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-import autograd as ag
+from glassgrad import autograd as ag
 
 
 @dataclass

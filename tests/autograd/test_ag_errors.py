@@ -4,7 +4,7 @@ unfold2d, matmul and in-place errors are in test_indexing.py and test_inplace.py
 import numpy as np
 import pytest
 
-import autograd as ag
+from glassgrad import autograd as ag
 
 X = ag.zeros(3, 4)
 

@@ -3,8 +3,8 @@ torch.autograd.functional parity for single and tuple inputs and outputs."""
 import numpy as np
 import pytest
 
-import autograd as ag
-from autograd import functional as AF
+from glassgrad import autograd as ag
+from glassgrad.autograd import functional as AF
 
 RNG = np.random.default_rng(0)
 A = RNG.standard_normal((3, 3))

@@ -5,7 +5,7 @@ import numpy as np
 from hypothesis import given, settings, strategies as st
 from hypothesis.extra import numpy as hnp
 
-import autograd as ag
+from glassgrad import autograd as ag
 
 SETTINGS = settings(max_examples=60, deadline=None, derandomize=True, database=None)
 

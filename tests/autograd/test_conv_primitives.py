@@ -6,9 +6,9 @@ workspace."""
 import numpy as np
 import pytest
 
-import autograd as ag
-from autograd import primitives as P
-from autograd.engine import apply
+from glassgrad import autograd as ag
+from glassgrad.autograd import primitives as P
+from glassgrad.autograd.engine import apply
 
 
 def rnd(*shape, seed=0):

@@ -4,7 +4,7 @@ require grad; ndarray interop (dtype kept, memory shared, np_array * t is a Tens
 import numpy as np
 import pytest
 
-import autograd as ag
+from glassgrad import autograd as ag
 
 
 def test_default_dtype_is_float32_and_float64_on_request():

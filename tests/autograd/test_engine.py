@@ -7,7 +7,7 @@ import weakref
 import numpy as np
 import pytest
 
-import autograd as ag
+from glassgrad import autograd as ag
 
 
 def test_million_node_chain_backward_without_recursion_error():
@@ -30,7 +30,7 @@ def test_million_node_chain_backward_without_recursion_error():
 def test_backward_runs_each_rule_once_so_work_is_linear_in_depth():
     """Linear time in depth, checked without a clock (timing lives in benchmarks/): the walk
     runs every node's rule exactly once, and each leaf is accumulated once."""
-    from autograd.engine import run_backward
+    from glassgrad.autograd.engine import run_backward
     n = 5_000
     x = ag.tensor([1.0], requires_grad=True)
     y = x

@@ -8,9 +8,9 @@ import sys
 import numpy as np
 import pytest
 
-import autograd as ag
-from autograd import engine
-from autograd.ops import nll
+from glassgrad import autograd as ag
+from glassgrad.autograd import engine
+from glassgrad.autograd.ops import nll
 
 
 def _t(*shape, grad=True, dtype=ag.float64):

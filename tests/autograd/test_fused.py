@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-import autograd as ag
+from glassgrad import autograd as ag
 
 
 def _t(*shape, grad=True):

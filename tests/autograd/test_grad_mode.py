@@ -3,7 +3,7 @@ detach, and detect_anomaly (forward and backward, context and decorator)."""
 import numpy as np
 import pytest
 
-import autograd as ag
+from glassgrad import autograd as ag
 
 
 def test_no_grad_context_records_nothing():

@@ -3,10 +3,10 @@ report, tell kinks from wrong gradients, warn on low precision, handle both-zero
 import numpy as np
 import pytest
 
-import autograd as ag
-from autograd.engine import Primitive, apply
-from autograd.gradcheck import GradcheckError, check_gradients, relative_error
-from autograd.tensor import _wrap
+from glassgrad import autograd as ag
+from glassgrad.autograd.engine import Primitive, apply
+from glassgrad.autograd.gradcheck import GradcheckError, check_gradients, relative_error
+from glassgrad.autograd.tensor import _wrap
 
 # A cube with a deliberately wrong derivative (2 x^2 instead of 3 x^2), and one whose first
 # derivative is right but built from a detached constant, so its second derivative is wrong.

@@ -3,7 +3,7 @@ stay right at second and third order; create_graph through backward() and ag.gra
 import numpy as np
 import pytest
 
-import autograd as ag
+from glassgrad import autograd as ag
 
 PTS = np.array([-1.3, -0.2, 0.4, 1.7])
 POS = np.array([0.3, 0.9, 1.6, 4.0])

@@ -4,7 +4,7 @@ unfold2d; matmul shapes. Forward against numpy, gradients against np.add.at / gr
 import numpy as np
 import pytest
 
-import autograd as ag
+from glassgrad import autograd as ag
 
 X = np.arange(24.0).reshape(2, 3, 4)
 

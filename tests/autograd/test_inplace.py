@@ -3,7 +3,7 @@ history rebasing (`t += x`, `t[idx] = v`, add_/mul_ on non-leaves give the right
 import numpy as np
 import pytest
 
-import autograd as ag
+from glassgrad import autograd as ag
 
 
 def test_inplace_ops_bump_the_version_shared_with_views():

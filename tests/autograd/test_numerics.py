@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-import autograd as ag
+from glassgrad import autograd as ag
 
 INF = math.inf
 

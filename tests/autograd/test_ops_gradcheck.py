@@ -3,7 +3,7 @@ import warnings
 
 import pytest
 
-import autograd as ag
+from glassgrad import autograd as ag
 from ag_cases import CASES, inputs
 
 

@@ -5,7 +5,7 @@ import os
 import numpy as np
 import pytest
 
-import autograd as ag
+from glassgrad import autograd as ag
 
 
 def _same(a, b):

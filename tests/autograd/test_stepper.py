@@ -9,10 +9,10 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pytest
 
-import autograd as ag
-from autograd import viz
-from autograd.engine import Node
-from autograd.viz import dot as vdot
+from glassgrad import autograd as ag
+from glassgrad import viz
+from glassgrad.autograd.engine import Node
+from glassgrad.viz import dot as vdot
 
 from viz_cases import SVG, FakeMLP, leaf, micrograd_expression, needs_dot
 

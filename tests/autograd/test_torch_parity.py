@@ -3,7 +3,7 @@ op in the case table, plus jacobian/hessian; skipped when torch is not installed
 import numpy as np
 import pytest
 
-import autograd as ag
+from glassgrad import autograd as ag
 from ag_cases import CASES, inputs
 
 torch = pytest.importorskip("torch")

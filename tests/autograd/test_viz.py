@@ -8,9 +8,9 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pytest
 
-import autograd as ag
-from autograd import viz
-from autograd.viz import dot as vdot
+from glassgrad import autograd as ag
+from glassgrad import viz
+from glassgrad.viz import dot as vdot
 
 from viz_cases import SVG, FakeMLP, leaf, micrograd_expression, needs_dot
 
@@ -286,7 +286,7 @@ def test_bad_arguments_are_named():
 
 
 def test_real_nn_model_clusters_and_names():
-    nn = pytest.importorskip("nn")
+    nn = pytest.importorskip("glassgrad.nn")
     if not hasattr(nn, "Sequential") or not hasattr(nn, "BatchNorm1d"):
         pytest.skip("nn.Sequential / nn.BatchNorm1d not available yet")
     model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.ReLU(), nn.Linear(4, 2))
@@ -302,7 +302,7 @@ def test_real_nn_model_clusters_and_names():
 
 @needs_dot
 def test_real_mlp_with_batchnorm_and_small_cnn_render_with_a_cluster_per_module():
-    nn = pytest.importorskip("nn")
+    nn = pytest.importorskip("glassgrad.nn")
     needed = ("Sequential", "Linear", "BatchNorm1d", "ReLU", "Conv2d", "MaxPool2d", "Flatten",
               "CrossEntropyLoss")
     if not all(hasattr(nn, name) for name in needed):

@@ -4,7 +4,7 @@ import shutil
 
 import pytest
 
-import autograd as ag
+from glassgrad import autograd as ag
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None,
                                reason="Graphviz's `dot` program is not installed "

@@ -2,7 +2,7 @@
 output/gradient parity with a PyTorch twin."""
 import numpy as np
 
-import autograd as ag
+from glassgrad import autograd as ag
 
 
 def gradcheck_module(module, *inputs, seed=None, atol=1e-5, rtol=1e-3):

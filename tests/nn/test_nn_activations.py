@@ -4,9 +4,9 @@ import warnings
 import numpy as np
 import pytest
 
-import autograd as ag
-import nn
-import nn.functional as F
+from glassgrad import autograd as ag
+from glassgrad import nn
+import glassgrad.nn.functional as F
 from nn_testutil import compare_with_torch, gradcheck_module
 
 # (our module, torch constructor source)

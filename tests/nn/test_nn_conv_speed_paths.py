@@ -5,8 +5,8 @@ gradgradcheck in float64, PyTorch parity of outputs and gradients, max-pool ties
 import numpy as np
 import pytest
 
-import autograd as ag
-import nn.functional as F
+from glassgrad import autograd as ag
+import glassgrad.nn.functional as F
 
 
 def rnd(*shape, seed=0):

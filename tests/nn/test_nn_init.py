@@ -4,9 +4,9 @@ import math
 import numpy as np
 import pytest
 
-import autograd as ag
-import nn
-from nn import init
+from glassgrad import autograd as ag
+from glassgrad import nn
+from glassgrad.nn import init
 
 
 def test_calculate_gain_table():

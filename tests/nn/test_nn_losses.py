@@ -5,9 +5,9 @@ import warnings
 import numpy as np
 import pytest
 
-import autograd as ag
-import nn
-import nn.functional as F
+from glassgrad import autograd as ag
+from glassgrad import nn
+import glassgrad.nn.functional as F
 
 REDUCTIONS = ["mean", "sum", "none"]
 

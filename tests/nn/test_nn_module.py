@@ -4,8 +4,8 @@ from collections import OrderedDict
 import numpy as np
 import pytest
 
-import autograd as ag
-import nn
+from glassgrad import autograd as ag
+from glassgrad import nn
 
 
 class Block(nn.Module):

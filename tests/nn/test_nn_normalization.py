@@ -3,8 +3,8 @@ PyTorch parity of outputs, gradients and running statistics."""
 import numpy as np
 import pytest
 
-import autograd as ag
-import nn
+from glassgrad import autograd as ag
+from glassgrad import nn
 from nn_testutil import compare_with_torch, gradcheck_module
 
 

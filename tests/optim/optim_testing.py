@@ -2,7 +2,7 @@
 runner that records the parameters after every optimizer step."""
 import numpy as np
 
-import autograd as ag
+from glassgrad import autograd as ag
 
 SIZES = (5, 7, 3)          # inputs, hidden units, classes
 N = 16                     # examples

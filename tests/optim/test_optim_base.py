@@ -3,8 +3,8 @@ in-place updates outside the graph, skipped parameters, dtypes, and state_dict r
 import numpy as np
 import pytest
 
-import autograd as ag
-import optim
+from glassgrad import autograd as ag
+from glassgrad import optim
 from optim_testing import mlp_data, mlp_loss, run_glassgrad
 
 ALL = [optim.SGD, optim.Adam, optim.AdamW, optim.NAdam, optim.Adagrad, optim.RMSprop,

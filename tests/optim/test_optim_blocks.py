@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 
-import autograd as ag
-import optim
-from optim import optimizer
+from glassgrad import autograd as ag
+from glassgrad import optim
+from glassgrad.optim import optimizer
 
 
 def _run(opt_cls, kwargs, block_bytes, monkeypatch, steps=3):

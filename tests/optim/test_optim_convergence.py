@@ -3,8 +3,8 @@ and momentum, Nesterov and Adam beat plain SGD on the seeds' ill-conditioned "ta
 import numpy as np
 import pytest
 
-import autograd as ag
-import optim
+from glassgrad import autograd as ag
+from glassgrad import optim
 
 # f(x) = 0.5 x^T A x - b^T x with eigenvalues 1..8: minimum at x* = A^-1 b.
 _rng = np.random.default_rng(0)

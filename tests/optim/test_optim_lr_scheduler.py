@@ -5,9 +5,9 @@ import math
 import numpy as np
 import pytest
 
-import autograd as ag
-import optim
-from optim.lr_scheduler import (CosineAnnealingLR, ExponentialLR, LambdaLR, LinearLR,
+from glassgrad import autograd as ag
+from glassgrad import optim
+from glassgrad.optim.lr_scheduler import (CosineAnnealingLR, ExponentialLR, LambdaLR, LinearLR,
                                 MultiStepLR, ReduceLROnPlateau, SequentialLR, StepLR)
 
 EPOCHS = 30

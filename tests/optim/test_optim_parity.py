@@ -3,8 +3,8 @@ every one of 25 steps, for every optimizer and option combination (float64)."""
 import numpy as np
 import pytest
 
-import autograd as ag
-import optim
+from glassgrad import autograd as ag
+from glassgrad import optim
 from optim_testing import mlp_data, mlp_loss, run_glassgrad
 
 torch = pytest.importorskip("torch")

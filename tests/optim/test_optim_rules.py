@@ -3,8 +3,8 @@ write it, in plain numpy: the two forms give the same trajectory (no PyTorch nee
 import numpy as np
 import pytest
 
-import autograd as ag
-import optim
+from glassgrad import autograd as ag
+from glassgrad import optim
 
 _rng = np.random.default_rng(1)
 _Q, _ = np.linalg.qr(_rng.standard_normal((4, 4)))

@@ -4,13 +4,13 @@ import math
 import numpy as np
 import pytest
 
-import autograd as ag
-import nn
-import optim
-from training.checks import (check_gradients, check_initial_loss, check_overfit,
+from glassgrad import autograd as ag
+from glassgrad import nn
+from glassgrad import optim
+from glassgrad.training.checks import (check_gradients, check_initial_loss, check_overfit,
                              check_regularization, expected_initial_loss, l2_penalty,
                              sanity_checks)
-from training.datasets import load_digits, make_spirals
+from glassgrad.training.datasets import load_digits, make_spirals
 
 
 @pytest.fixture(scope="module")

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-import autograd as ag
-from training.data import (DataLoader, Subset, TensorDataset, default_collate, random_split,
+from glassgrad import autograd as ag
+from glassgrad.training.data import (DataLoader, Subset, TensorDataset, default_collate, random_split,
                            train_val_test_split)
 
 

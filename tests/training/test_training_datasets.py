@@ -1,7 +1,7 @@
 import numpy as np
 
-import autograd as ag
-from training.datasets import load_digits, make_blobs, make_moons, make_spirals
+from glassgrad import autograd as ag
+from glassgrad.training.datasets import load_digits, make_blobs, make_moons, make_spirals
 
 
 def test_digits_shapes_labels_and_values():
@@ -18,7 +18,7 @@ def test_digits_shapes_labels_and_values():
 
 def test_digits_ship_with_a_licence_file():
     import os
-    import training.datasets as d
+    import glassgrad.training.datasets as d
     folder = os.path.dirname(d.__file__)
     text = open(os.path.join(folder, "DIGITS_LICENSE.txt")).read()
     assert "UCI" in text and "BSD-3-Clause" in text

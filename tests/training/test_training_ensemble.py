@@ -1,13 +1,13 @@
 import numpy as np
 import pytest
 
-import autograd as ag
-import nn
-import optim
-from training.data import DataLoader, TensorDataset
-from training.datasets import make_blobs
-from training.ensemble import Ensemble, ParameterAverage, average_predictions
-from training.fit import fit
+from glassgrad import autograd as ag
+from glassgrad import nn
+from glassgrad import optim
+from glassgrad.training.data import DataLoader, TensorDataset
+from glassgrad.training.datasets import make_blobs
+from glassgrad.training.ensemble import Ensemble, ParameterAverage, average_predictions
+from glassgrad.training.fit import fit
 
 
 def make_model(seed):

@@ -4,13 +4,13 @@ import os
 import numpy as np
 import pytest
 
-import autograd as ag
-import nn
-import optim
-from training.data import DataLoader, TensorDataset, train_val_test_split
-from training.datasets import make_blobs
-from training.fit import History, evaluate, fit, load_checkpoint
-from training.monitor import Monitor
+from glassgrad import autograd as ag
+from glassgrad import nn
+from glassgrad import optim
+from glassgrad.training.data import DataLoader, TensorDataset, train_val_test_split
+from glassgrad.training.datasets import make_blobs
+from glassgrad.training.fit import History, evaluate, fit, load_checkpoint
+from glassgrad.training.monitor import Monitor
 
 
 @pytest.fixture(scope="module")

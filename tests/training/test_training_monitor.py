@@ -3,12 +3,12 @@ import warnings
 import numpy as np
 import pytest
 
-import autograd as ag
-import nn
-import optim
-from training.data import DataLoader, TensorDataset
-from training.datasets import make_spirals
-from training.monitor import Monitor, MonitorWarning
+from glassgrad import autograd as ag
+from glassgrad import nn
+from glassgrad import optim
+from glassgrad.training.data import DataLoader, TensorDataset
+from glassgrad.training.datasets import make_spirals
+from glassgrad.training.monitor import Monitor, MonitorWarning
 
 
 @pytest.fixture(scope="module")
@@ -254,7 +254,7 @@ def test_tables_and_plots(data, tmp_path):
 
 
 def test_sanity_checks_on_copies_do_not_feed_an_attached_monitor(data):
-    from training.checks import check_gradients, check_overfit
+    from glassgrad.training.checks import check_gradients, check_overfit
     model = nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Dropout(0.2), nn.Linear(8, 3))
     loss_fn = nn.CrossEntropyLoss()
     opt = optim.SGD(model.parameters(), lr=0.01)
@@ -272,7 +272,7 @@ def test_sanity_checks_on_copies_do_not_feed_an_attached_monitor(data):
 
 def test_conv_model_units_and_filters(tmp_path):
     plt = pytest.importorskip("matplotlib.pyplot")
-    from training.datasets import load_digits
+    from glassgrad.training.datasets import load_digits
     images, y = load_digits(images=True)
     X = ag.tensor((images[:16, None] / 16.0).astype(np.float32))
     model = nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 36, 10))

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-import autograd as ag
-from training.preprocessing import PCA, Standardizer, Whitening
+from glassgrad import autograd as ag
+from glassgrad.training.preprocessing import PCA, Standardizer, Whitening
 
 
 def _splits(seed=0):

@@ -4,8 +4,8 @@ import warnings
 import numpy as np
 import pytest
 
-import autograd as ag
-from training.search import (Choice, IntUniform, LogUniform, SearchWarning, Uniform,
+from glassgrad import autograd as ag
+from glassgrad.training.search import (Choice, IntUniform, LogUniform, SearchWarning, Uniform,
                              random_search)
 
 

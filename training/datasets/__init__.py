@@ -13,7 +13,7 @@ import os
 
 import numpy as np
 
-import autograd as ag
+from glassgrad import autograd as ag
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 

@@ -1,0 +1,41 @@
+"""glassgrad: a glass-box deep learning library with PyTorch's API, over numpy.
+
+`import glassgrad as gg` plays the part of `import torch`: tensors, creation functions, every
+tensor op as a function, dtypes, grad mode, seeding and checkpoints live here, and the
+subpackages follow PyTorch's layout:
+
+=========================  ==========================================================
+``glassgrad.autograd``     the engine: backward, grad, functional, gradcheck, ...
+``glassgrad.nn``           modules, ``nn.functional``, ``nn.init``, ``nn.utils``
+``glassgrad.optim``        optimizers and ``optim.lr_scheduler``
+``glassgrad.utils.data``   Dataset, DataLoader, samplers
+``glassgrad.viz``          graphs as SVG, a backward pass you can step through
+``glassgrad.training``     the training toolkit: checks, monitor, fit, search
+=========================  ==========================================================
+
+The subpackages are imported on first use, so ``import glassgrad`` stays light.
+
+    import glassgrad as gg
+    x = gg.tensor([[1., 2.], [3., 4.]], requires_grad=True)
+    (x @ x.T).relu().sum().backward()
+    x.grad
+"""
+import importlib as _importlib
+
+from glassgrad import autograd
+from glassgrad.autograd import *  # noqa: F401,F403  (the tensor namespace; see __all__)
+from glassgrad.autograd import __version__
+
+_SUBPACKAGES = ("nn", "optim", "utils", "viz", "training")
+
+__all__ = [name for name in autograd.__all__] + ["autograd", *_SUBPACKAGES]
+
+
+def __getattr__(name):
+    if name in _SUBPACKAGES:
+        return _importlib.import_module(f"glassgrad.{name}")
+    raise AttributeError(f"module 'glassgrad' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_SUBPACKAGES))

@@ -1,0 +1,1 @@
+"""glassgrad.utils: helpers laid out as in PyTorch (``glassgrad.utils.data``)."""
