@@ -29,6 +29,7 @@ from .ops import (abs, add, all, allclose, amax, amin, any, argmax, argmin, broa
                   tanh, to, transpose, true_divide, unfold2d, unsqueeze, var, view, where)
 from . import primitives
 from .engine import backward, grad
+from .function import Function, FunctionCtx, once_differentiable
 from . import functional
 from .gradcheck import gradcheck, gradgradcheck, GradcheckError
 from .serialization import load, save

@@ -23,12 +23,16 @@ The subpackages are imported on first use, so ``import glassgrad`` stays light.
 import importlib as _importlib
 
 from glassgrad import autograd
-from glassgrad.autograd import *  # noqa: F401,F403  (the tensor namespace; see __all__)
 from glassgrad.autograd import __version__
 
+# The engine's own API stays under glassgrad.autograd, as in torch.autograd.
+_ENGINE_ONLY = {"backward", "grad", "Function", "FunctionCtx", "once_differentiable",
+                "gradcheck", "gradgradcheck", "GradcheckError", "detect_anomaly"}
 _SUBPACKAGES = ("nn", "optim", "utils", "viz", "training")
 
-__all__ = [name for name in autograd.__all__] + ["autograd", *_SUBPACKAGES]
+__all__ = [name for name in autograd.__all__ if name not in _ENGINE_ONLY]
+globals().update({name: getattr(autograd, name) for name in __all__})
+__all__ += ["autograd", *_SUBPACKAGES]
 
 
 def __getattr__(name):
