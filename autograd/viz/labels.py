@@ -40,17 +40,36 @@ def shape_text(shape, dtype):
 
 
 def summary(a, max_elements=6):
-    """One line: the values when small, else shape, dtype and L2 norm:
-    '[[1.0, 2.0], [3.0, 4.0]]' or '(64, 10) float32, norm 3.21'."""
+    """One line: the values when small, else shape, dtype and statistics:
+    '[[1.0, 2.0], [3.0, 4.0]]' or '(64, 10) float32, norm 3.21, mean 0.01, std 0.4,
+    min -1.2, max 1.5; first [0.1, -0.3, 0.7, ...]'."""
     if isinstance(a, Tensor):
         a = a._data
     a = np.asarray(a)
     text = array_text(a, max_elements)
     if text is not None:
         return " ".join(line.strip() for line in text.splitlines())
-    norm = float(np.sqrt(np.sum(np.square(a, dtype=np.float64)))) if a.dtype.kind == "f" else None
-    tail = f", norm {number(norm)}" if norm is not None else ""
-    return f"{shape_text(a.shape, a.dtype)}{tail}"
+    head = shape_text(a.shape, a.dtype)
+    if a.dtype.kind != "f" or not a.size:
+        return head
+    wide = a.astype(np.float64)
+    stats = [("norm", np.sqrt(np.sum(np.square(wide)))), ("mean", wide.mean()),
+             ("std", wide.std()), ("min", wide.min()), ("max", wide.max())]
+    first = ", ".join(number(v) for v in wide.ravel()[:3])
+    return (head + "".join(f", {name} {number(v)}" for name, v in stats)
+            + f"; first [{first}, ...]")
+
+
+def shaped(a, max_elements=6):
+    """`summary(a)` followed by the shape when the values are shown: '[1.0, 2.0] (2,) float32'
+    (a summary of a large array names its shape already; a scalar needs none)."""
+    if isinstance(a, Tensor):
+        a = a._data
+    a = np.asarray(a)
+    text = summary(a, max_elements)
+    if a.ndim and a.size <= max_elements:
+        return f"{text}  {shape_text(a.shape, a.dtype)}"
+    return text
 
 
 def split_rule(rule):
@@ -159,9 +178,11 @@ def derivative_lines(node, grad_out, grads_in, targets, max_elements=6):
     algebraic = op in ALGEBRAIC
     lines = []
     for i, gi in enumerate(grads_in):
-        if gi is None:
-            continue
         sym = symbols[i] if i < len(symbols) else f"input{i}"
+        if gi is None:
+            if node.next[i] is None:
+                lines.append(f"{op}: dL/d{sym} not computed   -> constant (no gradient needed)")
+            continue
         rhs = pieces[i][1] if i < len(pieces) else (pieces[0][1] if pieces else "")
         if rhs == "likewise" and pieces:
             rhs = "like " + pieces[0][0]
@@ -174,14 +195,28 @@ def derivative_lines(node, grad_out, grads_in, targets, max_elements=6):
             if (with_values is not None and with_values != words and _scalar(gi) is not None
                     and with_values.strip("()") != summary(gi)):
                 parts.append(with_values)
-        result = summary(gi, max_elements)
-        if not parts[-1] == result:
+        result = shaped(gi, max_elements)
+        if parts[-1] != summary(gi, max_elements):
             parts.append(result)
         line = " = ".join(parts)
         shapes = node.shapes
         if shapes is not None and shapes[i] != tuple(node.shape):
             line += f"  (summed over broadcast axes to {shape_text(shapes[i], gi.dtype)})"
         lines.append(f"{line}   -> {targets[i]}")
+    return lines
+
+
+def operand_lines(node, max_elements=6):
+    """What the node's rule reads, one line each, by the rule's own symbols:
+    'a = [1.0, 2.0]  (2,) float32' for saved inputs, 'out = ...' for a saved output."""
+    lines = []
+    saved = node.saved if not node.freed else None
+    if saved is not None:
+        for sym, t in zip(input_symbols(node), saved):
+            lines.append(f"{sym} = {shaped(t, max_elements)}")
+    out = node.out if not node.freed else None
+    if out is not None:
+        lines.append(f"out = {shaped(out, max_elements)}")
     return lines
 
 

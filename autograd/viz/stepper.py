@@ -23,10 +23,12 @@ from glassgrad.autograd.grad_mode import set_grad_enabled
 from glassgrad.autograd.tensor import Tensor
 from . import dot as _dot
 from .graph import _as_roots, build_graph, forward_order
-from .labels import derivative_lines, forward_line, shape_text, summary, value_term
+from .labels import (derivative_lines, forward_line, operand_lines, shape_text, shaped, summary,
+                     value_term)
 
 _WALK = ("depth", "collapse", "max_depth", "show_saved")
 _STYLE = ("rankdir", "max_elements", "show_values")
+TEXT_ELEMENTS = 24      # the step texts show every number of tensors up to this size
 _LEAF_RULE = "leaf: .grad += the sum of the gradients of all its uses"
 
 
@@ -236,6 +238,10 @@ class BackwardStepper(_Stepper):
     gradient: the seed (a Tensor per root; default ones for scalar roots), as in backward().
     create_graph: the recorded gradients are themselves differentiable (as backward(...,
         create_graph=True)); stepping to the end leaves graph-carrying .grad on the leaves.
+    text_elements: the step texts print every number of the tensors they show (the upstream
+        gradient, the operands the rule reads, the gradients it sends) up to this many
+        elements (default 24); larger ones as shape, norm, mean, std, min, max and their
+        first entries.
     params / names and the drawing options (depth, collapse, max_depth, show_saved,
         rankdir, max_elements, show_values) are those of `ag.viz.to_dot`.
 
@@ -245,12 +251,12 @@ class BackwardStepper(_Stepper):
     """
 
     def __init__(self, roots, gradient=None, params=None, names=None, create_graph=False,
-                 **options):
+                 text_elements=TEXT_ELEMENTS, **options):
         roots = _as_roots(roots)
         walk, style = _split_options(dict(options))
         graph = build_graph(roots, params, names, **walk)
         self.create_graph = bool(create_graph)
-        max_elements = style.get("max_elements", 6)
+        max_elements = text_elements
         records = []
         if isinstance(gradient, (Tensor, np.ndarray)):
             gradient = [gradient]
@@ -279,7 +285,7 @@ class BackwardStepper(_Stepper):
 
     @staticmethod
     def _upstream(step, max_elements):
-        total = summary(step.grad_out, max_elements)
+        total = shaped(step.grad_out, max_elements)
         if len(step.sources) > 1:
             parts = " + ".join(value_term(g, max_elements) if g._data.size == 1 else src
                                for src, g in step.sources)
@@ -293,6 +299,10 @@ class BackwardStepper(_Stepper):
                  f"output {shape_text(node.shape, node.dtype)}",
                  f"  rule: {step.rule}",
                  f"  upstream g = dL/dout = {self._upstream(step, max_elements)}"]
+        reads = operand_lines(node, max_elements)
+        if reads:
+            lines.append("  the rule reads: " + reads[0])
+            lines += ["                  " + line for line in reads[1:]]
         lines += ["  " + line for line in
                   derivative_lines(node, step.grad_out, step.grads_in, step.targets,
                                    max_elements)]
@@ -307,7 +317,7 @@ class BackwardStepper(_Stepper):
                  f"({shape_text(leaf.shape, leaf.dtype)})",
                  f"  dL/d{step.ref} = {self._upstream(step, max_elements)}"]
         if before is None:
-            lines.append(f"  {step.ref}.grad: None -> {summary(step.grad_out, max_elements)}")
+            lines.append(f"  {step.ref}.grad: None -> {shaped(step.grad_out, max_elements)}")
         else:
             lines.append(f"  {step.ref}.grad: {summary(before, max_elements)} + "
                          f"{summary(step.grad_out, max_elements)} (backward accumulates)")

@@ -249,7 +249,7 @@ def test_text_for_tensors_uses_shapes_norms_and_broadcast_notes():
     ag.manual_seed(3)
     model = FakeMLP(ag.float64)
     loss = mlp_loss(model, ag.randn(5, 2, dtype=ag.float64))
-    text = viz.BackwardStepper(loss, max_elements=2).trace()
+    text = viz.BackwardStepper(loss, text_elements=2).trace()
     assert "-> 0.weight" in text and "-> 1.bias" in text
     assert "summed over broadcast axes to (2,) float64" in text    # bias add over the batch
     assert "rule: out = tanh x;  dL/dx = g * (1 - out^2)" in text
@@ -373,3 +373,39 @@ def test_widget_without_ipywidgets_points_to_the_text_trace(monkeypatch):
     stepper = viz.BackwardStepper(micrograd_expression()["L"])
     with pytest.raises(ImportError, match=r"trace\(\)"):
         stepper.widget()
+
+
+def test_step_text_shows_operands_and_results_up_to_24_elements():
+    from glassgrad.viz.labels import number
+    a = ag.tensor(np.arange(20.0).reshape(4, 5) / 10, requires_grad=True)
+    b = ag.tensor(np.linspace(-1, 1, 20).reshape(4, 5))
+    loss = (a * b).sum()
+    step = viz.BackwardStepper(loss).goto(2)
+    text = step.text()
+    assert text.startswith("step 2/3: mul")
+    # the operands the rule reads, with their shapes, and every number of the result
+    assert "the rule reads: a = [[0.0, 0.1, 0.2, 0.3, 0.4]," in text
+    assert "(4, 5) float64" in text
+    assert "b = [[-1.0," in text
+    grad_line = next(line for line in step.lines if line.strip().startswith("mul: dL/da"))
+    for value in b.numpy().ravel():
+        assert number(value) in grad_line
+    assert "-> constant (no gradient needed)" in text      # b needs no gradient
+
+
+def test_step_text_summarises_large_tensors_with_statistics():
+    w = ag.tensor(np.random.default_rng(0).normal(size=(30, 40)), requires_grad=True)
+    text = viz.BackwardStepper((w * 3.0).sum()).goto(2).text()
+    data = w.numpy()
+    from glassgrad.viz.labels import number
+    for name, value in [("norm", np.linalg.norm(data)), ("mean", data.mean()),
+                        ("std", data.std()), ("min", data.min()), ("max", data.max())]:
+        assert f"{name} {number(value)}" in text
+    assert f"first [{number(data.ravel()[0])}," in text
+
+
+def test_text_elements_is_configurable():
+    a = ag.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    loss = (a * 2.0).sum()
+    assert "[2.0, 2.0, 2.0]" in viz.BackwardStepper(loss).trace()
+    assert "norm 3.464" in viz.BackwardStepper(loss, text_elements=2).trace()
