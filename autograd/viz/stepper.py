@@ -186,9 +186,24 @@ class _Stepper:
 
     def widget(self):
         """A Jupyter widget: previous/next buttons, a slider over the steps, the SVG and the
-        step text (needs ipywidgets)."""
+        step text. Its output also holds a static copy of every frame for viewers that cannot
+        run widgets (GitHub, nbviewer, exported HTML); without ipywidgets installed it is
+        that static view."""
         from .widget import stepper_widget
         return stepper_widget(self)
+
+    def to_html(self, path=None, title=None):
+        """A self-contained HTML page with every frame (SVG and text) and a plain-JavaScript
+        slider. Returns the page; with `path`, also writes it there (atomically)."""
+        from .widget import stepper_page
+        page = stepper_page(self, title or f"glassgrad {self._title()} stepper")
+        if path is not None:
+            write_atomic(path, page.encode("utf-8"))
+        return page
+
+    def _repr_html_(self):
+        from .widget import stepper_html
+        return stepper_html(self)
 
     def __repr__(self):
         return f"<{type(self).__name__} step {self.position}/{len(self.steps)}>"

@@ -1,6 +1,8 @@
 """ag.viz steppers: the backward pass replayed one node at a time in the engine's own order
 (checked against ag.grad, retain_grad and backward), undo, the trace text, per-step drawings,
 create_graph, the forward walk and the notebook widget."""
+import html
+import importlib.util
 import os
 import re
 import sys
@@ -368,13 +370,6 @@ def test_widget_buttons_and_slider_move_the_stepper(monkeypatch):
     assert stepper.position == 6
 
 
-def test_widget_without_ipywidgets_points_to_the_text_trace(monkeypatch):
-    monkeypatch.setitem(sys.modules, "ipywidgets", None)
-    stepper = viz.BackwardStepper(micrograd_expression()["L"])
-    with pytest.raises(ImportError, match=r"trace\(\)"):
-        stepper.widget()
-
-
 def test_step_text_shows_operands_and_results_up_to_24_elements():
     from glassgrad.viz.labels import number
     a = ag.tensor(np.arange(20.0).reshape(4, 5) / 10, requires_grad=True)
@@ -409,3 +404,32 @@ def test_text_elements_is_configurable():
     loss = (a * 2.0).sum()
     assert "[2.0, 2.0, 2.0]" in viz.BackwardStepper(loss).trace()
     assert "norm 3.464" in viz.BackwardStepper(loss, text_elements=2).trace()
+
+
+def test_to_html_writes_every_frame_with_a_plain_js_slider(tmp_path):
+    pytest.importorskip("graphviz")
+    a = ag.tensor(2.0, requires_grad=True)
+    loss = (a * 3.0).tanh()
+    stepper = viz.BackwardStepper(loss)
+    path = tmp_path / "steps.html"
+    page = stepper.to_html(path)
+    assert path.read_text() == page
+    assert page.count('class="gg-frame"') == len(stepper) + 1
+    assert 'type="range"' in page and "<script>" in page
+    for k in range(len(stepper) + 1):
+        assert html.escape(stepper.describe(k)) in page
+    assert stepper.position == 0            # writing the page does not move the stepper
+
+
+def test_widget_carries_a_static_copy_and_degrades_without_ipywidgets(monkeypatch):
+    a = ag.tensor(2.0, requires_grad=True)
+    stepper = viz.BackwardStepper((a * 3.0).tanh())
+    if importlib.util.find_spec("ipywidgets") is not None:
+        bundle = stepper.widget()._repr_mimebundle_()
+        data = bundle[0] if isinstance(bundle, tuple) else bundle
+        assert "application/vnd.jupyter.widget-view+json" in data
+        assert 'class="gg-frame"' in data["text/html"]
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)     # import now fails
+    view = stepper.widget()
+    assert "ipywidgets is not installed" in view._repr_html_()
+    assert view._repr_html_().count('class="gg-frame"') == len(stepper) + 1
