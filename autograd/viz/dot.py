@@ -153,7 +153,7 @@ def _label(graph, v, overlay, max_elements, show_values):
     if v.kind == OP:
         node = v.key
         title = f"<B>{_esc(node.prim.name)}</B>"
-        title += f" {_esc(v.name)}" if v.name else ""
+        title += f"&#160;&#160;{_esc(v.name)}" if v.name else ""   # a kept space: "mul  e"
         title += f' <FONT POINT-SIZE="8" COLOR="#777777">#{v.id[1:]}</FONT>'
         rows.append(f'<TR><TD COLSPAN="2">{title}</TD></TR>')
         rows.append(f'<TR><TD COLSPAN="2">{_esc(shape_text(node.shape, node.dtype))}</TD></TR>')
@@ -184,7 +184,7 @@ def _label(graph, v, overlay, max_elements, show_values):
                 rows.append(f'<TR><TD COLSPAN="2">{_multiline(data)}</TD></TR>')
         else:
             if v.kind == SAVED:
-                title = "<B>saved</B>" + (f" {_esc(v.name)}" if v.name else "")
+                title = "<B>saved</B>" + (f"&#160;&#160;{_esc(v.name)}" if v.name else "")
             else:
                 title = f"<B>{_esc(v.name or ('parameter' if v.kind == PARAM else 'input'))}</B>"
             rows.append(f'<TR><TD COLSPAN="2">{title}</TD></TR>')

@@ -77,11 +77,11 @@ def test_micrograd_labels_ops_names_shapes_values():
         assert "scalar float32" in attrs
     assert "data 2.0" in node_with(text, "<B>a</B>")[1]
     assert "data -3.0" in node_with(text, "<B>b</B>")[1]
-    _, e_attrs = node_with(text, "</B> e ")
+    _, e_attrs = node_with(text, "</B>&#160;&#160;e ")
     assert "<B>mul</B>" in e_attrs and "data -6.0" in e_attrs   # value from the named tensor
-    _, d_attrs = node_with(text, "</B> d ")
+    _, d_attrs = node_with(text, "</B>&#160;&#160;d ")
     assert "<B>add</B>" in d_attrs and "data 4.0" in d_attrs
-    _, l_attrs = node_with(text, "</B> L ")
+    _, l_attrs = node_with(text, "</B>&#160;&#160;L ")
     assert "data -8.0" in l_attrs
     assert ">grad" not in text                    # no backward yet: no gradient cells
 
@@ -91,7 +91,7 @@ def test_edges_follow_the_data():
     text = viz.to_dot(g["L"], names=dict(e=g["e"], d=g["d"]))
     ids = {name: node_with(text, frag)[0] for name, frag in
            [("a", "<B>a</B>"), ("b", "<B>b</B>"), ("c", "<B>c</B>"), ("f", "<B>f</B>"),
-            ("e", "</B> e "), ("d", "</B> d "), ("L", "</B> L ")]}
+            ("e", "</B>&#160;&#160;e "), ("d", "</B>&#160;&#160;d "), ("L", "</B>&#160;&#160;L ")]}
     edges = {(s, d) for s, d, _ in dot_edges(text)}
     expected = {("a", "e"), ("b", "e"), ("e", "d"), ("c", "d"), ("d", "L"), ("f", "L")}
     assert edges == {(ids[s], ids[d]) for s, d in expected}
@@ -104,7 +104,7 @@ def test_gradients_appear_after_backward_as_data_grad():
     text = viz.to_dot(g["L"], names=dict(e=g["e"]))
     assert "data 2.0</TD><VR/><TD>grad 6.0" in node_with(text, "<B>a</B>")[1]
     assert "grad -4.0" in node_with(text, "<B>b</B>")[1]
-    assert "grad -2.0" in node_with(text, "</B> e ")[1]    # retain_grad() tensor
+    assert "grad -2.0" in node_with(text, "</B>&#160;&#160;e ")[1]    # retain_grad() tensor
 
 
 def test_keep_values_fills_every_node_value_and_gradient():
@@ -390,3 +390,13 @@ def test_render_writes_exactly_the_path_atomically(tmp_path):
     with open(png, "rb") as f:
         assert f.read(8) == b"\x89PNG\r\n\x1a\n"
     assert sorted(os.listdir(tmp_path)) == ["graph", "graph.svg"]
+
+
+@needs_dot
+def test_op_title_keeps_a_space_between_op_and_name():
+    a = ag.tensor(2.0, requires_grad=True)
+    e = a * 3.0
+    e.name = "e"
+    texts = re.findall(r"<text[^>]*>([^<]*)</text>", ag.viz.svg(e))
+    joined = "".join(texts)
+    assert "mule" not in joined and "mul\xa0\xa0e" in joined
