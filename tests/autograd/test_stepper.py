@@ -276,7 +276,7 @@ def test_each_step_highlights_its_node_and_fills_finished_grads():
         assert text.count(">grad </TD>") == 7 - finished
         assert text.count('penwidth="3"') == 1
     text = stepper.dot(3)                                       # mul e -> a, b
-    e_id = re.search(r"(n\d+) \[label=<.*?</B> e ", text).group(1)
+    e_id = re.search(r"(n\d+) \[label=<.*?</B>&#160;&#160;e ", text).group(1)
     red = re.findall(rf"(n\d+) -> {e_id} \[color=\"{vdot.HIGHLIGHT}\" penwidth=2 label=\"(.*?)\"",
                      text)
     assert sorted(label for _, label in red) == ["-4.0", "6.0"]
