@@ -26,6 +26,20 @@ Symptoms raise a MonitorWarning once per symptom and layer and are kept in `mon.
 update:weight ratio far from 1e-3, dead ReLUs, saturated tanh/sigmoid, exploding or vanishing
 gradients, a loss that is not decreasing (or not finite), and a validation accuracy far below
 the training accuracy.
+
+How the update:weight ratio is judged, as an experienced person would:
+- one step that changes a weight matrix by more than `spike` (half) of its norm is a learning
+  rate far too high, whenever it happens;
+- otherwise nothing is judged during the first `burn_in` steps: adaptive optimizers such as
+  Adam move every weight by about the learning rate at first, so ratios of 0.01-0.03 then are
+  normal;
+- after that the ratio is smoothed (median of the last `window` measurements) and scaled by
+  the largest learning rate seen so far over the current one, so that a schedule that lowers
+  the learning rate (cosine, step decay) does not read as "too low";
+- "too high": the smoothed ratio stays above `ratio_range[1]` without falling;
+  "too low": it stays below `ratio_range[0]` without rising (a warm-up raises it) and was never
+  healthy before; a ratio that decays from healthy values as the loss converges is not
+  flagged.
 """
 import math
 import sys
@@ -107,14 +121,19 @@ class Monitor:
         tanh/sigmoid (fraction of units, `persist` steps in a row); explode: a gradient norm
         above it (or not finite) warns; vanish: a weight gradient norm below vanish times the
         largest one warns; patience: the loss must fall between two windows of patience/2
-        steps; gap: train accuracy minus validation accuracy above it warns.
+        steps (a loss that has already fallen below 30% of its first values has converged
+        and is not flagged); gap: train accuracy minus validation accuracy above it, at
+        `persist` validations in a row, warns.
+    burn_in, window, spike: how update:weight ratios are judged (module docstring): no
+        verdict in the first `burn_in` steps, medians over `window` measurements, and any
+        single update larger than `spike` times the weight's norm is "too high".
     print_every: print a table row every that many steps.
     """
 
     def __init__(self, model, optimizer=None, criterion=None, every=1, sample=4096,
                  ratio_range=(1e-4, 1e-2), dead_fraction=0.5, saturated_fraction=0.5,
                  explode=1e3, vanish=1e-4, patience=100, gap=0.15, persist=3,
-                 print_every=None, warn=True):
+                 print_every=None, warn=True, burn_in=50, window=5, spike=0.5):
         self.model = model
         self.optimizer = optimizer
         self.criterion = criterion
@@ -130,6 +149,12 @@ class Monitor:
         self.persist = max(1, int(persist))
         self.print_every = print_every
         self.warn = warn
+        self.burn_in = int(burn_in)
+        self.window = max(1, int(window))
+        self.spike = spike
+        self._scaled_ratios = defaultdict(list)   # weight -> ratios scaled for the schedule
+        self._peak_ratio = defaultdict(float)     # weight -> largest smoothed ratio so far
+        self._peak_lr = 0.0
         self.history = []                 # finished StepRecords
         self.warnings = []                # Symptoms
         self.activation_samples = {}      # layer -> values of its latest measured output
@@ -376,20 +401,7 @@ class Monitor:
 
     def _diagnose(self, r):
         weights = set(self.weight_names())
-        lo, hi = self.ratio_range
-        for name, ratio in r.ratios.items():
-            if name not in weights:
-                continue
-            if self._streak(("ratio_high", name), not ratio <= hi):
-                self._flag(r.step, "ratio_high", name,
-                           f"update:weight ratio of {name} is {ratio:.2g}, far above ~1e-3: "
-                           f"the learning rate is probably too high")
-            # A zero update from a zero gradient is the dead/vanishing symptom, not the lr.
-            moved = r.grad_norms.get(name, 1.0) > 0
-            if self._streak(("ratio_low", name), moved and ratio < lo):
-                self._flag(r.step, "ratio_low", name,
-                           f"update:weight ratio of {name} is {ratio:.2g}, far below ~1e-3: "
-                           f"the learning rate is probably too low")
+        self._diagnose_ratios(r, weights)
         for layer, s in r.layers.items():
             if s.dead is not None and self._streak(("dead", layer),
                                                    s.dead > self.dead_fraction):
@@ -420,6 +432,44 @@ class Monitor:
         self._diagnose_loss(r)
         self._diagnose_metrics(r)
 
+    def _diagnose_ratios(self, r, weights):
+        lo, hi = self.ratio_range
+        lr = r.lr if r.lr is not None and math.isfinite(r.lr) and r.lr > 0 else None
+        if lr is not None:
+            self._peak_lr = max(self._peak_lr, lr)
+        for name, ratio in r.ratios.items():
+            if name not in weights:
+                continue
+            if not ratio <= self.spike:
+                self._flag(r.step, "ratio_high", name,
+                           f"one update changed {name} by {ratio:.2g} of its norm: the "
+                           f"learning rate is far too high")
+                continue
+            if r.step < self.burn_in:
+                continue
+            scaled = self._scaled_ratios[name]
+            scaled.append(ratio * (self._peak_lr / lr) if lr is not None else ratio)
+            if len(scaled) < self.window:
+                continue
+            now = float(np.median(scaled[-self.window:]))
+            before = float(np.median(scaled[-2 * self.window:-self.window])) \
+                if len(scaled) >= 2 * self.window else now
+            healthy_before = self._peak_ratio[name] >= 3 * lo
+            self._peak_ratio[name] = max(self._peak_ratio[name], now)
+            if self._streak(("ratio_high", name), now > hi and not now < 0.8 * before):
+                self._flag(r.step, "ratio_high", name,
+                           f"update:weight ratio of {name} stays at {now:.2g} (median of the "
+                           f"last {self.window} measurements), far above ~1e-3 and not "
+                           f"falling: the learning rate is probably too high")
+            # a zero update from a zero gradient is the dead/vanishing symptom, not the lr
+            moved = r.grad_norms.get(name, 1.0) > 0
+            if self._streak(("ratio_low", name), moved and now < lo and not healthy_before
+                            and not now > 1.2 * before):
+                self._flag(r.step, "ratio_low", name,
+                           f"update:weight ratio of {name} stays at {now:.2g} (median of the "
+                           f"last {self.window} measurements), far below ~1e-3: the learning "
+                           f"rate is probably too low")
+
     def _diagnose_loss(self, r):
         if r.loss is not None and not math.isfinite(r.loss):
             self._flag(r.step, "loss_not_finite", "loss",
@@ -431,7 +481,9 @@ class Monitor:
         window = losses[-self.patience:]
         half = self.patience // 2
         older, recent = window[:half].mean(), window[half:].mean()
-        if recent >= older and recent > 1e-4:
+        first = losses[:half].mean()
+        converged = recent < 0.3 * first        # a plateau far below the start: converged
+        if recent >= older and recent > 1e-4 and not converged:
             self._flag(r.step, "loss_flat", "loss",
                        f"the loss is not decreasing (mean {recent:.4g} over the last {half} "
                        f"steps vs {older:.4g} before): learning rate too low or too high, or "
@@ -448,7 +500,7 @@ class Monitor:
                 return
             train_acc = float(np.mean(train[-10:]))
         gap = train_acc - r.metrics["val_acc"]
-        if gap > self.gap:
+        if self._streak(("overfitting", "accuracy"), gap > self.gap):
             self._flag(r.step, "overfitting", "accuracy",
                        f"training accuracy {100 * train_acc:.1f}% vs validation "
                        f"{100 * r.metrics['val_acc']:.1f}%: a gap of {100 * gap:.1f} points "
