@@ -179,9 +179,10 @@ def derivative_lines(node, grad_out, grads_in, targets, max_elements=6):
     lines = []
     for i, gi in enumerate(grads_in):
         sym = symbols[i] if i < len(symbols) else f"input{i}"
+        if node.next[i] is None:    # some rules compute it anyway (add: g); the engine drops it
+            lines.append(f"{op}: dL/d{sym} not computed   -> constant (no gradient needed)")
+            continue
         if gi is None:
-            if node.next[i] is None:
-                lines.append(f"{op}: dL/d{sym} not computed   -> constant (no gradient needed)")
             continue
         rhs = pieces[i][1] if i < len(pieces) else (pieces[0][1] if pieces else "")
         if rhs == "likewise" and pieces:
