@@ -44,13 +44,16 @@ def _tested(path):
                          ids=lambda p: os.path.relpath(p, ROOT))
 def test_page_examples_run_with_their_shown_output(path, tmp_path, monkeypatch):
     import glassgrad as gg
+    blocks = list(code_blocks(path))
+    if any(re.search(r"^\s*(import torch|from torch)", code, re.M) for _, code, _ in blocks):
+        pytest.importorskip("torch", reason="this page moves weights to and from PyTorch")
     monkeypatch.chdir(tmp_path)
     gg.manual_seed(0)
     namespace = {"__name__": "__docs__"}
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     parser = doctest.DocTestParser()
     name = os.path.relpath(path, ROOT)
-    for lang, code, line in code_blocks(path):
+    for lang, code, line in blocks:
         if lang == "python":
             exec(compile(code, f"{name}:{line}", "exec"), namespace)
         elif lang == "pycon":
