@@ -21,6 +21,7 @@ from .pooling import AvgPool2d, MaxPool2d
 
 # ----- attention, transformers, recurrent nets (issue 13) -----
 from .attention import MultiheadAttention
+from .rnn import GRU, GRUCell, LSTM, LSTMCell, RNN, RNNBase, RNNCell, RNNCellBase
 from .transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer,
                           TransformerEncoder, TransformerEncoderLayer)
 
@@ -34,5 +35,6 @@ __all__ = [
 ]
 __all__ += [
     "MultiheadAttention", "Transformer", "TransformerEncoder", "TransformerEncoderLayer",
-    "TransformerDecoder", "TransformerDecoderLayer",
+    "TransformerDecoder", "TransformerDecoderLayer", "RNNBase", "RNN", "LSTM", "GRU",
+    "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell",
 ]
