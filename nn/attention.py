@@ -163,11 +163,15 @@ class MultiheadAttention(Module):
     in_proj_bias (3E,), out_proj.weight (E, E), out_proj.bias (E,), bias_k, bias_v; and so
     does the initialization (xavier_uniform_ projections, zero biases).
 
-    Differences from PyTorch: no fused fast path (the result is the same computation).
+    `device` is accepted for compatibility (the CPU is the only device).
+
+    Differences from PyTorch: no fused fast path (the result is the same computation);
+    a query whose keys are all masked gets zero weights instead of NaN.
     """
 
     def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, add_bias_kv=False,
-                 add_zero_attn=False, kdim=None, vdim=None, batch_first=False, dtype=None):
+                 add_zero_attn=False, kdim=None, vdim=None, batch_first=False, device=None,
+                 dtype=None):
         super().__init__()
         if embed_dim <= 0 or num_heads <= 0:
             raise ValueError(f"MultiheadAttention: embed_dim and num_heads must be greater "
