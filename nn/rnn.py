@@ -375,11 +375,12 @@ class RNNCellBase(Module):
         else:
             states = tuple(hx) if n_states == 2 else (hx,)
             states = tuple(s if batched else s.unsqueeze(0) for s in states)
+            expected = (x.shape[0], self.hidden_size)
             for s in states:
-                if tuple(s.shape) != (x.shape[0], self.hidden_size):
-                    raise RuntimeError(f"{name}: expected hidden state "
-                                       f"{(x.shape[0], self.hidden_size) if batched else (self.hidden_size,)}"
-                                       f", got {tuple(s.shape) if batched else tuple(s.shape[1:])}")
+                if tuple(s.shape) != expected:
+                    got = tuple(s.shape) if batched else tuple(s.shape[1:])
+                    want = expected if batched else expected[1:]
+                    raise RuntimeError(f"{name}: expected hidden state {want}, got {got}")
         return x, states, batched
 
     def extra_repr(self):

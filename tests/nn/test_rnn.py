@@ -134,6 +134,10 @@ def test_init_repr_and_train_dropout():
         nn.LSTM(2, 3, dropout=0.2)
     with pytest.raises(ValueError, match="nonlinearity"):
         nn.RNN(2, 3, nonlinearity="sigmoid")
+    with pytest.raises(RuntimeError, match=r"expected hidden state \(5, 3\), got \(4, 3\)"):
+        nn.GRUCell(2, 3)(ag.randn(5, 2), ag.randn(4, 3))
+    with pytest.raises(RuntimeError, match=r"expected hidden state \(3,\), got \(4,\)"):
+        nn.RNNCell(2, 3)(ag.randn(2), ag.randn(4))
 
 
 @pytest.mark.parametrize("cls", ["RNNCell", "LSTMCell", "GRUCell"])
