@@ -213,6 +213,9 @@ class RNNBase(Module):
                 input.transpose(0, 1) if self.batch_first else input
             n = x.shape[1]
             sizes = [n] * x.shape[0]
+            if not sizes:
+                raise RuntimeError(f"{name}: Expected sequence length to be larger than 0 in "
+                                   f"RNN, got input {tuple(input.shape)}")
         if x.shape[-1] != self.input_size:
             raise RuntimeError(f"{name}: input.size(-1) must be equal to input_size. Expected "
                                f"{self.input_size}, got {x.shape[-1]}")

@@ -99,6 +99,9 @@ def test_unbatched_input_and_errors(cls):
         ours(ag.randn(5, 2, 2, dtype=ag.float64))
     with pytest.raises(ValueError, match="2D or 3D"):
         ours(ag.randn(1, 5, 2, 3, dtype=ag.float64))
+    with pytest.raises(RuntimeError, match="sequence length to be larger than 0"):
+        ours(ag.randn(0, 2, 3, dtype=ag.float64))
+    assert ours(ag.randn(4, 0, 3, dtype=ag.float64))[0].shape == (4, 0, 4)   # empty batch
     bad = ag.zeros(1, 2, 4, dtype=ag.float64)
     with pytest.raises(RuntimeError, match="Expected hidden size"):
         ours(ag.randn(5, 2, 3, dtype=ag.float64), (bad, bad) if cls == "LSTM" else bad)

@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 
+import glassgrad as gg
 from glassgrad import autograd as ag
 from glassgrad import nn
 from glassgrad.nn import functional as F
@@ -139,3 +140,25 @@ def test_encoder_layer_gradcheck():
     layer = nn.TransformerEncoderLayer(4, 2, 6, dropout=0.0, norm_first=True).double()
     x = ag.randn(3, 1, 4, dtype=ag.float64, requires_grad=True)
     assert gradcheck_module(layer, x)
+
+
+@pytest.mark.parametrize("make", [
+    lambda lib: lib.nn.Transformer(d_model=8, nhead=2, num_encoder_layers=1,
+                                   num_decoder_layers=1, dim_feedforward=16),
+    lambda lib: lib.nn.MultiheadAttention(8, 2, kdim=3, vdim=5, add_bias_kv=True),
+    lambda lib: lib.nn.LSTM(3, 4, num_layers=2, bidirectional=True, proj_size=2),
+    lambda lib: lib.nn.GRU(3, 4, bias=False),
+])
+def test_weights_move_both_ways_through_safetensors(make, tmp_path):
+    st = pytest.importorskip("safetensors.torch")
+    ours, theirs = make(gg), make(torch)
+    ag.save(ours.state_dict(), str(tmp_path / "ours.safetensors"))
+    theirs.load_state_dict(st.load_file(str(tmp_path / "ours.safetensors")))
+    for k, v in ours.state_dict().items():
+        np.testing.assert_array_equal(v.numpy(), theirs.state_dict()[k].numpy(), err_msg=k)
+    fresh = make(torch)
+    st.save_file({k: v.contiguous() for k, v in fresh.state_dict().items()},
+                 str(tmp_path / "theirs.safetensors"))
+    ours.load_state_dict(ag.load(str(tmp_path / "theirs.safetensors")))
+    for k, v in fresh.state_dict().items():
+        np.testing.assert_array_equal(ours.state_dict()[k].numpy(), v.numpy(), err_msg=k)
