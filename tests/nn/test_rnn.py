@@ -95,6 +95,14 @@ def test_unbatched_input_and_errors(cls):
     _compare(ours, theirs, (x,), (tx,))
     out = ours(x)
     assert out[0].shape == (5, 4)
+    ours.zero_grad()
+    theirs.zero_grad()
+    h, th = _arr(2, 4, seed=1)
+    c, tc = _arr(2, 4, seed=2)
+    if cls == "LSTM":
+        _compare(ours, theirs, (x, (h, c)), (tx, (th, tc)))
+    else:
+        _compare(ours, theirs, (x, h), (tx, th))
     with pytest.raises(RuntimeError, match="input_size"):
         ours(ag.randn(5, 2, 2, dtype=ag.float64))
     with pytest.raises(ValueError, match="2D or 3D"):

@@ -149,6 +149,7 @@ def test_encoder_layer_gradcheck():
     lambda lib: lib.nn.LSTM(3, 4, num_layers=2, bidirectional=True, proj_size=2),
     lambda lib: lib.nn.GRU(3, 4, bias=False),
 ])
+@pytest.mark.filterwarnings("ignore::UserWarning")
 def test_weights_move_both_ways_through_safetensors(make, tmp_path):
     st = pytest.importorskip("safetensors.torch")
     ours, theirs = make(gg), make(torch)
