@@ -185,14 +185,14 @@ class Module:
             mod = mod._modules[item]
         return mod
 
-    def _owner_and_name(self, target, what):
+    def _owner_and_name(self, target):
         module_path, _, name = target.rpartition(".")
         return self.get_submodule(module_path), name
 
     def get_parameter(self, target):
         """The parameter at the dotted path `target` (e.g. 'encoder.0.weight');
         AttributeError if there is none."""
-        mod, name = self._owner_and_name(target, "parameter")
+        mod, name = self._owner_and_name(target)
         if name not in mod._parameters or mod._parameters[name] is None:
             raise AttributeError(f"{type(mod).__name__} has no parameter `{name}`")
         return mod._parameters[name]
@@ -200,7 +200,7 @@ class Module:
     def get_buffer(self, target):
         """The buffer at the dotted path `target` (e.g. 'bn.running_mean');
         AttributeError if there is none."""
-        mod, name = self._owner_and_name(target, "buffer")
+        mod, name = self._owner_and_name(target)
         if name not in mod._buffers or mod._buffers[name] is None:
             raise AttributeError(f"{type(mod).__name__} has no buffer `{name}`")
         return mod._buffers[name]
