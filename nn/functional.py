@@ -744,3 +744,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, reduction="me
     if input.ndim == 1:
         loss = loss.reshape(())
     return _reduce(loss, reduction, "multi_margin_loss")
+
+
+# ----- attention (nn/attention.py) -------------------------------------------------------
+from .attention import scaled_dot_product_attention  # noqa: E402,F401

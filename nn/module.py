@@ -24,19 +24,30 @@ class _HookHandle:
 
     _next_id = 0
 
-    def __init__(self, hooks):
+    def __init__(self, hooks, with_kwargs=None):
         self._hooks = hooks
+        self._with_kwargs = with_kwargs
         self.id = _HookHandle._next_id
         _HookHandle._next_id += 1
 
     def remove(self):
         self._hooks.pop(self.id, None)
+        if self._with_kwargs is not None:
+            self._with_kwargs.discard(self.id)
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
         self.remove()
+
+
+def _check_device(device):
+    """Accept the CPU ('cpu', 'cpu:0', or a device object whose .type is 'cpu')."""
+    kind = device if isinstance(device, str) else getattr(device, "type", None)
+    if not isinstance(kind, str) or kind.split(":")[0] != "cpu":
+        raise RuntimeError(f"Module.to: glassgrad computes on the CPU only (numpy); cannot "
+                           f"move to device {device!r}")
 
 
 def _addindent(text, spaces):
@@ -61,6 +72,7 @@ class Module:
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "_forward_hooks", OrderedDict())
         object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
+        object.__setattr__(self, "_hooks_with_kwargs", set())
 
     # ----- registration -----------------------------------------------------------------
     def _check_init(self, what):
@@ -164,12 +176,34 @@ class Module:
     register_module = add_module
 
     def get_submodule(self, target):
+        """The submodule at the dotted path `target` ('' is self); AttributeError naming the
+        missing step otherwise."""
         mod = self
         for item in target.split(".") if target else []:
             if item not in mod._modules:
                 raise AttributeError(f"{type(mod).__name__} has no submodule {item!r}")
             mod = mod._modules[item]
         return mod
+
+    def _owner_and_name(self, target):
+        module_path, _, name = target.rpartition(".")
+        return self.get_submodule(module_path), name
+
+    def get_parameter(self, target):
+        """The parameter at the dotted path `target` (e.g. 'encoder.0.weight');
+        AttributeError if there is none."""
+        mod, name = self._owner_and_name(target)
+        if name not in mod._parameters or mod._parameters[name] is None:
+            raise AttributeError(f"{type(mod).__name__} has no parameter `{name}`")
+        return mod._parameters[name]
+
+    def get_buffer(self, target):
+        """The buffer at the dotted path `target` (e.g. 'bn.running_mean');
+        AttributeError if there is none."""
+        mod, name = self._owner_and_name(target)
+        if name not in mod._buffers or mod._buffers[name] is None:
+            raise AttributeError(f"{type(mod).__name__} has no buffer `{name}`")
+        return mod._buffers[name]
 
     # ----- forward ------------------------------------------------------------------------
     def forward(self, *args, **kwargs):
@@ -186,31 +220,57 @@ class Module:
 
     def __call__(self, *args, **kwargs):
         if self._forward_pre_hooks:
-            for hook in list(self._forward_pre_hooks.values()):
-                result = hook(self, args)
-                if result is not None:
-                    args = result if isinstance(result, tuple) else (result,)
+            for hid, hook in list(self._forward_pre_hooks.items()):
+                if hid in self._hooks_with_kwargs:
+                    result = hook(self, args, kwargs)
+                    if result is not None:
+                        if not (isinstance(result, tuple) and len(result) == 2):
+                            raise RuntimeError("forward pre-hook with kwargs must return None "
+                                               f"or a tuple (args, kwargs), got {result!r}")
+                        args, kwargs = result
+                        args = args if isinstance(args, tuple) else (args,)
+                else:
+                    result = hook(self, args)
+                    if result is not None:
+                        args = result if isinstance(result, tuple) else (result,)
         with ag.scope(self._scope_name(), self):
             out = self.forward(*args, **kwargs)
         if self._forward_hooks:
-            for hook in list(self._forward_hooks.values()):
-                result = hook(self, args, out)
+            for hid, hook in list(self._forward_hooks.items()):
+                if hid in self._hooks_with_kwargs:
+                    result = hook(self, args, kwargs, out)
+                else:
+                    result = hook(self, args, out)
                 if result is not None:
                     out = result
         return out
 
-    def register_forward_pre_hook(self, hook):
-        """`hook(module, args)` runs before forward; a non-None return replaces the args."""
-        handle = _HookHandle(self._forward_pre_hooks)
-        self._forward_pre_hooks[handle.id] = hook
+    def _add_hook(self, hooks, hook, prepend, with_kwargs):
+        handle = _HookHandle(hooks, self._hooks_with_kwargs)
+        hooks[handle.id] = hook
+        if prepend:
+            hooks.move_to_end(handle.id, last=False)
+        if with_kwargs:
+            self._hooks_with_kwargs.add(handle.id)
         return handle
 
-    def register_forward_hook(self, hook):
-        """`hook(module, args, output)` runs after forward; a non-None return replaces
-        the output."""
-        handle = _HookHandle(self._forward_hooks)
-        self._forward_hooks[handle.id] = hook
-        return handle
+    def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
+        """Register `hook(module, args)` to run before forward; a non-None return replaces
+        the positional args (a non-tuple is wrapped in a 1-tuple).
+
+        With `with_kwargs=True` the hook is `hook(module, args, kwargs)` and returns None or
+        a pair (args, kwargs). `prepend=True` runs it before the hooks already registered.
+        Returns a handle whose `remove()` unregisters the hook."""
+        return self._add_hook(self._forward_pre_hooks, hook, prepend, with_kwargs)
+
+    def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False):
+        """Register `hook(module, args, output)` to run after forward; a non-None return
+        replaces the output.
+
+        With `with_kwargs=True` the hook is `hook(module, args, kwargs, output)`.
+        `prepend=True` runs it before the hooks already registered. Returns a handle whose
+        `remove()` unregisters the hook."""
+        return self._add_hook(self._forward_hooks, hook, prepend, with_kwargs)
 
     # ----- iteration ----------------------------------------------------------------------
     def named_modules(self, memo=None, prefix="", remove_duplicate=True):
@@ -243,28 +303,32 @@ class Module:
         for _, m in self.named_children():
             yield m
 
-    def _named_members(self, registry, prefix, recurse):
+    def _named_members(self, registry, prefix, recurse, remove_duplicate=True):
         seen = set()
-        modules = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
+        modules = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) \
+            if recurse else [(prefix, self)]
         for mod_prefix, mod in modules:
             for name, value in getattr(mod, registry).items():
-                if value is None or id(value) in seen:
+                if value is None or (remove_duplicate and id(value) in seen):
                     continue
                 seen.add(id(value))
                 yield (f"{mod_prefix}.{name}" if mod_prefix else name), value
 
-    def named_parameters(self, prefix="", recurse=True):
-        """(qualified name, Parameter) pairs, each parameter once even if shared."""
-        yield from self._named_members("_parameters", prefix, recurse)
+    def named_parameters(self, prefix="", recurse=True, remove_duplicate=True):
+        """(qualified name, Parameter) pairs, each parameter once even if shared (unless
+        remove_duplicate=False)."""
+        yield from self._named_members("_parameters", prefix, recurse, remove_duplicate)
 
     def parameters(self, recurse=True):
         for _, p in self.named_parameters(recurse=recurse):
             yield p
 
-    def named_buffers(self, prefix="", recurse=True):
-        yield from self._named_members("_buffers", prefix, recurse)
+    def named_buffers(self, prefix="", recurse=True, remove_duplicate=True):
+        """(qualified name, buffer) pairs, persistent or not, each buffer once."""
+        yield from self._named_members("_buffers", prefix, recurse, remove_duplicate)
 
     def buffers(self, recurse=True):
+        """Every buffer (persistent or not), each once."""
         for _, b in self.named_buffers(recurse=recurse):
             yield b
 
@@ -282,6 +346,7 @@ class Module:
         return self.train(False)
 
     def requires_grad_(self, requires_grad=True):
+        """Set requires_grad on every parameter (freeze with False); returns self."""
         for p in self.parameters():
             p.requires_grad_(requires_grad)
         return self
@@ -303,12 +368,49 @@ class Module:
         fn(self)
         return self
 
-    def to(self, dtype):
-        """Convert floating parameters and buffers (and their grads) to `dtype` in place;
-        integer buffers such as num_batches_tracked keep their dtype. Returns self."""
-        dtype = np.dtype(dtype)
+    @staticmethod
+    def _parse_to(args, kwargs):
+        """(dtype or None) from Module.to's arguments: a dtype, a device ('cpu', a
+        torch-like device object), a tensor (its dtype), or device then dtype."""
+        dtype = kwargs.pop("dtype", None)
+        device = kwargs.pop("device", None)
+        kwargs.pop("non_blocking", None)
+        kwargs.pop("copy", None)
+        kwargs.pop("memory_format", None)
+        if kwargs:
+            raise TypeError(f"Module.to: unexpected keyword argument(s) {sorted(kwargs)}")
+        if len(args) > 2:
+            raise TypeError(f"Module.to: expected at most 2 positional arguments (device, "
+                            f"dtype), got {len(args)}")
+        for a in args:
+            if isinstance(a, Tensor):
+                dtype = a.dtype
+            elif isinstance(a, str) or hasattr(a, "type") and not isinstance(a, type) \
+                    and not isinstance(a, np.dtype):
+                device = a
+            elif a is not None:
+                dtype = a
+        if device is not None:
+            _check_device(device)
+        return None if dtype is None else np.dtype(dtype)
+
+    def to(self, *args, **kwargs):
+        """Move and/or cast the parameters and buffers, in place; returns self.
+
+        Accepts PyTorch's forms: `to(dtype)`, `to(device)`, `to(device, dtype)`,
+        `to(tensor)` (its dtype) and the keywords `device=`, `dtype=`, `non_blocking=`.
+        The only device is the CPU: 'cpu' (or 'cpu:0', or an object whose `.type` is 'cpu')
+        is accepted and changes nothing; any other device raises RuntimeError. A dtype must
+        be floating: floating parameters, buffers and their grads are converted, integer
+        buffers such as num_batches_tracked keep their dtype (as in PyTorch)."""
+        dtype = self._parse_to(args, dict(kwargs))
+        if dtype is None:
+            return self
         if dtype.kind != "f":
             raise TypeError(f"Module.to: only floating dtypes are allowed, got {dtype}")
+        return self._cast_floating(dtype)
+
+    def _cast_floating(self, dtype):
         for t in list(self.parameters()) + list(self.buffers()):
             if t._data.dtype.kind == "f" and t._data.dtype != dtype:
                 t._data = t._data.astype(dtype)
@@ -318,24 +420,56 @@ class Module:
         return self
 
     def float(self):
+        """Cast floating parameters and buffers to float32; returns self."""
         return self.to(ag.float32)
 
     def double(self):
+        """Cast floating parameters and buffers to float64; returns self."""
         return self.to(ag.float64)
+
+    def half(self):
+        """Cast floating parameters and buffers to float16; returns self."""
+        return self.to(ag.float16)
+
+    def type(self, dst_type):
+        """Cast every parameter and buffer (integer ones too, as PyTorch does) to
+        `dst_type`; returns self."""
+        dtype = np.dtype(dst_type)
+        for t in list(self.parameters()) + list(self.buffers()):
+            if t._data.dtype != dtype:
+                t._data = t._data.astype(dtype)
+                t._vbox[0] += 1
+                if t.grad is not None:
+                    t.grad = ag.tensor(t.grad._data.astype(dtype))
+        return self
+
+    def cpu(self):
+        """Everything already lives on the CPU: returns self."""
+        return self
+
+    def cuda(self, device=None):
+        """glassgrad has no GPU backend: raises RuntimeError."""
+        raise RuntimeError("Module.cuda: glassgrad computes on the CPU only (numpy); "
+                           "there is no CUDA device")
 
     # ----- state dict ---------------------------------------------------------------------
     def _state_items(self, prefix=""):
         """(key, tensor) for every parameter and persistent buffer, PyTorch's order: each
         module's parameters, then its buffers, then its children's, recursively."""
+        for key, _, _, t in self._state_slots(prefix):
+            yield key, t
+
+    def _state_slots(self, prefix=""):
+        """(key, owning module, attribute name, tensor) in _state_items' order."""
         for name, p in self._parameters.items():
             if p is not None:
-                yield prefix + name, p
+                yield prefix + name, self, name, p
         for name, b in self._buffers.items():
             if b is not None and name not in self._non_persistent:
-                yield prefix + name, b
+                yield prefix + name, self, name, b
         for name, child in self._modules.items():
             if child is not None:
-                yield from child._state_items(prefix + name + ".")
+                yield from child._state_slots(prefix + name + ".")
 
     def state_dict(self, destination=None, prefix="", keep_vars=False):
         """An OrderedDict of parameters and persistent buffers by qualified name. Values are
@@ -346,13 +480,19 @@ class Module:
             out[key] = t if keep_vars else t.detach()
         return out
 
-    def load_state_dict(self, state_dict, strict=True):
-        """Copy values from `state_dict` (Tensors or numpy arrays) into this module's
-        parameters and buffers, in place. Everything is validated first: on a shape
-        mismatch, or (with strict=True) a missing or unexpected key, it raises and changes
-        nothing. Returns (missing_keys, unexpected_keys)."""
+    def load_state_dict(self, state_dict, strict=True, assign=False):
+        """Copy values from `state_dict` (Tensors, numpy arrays, or anything numpy can
+        read, such as torch tensors) into this module's parameters and buffers.
+
+        Everything is validated first: on a shape mismatch, or (with strict=True) a missing
+        or unexpected key, it raises RuntimeError and changes nothing. By default values are
+        copied into the existing tensors (keeping their dtype); with `assign=True` the
+        module's tensors are replaced by the given ones (a glassgrad Tensor is used as is,
+        parameters keep their requires_grad; anything else is converted). Returns the named
+        tuple (missing_keys, unexpected_keys)."""
         if not hasattr(state_dict, "items"):
             raise TypeError(f"load_state_dict: expected a dict, got {type(state_dict).__name__}")
+        slots = {key: (owner, name) for key, owner, name, _ in self._state_slots()}
         own = OrderedDict(self._state_items())
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
@@ -373,7 +513,8 @@ class Module:
                 errors.append(f"dtype mismatch for {key}: cannot copy {arr.dtype} into "
                               f"{target._data.dtype}.")
                 continue
-            pending.append((target, arr))
+            pending.append((key, target, value if assign and isinstance(value, Tensor)
+                            and value._data is arr else arr))
         if strict:
             if unexpected:
                 errors.insert(0, "Unexpected key(s) in state_dict: "
@@ -384,10 +525,24 @@ class Module:
         if errors:
             raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
                                + "\n\t".join(errors))
-        for target, arr in pending:
-            np.copyto(target._data, arr, casting="unsafe")
-            target._vbox[0] += 1
+        for key, target, value in pending:
+            if assign:
+                self._assign_state(slots[key], target, value)
+            else:
+                np.copyto(target._data, value, casting="unsafe")
+                target._vbox[0] += 1
         return IncompatibleKeys(missing, unexpected)
+
+    @staticmethod
+    def _assign_state(slot, target, value):
+        owner, name = slot
+        if name in owner._parameters:
+            if not isinstance(value, Parameter):
+                data = value.detach() if isinstance(value, Tensor) else ag.tensor(value)
+                value = Parameter(data, requires_grad=target.requires_grad)
+            owner._parameters[name] = value
+        else:
+            owner._buffers[name] = value if isinstance(value, Tensor) else ag.tensor(value)
 
     def _input_error(self, expected, input):
         """A ValueError naming this layer, the expected input shape and the one received."""

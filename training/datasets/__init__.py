@@ -2,7 +2,8 @@
 
 Generated: `make_moons`, `make_spirals` (the CS231n spiral), `make_blobs` (Gaussian blobs).
 Shipped: `load_digits`, the 8x8 hand-written digits (1797 images, 10 classes; see
-DIGITS_LICENSE.txt beside this file).
+DIGITS_LICENSE.txt beside this file); `load_text`, a few KB of public-domain verse for
+character-level language models.
 
 Every function returns numpy arrays `(X, y)`: X float (float32 unless `dtype=` says
 otherwise), y int64 class labels. Wrap them with `TensorDataset(X, y)` or `ag.tensor(X)`.
@@ -92,3 +93,29 @@ def load_digits(images=False, dtype=np.float32):
         pixels, labels = f["images"], f["labels"]
     X = pixels if images else pixels.reshape(len(pixels), -1)
     return X.astype(dtype), labels.astype(np.int64)
+
+
+def load_text(name="poems"):
+    """A small bundled text for character-level language models, as one string.
+
+    Parameters
+    ----------
+    name : str
+        'poems' (the only one): five of Shakespeare's Sonnets (18, 29, 73, 116, 130; 1609)
+        and William Blake's "The Tyger" (1794), all in the public domain; about 3.9 KB,
+        ASCII, lines separated by '\\n'.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    ValueError
+        For an unknown name.
+    """
+    texts = {"poems": "poems.txt"}
+    if name not in texts:
+        raise ValueError(f"load_text: unknown text {name!r}; available: {sorted(texts)}")
+    with open(os.path.join(_HERE, texts[name]), encoding="utf-8") as f:
+        return f.read()

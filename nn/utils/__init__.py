@@ -1,4 +1,5 @@
-"""Gradient clipping, parameter <-> vector conversion, and the max-norm constraint."""
+"""Gradient clipping, parameter <-> vector conversion, and the max-norm constraint;
+`nn.utils.rnn` holds the padding and packing of variable-length sequences."""
 import math
 
 import numpy as np
@@ -7,7 +8,8 @@ from glassgrad import autograd as ag
 from glassgrad.autograd.grad_mode import no_grad
 from glassgrad.autograd.tensor import Tensor
 
-from .module import Module
+from ..module import Module
+from . import rnn  # noqa: E402,F401  (nn.utils.rnn, as in PyTorch)
 
 
 def _params(parameters):

@@ -1,0 +1,347 @@
+"""Attention: `scaled_dot_product_attention` and `MultiheadAttention`, composed from matmuls,
+a mask and a softmax (no hand-written backward pass).
+
+Masks follow PyTorch's two conventions, which are opposite for boolean masks:
+`scaled_dot_product_attention` takes True = "may attend", while MultiheadAttention's
+`attn_mask` and `key_padding_mask` take True = "masked out". Float masks are added to the
+attention scores in both.
+"""
+import math
+
+import numpy as np
+
+from glassgrad import autograd as ag
+from glassgrad.autograd.tensor import Tensor
+
+from . import functional as F
+from . import init
+from .linear import Linear
+from .module import Module
+from .parameter import Parameter
+
+
+def _mask_array(mask):
+    return mask._data if isinstance(mask, Tensor) else np.asarray(mask)
+
+
+def _causal_keep(L, S):
+    """(L, S) bool, True on and below the diagonal (query i sees keys 0..i), top-left
+    aligned as in PyTorch's is_causal."""
+    return np.tril(np.ones((L, S), dtype=bool))
+
+
+def _masked_softmax(scores, fully_masked):
+    """softmax over the last dim; rows in `fully_masked` (a bool array broadcastable to
+    scores[..., :1], or None) give zeros instead of NaN, as PyTorch's SDPA does."""
+    if fully_masked is None:
+        return ag.softmax(scores, -1)
+    scores = ag.masked_fill(scores, fully_masked, 0.0)
+    return ag.masked_fill(ag.softmax(scores, -1), fully_masked, 0.0)
+
+
+def _repeat_heads(t, groups):
+    """(..., Hkv, S, E) -> (..., Hkv * groups, S, E), each head repeated `groups` times in
+    a row (repeat_interleave along dim -3)."""
+    shape = tuple(t.shape)
+    expanded = t.unsqueeze(-3).expand(*shape[:-3], shape[-3], groups, *shape[-2:])
+    return expanded.reshape(*shape[:-3], shape[-3] * groups, *shape[-2:])
+
+
+def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0,
+                                 is_causal=False, scale=None, enable_gqa=False):
+    """softmax(query @ key^T * scale + mask) @ value, PyTorch's reference computation.
+
+    Parameters
+    ----------
+    query : Tensor (..., L, E)
+    key : Tensor (..., S, E)
+    value : Tensor (..., S, Ev)
+        Leading dims broadcast (batch, heads).
+    attn_mask : Tensor or array, broadcastable to (..., L, S), optional
+        bool: True marks the keys a query MAY attend to (False is masked out);
+        float: added to the scores (use -inf to mask).
+    dropout_p : float
+        Dropout probability applied to the attention weights (always, like PyTorch's
+        functional form: pass 0.0 in evaluation).
+    is_causal : bool
+        Query i attends to keys 0..i only (top-left aligned); must not be combined with
+        attn_mask.
+    scale : float, optional
+        Defaults to 1 / sqrt(E).
+    enable_gqa : bool
+        Grouped-query attention: key/value with fewer heads (dim -3) than query are
+        repeated to match (the query heads must be a multiple of theirs).
+
+    Returns
+    -------
+    Tensor (..., L, Ev)
+
+    Notes
+    -----
+    A query whose keys are all masked out gets a zero output (and zero weights), as in
+    PyTorch 2.x, instead of NaN.
+    """
+    if query.ndim < 2 or key.ndim < 2 or value.ndim < 2:
+        raise ValueError(f"scaled_dot_product_attention: query, key and value need at least "
+                         f"2 dims (..., seq, features), got {tuple(query.shape)}, "
+                         f"{tuple(key.shape)}, {tuple(value.shape)}")
+    L, E = query.shape[-2], query.shape[-1]
+    S = key.shape[-2]
+    if key.shape[-1] != E or value.shape[-2] != S:
+        raise ValueError(f"scaled_dot_product_attention: query (..., L, E) {tuple(query.shape)}"
+                         f", key (..., S, E) {tuple(key.shape)} and value (..., S, Ev) "
+                         f"{tuple(value.shape)} do not agree")
+    if is_causal and attn_mask is not None:
+        raise RuntimeError("scaled_dot_product_attention: Explicit attn_mask should not be "
+                           "set when is_causal=True")
+    if enable_gqa and query.ndim >= 3 and key.shape[-3] != query.shape[-3]:
+        hq, hk = query.shape[-3], key.shape[-3]
+        if hq % hk or value.shape[-3] != hk:
+            raise ValueError(f"scaled_dot_product_attention: with enable_gqa the query heads "
+                             f"({hq}) must be a multiple of the key/value heads ({hk}, "
+                             f"{value.shape[-3]})")
+        key, value = _repeat_heads(key, hq // hk), _repeat_heads(value, hq // hk)
+    scale = 1.0 / math.sqrt(E) if scale is None else float(scale)
+    scores = ag.matmul(query, key.transpose(-2, -1)) * scale
+    fully_masked = None
+    keep = _causal_keep(L, S) if is_causal else None
+    if attn_mask is not None:
+        m = _mask_array(attn_mask)
+        if m.dtype == np.bool_:
+            keep = m
+        else:
+            mask = attn_mask if isinstance(attn_mask, Tensor) else ag.tensor(m)
+            scores = scores + ag.to(mask, scores.dtype)
+            if np.isneginf(m).any():
+                fully_masked = np.isneginf(m).all(axis=-1, keepdims=True)
+    if keep is not None:
+        scores = ag.masked_fill(scores, ~keep, -math.inf)
+        fully_masked = ~keep.any(axis=-1, keepdims=True)
+    if fully_masked is not None and not fully_masked.any():
+        fully_masked = None
+    attn = _masked_softmax(scores, fully_masked)
+    if dropout_p > 0.0:
+        attn = F.dropout(attn, dropout_p, training=True)
+    return ag.matmul(attn, value)
+
+
+def _as_float_mask(mask, dtype, what):
+    """MultiheadAttention's masks as additive float arrays/tensors: bool True -> -inf."""
+    m = _mask_array(mask)
+    if m.dtype == np.bool_:
+        return ag.tensor(np.where(m, -np.inf, 0.0).astype(dtype))
+    if m.dtype.kind != "f":
+        raise TypeError(f"MultiheadAttention: only bool and floating types of {what} are "
+                        f"supported, got {m.dtype}")
+    return ag.to(mask, dtype) if isinstance(mask, Tensor) else ag.tensor(m.astype(dtype))
+
+
+class MultiheadAttention(Module):
+    """Multi-head attention (Vaswani et al.), PyTorch's nn.MultiheadAttention.
+
+    Parameters
+    ----------
+    embed_dim : int
+        Model width E (query features); split into num_heads heads of E // num_heads.
+    num_heads : int
+    dropout : float
+        Dropout on the attention weights (training mode only).
+    bias : bool
+        Biases of the input and output projections.
+    add_bias_kv : bool
+        Learned bias_k, bias_v (1, 1, E) appended to the key/value sequences.
+    add_zero_attn : bool
+        A zero key/value appended to the (projected) sequences.
+    kdim, vdim : int, optional
+        Key/value feature sizes (default E). When either differs from E the projections
+        are separate parameters q_proj_weight (E, E), k_proj_weight (E, kdim),
+        v_proj_weight (E, vdim); otherwise one in_proj_weight (3E, E) stacks q, k, v.
+    batch_first : bool
+        Inputs/outputs (N, L, E) instead of (L, N, E).
+
+    Parameters (state_dict) follow PyTorch: in_proj_weight / q,k,v_proj_weight,
+    in_proj_bias (3E,), out_proj.weight (E, E), out_proj.bias (E,), bias_k, bias_v; and so
+    does the initialization (xavier_uniform_ projections, zero biases).
+
+    `device` is accepted for compatibility (the CPU is the only device).
+
+    Differences from PyTorch: no fused fast path (the result is the same computation);
+    a query whose keys are all masked gets zero weights instead of NaN.
+    """
+
+    def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, add_bias_kv=False,
+                 add_zero_attn=False, kdim=None, vdim=None, batch_first=False, device=None,
+                 dtype=None):
+        super().__init__()
+        if embed_dim <= 0 or num_heads <= 0:
+            raise ValueError(f"MultiheadAttention: embed_dim and num_heads must be greater "
+                             f"than 0, got embed_dim={embed_dim} and num_heads={num_heads}")
+        if embed_dim % num_heads:
+            raise AssertionError(f"MultiheadAttention: embed_dim ({embed_dim}) must be "
+                                 f"divisible by num_heads ({num_heads})")
+        self.embed_dim = embed_dim
+        self.kdim = kdim if kdim is not None else embed_dim
+        self.vdim = vdim if vdim is not None else embed_dim
+        self._qkv_same_embed_dim = self.kdim == embed_dim and self.vdim == embed_dim
+        self.num_heads = num_heads
+        self.dropout = dropout
+        self.batch_first = batch_first
+        self.head_dim = embed_dim // num_heads
+        empty = lambda *shape: Parameter(ag.empty(*shape, dtype=dtype))  # noqa: E731
+        if self._qkv_same_embed_dim:
+            self.in_proj_weight = empty(3 * embed_dim, embed_dim)
+            self.register_parameter("q_proj_weight", None)
+            self.register_parameter("k_proj_weight", None)
+            self.register_parameter("v_proj_weight", None)
+        else:
+            self.q_proj_weight = empty(embed_dim, embed_dim)
+            self.k_proj_weight = empty(embed_dim, self.kdim)
+            self.v_proj_weight = empty(embed_dim, self.vdim)
+            self.register_parameter("in_proj_weight", None)
+        if bias:
+            self.in_proj_bias = empty(3 * embed_dim)
+        else:
+            self.register_parameter("in_proj_bias", None)
+        self.out_proj = Linear(embed_dim, embed_dim, bias=bias, dtype=dtype)
+        if add_bias_kv:
+            self.bias_k = empty(1, 1, embed_dim)
+            self.bias_v = empty(1, 1, embed_dim)
+        else:
+            self.bias_k = self.bias_v = None
+        self.add_zero_attn = add_zero_attn
+        self._reset_parameters()
+
+    def _reset_parameters(self):
+        if self._qkv_same_embed_dim:
+            init.xavier_uniform_(self.in_proj_weight)
+        else:
+            init.xavier_uniform_(self.q_proj_weight)
+            init.xavier_uniform_(self.k_proj_weight)
+            init.xavier_uniform_(self.v_proj_weight)
+        if self.in_proj_bias is not None:
+            init.constant_(self.in_proj_bias, 0.0)
+            init.constant_(self.out_proj.bias, 0.0)
+        if self.bias_k is not None:
+            init.xavier_normal_(self.bias_k)
+            init.xavier_normal_(self.bias_v)
+
+    def _projections(self, query, key, value):
+        E = self.embed_dim
+        b = self.in_proj_bias
+        bq, bk, bv = (None, None, None) if b is None else (b[:E], b[E:2 * E], b[2 * E:])
+        if self._qkv_same_embed_dim:
+            w = self.in_proj_weight
+            wq, wk, wv = w[:E], w[E:2 * E], w[2 * E:]
+        else:
+            wq, wk, wv = self.q_proj_weight, self.k_proj_weight, self.v_proj_weight
+        return F.linear(query, wq, bq), F.linear(key, wk, bk), F.linear(value, wv, bv)
+
+    def forward(self, query, key, value, key_padding_mask=None, need_weights=True,
+                attn_mask=None, average_attn_weights=True, is_causal=False):
+        """Attend from `query` to `key`/`value`.
+
+        Parameters
+        ----------
+        query : Tensor (L, N, E), or (N, L, E) with batch_first, or unbatched (L, E)
+        key : Tensor (S, N, kdim) / (N, S, kdim) / (S, kdim)
+        value : Tensor (S, N, vdim) / (N, S, vdim) / (S, vdim)
+        key_padding_mask : (N, S) or (S,), optional
+            bool True = this key is padding (ignored); float: added to the scores.
+        need_weights : bool
+            Also return the attention weights.
+        attn_mask : (L, S) or (N * num_heads, L, S), optional
+            bool True = NOT allowed to attend; float: added to the scores.
+        average_attn_weights : bool
+            Average the returned weights over heads: (N, L, S); else (N, num_heads, L, S).
+        is_causal : bool
+            A hint that attn_mask is the causal mask; attn_mask must still be given.
+
+        Returns
+        -------
+        (attn_output, attn_weights or None)
+            attn_output has the query's layout with E features.
+        """
+        if is_causal and attn_mask is None:
+            raise RuntimeError("MultiheadAttention: need attn_mask if specifying the "
+                               "is_causal hint (use nn.Transformer."
+                               "generate_square_subsequent_mask)")
+        batched = query.ndim == 3
+        if query.ndim not in (2, 3) or key.ndim != query.ndim or value.ndim != query.ndim:
+            raise ValueError(f"MultiheadAttention: query, key and value must all be 3-D "
+                             f"(batched) or 2-D (unbatched), got {tuple(query.shape)}, "
+                             f"{tuple(key.shape)}, {tuple(value.shape)}")
+        if not batched:
+            query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)
+            if key_padding_mask is not None:
+                key_padding_mask = _mask_array(key_padding_mask)[None]
+            if attn_mask is not None and _mask_array(attn_mask).ndim == 3:
+                pass   # (num_heads, L, S) is already (N * num_heads, L, S) with N = 1
+        elif self.batch_first:
+            query, key, value = (t.transpose(0, 1) for t in (query, key, value))
+        L, N, E = query.shape
+        S = key.shape[0]
+        if E != self.embed_dim or key.shape[-1] != self.kdim or value.shape[-1] != self.vdim \
+                or key.shape[:2] != value.shape[:2] or key.shape[1] != N:
+            raise ValueError(f"MultiheadAttention(embed_dim={self.embed_dim}, kdim={self.kdim},"
+                             f" vdim={self.vdim}): got query {tuple(query.shape)}, key "
+                             f"{tuple(key.shape)}, value {tuple(value.shape)} (sequence-first)")
+        H, hd = self.num_heads, self.head_dim
+        dtype = query.dtype
+        q, k, v = self._projections(query, key, value)
+        mask = None if attn_mask is None else _as_float_mask(attn_mask, dtype, "attn_mask")
+        if mask is not None and mask.shape not in ((L, S), (N * H, L, S)):
+            raise RuntimeError(f"MultiheadAttention: attn_mask must be ({L}, {S}) or "
+                               f"({N * H}, {L}, {S}), got {tuple(mask.shape)}")
+        kpm = None
+        if key_padding_mask is not None:
+            kpm = _as_float_mask(key_padding_mask, dtype, "key_padding_mask")
+            if tuple(kpm.shape) != (N, S):
+                raise RuntimeError(f"MultiheadAttention: key_padding_mask must be ({N}, {S}), "
+                                   f"got {tuple(kpm.shape)}")
+        if self.bias_k is not None:
+            k = ag.cat([k, self.bias_k.expand(1, N, E)], 0)
+            v = ag.cat([v, self.bias_v.expand(1, N, E)], 0)
+            mask = None if mask is None else F.pad(mask, (0, 1))
+            kpm = None if kpm is None else F.pad(kpm, (0, 1))
+        # (seq, N, E) -> (N * H, seq, head_dim), PyTorch's head layout
+        q = q.reshape(L, N * H, hd).transpose(0, 1)
+        k = k.reshape(k.shape[0], N * H, hd).transpose(0, 1)
+        v = v.reshape(v.shape[0], N * H, hd).transpose(0, 1)
+        if self.add_zero_attn:
+            zeros = ag.zeros(N * H, 1, hd, dtype=dtype)
+            k, v = ag.cat([k, zeros], 1), ag.cat([v, zeros], 1)
+            mask = None if mask is None else F.pad(mask, (0, 1))
+            kpm = None if kpm is None else F.pad(kpm, (0, 1))
+        S_all = k.shape[1]
+        if kpm is not None:
+            kpm = kpm.reshape(N, 1, 1, S_all).expand(N, H, 1, S_all).reshape(N * H, 1, S_all)
+            mask = kpm if mask is None else mask + kpm
+        scores = ag.matmul(q * (1.0 / math.sqrt(hd)), k.transpose(-2, -1))
+        fully_masked = None
+        if mask is not None:
+            scores = scores + mask
+            m = mask._data
+            if np.isneginf(m).any():
+                fully_masked = np.broadcast_to(np.isneginf(m).all(-1, keepdims=True),
+                                               (N * H, L, 1) if m.ndim == 3 else (L, 1))
+                if not fully_masked.any():
+                    fully_masked = None
+        # PyTorch leaves fully masked rows NaN here; we give them zero weights, as its SDPA
+        attn = _masked_softmax(scores, fully_masked)
+        if self.training and self.dropout > 0.0:
+            attn = F.dropout(attn, self.dropout, training=True)
+        out = ag.matmul(attn, v)                                    # (N * H, L, hd)
+        out = out.transpose(0, 1).reshape(L * N, E)
+        out = F.linear(out, self.out_proj.weight, self.out_proj.bias).reshape(L, N, E)
+        if self.batch_first and batched:
+            out = out.transpose(0, 1)
+        if not batched:
+            out = out.squeeze(1)
+        if not need_weights:
+            return out, None
+        weights = attn.reshape(N, H, L, S_all)
+        if average_attn_weights:
+            weights = weights.mean(dim=1)
+        if not batched:
+            weights = weights.squeeze(0)
+        return out, weights
