@@ -70,6 +70,7 @@ def open_storage(storage, heartbeat_interval=10, grace_period=None):
     interval = max(1, int(round(heartbeat_interval)))
     grace = int(math.ceil(grace_period)) if grace_period else 3 * interval
     if is_url(spec):
+        spec = _postgres_driver(spec)
         kwargs = {"heartbeat_interval": interval, "grace_period": grace}
         params = inspect.signature(optuna.storages.RDBStorage).parameters
         key = ("heartbeat_stale_trial_callback" if "heartbeat_stale_trial_callback" in params
@@ -80,6 +81,19 @@ def open_storage(storage, heartbeat_interval=10, grace_period=None):
     folder = os.path.dirname(os.path.abspath(spec))
     os.makedirs(folder, exist_ok=True)
     return JournalStorage(JournalFileBackend(os.path.abspath(spec)))
+
+
+def _postgres_driver(url):
+    """postgresql:// with the driver that is installed: SQLAlchemy 2.1 maps a bare
+    postgresql:// to psycopg 3; glassgrad's search extra installs psycopg2."""
+    scheme, sep, rest = url.partition("://")
+    if scheme not in ("postgresql", "postgres"):
+        return url
+    import importlib.util
+    if importlib.util.find_spec("psycopg") is None and \
+            importlib.util.find_spec("psycopg2") is not None:
+        return f"postgresql+psycopg2{sep}{rest}"
+    return url
 
 
 def default_checkpoint_dir(storage, study_name):
