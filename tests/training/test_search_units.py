@@ -287,5 +287,10 @@ def test_cli_create_status_and_plots(tmp_path):
     assert sorted(os.listdir(tmp_path / "plots")) == ["optimization_history.png",
                                                       "parallel_coordinate.png",
                                                       "param_importances.png"]
+    res = run("status", "--storage", storage, "--study", "nope")
+    assert res.returncode == 2 and "no study 'nope'" in res.stderr and "['cli']" in res.stderr
+    res = run("status", "--storage", str(tmp_path / "missing.journal"), "--study", "cli")
+    assert res.returncode == 2 and "does not exist" in res.stderr
+    assert not os.path.exists(tmp_path / "missing.journal")
     res = run("worker", "--storage", storage, "--study", "cli", "--objective", "nomodule")
     assert res.returncode != 0 and "module:name" in res.stderr

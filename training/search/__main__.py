@@ -60,6 +60,14 @@ def main(argv=None):
     c.add_argument("--seed", type=int, default=None)
     c.add_argument("--checkpoint-dir", default=None)
     args = parser.parse_args(argv)
+    try:
+        return _run(args)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _run(args):
 
     if args.command == "worker":
         from .study import limit_blas_threads, run_worker
@@ -71,9 +79,8 @@ def main(argv=None):
         print(f"worker done: {len(ran)} trial(s) {ran}", flush=True)
     elif args.command == "status":
         from .status import leaderboard, plot_study
-        from .study import _quiet_optuna, open_storage
-        optuna = _quiet_optuna()
-        study = optuna.load_study(study_name=args.study, storage=open_storage(args.storage))
+        from .study import load_study
+        study = load_study(args.storage, args.study)
         print(leaderboard(study, top=args.top))
         if args.plots:
             for path in plot_study(study, args.plots):

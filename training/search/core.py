@@ -417,9 +417,7 @@ def _drive(study, config, objective, stage, n_jobs, procs, heartbeat_interval, g
 
 def load_search(storage, study_name=_study.DEFAULT_STUDY):
     """The SearchResult of a study on `storage` (finished or not), without running anything."""
-    optuna = _study._quiet_optuna()
-    study = optuna.load_study(study_name=study_name,
-                              storage=_study.open_storage(storage))
+    study = _study.load_study(storage, study_name)
     config = _study.SearchConfig.from_study(study)
     ranges = []
     for s in range(len(config.stages)):

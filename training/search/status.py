@@ -9,9 +9,7 @@ from . import study as _study
 def _load(study, storage, study_name):
     if study is not None:
         return study
-    optuna = _study._quiet_optuna()
-    return optuna.load_study(study_name=study_name or _study.DEFAULT_STUDY,
-                             storage=_study.open_storage(storage))
+    return _study.load_study(storage, study_name or _study.DEFAULT_STUDY)
 
 
 def leaderboard(study=None, *, storage=None, study_name=None, top=None):

@@ -83,6 +83,22 @@ def open_storage(storage, heartbeat_interval=10, grace_period=None):
     return JournalStorage(JournalFileBackend(os.path.abspath(spec)))
 
 
+def load_study(storage, study_name, **kwargs):
+    """optuna.load_study with a clear error when the storage or the study does not exist."""
+    optuna = _quiet_optuna()
+    if isinstance(storage, (str, os.PathLike)) and not is_url(storage) \
+            and not os.path.exists(storage):
+        raise ValueError(f"no search study there: the journal file {os.fspath(storage)!r} "
+                         f"does not exist")
+    store = storage if isinstance(storage, optuna.storages.BaseStorage) \
+        else open_storage(storage, **kwargs)
+    names = optuna.study.get_all_study_names(store)
+    if study_name not in names:
+        raise ValueError(f"no study {study_name!r} in {storage}; studies there: {names}")
+    return optuna.load_study(study_name=study_name, storage=store,
+                             sampler=optuna.samplers.RandomSampler())
+
+
 def _postgres_driver(url):
     """postgresql:// with the driver that is installed: SQLAlchemy 2.1 maps a bare
     postgresql:// to psycopg 3; glassgrad's search extra installs psycopg2."""
@@ -523,10 +539,8 @@ def run_worker(storage, study_name, objective, n_trials=None, config=None,
     trials ran here, or nothing happened for `idle_timeout` seconds). Returns the numbers of
     the trials this worker ran. Errors in the objective fail that trial and the worker goes
     on (the error is printed and kept in the trial's system attribute "glassgrad.error")."""
-    optuna = _quiet_optuna()
-    store = open_storage(storage, heartbeat_interval, grace_period)
-    study = optuna.load_study(study_name=study_name, storage=store,
-                              sampler=optuna.samplers.RandomSampler())
+    study = load_study(storage, study_name, heartbeat_interval=heartbeat_interval,
+                       grace_period=grace_period)
     if config is None:
         config = SearchConfig.from_study(study)
     grace = grace_period or 3 * max(1, int(round(heartbeat_interval)))
