@@ -396,8 +396,9 @@ def random_search(objective, space, n_trials=20, seed=None, mode="min", keep=0.2
 def _drive(study, config, objective, stage, n_jobs, procs, heartbeat_interval, grace, log):
     """Run (n_jobs == 1) or wait for (workers) the trials of `stage` until none is waiting or
     running."""
+    check = _study.StaleCheck(study, grace, min(1.0, heartbeat_interval))
     while True:
-        _study.fail_stale_trials(study, grace)
+        check()
         if n_jobs == 1:
             frozen = _study.claim(study)
             if frozen is not None:

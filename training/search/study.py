@@ -125,6 +125,21 @@ def _native_heartbeat(storage):
     return is_heartbeat_enabled(storage)
 
 
+class StaleCheck:
+    """Calls fail_stale_trials at most once per `every` seconds (it reads every running trial,
+    a few queries on a database)."""
+
+    def __init__(self, study, grace_period, every):
+        self.study, self.grace, self.every, self.last = study, grace_period, every, -math.inf
+
+    def __call__(self, force=False):
+        now = time.monotonic()
+        if force or now - self.last >= self.every:
+            self.last = now
+            return fail_stale_trials(self.study, self.grace)
+        return []
+
+
 class Heartbeat:
     """A thread that tells the storage every `interval` seconds that a trial is alive: Optuna's
     own heartbeat for a database; a trial system attribute (the time) for a journal file."""
@@ -189,18 +204,16 @@ def _pid_dead(pid):
 
 def fail_stale_trials(study, grace_period):
     """Mark FAIL (and queue again once) every RUNNING trial whose worker stopped: its process
-    on this machine is gone, or its heartbeat is older than `grace_period` seconds. Returns
-    the numbers of the trials failed here."""
+    on this machine is gone, or its heartbeat is older than `grace_period` seconds (Optuna's
+    heartbeat check for a database). Returns the numbers of the trials failed by the process
+    check or the journal heartbeat check."""
     optuna = _quiet_optuna()
     from optuna.trial import TrialState
     storage = study._storage
     failed = []
     native = _native_heartbeat(storage)
-    if native:
-        before = {t.number for t in study.get_trials(deepcopy=False, states=(TrialState.FAIL,))}
+    if native:              # Optuna's own check (its callback, requeue, queues them again)
         optuna.storages.fail_stale_trials(study)
-        failed += [t.number for t in study.get_trials(deepcopy=False, states=(TrialState.FAIL,))
-                   if t.number not in before]
     now = time.time()
     for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         worker = t.user_attrs.get("worker", "")
@@ -546,8 +559,9 @@ def run_worker(storage, study_name, objective, n_trials=None, config=None,
     grace = grace_period or 3 * max(1, int(round(heartbeat_interval)))
     ran, idle_since = [], time.monotonic()
     log = (lambda t: print(trial_line(t), flush=True)) if verbose else None
+    check = StaleCheck(study, grace, min(1.0, heartbeat_interval))
     while n_trials is None or len(ran) < n_trials:
-        fail_stale_trials(study, grace)
+        check()
         frozen = claim(study)
         if frozen is not None:
             run_trial(study, frozen, config, objective, heartbeat_interval, log=log)
