@@ -164,7 +164,8 @@ class Heartbeat:
                 return
 
     def __enter__(self):
-        self.beat()
+        if self.native:     # a journal trial's start time is its first heartbeat
+            self.beat()
         self._thread.start()
         return self
 
@@ -281,7 +282,7 @@ def make_pruner(kind):
     if not isinstance(kind, str):
         return kind
     if kind == "median":
-        return optuna.pruners.MedianPruner(n_startup_trials=4, n_warmup_steps=1)
+        return optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=1)
     if kind == "hyperband":
         return optuna.pruners.HyperbandPruner(min_resource=1)
     raise ValueError(f"random_search: pruner must be None, 'median', 'hyperband' or an Optuna "
