@@ -51,7 +51,7 @@ def test_workers_finish_a_postgres_study_together(postgres_url, tmp_path, n_work
     log = tmp_path / "log"
     log.mkdir()
     study = helpers.check_workers_share_study(postgres_url, "shared", n_workers,
-                                              4 * n_workers, log)
+                                              3 * n_workers, log)
     assert type(study._storage).__name__ in ("_CachedStorage", "RDBStorage")
 
 

@@ -294,3 +294,18 @@ def test_cli_create_status_and_plots(tmp_path):
     assert not os.path.exists(tmp_path / "missing.journal")
     res = run("worker", "--storage", storage, "--study", "cli", "--objective", "nomodule")
     assert res.returncode != 0 and "module:name" in res.stderr
+
+
+def test_interrupted_trial_is_failed_not_left_running():
+    def interrupted(params):
+        raise KeyboardInterrupt
+
+    storage = optuna.storages.InMemoryStorage()
+    with pytest.raises(KeyboardInterrupt):
+        random_search(interrupted, {"x": Uniform(0, 1)}, n_trials=2, seed=0, storage=storage,
+                      study_name="int")
+    states = [t.state.name for t in optuna.load_study(study_name="int",
+                                                      storage=storage).trials]
+    assert states == ["FAIL", "WAITING"]
+    assert "KeyboardInterrupt" in optuna.load_study(study_name="int", storage=storage
+                                                    ).trials[0].system_attrs["glassgrad.error"]

@@ -413,7 +413,7 @@ def _drive(study, config, objective, stage, n_jobs, procs, heartbeat_interval, g
             raise RuntimeError(f"random_search: every worker process stopped (exit codes "
                                f"{codes}) with {unfinished} trial(s) of stage {stage} "
                                f"unfinished; resume with the same storage and study_name")
-        time.sleep(0.02 if n_jobs == 1 else 0.1)
+        time.sleep(0.1)
 
 
 def load_search(storage, study_name=_study.DEFAULT_STUDY):

@@ -459,15 +459,15 @@ def run_trial(study, frozen, config, objective, heartbeat_interval=10, raise_err
             else:
                 error = f"the objective returned {value}"
         except optuna.TrialPruned:
-            state = TrialState.PRUNED
-        except Exception as exc:
+            _finish(trial, storage, st, TrialState.PRUNED, None, None)
+        except BaseException as exc:     # KeyboardInterrupt too: never leave it RUNNING
             error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
             _finish(trial, storage, st, state, None, error)
-            if raise_errors:
+            if raise_errors or not isinstance(exc, Exception):
                 raise
             traceback.print_exc(file=sys.stderr)
-            return storage.get_trial(frozen._trial_id)
-        _finish(trial, storage, st, state, value, error)
+        else:
+            _finish(trial, storage, st, state, value, error)
     done = storage.get_trial(frozen._trial_id)
     if log is not None:
         log(done)
