@@ -2,7 +2,7 @@
 limited to one thread per worker), and the storage's cost per trial (in memory, journal file,
 PostgreSQL).
 
-    python -m benchmarks.search_bench                      # everything, ~2 minutes
+    python -m benchmarks.search_bench                      # everything, ~3 minutes
     python -m benchmarks.search_bench --postgres URL       # PostgreSQL server to use (else
                                                            # $GLASSGRAD_TEST_POSTGRES_URL)
     python -m benchmarks.search_bench --quick
@@ -118,12 +118,13 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--postgres", default=os.environ.get("GLASSGRAD_TEST_POSTGRES_URL"))
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--epochs", type=int, default=15)
     parser.add_argument("--out", default=os.path.join(HERE, "search_results.json"))
     args = parser.parse_args(argv)
     n_trials = 8 if args.quick else 24
     n_overhead = 30 if args.quick else 100
 
+    load_before = os.getloadavg()
     rows = []
     print(f"throughput: {n_trials} trials of a digits MLP, {args.epochs} epochs each, journal "
           f"file, one BLAS thread per worker ({os.cpu_count()} cores)")
@@ -157,8 +158,12 @@ def main(argv=None):
     for name, ms in storages.items():
         print(f"  {name:<11} {ms:7.2f} ms/trial")
 
+    import optuna
     out = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
-                       "numpy": np.__version__},
+                       "numpy": np.__version__, "optuna": optuna.__version__,
+                       # other processes on the machine take their share of the cores
+                       "load_average_before": load_before[0],
+                       "load_average_after": os.getloadavg()[0]},
            "throughput": rows, "overhead_ms_per_trial": storages,
            "settings": {"trials": n_trials, "epochs": args.epochs,
                         "overhead_trials": n_overhead}}

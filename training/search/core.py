@@ -21,6 +21,7 @@ glassgrad.training.search worker ...`) share.
 import math
 import os
 import shutil
+import sys
 import tempfile
 import time
 import warnings
@@ -240,10 +241,9 @@ def _queue_stage(study, config, stage, ranges):
 def _start_processes(n, storage, study_name, objective, config, heartbeat_interval,
                      grace_period):
     import multiprocessing as mp
-    # fork where the platform has it: the objective may be a closure or a notebook function.
-    method = "fork" if "fork" in mp.get_all_start_methods() and os.name == "posix" \
-        and not hasattr(os, "_is_macos") else None
-    ctx = mp.get_context(method)
+    # fork on Linux: the objective may then be a closure or a function defined in a notebook.
+    # Elsewhere (spawn) it must be importable (picklable).
+    ctx = mp.get_context("fork" if sys.platform.startswith("linux") else None)
     procs = []
     saved = {v: os.environ.get(v) for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
                                             "MKL_NUM_THREADS")}

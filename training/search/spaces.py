@@ -12,10 +12,6 @@ import math
 _PRIMITIVE = (type(None), bool, int, float, str)
 
 
-class SearchWarning(UserWarning):
-    """A search result that needs attention (a best value near a range border)."""
-
-
 class LogUniform:
     """Values whose logarithm is uniform in [log low, log high] (0 < low < high)."""
     log = True
