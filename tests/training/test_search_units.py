@@ -309,3 +309,37 @@ def test_interrupted_trial_is_failed_not_left_running():
     assert states == ["FAIL", "WAITING"]
     assert "KeyboardInterrupt" in optuna.load_study(study_name="int", storage=storage
                                                     ).trials[0].system_attrs["glassgrad.error"]
+
+
+def test_tpe_sampler_with_stages_records_the_original_ranges():
+    def objective(params):
+        return ((math.log10(params["lr"]) + 3) ** 2 + (params["m"] - 0.9) ** 2
+                + (0.0 if params["act"] == "b" else 0.5))
+
+    space = {"lr": LogUniform(1e-6, 1.0), "m": Uniform(0.5, 0.99), "act": Choice("abc")}
+    result = random_search(objective, space, n_trials=[15, 15], seed=0, sampler="tpe")
+    assert len(result.trials) == 30 and result.best.score < 0.5
+    fine = result.ranges[1]
+    assert math.log(fine["lr"].high / fine["lr"].low) < math.log(1e6)
+    for t in result.study.trials:                     # one search space for Optuna's tools
+        assert t.distributions["lr"] == spaces.to_optuna(space["lr"])
+        assert t.distributions["act"].choices == ("a", "b", "c")
+    stage1 = [t for t in result.trials if t.stage == 1]
+    assert all(fine["lr"].low <= t.params["lr"] <= fine["lr"].high for t in stage1)
+    importances = optuna.importance.get_param_importances(
+        result.study, evaluator=optuna.importance.PedAnovaImportanceEvaluator())
+    assert set(importances) == {"lr", "m", "act"}
+
+
+def test_hyperband_pruner_runs():
+    def objective(params, trial):
+        for step in range(1, 10):
+            trial.report(params["x"] * step, step)
+            if trial.should_prune():
+                raise optuna.TrialPruned()
+        return params["x"]
+
+    result = random_search(objective, {"x": Uniform(0, 1)}, n_trials=12, seed=0,
+                           pruner="hyperband", border=0)
+    assert {t.state for t in result.trials} <= {"COMPLETE", "PRUNED"}
+    assert sum(t.state == "COMPLETE" for t in result.trials) >= 1
