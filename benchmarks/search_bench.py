@@ -56,9 +56,6 @@ def make_objective(epochs):
     return objective
 
 
-SPACE = None
-
-
 def _space():
     from glassgrad.training.search import LogUniform
     return {"lr": LogUniform(1e-3, 0.3)}

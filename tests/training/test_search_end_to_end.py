@@ -79,6 +79,8 @@ def test_staged_search_border_warning_and_ensemble_on_digits(digits, tmp_path):
     same = Ensemble.from_study(make_model, storage=tmp_path / "digits.journal",
                                study_name="digits", k=3)
     np.testing.assert_allclose(same(Xte).numpy(), ens(Xte).numpy(), rtol=1e-6)
+    from_optuna = Ensemble.from_study(make_model, result.study, k=3)
+    np.testing.assert_allclose(from_optuna(Xte).numpy(), ens(Xte).numpy(), rtol=1e-6)
     # leaderboard and plots
     board = leaderboard(result.study)
     assert "12 complete" in board and best.checkpoint in board.splitlines()[2]
