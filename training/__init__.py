@@ -16,6 +16,9 @@ from .checks import (check_gradients, check_initial_loss, check_overfit, check_r
 from .monitor import Monitor, MonitorWarning
 from .fit import History, accuracy, evaluate, fit, load_checkpoint
 from .search import (Choice, IntUniform, LogUniform, SearchWarning, Uniform, random_search)
+# search on Optuna (issue 15)
+from .search import SearchResult, SearchTrial, compare_runs, create_search, load_search
+from .ensemble import average_parameters
 from .ensemble import Ensemble, ParameterAverage, average_predictions
 
 __all__ = ["datasets", "Dataset", "TensorDataset", "Subset", "DataLoader", "default_collate",
@@ -25,3 +28,5 @@ __all__ = ["datasets", "Dataset", "TensorDataset", "Subset", "DataLoader", "defa
            "MonitorWarning", "fit", "evaluate", "accuracy", "History", "load_checkpoint",
            "random_search", "LogUniform", "Uniform", "IntUniform", "Choice", "SearchWarning",
            "Ensemble", "average_predictions", "ParameterAverage"]
+__all__ += ["SearchResult", "SearchTrial", "compare_runs", "create_search", "load_search",
+            "average_parameters"]

@@ -7,8 +7,15 @@ of the parameters during training (ParameterAverage).
     ens = Ensemble.from_checkpoints(make_model, ["a.safetensors", "b.safetensors"])
     probs = ens(x_test)                   # (N, C) averaged class probabilities
     ens.accuracy(x_test, y_test)
+    ens = Ensemble.from_study(lambda params: make_model(params["hidden"]), result, k=5)
+
+Two kinds of ensembles: kind="predictions" averages the members' probabilities; kind=
+"parameters" averages the members' weights into one model (sensible for checkpoints of one
+run, which lie in one basin; a ParameterAverage does it on the fly during training).
 """
 import copy
+import inspect
+import os
 
 import numpy as np
 
@@ -48,19 +55,76 @@ class Ensemble:
         self.weights = w / w.sum()
 
     @classmethod
-    def from_checkpoints(cls, model_fn, paths, **kwargs):
+    def from_checkpoints(cls, model_fn, paths, kind="predictions", **kwargs):
         """Build one model per checkpoint: `model_fn()` makes a fresh model, then loads the
         state dict from the file (a state dict saved with ag.save, or a checkpoint written
-        by training.fit)."""
+        by training.fit). kind="parameters" averages the loaded models' weights (with
+        `weights`) into one model instead (see average_parameters)."""
         models = []
         for path in paths:
-            state = ag.load(path)
-            if isinstance(state, dict) and isinstance(state.get("model"), dict):
-                state = state["model"]
             model = model_fn()
-            model.load_state_dict(state)
+            model.load_state_dict(_state_dict(path))
             models.append(model)
-        return cls(models, **kwargs)
+        return cls._of_kind(models, kind, **kwargs)
+
+    @classmethod
+    def _of_kind(cls, models, kind, weights=None, **kwargs):
+        if kind == "predictions":
+            return cls(models, weights=weights, **kwargs)
+        if kind == "parameters":
+            return cls([average_parameters(models, weights)], **kwargs)
+        raise ValueError(f"Ensemble: kind must be 'predictions' or 'parameters', got {kind!r}")
+
+    @classmethod
+    def from_study(cls, model_fn, study=None, k=5, *, storage=None, study_name=None,
+                   kind="predictions", **kwargs):
+        """An ensemble of the k best completed trials of a hyperparameter search that wrote
+        checkpoints (training.random_search with a checkpoint folder, or its workers).
+
+        Parameters
+        ----------
+        model_fn : callable
+            `model_fn(params)` (the trial's hyperparameters, e.g. to size the layers) or
+            `model_fn()` makes a fresh model; the trial's checkpoint is loaded into it.
+        study : SearchResult or optuna.Study, optional
+            The search; or give `storage` (journal path or database URL) and `study_name`.
+        k : int
+            How many of the best trials (fewer if fewer completed trials have checkpoints).
+        kind : {"predictions", "parameters"}
+            Average the members' probabilities, or their weights into one model.
+        **kwargs
+            weights, output: as for Ensemble.
+
+        Raises
+        ------
+        ValueError
+            When no completed trial has a checkpoint on disk.
+        """
+        from glassgrad.training.search.core import SearchResult, load_search
+        from glassgrad.training.search.study import DEFAULT_STUDY
+        if study is None:
+            result = load_search(storage, study_name or DEFAULT_STUDY)
+        elif isinstance(study, SearchResult):
+            result = study
+        else:
+            result = load_search(study._storage, study.study_name)
+        ranked = [t for t in result.top(len(result.trials))
+                  if t.checkpoint is not None and os.path.exists(t.checkpoint)]
+        if not ranked:
+            raise ValueError(f"Ensemble.from_study: no completed trial of study "
+                             f"{result.study_name!r} has a checkpoint on disk (give the search "
+                             f"a checkpoint_dir and write trial.checkpoint_path, e.g. with "
+                             f"fit(..., trial=trial))")
+        members = ranked[:int(k)]
+        takes_params = _takes_argument(model_fn)
+        models = []
+        for t in members:
+            model = model_fn(t.params) if takes_params else model_fn()
+            model.load_state_dict(_state_dict(t.checkpoint))
+            models.append(model)
+        ens = cls._of_kind(models, kind, **kwargs)
+        ens.trials = members
+        return ens
 
     def member_predictions(self, x):
         """A list with each model's probabilities for x (Tensors)."""
@@ -113,6 +177,59 @@ class Ensemble:
         return len(self.models)
 
 
+def _state_dict(path):
+    state = ag.load(path)
+    if isinstance(state, dict) and isinstance(state.get("model"), dict):
+        state = state["model"]
+    return state
+
+
+def _takes_argument(fn):
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return True
+    return any(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL)
+               and p.default is p.empty for p in params)
+
+
+def average_parameters(models, weights=None):
+    """One model whose parameters and floating-point buffers are the (weighted) mean of those
+    of `models` (same architecture); integer buffers (counters) are taken from the first.
+    A copy of the first model is returned; the members are not changed.
+
+    Raises ValueError when the models' state dicts differ in names or shapes."""
+    models = list(models)
+    if not models:
+        raise ValueError("average_parameters needs at least one model")
+    w = np.ones(len(models)) if weights is None else np.asarray(weights, np.float64)
+    if w.shape != (len(models),) or (w < 0).any() or w.sum() <= 0:
+        raise ValueError(f"average_parameters: need {len(models)} non-negative weights with a "
+                         f"positive sum, got {weights!r}")
+    w = w / w.sum()
+    states = [m.state_dict() for m in models]
+    names = list(states[0])
+    for i, st in enumerate(states[1:], 1):
+        if list(st) != names:
+            raise ValueError(f"average_parameters: model {i} has entries {sorted(st)}, model 0 "
+                             f"has {sorted(names)}")
+    averaged = {}
+    for name in names:
+        arrays = [st[name].numpy() for st in states]
+        for i, a in enumerate(arrays[1:], 1):
+            if a.shape != arrays[0].shape:
+                raise ValueError(f"average_parameters: {name!r} has shape {a.shape} in model "
+                                 f"{i} but {arrays[0].shape} in model 0")
+        if arrays[0].dtype.kind == "f":
+            mean = sum(wi * a.astype(np.float64) for wi, a in zip(w, arrays))
+            averaged[name] = ag.tensor(mean.astype(arrays[0].dtype))
+        else:
+            averaged[name] = ag.tensor(arrays[0].copy())
+    out = copy.deepcopy(models[0])
+    out.load_state_dict(averaged)
+    return out
+
+
 def average_predictions(models, x, output="logits", weights=None):
     """Averaged probabilities of `models` on x: Ensemble(models, weights, output)(x)."""
     return Ensemble(models, weights=weights, output=output)(x)
@@ -122,7 +239,9 @@ class ParameterAverage:
     """An exponential running average of a model's parameters (and a copy of its buffers),
     kept in a separate model: call `update()` after each optimizer step, and evaluate
     `averaged` (often better than the last iterate). decay=None keeps the plain mean of all
-    updates so far."""
+    updates so far (stochastic weight averaging, like torch.optim.swa_utils.AveragedModel's
+    default; `update_parameters(model)`, `n_averaged`, `module` and calling the average work
+    as there)."""
 
     def __init__(self, model, decay=0.999):
         self.model = model
@@ -142,3 +261,23 @@ class ParameterAverage:
                                         self.model.named_buffers()):
                 avg.copy_(b)
         return self.averaged
+
+    def update_parameters(self, model=None):
+        """AveragedModel's name for update(); `model` must be the averaged model's source."""
+        if model is not None and model is not self.model:
+            raise ValueError("ParameterAverage.update_parameters: this average follows the "
+                             "model it was created with; pass that model or nothing")
+        return self.update()
+
+    @property
+    def n_averaged(self):
+        """How many updates have been averaged."""
+        return self.count
+
+    @property
+    def module(self):
+        """The averaged model (AveragedModel.module)."""
+        return self.averaged
+
+    def __call__(self, *args, **kwargs):
+        return self.averaged(*args, **kwargs)

@@ -151,7 +151,7 @@ def load_checkpoint(path, model, optimizer=None, scheduler=None):
 
 def fit(model, loss_fn, optimizer, train_loader, val_loader=None, epochs=10, scheduler=None,
         monitor=None, patience=None, min_delta=0.0, checkpoint_path=None, resume=False,
-        restore_best=True, progress=True):
+        restore_best=True, progress=True, trial=None, trial_metric=None):
     """Train `model` for up to `epochs` epochs and return a History.
 
     Each epoch: one pass over train_loader (zero_grad, forward, loss_fn(output, target),
@@ -168,7 +168,16 @@ def fit(model, loss_fn, optimizer, train_loader, val_loader=None, epochs=10, sch
     monitor: a training.Monitor; fit records the loss and accuracies into it (the monitor's
         own hooks record the rest).
     progress: a tqdm bar per epoch plus one line per epoch (False: silent).
+    trial: a hyperparameter-search trial (training.search.SearchTrial, or an optuna.Trial):
+        after each epoch fit reports `trial_metric` (default "val_acc" when the study
+        maximises, else "val_loss"; the training value without a validation loader) with
+        `trial.report(value, epoch)`, and when `trial.should_prune()` it restores the best
+        weights, writes the history and raises optuna.TrialPruned. A SearchTrial also gives
+        the default checkpoint_path, and receives the history (`trial.save_history`).
     """
+    metric = _trial_metric(trial, trial_metric, val_loader) if trial is not None else None
+    if trial is not None and checkpoint_path is None:
+        checkpoint_path = getattr(trial, "checkpoint_path", None)
     history, start, bad_epochs, best_state = History(), 1, 0, None
     if resume and checkpoint_path is not None and os.path.exists(checkpoint_path):
         ckpt = load_checkpoint(checkpoint_path, model, optimizer, scheduler)
@@ -209,6 +218,13 @@ def fit(model, loss_fn, optimizer, train_loader, val_loader=None, epochs=10, sch
         if progress:
             print(_epoch_line(epoch, epochs, train_loss, train_acc, val_loss, val_acc,
                               improved))
+        if trial is not None and _report(trial, metric, history, epoch):
+            if restore_best and best_state is not None:
+                model.load_state_dict(best_state)
+            _save_history(trial, history)
+            import optuna
+            raise optuna.TrialPruned(f"pruned after epoch {epoch} ({metric} "
+                                     f"{getattr(history, metric)[-1]:.4g})")
         if patience is not None and bad_epochs >= patience:
             history.stopped_early = True
             if progress:
@@ -217,7 +233,41 @@ def fit(model, loss_fn, optimizer, train_loader, val_loader=None, epochs=10, sch
             break
     if restore_best and best_state is not None:
         model.load_state_dict(best_state)
+    if trial is not None:
+        _save_history(trial, history)
     return history
+
+
+def _trial_metric(trial, metric, val_loader):
+    """The History series fit reports to a search trial."""
+    if metric is None:
+        mode = getattr(trial, "mode", None)
+        if mode is None:
+            direction = getattr(getattr(trial, "study", None), "direction", None)
+            mode = "max" if getattr(direction, "name", "") == "MAXIMIZE" else "min"
+        metric = ("val_acc" if mode == "max" else "val_loss") if val_loader is not None \
+            else ("train_acc" if mode == "max" else "train_loss")
+    if metric not in _SERIES or metric == "lr":
+        raise ValueError(f"fit: trial_metric must be one of train_loss, train_acc, val_loss, "
+                         f"val_acc, got {metric!r}")
+    if metric.startswith("val") and val_loader is None:
+        raise ValueError(f"fit: trial_metric={metric!r} needs a val_loader")
+    return metric
+
+
+def _report(trial, metric, history, epoch):
+    """Report this epoch's value to the trial; True when the trial should stop (pruned)."""
+    value = getattr(history, metric)[-1]
+    if value is None:
+        raise ValueError(f"fit: cannot report {metric} to the trial: it is None (accuracy "
+                         f"needs (N, C) scores and class-index targets); pass trial_metric")
+    trial.report(float(value), epoch)
+    return bool(trial.should_prune())
+
+
+def _save_history(trial, history):
+    if hasattr(trial, "save_history"):
+        trial.save_history(history)
 
 
 def _train_epoch(model, loss_fn, optimizer, loader, monitor, desc, progress):

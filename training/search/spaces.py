@@ -1,0 +1,233 @@
+"""The search space: how each hyperparameter is sampled, and how a range is narrowed.
+
+    space = {"lr": LogUniform(1e-5, 1e-1), "reg": LogUniform(1e-6, 1e-1),
+             "hidden": Choice([32, 64, 128]), "epochs": 5}      # a plain value stays fixed
+
+Each distribution also knows its Optuna counterpart (`to_optuna`) and a JSON form, so that a
+study on a shared storage records the space and workers on other machines can rebuild it.
+"""
+import json
+import math
+
+_PRIMITIVE = (type(None), bool, int, float, str)
+
+
+class LogUniform:
+    """Values whose logarithm is uniform in [log low, log high] (0 < low < high)."""
+    log = True
+
+    def __init__(self, low, high):
+        if not (0 < low < high):
+            raise ValueError(f"LogUniform needs 0 < low < high, got low={low}, high={high}")
+        self.low, self.high = float(low), float(high)
+
+    def sample(self, rng):
+        return float(math.exp(rng.uniform(math.log(self.low), math.log(self.high))))
+
+    def position(self, value):
+        """Where value sits in the range, 0 (low) .. 1 (high), on the sampling scale."""
+        return (math.log(value) - math.log(self.low)) / (math.log(self.high) - math.log(self.low))
+
+    def narrowed(self, values, margin):
+        lo, hi = math.log(min(values)), math.log(max(values))
+        pad = margin * (math.log(self.high) - math.log(self.low))
+        lo, hi = max(lo - pad, math.log(self.low)), min(hi + pad, math.log(self.high))
+        return type(self)(math.exp(lo), math.exp(hi))
+
+    def __repr__(self):
+        return f"{type(self).__name__}({self.low:.3g}, {self.high:.3g})"
+
+
+class Uniform:
+    """Values uniform in [low, high]."""
+    log = False
+
+    def __init__(self, low, high):
+        if not low < high:
+            raise ValueError(f"Uniform needs low < high, got low={low}, high={high}")
+        self.low, self.high = float(low), float(high)
+
+    def sample(self, rng):
+        return float(rng.uniform(self.low, self.high))
+
+    def position(self, value):
+        return (value - self.low) / (self.high - self.low)
+
+    def narrowed(self, values, margin):
+        pad = margin * (self.high - self.low)
+        return type(self)(max(min(values) - pad, self.low), min(max(values) + pad, self.high))
+
+    def __repr__(self):
+        return f"{type(self).__name__}({self.low:.3g}, {self.high:.3g})"
+
+
+class IntUniform(Uniform):
+    """Integers uniform in [low, high] (both included); `log=True` samples log-uniformly."""
+
+    def __init__(self, low, high, log=False):
+        if not (int(low) < int(high)) or (log and low < 1):
+            raise ValueError(f"IntUniform needs integers low < high (low >= 1 when log=True), "
+                             f"got low={low}, high={high}")
+        self.low, self.high, self.log = int(low), int(high), bool(log)
+
+    def sample(self, rng):
+        if self.log:
+            v = math.exp(rng.uniform(math.log(self.low), math.log(self.high + 1)))
+            return int(min(self.high, math.floor(v)))
+        return int(rng.integers(self.low, self.high + 1))
+
+    def position(self, value):
+        if self.log:
+            return (math.log(value) - math.log(self.low)) / \
+                (math.log(self.high) - math.log(self.low))
+        return (value - self.low) / (self.high - self.low)
+
+    def narrowed(self, values, margin):
+        span = self.high - self.low
+        lo = max(self.low, int(math.floor(min(values) - margin * span)))
+        hi = min(self.high, int(math.ceil(max(values) + margin * span)))
+        return IntUniform(lo, max(hi, lo + 1), self.log) if lo < self.high else self
+
+    def __repr__(self):
+        return f"IntUniform({self.low}, {self.high}{', log=True' if self.log else ''})"
+
+
+class Choice:
+    """One of a fixed list of options, each equally likely."""
+    log = False
+
+    def __init__(self, options):
+        self.options = list(options)
+        if not self.options:
+            raise ValueError("Choice needs at least one option")
+
+    def sample(self, rng):
+        return self.options[int(rng.integers(len(self.options)))]
+
+    def narrowed(self, values, margin):
+        kept = [o for o in self.options if o in values]
+        return Choice(kept or self.options)
+
+    def index(self, value):
+        """Position of `value` among the options (identity first, then equality)."""
+        for i, o in enumerate(self.options):
+            if o is value:
+                return i
+        for i, o in enumerate(self.options):
+            try:
+                if o == value:
+                    return i
+            except Exception:       # e.g. arrays, whose == is elementwise
+                continue
+        raise ValueError(f"Choice: {value!r} is not one of {self.options!r}")
+
+    @property
+    def by_index(self):
+        """True when Optuna sees option positions (0, 1, ...) rather than the options: Optuna's
+        categorical parameters hold only None, bool, int, float and str."""
+        return not all(type(o) in _PRIMITIVE for o in self.options)
+
+    def __repr__(self):
+        return f"Choice({self.options!r})"
+
+
+
+
+def to_optuna(dist, original=None):
+    """The Optuna distribution of `dist`; for a narrowed Choice of `original`, the categorical
+    over the kept options (positions in `original` when Optuna sees positions)."""
+    from optuna.distributions import (CategoricalDistribution, FloatDistribution,
+                                      IntDistribution)
+    if isinstance(dist, Choice):
+        base = original if original is not None else dist
+        if base.by_index:
+            return CategoricalDistribution([base.index(o) for o in dist.options])
+        return CategoricalDistribution(list(dist.options))
+    if isinstance(dist, IntUniform):
+        return IntDistribution(dist.low, dist.high, log=dist.log)
+    return FloatDistribution(dist.low, dist.high, log=dist.log)
+
+
+def from_optuna_value(dist, value):
+    """The hyperparameter value for Optuna's `value` of parameter `dist`."""
+    if isinstance(dist, Choice):
+        return dist.options[int(value)] if dist.by_index else value
+    if isinstance(dist, IntUniform):
+        return int(value)
+    return float(value)
+
+
+def is_sampled(value):
+    return hasattr(value, "sample")
+
+
+def _jsonable(value):
+    try:
+        return json.loads(json.dumps(value)) == value
+    except (TypeError, ValueError):
+        return False
+
+
+def space_to_json(space):
+    """The space as JSON-able dicts; values JSON cannot hold are kept as their repr and marked
+    "opaque" (workers in other processes then cannot rebuild them)."""
+    out = {}
+    for name, d in space.items():
+        if isinstance(d, Choice):
+            ok = _jsonable(d.options)
+            out[name] = {"kind": "Choice", "options": d.options if ok else
+                         [repr(o) for o in d.options], **({} if ok else {"opaque": True})}
+        elif isinstance(d, IntUniform):
+            out[name] = {"kind": "IntUniform", "low": d.low, "high": d.high, "log": d.log}
+        elif isinstance(d, (LogUniform, Uniform)):
+            out[name] = {"kind": type(d).__name__, "low": d.low, "high": d.high}
+        else:
+            ok = _jsonable(d)
+            out[name] = {"kind": "fixed", "value": d if ok else repr(d),
+                         **({} if ok else {"opaque": True})}
+    return out
+
+
+def space_from_json(data):
+    """Rebuild a space from `space_to_json`; raises ValueError naming opaque entries."""
+    opaque = [n for n, d in data.items() if d.get("opaque")]
+    if opaque:
+        raise ValueError(f"the search space holds values that are not JSON ({opaque}): only "
+                         f"workers started by random_search(n_jobs=...) in the same process "
+                         f"tree can run it; use str/int/float/bool/None values for workers "
+                         f"started elsewhere")
+    space = {}
+    for name, d in data.items():
+        kind = d["kind"]
+        if kind == "Choice":
+            space[name] = Choice(d["options"])
+        elif kind == "IntUniform":
+            space[name] = IntUniform(d["low"], d["high"], log=d["log"])
+        elif kind == "LogUniform":
+            space[name] = LogUniform(d["low"], d["high"])
+        elif kind == "Uniform":
+            space[name] = Uniform(d["low"], d["high"])
+        else:
+            space[name] = d["value"]
+    return space
+
+
+def ranges_to_json(ranges, space):
+    """A stage's (narrowed) ranges as JSON: Choices as option positions in the space."""
+    out = {}
+    for name, d in ranges.items():
+        if isinstance(d, Choice):
+            out[name] = {"kind": "Choice", "indices": [space[name].index(o) for o in d.options]}
+        else:
+            out[name] = space_to_json({name: d})[name]
+    return out
+
+
+def ranges_from_json(data, space):
+    out = {}
+    for name, d in data.items():
+        if d["kind"] == "Choice":
+            out[name] = Choice([space[name].options[i] for i in d["indices"]])
+        else:
+            out[name] = space_from_json({name: d})[name]
+    return out
