@@ -303,7 +303,9 @@ arctan2 = atan2
 
 
 def _check_int_divisor(op, a, b):
-    if a._data.dtype.kind in "iub" and (b._data == 0).any():
+    if a._data.dtype.kind == "b":
+        raise _not_implemented(op, a._data.dtype)
+    if a._data.dtype.kind in "iu" and (b._data == 0).any():
         raise RuntimeError(f"{op}: ZeroDivisionError (integer division by zero)")
 
 

@@ -170,7 +170,10 @@ def _rounded_div(a, b, rounding_mode):
         raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
                          f"but found {rounding_mode!r}")
     a, b = _pair(a, b)
-    if a._data.dtype.kind in "iub" and (b._data == 0).any():
+    if a._data.dtype.kind == "b":
+        raise NotImplementedError(f"div: rounding_mode={rounding_mode!r} is not implemented "
+                                  f"for bool tensors")
+    if a._data.dtype.kind in "iu" and (b._data == 0).any():
         raise RuntimeError("div: ZeroDivisionError (integer division by zero)")
     try:
         return apply(P.DIV_FLOOR if rounding_mode == "floor" else P.DIV_TRUNC, (a, b))

@@ -304,7 +304,12 @@ ERFINV = Primitive("erfinv", _same_dtype(lambda x: _special("erfinv")(x)),
                    lambda n, g: (g * (math.sqrt(math.pi) / 2) * (n.output() ** 2).exp(),),
                    saves=("output",), quiet=True,
                    rule="out = erfinv x;  dL/dx = g * sqrt(pi)/2 * e^(out^2)")
-LGAMMA = Primitive("lgamma", _same_dtype(lambda x: _special("gammaln")(x)),
+def _lgamma_forward(x):
+    out = np.asarray(_special("gammaln")(x)).astype(x.dtype, copy=False)
+    return np.where(np.isneginf(x), np.inf, out).astype(x.dtype, copy=False)  # PyTorch: +inf
+
+
+LGAMMA = Primitive("lgamma", _lgamma_forward,
                    lambda n, g: (g * n.input(0).digamma(),), saves=("inputs",), quiet=True,
                    rule="out = ln|Gamma(x)|;  dL/dx = g * digamma(x)")
 
