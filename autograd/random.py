@@ -14,11 +14,10 @@ _STATE_BYTES = 16 + 16 + 1 + 4 + 8      # PCG64 state, increment, has_uint32, ui
 
 
 def _check_seed(seed, op):
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        if isinstance(seed, float) and seed.is_integer():
-            seed = int(seed)
-        else:
-            raise TypeError(f"{op}: seed must be an int, got {seed!r}")
+    if isinstance(seed, (float, np.floating)):
+        raise RuntimeError(f"{op} expected an int seed, but got float {seed!r}")
+    if not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"{op}: seed must be an int, got {seed!r}")
     seed = int(seed)
     if not -2 ** 63 <= seed < _MAX_SEED:
         raise ValueError(f"{op}: seed must be in [-2**63, 2**64), got {seed}")
@@ -112,7 +111,10 @@ default_generator.manual_seed(_fresh_seed())
 
 def manual_seed(seed):
     """Reseed the global default generator; the same seed gives the same draws everywhere
-    (init, dropout, rand*, samplers, shuffling). Returns `default_generator`."""
+    (init, dropout, rand*, samplers, shuffling). A float seed is truncated to an int, as
+    PyTorch does. Returns `default_generator`."""
+    if isinstance(seed, (float, np.floating)):
+        seed = int(seed)
     return default_generator.manual_seed(seed)
 
 
