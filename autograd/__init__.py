@@ -35,6 +35,7 @@ from .serialization import load, save
 
 # ----- tensor API, elementwise math, random generators and samplers, type info (issue 12) -----
 from .device import device
+from .accelerators import backends, cuda
 from .random import (Generator, default_generator, get_rng_state, initial_seed,
                      set_rng_state)
 from .creation import randint_like

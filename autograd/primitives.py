@@ -372,17 +372,19 @@ REMAINDER = Primitive("remainder", np.remainder, _modulo_vjp(DIV_FLOOR), saves=(
                            "dL/db = -g floor(a / b)")
 
 
-def _logaddexp_vjp(n, g, base_exp="exp"):
+def _logaddexp_vjp(n, g, power=lambda t: t.exp()):
+    """d/da log(b^a + b^c) = b^(a - out): `power` is t -> b^t (exp, or exp2 for logaddexp2)."""
     out = n.output()
-    return (g * getattr(n.input(0) - out, base_exp)() if _need(n, 0) else None,
-            g * getattr(n.input(1) - out, base_exp)() if _need(n, 1) else None)
+    return (g * power(n.input(0) - out) if _need(n, 0) else None,
+            g * power(n.input(1) - out) if _need(n, 1) else None)
 
 
 LOGADDEXP = Primitive("logaddexp", np.logaddexp, _logaddexp_vjp, saves=("inputs", "output"),
                       broadcasts=True, quiet=True,
                       rule="out = ln(e^a + e^b);  dL/da = g e^(a - out),  dL/db = g e^(b - out)")
 LOGADDEXP2 = Primitive("logaddexp2", np.logaddexp2,
-                       lambda n, g: _logaddexp_vjp(n, g, "exp2"), saves=("inputs", "output"),
+                       lambda n, g: _logaddexp_vjp(n, g, lambda t: t.exp2()),
+                       saves=("inputs", "output"),
                        broadcasts=True, quiet=True,
                        rule="out = log2(2^a + 2^b);  dL/da = g 2^(a - out),  "
                             "dL/db = g 2^(b - out)")

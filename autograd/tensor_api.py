@@ -170,6 +170,33 @@ def _is_dtype(value):
     return isinstance(value, (np.dtype, type))
 
 
+def parse_to_args(args, dtype=None, device=None, op="to"):
+    """The dtype (or None) asked for by a PyTorch-style `to(...)` call: `to(dtype)`,
+    `to(device)`, `to(device, dtype)`, `to(tensor)` (its dtype), with `dtype=`/`device=`
+    keywords. A device other than the CPU raises (RuntimeError); so do malformed arguments
+    (TypeError). Used by Tensor.to and nn.Module.to."""
+    if len(args) > 2:
+        raise TypeError(f"{op}() takes at most 2 positional arguments, got {len(args)}")
+    for i, a in enumerate(args):
+        if isinstance(a, Tensor):
+            if len(args) > 1:
+                raise TypeError(f"{op}(other) takes the tensor as its only positional argument")
+            dtype = a._data.dtype if dtype is None else dtype
+        elif isinstance(a, (str, _device_class, int)) and not isinstance(a, bool) and i == 0:
+            if device is not None:
+                raise TypeError(f"{op}() got the device twice")
+            device = a
+        elif _is_dtype(a):
+            if dtype is not None:
+                raise TypeError(f"{op}() got the dtype twice")
+            dtype = a
+        else:
+            raise TypeError(f"{op}() received an invalid argument {a!r}: expected a dtype, a "
+                            f"device or a tensor")
+    check_device(device, op)
+    return None if dtype is None else np.dtype(dtype)
+
+
 def _method_to(self, *args, dtype=None, device=None, non_blocking=False, copy=False,
                memory_format=None):
     """`to(dtype)`, `to(device)`, `to(device, dtype)`, `to(other)` (other's dtype and device),
@@ -178,26 +205,8 @@ def _method_to(self, *args, dtype=None, device=None, non_blocking=False, copy=Fa
     if len(args) == 1 and not copy and dtype is None and device is None \
             and args[0].__class__ is np.dtype:       # the common .to(dtype)
         return to(self, args[0])
-    if len(args) > 2:
-        raise TypeError(f"to() takes at most 2 positional arguments, got {len(args)}")
-    for i, a in enumerate(args):
-        if isinstance(a, Tensor):
-            if i or len(args) > 1:
-                raise TypeError("to(other) takes the tensor as its only positional argument")
-            dtype = a._data.dtype if dtype is None else dtype
-        elif isinstance(a, (str, _device_class, int)) and not isinstance(a, bool) and i == 0:
-            if device is not None:
-                raise TypeError("to() got the device twice")
-            device = a
-        elif _is_dtype(a):
-            if dtype is not None:
-                raise TypeError("to() got the dtype twice")
-            dtype = a
-        else:
-            raise TypeError(f"to() received an invalid argument {a!r}: expected a dtype, a "
-                            f"device or a tensor")
-    check_device(device, "to")
-    out = self if dtype is None else to(self, np.dtype(dtype))
+    dtype = parse_to_args(args, dtype, device)
+    out = self if dtype is None else to(self, dtype)
     if copy and out is self:
         out = clone(self)
     return out

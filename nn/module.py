@@ -303,10 +303,15 @@ class Module:
         fn(self)
         return self
 
-    def to(self, dtype):
-        """Convert floating parameters and buffers (and their grads) to `dtype` in place;
-        integer buffers such as num_batches_tracked keep their dtype. Returns self."""
-        dtype = np.dtype(dtype)
+    def to(self, *args, dtype=None, device=None, non_blocking=False):
+        """Convert floating parameters and buffers (and their grads) to a dtype in place;
+        integer buffers such as num_batches_tracked keep their dtype. Returns self.
+        Takes PyTorch's forms: `to(dtype)`, `to(device)` ('cpu' only: a no-op),
+        `to(device, dtype)`, `to(tensor)`, and the keywords."""
+        from glassgrad.autograd.tensor_api import parse_to_args
+        dtype = parse_to_args(args, dtype, device, "Module.to")
+        if dtype is None:
+            return self
         if dtype.kind != "f":
             raise TypeError(f"Module.to: only floating dtypes are allowed, got {dtype}")
         for t in list(self.parameters()) + list(self.buffers()):

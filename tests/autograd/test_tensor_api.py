@@ -316,3 +316,20 @@ def test_inference_mode_context_and_decorator():
     except KeyError:
         pass
     assert gg.is_grad_enabled() and not gg.is_inference_mode_enabled()
+
+
+def test_accelerator_queries_pick_the_cpu():
+    device = "cuda" if gg.cuda.is_available() else "cpu"
+    assert device == "cpu" and gg.cuda.device_count() == 0
+    gg.cuda.manual_seed(0)
+    gg.cuda.manual_seed_all(0)
+    assert not gg.backends.mps.is_available() and not gg.backends.cuda.is_built()
+    gg.backends.cudnn.deterministic = True      # settings scripts write are accepted
+    assert gg.zeros(2, device=device).device == "cpu"
+    model = gg.nn.Linear(2, 3).to(device)
+    assert model.weight.device == "cpu" and model.weight.dtype == gg.float32
+    assert model.to("cpu", gg.float64) is model and model.weight.dtype == gg.float64
+    assert model.to(dtype=gg.float32, device=gg.device("cpu")).weight.dtype == gg.float32
+    assert model.to(gg.zeros(1, dtype=gg.float64)).weight.dtype == gg.float64
+    with pytest.raises(RuntimeError, match="not available"):
+        model.to("cuda")
