@@ -495,6 +495,11 @@ def test_softmax_and_log_softmax_dtype_argument():
         x = gg.tensor(a, requires_grad=True)
         g, = ag.grad(getattr(gg, fn)(x, 1, dtype=gg.float64)[:, 0].sum(), [x])
         assert g.dtype == gg.float32
+    from glassgrad.nn import functional as F
+    _same(F.softmax(gg.tensor(a), dim=1, dtype=gg.float64),
+          torch.nn.functional.softmax(_t(a), dim=1, dtype=torch.float64), rtol=1e-12)
+    _same(F.log_softmax(gg.tensor(a), dim=0, dtype=gg.float64),
+          torch.nn.functional.log_softmax(_t(a), dim=0, dtype=torch.float64), rtol=1e-12)
     i = np.array([[1, 2, 3]])
     _same(gg.softmax(gg.tensor(i), 1, dtype=gg.float64), torch.softmax(_t(i), 1,
                                                                       dtype=torch.float64))
