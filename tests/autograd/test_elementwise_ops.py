@@ -534,3 +534,22 @@ def test_every_new_op_is_a_function_and_a_method_with_a_docstring():
         fn = getattr(gg, name)
         assert fn.__doc__ and len(fn.__doc__) > 30, name
         assert hasattr(gg.Tensor, name), name
+
+
+@pytest.mark.parametrize("name", UNARY_NAMES + BINARY_NAMES)
+def test_float32_stays_float32_through_first_and_second_derivatives(name):
+    domains = dict((u[0], (u[1],)) for u in UNARY)
+    domains.update((b[0], (b[1], b[2])) for b in BINARY)
+    xs = [gg.tensor(_draw((2, 3), *d, seed=i).astype(np.float32), requires_grad=True)
+          for i, d in enumerate(domains[name])]
+    fn = getattr(gg, name)
+    out = fn(*xs)
+    if name == "float_power":
+        assert out.dtype == gg.float64      # computed in float64, as torch
+    else:
+        assert out.dtype == gg.float32
+    grads = ag.grad((out * out).sum(), xs, create_graph=True)
+    assert all(g.dtype == gg.float32 and g.shape == x.shape for g, x in zip(grads, xs))
+    total = sum((g * g).sum() for g in grads)
+    for g, x in zip(ag.grad(total, xs, allow_unused=True), xs):
+        assert g is None or (g.dtype == gg.float32 and g.shape == x.shape)
