@@ -31,7 +31,7 @@ def _not_implemented(op, dtype):
     return NotImplementedError(f"{op}: not implemented for dtype {dtype}")
 
 
-def _doc(summary, rule=None, extra=""):
+def _doc(summary, rule=None):
     text = f"""{summary}
 
     Parameters
@@ -45,7 +45,7 @@ def _doc(summary, rule=None, extra=""):
         Same shape; the input's floating dtype.
     """
     if rule:
-        text += f"\n    Notes\n    -----\n    Derivative: {rule}.{extra}\n"
+        text += f"\n    Notes\n    -----\n    Derivative: {rule}.\n"
     return text
 
 

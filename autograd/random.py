@@ -80,7 +80,8 @@ class Generator:
         """The generator's state as a 1-D uint8 tensor (see `set_state`)."""
         from .tensor import _wrap
         st = self._rng.bit_generator.state
-        raw = (st["state"]["state"].to_bytes(16, "little") + st["state"]["inc"].to_bytes(16, "little")
+        pcg = st["state"]
+        raw = (pcg["state"].to_bytes(16, "little") + pcg["inc"].to_bytes(16, "little")
                + bytes([st["has_uint32"]]) + int(st["uinteger"]).to_bytes(4, "little")
                + self._seed.to_bytes(8, "little"))
         return _wrap(np.frombuffer(raw, dtype=np.uint8).copy())

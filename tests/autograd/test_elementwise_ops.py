@@ -511,7 +511,8 @@ def test_clamp_min_max_match_torch():
     _same(gg.tensor(a).clamp_max(1.0), _t(a).clamp_max(1.0))
     i = np.array([5, -3])
     _same(gg.clamp_min(gg.tensor(i), 0.5), torch.clamp_min(_t(i), 0.5))
-    _same(gg.clamp_max(gg.tensor(i), gg.tensor([1, 1])), torch.clamp_max(_t(i), _t(np.array([1, 1]))))
+    _same(gg.clamp_max(gg.tensor(i), gg.tensor([1, 1])),
+          torch.clamp_max(_t(i), _t(np.array([1, 1]))))
 
 
 def test_positive_returns_input_and_refuses_bool():

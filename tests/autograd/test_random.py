@@ -154,7 +154,8 @@ def test_rand_randn_randint_randperm_distributions_and_dtypes():
     assert gg.randperm(0).shape == (0,) and gg.randperm(5, dtype=gg.int32).dtype == gg.int32
     x = gg.zeros(2, 3, dtype=gg.float64)
     for fn in ["rand_like", "randn_like"]:
-        ours, theirs = getattr(gg, fn)(x), getattr(torch, fn)(torch.zeros(2, 3, dtype=torch.float64))
+        ours = getattr(gg, fn)(x)
+        theirs = getattr(torch, fn)(torch.zeros(2, 3, dtype=torch.float64))
         assert ours.shape == tuple(theirs.shape) and str(ours.dtype) == _dt(theirs)
     ri = gg.randint_like(x, 5)
     assert ri.dtype == gg.float64 and ri.numpy().max() < 5 and ri.numpy().min() >= 0
@@ -206,7 +207,8 @@ def test_multinomial_shapes_zero_weights_and_errors_match_torch():
     assert s.shape == (2, 50) and (s[0] != 1).all() and (s[1] == 1).all()
     s = gg.multinomial(gg.tensor(p[0]), 3).numpy()
     assert sorted(s) == [0, 1, 2] and s[2] == 1             # zero weight comes last
-    assert gg.multinomial(gg.ones(0, 3), 2).shape == tuple(torch.multinomial(torch.ones(0, 3), 2).shape)
+    assert gg.multinomial(gg.ones(0, 3), 2).shape == \
+        tuple(torch.multinomial(torch.ones(0, 3), 2).shape)
     bad = [([0.2, 0.0, 0.8], 4, False), ([-1.0, 2.0], 1, True), ([0.0, 0.0], 1, True),
            ([1.0, np.nan], 1, True), ([1.0, np.inf], 1, True), ([1.0, 2.0], 0, True),
            ([[[1.0]]], 1, True), (1.0, 1, True)]

@@ -200,7 +200,8 @@ def test_format_works_on_0d_tensors_like_torch():
 
 def test_is_tensor_is_floating_point_result_type():
     assert gg.is_tensor(gg.zeros(1)) and not gg.is_tensor(np.zeros(1))
-    assert gg.is_floating_point(gg.zeros(1)) and not gg.is_floating_point(gg.zeros(1, dtype=gg.int64))
+    assert gg.is_floating_point(gg.zeros(1))
+    assert not gg.is_floating_point(gg.zeros(1, dtype=gg.int64))
     assert gg.zeros(1).is_floating_point() and not gg.zeros(1).is_complex()
     cases = [(gg.zeros(1, dtype=gg.int32), 2.0), (gg.zeros(1, dtype=gg.int32), 2),
              (gg.zeros(1, dtype=gg.float32), gg.zeros(1, dtype=gg.float64)),
@@ -235,7 +236,8 @@ def test_axis_and_keepdims_aliases_match_torch(name):
 def test_axis_alias_on_max_min_softmax_cat_squeeze():
     a = np.random.default_rng(1).normal(size=(2, 1, 3))
     x, xt = gg.tensor(a), torch.tensor(a)
-    assert x.max(axis=2, keepdims=True).values.shape == tuple(xt.max(axis=2, keepdims=True).values.shape)
+    assert x.max(axis=2, keepdims=True).values.shape == \
+        tuple(xt.max(axis=2, keepdims=True).values.shape)
     assert gg.min(x, axis=0).indices.shape == (1, 3)
     np.testing.assert_allclose(gg.softmax(x, axis=2).numpy(), torch.softmax(xt, axis=2).numpy())
     np.testing.assert_allclose(x.log_softmax(axis=0).numpy(), xt.log_softmax(axis=0).numpy())
@@ -283,7 +285,7 @@ def test_iinfo_matches_torch(dt, tdt):
     assert repr(ours) == repr(theirs)
 
 
-# ----- inference_mode ------------------------------------------------------------------------------
+# ----- inference_mode --------------------------------------------------------------------------
 
 
 def test_inference_mode_context_and_decorator():
