@@ -42,7 +42,7 @@ from .creation import randint_like
 from .sampling import bernoulli, multinomial, normal, poisson
 from .grad_mode import inference_mode, is_inference_mode_enabled
 from .typeinfo import finfo, iinfo
-from .tensor_api import is_floating_point, is_tensor, numel, result_type
+from .tensor_api import get_default_device, is_floating_point, is_tensor, numel, result_type
 from .elementwise import (acos, acosh, addcdiv, addcmul, arccos, arccosh, arcsin, arcsinh,
                           arctan, arctan2, arctanh, asin, asinh, atan, atan2, atanh,
                           bitwise_and, bitwise_not, bitwise_or, bitwise_xor, ceil, clamp_min,

@@ -5,7 +5,7 @@ import numpy as np
 
 from . import primitives as P
 from .creation import _finish, _shape
-from .device import check_device, device as _device_class
+from .device import CPU, check_device, device as _device_class
 from .engine import apply
 from .ops import clone, reshape, to, transpose, view
 from .tensor import Tensor, _as_array
@@ -159,6 +159,11 @@ def cpu(self, memory_format=None):
     return self
 
 
+def get_device(self):
+    """-1: the tensor is on the CPU (PyTorch's answer for CPU tensors)."""
+    return -1
+
+
 def cuda(self, device=None, non_blocking=False, memory_format=None):
     """Always raises: glassgrad has no GPU backend."""
     check_device(_device_class("cuda") if device is None else device, "cuda")
@@ -223,7 +228,7 @@ def _attach():
     T = Tensor
     for fn in (contiguous, is_contiguous, t, view_as, reshape_as, nelement, element_size,
                ndimension, stride, storage_offset, new_tensor, new_zeros, new_ones, new_empty,
-               new_full, cpu, cuda):
+               new_full, cpu, cuda, get_device):
         setattr(T, fn.__name__, fn)
     T.type = tensor_type
     T.to = _method_to
@@ -236,6 +241,11 @@ _attach()
 
 
 # ----- functions about tensors -----------------------------------------------------------------
+
+
+def get_default_device():
+    """The device factories use when given none: always `device('cpu')`."""
+    return CPU
 
 
 def is_tensor(obj):

@@ -33,7 +33,8 @@ def test_tensor_device_is_cpu_and_cpu_to_are_no_ops():
     x = gg.tensor([1.0, 2.0], requires_grad=True)
     assert x.device == gg.device("cpu") and x.device == "cpu" and isinstance(x.device, gg.device)
     assert x.cpu() is x and x.to("cpu") is x and x.to(gg.device("cpu")) is x
-    assert x.is_cpu and not x.is_cuda
+    assert x.is_cpu and not x.is_cuda and x.get_device() == torch.zeros(1).get_device() == -1
+    assert gg.get_default_device() == gg.device("cpu")
     assert x.to(x) is x
     y = x.to("cpu", gg.float64)
     assert y.dtype == gg.float64 and y.grad_fn is not None
