@@ -39,7 +39,8 @@ def _float_dtype(dtype):
 def _random_float_dtype(dtype, op):
     dt = _float_dtype(dtype)
     if dt.kind != "f":
-        raise TypeError(f"{op}: expected a floating point dtype, got {dt}")
+        raise NotImplementedError(f"{op}: not implemented for dtype {dt} (floating dtypes "
+                                  f"only)")
     return dt
 
 
