@@ -52,6 +52,8 @@ from .elementwise import (acos, acosh, addcdiv, addcmul, arccos, arccosh, arcsin
                           logical_or, logical_xor, logit, nan_to_num, polygamma, positive,
                           reciprocal, remainder, round, rsub, sgn, signbit, sinh, tan, trunc,
                           xlogy)
+from .elementwise import (absolute, deg2rad, greater, greater_equal, less, less_equal, not_equal,
+                          rad2deg, sinc)
 
 __version__ = "0.1.0"
 

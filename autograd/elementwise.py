@@ -12,8 +12,9 @@ import numpy as np
 from . import primitives as P
 from .dtypes import get_default_dtype
 from .engine import apply
-from .ops import (_Scalar, _float_pair, _inplace, _pair, add, clamp, div, log, mul, pow, sign,
-                  sub, to, where)
+from .ops import (_Scalar, _float_pair, _inplace, _pair, add, clamp, div, ge, gt, le, log,
+                  logical_not, lt, mul, ne, neg, pow, sign, sub, to, where)
+from .ops import abs as absolute
 from .tensor import Tensor, _wrap
 
 
@@ -543,6 +544,34 @@ def bitwise_not(input):
     return _wrap(np.invert(d))
 
 
+# ----- small compositions and PyTorch's alias names ---------------------------------------------
+
+
+def deg2rad(input):
+    """Degrees to radians, x * pi / 180, elementwise (integers give the default float)."""
+    return mul(_floating(input), np.pi / 180.0)
+
+
+def rad2deg(input):
+    """Radians to degrees, x * 180 / pi, elementwise (integers give the default float)."""
+    return mul(_floating(input), 180.0 / np.pi)
+
+
+def sinc(input):
+    """The normalized sinc, sin(pi x) / (pi x), with 1 at x = 0 (gradient 0 there), elementwise.
+    """
+    x = _floating(input)
+    zero = x._data == 0
+    if not zero.any():
+        px = mul(x, np.pi)
+        return div(px.sin(), px)
+    px = mul(where(zero, 1.0, x), np.pi)
+    return where(zero, 1.0, div(px.sin(), px))
+
+
+greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+
+
 # ----- Tensor methods, in-place forms and operators --------------------------------------------
 
 _METHODS = dict(
@@ -558,7 +587,10 @@ _METHODS = dict(
     float_power=float_power, rsub=rsub, isclose=isclose, isposinf=isposinf, isneginf=isneginf,
     logical_and=logical_and, logical_or=logical_or, logical_xor=logical_xor,
     bitwise_and=bitwise_and, bitwise_or=bitwise_or, bitwise_xor=bitwise_xor,
-    bitwise_not=bitwise_not,
+    bitwise_not=bitwise_not, deg2rad=deg2rad, rad2deg=rad2deg, sinc=sinc, absolute=absolute,
+    negative=neg, multiply=mul, subtract=sub, divide=div, true_divide=div,
+    logical_not=logical_not, greater=gt, greater_equal=ge, less=lt, less_equal=le,
+    not_equal=ne,
 )
 
 # methods with an in-place `name_` form (the result must keep the tensor's dtype)
@@ -568,7 +600,8 @@ _INPLACE = (
     "sgn reciprocal logit nan_to_num clamp_min clamp_max hypot atan2 arctan2 fmod remainder "
     "floor_divide lerp addcmul addcdiv copysign xlogy float_power logical_and logical_or "
     "logical_xor bitwise_and bitwise_or bitwise_xor bitwise_not exp log log1p expm1 sqrt "
-    "rsqrt sin cos tanh sigmoid relu abs neg erf square pow"
+    "rsqrt sin cos tanh sigmoid relu abs neg erf square pow deg2rad rad2deg sinc absolute "
+    "negative true_divide clip logical_not"
 ).split()
 
 

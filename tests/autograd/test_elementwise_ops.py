@@ -554,3 +554,37 @@ def test_float32_stays_float32_through_first_and_second_derivatives(name):
     total = sum((g * g).sum() for g in grads)
     for g, x in zip(ag.grad(total, xs, allow_unused=True), xs):
         assert g is None or (g.dtype == gg.float32 and g.shape == x.shape)
+
+
+@pytest.mark.parametrize("name", ["deg2rad", "rad2deg", "sinc", "absolute"])
+def test_small_compositions_match_torch(name):
+    a = np.array([0.0, -0.0, 0.5, -1.5, 2.0, 180.0, np.nan, np.inf])
+    with np.errstate(all="ignore"):
+        _same(getattr(gg, name)(gg.tensor(a)), getattr(torch, name)(_t(a)), rtol=1e-12)
+    i = np.array([0, 1, -2])
+    _same(getattr(gg, name)(gg.tensor(i)), getattr(torch, name)(_t(i)))
+    b = np.array([0.0, 0.3, -0.7, 1.2])
+    x, xt = gg.tensor(b, requires_grad=True), _t(b).requires_grad_(True)
+    getattr(gg, name)(x).sum().backward()
+    getattr(torch, name)(xt).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-12, atol=1e-15)
+    if name != "absolute":
+        _quiet_gradchecks(getattr(gg, name), [gg.tensor(b[1:], requires_grad=True)])
+
+
+def test_torch_alias_names_exist_as_methods_and_functions():
+    a, b = np.array([1.0, -2.0, 3.0]), np.array([2.0, -2.0, 1.0])
+    for name in ["greater", "greater_equal", "less", "less_equal", "not_equal", "multiply",
+                 "subtract", "divide", "true_divide"]:
+        _same(getattr(gg.tensor(a), name)(gg.tensor(b)), getattr(_t(a), name)(_t(b)))
+        _same(getattr(gg, name)(gg.tensor(a), gg.tensor(b)), getattr(torch, name)(_t(a), _t(b)))
+    for name in ["negative", "absolute", "logical_not"]:
+        _same(getattr(gg.tensor(a), name)(), getattr(_t(a), name)())
+        x, xt = gg.tensor(a), _t(a)
+        getattr(x, name + "_")()
+        getattr(xt, name + "_")()
+        _same(x, xt)
+    x, xt = gg.tensor(a), _t(a)
+    x.clip_(-1.0, 1.0)
+    xt.clip_(-1.0, 1.0)
+    _same(x, xt)
