@@ -328,6 +328,14 @@ class Module:
     def double(self):
         return self.to(ag.float64)
 
+    def cpu(self):
+        """Returns self: parameters and buffers already live on the CPU."""
+        return self
+
+    def cuda(self, device=None):
+        """Always raises: glassgrad has no GPU backend (PyTorch moves the module to a GPU)."""
+        return self.to("cuda" if device is None else device)
+
     # ----- state dict ---------------------------------------------------------------------
     def _state_items(self, prefix=""):
         """(key, tensor) for every parameter and persistent buffer, PyTorch's order: each

@@ -336,3 +336,6 @@ def test_accelerator_queries_pick_the_cpu():
     assert model.to(gg.zeros(1, dtype=gg.float64)).weight.dtype == gg.float64
     with pytest.raises(RuntimeError, match="not available"):
         model.to("cuda")
+    assert model.cpu() is model
+    with pytest.raises(RuntimeError, match="not available"):
+        model.cuda()
