@@ -12,7 +12,7 @@ import numpy as np
 from . import primitives as P
 from .dtypes import get_default_dtype
 from .engine import apply
-from .ops import (_Scalar, _float_pair, _inplace, _pair, add, clamp, div, ge, gt, le, log,
+from .ops import (_Scalar, _float_pair, _inplace, _pair, add, clamp, div, ge, gt, le,
                   logical_not, lt, mul, ne, neg, pow, sign, sub, to, where)
 from .ops import abs as absolute
 from .tensor import Tensor, _wrap
@@ -230,10 +230,7 @@ def logit(input, eps=None):
     -------
     Tensor of input's floating dtype.
     """
-    x = _floating(input)
-    if eps is not None:
-        x = clamp(x, eps, 1.0 - eps)
-    return log(div(x, 1.0 - x))
+    return apply(P.LOGIT, (_floating(input),), None if eps is None else float(eps))
 
 
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
@@ -443,13 +440,9 @@ def copysign(input, other):
 
 def xlogy(input, other):
     """x * ln(y), elementwise, broadcast, with 0 wherever x == 0 (unless y is nan);
-    integers give the default float dtype."""
+    integers give the default float dtype. Derivative: d/dx = ln y, d/dy = x / y."""
     x, y = _float_pair(input, other)
-    zero = (x._data == 0) & ~np.isnan(y._data)
-    if not zero.any():
-        return mul(x, log(y))
-    safe_y = where(zero, 1.0, y)
-    return where(zero, 0.0, mul(x, log(safe_y)))
+    return _apply2(P.XLOGY, "xlogy", x, y)
 
 
 def float_power(input, exponent):

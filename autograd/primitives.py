@@ -347,7 +347,11 @@ HYPOT = Primitive("hypot", np.hypot, _hypot_vjp, saves=("inputs", "output"), bro
 
 def _atan2_vjp(n, g):
     a, b = n.input(0), n.input(1)
-    scale = g / (a * a + b * b)
+    denom = a * a + b * b
+    origin = denom._data == 0
+    if origin.any():        # at (0, 0) the gradient is taken as 0, as PyTorch
+        denom = denom.masked_fill(origin, 1.0)
+    scale = g / denom
     return (scale * b if _need(n, 0) else None, -(scale * a) if _need(n, 1) else None)
 
 
@@ -373,21 +377,62 @@ REMAINDER = Primitive("remainder", np.remainder, _modulo_vjp(DIV_FLOOR), saves=(
 
 
 def _logaddexp_vjp(n, g, power=lambda t: t.exp()):
-    """d/da log(b^a + b^c) = b^(a - out): `power` is t -> b^t (exp, or exp2 for logaddexp2)."""
-    out = n.output()
-    return (g * power(n.input(0) - out) if _need(n, 0) else None,
-            g * power(n.input(1) - out) if _need(n, 1) else None)
+    """d/da log_B(B^a + B^b) = 1 / (1 + B^(b - a)), `power` being t -> B^t (exp, or exp2 for
+    logaddexp2); written so that a = inf gives 1, not inf - inf (PyTorch's form)."""
+    a, b = n.input(0), n.input(1)
+    return (g / (power(b - a) + 1.0) if _need(n, 0) else None,
+            g / (power(a - b) + 1.0) if _need(n, 1) else None)
 
 
-LOGADDEXP = Primitive("logaddexp", np.logaddexp, _logaddexp_vjp, saves=("inputs", "output"),
+LOGADDEXP = Primitive("logaddexp", np.logaddexp, _logaddexp_vjp, saves=("inputs",),
                       broadcasts=True, quiet=True,
-                      rule="out = ln(e^a + e^b);  dL/da = g e^(a - out),  dL/db = g e^(b - out)")
+                      rule="out = ln(e^a + e^b);  dL/da = g / (1 + e^(b - a)),  "
+                           "dL/db = g / (1 + e^(a - b))")
 LOGADDEXP2 = Primitive("logaddexp2", np.logaddexp2,
-                       lambda n, g: _logaddexp_vjp(n, g, lambda t: t.exp2()),
-                       saves=("inputs", "output"),
+                       lambda n, g: _logaddexp_vjp(n, g, lambda t: t.exp2()), saves=("inputs",),
                        broadcasts=True, quiet=True,
-                       rule="out = log2(2^a + 2^b);  dL/da = g 2^(a - out),  "
-                            "dL/db = g 2^(b - out)")
+                       rule="out = log2(2^a + 2^b);  dL/da = g / (1 + 2^(b - a)),  "
+                            "dL/db = g / (1 + 2^(a - b))")
+
+
+def _xlogy_forward(x, y):
+    return np.where((x == 0) & ~np.isnan(y), 0, x * np.log(y)).astype(x.dtype, copy=False)
+
+
+def _xlogy_vjp(n, g):
+    x, y = n.input(0), n.input(1)
+    gx = gy = None
+    if _need(n, 0):         # d/dx = ln y (taken as 0 where x = 0 and y <= 0, as PyTorch)
+        gx = (g * y.log()).masked_fill((x._data == 0) & (y._data <= 0), 0.0)
+    if _need(n, 1):
+        gy = g * x / y
+    return gx, gy
+
+
+XLOGY = Primitive("xlogy", _xlogy_forward, _xlogy_vjp, saves=("inputs",), broadcasts=True,
+                  quiet=True, rule="out = x ln y (0 where x = 0 and y is not nan);  "
+                                   "dL/dx = g ln y,  dL/dy = g x / y")
+
+
+def _logit_forward(x, eps):
+    if eps is not None:
+        x = np.clip(x, eps, 1.0 - eps).astype(x.dtype, copy=False)
+    return np.log(x / (1.0 - x))
+
+
+def _logit_vjp(n, g):
+    x, eps = n.input(0), n.ctx[0]
+    grad = g / (x * (1.0 - x))
+    if eps is None:         # outside [0, 1] the gradient is nan, as PyTorch
+        outside = (x._data < 0) | (x._data > 1)
+        return (grad.masked_fill(outside, math.nan) if outside.any() else grad,)
+    clamped = (x._data < eps) | (x._data > 1.0 - eps)
+    return (grad.masked_fill(clamped, 0.0) if clamped.any() else grad,)
+
+
+LOGIT = Primitive("logit", _logit_forward, _logit_vjp, saves=("inputs",), quiet=True,
+                  rule="out = ln(p / (1 - p)), p = x clamped to [eps, 1 - eps] if eps given;  "
+                       "dL/dx = g / (x (1 - x)) (0 where clamped)")
 
 
 def _copysign_vjp(n, g):
