@@ -218,8 +218,9 @@ def _method_to(self, *args, dtype=None, device=None, non_blocking=False, copy=Fa
 
 
 def _format(self, spec):
-    # 0-d tensors format like their Python number (f"{loss:.4f}"), as PyTorch
-    if self._data.ndim == 0:
+    # 0-d tensors format like their Python number (f"{loss:.4f}"); subclasses such as
+    # nn.Parameter keep their str(), as in PyTorch
+    if self._data.ndim == 0 and self.__class__ is Tensor:
         return self._data.item().__format__(spec)
     return object.__format__(self, spec)
 

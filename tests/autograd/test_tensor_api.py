@@ -194,6 +194,9 @@ def test_format_works_on_0d_tensors_like_torch():
     assert f"{gg.tensor(2.5, requires_grad=True) * 2:.1f}" == "5.0"
     x = gg.tensor([1.0, 2.0])
     assert f"{x}" == str(x)
+    assert f"{gg.tensor(2.5)}" == f"{torch.tensor(2.5)}" == "2.5"
+    p = gg.nn.Parameter(gg.tensor(2.5))
+    assert f"{p}" == str(p)
     with pytest.raises(TypeError):        # as torch: only 0-d tensors take a format spec
         f"{gg.tensor([1.5]):.2f}"
     assert gg.tensor([1.5]).item() == 1.5 and gg.tensor([[1, 2]]).tolist() == [[1, 2]]
