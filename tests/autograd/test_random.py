@@ -353,3 +353,17 @@ def test_fills_refuse_leaves_that_require_grad_and_work_under_no_grad():
         w.bernoulli_(0.5)
         w.random_(0, 3)
     assert w.requires_grad and set(np.unique(w.numpy())) <= {0.0, 1.0, 2.0}
+
+
+def test_data_loading_takes_a_glassgrad_generator():
+    from glassgrad.training.data import DataLoader, TensorDataset, random_split
+    ds = TensorDataset(np.arange(20.0)[:, None], np.arange(20))
+
+    def order(seed):
+        loader = DataLoader(ds, batch_size=5, shuffle=True,
+                            generator=gg.Generator().manual_seed(seed))
+        return np.concatenate([yb.numpy() for _, yb in loader])
+    assert np.array_equal(order(3), order(3)) and sorted(order(3)) == list(range(20))
+    a, b = random_split(ds, [15, 5], generator=gg.Generator().manual_seed(1))
+    c, d = random_split(ds, [15, 5], generator=gg.Generator().manual_seed(1))
+    assert len(a) == 15 and [a[i][1] for i in range(15)] == [c[i][1] for i in range(15)]
