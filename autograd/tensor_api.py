@@ -119,38 +119,38 @@ def storage_offset(self):
     return (start - base.__array_interface__["data"][0]) // arr.itemsize
 
 
-def _new(self, dtype, requires_grad, device, op):
+def _new(self, dtype, device, op):
     check_device(device, op)
     return self._data.dtype if dtype is None else np.dtype(dtype)
 
 
 def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
     """A new leaf tensor holding a copy of `data`, of this tensor's dtype unless given."""
-    dt = _new(self, dtype, requires_grad, device, "new_tensor")
+    dt = _new(self, dtype, device, "new_tensor")
     return _finish(np.array(_as_array(data, dt), copy=True), requires_grad)
 
 
 def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
     """Zeros of `size`, of this tensor's dtype unless given."""
-    dt = _new(self, dtype, requires_grad, device, "new_zeros")
+    dt = _new(self, dtype, device, "new_zeros")
     return _finish(np.zeros(_shape(size, "new_zeros"), dt), requires_grad)
 
 
 def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
     """Ones of `size`, of this tensor's dtype unless given."""
-    dt = _new(self, dtype, requires_grad, device, "new_ones")
+    dt = _new(self, dtype, device, "new_ones")
     return _finish(np.ones(_shape(size, "new_ones"), dt), requires_grad)
 
 
 def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
     """An uninitialized tensor of `size`, of this tensor's dtype unless given."""
-    dt = _new(self, dtype, requires_grad, device, "new_empty")
+    dt = _new(self, dtype, device, "new_empty")
     return _finish(np.empty(_shape(size, "new_empty"), dt), requires_grad)
 
 
 def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
     """`fill_value` everywhere in a tensor of `size`, of this tensor's dtype unless given."""
-    dt = _new(self, dtype, requires_grad, device, "new_full")
+    dt = _new(self, dtype, device, "new_full")
     return _finish(np.full(_shape((size,), "new_full"), fill_value, dt), requires_grad)
 
 
@@ -171,8 +171,9 @@ def cuda(self, device=None, non_blocking=False, memory_format=None):
 
 
 def _is_dtype(value):
-    """A numpy dtype or scalar type, or a Python type (float is float64, int int64)."""
-    return isinstance(value, (np.dtype, type))
+    """A numpy dtype or scalar type, or a Python number type (float is float64, int int64)."""
+    return isinstance(value, np.dtype) or (isinstance(value, type) and issubclass(
+        value, (np.generic, float, int, bool)))
 
 
 def parse_to_args(args, dtype=None, device=None, op="to"):
@@ -208,7 +209,7 @@ def _method_to(self, *args, dtype=None, device=None, non_blocking=False, copy=Fa
     keyword forms, and `copy=True` for a copy even when nothing changes. Devices other than
     the CPU raise; between float dtypes the conversion is differentiable."""
     if len(args) == 1 and not copy and dtype is None and device is None \
-            and args[0].__class__ is np.dtype:       # the common .to(dtype)
+            and isinstance(args[0], np.dtype):       # the common .to(dtype)
         return to(self, args[0])
     dtype = parse_to_args(args, dtype, device)
     out = self if dtype is None else to(self, dtype)

@@ -50,6 +50,9 @@ def test_tensor_device_is_cpu_and_cpu_to_are_no_ops():
         x.cuda()
     with pytest.raises(TypeError):
         x.to("cpu", "cpu")
+    with pytest.raises(TypeError, match="invalid argument"):
+        x.to(gg.Tensor)
+    assert x.to(np.float64).dtype == gg.float64 and x.to(gg.float16).dtype == gg.float16
 
 
 FACTORIES = [
