@@ -34,6 +34,28 @@ from . import functional
 from .gradcheck import gradcheck, gradgradcheck, GradcheckError
 from .serialization import load, save
 
+# ----- tensor API, elementwise math, random generators and samplers, type info (issue 12) -----
+from .device import device
+from .accelerators import backends, cuda
+from .random import (Generator, default_generator, get_rng_state, initial_seed,
+                     set_rng_state)
+from .creation import randint_like
+from .sampling import bernoulli, multinomial, normal, poisson
+from .grad_mode import inference_mode, is_inference_mode_enabled
+from .typeinfo import finfo, iinfo
+from .tensor_api import get_default_device, is_floating_point, is_tensor, numel, result_type
+from .elementwise import (acos, acosh, addcdiv, addcmul, arccos, arccosh, arcsin, arcsinh,
+                          arctan, arctan2, arctanh, asin, asinh, atan, atan2, atanh,
+                          bitwise_and, bitwise_not, bitwise_or, bitwise_xor, ceil, clamp_min,
+                          clamp_max, copysign, cosh, digamma, erfc, erfinv, exp2, fix, float_power,
+                          floor, floor_divide, fmod, frac, hypot, isclose, isneginf, isposinf,
+                          lerp, lgamma, log10, log2, logaddexp, logaddexp2, logical_and,
+                          logical_or, logical_xor, logit, nan_to_num, polygamma, positive,
+                          reciprocal, remainder, round, rsub, sgn, signbit, sinh, tan, trunc,
+                          xlogy)
+from .elementwise import (absolute, deg2rad, greater, greater_equal, less, less_equal, not_equal,
+                          rad2deg, sinc)
+
 __version__ = "0.1.0"
 
 # Every public name bound above except the submodules: what `from glassgrad.autograd import *`

@@ -148,3 +148,59 @@ class keep_values:
             with keep_values():
                 return fn(*args, **kwargs)
         return wrapper
+
+
+# ----- inference mode --------------------------------------------------------------------------
+
+
+class inference_mode(_GradSwitch):
+    """Context manager / decorator for code that needs no gradients, as `torch.inference_mode`:
+    inside it no graph is recorded (like `no_grad`). `inference_mode(False)` leaves the grad
+    mode as it is.
+
+    Parameters
+    ----------
+    mode : bool, default True
+
+    Notes
+    -----
+    Differs from PyTorch: tensors made inside are ordinary tensors (PyTorch marks them as
+    "inference tensors" that can never be used in a recorded graph); here the mode only
+    switches graph recording off, as `no_grad` does.
+    """
+
+    def __new__(cls, mode=True):
+        if callable(mode):      # used bare as a decorator: @inference_mode
+            return cls()(mode)
+        return super().__new__(cls)
+
+    def __init__(self, mode=True):
+        self.mode = bool(mode)
+
+    def __enter__(self):
+        self._prev = (_State.grad_enabled, _State.inference)
+        if self.mode:
+            _State.grad_enabled = False
+            _State.inference = True
+        return self
+
+    def __exit__(self, *exc):
+        _State.grad_enabled, _State.inference = self._prev
+        return False
+
+    def __call__(self, fn):
+        mode = self.mode
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with inference_mode(mode):
+                return fn(*args, **kwargs)
+        return wrapper
+
+
+_State.inference = False
+
+
+def is_inference_mode_enabled():
+    """True inside an active `inference_mode()` block."""
+    return _State.inference

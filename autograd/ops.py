@@ -99,8 +99,43 @@ def _binary(prim, name):
     return op
 
 
-add = _binary(P.ADD, "add")
-sub = _binary(P.SUB, "sub")
+_add = _binary(P.ADD, "add")
+_sub = _binary(P.SUB, "sub")
+
+
+def _alpha_check(a, b, alpha, name):
+    if isinstance(alpha, float) and not (
+            (isinstance(a, Tensor) and a._data.dtype.kind == "f")
+            or (isinstance(b, Tensor) and b._data.dtype.kind == "f") or isinstance(b, float)):
+        raise RuntimeError(f"{name}: for integral input tensors, argument alpha must not be a "
+                           f"floating point number")
+
+
+def add(input, other, *, alpha=1):
+    """input + alpha * other, elementwise, broadcast (PyTorch's dtype promotion)."""
+    if alpha != 1:
+        _alpha_check(input, other, alpha, "add")
+        other = mul(other, alpha)
+    return _add(input, other)
+
+
+def sub(input, other, *, alpha=1):
+    """input - alpha * other, elementwise, broadcast (PyTorch's dtype promotion).
+
+    Raises
+    ------
+    RuntimeError
+        For two bool tensors (use logical_xor, as PyTorch says)."""
+    if alpha != 1:
+        _alpha_check(input, other, alpha, "sub")
+        other = mul(other, alpha)
+    if isinstance(input, Tensor) and isinstance(other, Tensor) \
+            and input._data.dtype.kind == "b" == other._data.dtype.kind:
+        raise RuntimeError("sub: subtraction, the `-` operator, with two bool tensors is not "
+                           "supported; use the `^` or logical_xor() operator instead")
+    return _sub(input, other)
+
+
 mul = _binary(P.MUL, "mul")
 maximum = _binary(P.MAXIMUM, "maximum")
 minimum = _binary(P.MINIMUM, "minimum")
@@ -109,8 +144,17 @@ minimum.__doc__ += " On ties the gradient is split evenly between a and b, as in
 subtract, multiply = sub, mul
 
 
-def div(a, b):
-    """True division a / b, broadcast; integer inputs give the default float dtype."""
+def div(a, b, *, rounding_mode=None):
+    """Division a / b, broadcast. `rounding_mode=None`: true division (integer inputs give
+    the default float dtype); 'trunc': rounded toward zero, 'floor': rounded down (integers
+    stay integers; these two have zero gradient, as PyTorch).
+
+    Raises
+    ------
+    RuntimeError
+        For an integer division by zero with a rounding mode (as PyTorch)."""
+    if rounding_mode is not None:
+        return _rounded_div(a, b, rounding_mode)
     a, b = _float_pair(a, b)
     try:
         return apply(P.DIV, (a, b))
@@ -119,6 +163,22 @@ def div(a, b):
 
 
 true_divide = divide = div
+
+
+def _rounded_div(a, b, rounding_mode):
+    if rounding_mode not in ("trunc", "floor"):
+        raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
+                         f"but found {rounding_mode!r}")
+    a, b = _pair(a, b)
+    if a._data.dtype.kind == "b":
+        raise NotImplementedError(f"div: rounding_mode={rounding_mode!r} is not implemented "
+                                  f"for bool tensors")
+    if a._data.dtype.kind in "iu" and (b._data == 0).any():
+        raise RuntimeError("div: ZeroDivisionError (integer division by zero)")
+    try:
+        return apply(P.DIV_FLOOR if rounding_mode == "floor" else P.DIV_TRUNC, (a, b))
+    except ValueError as e:
+        raise ValueError(f"div: shapes {a.shape} and {b.shape} do not broadcast") from e
 
 
 def pow(a, b):
@@ -175,8 +235,12 @@ def rsqrt(x):
 
 
 def sign(x):
-    """Elementwise sign (-1, 0, 1); not differentiable (its gradient is 0 almost everywhere)."""
-    return _wrap(np.sign(x._data))
+    """Elementwise sign: -1, 0 or 1 (0 at 0 and nan); bool input is returned as a copy. Its
+    gradient is zero, but the output requires grad when x does, as in PyTorch."""
+    x = _tensor(x)
+    if x._data.dtype.kind == "b":
+        return _wrap(x._data.copy())
+    return apply(P.SIGN, (x,))
 
 
 def clamp(x, min=None, max=None):
@@ -441,15 +505,23 @@ def logsumexp(x, dim=None, keepdim=False):
     return out
 
 
-def softmax(x, dim=-1):
-    """exp(x) / sum(exp(x)) along `dim`, shifted by the (constant) max for stability."""
+def softmax(x, dim=-1, dtype=None):
+    """exp(x) / sum(exp(x)) along `dim`, shifted by the (constant) max for stability.
+    With `dtype`, x is converted to it first (as PyTorch)."""
+    if dtype is not None:
+        x = to(x, dtype)
+    elif x._data.dtype.kind != "f":
+        x = to(x, get_default_dtype())
     shift = _max_shift(x, _axes(dim, x._data.ndim, "softmax"))
     e = exp(sub(x, shift))
     return div(e, sum(e, dim, keepdim=True))
 
 
-def log_softmax(x, dim=-1):
-    """x - logsumexp(x) along `dim`, as one primitive (stable, and one node instead of six)."""
+def log_softmax(x, dim=-1, dtype=None):
+    """x - logsumexp(x) along `dim`, as one primitive (stable, and one node instead of six).
+    With `dtype`, x is converted to it first (as PyTorch)."""
+    if dtype is not None:
+        x = to(x, dtype)
     if x._data.dtype.kind != "f":
         x = to(x, get_default_dtype())
     if x._data.ndim == 0:
@@ -1044,14 +1116,51 @@ def zero_(x):
     return _fill_with(x, "zero_", 0)
 
 
-def uniform_(x, a=0.0, b=1.0):
-    """Fill with samples from U(a, b) drawn from the global generator."""
-    return _fill_with(x, "uniform_", get_rng().uniform(a, b, x._data.shape))
+def uniform_(x, a=0.0, b=1.0, *, generator=None):
+    """Fill with samples from U(a, b) (PyTorch's `from`, `to`) drawn from `generator` (the
+    global generator when None). Floating tensors only; raises if a > b."""
+    if x._data.dtype.kind != "f":
+        raise RuntimeError(f"uniform_: expected a floating point tensor, got {x._data.dtype}")
+    if a > b:
+        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found "
+                           f"from={a} > to={b}")
+    return _fill_with(x, "uniform_", get_rng(generator).uniform(a, b, x._data.shape))
 
 
-def normal_(x, mean=0.0, std=1.0):
-    """Fill with samples from N(mean, std^2) drawn from the global generator."""
-    return _fill_with(x, "normal_", get_rng().normal(mean, std, x._data.shape))
+def normal_(x, mean=0.0, std=1.0, *, generator=None):
+    """Fill with samples from N(mean, std^2) drawn from `generator` (the global generator
+    when None). Floating tensors only; raises if std < 0."""
+    if x._data.dtype.kind != "f":
+        raise RuntimeError(f"normal_: expected a floating point tensor, got {x._data.dtype}")
+    if std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+    return _fill_with(x, "normal_", get_rng(generator).normal(mean, std, x._data.shape))
+
+
+# ----- numpy's axis= / keepdims= as aliases of dim= / keepdim= (PyTorch accepts both) ---------
+
+
+def _dim_aliases(fn):
+    """`fn` also accepting `axis=` for `dim=` and `keepdims=` for `keepdim=`."""
+    from functools import wraps
+
+    @wraps(fn)
+    def with_aliases(*args, **kwargs):
+        if kwargs:
+            for alias, name in (("axis", "dim"), ("keepdims", "keepdim")):
+                if alias in kwargs:
+                    if name in kwargs:
+                        raise TypeError(f"{fn.__name__}() got both {name}= and its alias "
+                                        f"{alias}=")
+                    kwargs[name] = kwargs.pop(alias)
+        return fn(*args, **kwargs)
+    return with_aliases
+
+
+(sum, mean, var, std, amax, amin, max, min, argmax, argmin, logsumexp, softmax, log_softmax,
+ all, any, cat, squeeze, unsqueeze) = map(_dim_aliases, (
+    sum, mean, var, std, amax, amin, max, min, argmax, argmin, logsumexp, softmax, log_softmax,
+    all, any, cat, squeeze, unsqueeze))
 
 
 # ----- attach as Tensor methods and operators ------------------------------------------------
@@ -1085,10 +1194,10 @@ def _attach():
     T.int = lambda self: to(self, np.int32)
     T.bool = lambda self: to(self, np.bool_)
     T.type_as = lambda self, other: to(self, other.dtype)
-    T.__add__ = add
-    T.__radd__ = lambda self, o: add(o, self)
-    T.__sub__ = sub
-    T.__rsub__ = lambda self, o: sub(o, self)
+    T.__add__ = _add            # the operators skip add/sub's alpha= handling
+    T.__radd__ = lambda self, o: _add(o, self)
+    T.__sub__ = _sub
+    T.__rsub__ = lambda self, o: _sub(o, self)
     T.__mul__ = mul
     T.__rmul__ = lambda self, o: mul(o, self)
     T.__truediv__ = div
@@ -1106,9 +1215,6 @@ def _attach():
     T.__le__ = le
     T.__gt__ = gt
     T.__ge__ = ge
-    T.__invert__ = lambda self: _wrap(np.invert(self._data))
-    T.__and__ = lambda self, o: _wrap(np.asarray(self._data & _tensor(o)._data))
-    T.__or__ = lambda self, o: _wrap(np.asarray(self._data | _tensor(o)._data))
     T.__getitem__ = getitem
     T.__setitem__ = setitem
     T.__iadd__ = add_

@@ -214,6 +214,242 @@ CAST = Primitive("cast", lambda x, dtype, in_dtype: x.astype(dtype),
 CLONE = Primitive("clone", lambda x: np.array(x, copy=True), lambda n, g: (g,),
                   rule="out = copy of x;  dL/dx = g")
 
+# ----- elementwise math: rounding, inverse trig/hyperbolic, special functions, binary math ----
+
+try:  # scipy.special supplies erfc, erfinv, lgamma, digamma and polygamma
+    from scipy import special as _scipy_special
+except ImportError:  # pragma: no cover - depends on the environment
+    _scipy_special = None
+
+
+def _special(name):
+    if _scipy_special is None:  # pragma: no cover - depends on the environment
+        raise RuntimeError(f"{name} needs scipy (pip install scipy)")
+    return getattr(_scipy_special, name)
+
+
+def _zero_grads(n, g):
+    """Zero gradients for piecewise-constant ops (floor, sign, ...): exact zeros even where g
+    is nan or inf, as PyTorch's zeros_like(grad)."""
+    zero = g.masked_fill(np.True_, 0.0)
+    return tuple(zero if _need(n, i) else None for i in range(len(n.next)))
+
+
+def _same_dtype(fn):
+    return lambda x, *ctx: np.asarray(fn(x, *ctx)).astype(x.dtype, copy=False)
+
+
+def _round_forward(x, decimals):
+    if decimals == 0:
+        return np.round(x)
+    if decimals > 0:        # PyTorch's formula: round(x * 10^d) / 10^d
+        scale = x.dtype.type(10.0 ** decimals)
+        return np.round(x * scale) / scale
+    scale = x.dtype.type(10.0 ** -decimals)
+    return np.round(x / scale) * scale
+
+
+FLOOR = Primitive("floor", np.floor, _zero_grads, rule="out = floor x;  dL/dx = 0")
+CEIL = Primitive("ceil", np.ceil, _zero_grads, rule="out = ceil x;  dL/dx = 0")
+TRUNC = Primitive("trunc", np.trunc, _zero_grads, rule="out = trunc x;  dL/dx = 0")
+ROUND = Primitive("round", _round_forward, _zero_grads,
+                  rule="out = x rounded half to even (to `decimals` digits);  dL/dx = 0")
+SIGN = Primitive("sign", lambda x: np.subtract(x > 0, x < 0, dtype=x.dtype), _zero_grads,
+                 rule="out = sign x (0 at 0 and nan);  dL/dx = 0")
+
+
+def _int_trunc_divide(a, b):
+    return (a - np.fmod(a, b)) // b
+
+
+DIV_FLOOR = Primitive("div_floor", np.floor_divide, _zero_grads, broadcasts=True, quiet=True,
+                      rule="out = floor(a / b);  dL/da = 0,  dL/db = 0")
+DIV_TRUNC = Primitive("div_trunc", lambda a, b: np.trunc(np.true_divide(a, b)) if a.dtype.kind
+                      == "f" else _int_trunc_divide(a, b), _zero_grads, broadcasts=True,
+                      quiet=True, rule="out = trunc(a / b);  dL/da = 0,  dL/db = 0")
+
+_LN2, _LN10 = math.log(2.0), math.log(10.0)
+
+LOG2 = Primitive("log2", np.log2, lambda n, g: (g / (n.input(0) * _LN2),), saves=("inputs",),
+                 quiet=True, rule="out = log2 x;  dL/dx = g / (x ln 2)")
+LOG10 = Primitive("log10", np.log10, lambda n, g: (g / (n.input(0) * _LN10),),
+                  saves=("inputs",), quiet=True, rule="out = log10 x;  dL/dx = g / (x ln 10)")
+EXP2 = Primitive("exp2", np.exp2, lambda n, g: (g * n.output() * _LN2,), saves=("output",),
+                 quiet=True, rule="out = 2^x;  dL/dx = g * out * ln 2")
+TAN = Primitive("tan", np.tan, lambda n, g: (g * (n.output() * n.output() + 1.0),),
+                saves=("output",), quiet=True, rule="out = tan x;  dL/dx = g * (1 + out^2)")
+ASIN = Primitive("asin", np.arcsin, lambda n, g: (g * (1.0 - n.input(0) ** 2).rsqrt(),),
+                 saves=("inputs",), quiet=True, rule="out = asin x;  dL/dx = g / sqrt(1 - x^2)")
+ACOS = Primitive("acos", np.arccos, lambda n, g: (-(g * (1.0 - n.input(0) ** 2).rsqrt()),),
+                 saves=("inputs",), quiet=True,
+                 rule="out = acos x;  dL/dx = -g / sqrt(1 - x^2)")
+ATAN = Primitive("atan", np.arctan, lambda n, g: (g / (n.input(0) ** 2 + 1.0),),
+                 saves=("inputs",), rule="out = atan x;  dL/dx = g / (1 + x^2)")
+SINH = Primitive("sinh", np.sinh, lambda n, g: (g * n.input(0).cosh(),), saves=("inputs",),
+                 quiet=True, rule="out = sinh x;  dL/dx = g * cosh x")
+COSH = Primitive("cosh", np.cosh, lambda n, g: (g * n.input(0).sinh(),), saves=("inputs",),
+                 quiet=True, rule="out = cosh x;  dL/dx = g * sinh x")
+ASINH = Primitive("asinh", np.arcsinh, lambda n, g: (g * (n.input(0) ** 2 + 1.0).rsqrt(),),
+                  saves=("inputs",), quiet=True,
+                  rule="out = asinh x;  dL/dx = g / sqrt(x^2 + 1)")
+ACOSH = Primitive("acosh", np.arccosh, lambda n, g: (g * (n.input(0) ** 2 - 1.0).rsqrt(),),
+                  saves=("inputs",), quiet=True,
+                  rule="out = acosh x;  dL/dx = g / sqrt(x^2 - 1)")
+ATANH = Primitive("atanh", np.arctanh, lambda n, g: (g / (1.0 - n.input(0) ** 2),),
+                  saves=("inputs",), quiet=True, rule="out = atanh x;  dL/dx = g / (1 - x^2)")
+ERFC = Primitive("erfc", _same_dtype(lambda x: _special("erfc")(x)),
+                 lambda n, g: (g * -_TWO_OVER_SQRT_PI * (-(n.input(0) ** 2)).exp(),),
+                 saves=("inputs",), rule="out = erfc x;  dL/dx = -g * 2/sqrt(pi) * e^(-x^2)")
+ERFINV = Primitive("erfinv", _same_dtype(lambda x: _special("erfinv")(x)),
+                   lambda n, g: (g * (math.sqrt(math.pi) / 2) * (n.output() ** 2).exp(),),
+                   saves=("output",), quiet=True,
+                   rule="out = erfinv x;  dL/dx = g * sqrt(pi)/2 * e^(out^2)")
+def _lgamma_forward(x):
+    out = np.asarray(_special("gammaln")(x)).astype(x.dtype, copy=False)
+    return np.where(np.isneginf(x), np.inf, out).astype(x.dtype, copy=False)  # PyTorch: +inf
+
+
+LGAMMA = Primitive("lgamma", _lgamma_forward,
+                   lambda n, g: (g * n.input(0).digamma(),), saves=("inputs",), quiet=True,
+                   rule="out = ln|Gamma(x)|;  dL/dx = g * digamma(x)")
+
+
+def _digamma_forward(x):
+    out = np.asarray(_special("psi")(x)).astype(x.dtype, copy=False)
+    # PyTorch (and the limit from the right) gives -inf at 0 (inf at -0); scipy gives nan
+    zero = x == 0
+    if zero.any():
+        out = np.where(zero, np.copysign(np.inf, -np.copysign(1.0, x)).astype(x.dtype), out)
+    return out
+
+
+DIGAMMA = Primitive("digamma", _digamma_forward,
+                    lambda n, g: (g * apply(POLYGAMMA, (n.input(0),), 1),),
+                    saves=("inputs",), quiet=True,
+                    rule="out = digamma x = d ln Gamma(x)/dx;  dL/dx = g * polygamma(1, x)")
+POLYGAMMA = Primitive("polygamma", lambda x, k: (_digamma_forward(x) if k == 0 else np.asarray(
+                          _special("polygamma")(k, x)).astype(x.dtype, copy=False)),
+                      lambda n, g: (g * apply(POLYGAMMA, (n.input(0),), n.ctx[0] + 1),),
+                      saves=("inputs",), quiet=True,
+                      rule="out = polygamma(k, x), the k-th derivative of digamma;  "
+                           "dL/dx = g * polygamma(k + 1, x)")
+
+
+def _hypot_vjp(n, g):
+    scale = g / n.output()
+    return (scale * n.input(0) if _need(n, 0) else None,
+            scale * n.input(1) if _need(n, 1) else None)
+
+
+HYPOT = Primitive("hypot", np.hypot, _hypot_vjp, saves=("inputs", "output"), broadcasts=True,
+                  quiet=True, rule="out = sqrt(a^2 + b^2);  dL/da = g a / out,  dL/db = g b / out")
+
+
+def _atan2_vjp(n, g):
+    a, b = n.input(0), n.input(1)
+    denom = a * a + b * b
+    origin = denom._data == 0
+    if origin.any():        # at (0, 0) the gradient is taken as 0, as PyTorch
+        denom = denom.masked_fill(origin, 1.0)
+    scale = g / denom
+    return (scale * b if _need(n, 0) else None, -(scale * a) if _need(n, 1) else None)
+
+
+ATAN2 = Primitive("atan2", np.arctan2, _atan2_vjp, saves=("inputs",), broadcasts=True,
+                  quiet=True, rule="out = atan2(a, b);  dL/da = g b / (a^2 + b^2),  "
+                                   "dL/db = -g a / (a^2 + b^2)")
+
+
+def _modulo_vjp(quotient):
+    def vjp(n, g):
+        return (g if _need(n, 0) else None,
+                -(g * apply(quotient, (n.input(0), n.input(1)))) if _need(n, 1) else None)
+    return vjp
+
+
+FMOD = Primitive("fmod", np.fmod, _modulo_vjp(DIV_TRUNC), saves=("inputs",), broadcasts=True,
+                 quiet=True, rule="out = a - b trunc(a / b) (sign of a);  dL/da = g,  "
+                                  "dL/db = -g trunc(a / b)")
+REMAINDER = Primitive("remainder", np.remainder, _modulo_vjp(DIV_FLOOR), saves=("inputs",),
+                      broadcasts=True, quiet=True,
+                      rule="out = a - b floor(a / b) (sign of b);  dL/da = g,  "
+                           "dL/db = -g floor(a / b)")
+
+
+def _logaddexp_vjp(n, g, power=lambda t: t.exp()):
+    """d/da log_B(B^a + B^b) = 1 / (1 + B^(b - a)), `power` being t -> B^t (exp, or exp2 for
+    logaddexp2); written so that a = inf gives 1, not inf - inf (PyTorch's form)."""
+    a, b = n.input(0), n.input(1)
+    return (g / (power(b - a) + 1.0) if _need(n, 0) else None,
+            g / (power(a - b) + 1.0) if _need(n, 1) else None)
+
+
+LOGADDEXP = Primitive("logaddexp", np.logaddexp, _logaddexp_vjp, saves=("inputs",),
+                      broadcasts=True, quiet=True,
+                      rule="out = ln(e^a + e^b);  dL/da = g / (1 + e^(b - a)),  "
+                           "dL/db = g / (1 + e^(a - b))")
+LOGADDEXP2 = Primitive("logaddexp2", np.logaddexp2,
+                       lambda n, g: _logaddexp_vjp(n, g, lambda t: t.exp2()), saves=("inputs",),
+                       broadcasts=True, quiet=True,
+                       rule="out = log2(2^a + 2^b);  dL/da = g / (1 + 2^(b - a)),  "
+                            "dL/db = g / (1 + 2^(a - b))")
+
+
+def _xlogy_forward(x, y):
+    return np.where((x == 0) & ~np.isnan(y), 0, x * np.log(y)).astype(x.dtype, copy=False)
+
+
+def _xlogy_vjp(n, g):
+    x, y = n.input(0), n.input(1)
+    gx = gy = None
+    if _need(n, 0):         # d/dx = ln y (taken as 0 where x = 0 and y <= 0, as PyTorch)
+        gx = (g * y.log()).masked_fill((x._data == 0) & (y._data <= 0), 0.0)
+    if _need(n, 1):
+        gy = g * x / y
+    return gx, gy
+
+
+XLOGY = Primitive("xlogy", _xlogy_forward, _xlogy_vjp, saves=("inputs",), broadcasts=True,
+                  quiet=True, rule="out = x ln y (0 where x = 0 and y is not nan);  "
+                                   "dL/dx = g ln y,  dL/dy = g x / y")
+
+
+def _logit_forward(x, eps):
+    if eps is not None:
+        x = np.clip(x, eps, 1.0 - eps).astype(x.dtype, copy=False)
+    return np.log(x / (1.0 - x))
+
+
+def _logit_vjp(n, g):
+    x, eps = n.input(0), n.ctx[0]
+    grad = g / (x * (1.0 - x))
+    if eps is None:         # outside [0, 1] the gradient is nan, as PyTorch
+        outside = (x._data < 0) | (x._data > 1)
+        return (grad.masked_fill(outside, math.nan) if outside.any() else grad,)
+    clamped = (x._data < eps) | (x._data > 1.0 - eps)
+    return (grad.masked_fill(clamped, 0.0) if clamped.any() else grad,)
+
+
+LOGIT = Primitive("logit", _logit_forward, _logit_vjp, saves=("inputs",), quiet=True,
+                  rule="out = ln(p / (1 - p)), p = x clamped to [eps, 1 - eps] if eps given;  "
+                       "dL/dx = g / (x (1 - x)) (0 where clamped)")
+
+
+def _copysign_vjp(n, g):
+    a = n.input(0)._data
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.where(a == 0, 0, n.output()._data / np.where(a == 0, 1, a)).astype(g.dtype)
+    return (g * _const(ratio) if _need(n, 0) else None,
+            g.masked_fill(np.True_, 0.0) if _need(n, 1) else None)
+
+
+COPYSIGN = Primitive("copysign", np.copysign, _copysign_vjp, saves=("inputs", "output"),
+                     broadcasts=True, rule="out = |a| with the sign of b;  "
+                                           "dL/da = g sign(a) sign(out) (0 at a = 0),  dL/db = 0")
+
+CONTIGUOUS = Primitive("contiguous", np.ascontiguousarray, lambda n, g: (g,),
+                       rule="out = x copied into row-major (C-contiguous) memory;  dL/dx = g")
+
 # ----- reductions ------------------------------------------------------------------------------
 
 

@@ -1,30 +1,155 @@
-"""One seeded generator drives every random draw in glassgrad (init, dropout, rand*, shuffling)."""
+"""Random number generators: `Generator` objects and the global default generator.
+
+Every random draw in glassgrad (init, dropout, rand*, shuffling, samplers) comes from a numpy
+`np.random.Generator` (PCG64) held by a `Generator`; draws without `generator=` use
+`default_generator`, which `manual_seed` reseeds. The streams differ from PyTorch's (another
+algorithm): the same seed gives the same draws in glassgrad, not the same numbers as torch.
+"""
 import numpy as np
 
-_rng = [np.random.default_rng()]
+from .device import check_device
+
+_MAX_SEED = 2 ** 64
+_STATE_BYTES = 16 + 16 + 1 + 4 + 8      # PCG64 state, increment, has_uint32, uinteger, seed
+
+
+def _check_seed(seed, op):
+    if isinstance(seed, (float, np.floating)):
+        raise RuntimeError(f"{op} expected an int seed, but got float {seed!r}")
+    if not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"{op}: seed must be an int, got {seed!r}")
+    seed = int(seed)
+    if not -2 ** 63 <= seed < _MAX_SEED:
+        raise ValueError(f"{op}: seed must be in [-2**63, 2**64), got {seed}")
+    return seed % _MAX_SEED     # negative seeds wrap around, as in PyTorch
+
+
+def _fresh_seed():
+    return int(np.random.SeedSequence().entropy % (2 ** 63))
+
+
+class Generator:
+    """A random number generator, as `torch.Generator`: pass it as `generator=` to any random
+    function to draw from its own stream instead of the global one.
+
+    Parameters
+    ----------
+    device : str or device, default 'cpu'
+        Only the CPU is available.
+
+    Notes
+    -----
+    A new generator starts from seed 67280421310721, as PyTorch's do. `get_state()` returns
+    a uint8 tensor (like PyTorch's ByteTensor state) that `set_state()` accepts back; states
+    are not interchangeable with PyTorch's (different algorithms).
+
+    Examples
+    --------
+    >>> g = gg.Generator().manual_seed(0)
+    >>> gg.rand(3, generator=g)
+    """
+    default_seed = 67280421310721
+
+    def __init__(self, device="cpu"):
+        self._device = check_device(device, "Generator")
+        self._seed = self.default_seed
+        self._rng = np.random.default_rng(self._seed)
+
+    @property
+    def device(self):
+        """The device of the generator (always `device('cpu')`)."""
+        return self._device
+
+    def manual_seed(self, seed):
+        """Reseed the generator; returns the generator itself (as PyTorch)."""
+        self._seed = _check_seed(seed, "manual_seed")
+        # reseed in place: whoever holds the numpy generator follows the new seed
+        self._rng.bit_generator.state = np.random.PCG64(self._seed).state
+        return self
+
+    def seed(self):
+        """Reseed from fresh OS entropy; returns the new seed."""
+        self.manual_seed(_fresh_seed())
+        return self._seed
+
+    def initial_seed(self):
+        """The seed last set (by the constructor, `manual_seed` or `seed`)."""
+        return self._seed
+
+    def get_state(self):
+        """The generator's state as a 1-D uint8 tensor (see `set_state`)."""
+        from .tensor import _wrap
+        st = self._rng.bit_generator.state
+        pcg = st["state"]
+        raw = (pcg["state"].to_bytes(16, "little") + pcg["inc"].to_bytes(16, "little")
+               + bytes([st["has_uint32"]]) + int(st["uinteger"]).to_bytes(4, "little")
+               + self._seed.to_bytes(8, "little"))
+        return _wrap(np.frombuffer(raw, dtype=np.uint8).copy())
+
+    def set_state(self, new_state):
+        """Restore a state returned by `get_state()` (a uint8 tensor or array); returns the
+        generator."""
+        arr = np.asarray(getattr(new_state, "_data", new_state))
+        if arr.dtype != np.uint8 or arr.shape != (_STATE_BYTES,):
+            raise RuntimeError(f"set_state: expected a uint8 tensor of {_STATE_BYTES} bytes from "
+                               f"get_state(), got dtype {arr.dtype} and shape {arr.shape}")
+        raw = arr.tobytes()
+        self._rng.bit_generator.state = {
+            "bit_generator": "PCG64",
+            "state": {"state": int.from_bytes(raw[0:16], "little"),
+                      "inc": int.from_bytes(raw[16:32], "little")},
+            "has_uint32": raw[32], "uinteger": int.from_bytes(raw[33:37], "little")}
+        self._seed = int.from_bytes(raw[37:45], "little")
+        return self
+
+    def __repr__(self):
+        return f"<glassgrad.Generator device='cpu' initial_seed={self._seed}>"
+
+
+default_generator = Generator()
+default_generator.manual_seed(_fresh_seed())
 
 
 def manual_seed(seed):
-    """Reseed the global generator; the same seed gives the same draws everywhere."""
-    _rng[0] = np.random.default_rng(int(seed))
-    return _rng[0]
+    """Reseed the global default generator; the same seed gives the same draws everywhere
+    (init, dropout, rand*, samplers, shuffling). A float seed is truncated to an int, as
+    PyTorch does. Returns `default_generator`."""
+    if isinstance(seed, (float, np.floating)):
+        seed = int(seed)
+    return default_generator.manual_seed(seed)
 
 
 def seed():
-    """Reseed from fresh entropy and return the seed used."""
-    s = int(np.random.SeedSequence().entropy % (2 ** 63))
-    manual_seed(s)
-    return s
+    """Reseed the global generator from fresh entropy and return the seed used."""
+    return default_generator.seed()
 
 
-def get_rng():
-    """The global numpy Generator (use it for any random draw that must follow manual_seed)."""
-    return _rng[0]
+def initial_seed():
+    """The seed of the global default generator."""
+    return default_generator.initial_seed()
 
 
 def get_rng_state():
-    return _rng[0].bit_generator.state
+    """The global generator's state as a uint8 tensor (see `set_rng_state`)."""
+    return default_generator.get_state()
 
 
-def set_rng_state(state):
-    _rng[0].bit_generator.state = state
+def set_rng_state(new_state):
+    """Restore the global generator's state from `get_rng_state()`."""
+    default_generator.set_state(new_state)
+
+
+def get_rng(generator=None):
+    """The numpy `np.random.Generator` behind `generator` (the global default generator when
+    None): draw from it for any random number that must follow `manual_seed` / `generator=`.
+
+    Raises
+    ------
+    TypeError
+        If `generator` is not a glassgrad Generator.
+    """
+    if generator is None:
+        return default_generator._rng
+    if isinstance(generator, Generator):
+        return generator._rng
+    raise TypeError(f"generator must be a glassgrad.Generator, got {type(generator).__name__}")

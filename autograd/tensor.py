@@ -6,6 +6,7 @@ Operators and methods are thin sugar over the ops in `ops.py` and the primitives
 import numpy as np
 
 from . import dtypes
+from .device import CPU as _CPU
 
 
 def _as_array(data, dtype=None):
@@ -88,11 +89,18 @@ class Tensor:
 
     @property
     def device(self):
-        return "cpu"
+        """The device holding the tensor: always `device('cpu')` (equal to 'cpu')."""
+        return _CPU
 
     def size(self, dim=None):
+        """The shape (a tuple), or the size of dim `dim` (negative counts from the end)."""
         if dim is None:
             return self._data.shape
+        nd = self._data.ndim
+        if not -max(nd, 1) <= dim < max(nd, 1) or nd == 0:
+            raise IndexError(f"size(): dimension out of range (expected to be in range of "
+                             f"[{-max(nd, 1)}, {max(nd, 1) - 1}], but got {dim}) for shape "
+                             f"{self._data.shape}")
         return self._data.shape[dim]
 
     def numel(self):

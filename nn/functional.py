@@ -512,12 +512,12 @@ def _softmax_dim(ndim):
     return 0 if ndim in (0, 1, 3) else 1
 
 
-def softmax(input, dim=None):
-    return ag.softmax(input, _softmax_dim(input.ndim) if dim is None else dim)
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    return ag.softmax(input, _softmax_dim(input.ndim) if dim is None else dim, dtype=dtype)
 
 
-def log_softmax(input, dim=None):
-    return ag.log_softmax(input, _softmax_dim(input.ndim) if dim is None else dim)
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    return ag.log_softmax(input, _softmax_dim(input.ndim) if dim is None else dim, dtype=dtype)
 
 
 # ----- losses ------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """Weight initialization, in place, with PyTorch's names and formulas.
 
 Every function fills its tensor under `ag.no_grad()` with draws from
-`ag.random.get_rng()` (so `ag.manual_seed` fixes them) and returns the tensor.
+`ag.random.get_rng()` (so `ag.manual_seed` fixes them), or from `generator=` (a
+`glassgrad.Generator`) where PyTorch takes one, and returns the tensor.
 
 How they relate to the lecture notes' recipes, for a layer with n = fan_in inputs:
 - "w = randn(n) * sqrt(2/n)" for ReLU networks (He et al.) is `kaiming_normal_(w)` with
@@ -66,14 +67,14 @@ def _fan(tensor, mode):
     return fan_in if mode == "fan_in" else fan_out
 
 
-def uniform_(tensor, a=0.0, b=1.0):
+def uniform_(tensor, a=0.0, b=1.0, generator=None):
     """Fill with U(a, b)."""
-    return _fill(tensor, ag.get_rng().uniform(a, b, tensor.shape))
+    return _fill(tensor, ag.get_rng(generator).uniform(a, b, tensor.shape))
 
 
-def normal_(tensor, mean=0.0, std=1.0):
+def normal_(tensor, mean=0.0, std=1.0, generator=None):
     """Fill with N(mean, std^2)."""
-    return _fill(tensor, ag.get_rng().normal(mean, std, tensor.shape))
+    return _fill(tensor, ag.get_rng(generator).normal(mean, std, tensor.shape))
 
 
 def constant_(tensor, val):
@@ -95,36 +96,36 @@ def eye_(tensor):
     return _fill(tensor, np.eye(*tensor.shape))
 
 
-def xavier_uniform_(tensor, gain=1.0):
+def xavier_uniform_(tensor, gain=1.0, generator=None):
     """Glorot uniform: U(-a, a), a = gain * sqrt(6 / (fan_in + fan_out)) (the notes' choice
     for tanh layers, with gain = calculate_gain('tanh'))."""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     a = gain * math.sqrt(6.0 / (fan_in + fan_out))
-    return uniform_(tensor, -a, a)
+    return uniform_(tensor, -a, a, generator)
 
 
-def xavier_normal_(tensor, gain=1.0):
+def xavier_normal_(tensor, gain=1.0, generator=None):
     """Glorot normal: N(0, std^2), std = gain * sqrt(2 / (fan_in + fan_out))."""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
-    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)))
+    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), generator)
 
 
-def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu"):
+def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
     """He uniform: U(-b, b), b = gain * sqrt(3 / fan), gain = calculate_gain(nonlinearity, a).
     PyTorch's default Linear/Conv init is this with a = sqrt(5), i.e. b = 1 / sqrt(fan_in)."""
     gain = calculate_gain(nonlinearity, a)
     bound = gain * math.sqrt(3.0 / _fan(tensor, mode))
-    return uniform_(tensor, -bound, bound)
+    return uniform_(tensor, -bound, bound, generator)
 
 
-def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu"):
+def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
     """He normal: N(0, std^2), std = gain / sqrt(fan). With nonlinearity='relu' this is the
     notes' `randn(n) * sqrt(2 / n)` for ReLU networks."""
     gain = calculate_gain(nonlinearity, a)
-    return normal_(tensor, 0.0, gain / math.sqrt(_fan(tensor, mode)))
+    return normal_(tensor, 0.0, gain / math.sqrt(_fan(tensor, mode)), generator)
 
 
-def orthogonal_(tensor, gain=1.0):
+def orthogonal_(tensor, gain=1.0, generator=None):
     """A (semi-)orthogonal matrix from the QR decomposition of a Gaussian matrix, with the
     signs fixed so that the result is uniformly distributed; trailing dims are flattened."""
     if tensor.ndim < 2:
@@ -133,7 +134,7 @@ def orthogonal_(tensor, gain=1.0):
         return tensor
     rows = tensor.shape[0]
     cols = tensor.numel() // rows
-    flat = ag.get_rng().standard_normal((rows, cols))
+    flat = ag.get_rng(generator).standard_normal((rows, cols))
     if rows < cols:
         flat = flat.T
     q, r = np.linalg.qr(flat)
@@ -143,7 +144,7 @@ def orthogonal_(tensor, gain=1.0):
     return _fill(tensor, (q * gain).reshape(tensor.shape))
 
 
-def sparse_(tensor, sparsity, std=0.01):
+def sparse_(tensor, sparsity, std=0.01, generator=None):
     """Sparse init of a 2-D weight (out, in): N(0, std^2) entries, then in every column a
     fraction `sparsity` of the rows set to zero (PyTorch's sparse_), so each unit keeps a
     random subset of its connections - the notes' "sparse initialization"."""
@@ -152,7 +153,7 @@ def sparse_(tensor, sparsity, std=0.01):
                          f"{tuple(tensor.shape)}")
     rows, cols = tensor.shape
     num_zeros = int(math.ceil(sparsity * rows))
-    rng = ag.get_rng()
+    rng = ag.get_rng(generator)
     values = rng.normal(0.0, std, (rows, cols))
     for j in range(cols):
         values[rng.permutation(rows)[:num_zeros], j] = 0.0

@@ -42,14 +42,6 @@ class _HookHandle:
         self.remove()
 
 
-def _check_device(device):
-    """Accept the CPU ('cpu', 'cpu:0', or a device object whose .type is 'cpu')."""
-    kind = device if isinstance(device, str) else getattr(device, "type", None)
-    if not isinstance(kind, str) or kind.split(":")[0] != "cpu":
-        raise RuntimeError(f"Module.to: glassgrad computes on the CPU only (numpy); cannot "
-                           f"move to device {device!r}")
-
-
 def _addindent(text, spaces):
     lines = text.split("\n")
     if len(lines) == 1:
@@ -368,42 +360,21 @@ class Module:
         fn(self)
         return self
 
-    @staticmethod
-    def _parse_to(args, kwargs):
-        """(dtype or None) from Module.to's arguments: a dtype, a device ('cpu', a
-        torch-like device object), a tensor (its dtype), or device then dtype."""
-        dtype = kwargs.pop("dtype", None)
-        device = kwargs.pop("device", None)
-        kwargs.pop("non_blocking", None)
-        kwargs.pop("copy", None)
-        kwargs.pop("memory_format", None)
-        if kwargs:
-            raise TypeError(f"Module.to: unexpected keyword argument(s) {sorted(kwargs)}")
-        if len(args) > 2:
-            raise TypeError(f"Module.to: expected at most 2 positional arguments (device, "
-                            f"dtype), got {len(args)}")
-        for a in args:
-            if isinstance(a, Tensor):
-                dtype = a.dtype
-            elif isinstance(a, str) or hasattr(a, "type") and not isinstance(a, type) \
-                    and not isinstance(a, np.dtype):
-                device = a
-            elif a is not None:
-                dtype = a
-        if device is not None:
-            _check_device(device)
-        return None if dtype is None else np.dtype(dtype)
-
-    def to(self, *args, **kwargs):
+    def to(self, *args, dtype=None, device=None, non_blocking=False, **kwargs):
         """Move and/or cast the parameters and buffers, in place; returns self.
 
         Accepts PyTorch's forms: `to(dtype)`, `to(device)`, `to(device, dtype)`,
         `to(tensor)` (its dtype) and the keywords `device=`, `dtype=`, `non_blocking=`.
-        The only device is the CPU: 'cpu' (or 'cpu:0', or an object whose `.type` is 'cpu')
-        is accepted and changes nothing; any other device raises RuntimeError. A dtype must
-        be floating: floating parameters, buffers and their grads are converted, integer
-        buffers such as num_batches_tracked keep their dtype (as in PyTorch)."""
-        dtype = self._parse_to(args, dict(kwargs))
+        The only device is the CPU: 'cpu' (or a `glassgrad.device('cpu')`) is accepted and
+        changes nothing; any other device raises RuntimeError. A dtype must be floating:
+        floating parameters, buffers and their grads are converted, integer buffers such as
+        num_batches_tracked keep their dtype (as in PyTorch)."""
+        from glassgrad.autograd.tensor_api import parse_to_args
+        for key in ("copy", "memory_format"):
+            kwargs.pop(key, None)
+        if kwargs:
+            raise TypeError(f"Module.to: unexpected keyword argument(s) {sorted(kwargs)}")
+        dtype = parse_to_args(args, dtype, device, "Module.to")
         if dtype is None:
             return self
         if dtype.kind != "f":
@@ -448,9 +419,9 @@ class Module:
         return self
 
     def cuda(self, device=None):
-        """glassgrad has no GPU backend: raises RuntimeError."""
-        raise RuntimeError("Module.cuda: glassgrad computes on the CPU only (numpy); "
-                           "there is no CUDA device")
+        """Always raises RuntimeError: glassgrad has no GPU backend (PyTorch moves the module
+        to a GPU)."""
+        return self.to("cuda" if device is None else device)
 
     # ----- state dict ---------------------------------------------------------------------
     def _state_items(self, prefix=""):

@@ -28,8 +28,8 @@ def _array(x):
 def _rng(seed=None, generator=None):
     if generator is not None and seed is not None:
         raise ValueError("pass either seed= or generator=, not both")
-    if generator is not None:
-        return generator
+    if generator is not None:       # a glassgrad.Generator or a numpy Generator
+        return ag.random.get_rng(generator) if isinstance(generator, ag.Generator) else generator
     if seed is not None:
         return np.random.default_rng(seed)
     return ag.random.get_rng()
