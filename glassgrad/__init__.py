@@ -26,7 +26,7 @@ from glassgrad import autograd
 from glassgrad.autograd import *  # noqa: F401,F403  (the tensor namespace; see __all__)
 from glassgrad.autograd import __version__
 
-_SUBPACKAGES = ("nn", "optim", "utils", "viz", "training")
+_SUBPACKAGES = ("nn", "optim", "utils", "viz", "training", "linalg")
 
 __all__ = [name for name in autograd.__all__] + ["autograd", *_SUBPACKAGES]
 
