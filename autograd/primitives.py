@@ -777,10 +777,19 @@ CUMPROD = Primitive("cumprod", lambda x, axis: np.cumprod(x, axis), _cumprod_vjp
 def _logcumsumexp_vjp(n, g):
     axis = n.ctx[0]
     x, out = n.input(0), n.output()
-    # dL/dx_j = sum_{i>=j} g_i exp(x_j - out_i), shifted by a constant so no exp overflows
+    # dL/dx_j = sum_{i>=j} g_i e^(x_j - out_i); every term has x_j <= out_i, so e^(...) <= 1
     finite = out._data[np.isfinite(out._data)]
-    shift = _const(np.asarray(finite.max() if finite.size else 0, dtype=x._data.dtype))
-    return (apply(CUMSUM, (g * (shift - out).exp(),), axis, True) * (x - shift).exp(),)
+    spread = float(finite.max() - finite.min()) if finite.size else 0.0
+    if spread < np.log(np.finfo(x._data.dtype).max) - 8:
+        # one reversed cumsum, both exponentials shifted by the same constant (no overflow)
+        shift = _const(np.asarray(finite.max() if finite.size else 0, dtype=x._data.dtype))
+        return (apply(CUMSUM, (g * (shift - out).exp(),), axis, True) * (x - shift).exp(),)
+    # outputs too far apart for one shift: the (n, n) weights e^(x_j - out_i), j <= i
+    size = x.shape[axis]
+    later = ~np.tril(np.ones((size, size), dtype=bool))          # j > i
+    xm, om, gm = x.movedim(axis, -1), out.movedim(axis, -1), g.movedim(axis, -1)
+    weights = (xm.unsqueeze(-2) - om.unsqueeze(-1)).masked_fill(later, float("-inf")).exp()
+    return ((gm.unsqueeze(-1) * weights).sum(-2).movedim(-1, axis),)
 
 
 LOGCUMSUMEXP = Primitive("logcumsumexp", lambda x, axis: np.logaddexp.accumulate(x, axis),
