@@ -840,19 +840,20 @@ DIAGONAL_BACKWARD = Primitive("diagonal_backward", _diagonal_backward_forward,
 
 def _scatter_forward(x, src, axis, index):
     out = np.array(x, copy=True)
-    np.put_along_axis(out, index, src, axis)
+    out[_full_index(index, axis)] = src
     return out
 
 
 def _scatter_vjp(n, g):
     axis, index = n.ctx
+    where = _full_index(index, axis)
     gx = gsrc = None
     if _need(n, 0):
         hit = np.zeros(g.shape, dtype=bool)
-        np.put_along_axis(hit, index, True, axis)
+        hit[where] = True
         gx = g.masked_fill(hit, 0.0)
     if _need(n, 1):
-        gsrc = apply(GATHER, (g,), axis, index, g.shape)
+        gsrc = apply(INDEX, (g,), where, g.shape)
     return gx, gsrc
 
 
