@@ -711,6 +711,8 @@ NLL = Primitive("nll", _nll_forward, _nll_vjp, quiet=True,
 
 # ===== reductions and scans (prod, cumulative ops) ===========================================
 
+from .grad_mode import _State   # noqa: E402  (here, to keep this section self-contained)
+
 
 def _cumsum_forward(x, axis, reverse):
     if reverse:
@@ -749,10 +751,24 @@ def _prod_vjp(n, g):
         elif axis is None:
             out = out.reshape((1,) * len(in_shape))
         return (g * out / x,)
+    if not _State.grad_enabled:
+        # a first-order backward: the exact products in O(n), as numpy constants
+        return (g * _const(_others_product_array(x._data, axis)),)
     if axis is None:
         flat = x.reshape(-1)
         return ((g.reshape(-1) * _others_product(flat, 0)).reshape(in_shape),)
     return (g * _others_product(x, axis),)
+
+
+def _others_product_array(x, axis):
+    """prod_{j != i} x_j along `axis` (all elements when None) as the product of the
+    exclusive cumulative products from the left and from the right."""
+    a = np.moveaxis(x, axis, -1) if axis is not None else x.reshape(-1)
+    ones = np.ones(a.shape[:-1] + (1,), dtype=a.dtype)
+    left = np.concatenate([ones, np.cumprod(a[..., :-1], -1)], -1)
+    right = np.flip(np.concatenate([ones, np.cumprod(np.flip(a, -1)[..., :-1], -1)], -1), -1)
+    out = left * right
+    return np.moveaxis(out, -1, axis) if axis is not None else out.reshape(x.shape)
 
 
 PROD = Primitive("prod", lambda x, axis, keepdims, in_shape: np.prod(x, axis=axis,
