@@ -272,6 +272,13 @@ def cdist(x1, x2, p=2.0, compute_mode=None):
     if p < 0:
         raise RuntimeError(f"cdist: p must be non-negative, got {p}")
     diff = sub(unsqueeze(a, -2), unsqueeze(b, -3))
+    if p == _INF:
+        # PyTorch's rule: every coordinate attaining the max gets the full gradient (no
+        # sharing among ties): max plus a zero-valued term with those coordinates' slopes
+        ad = abs(diff)
+        top = np.amax(ad._data, -1, keepdims=True) if ad._data.size else ad._data[..., :1]
+        hit = _wrap((ad._data == top).astype(ad._data.dtype))
+        return add(_wrap(np.array(top[..., 0])), sum(mul(sub(ad, ad.detach()), hit), -1))
     return vector_norm(diff, p, -1)
 
 
@@ -327,8 +334,8 @@ def inv(A):
 
 
 def det(A):
-    """Determinant of (..., n, n). Gradient g det(A) A^-T: undefined (raises) at singular
-    matrices, where PyTorch falls back to an SVD-based rule."""
+    """Determinant of (..., n, n). Gradient g det(A) A^-T, at singular matrices g times the
+    cofactor matrix (first order only there: its own gradient is not recorded)."""
     a = _square(A, "det")
     return apply(P.DET, (a,))
 
@@ -540,9 +547,20 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
         return sum(ax, dim, keepdim)
     if ord == 2:
         return _root(sum(mul(x, x), dim, keepdim), 2)
-    if ord < 0:     # a zero element makes the norm 0 (|0|^ord = inf)
-        return pow(sum(pow(ax, float(ord)), dim, keepdim), 1.0 / ord)
-    return _root(sum(pow(ax, float(ord)), dim, keepdim), ord)
+    zero = x._data == 0
+    if not zero.any():
+        powered = pow(ax, float(ord))
+    else:               # |0|^ord without a nan gradient (0 * inf) at the zeros
+        powered = pow(where(zero, 1.0, ax), float(ord)).masked_fill(zero, 0.0 if ord > 0
+                                                                    else float("inf"))
+    if ord > 0:
+        return _root(sum(powered, dim, keepdim), ord)
+    # ord < 0: a zero element makes the norm 0, with gradient 0
+    total = sum(powered, dim, keepdim)
+    inf = np.isinf(total._data)
+    if not inf.any():
+        return pow(total, 1.0 / ord)
+    return where(inf, 0.0, pow(where(inf, 1.0, total), 1.0 / ord))
 
 
 def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):

@@ -916,13 +916,29 @@ INV = Primitive("inv", np.linalg.inv, _inv_vjp, saves=("output",),
                 rule="out = A^-1;  dL/dA = -A^-T g A^-T")
 
 
+def _cofactors(a):
+    """Cofactor matrices of (..., n, n) a, by minors (for singular matrices, where
+    det(A) A^-T is undefined but the cofactors are the gradient)."""
+    n = a.shape[-1]
+    out = np.empty_like(a)
+    for i in range(n):
+        for j in range(n):
+            minor = np.delete(np.delete(a, i, -2), j, -1)
+            out[..., i, j] = (-1) ** (i + j) * (np.linalg.det(minor) if n > 1 else 1.0)
+    return out
+
+
 def _det_vjp(n, g):
     a = n.input(0)
-    return ((g * n.output()).unsqueeze(-1).unsqueeze(-1) * apply(INV, (a,)).mT,)
+    scale = g.unsqueeze(-1).unsqueeze(-1)
+    if np.all(n.output()._data != 0):
+        return ((g * n.output()).unsqueeze(-1).unsqueeze(-1) * apply(INV, (a,)).mT,)
+    # a singular matrix in the batch: the cofactors, as constants (first order only)
+    return (scale * _const(_cofactors(a._data)),)
 
 
 DET = Primitive("det", np.linalg.det, _det_vjp, saves=("inputs", "output"),
-                rule="out = det A;  dL/dA = g det(A) A^-T (A invertible)")
+                rule="out = det A;  dL/dA = g det(A) A^-T = g cofactor(A)")
 
 LOGABSDET = Primitive("logabsdet", lambda a: np.linalg.slogdet(a)[1],
                       lambda n, g: (g.unsqueeze(-1).unsqueeze(-1) * apply(INV, (n.input(0),)).mT,),
@@ -979,9 +995,9 @@ def _eigh_vjp(n, g):
     packed = n.output()
     v, w = packed[..., :-1, :], packed[..., -1, :]
     gv, gw = g[..., :-1, :], g[..., -1, :]
-    inner = (v.mT @ gv) * _gap_inverse(w)
-    inner = inner + apply(DIAGONAL_BACKWARD, (gw,), 0, gw.ndim - 1, gw.ndim,
-                          gw.shape + gw.shape[-1:])
+    inner = apply(DIAGONAL_BACKWARD, (gw,), 0, gw.ndim - 1, gw.ndim, gw.shape + gw.shape[-1:])
+    if np.any(gv._data):    # eigenvalues alone have a gradient even where they repeat
+        inner = inner + (v.mT @ gv) * _gap_inverse(w)
     return (v @ inner @ v.mT,)
 
 
@@ -1009,20 +1025,25 @@ def _svd_vjp(n, g):
     m, cols = n.ctx[0]
     u, s, vh = _svd_unpack(n.output(), m, cols)
     gu, gs, gvh = _svd_unpack(g, m, cols)
-    s2 = s * s
-    f = _gap_inverse(s2)                                  # 1 / (s_j^2 - s_i^2)
-    uhgu = u.mT @ gu
-    vhgv = vh @ gvh.mT
-    uhgu = uhgu - uhgu.mT
-    vhgv = vhgv - vhgv.mT
-    inner = (uhgu * s.unsqueeze(-2) + s.unsqueeze(-1) * vhgv) * f
-    inner = inner + apply(DIAGONAL_BACKWARD, (gs,), 0, gs.ndim - 1, gs.ndim,
-                          gs.shape + gs.shape[-1:])
+    has_u, has_v = bool(np.any(gu._data)), bool(np.any(gvh._data))
+    inner = apply(DIAGONAL_BACKWARD, (gs,), 0, gs.ndim - 1, gs.ndim, gs.shape + gs.shape[-1:])
+    # singular values alone have a gradient even where they repeat: add the singular-vector
+    # terms (inf/nan at repeated values, as in PyTorch) only when they carry a gradient
+    if has_u or has_v:
+        f = _gap_inverse(s * s)                           # 1 / (s_j^2 - s_i^2)
+        term = 0.0
+        if has_u:
+            uhgu = u.mT @ gu
+            term = (uhgu - uhgu.mT) * s.unsqueeze(-2)
+        if has_v:
+            vhgv = vh @ gvh.mT
+            term = term + s.unsqueeze(-1) * (vhgv - vhgv.mT)
+        inner = inner + term * f
     ga = u @ inner @ vh
-    if m > cols:
+    if m > cols and has_u:
         gus = gu / s.unsqueeze(-2)
         ga = ga + (gus - u @ (u.mT @ gus)) @ vh
-    elif m < cols:
+    elif m < cols and has_v:
         sgv = gvh / s.unsqueeze(-1)
         ga = ga + u @ (sgv - (sgv @ vh.mT) @ vh)
     return (ga,)

@@ -254,7 +254,7 @@ def diagonal(input, offset=0, dim1=0, dim2=1):
     x = _as(input)
     nd = x._data.ndim
     if nd < 2:
-        raise RuntimeError(f"diagonal: input must have at least 2 dims, got shape {x.shape}")
+        raise IndexError(f"diagonal: input must have at least 2 dims, got shape {x.shape}")
     d1, d2 = _dim(x, dim1, "diagonal"), _dim(x, dim2, "diagonal")
     if d1 == d2:
         raise RuntimeError(f"diagonal: dim1 and dim2 cannot be the same dim ({dim1}, {dim2})")
@@ -316,7 +316,10 @@ def index_select(input, dim, index):
     d = _dim(x, dim, "index_select")
     idx = _check_index_1d(x, d, index, "index_select")
     if x._data.ndim == 0:
-        return reshape(x, ()) if idx.size else reshape(getitem(reshape(x, (1,)), idx[:0]), (0,))
+        if idx.size != 1:
+            raise RuntimeError(f"index_select: index to a 0-d tensor can have only 1 value, "
+                               f"got {idx.size}")
+        return apply(P.CLONE, (x,))
     return apply(P.INDEX, (x,), _along(d, idx), x._data.shape)
 
 

@@ -153,6 +153,22 @@ CASES = [
     OpCase("norm_p3_keepdim", lambda m, x: x.norm(3, 0, keepdim=True), (normal(3, 4),)),
 ]
 
+CASES += [
+    # gradients at edge points that PyTorch defines
+    OpCase("svdvals_repeated", lambda m, a: m.linalg.svdvals(a), (np.eye(3) * 2,), fd=False),
+    OpCase("eigvalsh_repeated", lambda m, a: m.linalg.eigvalsh(a), (np.eye(3),), fd=False),
+    OpCase("matrix_norm_2_tied", lambda m, a: m.linalg.matrix_norm(a, 2), (np.eye(2) * 2,),
+           fd=False),
+    OpCase("vector_norm_neg_with_zero", lambda m, x: m.linalg.vector_norm(x, -1),
+           (np.array([0., 2., 3.]),), fd=False),
+    OpCase("vector_norm_half_with_zero", lambda m, x: m.linalg.vector_norm(x, 0.5, dim=1),
+           (np.array([[0., 1.], [2., 3.]]),), fd=False),
+    OpCase("cdist_inf_ties", lambda m, x: m.cdist(x, x, float("inf")),
+           (np.array([[0., 1.], [2., 3.]]),), fd=False),
+    OpCase("cdist_coincident_p2", lambda m, x, y: m.cdist(x, y),
+           (np.array([[0., 1.], [2., 3.]]), np.array([[0., 1.]])), fd=False),
+]
+
 GRAD_CASES = [c for c in CASES if c.grad]
 FD_CASES = [c for c in GRAD_CASES if c.fd]
 
@@ -179,6 +195,14 @@ def test_linalg_namespace_imports():
     assert linalg.norm is not gg.norm      # torch.linalg.norm and torch.norm differ
     for name in linalg.__all__:
         assert callable(getattr(linalg, name))
+
+
+def test_det_gradient_at_a_singular_matrix_is_the_cofactor_matrix():
+    # d det / dA = cofactor(A) also where det(A) = 0 (PyTorch 2.13 returns 0 for this A)
+    a = gg.tensor([[1., 2.], [2., 4.]], dtype=gg.float64, requires_grad=True)
+    gg.linalg.det(a).backward()
+    assert a.grad.tolist() == [[4., -2.], [-2., 1.]]
+    assert gg.autograd.gradcheck(gg.linalg.det, (a,))
 
 
 def test_repeated_eigenvalues_give_non_finite_gradient():
