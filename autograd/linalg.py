@@ -197,8 +197,14 @@ def einsum(equation, *operands):
     sizes = {}
     for t, term in zip(ts, terms):
         for c, s in zip(term, t.shape):
-            if sizes.setdefault(c, s) != s:
-                raise RuntimeError(f"einsum: subscript {c!r} has sizes {sizes[c]} and {s}")
+            have = sizes.setdefault(c, s)
+            if have != s and 1 not in (have, s):
+                raise RuntimeError(f"einsum: subscript {c!r} has sizes {have} and {s}")
+            sizes[c] = builtins.max(have, s) if 1 in (have, s) else s
+    for i, (t, term) in enumerate(zip(ts, terms)):      # size-1 dims broadcast, as in torch
+        full = tuple(sizes[c] for c in term)
+        if full != t.shape:
+            ts[i] = expand(t, full)
     return apply(P.EINSUM, tuple(ts), tuple(terms), out)
 
 
