@@ -644,11 +644,16 @@ def sum_to_size(x, *size):
 
 
 def _normalize_index(index):
-    """(numpy index, is_basic): tensors and lists become arrays; basic means a view."""
+    """(numpy index, is_basic): tensors and lists become arrays; basic means a view. is_basic
+    is None for an index mixing ints with index arrays (PyTorch orders its dims unlike numpy)."""
     if not isinstance(index, tuple):
         index = (index,)
-    out, basic = [], True
+    out, basic, ints = [], True, False
     for i in index:
+        if i.__class__ is int:
+            ints = True
+            out.append(i)
+            continue
         if isinstance(i, Tensor):
             i = i._data
             basic = False
@@ -664,8 +669,10 @@ def _normalize_index(index):
         if isinstance(i, np.ndarray) and i.dtype.kind not in "biu":
             raise IndexError(f"index: arrays used as indices must be integer or bool, got "
                              f"{i.dtype}")
+        elif isinstance(i, np.integer):
+            ints = True
         out.append(i)
-    return tuple(out), basic
+    return tuple(out), (None if ints and not basic else basic)
 
 
 def getitem(x, index):
@@ -673,7 +680,7 @@ def getitem(x, index):
     Basic indexing gives a view; advanced indexing a copy whose gradient accumulates over
     repeated indices."""
     idx, basic = _normalize_index(index)
-    if not basic and builtins.any(i.__class__ is int or isinstance(i, np.integer) for i in idx):
+    if basic is None:
         return _select_then_index(x, idx, index)
     try:
         x._data[idx]
@@ -727,7 +734,7 @@ def _select_then_index(x, idx, index):
 def setitem(x, index, value):
     """x[index] = value, in place (bumps x's version)."""
     idx, basic = _normalize_index(index)
-    if not basic and builtins.any(i.__class__ is int or isinstance(i, np.integer) for i in idx):
+    if basic is None:
         # PyTorch's dim order (ints applied first): address the same elements by position
         x._data[idx]    # numpy's own IndexError for a bad index
         first, advanced = _split_int_index(x._data.ndim, idx)
