@@ -462,7 +462,9 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
     Each written position's values are laid out as one row of a (positions, k) matrix
     (padded with the reduction's identity) and reduced along the row, so the gradients are
     those of sum/prod/mean/amax/amin: amax and amin share the gradient evenly among tied
-    values, as in PyTorch.
+    values, as in PyTorch. One difference: with include_self=False, PyTorch 2.13 still
+    counts an input value equal to the result among the ties (so src's shares add up to
+    less than the gradient); here only the reduced values share it.
     """
     x = _as(input)
     if reduce not in _REDUCTIONS:
