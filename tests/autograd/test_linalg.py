@@ -173,6 +173,20 @@ CASES += [
            (np.array([[0., 1.], [2., 3.]]), np.array([[0., 1.]])), fd=False),
 ]
 
+CASES += [   # size-0 dims and batches
+    OpCase("inv_empty_batch", lambda m, a: m.linalg.inv(a), (np.zeros((0, 3, 3)),)),
+    OpCase("det_empty_matrix", lambda m, a: m.linalg.det(a), (np.zeros((2, 0, 0)),), grad=False),
+    OpCase("bmm_empty", lambda m, a, b: m.bmm(a, b), (normal(2, 0, 3), normal(2, 3, 4))),
+    OpCase("einsum_empty_sum", lambda m, a, b: m.einsum("ij,jk->ik", a, b),
+           (np.zeros((2, 0)), np.zeros((0, 3)))),
+    OpCase("outer_empty", lambda m, a, b: m.outer(a, b), (np.zeros(0), normal(3))),
+    OpCase("vector_norm_empty", lambda m, a: m.linalg.vector_norm(a), (np.zeros(0),)),
+    OpCase("matrix_norm_fro_empty_batch", lambda m, a: m.linalg.matrix_norm(a),
+           (np.zeros((0, 2, 2)),)),
+    OpCase("solve_neg_batch_vector", lambda m, a, b: m.linalg.solve(a, b),
+           (BATCH, normal(3))),
+]
+
 GRAD_CASES = [c for c in CASES if c.grad]
 FD_CASES = [c for c in GRAD_CASES if c.fd]
 

@@ -138,6 +138,37 @@ CASES = [
     OpCase("index_none_int_idx", lambda m, x: x[None, 1, m.tensor([2, 0])], (B,)),
 ]
 
+E = np.zeros((0, 3))
+CASES += [   # 0-d inputs and size-0 dims
+    OpCase("flip_0d", lambda m, x: m.flip(x, []), (np.array(1.5),)),
+    OpCase("roll_empty", lambda m, x: m.roll(x, 1, 0), (E,)),
+    OpCase("repeat_zero", lambda m, x: x.repeat(0, 2), (A,)),
+    OpCase("repeat_interleave_0d", lambda m, x: m.repeat_interleave(x, 3), (np.array(2.0),)),
+    OpCase("diag_empty", lambda m, x: m.diag(x), (np.zeros(0),)),
+    OpCase("diagonal_empty", lambda m, x: m.diagonal(x), (E,)),
+    OpCase("tril_empty", lambda m, x: m.tril(x), (E,)),
+    OpCase("index_select_empty_index", lambda m, x: m.index_select(x, 0, m.tensor([], dtype=m.int64)),
+           (A,)),
+    OpCase("index_select_0d", lambda m, x: m.index_select(x, 0, m.tensor([0])), (np.array(2.0),)),
+    OpCase("scatter_empty_index", lambda m, x, s: m.scatter(x, 0, m.zeros(0, 4, dtype=m.int64), s),
+           (A, normal(2, 4)), torch_grad=False),     # torch's backward fails here
+    OpCase("scatter_add_empty_input", lambda m, x, s: m.scatter_add(x, 1, m.zeros(0, 2, dtype=m.int64), s),
+           (E, normal(0, 2))),
+    OpCase("take_empty", lambda m, x: m.take(x, m.tensor([], dtype=m.int64)), (A,)),
+    OpCase("masked_select_none", lambda m, x: m.masked_select(x, m.zeros(3, 4, dtype=m.bool)), (A,)),
+    OpCase("nonzero_none", lambda m, x: m.nonzero(x), (np.zeros((2, 2)),), grad=False),
+    OpCase("movedim_0d", lambda m, x: m.movedim(x, [], []), (np.array(1.0),)),
+    OpCase("narrow_length0", lambda m, x: m.narrow(x, 1, 4, 0), (A,)),
+    OpCase("unbind_empty", lambda m, x: m.unbind(x, 0), (E,), grad=False),
+    OpCase("meshgrid_0d", lambda m, x, y: m.meshgrid(x, y, indexing="ij"), (np.array(2.0), normal(3))),
+    OpCase("hstack_empty", lambda m, x, y: m.hstack([x, y]), (np.zeros(0), normal(2))),
+    OpCase("tensor_split_empty", lambda m, x: m.tensor_split(x, 3), (np.zeros(0),), grad=False),
+    OpCase("take_along_dim_neg", lambda m, x: m.take_along_dim(x, m.tensor([[0, 1, 2, 0]]), -2),
+           (A,)),
+    OpCase("index_add_neg_dim_0d_src", lambda m, x, s: m.index_add(x, -1, m.tensor([1]), s),
+           (normal(3, 2), normal(3, 1))),
+]
+
 GRAD_CASES = [c for c in CASES if c.grad]
 FD_CASES = [c for c in GRAD_CASES if c.fd]
 
