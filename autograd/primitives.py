@@ -997,13 +997,14 @@ def _eigh_vjp(n, g):
     gv, gw = g[..., :-1, :], g[..., -1, :]
     inner = apply(DIAGONAL_BACKWARD, (gw,), 0, gw.ndim - 1, gw.ndim, gw.shape + gw.shape[-1:])
     if np.any(gv._data):    # eigenvalues alone have a gradient even where they repeat
-        inner = inner + (v.mT @ gv) * _gap_inverse(w)
+        vhgv = v.mT @ gv    # projected onto the skew-symmetric matrices, as PyTorch does
+        inner = inner + (vhgv - vhgv.mT) * 0.5 * _gap_inverse(w)
     return (v @ inner @ v.mT,)
 
 
 EIGH = Primitive("eigh", _eigh_forward, _eigh_vjp, saves=("output",),
-                 rule="A = V diag(w) V^T;  dL/dA = V (diag(gw) + F * (V^T gV)) V^T, "
-                      "F_ij = 1 / (w_j - w_i)")
+                 rule="A = V diag(w) V^T;  dL/dA = V (diag(gw) + F * skew(V^T gV)) V^T, "
+                      "F_ij = 1 / (w_j - w_i), skew(M) = (M - M^T) / 2")
 
 
 def _svd_forward(a):

@@ -30,6 +30,7 @@ def sym(m, x):
 
 
 M34, M43, M33 = normal(3, 4), normal(4, 3), well_conditioned(3, 3)
+SYM = M33 + M33.T
 BATCH = well_conditioned(2, 3, 3)
 
 CASES = [
@@ -115,6 +116,8 @@ CASES = [
         m.linalg.eigh(a)), (normal(4, 4),), wrap=sym, atol=1e-10),
     OpCase("eigh_batch_upper", lambda m, a: (lambda r: (r[0], r[1] @ (r[1] * r[0].unsqueeze(-2)).mT))(
         m.linalg.eigh(a, UPLO="U")), (normal(2, 3, 3),), wrap=sym, atol=1e-10),
+    OpCase("eigh_unsymmetrized_grad", lambda m, a: (lambda r: (r[0], r[1] ** 2))(
+        m.linalg.eigh(a)), (SYM,), fd=False, atol=1e-10),
     OpCase("eigvalsh", lambda m, a: m.linalg.eigvalsh(a), (normal(3, 3),), wrap=sym),
     OpCase("pinv_tall", lambda m, a: m.linalg.pinv(a), (M43,), atol=1e-10),
     OpCase("pinv_wide_batch", lambda m, a: m.linalg.pinv(a), (normal(2, 2, 4),), atol=1e-10),
