@@ -424,7 +424,7 @@ def _svd_packed(a):
             reshape(packed[..., m * k + k:], lead + (k, n)))
 
 
-def svd(A, full_matrices=True):
+def svd(A, full_matrices=True, *, driver=None):
     """Singular value decomposition A = U diag(S) Vh: named tuple (U, S, Vh), S descending.
 
     For a non-square A, full_matrices=True (PyTorch's default) gives the full U and Vh but
@@ -444,7 +444,7 @@ def svd(A, full_matrices=True):
     return svd_result(*_svd_packed(a))
 
 
-def svdvals(A):
+def svdvals(A, *, driver=None):
     """Singular values of A (..., m, n), descending; gradient U diag(g) Vh."""
     a = _floating(A, op="svdvals")[0]
     if a._data.ndim < 2:
