@@ -9,17 +9,16 @@ inv's at singular matrices, qr's for wide matrices (m < n); there they come out 
 or raise. Batched inputs (..., m, n) work everywhere.
 """
 import builtins
-import math
 import string
 from collections import namedtuple
 
 import numpy as np
 
 from . import primitives as P
-from .dtypes import get_default_dtype, promote
+from .dtypes import promote
 from .engine import apply
 from .ops import (_axes, _pair, _root, _tensor, abs, add, amax, amin, cat, div, expand, matmul,
-                  mul, pow, reshape, sqrt, squeeze, stack, sub, sum, to, unsqueeze, where)
+                  mul, pow, reshape, squeeze, sub, sum, to, unsqueeze, where)
 from .tensor import Tensor, _wrap
 
 slogdet_result = namedtuple("slogdet", ["sign", "logabsdet"])

@@ -7,16 +7,14 @@ the elements whose indices are returned, as in PyTorch. Indices on ties come fro
 sort (PyTorch's own choice on ties is documented per op where it differs).
 """
 import builtins
-import math
 from collections import namedtuple
 
 import numpy as np
 
 from . import primitives as P
-from .dtypes import get_default_dtype
 from .engine import apply
-from .ops import (_axes, _reduce_count, _root, _tensor, div, gather, masked_fill, mean, mul,
-                  reshape, sub, sum, to, where, amax, amin)
+from .ops import (_axes, _reduce_count, _root, _tensor, amax, amin, div, gather, masked_fill,
+                  mean, mul, reshape, sub, sum, to)
 from .tensor import Tensor, _wrap
 
 _RESULTS = {}

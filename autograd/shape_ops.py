@@ -7,15 +7,13 @@ compositions of the primitive table's ops, so they are differentiable to any ord
 """
 import builtins
 import math
-from collections.abc import Sequence
 
 import numpy as np
 
 from . import primitives as P
 from .engine import apply
-from .ops import (_axes, _inplace, _pair, _tensor, add, cat, expand, gather, getitem,
-                  masked_fill, mul, permute, reshape, split, squeeze, sum, to, unsqueeze, where,
-                  amax, amin)
+from .ops import (_axes, _inplace, _tensor, add, amax, amin, cat, expand, gather, getitem,
+                  masked_fill, mul, permute, reshape, split, sum, to, unsqueeze, where)
 from .tensor import Tensor, _wrap
 
 

@@ -5,7 +5,7 @@ and lib = torch (same API). From it come: values, shapes and dtypes against PyTo
 against PyTorch (of a fixed random weighting of the float outputs), and first- and
 second-order gradchecks in float64.
 """
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pytest
