@@ -781,13 +781,48 @@ PROD = Primitive("prod", lambda x, axis, keepdims, in_shape: np.prod(x, axis=axi
 def _cumprod_vjp(n, g):
     axis = n.ctx[0]
     x = n.input(0)
-    return (apply(CUMSUM, (g * n.output(),), axis, True) / x,)
+    if not np.any(x._data == 0):
+        return (apply(CUMSUM, (g * n.output(),), axis, True) / x,)
+    if not _State.grad_enabled:
+        return (_const(_cumprod_grad_array(x._data, g._data, axis)),)
+    # differentiable again (create_graph) with zeros in x: dL/dx_j = sum_{i>=j} g_i P_ij,
+    # P_ij = prod_{k<=i, k!=j} x_k, as a product over an (n, n, n) stack
+    size = x.shape[axis]
+    i, j, k = np.ogrid[:size, :size, :size]
+    keep = (k <= i) & (k != j)
+    xm, gm = x.movedim(axis, -1), g.movedim(axis, -1)
+    stack = xm.unsqueeze(-2).unsqueeze(-2).expand(xm.shape[:-1] + (size,) * 3)
+    stack = stack.masked_fill(~keep, 1.0)
+    others = apply(PROD, (stack,), stack.ndim - 1, False, stack.shape)        # (..., i, j)
+    others = others.masked_fill(np.arange(size)[None, :] > np.arange(size)[:, None], 0.0)
+    return ((gm.unsqueeze(-1) * others).sum(-2).movedim(-1, axis),)
+
+
+def _cumprod_grad_array(x, g, axis):
+    """cumprod's exact gradient in O(n) where x holds zeros: before a slice's first zero z
+    the usual (reversed cumsum of g * out) / x; at z, out_{z-1} * sum_{i>=z} g_i
+    prod_{z<k<=i} x_k; after z, 0."""
+    a, ga = np.moveaxis(x, axis, -1), np.moveaxis(g, axis, -1)
+    n = a.shape[-1]
+    out = np.cumprod(a, -1)
+    zero = a == 0
+    has_zero = zero.any(-1, keepdims=True)
+    z = np.argmax(zero, -1)[..., None]                                  # first zero
+    pos = np.arange(n)
+    before = (pos < z) | ~has_zero
+    grad = np.flip(np.cumsum(np.flip(ga * out, -1), -1), -1) / np.where(before, a, 1)
+    grad = np.where(before, grad, 0)
+    after = np.where(pos > z, a, 1)                                    # x_k for k > z
+    tail = np.where(pos >= z, ga * np.cumprod(after, -1), 0).sum(-1, keepdims=True)
+    prefix = np.where(z > 0, np.take_along_axis(out, np.maximum(z - 1, 0), -1), 1)
+    grad = np.where((pos == z) & has_zero, prefix * tail, grad)
+    return np.moveaxis(grad, -1, axis).astype(x.dtype, copy=False)
 
 
 CUMPROD = Primitive("cumprod", lambda x, axis: np.cumprod(x, axis), _cumprod_vjp,
                     saves=("inputs", "output"), quiet=True,
-                    rule="out_i = prod_{j<=i} x_j (x without zeros);  dL/dx_j = "
-                         "(sum_{i>=j} g_i out_i) / x_j")
+                    rule="out_i = prod_{j<=i} x_j;  dL/dx_j = sum_{i>=j} g_i prod_{k<=i, k!=j} "
+                         "x_k (= (sum_{i>=j} g_i out_i) / x_j without zeros)")
 
 
 def _logcumsumexp_vjp(n, g):
