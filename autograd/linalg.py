@@ -20,6 +20,7 @@ from .engine import apply
 from .ops import (_axes, _pair, _root, _tensor, abs, add, amax, amin, cat, div, expand, matmul,
                   mul, pow, reshape, squeeze, sub, sum, to, unsqueeze, where)
 from .tensor import Tensor, _wrap
+from ._dim_aliases import alias_module
 
 slogdet_result = namedtuple("slogdet", ["sign", "logabsdet"])
 eigh_result = namedtuple("eigh", ["eigenvalues", "eigenvectors"])
@@ -635,6 +636,12 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     if isinstance(p, str):
         raise RuntimeError(f"norm: p must be 'fro', 'nuc' or a number, got {p!r}")
     return vector_norm(x, p, dim, keepdim, dtype=dtype)
+
+
+# PyTorch's axis= / keepdims= aliases on every public function taking a dim
+alias_module(globals(), [name for name, value in list(globals().items())
+                         if callable(value) and getattr(value, "__module__", None) == __name__
+                         and not name.startswith("_") and not isinstance(value, type)])
 
 
 def _attach():

@@ -16,6 +16,7 @@ from .engine import apply
 from .ops import (_axes, _reduce_count, _root, _tensor, amax, amin, div, gather, masked_fill,
                   mean, mul, reshape, sub, sum, to)
 from .tensor import Tensor, _wrap
+from ._dim_aliases import alias_module
 
 _RESULTS = {}
 
@@ -547,6 +548,12 @@ def histc(input, bins=100, min=0, max=0):
 
 
 # ----- methods ---------------------------------------------------------------------------
+
+
+# PyTorch's axis= / keepdims= aliases on every public function taking a dim
+alias_module(globals(), [name for name, value in list(globals().items())
+                         if callable(value) and getattr(value, "__module__", None) == __name__
+                         and not name.startswith("_") and not isinstance(value, type)])
 
 
 def _attach():

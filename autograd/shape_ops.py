@@ -15,6 +15,7 @@ from .engine import apply
 from .ops import (_axes, _inplace, _tensor, add, amax, amin, cat, expand, gather, getitem,
                   masked_fill, mul, permute, reshape, split, sum, to, unsqueeze, where)
 from .tensor import Tensor, _wrap
+from ._dim_aliases import alias_module
 
 
 def _dim(x, dim, op, ndim=None):
@@ -734,6 +735,12 @@ def _inplace_op(name, fn):
     method.__name__ = name
     method.__doc__ = f"In-place {fn.__name__}: writes the result into self (see {fn.__name__})."
     return method
+
+
+# PyTorch's axis= / keepdims= aliases on every public function taking a dim
+alias_module(globals(), [name for name, value in list(globals().items())
+                         if callable(value) and getattr(value, "__module__", None) == __name__
+                         and not name.startswith("_") and not isinstance(value, type)])
 
 
 def _attach():

@@ -198,3 +198,14 @@ def test_named_tuples():
 def test_errors(fn, exc, pattern):
     with pytest.raises(exc, match=pattern):
         fn()
+
+
+def test_axis_and_keepdims_aliases():
+    x = gg.tensor(np.arange(12.).reshape(3, 4))
+    assert gg.prod(x, axis=0, keepdims=True).shape == (1, 4)
+    assert x.sort(axis=0).values.shape == (3, 4)
+    assert gg.var(x, axis=1, keepdims=True).shape == (3, 1)
+    assert gg.linalg.vector_norm(x, axis=0).shape == (4,)
+    assert gg.index_select(x, axis=0, index=gg.tensor([1])).shape == (1, 4)
+    with pytest.raises(TypeError, match="both dim and its alias axis"):
+        gg.cumsum(x, dim=0, axis=0)
