@@ -17,6 +17,7 @@ from .ops import (_axes, _reduce_count, _root, _tensor, amax, amin, div, gather,
                   mean, mul, reshape, sub, sum, to)
 from .tensor import Tensor, _wrap
 from ._dim_aliases import alias_module
+from ._stl_order import topk_order
 
 _RESULTS = {}
 
@@ -199,11 +200,25 @@ def msort(input):
     return sort(input, 0).values
 
 
+def _positions(mask):
+    """Index tuples of the true entries of `mask` (which may be 0-d)."""
+    if mask.ndim == 0:
+        return [()] if mask else []
+    return list(zip(*np.nonzero(mask)))
+
+
+_REPLAY_LIMIT = 1 << 18     # elements: beyond, topk(sorted=False) returns sorted values
+
+
 def topk(input, k, dim=-1, largest=True, sorted=True):
-    """The k largest (or smallest) elements along `dim`: named tuple (values, indices),
-    sorted. Differs from PyTorch on ties: PyTorch's CPU selection may return tied elements in
-    any order (e.g. indices [2, 0, 5] for three equal maxima at 0, 2, 5); here they come in
-    index order. NaN counts as the largest value."""
+    """The k largest (or smallest) elements along `dim`: named tuple (values, indices).
+
+    Indices among tied values (and the order with sorted=False) are PyTorch's: its CPU
+    selection (libstdc++'s partial_sort / nth_element) is replayed for rows where it matters,
+    so the gradient reaches the same elements. NaN counts as the largest value. With
+    sorted=False on inputs larger than 2^18 elements the values come sorted (PyTorch leaves
+    that order unspecified).
+    """
     x = _as_tensor(input)
     n = x._data.shape[_dim(x, dim, "topk")] if x._data.ndim else 1
     if not 0 <= k <= n:
@@ -212,14 +227,72 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     if x._data.ndim == 0:
         return topk_result(apply(P.CLONE, (x,)), _index_tensor(0))
     d = _dim(x, dim, "topk")
-    order = _stable_argsort(x._data, d, largest)
-    return topk_result(*_select(x, d, np.take(order, np.arange(k), axis=d)))
+    rows = np.moveaxis(x._data, d, -1)
+    order = np.moveaxis(_stable_argsort(x._data, d, largest), d, -1)
+    idx = order[..., :k].copy()
+    if k:
+        if not sorted and k * 64 > n and x._data.size <= _REPLAY_LIMIT:
+            replay = np.ones(rows.shape[:-1], dtype=bool)     # nth_element's own order
+        else:
+            head = np.take_along_axis(rows, order[..., :min(k + 1, n)], -1)
+            replay = np.any(head[..., 1:] == head[..., :-1], -1)
+            if rows.dtype.kind == "f":
+                replay |= np.isnan(rows).any(-1)
+        for pos in _positions(replay):
+            idx[pos] = topk_order(rows[pos].tolist(), k, largest, sorted)
+    return topk_result(*_select(x, d, np.moveaxis(idx, -1, d)))
+
+
+def _greater_or_nan(a, b):
+    return (a != a and b == b) or a > b
+
+
+def _quickselect_index(row, k):
+    """Index of the element PyTorch's CPU kthvalue returns for the k-th smallest (k from 0)
+    of `row`: its median-of-three quickselect (Sedgewick's partition), replayed, so that
+    among tied elements the same one is picked."""
+    v, idx = row.tolist(), list(range(len(row)))
+
+    def swap(a, b):
+        v[a], v[b] = v[b], v[a]
+        idx[a], idx[b] = idx[b], idx[a]
+    gt = _greater_or_nan
+    lo, hi = 0, len(v) - 1
+    while hi > lo:
+        if hi == lo + 1:
+            if gt(v[lo], v[hi]):
+                swap(lo, hi)
+            break
+        swap((lo + hi) >> 1, lo + 1)
+        if gt(v[lo + 1], v[hi]):
+            swap(lo + 1, hi)
+        if gt(v[lo], v[hi]):
+            swap(lo, hi)
+        if gt(v[lo + 1], v[lo]):
+            swap(lo + 1, lo)
+        i, j, pivot = lo + 1, hi, v[lo]
+        while True:
+            i += 1
+            while gt(pivot, v[i]):
+                i += 1
+            j -= 1
+            while gt(v[j], pivot):
+                j -= 1
+            if j < i:
+                break
+            swap(i, j)
+        swap(lo, j)
+        if j <= k:
+            lo = i
+        if j >= k:
+            hi = j - 1
+    return idx[k]
 
 
 def kthvalue(input, k, dim=-1, keepdim=False):
     """The k-th smallest element (k counts from 1) along `dim`: named tuple (values,
-    indices). On ties the index is that of a stable sort; PyTorch's selection may pick
-    another of the tied elements."""
+    indices). Among tied elements the index is the one PyTorch's CPU selection returns (its
+    quickselect is replayed for rows holding ties or NaN); NaN counts as the largest."""
     x = _as_tensor(input)
     n = x._data.shape[_dim(x, dim, "kthvalue")] if x._data.ndim else 1
     if not 1 <= k <= n:
@@ -228,8 +301,16 @@ def kthvalue(input, k, dim=-1, keepdim=False):
     if x._data.ndim == 0:
         return kthvalue_result(apply(P.CLONE, (x,)), _index_tensor(0))
     d = _dim(x, dim, "kthvalue")
-    order = _stable_argsort(x._data, d, False)
-    return kthvalue_result(*_select(x, d, np.take(order, [k - 1], axis=d), keepdim))
+    order = np.moveaxis(_stable_argsort(x._data, d, False), d, -1)
+    rows = np.moveaxis(x._data, d, -1)
+    idx = order[..., k - 1].copy()
+    ordered = np.take_along_axis(rows, order, -1)
+    tied = np.any(ordered[..., 1:] == ordered[..., :-1], -1)
+    if rows.dtype.kind == "f":
+        tied |= np.isnan(rows).any(-1)
+    for pos in _positions(tied):
+        idx[pos] = _quickselect_index(rows[pos], k - 1)
+    return kthvalue_result(*_select(x, d, np.expand_dims(idx, d), keepdim))
 
 
 def _shared_value(x, value, hit):
@@ -289,8 +370,9 @@ def median(input, dim=None, keepdim=False):
 
     `median(x)` returns a 0-d tensor whose gradient is shared evenly among the elements equal
     to the median (as in PyTorch); a NaN anywhere gives NaN. `median(x, dim)` returns a named
-    tuple (values, indices); on ties the index is that of a stable sort (PyTorch's selection
-    may pick another tied element); a row holding NaN gives NaN and the first NaN's index.
+    tuple (values, indices); among tied elements the index is the one a stable sort puts at
+    the median (PyTorch breaks ties by index the same way); a row holding NaN gives NaN and
+    the first NaN's index.
     """
     return _median(input, dim, keepdim, False, "median", median_result)
 

@@ -71,6 +71,14 @@ CASES = [
     OpCase("topk_smallest_dim0", lambda m, x: x.topk(2, dim=0, largest=False), (distinct(3, 5),)),
     OpCase("topk_nan", lambda m, x: m.topk(x, 2), (NAN,), grad=False),
     OpCase("kthvalue", lambda m, x: m.kthvalue(x, 2, 1), (distinct(3, 5),)),
+    OpCase("kthvalue_ties", lambda m, x: m.kthvalue(x, 3, 1), (TIES2,), fd=False),
+    OpCase("kthvalue_ties_nan", lambda m, x: m.kthvalue(x, 2), (NAN,), grad=False),
+    OpCase("topk_ties", lambda m, x: m.topk(x, 3), (TIES,), fd=False),
+    OpCase("topk_ties_smallest_2d", lambda m, x: x.topk(2, 1, largest=False), (TIES2,),
+           fd=False),
+    OpCase("topk_unsorted", lambda m, x: m.topk(x, 3, sorted=False), (distinct(2, 7),)),
+    OpCase("topk_partial_sort_path", lambda m, x: m.topk(x, 2), (np.repeat([1., 2., 3.], 60),),
+           fd=False),
     OpCase("kthvalue_keepdim", lambda m, x: x.kthvalue(3, 0, True), (distinct(4, 2),)),
     OpCase("median_all", lambda m, x: m.median(x), (distinct(3, 4),)),
     OpCase("median_all_ties", lambda m, x: m.median(x), (np.array([2., 2., 1., 5.]),), fd=False),
@@ -169,10 +177,11 @@ def test_selection_gradient_goes_to_returned_index():
     assert i.tolist() == [0, 2, 3, 1] and x.grad.tolist() == [1., 0., 0., 0.]
 
 
-def test_topk_tie_indices_are_index_ordered():
-    # PyTorch's CPU topk returns [2, 0, 5] here (its selection order); ours is stable
+def test_topk_and_kthvalue_pick_torchs_tied_elements():
+    # PyTorch's CPU selection returns [2, 0, 5] for three equal maxima at 0, 2, 5
     v, i = gg.topk(gg.tensor([3., 1., 3., 2., 1., 3.]), 3)
-    assert v.tolist() == [3., 3., 3.] and i.tolist() == [0, 2, 5]
+    assert v.tolist() == [3., 3., 3.] and i.tolist() == [2, 0, 5]
+    assert gg.kthvalue(gg.tensor([3., 1., 3., 2., 1., 3.]), 2).indices.item() == 4
 
 
 def test_named_tuples():
