@@ -3,8 +3,9 @@ statistics, NaN-aware reductions, counting.
 
 Selection ops (sort, topk, kthvalue, median, mode, cummax, ...) compute their indices with
 numpy, outside the graph, and take their values with `gather`: the gradient flows to exactly
-the elements whose indices are returned, as in PyTorch. Indices on ties come from a stable
-sort (PyTorch's own choice on ties is documented per op where it differs).
+the elements whose indices are returned, as in PyTorch. Among tied values the indices are
+PyTorch's: those of a stable sort (sort, argsort, median, mode, ...) or, for topk and
+kthvalue, those of PyTorch's own selection algorithm, replayed.
 """
 import builtins
 from collections import namedtuple
