@@ -645,7 +645,8 @@ def sum_to_size(x, *size):
 
 def _normalize_index(index):
     """(numpy index, is_basic): tensors and lists become arrays; basic means a view. is_basic
-    is None for an index mixing ints with index arrays (PyTorch orders its dims unlike numpy)."""
+    is None for an index mixing ints or an Ellipsis with index arrays (PyTorch orders the
+    result's dims unlike numpy there)."""
     if not isinstance(index, tuple):
         index = (index,)
     out, basic, ints = [], True, False
@@ -669,8 +670,8 @@ def _normalize_index(index):
         if isinstance(i, np.ndarray) and i.dtype.kind not in "biu":
             raise IndexError(f"index: arrays used as indices must be integer or bool, got "
                              f"{i.dtype}")
-        elif isinstance(i, np.integer):
-            ints = True
+        elif isinstance(i, np.integer) or i is Ellipsis:
+            ints = True     # an Ellipsis too: numpy counts even an empty one as a separator
         out.append(i)
     return tuple(out), (None if ints and not basic else basic)
 

@@ -135,6 +135,10 @@ CASES = [
     OpCase("index_idx_int_slice_idx",
            lambda m, x: x[m.tensor([1, 0]), 2, :, m.tensor([0, 4])], (normal(2, 3, 4, 5),)),
     OpCase("index_ellipsis_int_idx", lambda m, x: x[..., 1, m.tensor([[0, 1], [2, 2]])], (B,)),
+    OpCase("index_empty_ellipsis_between_arrays",
+           lambda m, x: x[1:, m.tensor([0, 1]), ..., m.tensor([3, 0])], (B,)),
+    OpCase("index_ellipsis_between_arrays",
+           lambda m, x: x[m.tensor([0, 1]), ..., m.tensor([3, 0])], (B,)),
     OpCase("index_none_int_idx", lambda m, x: x[None, 1, m.tensor([2, 0])], (B,)),
 ]
 
