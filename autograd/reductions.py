@@ -24,7 +24,8 @@ _RESULTS = {}
 
 
 def _result(name):
-    """The named tuple (values, indices) PyTorch returns from `name`, e.g. torch.return_types.sort."""
+    """The named tuple (values, indices) that PyTorch returns from `name`
+    (torch.return_types.sort, ...)."""
     cls = _RESULTS.get(name)
     if cls is None:
         cls = _RESULTS[name] = namedtuple(name, ["values", "indices"])
