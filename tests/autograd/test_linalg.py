@@ -115,7 +115,8 @@ CASES = [
     OpCase("eigh", lambda m, a: (lambda r: (r.eigenvalues, r.eigenvectors ** 2))(
         m.linalg.eigh(a)), (normal(4, 4),), wrap=sym, atol=1e-10),
     OpCase("eigh_batch_upper", lambda m, a: (
-        lambda r: (r[0], r[1] @ (r[1] * r[0].unsqueeze(-2)).mT))(m.linalg.eigh(a, UPLO="U")), (normal(2, 3, 3),), wrap=sym, atol=1e-10),
+        lambda r: (r[0], r[1] @ (r[1] * r[0].unsqueeze(-2)).mT))(m.linalg.eigh(a, UPLO="U")),
+        (normal(2, 3, 3),), wrap=sym, atol=1e-10),
     OpCase("eigh_unsymmetrized_grad", lambda m, a: (lambda r: (r[0], r[1] ** 2))(
         m.linalg.eigh(a)), (SYM,), fd=False, atol=1e-10),
     OpCase("eigvalsh", lambda m, a: m.linalg.eigvalsh(a), (normal(3, 3),), wrap=sym),
