@@ -415,33 +415,28 @@ def qr(A, mode="reduced"):
     return qr_result(q, r)
 
 
-def _svd_packed(a):
+def _svd_packed(a, full=False):
     m, n = a.shape[-2:]
     k = builtins.min(m, n)
-    packed = apply(P.SVD, (a,), (m, n))
+    mu, nv = (m, n) if full else (k, k)
+    packed = apply(P.SVD, (a,), (m, n, full))
     lead = a.shape[:-2]
-    return (reshape(packed[..., :m * k], lead + (m, k)), packed[..., m * k:m * k + k],
-            reshape(packed[..., m * k + k:], lead + (k, n)))
+    return (reshape(packed[..., :m * mu], lead + (m, mu)), packed[..., m * mu:m * mu + k],
+            reshape(packed[..., m * mu + k:], lead + (nv, n)))
 
 
 def svd(A, full_matrices=True, *, driver=None):
     """Singular value decomposition A = U diag(S) Vh: named tuple (U, S, Vh), S descending.
 
-    For a non-square A, full_matrices=True (PyTorch's default) gives the full U and Vh but
-    is not differentiable here (it raises when A requires grad); full_matrices=False (the
-    reduced SVD) is. The gradient is undefined where singular values repeat (inf/nan), as in
-    PyTorch: use the SVD through gauge-invariant quantities (S, U diag(S) Vh, ...)."""
+    With full_matrices=True (the default) U is (m, m) and Vh (n, n); the gradient ignores
+    their columns (rows) beyond min(m, n), which are arbitrary, as PyTorch does. The gradient
+    is undefined where singular values repeat (inf/nan), as in PyTorch: use the SVD through
+    gauge-invariant quantities (S, U diag(S) Vh, ...)."""
     a = _floating(A, op="svd")[0]
     if a._data.ndim < 2:
         raise RuntimeError(f"linalg.svd: expected a tensor with 2 or more dims, got {a.shape}")
     m, n = a.shape[-2:]
-    if full_matrices and m != n:
-        if a._requires_grad:
-            raise RuntimeError("linalg.svd: the gradient of full_matrices=True with a "
-                               "non-square input is not defined; use full_matrices=False")
-        u, s, vh = np.linalg.svd(a._data, full_matrices=True)
-        return svd_result(_wrap(u), _wrap(s), _wrap(vh))
-    return svd_result(*_svd_packed(a))
+    return svd_result(*_svd_packed(a, bool(full_matrices) and m != n))
 
 
 def svdvals(A, *, driver=None):

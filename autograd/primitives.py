@@ -1042,25 +1042,30 @@ EIGH = Primitive("eigh", _eigh_forward, _eigh_vjp, saves=("output",),
                       "F_ij = 1 / (w_j - w_i), skew(M) = (M - M^T) / 2")
 
 
-def _svd_forward(a):
-    u, s, vh = np.linalg.svd(a, full_matrices=False)
+def _svd_forward(a, full):
+    u, s, vh = np.linalg.svd(a, full_matrices=full)
     lead = a.shape[:-2]
     return np.concatenate([u.reshape(lead + (-1,)), s, vh.reshape(lead + (-1,))], axis=-1)
 
 
-def _svd_unpack(packed, m, n):
+def _svd_unpack(packed, m, n, full=False):
+    """(U, S, Vh) from the packed output: U (m, m or k), S (k,), Vh (n or k, n)."""
     k = min(m, n)
+    mu, nv = (m, n) if full else (k, k)
     lead = packed.shape[:-1]
-    u = packed[..., :m * k].reshape(lead + (m, k))
-    s = packed[..., m * k:m * k + k]
-    vh = packed[..., m * k + k:].reshape(lead + (k, n))
+    u = packed[..., :m * mu].reshape(lead + (m, mu))
+    s = packed[..., m * mu:m * mu + k]
+    vh = packed[..., m * mu + k:].reshape(lead + (nv, n))
     return u, s, vh
 
 
 def _svd_vjp(n, g):
-    m, cols = n.ctx[0]
-    u, s, vh = _svd_unpack(n.output(), m, cols)
-    gu, gs, gvh = _svd_unpack(g, m, cols)
+    m, cols, full = n.ctx[0]
+    u, s, vh = _svd_unpack(n.output(), m, cols, full)
+    gu, gs, gvh = _svd_unpack(g, m, cols, full)
+    if full:    # the extra columns of U and rows of Vh are arbitrary: drop them (as PyTorch)
+        k = min(m, cols)
+        u, gu, vh, gvh = u[..., :k], gu[..., :k], vh[..., :k, :], gvh[..., :k, :]
     has_u, has_v = bool(np.any(gu._data)), bool(np.any(gvh._data))
     inner = apply(DIAGONAL_BACKWARD, (gs,), 0, gs.ndim - 1, gs.ndim, gs.shape + gs.shape[-1:])
     # singular values alone have a gradient even where they repeat: add the singular-vector
@@ -1085,7 +1090,7 @@ def _svd_vjp(n, g):
     return (ga,)
 
 
-SVD = Primitive("svd", lambda a, shape: _svd_forward(a), _svd_vjp, saves=("output",),
+SVD = Primitive("svd", lambda a, shape: _svd_forward(a, shape[2]), _svd_vjp, saves=("output",),
                 rule="A = U diag(S) V^T (reduced);  dL/dA = U[(F*(U^T gU - gU^T U)) S + "
                      "S (F*(V^T gV - gV^T V)) + diag(gS)]V^T + projections of gU, gV "
                      "off the spans of U, V; F_ij = 1 / (S_j^2 - S_i^2)")

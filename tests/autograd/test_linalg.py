@@ -112,6 +112,12 @@ CASES = [
     OpCase("svd_gauge_invariant_tall_batch", lambda m, a: (lambda r: (
         r.U @ r.U.mT, r.S, r.Vh.mT @ (r.Vh * r.S.unsqueeze(-1))))(
         m.linalg.svd(a, full_matrices=False)), (normal(2, 4, 3),), atol=1e-10),
+    OpCase("svd_full_matrices_tall", lambda m, a: (lambda r: (
+        r.U[..., :3] @ (r.S.unsqueeze(-1) * r.Vh), r.S, r.U.shape[-1] * r.S))(m.linalg.svd(a)),
+        (normal(5, 3),), atol=1e-10),
+    OpCase("svd_full_matrices_wide_batch", lambda m, a: (lambda r: (
+        (r.U * r.S.unsqueeze(-2)) @ r.Vh[..., :2, :], r.Vh.shape[-2] * r.S))(m.linalg.svd(a)),
+        (normal(2, 2, 4),), atol=1e-10),
     OpCase("eigh", lambda m, a: (lambda r: (r.eigenvalues, r.eigenvectors ** 2))(
         m.linalg.eigh(a)), (normal(4, 4),), wrap=sym, atol=1e-10),
     OpCase("eigh_batch_upper", lambda m, a: (
@@ -250,8 +256,16 @@ def test_repeated_eigenvalues_give_non_finite_gradient():
     (lambda: gg.linalg.matrix_norm(gg.ones(2, 2), 3), RuntimeError, "order 3 is not supported"),
     (lambda: gg.norm(gg.ones(2), "abc"), RuntimeError, "p must be"),
     (lambda: gg.linalg.qr(gg.ones(2, 3, requires_grad=True)), RuntimeError, "wide matrices"),
-    (lambda: gg.linalg.svd(gg.ones(2, 3, requires_grad=True)), RuntimeError, "full_matrices"),
 ])
 def test_errors(fn, exc, pattern):
     with pytest.raises(exc, match=pattern):
         fn()
+
+
+def test_svd_full_matrices_shapes_and_orthogonality():
+    a = gg.tensor(normal(2, 5, 3), requires_grad=True)
+    u, s, vh = gg.linalg.svd(a)
+    assert u.shape == (2, 5, 5) and s.shape == (2, 3) and vh.shape == (2, 3, 3)
+    assert np.allclose((u.mT @ u).numpy(), np.eye(5))
+    (u[..., :3] * s.unsqueeze(-2) @ vh).sum().backward()
+    assert np.allclose(a.grad.numpy(), 1.0)
