@@ -390,7 +390,8 @@ def cholesky(A, *, upper=False):
 
 def qr(A, mode="reduced"):
     """QR decomposition A = Q R: named tuple (Q, R). mode 'reduced' (Q (m, k), R (k, n),
-    k = min(m, n)) or 'r' (Q empty). Differentiable for m >= n (as PyTorch for reduced)."""
+    k = min(m, n)), 'complete' (Q (m, m); not differentiable for m > n, as in PyTorch) or
+    'r' (Q empty). A wide A = [X | Y] is factored as QR(X) and R = [R_X | Q^T Y]."""
     a = _floating(A, op="qr")[0]
     if a._data.ndim < 2:
         raise RuntimeError(f"linalg.qr: expected a tensor with 2 or more dims, got {a.shape}")
@@ -403,9 +404,12 @@ def qr(A, mode="reduced"):
             raise RuntimeError("linalg.qr: the gradient of mode='complete' with m > n is not "
                                "implemented")
         return qr_result(_wrap(q), _wrap(r))
-    if m < n and a._requires_grad:
-        raise RuntimeError(f"linalg.qr: the gradient is not defined for wide matrices "
-                           f"(m < n, shape {a.shape}), as in PyTorch's reduced mode")
+    if m < n:
+        # A = [X | Y] with X square: Q R_X = X, and R = [R_X | Q^T Y] (Householder QR of A
+        # reflects by the first m columns only), so the gradient composes
+        q, r_x = qr(a[..., :m])
+        r = cat([r_x, matmul(q.mT, a[..., m:])], -1)
+        return qr_result(_wrap(np.zeros((0,), a._data.dtype)) if mode == "r" else q, r)
     k = builtins.min(m, n)
     packed = apply(P.QR, (a,), (m, n))
     q = reshape(packed[..., :m * k], a.shape[:-2] + (m, k))

@@ -102,6 +102,8 @@ CASES = [
            (normal(2, 3, 3),), wrap=spd),
     OpCase("qr_square", lambda m, a: m.linalg.qr(a), (M33,)),
     OpCase("qr_tall_batch", lambda m, a: m.linalg.qr(a), (normal(2, 4, 3),)),
+    OpCase("qr_wide", lambda m, a: m.linalg.qr(a), (normal(2, 4),)),
+    OpCase("qr_wide_batch", lambda m, a: m.linalg.qr(a), (normal(2, 3, 5),)),
     OpCase("qr_r", lambda m, a: m.linalg.qr(a, mode="r")[1], (M43,), torch_grad=False),
     OpCase("svdvals", lambda m, a: m.linalg.svdvals(a), (M34,)),
     OpCase("svdvals_batch_tall", lambda m, a: m.linalg.svdvals(a), (normal(2, 4, 3),)),
@@ -255,7 +257,8 @@ def test_repeated_eigenvalues_give_non_finite_gradient():
     (lambda: gg.cross(gg.ones(2, 2), gg.ones(2, 2)), RuntimeError, "no dim of size 3"),
     (lambda: gg.linalg.matrix_norm(gg.ones(2, 2), 3), RuntimeError, "order 3 is not supported"),
     (lambda: gg.norm(gg.ones(2), "abc"), RuntimeError, "p must be"),
-    (lambda: gg.linalg.qr(gg.ones(2, 3, requires_grad=True)), RuntimeError, "wide matrices"),
+    (lambda: gg.linalg.qr(gg.ones(4, 3, requires_grad=True), mode="complete"), RuntimeError,
+     "complete"),
 ])
 def test_errors(fn, exc, pattern):
     with pytest.raises(exc, match=pattern):
