@@ -3,10 +3,12 @@ the `glassgrad.linalg` namespace (inv, det, slogdet, solve, cholesky, qr, svd, e
 lstsq, norms), as torch.linalg.
 
 Decompositions are primitives with the standard derivative rules, written in Tensor ops so
-that they differentiate again. As in PyTorch, some gradients are undefined: eigh's where
-eigenvalues repeat, svd's where singular values repeat (or are 0 with m != n), det's and
-inv's at singular matrices, qr's for wide matrices (m < n); there they come out inf/nan
-or raise. Batched inputs (..., m, n) work everywhere.
+that they differentiate again. As in PyTorch, some gradients are undefined: eigh's
+eigenvectors' where eigenvalues repeat, svd's singular vectors' where singular values repeat
+(or are 0 with m != n), inv's at singular matrices, qr's Q of mode='complete' with m > n;
+there they come out inf/nan or raise. (Eigenvalues and singular values alone keep their
+gradient at repeats; det's gradient at a singular matrix is its cofactor matrix.) Batched
+inputs (..., m, n) work everywhere.
 """
 import builtins
 import string
