@@ -209,7 +209,16 @@ def _positions(mask):
     return list(zip(*np.nonzero(mask)))
 
 
-_REPLAY_LIMIT = 1 << 18     # elements: beyond, topk(sorted=False) returns sorted values
+# Replaying PyTorch's selection runs in Python (a few microseconds per element): beyond this
+# many elements in total the stable order is kept instead.
+_REPLAY_LIMIT = 1 << 18
+
+
+def _replayed(mask, n):
+    """Rows (index tuples) to replay PyTorch's selection on: the true entries of `mask`,
+    or none when that would mean more than _REPLAY_LIMIT elements."""
+    count = int(np.count_nonzero(mask))
+    return _positions(mask) if count * n <= _REPLAY_LIMIT else []
 
 
 def topk(input, k, dim=-1, largest=True, sorted=True):
@@ -217,9 +226,9 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
 
     Indices among tied values (and the order with sorted=False) are PyTorch's: its CPU
     selection (libstdc++'s partial_sort / nth_element) is replayed for rows where it matters,
-    so the gradient reaches the same elements. NaN counts as the largest value. With
-    sorted=False on inputs larger than 2^18 elements the values come sorted (PyTorch leaves
-    that order unspecified).
+    so the gradient reaches the same elements. NaN counts as the largest value. Beyond 2^18
+    replayed elements (e.g. a huge tensor full of ties) tied elements come in index order,
+    and sorted=False returns sorted values.
     """
     x = _as_tensor(input)
     n = x._data.shape[_dim(x, dim, "topk")] if x._data.ndim else 1
@@ -240,7 +249,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
             replay = np.any(head[..., 1:] == head[..., :-1], -1)
             if rows.dtype.kind == "f":
                 replay |= np.isnan(rows).any(-1)
-        for pos in _positions(replay):
+        for pos in _replayed(replay, n):
             idx[pos] = topk_order(rows[pos].tolist(), k, largest, sorted)
     return topk_result(*_select(x, d, np.moveaxis(idx, -1, d)))
 
@@ -294,7 +303,8 @@ def _quickselect_index(row, k):
 def kthvalue(input, k, dim=-1, keepdim=False):
     """The k-th smallest element (k counts from 1) along `dim`: named tuple (values,
     indices). Among tied elements the index is the one PyTorch's CPU selection returns (its
-    quickselect is replayed for rows holding ties or NaN); NaN counts as the largest."""
+    quickselect is replayed for rows holding ties or NaN, up to 2^18 elements in all; beyond,
+    a stable sort's); NaN counts as the largest."""
     x = _as_tensor(input)
     n = x._data.shape[_dim(x, dim, "kthvalue")] if x._data.ndim else 1
     if not 1 <= k <= n:
@@ -310,7 +320,7 @@ def kthvalue(input, k, dim=-1, keepdim=False):
     tied = np.any(ordered[..., 1:] == ordered[..., :-1], -1)
     if rows.dtype.kind == "f":
         tied |= np.isnan(rows).any(-1)
-    for pos in _positions(tied):
+    for pos in _replayed(tied, n):
         idx[pos] = _quickselect_index(rows[pos], k - 1)
     return kthvalue_result(*_select(x, d, np.expand_dims(idx, d), keepdim))
 
