@@ -123,21 +123,19 @@ def _cum_extreme(x, dim, largest, op):
     if x._data.ndim == 0:
         return result(apply(P.CLONE, (x,)), _index_tensor(0))
     d = _dim(x, dim, op)
-    a = np.moveaxis(x._data, d, -1)
-    idx = np.zeros(a.shape, dtype=np.int64)
-    if a.shape[-1]:
-        best = a[..., 0].copy()
-        best_i = np.zeros(a.shape[:-1], dtype=np.int64)
-        nan_kind = a.dtype.kind == "f"
-        for i in range(a.shape[-1]):
-            v = a[..., i]
-            better = (v >= best) if largest else (v <= best)
-            if nan_kind:    # NaN wins and then stays (PyTorch propagates it)
-                better = (better | np.isnan(v)) & ~np.isnan(best)
-            best = np.where(better, v, best)
-            best_i = np.where(better, i, best_i)
-            idx[..., i] = best_i
-    indices = np.ascontiguousarray(np.moveaxis(idx, -1, d))
+    a = x._data
+    running = (np.maximum if largest else np.minimum).accumulate(a, axis=d) if a.size else a
+    # a position holding its running extreme starts a new record (ties included: the later
+    # index wins, as in PyTorch); the index is that of the latest record so far
+    record = a == running
+    if a.dtype.kind == "f":     # NaN propagates: the first NaN is the last record
+        nan = np.isnan(a)
+        record |= nan & (np.cumsum(nan, axis=d) == 1)
+    shape = [1] * a.ndim
+    shape[d] = a.shape[d]
+    positions = np.where(record, np.arange(a.shape[d]).reshape(shape), 0)
+    idx = np.maximum.accumulate(positions, axis=d) if a.size else positions
+    indices = np.ascontiguousarray(idx, dtype=np.int64)
     return result(gather(x, d, _wrap(indices)), _wrap(indices))
 
 
