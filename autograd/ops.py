@@ -670,7 +670,7 @@ def _normalize_index(index):
         if isinstance(i, np.ndarray) and i.dtype.kind not in "biu":
             raise IndexError(f"index: arrays used as indices must be integer or bool, got "
                              f"{i.dtype}")
-        elif isinstance(i, np.integer) or i is Ellipsis:
+        if i is Ellipsis or isinstance(i, np.integer):
             ints = True     # an Ellipsis too: numpy counts even an empty one as a separator
         out.append(i)
     return tuple(out), (None if ints and not basic else basic)
@@ -693,9 +693,10 @@ def getitem(x, index):
 
 
 def _split_int_index(ndim, idx):
-    """Split an index mixing ints with index arrays into (basic, advanced): PyTorch applies
-    the ints first (as selects), so the arrays left are adjacent or not as in that smaller
-    tensor, which decides where their dims go (numpy treats the ints as arrays instead)."""
+    """Split an index mixing ints (or an Ellipsis) with index arrays into (basic, advanced):
+    PyTorch applies the ints first (as selects), so the arrays left are adjacent or not as in
+    that smaller tensor, which decides where their dims go (numpy treats the ints as arrays,
+    and an Ellipsis, even an empty one, as a separator). The Ellipsis is spelled out."""
     used = builtins.sum(1 if not isinstance(i, np.ndarray) else builtins.max(i.ndim, 1)
                         if i.dtype == np.bool_ else 1
                         for i in idx if i is not None and i is not Ellipsis)
