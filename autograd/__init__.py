@@ -28,6 +28,23 @@ from .ops import (abs, add, all, allclose, amax, amin, any, argmax, argmin, broa
                   split, sqrt, square, squeeze, stack, std, sub, subtract, sum, sum_to, swapaxes,
                   tanh, to, transpose, true_divide, unfold2d, unsqueeze, var, view, where)
 from . import primitives
+# reductions, scans and selection (reductions.py); var/std/norm here replace ops.py's
+from .reductions import (aminmax, argsort, bincount, count_nonzero, cummax, cummin, cumprod,
+                         cumsum, histc, kthvalue, logcumsumexp, median, mode, msort, nanmean,
+                         nanmedian, nanquantile, nansum, prod, quantile, sort, std, std_mean,
+                         topk, unique, var, var_mean)
+# shape, views and indexing (shape_ops.py)
+from .shape_ops import (argwhere, atleast_1d, atleast_2d, atleast_3d, chunk, column_stack, diag,
+                        diag_embed, diagonal, dstack, flip, fliplr, flipud, hstack, index_add,
+                        index_copy, index_fill, index_put, index_select, masked_scatter,
+                        masked_select, meshgrid, movedim, moveaxis, narrow, nonzero, repeat,
+                        repeat_interleave, roll, row_stack, scatter, scatter_add,
+                        scatter_reduce, select, swapdims, take, take_along_dim, tensor_split,
+                        tile, trace, tril, triu, unbind, unflatten, vstack)
+# linear algebra (linalg.py; the torch.linalg namespace is glassgrad.linalg)
+from .linalg import (addbmm, addmm, addmv, addr, baddbmm, bmm, cdist, chain_matmul, cross, det,
+                     einsum, ger, inner, inverse, kron, logdet, matrix_power, mv, norm, outer,
+                     pinverse, slogdet, tensordot, vdot)
 from .engine import backward, grad
 from .function import Function, FunctionCtx, once_differentiable
 from . import functional

@@ -716,11 +716,17 @@ def sum_to_size(x, *size):
 
 
 def _normalize_index(index):
-    """(numpy index, is_basic): tensors and lists become arrays; basic means a view."""
+    """(numpy index, is_basic): tensors and lists become arrays; basic means a view. is_basic
+    is None for an index mixing ints or an Ellipsis with index arrays (PyTorch orders the
+    result's dims unlike numpy there)."""
     if not isinstance(index, tuple):
         index = (index,)
-    out, basic = [], True
+    out, basic, ints = [], True, False
     for i in index:
+        if i.__class__ is int:
+            ints = True
+            out.append(i)
+            continue
         if isinstance(i, Tensor):
             i = i._data
             basic = False
@@ -736,8 +742,10 @@ def _normalize_index(index):
         if isinstance(i, np.ndarray) and i.dtype.kind not in "biu":
             raise IndexError(f"index: arrays used as indices must be integer or bool, got "
                              f"{i.dtype}")
+        if i is Ellipsis or isinstance(i, np.integer):
+            ints = True     # an Ellipsis too: numpy counts even an empty one as a separator
         out.append(i)
-    return tuple(out), basic
+    return tuple(out), (None if ints and not basic else basic)
 
 
 def getitem(x, index):
@@ -745,6 +753,8 @@ def getitem(x, index):
     Basic indexing gives a view; advanced indexing a copy whose gradient accumulates over
     repeated indices."""
     idx, basic = _normalize_index(index)
+    if basic is None:
+        return _select_then_index(x, idx, index)
     try:
         x._data[idx]
         # numpy validates the index here; the primitive repeats the (cheap) lookup.
@@ -754,9 +764,56 @@ def getitem(x, index):
     return apply(P.SLICE if basic else P.INDEX, (x,), idx, x._data.shape)
 
 
+def _split_int_index(ndim, idx):
+    """Split an index mixing ints (or an Ellipsis) with index arrays into (basic, advanced):
+    PyTorch applies the ints first (as selects), so the arrays left are adjacent or not as in
+    that smaller tensor, which decides where their dims go (numpy treats the ints as arrays,
+    and an Ellipsis, even an empty one, as a separator). The Ellipsis is spelled out."""
+    used = builtins.sum(1 if not isinstance(i, np.ndarray) else builtins.max(i.ndim, 1)
+                        if i.dtype == np.bool_ else 1
+                        for i in idx if i is not None and i is not Ellipsis)
+    full = []
+    for i in idx:
+        if i is Ellipsis:
+            full.extend([slice(None)] * builtins.max(ndim - used, 0))
+        else:
+            full.append(i)
+    basic, advanced = [], []
+    for i in full:
+        if i.__class__ is int or isinstance(i, np.integer):
+            basic.append(i)
+        elif i is None:
+            basic.append(None)
+            advanced.append(slice(None))
+        elif isinstance(i, np.ndarray):
+            width = i.ndim if i.dtype == np.bool_ and i.ndim else 1
+            basic.extend([slice(None)] * width)
+            advanced.append(i)
+        else:
+            basic.append(i)
+            advanced.append(slice(None))
+    return tuple(basic), tuple(advanced)
+
+
+def _select_then_index(x, idx, index):
+    try:
+        x._data[idx]
+    except IndexError as e:
+        raise IndexError(f"index {index!r} is invalid for a tensor of shape {x.shape}: {e}") \
+            from None
+    basic, advanced = _split_int_index(x._data.ndim, idx)
+    return getitem(getitem(x, basic), advanced)
+
+
 def setitem(x, index, value):
     """x[index] = value, in place (bumps x's version)."""
-    idx, _ = _normalize_index(index)
+    idx, basic = _normalize_index(index)
+    if basic is None:
+        # PyTorch's dim order (ints applied first): address the same elements by position
+        x._data[idx]    # numpy's own IndexError for a bad index
+        first, advanced = _split_int_index(x._data.ndim, idx)
+        positions = np.arange(x._data.size).reshape(x._data.shape)[first][advanced]
+        idx = np.unravel_index(positions, x._data.shape)
     if _tracked(x, value):
         value = to(_tensor(value, x), x._data.dtype)
         return _inplace(x, "setitem", lambda s, v: apply(P.INDEX_PUT, (s, v), idx, v.shape),
