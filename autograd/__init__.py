@@ -20,13 +20,13 @@ from .creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, fu
                        linspace, ones, ones_like, rand, rand_like, randint, randn, randn_like,
                        randperm, tensor, zeros, zeros_like)
 from .ops import (abs, add, all, allclose, amax, amin, any, argmax, argmin, broadcast_to, cat,
-                  chunk, clamp, clip, clone, conv2d, cos, div, divide, dot, eq, equal, erf, exp,
+                  clamp, clip, clone, conv2d, cos, div, divide, dot, eq, equal, erf, exp,
                   expand, expm1, flatten, gather, ge, getitem, gt, isfinite, isinf, isnan, le,
                   log, linear, log1p, log_softmax, logical_not, logsumexp, lt, masked_fill,
                   matmul, max, maximum, mean, min, minimum, mm, mul, multiply, ne, neg, negative,
-                  norm, pad, permute, pow, relu, reshape, rsqrt, sigmoid, sign, sin, softmax,
-                  split, sqrt, square, squeeze, stack, std, sub, subtract, sum, sum_to, swapaxes,
-                  tanh, to, transpose, true_divide, unfold2d, unsqueeze, var, view, where)
+                  pad, permute, pow, relu, reshape, rsqrt, sigmoid, sign, sin, softmax,
+                  split, sqrt, square, squeeze, stack, sub, subtract, sum, sum_to, swapaxes,
+                  tanh, to, transpose, true_divide, unfold2d, unsqueeze, view, where)
 from . import primitives
 # reductions, scans and selection (reductions.py); var/std/norm here replace ops.py's
 from .reductions import (aminmax, argsort, bincount, count_nonzero, cummax, cummin, cumprod,
