@@ -37,6 +37,7 @@ from .conv import Conv1d, ConvTranspose1d, ConvTranspose2d
 from .dropout import AlphaDropout, Dropout1d, Dropout2d, Dropout3d, FeatureAlphaDropout
 from .embedding import EmbeddingBag
 from .flatten import Unflatten
+from .fold import Fold, Unfold
 from .linear import Bilinear
 from .loss import (CosineEmbeddingLoss, GaussianNLLLoss, HingeEmbeddingLoss, KLDivLoss,
                    MarginRankingLoss, MultiLabelMarginLoss, MultiLabelSoftMarginLoss,
@@ -58,7 +59,7 @@ __all__ += [
     "ReLU6", "RReLU", "Softmin", "Softshrink", "Softsign", "Tanhshrink", "Threshold",
     "ParameterDict", "ParameterList", "Conv1d", "ConvTranspose1d", "ConvTranspose2d",
     "AlphaDropout", "Dropout1d", "Dropout2d", "Dropout3d", "FeatureAlphaDropout",
-    "EmbeddingBag", "Unflatten", "Bilinear", "CosineEmbeddingLoss", "GaussianNLLLoss",
+    "EmbeddingBag", "Unflatten", "Fold", "Unfold", "Bilinear", "CosineEmbeddingLoss", "GaussianNLLLoss",
     "HingeEmbeddingLoss", "KLDivLoss", "MarginRankingLoss", "MultiLabelMarginLoss",
     "MultiLabelSoftMarginLoss", "PoissonNLLLoss", "SoftMarginLoss", "TripletMarginLoss",
     "TripletMarginWithDistanceLoss", "BatchNorm3d", "InstanceNorm1d", "InstanceNorm3d",

@@ -197,8 +197,9 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     # a 1-D index: the backward's np.add.at is several times faster with one than with 4-D
     out = input.reshape(-1)[index.reshape(-1)].reshape(tuple(input.shape[:-2]) + (oh, ow))
     if return_indices:     # PyTorch's indices: flat positions within each (H, W) plane
-        index -= (np.arange(data.shape[0]) * (h * w))[:, None]
-        return out, ag.tensor(index.reshape(out.shape).astype(np.int64))
+        # (a new array: the gather above keeps `index` for its backward)
+        plane = index - (np.arange(data.shape[0]) * (h * w))[:, None]
+        return out, ag.tensor(plane.reshape(out.shape).astype(np.int64))
     return out
 
 

@@ -4,7 +4,7 @@ average and max pooling, power-average (LP) pooling and max unpooling.
 Adaptive average pooling is one matmul per spatial dim with an averaging matrix (output i
 averages input cells floor(i in/out) .. ceil((i+1) in/out) - 1, PyTorch's windows); adaptive
 max pooling finds each window's winner in numpy and gathers it, so its gradient is a
-scatter into the winners; max unpooling gathers from the pooled values plus one zero.
+scatter into the winners; max unpooling writes the pooled values into zeros (index_put).
 """
 import numpy as np
 
@@ -168,7 +168,7 @@ def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
 
 def _unpool(input, indices, out_sizes, fn):
     """Place input (M, K) values at flat positions indices (M, K) of zero planes of
-    prod(out_sizes) cells: a gather from the values plus one appended zero."""
+    prod(out_sizes) cells."""
     m, k = input.shape
     size = int(np.prod(out_sizes))
     idx = indices._data if isinstance(indices, ag.Tensor) else np.asarray(indices)
@@ -178,10 +178,11 @@ def _unpool(input, indices, out_sizes, fn):
     if idx.size and (idx.min() < 0 or idx.max() >= size):
         raise ValueError(f"{fn}: indices must lie in [0, {size}) for an output of spatial size "
                          f"{tuple(out_sizes)}, got min {idx.min()} and max {idx.max()}")
-    source = np.full((m, size), k, dtype=np.int64)         # k: the appended zero
-    source[np.arange(m)[:, None], idx] = np.arange(k)
-    values = ag.cat([input, ag.zeros(m, 1, dtype=input.dtype)], dim=1)
-    return ag.gather(values, 1, source)
+    # an index_put into zeros: a shared position keeps the later value, and every input
+    # gets the output gradient at its position (PyTorch's backward)
+    out = ag.zeros(m, size, dtype=input.dtype)
+    out[np.arange(m)[:, None], idx] = input
+    return out
 
 
 def _unpool_sizes(input, kernel, stride, padding, output_size, n, fn):

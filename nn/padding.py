@@ -25,7 +25,7 @@ class _PadNd(Module):
         return F.pad(input, self.padding, self._mode)
 
     def extra_repr(self):
-        return f"{self.padding}" + (f", value={self.value}" if self._mode == "constant" else "")
+        return f"{self.padding}"
 
 
 class ConstantPad1d(_PadNd):
@@ -33,6 +33,9 @@ class ConstantPad1d(_PadNd):
 
     def __init__(self, padding, value):
         super().__init__(padding, value)
+
+    def extra_repr(self):
+        return f"padding={self.padding}, value={self.value}"
 
 
 class ConstantPad2d(ConstantPad1d):
