@@ -36,11 +36,11 @@ def hardsigmoid(input, inplace=False):
 
 def hardswish(input, inplace=False):
     """x * relu6(x + 3) / 6 (MobileNetV3's swish approximation). The gradient is x/3 + 1/2
-    on [-3, 3] (PyTorch's convention at the bounds), 0 below, 1 above."""
+    strictly between -3 and 3, 0 at and below -3, 1 at and above 3 (PyTorch's convention)."""
     x = input._data
-    mid = (x >= -3.0) & (x <= 3.0)
+    mid = (x > -3.0) & (x < 3.0)
     return ag.where(mid, input * (input + 3.0) / 6.0,
-                    ag.where(x > 3.0, input, input * 0.0))
+                    ag.where(x >= 3.0, input, input * 0.0))
 
 
 def mish(input, inplace=False):
