@@ -39,7 +39,8 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     log-probabilities, PyTorch's F.kl_div. log_target=True reads target as log-probabilities
     too: exp(target) * (target - input). reduction 'batchmean' divides the sum by the batch
     size input.shape[0] (the mathematically correct KL); 'mean' divides by every element, as
-    PyTorch does."""
+    PyTorch does. At a zero target the target gradient leaves out the (infinite) derivative
+    of 0 log 0, where PyTorch gives NaN."""
     if size_average is not None or reduce is not None:
         raise NotImplementedError("kl_div: the deprecated size_average/reduce arguments are "
                                   "not supported; use reduction=")
@@ -187,7 +188,8 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
     """Negative log-likelihood of target under Poisson(rate), PyTorch's F.poisson_nll_loss:
     exp(input) - target * input with log_input (input = log rate), else
     input - target * log(input + eps). full=True adds Stirling's approximation of
-    log(target!), target log target - target + log(2 pi target) / 2, where target > 1."""
+    log(target!), target log target - target + log(2 pi target) / 2, where target > 1.
+    The target gradient is finite everywhere (PyTorch's is NaN at target = 0 with full)."""
     _check_reduction(reduction, "poisson_nll_loss")
     target = _t(target, input)
     if log_input:
@@ -195,9 +197,8 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
     else:
         loss = input - target * ag.log(input + eps)
     if full:
-        t = target.detach()
-        big = t._data > 1
-        safe = ag.where(big, t, 1.0)
+        big = target._data > 1
+        safe = ag.where(big, target, 1.0)
         stirling = safe * ag.log(safe) - safe + 0.5 * ag.log(safe * (2 * math.pi))
         loss = loss + ag.where(big, stirling, 0.0)
     return F._reduce(loss, reduction, "poisson_nll_loss")

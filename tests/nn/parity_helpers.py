@@ -9,21 +9,23 @@ def rnd(*shape, seed=0):
     return np.random.default_rng(seed).standard_normal(shape)
 
 
-def check_fn(ours, theirs, *arrays, atol=1e-10, rtol=1e-8, grad=True):
+def check_fn(ours, theirs, *arrays, atol=1e-10, rtol=1e-8, grad=True, constant=()):
     """Run ours(*glassgrad tensors) and theirs(*torch tensors) on the same float64/int
     arrays; compare outputs (a tensor or a tuple whose first entry is differentiated) and
-    the input gradients. Returns both outputs."""
+    the gradients of the float inputs (except the positions listed in `constant`). Returns
+    both outputs."""
     import torch
     xs, ts = [], []
-    for a in arrays:
+    for i, a in enumerate(arrays):
         a = np.asarray(a)
         if a.dtype.kind in "iub":
             xs.append(ag.tensor(a))
             ts.append(torch.from_numpy(a.copy()))
         else:
             a = a.astype(np.float64)
-            xs.append(ag.tensor(a, requires_grad=grad))
-            ts.append(torch.tensor(a, requires_grad=grad))
+            req = grad and i not in constant
+            xs.append(ag.tensor(a, requires_grad=req))
+            ts.append(torch.tensor(a, requires_grad=req))
     out, tout = ours(*xs), theirs(*ts)
     outs = out if isinstance(out, tuple) else (out,)
     touts = tout if isinstance(tout, tuple) else (tout,)
