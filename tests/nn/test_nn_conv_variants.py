@@ -405,3 +405,39 @@ def test_pool_modules_and_avg_pool2d_options_match_torch():
     check_fn(nn.MaxPool1d(3, 2, 1), torch.nn.MaxPool1d(3, 2, 1), x[:, :, 0])
     check_fn(nn.AvgPool1d(3, 2, 1, count_include_pad=False),
              torch.nn.AvgPool1d(3, 2, 1, count_include_pad=False), x[:, :, 0])
+
+
+# ----- gradcheck of the layers (input and parameters), float32 stays float32 ---------------
+
+SMALL_MODULES = [
+    (lambda: nn.Conv2d(4, 4, 2, stride=2, padding=1, groups=2, padding_mode="circular"),
+     (1, 4, 3, 3)),
+    (lambda: nn.Conv2d(3, 3, 3, padding="same", groups=3, padding_mode="reflect"), (1, 3, 3, 4)),
+    (lambda: nn.Conv1d(2, 4, 3, dilation=2, groups=2, padding_mode="replicate", padding=1),
+     (2, 2, 5)),
+    (lambda: nn.ConvTranspose2d(2, 4, 3, stride=2, padding=1, output_padding=1, groups=2),
+     (1, 2, 2, 2)),
+    (lambda: nn.ConvTranspose1d(2, 3, 2, stride=3), (2, 2, 3)),
+    (lambda: nn.AdaptiveAvgPool2d((2, 3)), (1, 2, 3, 4)),
+    (lambda: nn.LPPool2d(2, 2), (1, 2, 4, 4)),
+    (lambda: nn.Upsample(size=(3, 5), mode="bilinear", align_corners=True), (1, 1, 2, 3)),
+    (lambda: nn.ReflectionPad2d((1, 2, 2, 0)), (1, 2, 3, 3)),
+    (lambda: nn.PixelShuffle(2), (1, 4, 2, 2)),
+]
+
+
+@pytest.mark.parametrize("make, shape", SMALL_MODULES)
+def test_layers_gradcheck(make, shape):
+    from nn_testutil import gradcheck_module
+    ag.manual_seed(0)
+    m = make().double()
+    assert gradcheck_module(m, ag.tensor(rnd(*shape), requires_grad=True))
+
+
+def test_float32_stays_float32():
+    x = ag.tensor(rnd(2, 4, 6, 6).astype(np.float32))
+    for y in [nn.Conv2d(4, 4, 3, groups=4)(x), nn.ConvTranspose2d(4, 2, 3, stride=2)(x),
+              F.interpolate(x, scale_factor=1.5, mode="bilinear"), F.adaptive_avg_pool2d(x, 4),
+              F.adaptive_max_pool2d(x, 4), F.pad(x, (1, 1, 2, 2), "reflect"),
+              F.unfold(x, 2), nn.Conv1d(4, 2, 3)(x[:, :, 0]), F.lp_pool2d(x, 2, 2)]:
+        assert y.dtype == np.float32
