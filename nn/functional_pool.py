@@ -126,12 +126,13 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     index = np.empty((data.shape[0], oh, ow), dtype=np.int64)
     for i in range(oh):
         for j in range(ow):
-            window = data[:, hs[i]:he[i], ws[j]:we[j]].reshape(data.shape[0], -1)
-            pick = _window_winner(window)
             width = we[j] - ws[j]
+            window = data[:, hs[i]:he[i], ws[j]:we[j]].reshape(data.shape[0],
+                                                                (he[i] - hs[i]) * width)
+            pick = _window_winner(window)
             index[:, i, j] = (hs[i] + pick // width) * w + ws[j] + pick % width
     flat = input.reshape(data.shape[0], h * w)
-    out = ag.gather(flat, 1, index.reshape(data.shape[0], -1))
+    out = ag.gather(flat, 1, index.reshape(data.shape[0], oh * ow))
     out = out.reshape(tuple(input.shape[:-2]) + (oh, ow))
     if return_indices:
         return out, ag.tensor(index.reshape(out.shape))

@@ -441,3 +441,22 @@ def test_float32_stays_float32():
               F.adaptive_max_pool2d(x, 4), F.pad(x, (1, 1, 2, 2), "reflect"),
               F.unfold(x, 2), nn.Conv1d(4, 2, 3)(x[:, :, 0]), F.lp_pool2d(x, 2, 2)]:
         assert y.dtype == np.float32
+
+
+def test_empty_batches_keep_their_shapes_like_torch():
+    x = np.zeros((0, 4, 5, 5))
+    cases = [(lambda x: F.conv2d(x, ag.ones(4, 2, 3, 3, dtype=np.float64), groups=2),
+              lambda x: TF.conv2d(x, torch.ones(4, 2, 3, 3, dtype=torch.float64), groups=2)),
+             (lambda x: F.conv2d(x, ag.ones(4, 1, 3, 3, dtype=np.float64), groups=4),
+              lambda x: TF.conv2d(x, torch.ones(4, 1, 3, 3, dtype=torch.float64), groups=4)),
+             (lambda x: F.conv_transpose2d(x, ag.ones(4, 2, 3, 3, dtype=np.float64), stride=2),
+              lambda x: TF.conv_transpose2d(x, torch.ones(4, 2, 3, 3, dtype=torch.float64),
+                                            stride=2)),
+             (lambda x: F.pad(x, (1, 2, 2, 1), "reflect"),
+              lambda x: TF.pad(x, (1, 2, 2, 1), mode="reflect")),
+             (lambda x: F.interpolate(x, scale_factor=2, mode="bilinear"),
+              lambda x: TF.interpolate(x, scale_factor=2, mode="bilinear")),
+             (lambda x: F.adaptive_avg_pool2d(x, 2), lambda x: TF.adaptive_avg_pool2d(x, 2)),
+             (lambda x: F.adaptive_max_pool2d(x, 2), lambda x: TF.adaptive_max_pool2d(x, 2))]
+    for ours, theirs in cases:
+        check_fn(ours, theirs, x)
