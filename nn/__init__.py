@@ -31,9 +31,11 @@ __all__ = [
 # ----- convolution variants, pooling, padding, resampling, more activations, norms, dropouts,
 # containers and losses ----------------------------------------------------------------------
 from .activation import (CELU, GLU, Hardshrink, Hardsigmoid, Hardswish, Hardtanh, LogSigmoid,
-                         Mish, ReLU6, RReLU, Softmin, Softshrink, Softsign, Tanhshrink, Threshold)
+                         Mish, ReLU6, RReLU, Softmax2d, Softmin, Softshrink, Softsign, Tanhshrink,
+                         Threshold)
 from .container import ParameterDict, ParameterList
 from .conv import Conv1d, ConvTranspose1d, ConvTranspose2d
+from .distance import CosineSimilarity, PairwiseDistance
 from .dropout import AlphaDropout, Dropout1d, Dropout2d, Dropout3d, FeatureAlphaDropout
 from .embedding import EmbeddingBag
 from .flatten import Unflatten
@@ -51,8 +53,8 @@ from .padding import (CircularPad1d, CircularPad2d, ConstantPad1d, ConstantPad2d
 from .pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d,
                       AdaptiveMaxPool2d, AvgPool1d, LPPool1d, LPPool2d, MaxPool1d,
                       MaxUnpool1d, MaxUnpool2d)
-from .upsampling import (PixelShuffle, PixelUnshuffle, Upsample, UpsamplingBilinear2d,
-                         UpsamplingNearest2d)
+from .upsampling import (ChannelShuffle, PixelShuffle, PixelUnshuffle, Upsample,
+                         UpsamplingBilinear2d, UpsamplingNearest2d)
 
 __all__ += [
     "CELU", "GLU", "Hardshrink", "Hardsigmoid", "Hardswish", "Hardtanh", "LogSigmoid", "Mish",
@@ -68,5 +70,6 @@ __all__ += [
     "ReplicationPad2d", "ZeroPad1d", "ZeroPad2d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d",
     "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AvgPool1d", "LPPool1d", "LPPool2d", "MaxPool1d",
     "MaxUnpool1d", "MaxUnpool2d", "PixelShuffle", "PixelUnshuffle", "Upsample",
-    "UpsamplingBilinear2d", "UpsamplingNearest2d",
+    "UpsamplingBilinear2d", "UpsamplingNearest2d", "Softmax2d", "CosineSimilarity",
+    "PairwiseDistance", "ChannelShuffle",
 ]

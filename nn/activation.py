@@ -343,3 +343,12 @@ class RReLU(Module):
     def extra_repr(self):
         return f"lower={self.lower}, upper={self.upper}" + \
             (", inplace=True" if self.inplace else "")
+
+
+class Softmax2d(Module):
+    """softmax over the channels of (N, C, H, W) or (C, H, W) at every position."""
+
+    def forward(self, input):
+        if input.ndim not in (3, 4):
+            raise self._input_error("(N, C, H, W) or (C, H, W)", input)
+        return F.softmax(input, -3)

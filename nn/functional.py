@@ -690,8 +690,8 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, reduction="me
 
 from .functional_conv import (conv1d, conv2d, conv_transpose1d, conv_transpose2d,  # noqa: E402
                               fold, unfold)
-from .functional_pad import (interpolate, pad, pixel_shuffle, pixel_unshuffle,  # noqa: E402
-                             upsample, upsample_bilinear, upsample_nearest)
+from .functional_pad import (channel_shuffle, interpolate, pad, pixel_shuffle,  # noqa: E402
+                             pixel_unshuffle, upsample, upsample_bilinear, upsample_nearest)
 from .functional_pool import (adaptive_avg_pool1d, adaptive_avg_pool2d,  # noqa: E402
                               adaptive_max_pool1d, adaptive_max_pool2d, avg_pool1d, lp_pool1d,
                               lp_pool2d, max_pool1d, max_unpool1d, max_unpool2d)

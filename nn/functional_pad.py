@@ -1,10 +1,10 @@
 """Padding and resampling for nn.functional: pad (constant, reflect, replicate, circular;
-negative widths crop), interpolate (nearest, nearest-exact, linear, bilinear, trilinear,
-area), pixel_shuffle and pixel_unshuffle.
+negative widths crop), interpolate (nearest, nearest-exact, linear, bilinear, bicubic,
+trilinear, area), pixel_shuffle and pixel_unshuffle.
 
 Non-constant padding and nearest resampling are one integer-array index per padded dim
-(their gradient adds back into the source positions); linear resampling is one matmul per
-spatial dim with a sparse interpolation matrix, so gradients of any order come from the
+(their gradient adds back into the source positions); linear and cubic resampling is one
+matmul per spatial dim with a sparse interpolation matrix, so gradients of any order come from the
 engine.
 """
 import math
@@ -95,7 +95,7 @@ def pad(input, pad, mode="constant", value=None):
 
 # ----- interpolate ---------------------------------------------------------------------
 
-_DIMS_OF_MODE = {"linear": 1, "bilinear": 2, "trilinear": 3}
+_DIMS_OF_MODE = {"linear": 1, "bilinear": 2, "trilinear": 3, "bicubic": 2}
 
 
 def _output_sizes(input, size, scale_factor, n, recompute_scale_factor):
@@ -146,6 +146,27 @@ def _linear_matrix(n_in, n_out, scale, align_corners):
     return m
 
 
+def _cubic_matrix(n_in, n_out, scale, align_corners, a=-0.75):
+    """(n_out, n_in) matrix of PyTorch's bicubic weights (Keys' cubic convolution with
+    a = -0.75, four taps per row, indices clamped at the borders)."""
+    dst = np.arange(n_out, dtype=np.float64)
+    if align_corners:
+        src = dst * ((n_in - 1) / (n_out - 1) if n_out > 1 else 0.0)
+    else:
+        s = n_in / n_out if scale is None else 1.0 / scale
+        src = (dst + 0.5) * s - 0.5                     # not clamped at 0 for cubic
+    base = np.minimum(np.floor(src).astype(np.int64), n_in - 1)
+    t = np.clip(src - base, 0.0, 1.0)
+    near = lambda x: ((a + 2) * x - (a + 3)) * x * x + 1           # |x| <= 1
+    far = lambda x: ((a * x - 5 * a) * x + 8 * a) * x - 4 * a      # 1 < |x| < 2
+    weights = (far(t + 1.0), near(t), near(1.0 - t), far(2.0 - t))
+    m = np.zeros((n_out, n_in))
+    rows = np.arange(n_out)
+    for k, wk in enumerate(weights):
+        np.add.at(m, (rows, np.clip(base - 1 + k, 0, n_in - 1)), wk)
+    return m
+
+
 def _along(x, dim, matrix):
     """Apply the (n_out, n_in) matrix along `dim` of x."""
     m = ag.tensor(matrix.astype(x.dtype))
@@ -163,10 +184,11 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     size : int or tuple, the output spatial size; or
     scale_factor : float or tuple, output size = floor(input size * scale_factor)
     mode : 'nearest' (PyTorch's legacy rule, floor(dst * in/out)), 'nearest-exact',
-        'linear' (3-D input), 'bilinear' (4-D), 'trilinear' (5-D) or 'area' (adaptive
-        average pooling)
-    align_corners : bool, for the linear modes only (default False): True maps the corner
-        pixels' centres onto each other.
+        'linear' (3-D input), 'bilinear' (4-D), 'bicubic' (4-D; Keys' cubic with a = -0.75,
+        like PyTorch, so values may overshoot the input range), 'trilinear' (5-D) or 'area'
+        (adaptive average pooling)
+    align_corners : bool, for the linear and cubic modes only (default False): True maps
+        the corner pixels' centres onto each other.
     recompute_scale_factor : bool; True computes the source coordinates from the sizes
         instead of the given scale_factor.
 
@@ -177,8 +199,8 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     Raises
     ------
     ValueError for a mode that does not fit the input rank, align_corners with a non-linear
-    mode, or neither/both of size and scale_factor. NotImplementedError for 'bicubic' and
-    antialias=True.
+    mode, or neither/both of size and scale_factor. NotImplementedError for antialias=True
+    (and 'lanczos').
     """
     if antialias:
         raise NotImplementedError("interpolate: antialias=True is not supported")
@@ -189,13 +211,11 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if mode in _DIMS_OF_MODE and _DIMS_OF_MODE[mode] != n:
         raise ValueError(f"interpolate: mode {mode!r} needs a {_DIMS_OF_MODE[mode] + 2}-D "
                          f"input, got shape {tuple(input.shape)}")
-    if mode == "bicubic":
-        raise NotImplementedError("interpolate: mode 'bicubic' is not supported")
     if mode not in ("nearest", "nearest-exact", "area") and mode not in _DIMS_OF_MODE:
         raise ValueError(f"interpolate: unknown mode {mode!r}")
     if align_corners is not None and mode not in _DIMS_OF_MODE:
-        raise ValueError("interpolate: align_corners can only be set with the linear modes "
-                         "(linear, bilinear, trilinear)")
+        raise ValueError("interpolate: align_corners can only be set with the linear and cubic "
+                         "modes (linear, bilinear, bicubic, trilinear)")
     sizes, scales = _output_sizes(input, size, scale_factor, n, recompute_scale_factor)
     if min(sizes) < 1:
         raise ValueError(f"interpolate: output size {sizes} must be positive")
@@ -209,6 +229,8 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
             if n_in != n_out:
                 idx = _nearest_index(n_in, n_out, scale, mode == "nearest-exact")
                 out = out[(slice(None),) * dim + (idx,)]
+        elif mode == "bicubic":
+            out = _along(out, dim, _cubic_matrix(n_in, n_out, scale, bool(align_corners)))
         else:
             out = _along(out, dim, _linear_matrix(n_in, n_out, scale, bool(align_corners)))
     return out
@@ -259,3 +281,18 @@ def pixel_unshuffle(input, downscale_factor):
     x = input.reshape(lead + (c, h // r, r, w // r, r))
     x = x.permute(*range(k), k, k + 2, k + 4, k + 1, k + 3)
     return x.reshape(lead + (c * r * r, h // r, w // r))
+
+
+def channel_shuffle(input, groups):
+    """Interleave the channels of (N, C, ...) across `groups` groups (ShuffleNet), PyTorch's
+    F.channel_shuffle: viewed as (N, groups, C / groups, ...), the two channel dims are
+    swapped. Raises ValueError when C is not divisible by groups."""
+    g = int(groups)
+    if input.ndim < 2 or g < 1 or input.shape[1] % g:
+        raise ValueError(f"channel_shuffle: the {input.shape[1] if input.ndim > 1 else 0} "
+                         f"channels of input {tuple(input.shape)} must be divisible by "
+                         f"groups={groups}")
+    n, c = input.shape[:2]
+    rest = tuple(input.shape[2:])
+    x = input.reshape((n, g, c // g) + rest).transpose(1, 2)
+    return x.reshape((n, c) + rest)

@@ -266,6 +266,11 @@ INTERP_CASES = [
     ((1, 2, 3, 4, 5), dict(size=(4, 6, 3), mode="trilinear")),
     ((1, 2, 3, 4, 5), dict(scale_factor=2, mode="nearest")),
     ((1, 2, 6, 7), dict(size=(4, 3), mode="area")),
+    ((1, 2, 4, 5), dict(size=(8, 9), mode="bicubic")),
+    ((1, 2, 6, 7), dict(size=(3, 4), mode="bicubic")),
+    ((1, 2, 4, 5), dict(size=(7, 11), mode="bicubic", align_corners=True)),
+    ((1, 2, 4, 5), dict(scale_factor=1.5, mode="bicubic")),
+    ((1, 2, 1, 5), dict(size=(3, 2), mode="bicubic")),
 ]
 
 
@@ -460,3 +465,16 @@ def test_empty_batches_keep_their_shapes_like_torch():
              (lambda x: F.adaptive_max_pool2d(x, 2), lambda x: TF.adaptive_max_pool2d(x, 2))]
     for ours, theirs in cases:
         check_fn(ours, theirs, x)
+
+
+def test_channel_shuffle_softmax2d_and_distance_modules_match_torch():
+    check_fn(nn.ChannelShuffle(3), torch.nn.ChannelShuffle(3), rnd(2, 6, 3, 2))
+    check_fn(lambda x: F.channel_shuffle(x, 2), lambda x: TF.channel_shuffle(x, 2), rnd(2, 4, 5))
+    check_fn(nn.Softmax2d(), torch.nn.Softmax2d(), rnd(2, 3, 4, 5))
+    check_fn(nn.Softmax2d(), torch.nn.Softmax2d(), rnd(3, 4, 5))
+    check_fn(nn.CosineSimilarity(dim=0), torch.nn.CosineSimilarity(dim=0), rnd(4, 3),
+             rnd(4, 3, seed=1))
+    check_fn(nn.PairwiseDistance(1.0, keepdim=True), torch.nn.PairwiseDistance(1.0, keepdim=True),
+             rnd(4, 3), rnd(4, 3, seed=1))
+    with pytest.raises(ValueError, match="divisible"):
+        F.channel_shuffle(ag.randn(1, 5, 2), 2)
