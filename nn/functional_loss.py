@@ -34,6 +34,12 @@ def _xlogy(x, y):
     return ag.where(zero, ag.zeros_like(y), x * ag.log(safe_y))
 
 
+def _no_legacy(size_average, reduce, fn):
+    if size_average is not None or reduce is not None:
+        raise NotImplementedError(f"{fn}: the deprecated size_average/reduce arguments are not "
+                                  f"supported; use reduction=")
+
+
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
     """Kullback-Leibler divergence sum target * (log target - input) with `input` holding
     log-probabilities, PyTorch's F.kl_div. log_target=True reads target as log-probabilities
@@ -41,9 +47,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     size input.shape[0] (the mathematically correct KL); 'mean' divides by every element, as
     PyTorch does. At a zero target the target gradient leaves out the (infinite) derivative
     of 0 log 0, where PyTorch gives NaN."""
-    if size_average is not None or reduce is not None:
-        raise NotImplementedError("kl_div: the deprecated size_average/reduce arguments are "
-                                  "not supported; use reduction=")
+    _no_legacy(size_average, reduce, "kl_div")
     target = _t(target, input)
     if log_target:
         loss = ag.exp(target) * (target - input)
@@ -76,9 +80,11 @@ def _check_reduction(reduction, fn):
         raise ValueError(f"{fn}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
 
 
-def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction="mean"):
+def cosine_embedding_loss(input1, input2, target, margin=0.0, size_average=None, reduce=None,
+                          reduction="mean"):
     """1 - cos(x1, x2) where target = 1, max(0, cos(x1, x2) - margin) where target = -1,
     PyTorch's F.cosine_embedding_loss. input1, input2: (N, D) or (D,); target: (N,) or ()."""
+    _no_legacy(size_average, reduce, "cosine_embedding_loss")
     _check_reduction(reduction, "cosine_embedding_loss")
     if input1.ndim not in (1, 2) or input1.shape != input2.shape:
         raise ValueError(f"cosine_embedding_loss: expected inputs of equal shape (N, D) or (D,), "
@@ -99,6 +105,7 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
                         size_average=None, reduce=None, reduction="mean"):
     """max(d(a, p) - d(a, n) + margin, 0) with d = pairwise_distance(p-norm, eps), PyTorch's
     F.triplet_margin_loss. swap=True uses min(d(a, n), d(p, n)) as the negative distance."""
+    _no_legacy(size_average, reduce, "triplet_margin_loss")
     dist = lambda x, y: pairwise_distance(x, y, p, eps)
     return triplet_margin_with_distance_loss(anchor, positive, negative, distance_function=dist,
                                              margin=margin, swap=swap, reduction=reduction)
@@ -120,26 +127,31 @@ def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_fu
     return F._reduce(loss, reduction, "triplet_margin_loss")
 
 
-def margin_ranking_loss(input1, input2, target, margin=0.0, reduction="mean"):
+def margin_ranking_loss(input1, input2, target, margin=0.0, size_average=None, reduce=None,
+                        reduction="mean"):
     """max(0, -target * (x1 - x2) + margin), PyTorch's F.margin_ranking_loss (target = 1:
     x1 should rank higher)."""
+    _no_legacy(size_average, reduce, "margin_ranking_loss")
     _check_reduction(reduction, "margin_ranking_loss")
     loss = ag.clamp(-_t(target, input1) * (input1 - input2) + margin, min=0.0)
     return F._reduce(loss, reduction, "margin_ranking_loss")
 
 
-def soft_margin_loss(input, target, reduction="mean"):
+def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """log(1 + exp(-target * input)) (logistic loss for targets +-1), PyTorch's
     F.soft_margin_loss; computed stably as softplus."""
+    _no_legacy(size_average, reduce, "soft_margin_loss")
     _check_reduction(reduction, "soft_margin_loss")
     F._same_shape(input, target, "soft_margin_loss")
     return F._reduce(F._softplus(-_t(target, input) * input), reduction, "soft_margin_loss")
 
 
-def multilabel_soft_margin_loss(input, target, weight=None, reduction="mean"):
+def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None,
+                                reduction="mean"):
     """Per sample, the class-mean of -(y log sigmoid(x) + (1 - y) log sigmoid(-x)) (times
     `weight` per class), PyTorch's F.multilabel_soft_margin_loss: input (N, C), target (N, C)
     of 0/1."""
+    _no_legacy(size_average, reduce, "multilabel_soft_margin_loss")
     _check_reduction(reduction, "multilabel_soft_margin_loss")
     F._same_shape(input, target, "multilabel_soft_margin_loss")
     y = _t(target, input)
@@ -150,11 +162,12 @@ def multilabel_soft_margin_loss(input, target, weight=None, reduction="mean"):
     return F._reduce(loss, reduction, "multilabel_soft_margin_loss")
 
 
-def multilabel_margin_loss(input, target, reduction="mean"):
+def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """Multi-label hinge loss, PyTorch's F.multilabel_margin_loss: for each sample, target
     lists its classes (int64, ended by the first -1), and the loss is
     sum over listed j and unlisted i of max(0, 1 - (x[j] - x[i])) / C.
     input: (N, C) or (C,); target: same shape."""
+    _no_legacy(size_average, reduce, "multilabel_margin_loss")
     _check_reduction(reduction, "multilabel_margin_loss")
     if input.ndim not in (1, 2) or tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"multilabel_margin_loss: expected input (N, C) or (C,) and a target of "
@@ -190,6 +203,7 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
     input - target * log(input + eps). full=True adds Stirling's approximation of
     log(target!), target log target - target + log(2 pi target) / 2, where target > 1.
     The target gradient is finite everywhere (PyTorch's is NaN at target = 0 with full)."""
+    _no_legacy(size_average, reduce, "poisson_nll_loss")
     _check_reduction(reduction, "poisson_nll_loss")
     target = _t(target, input)
     if log_input:
@@ -229,9 +243,11 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
     return F._reduce(loss, reduction, "gaussian_nll_loss")
 
 
-def hinge_embedding_loss(input, target, margin=1.0, reduction="mean"):
+def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None,
+                         reduction="mean"):
     """x where target = 1, max(0, margin - x) where target = -1 (other targets add both
     terms, as PyTorch's formula does), PyTorch's F.hinge_embedding_loss."""
+    _no_legacy(size_average, reduce, "hinge_embedding_loss")
     _check_reduction(reduction, "hinge_embedding_loss")
     y = _data(target)
     loss = ag.where(y != 1, ag.clamp(margin - input, min=0.0), 0.0) + \
