@@ -1,9 +1,8 @@
 """Convolutions for nn.functional: conv1d, conv2d (with groups), conv_transpose1d/2d,
 unfold and fold.
 
-All are compositions of engine ops: a grouped convolution is im2col (pad + unfold2d) and one
-batched matmul over the groups (a depthwise one, a sum of strided views times per-channel
-weights); a transposed convolution is the input gradient of a
+All are compositions of engine ops: a grouped convolution is one convolution per group
+(a depthwise one, a sum of strided views times per-channel weights); a transposed convolution is the input gradient of a
 convolution written forwards, i.e. a matmul with the weight followed by col2im (fold2d),
 which adds every input pixel's kernel-sized patch into the output without multiplying by
 the zeros a "dilate the input, then convolve" formulation would insert.
@@ -86,8 +85,10 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     ValueError for a wrong input rank, channel counts that do not match the weight or are not
     divisible by groups, or a kernel larger than the padded input.
 
-    groups=1 is ag.conv2d (one fused node at stride 1); groups > 1 is im2col plus one
-    matmul batched over the groups.
+    groups=1 is ag.conv2d (one fused node at stride 1); groups > 1 with several input channels
+    per group is one ag.conv2d per group, joined along the channels; one input channel per
+    group (depthwise, with or without a channel multiplier) is a sum over the kernel taps of
+    strided views of the input times per-channel weights.
     """
     if input.ndim == 3:                                         # one unbatched image
         return conv2d(input.unsqueeze(0), weight, bias, stride, padding, dilation,
@@ -108,20 +109,25 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         return ag.conv2d(input, weight, bias, stride, (left, right, top, bottom), dilation)
     if bias is not None and tuple(bias.shape) != (o,):
         raise ValueError(f"conv2d: bias must have shape ({o},), got {tuple(bias.shape)}")
-    x = ag.pad(input, (left, right, top, bottom)) if any((top, bottom, left, right)) else input
-    hp, wp = x.shape[2:]
+    hp, wp = input.shape[2] + top + bottom, input.shape[3] + left + right
     if hp < dilation[0] * (kh - 1) + 1 or wp < dilation[1] * (kw - 1) + 1:
         raise ValueError(f"conv2d: kernel ({kh}, {kw}) (dilation {dilation}) is larger than "
                          f"the padded input {hp}x{wp}")
-    n, g, og = x.shape[0], groups, o // groups
-    if og == 1 and cg == 1:
-        out = _depthwise(x, weight, stride, dilation)
+    og = o // groups
+    if cg > 1:
+        # one convolution per group: measured 5-15x faster than im2col with a matmul batched
+        # over the groups (numpy's broadcast batched matmul and its weight gradient are slow)
+        pads = (left, right, top, bottom)
+        outs = [ag.conv2d(input[:, i * cg:(i + 1) * cg], weight[i * og:(i + 1) * og], None,
+                          stride, pads, dilation) for i in range(groups)]
+        out = ag.cat(outs, 1)
     else:
-        cols = ag.unfold2d(x, (kh, kw), stride, dilation)        # (N, C, kh, kw, OH, OW)
-        oh, ow = cols.shape[4:]
-        taps = cg * kh * kw
-        out = ag.matmul(weight.reshape(g, og, taps), cols.reshape(n, g, taps, oh * ow))
-        out = out.reshape(n, o, oh, ow)                          # (N, g, og, OH*OW) before
+        x = ag.pad(input, (left, right, top, bottom)) if any((top, bottom, left, right)) \
+            else input
+        if og > 1:      # a channel multiplier: output channel j reads input channel j // og
+            n = x.shape[0]
+            x = x.unsqueeze(2).expand(n, c, og, hp, wp).reshape(n, o, hp, wp)
+        out = _depthwise(x, weight, stride, dilation)
     return out if bias is None else out + bias.reshape(1, o, 1, 1)
 
 
