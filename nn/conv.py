@@ -58,7 +58,7 @@ class _ConvNd(Module):
         self.reset_parameters()
         # F.pad widths (last dim first) when padding_mode is not zeros
         if padding == "same":
-            pairs = _same_padding(self.kernel_size, self.dilation, name)
+            pairs = _same_padding(self.kernel_size, self.dilation)
         elif padding == "valid":
             pairs = [(0, 0)] * n
         else:

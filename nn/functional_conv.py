@@ -25,7 +25,7 @@ def _tuple(v, n, what):
     return v
 
 
-def _same_padding(kernel, dilation, fn):
+def _same_padding(kernel, dilation):
     """(before, after) per spatial dim for padding='same' (the odd pixel goes after, as in
     PyTorch)."""
     out = []
@@ -45,7 +45,7 @@ def _conv_pads(padding, kernel, dilation, stride, fn):
             if any(s != 1 for s in stride):
                 raise ValueError(f"{fn}: padding='same' is not supported for strided "
                                  f"convolutions (stride {stride})")
-            return _same_padding(kernel, dilation, fn)
+            return _same_padding(kernel, dilation)
         raise ValueError(f"{fn}: padding must be an int, a tuple, 'valid' or 'same', got "
                          f"{padding!r}")
     p = _tuple(padding, n, f"{fn} padding")
@@ -256,12 +256,13 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
         raise ValueError(f"conv_transpose1d: expected a (N, C, L) or (C, L) input and a "
                          f"(C_in, C_out/groups, k) weight, got shapes {tuple(input.shape)} "
                          f"and {tuple(weight.shape)}")
-    one = lambda v, what: (0 if what in ("padding", "output_padding") else 1,
-                           _tuple(v, 1, f"conv_transpose1d {what}")[0])
+    def as_pair(v, what, height_value):     # the height-1 dim gets a neutral value
+        return height_value, _tuple(v, 1, f"conv_transpose1d {what}")[0]
+
     out = conv_transpose2d(input.unsqueeze(-2), weight.unsqueeze(-2), bias,
-                           one(stride, "stride"), one(padding, "padding"),
-                           one(output_padding, "output_padding"), groups,
-                           one(dilation, "dilation"))
+                           as_pair(stride, "stride", 1), as_pair(padding, "padding", 0),
+                           as_pair(output_padding, "output_padding", 0), groups,
+                           as_pair(dilation, "dilation", 1))
     return out.squeeze(-2)
 
 

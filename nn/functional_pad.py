@@ -119,14 +119,20 @@ def _output_sizes(input, size, scale_factor, n, recompute_scale_factor):
     return sizes, (None,) * n if recompute_scale_factor else factors
 
 
-def _nearest_index(n_in, n_out, scale, exact):
-    """PyTorch's nearest source index: floor(dst * scale) (or floor((dst + 0.5) * scale) for
-    nearest-exact), with the scale in float32 as PyTorch's CPU kernel computes it."""
-    s = np.float32(n_in / n_out if scale is None else 1.0 / scale)
-    dst = np.arange(n_out, dtype=np.float32)
-    if exact:
-        dst = dst + np.float32(0.5)
-    return np.minimum(np.floor(dst * s).astype(np.int64), n_in - 1)
+def _nearest_index(n_in, n_out, scale, exact, dtype):
+    """PyTorch's nearest source index, floor(dst * scale) (or floor((dst + 0.5) * scale) for
+    nearest-exact), rounded as PyTorch's CPU kernel rounds it: for float64 inputs the
+    product is computed in double and rounded to float before the floor; otherwise it is
+    computed in float. (Matched against PyTorch over all sizes up to 30 -> 50.)"""
+    offset = 0.5 if exact else 0.0
+    if dtype == np.float64:
+        s = n_in / n_out if scale is None else 1.0 / scale
+        src = ((np.arange(n_out) + offset) * s).astype(np.float32)
+    else:
+        f = np.float32
+        s = f(n_in) / f(n_out) if scale is None else f(1.0 / scale)
+        src = (np.arange(n_out, dtype=f) + f(offset)) * s
+    return np.minimum(np.floor(src).astype(np.int64), n_in - 1)
 
 
 def _linear_matrix(n_in, n_out, scale, align_corners):
@@ -226,8 +232,8 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     for i, (n_in, n_out, scale) in enumerate(zip(input.shape[2:], sizes, scales)):
         dim = 2 + i
         if mode in ("nearest", "nearest-exact"):
-            if n_in != n_out:
-                idx = _nearest_index(n_in, n_out, scale, mode == "nearest-exact")
+            idx = _nearest_index(n_in, n_out, scale, mode == "nearest-exact", input.dtype)
+            if not np.array_equal(idx, np.arange(n_in)):
                 out = out[(slice(None),) * dim + (idx,)]
         elif mode == "bicubic":
             out = _along(out, dim, _cubic_matrix(n_in, n_out, scale, bool(align_corners)))

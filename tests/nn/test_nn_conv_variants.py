@@ -478,3 +478,20 @@ def test_channel_shuffle_softmax2d_and_distance_modules_match_torch():
              rnd(4, 3), rnd(4, 3, seed=1))
     with pytest.raises(ValueError, match="divisible"):
         F.channel_shuffle(ag.randn(1, 5, 2), 2)
+
+
+@pytest.mark.parametrize("mode", ["nearest", "nearest-exact"])
+def test_nearest_indices_match_torch_for_many_sizes(mode):
+    # PyTorch rounds the source coordinate through float32: the picked index must agree
+    # exactly, also where (dst + 0.5) * in / out lands on an integer
+    for n_in in range(1, 15):
+        x = np.arange(n_in, dtype=np.float64).reshape(1, 1, n_in)
+        for n_out in range(1, 40):
+            a = F.interpolate(ag.tensor(x), size=n_out, mode=mode).numpy()
+            b = TF.interpolate(torch.tensor(x), size=n_out, mode=mode).numpy()
+            np.testing.assert_array_equal(a, b, err_msg=f"{n_in} -> {n_out}")
+        for sf in (0.3, 0.7, 1.3, 1.5, 2.5, 1 / 3):
+            if int(n_in * sf) >= 1:
+                a = F.interpolate(ag.tensor(x), scale_factor=sf, mode=mode).numpy()
+                b = TF.interpolate(torch.tensor(x), scale_factor=sf, mode=mode).numpy()
+                np.testing.assert_array_equal(a, b, err_msg=f"{n_in} x {sf}")
