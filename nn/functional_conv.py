@@ -2,10 +2,11 @@
 unfold and fold.
 
 All are compositions of engine ops: a grouped convolution is one convolution per group
-(a depthwise one, a sum of strided views times per-channel weights); a transposed convolution is the input gradient of a
-convolution written forwards, i.e. a matmul with the weight followed by col2im (fold2d),
-which adds every input pixel's kernel-sized patch into the output without multiplying by
-the zeros a "dilate the input, then convolve" formulation would insert.
+(a depthwise one, a sum of strided views times per-channel weights); a transposed
+convolution is the input gradient of a convolution written forwards, i.e. a matmul with the
+weight followed by col2im (fold2d), which adds every input pixel's kernel-sized patch into
+the output without multiplying by the zeros a "dilate the input, then convolve"
+formulation would insert.
 """
 import numpy as np
 

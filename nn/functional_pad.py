@@ -227,7 +227,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         raise ValueError(f"interpolate: output size {sizes} must be positive")
     if mode == "area":
         from .functional_pool import _adaptive_avg
-        return _adaptive_avg(input, sizes, "interpolate")
+        return _adaptive_avg(input, sizes)
     out = input
     for i, (n_in, n_out, scale) in enumerate(zip(input.shape[2:], sizes, scales)):
         dim = 2 + i

@@ -73,7 +73,8 @@ def _bounds(n_in, n_out):
     return (i * n_in) // n_out, -((-(i + 1) * n_in) // n_out)
 
 
-def _adaptive_avg(input, sizes, fn):
+def _adaptive_avg(input, sizes):
+    """Adaptive average pooling of the last len(sizes) dims to `sizes`."""
     out = input
     n = len(sizes)
     for i, n_out in enumerate(sizes):
@@ -91,15 +92,13 @@ def _adaptive_avg(input, sizes, fn):
 def adaptive_avg_pool1d(input, output_size):
     """Average pooling of (N, C, L) or (C, L) to `output_size` positions whatever L is,
     PyTorch's F.adaptive_avg_pool1d (windows of uneven size when L is not a multiple)."""
-    return _adaptive_avg(input, _adaptive_sizes(input, output_size, 1, "adaptive_avg_pool1d"),
-                         "adaptive_avg_pool1d")
+    return _adaptive_avg(input, _adaptive_sizes(input, output_size, 1, "adaptive_avg_pool1d"))
 
 
 def adaptive_avg_pool2d(input, output_size):
     """Average pooling of (N, C, H, W) or (C, H, W) to output_size (int, pair, None entries
     keep the input size), PyTorch's F.adaptive_avg_pool2d."""
-    return _adaptive_avg(input, _adaptive_sizes(input, output_size, 2, "adaptive_avg_pool2d"),
-                         "adaptive_avg_pool2d")
+    return _adaptive_avg(input, _adaptive_sizes(input, output_size, 2, "adaptive_avg_pool2d"))
 
 
 def _window_winner(window):
