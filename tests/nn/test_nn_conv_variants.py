@@ -24,6 +24,7 @@ CONV2D_CASES = [
     ((1, 6, 5, 5), (6, 1, 3, 3), dict(padding="same", groups=6)),               # depthwise
     ((2, 4, 9, 7), (8, 1, 3, 3), dict(stride=2, padding=1, groups=4)),          # multiplier 2
     ((2, 4, 6, 6), (4, 1, 2, 4), dict(padding="same", dilation=(2, 1), groups=4)),  # odd 'same'
+    ((2, 3, 7, 6), (9, 1, 3, 2), dict(stride=(2, 1), padding=(2, 0), dilation=2, groups=3)),
     ((3, 5, 5), (4, 3, 3, 3), dict(padding="valid")),                           # unbatched
     ((2, 3, 8, 5), (4, 3, 3, 3), dict(stride=3, padding=2, dilation=2)),
 ]
@@ -41,6 +42,8 @@ def test_grouped_conv2d_gradgradcheck():
                  rnd(1, 4, 4, 3), rnd(4, 2, 2, 2, seed=1), rnd(4, seed=2))
     gradcheck_fn(lambda x, w: F.conv2d(x, w, padding=1, groups=3),
                  rnd(2, 3, 3, 3), rnd(3, 1, 3, 3, seed=1))
+    gradcheck_fn(lambda x, w, b: F.conv2d(x, w, b, stride=(1, 2), dilation=(2, 1), groups=2),
+                 rnd(1, 2, 5, 4), rnd(6, 1, 2, 2, seed=1), rnd(6, seed=2))   # multiplier 3
 
 
 @pytest.mark.parametrize("kw", [dict(), dict(stride=2, padding=2, dilation=2, groups=2),
