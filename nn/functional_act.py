@@ -7,21 +7,20 @@ exactly PyTorch's (e.g. hardtanh passes no gradient AT its bounds, as PyTorch's
 hardtanh_backward). `inplace=True` is accepted for PyTorch compatibility and computes out of
 place (the result is returned; the input is left unchanged).
 """
+import numpy as np
+
 from glassgrad import autograd as ag
 
 from . import functional as F
-
-
-def _inside(x, lo, hi):
-    return (x._data > lo) & (x._data < hi)
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     """clamp(x, min_val, max_val); the gradient is 1 strictly inside the bounds, else 0."""
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val {min_val} must not exceed max_val {max_val}")
-    return ag.where(_inside(input, min_val, max_val), input,
-                    ag.clamp(input.detach(), min_val, max_val))
+    x = input._data
+    clipped = ag.tensor(np.clip(x, min_val, max_val).astype(x.dtype, copy=False))
+    return ag.where((x > min_val) & (x < max_val), input, clipped)
 
 
 def relu6(input, inplace=False):
