@@ -2,6 +2,9 @@
 logsigmoid, softsign, celu, glu, softmin, threshold, tanhshrink, softshrink, hardshrink,
 rrelu.
 
+Each is elementwise (except glu and softmin, which work along `dim`): it takes a floating
+tensor of any shape and returns one of the same shape and dtype.
+
 Piecewise functions use `where` with masks computed in numpy, so each piece's gradient is
 exactly PyTorch's (e.g. hardtanh passes no gradient AT its bounds, as PyTorch's
 hardtanh_backward). `inplace=True` is accepted for PyTorch compatibility and computes out of

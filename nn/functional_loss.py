@@ -3,6 +3,11 @@ pairwise_distance, cosine_embedding_loss, triplet_margin_loss (and with a distan
 function), margin_ranking_loss, soft_margin_loss, multilabel_margin_loss,
 multilabel_soft_margin_loss, poisson_nll_loss, gaussian_nll_loss, hinge_embedding_loss.
 
+Shapes: unless a docstring says otherwise, input and target have the same shape, the
+loss is computed elementwise (or per sample where stated), and reduction='none' returns it
+unreduced, 'mean' its mean and 'sum' its sum as a 0-d tensor. Targets are constants unless
+they require grad. A bad reduction raises ValueError.
+
 Formulas follow PyTorch's implementations term by term (including where they clamp and
 which constants they add), so values and gradients agree to rounding. `reduction` is
 'mean' (default), 'sum' or 'none' everywhere.
@@ -82,8 +87,23 @@ def _check_reduction(reduction, fn):
 
 def cosine_embedding_loss(input1, input2, target, margin=0.0, size_average=None, reduce=None,
                           reduction="mean"):
-    """1 - cos(x1, x2) where target = 1, max(0, cos(x1, x2) - margin) where target = -1,
-    PyTorch's F.cosine_embedding_loss. input1, input2: (N, D) or (D,); target: (N,) or ()."""
+    """Cosine embedding loss, PyTorch's F.cosine_embedding_loss.
+
+    Parameters
+    ----------
+    input1, input2 : Tensor (N, D) or (D,)
+    target : (N,) or () of 1 (pull together) and -1 (push apart)
+    margin : float
+
+    Returns
+    -------
+    1 - cos(x1, x2) where target = 1, max(0, cos(x1, x2) - margin) where target = -1, per
+    sample (N,) or (), reduced by `reduction`.
+
+    Raises
+    ------
+    ValueError for inputs of different shapes or rank above 2.
+    """
     _no_legacy(size_average, reduce, "cosine_embedding_loss")
     _check_reduction(reduction, "cosine_embedding_loss")
     if input1.ndim not in (1, 2) or input1.shape != input2.shape:
@@ -163,10 +183,24 @@ def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, r
 
 
 def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
-    """Multi-label hinge loss, PyTorch's F.multilabel_margin_loss: for each sample, target
-    lists its classes (int64, ended by the first -1), and the loss is
-    sum over listed j and unlisted i of max(0, 1 - (x[j] - x[i])) / C.
-    input: (N, C) or (C,); target: same shape."""
+    """Multi-label hinge loss, PyTorch's F.multilabel_margin_loss.
+
+    Parameters
+    ----------
+    input : Tensor (N, C) or (C,), scores
+    target : integer Tensor of input's shape: each row lists the sample's classes, ended by
+        the first -1 (entries after it are ignored)
+
+    Returns
+    -------
+    Per sample, the sum over listed classes j and unlisted classes i of
+    max(0, 1 - (x[j] - x[i])), divided by C; (N,) or (), reduced by `reduction`.
+
+    Raises
+    ------
+    ValueError for mismatched shapes, TypeError for a non-integer target, IndexError for a
+    class out of range.
+    """
     _no_legacy(size_average, reduce, "multilabel_margin_loss")
     _check_reduction(reduction, "multilabel_margin_loss")
     if input.ndim not in (1, 2) or tuple(target.shape) != tuple(input.shape):
@@ -219,11 +253,26 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
 
 
 def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):
-    """Negative log-likelihood of target under N(input, var), PyTorch's
-    F.gaussian_nll_loss: (log(var) + (input - target)^2 / var) / 2 (+ log(2 pi) / 2 with
-    full). var has input's shape, or one dim less, or a last dim of 1 (one variance per
-    sample); it is clamped at eps WITHOUT changing its gradient, as PyTorch clamps it under
-    no_grad. Raises ValueError for negative variances or a var shape that does not fit."""
+    """Gaussian negative log-likelihood, PyTorch's F.gaussian_nll_loss.
+
+    Parameters
+    ----------
+    input : Tensor (N, *), predicted means
+    target : Tensor of input's shape
+    var : Tensor of input's shape, or with one dim less, or with a last dim of 1 (one
+        variance per sample); positive
+    full : bool, add the constant log(2 pi) / 2
+    eps : float, variances are clamped at eps WITHOUT changing their gradient (PyTorch
+        clamps them under no_grad)
+
+    Returns
+    -------
+    (log(var) + (input - target)^2 / var) / 2, reduced by `reduction`.
+
+    Raises
+    ------
+    ValueError for negative variances or a var shape that does not fit.
+    """
     _check_reduction(reduction, "gaussian_nll_loss")
     target = _t(target, input)
     var = _t(var, input)

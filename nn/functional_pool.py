@@ -29,9 +29,26 @@ def _check_1d(input, fn):
 
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
-    """Max over windows of (N, C, L) or (C, L), PyTorch's F.max_pool1d (stride defaults to
-    the kernel size; padding never wins). With return_indices, also the int64 position in L
-    of each window's first maximum."""
+    """Max over sliding windows of a 1-D signal, PyTorch's F.max_pool1d.
+
+    Parameters
+    ----------
+    input : Tensor (N, C, L) or (C, L)
+    kernel_size, stride, padding, dilation : int (or 1-tuple); stride defaults to
+        kernel_size; the padding is -inf, so it never wins
+    ceil_mode : bool, round the output length up (the last window may overhang)
+    return_indices : bool, also return the int64 position in L of each window's pick
+
+    Returns
+    -------
+    Tensor (N, C, OL) (and int64 indices of the same shape). The gradient goes to the first
+    maximum of each window.
+
+    Raises
+    ------
+    ValueError for a wrong input rank, padding above half the kernel or a kernel larger
+    than the padded input.
+    """
     _check_1d(input, "max_pool1d")
     k, = _tuple(kernel_size, 1, "max_pool1d kernel_size")
     s = k if stride is None or stride == () else _tuple(stride, 1, "max_pool1d stride")[0]
@@ -43,7 +60,20 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                count_include_pad=True):
-    """Mean over windows of (N, C, L) or (C, L), PyTorch's F.avg_pool1d."""
+    """Mean over sliding windows of a 1-D signal, PyTorch's F.avg_pool1d.
+
+    Parameters
+    ----------
+    input : Tensor (N, C, L) or (C, L)
+    kernel_size, stride, padding : int (or 1-tuple); stride defaults to kernel_size
+    ceil_mode : bool, round the output length up
+    count_include_pad : bool, count the zero padding in the divisor
+
+    Returns
+    -------
+    Tensor (N, C, OL), OL = (L + 2 padding - kernel_size) // stride + 1 (rounded up with
+    ceil_mode).
+    """
     _check_1d(input, "avg_pool1d")
     k, = _tuple(kernel_size, 1, "avg_pool1d kernel_size")
     s = k if stride is None or stride == () else _tuple(stride, 1, "avg_pool1d stride")[0]
@@ -90,14 +120,42 @@ def _adaptive_avg(input, sizes):
 
 
 def adaptive_avg_pool1d(input, output_size):
-    """Average pooling of (N, C, L) or (C, L) to `output_size` positions whatever L is,
-    PyTorch's F.adaptive_avg_pool1d (windows of uneven size when L is not a multiple)."""
+    """Average pooling to a fixed length, PyTorch's F.adaptive_avg_pool1d.
+
+    Parameters
+    ----------
+    input : Tensor (N, C, L) or (C, L)
+    output_size : int (or 1-tuple); output i averages positions floor(i L / out) to
+        ceil((i + 1) L / out) - 1, so windows have uneven sizes when L is not a multiple
+
+    Returns
+    -------
+    Tensor (N, C, output_size).
+
+    Raises
+    ------
+    ValueError for a wrong input rank, a non-positive output size or an empty L.
+    """
     return _adaptive_avg(input, _adaptive_sizes(input, output_size, 1, "adaptive_avg_pool1d"))
 
 
 def adaptive_avg_pool2d(input, output_size):
-    """Average pooling of (N, C, H, W) or (C, H, W) to output_size (int, pair, None entries
-    keep the input size), PyTorch's F.adaptive_avg_pool2d."""
+    """Average pooling to a fixed spatial size, PyTorch's F.adaptive_avg_pool2d.
+
+    Parameters
+    ----------
+    input : Tensor (N, C, H, W) or (C, H, W)
+    output_size : int or pair; a None entry keeps that input size. Windows as in
+        adaptive_avg_pool1d, per dim.
+
+    Returns
+    -------
+    Tensor (N, C, OH, OW). Computed as one matmul per spatial dim with an averaging matrix.
+
+    Raises
+    ------
+    ValueError for a wrong input rank, a non-positive output size or an empty spatial dim.
+    """
     return _adaptive_avg(input, _adaptive_sizes(input, output_size, 2, "adaptive_avg_pool2d"))
 
 
@@ -114,9 +172,24 @@ def _window_winner(window):
 
 
 def adaptive_max_pool2d(input, output_size, return_indices=False):
-    """Max pooling of (N, C, H, W) or (C, H, W) to output_size, PyTorch's
-    F.adaptive_max_pool2d. The gradient goes to each window's first maximum (a NaN window
-    gives NaN). return_indices also returns the int64 flat position h * W + w of each pick."""
+    """Max pooling to a fixed spatial size, PyTorch's F.adaptive_max_pool2d.
+
+    Parameters
+    ----------
+    input : Tensor (N, C, H, W) or (C, H, W)
+    output_size : int or pair (None entries keep that input size); windows as in
+        adaptive_avg_pool2d
+    return_indices : bool, also return the int64 flat position h * W + w of each pick
+
+    Returns
+    -------
+    Tensor (N, C, OH, OW) (and the indices). The gradient goes to each window's first
+    maximum; a window holding NaN gives NaN (its last NaN is the pick, as in PyTorch).
+
+    Raises
+    ------
+    ValueError for a wrong input rank or output size.
+    """
     oh, ow = _adaptive_sizes(input, output_size, 2, "adaptive_max_pool2d")
     h, w = input.shape[-2:]
     data = input._data.reshape(-1, h, w)
@@ -139,17 +212,39 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
 
 
 def adaptive_max_pool1d(input, output_size, return_indices=False):
-    """Max pooling of (N, C, L) or (C, L) to output_size positions, PyTorch's
-    F.adaptive_max_pool1d (indices: positions in L)."""
+    """Max pooling to a fixed length, PyTorch's F.adaptive_max_pool1d.
+
+    Parameters
+    ----------
+    input : Tensor (N, C, L) or (C, L)
+    output_size : int (or 1-tuple)
+    return_indices : bool, also return the int64 position in L of each pick
+
+    Returns
+    -------
+    Tensor (N, C, output_size) (and the indices).
+    """
     _check_1d(input, "adaptive_max_pool1d")
     size, = _tuple(output_size, 1, "adaptive_max_pool1d output_size")
     return _squeeze_1d(adaptive_max_pool2d(input.unsqueeze(-2), (1, size), return_indices))
 
 
 def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
-    """Power-average pooling (sum over the window of x^p)^(1/p), PyTorch's F.lp_pool2d
-    (computed as PyTorch does: the window mean of x^p times the window size, then the p-th
-    root; p = inf is max pooling)."""
+    """Power-average pooling (sum over each window of x^p)^(1/p), PyTorch's F.lp_pool2d.
+
+    Parameters
+    ----------
+    input : Tensor (N, C, H, W) or (C, H, W)
+    norm_type : float p (p = 1 is sum pooling, p = inf max pooling)
+    kernel_size : int or pair
+    stride : int or pair, default kernel_size
+    ceil_mode : bool
+
+    Returns
+    -------
+    Tensor (N, C, OH, OW), computed as PyTorch does: the window mean of x^p times the window
+    size, then the p-th root (windows whose sum is <= 0 give 0).
+    """
     kh, kw = F._pair(kernel_size, "lp_pool2d kernel_size")
     if norm_type == float("inf"):
         return F.max_pool2d(input, (kh, kw), stride, 0, 1, ceil_mode)
@@ -158,7 +253,8 @@ def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
 
 
 def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
-    """Power-average pooling over windows of (N, C, L) or (C, L), PyTorch's F.lp_pool1d."""
+    """Power-average pooling (sum over each window of x^p)^(1/p) of (N, C, L) or (C, L),
+    PyTorch's F.lp_pool1d; arguments as lp_pool2d with ints. Returns (N, C, OL)."""
     k, = _tuple(kernel_size, 1, "lp_pool1d kernel_size")
     if norm_type == float("inf"):
         return max_pool1d(input, k, stride, 0, 1, ceil_mode)
@@ -199,10 +295,29 @@ def _unpool_sizes(input, kernel, stride, padding, output_size, n, fn):
 
 
 def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
-    """Partial inverse of max_pool2d, PyTorch's F.max_unpool2d: each value of input
-    (N, C, H, W) (or (C, H, W)) goes to its position `indices` (max_pool2d's return_indices)
-    in a zero (N, C, OH, OW) output, OH = (H - 1) stride - 2 padding + kernel unless
-    output_size says otherwise. If two values share a position, the later one wins."""
+    """Partial inverse of max_pool2d, PyTorch's F.max_unpool2d.
+
+    Parameters
+    ----------
+    input : Tensor (N, C, H, W) or (C, H, W), the pooled values
+    indices : int64 Tensor of input's shape, max_pool2d's return_indices (flat positions in
+        each output plane)
+    kernel_size, stride, padding : int or pair, those of the pooling (stride defaults to
+        kernel_size)
+    output_size : sequence, the output's (OH, OW) (optionally with the leading dims); within
+        a stride of the default
+
+    Returns
+    -------
+    Tensor (N, C, OH, OW): zeros with each value at its index, OH = (H - 1) stride -
+    2 padding + kernel by default. If two values share a position the later one wins; every
+    value receives the output gradient at its position.
+
+    Raises
+    ------
+    ValueError for mismatched shapes, indices outside the output or an unreachable
+    output_size; TypeError for non-integer indices.
+    """
     if input.ndim not in (3, 4) or tuple(indices.shape) != tuple(input.shape):
         raise ValueError(f"max_unpool2d: expected a (N, C, H, W) or (C, H, W) input and indices "
                          f"of the same shape, got {tuple(input.shape)} and "
@@ -217,8 +332,10 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
 
 
 def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
-    """Partial inverse of max_pool1d, PyTorch's F.max_unpool1d: (N, C, L) -> (N, C, OL),
-    OL = (L - 1) stride - 2 padding + kernel unless output_size says otherwise."""
+    """Partial inverse of max_pool1d, PyTorch's F.max_unpool1d: values (N, C, L) or (C, L)
+    placed at `indices` (positions in the output length) in zeros of length
+    OL = (L - 1) stride - 2 padding + kernel unless output_size says otherwise; arguments and
+    errors as max_unpool2d."""
     if input.ndim not in (2, 3) or tuple(indices.shape) != tuple(input.shape):
         raise ValueError(f"max_unpool1d: expected a (N, C, L) or (C, L) input and indices of "
                          f"the same shape, got {tuple(input.shape)} and {tuple(indices.shape)}")
