@@ -161,8 +161,23 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
 
 
 def bilinear(input1, input2, weight, bias=None):
-    """y_k = x1^T A_k x2 + b_k, PyTorch's F.bilinear: input1 (..., in1), input2 (..., in2),
-    weight (out, in1, in2), bias (out,) -> (..., out)."""
+    """Bilinear map y_k = x1^T A_k x2 + b_k, PyTorch's F.bilinear.
+
+    Parameters
+    ----------
+    input1 : Tensor (..., in1)
+    input2 : Tensor (..., in2), same leading dims as input1
+    weight : Tensor (out, in1, in2)
+    bias : Tensor (out,) or None
+
+    Returns
+    -------
+    Tensor (..., out).
+
+    Raises
+    ------
+    ValueError for shapes that do not match the weight or each other.
+    """
     if weight.ndim != 3:
         raise ValueError(f"bilinear: weight must be (out, in1, in2), got shape "
                          f"{tuple(weight.shape)}")

@@ -13,9 +13,23 @@ from . import functional as F
 
 
 def rms_norm(input, normalized_shape, weight=None, eps=None):
-    """x / sqrt(mean(x^2) + eps) over the last len(normalized_shape) dims, times `weight`
-    (of shape normalized_shape), PyTorch's F.rms_norm. eps=None is the machine epsilon of
-    the input's dtype, as in PyTorch."""
+    """Root-mean-square normalization, PyTorch's F.rms_norm.
+
+    Parameters
+    ----------
+    input : Tensor (..., *normalized_shape)
+    normalized_shape : int or tuple, the trailing dims to normalize over
+    weight : Tensor of normalized_shape or None, the learned scale
+    eps : float or None (the machine epsilon of the input's dtype, as PyTorch)
+
+    Returns
+    -------
+    x / sqrt(mean(x^2) + eps) times weight, of input's shape.
+
+    Raises
+    ------
+    ValueError when the trailing dims of input are not normalized_shape.
+    """
     normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) \
         else tuple(normalized_shape)
     k = len(normalized_shape)
@@ -49,7 +63,19 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
 
 
 def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
-    """x / max(||x||_p, eps) along `dim`, PyTorch's F.normalize (rows of unit norm)."""
+    """Scale to unit p-norm along `dim`, PyTorch's F.normalize.
+
+    Parameters
+    ----------
+    input : Tensor of any shape
+    p : float, the norm's exponent (default 2)
+    dim : int (default 1)
+    eps : float, the smallest norm divided by (keeps zero vectors finite)
+
+    Returns
+    -------
+    x / max(||x||_p, eps), of input's shape. out= is not supported.
+    """
     if out is not None:
         raise NotImplementedError("normalize: out= is not supported")
     norm = ag.norm(input, p, dim, keepdim=True)
@@ -77,8 +103,23 @@ def _channel_dropout(input, p, training, batched_ndim, fn):
 
 
 def dropout1d(input, p=0.5, training=True, inplace=False):
-    """Zero whole channels of (N, C, L) or (C, L) with probability p (one draw per channel),
-    scaling the rest by 1 / (1 - p); identity when not training."""
+    """Channel dropout, PyTorch's F.dropout1d.
+
+    Parameters
+    ----------
+    input : Tensor (N, C, L) or (C, L)
+    p : float in [0, 1], the probability of zeroing a channel (one draw per channel)
+    training : bool; the identity (the input itself) when False
+    inplace : bool, accepted for compatibility (computed out of place)
+
+    Returns
+    -------
+    Tensor of input's shape: kept channels scaled by 1 / (1 - p).
+
+    Raises
+    ------
+    ValueError for p outside [0, 1] or a wrong input rank.
+    """
     return _channel_dropout(input, p, training, 3, "dropout1d")
 
 
