@@ -2,8 +2,9 @@
 negative widths crop), interpolate (nearest, nearest-exact, linear, bilinear, bicubic,
 trilinear, area), pixel_shuffle and pixel_unshuffle.
 
-Non-constant padding and nearest resampling are one integer-array index per padded dim
-(their gradient adds back into the source positions); linear and cubic resampling is one
+Non-constant padding joins strided views of the edges to the input (one cat per padded
+dim); nearest resampling is one integer-array index per dim (its gradient adds back into the
+source positions); linear and cubic resampling is one
 matmul per spatial dim with a sparse interpolation matrix, so gradients of any order come from the
 engine.
 """
@@ -87,10 +88,30 @@ def pad(input, pad, mode="constant", value=None):
         return out
     out = input
     for dim, lo, hi in pairs:
-        if lo or hi:
+        if lo < 0 or hi < 0:        # cropping as well: one gather along the dim
             src = _source_index(out.shape[dim], lo, hi, mode)
             out = out[(slice(None),) * dim + (src,)]
+        elif lo or hi:
+            out = _pad_dim(out, dim, lo, hi, mode)
     return out
+
+
+def _pad_dim(x, dim, lo, hi, mode):
+    """x padded by lo, hi >= 0 along `dim` as [left part, x, right part]: strided views
+    (reversed for reflect, broadcast edges for replicate) joined by one cat, whose gradient
+    is slicing (no scatter-add)."""
+    n = x.shape[dim]
+    at = lambda sl: x[(slice(None),) * dim + (sl,)]
+    if mode == "reflect":
+        stop = n - 2 - hi           # -1 would mean "the last element" to a slice
+        left, right = at(slice(lo, 0, -1)), at(slice(n - 2, stop if stop >= 0 else None, -1))
+    elif mode == "circular":
+        left, right = at(slice(n - lo, n)), at(slice(0, hi))
+    else:                                                           # replicate
+        edge = lambda sl, k: at(sl).expand(*x.shape[:dim], k, *x.shape[dim + 1:])
+        left, right = edge(slice(0, 1), lo), edge(slice(n - 1, n), hi)
+    parts = ([left] if lo else []) + [x] + ([right] if hi else [])
+    return ag.cat(parts, dim)
 
 
 # ----- interpolate ---------------------------------------------------------------------

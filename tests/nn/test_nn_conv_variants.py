@@ -212,6 +212,15 @@ def test_pad_modes_match_torch(mode, pad):
     check_fn(lambda x: F.pad(x, pad, mode), lambda x: TF.pad(x, pad, mode=mode), x[0])
 
 
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+def test_pad_modes_at_their_largest_widths_match_torch(mode):
+    x = rnd(2, 3, 4, 5)
+    big = (4, 4, 3, 3) if mode == "reflect" else (5, 5, 4, 4)   # reflect: up to size - 1
+    check_fn(lambda x: F.pad(x, big, mode), lambda x: TF.pad(x, big, mode=mode), x)
+    check_fn(lambda x: F.pad(x, (0, 4, 3, 0), mode), lambda x: TF.pad(x, (0, 4, 3, 0), mode=mode),
+             x)
+
+
 def test_pad_constant_negative_and_value_match_torch():
     x = rnd(2, 3, 5, 6)
     for pad in [(-1, 2), (1, -2, -1, 3), (-2, -1, 0, -4)]:
