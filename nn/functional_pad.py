@@ -254,7 +254,13 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         dim = 2 + i
         if mode in ("nearest", "nearest-exact"):
             idx = _nearest_index(n_in, n_out, scale, mode == "nearest-exact", input.dtype)
-            if not np.array_equal(idx, np.arange(n_in)):
+            k = n_out // n_in
+            if n_out == k * n_in and np.array_equal(idx, np.repeat(np.arange(n_in), k)):
+                if k > 1:   # each row repeated k times: a broadcast (its gradient is a sum)
+                    shape = tuple(out.shape)
+                    out = out.unsqueeze(dim + 1).expand(*shape[:dim + 1], k, *shape[dim + 1:])
+                    out = out.reshape(shape[:dim] + (n_out,) + shape[dim + 1:])
+            else:
                 out = out[(slice(None),) * dim + (idx,)]
         elif mode == "bicubic":
             out = _along(out, dim, _cubic_matrix(n_in, n_out, scale, bool(align_corners)))
