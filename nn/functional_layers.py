@@ -60,36 +60,34 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
 
 
 def _bags(idx, offsets, include_last_offset, fn):
-    """Flat indices and the bag number of each, and the number of bags."""
+    """Flat indices, a (bags, longest bag) table of positions into them and the mask of the
+    table's real entries (bags are contiguous runs of the flat input)."""
     if idx.ndim == 2:
         if offsets is not None:
             raise ValueError(f"{fn}: offsets must be None for a 2-D input (one bag per row)")
         b, length = idx.shape
-        return idx.reshape(-1), np.repeat(np.arange(b), length), b
+        return idx.reshape(-1), np.arange(b * length).reshape(b, length), \
+            np.ones((b, length), dtype=bool)
     if idx.ndim != 1:
         raise ValueError(f"{fn}: input must be 1-D (with offsets) or 2-D, got shape {idx.shape}")
     if offsets is None:
         raise ValueError(f"{fn}: a 1-D input needs offsets (the start of each bag)")
     off = offsets._data if isinstance(offsets, Tensor) else np.asarray(offsets)
     off = off.astype(np.int64).reshape(-1)
+    if off.size and (off[0] != 0 or np.any(np.diff(off) < 0) or off[-1] > idx.size):
+        raise ValueError(f"{fn}: offsets must start at 0, not decrease and not exceed the input "
+                         f"size {idx.size}, got {off.tolist()}")
     if include_last_offset:
         if off.size < 1:
             raise ValueError(f"{fn}: include_last_offset needs at least one offset")
         starts, ends = off[:-1], off[1:]
     else:
         starts, ends = off, np.append(off[1:], idx.size)
-    if off.size and (off[0] != 0 or np.any(np.diff(off) < 0) or off[-1] > idx.size):
-        raise ValueError(f"{fn}: offsets must start at 0, not decrease and not exceed the input "
-                         f"size {idx.size}, got {off.tolist()}")
-    bag = np.zeros(idx.size, dtype=np.int64)
-    for i, (s, e) in enumerate(zip(starts, ends)):
-        bag[s:e] = i
-    # positions after the last bag's end (include_last_offset) belong to no bag
-    used = np.zeros(idx.size, dtype=bool)
-    for s, e in zip(starts, ends):
-        used[s:e] = True
-    bag[~used] = -1
-    return idx, bag, len(starts)
+    lengths = ends - starts
+    longest = int(lengths.max()) if lengths.size else 0
+    steps = np.arange(longest)
+    real = steps < lengths[:, None]
+    return idx, np.where(real, starts[:, None] + steps, 0), real
 
 
 def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale_grad_by_freq=False,
@@ -127,37 +125,31 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
         if tuple(per_sample_weights.shape) != idx2.shape:
             raise ValueError(f"{fn}: per_sample_weights {tuple(per_sample_weights.shape)} must "
                              f"have the input's shape {idx2.shape}")
-    idx, bag, n_bags = _bags(idx2, offsets, include_last_offset, fn)
+    idx, slots, real = _bags(idx2, offsets, include_last_offset, fn)
     if max_norm is not None:
-        _renorm_rows(weight, idx, max_norm, norm_type)
-    keep = bag >= 0
-    if padding_idx is not None:
-        keep &= idx % n_emb != padding_idx % n_emb
-    emb = weight[idx]                                                   # (n, dim)
-    dim = weight.shape[1]
+        _renorm_rows(weight, idx[slots[real]], max_norm, norm_type)
+    n_bags, dim = slots.shape[0], weight.shape[1]
+    if not real.any():                                      # every bag empty
+        return ag.zeros(n_bags, dim, dtype=weight.dtype)
+    rows = idx[slots]                                       # (bags, longest) table indices
+    keep = real if padding_idx is None else real & (rows % n_emb != padding_idx % n_emb)
+    emb = weight[rows]                                      # (bags, longest, dim)
+    filled = keep.any(axis=1)
     if mode == "max":
-        winner = np.zeros((n_bags, dim), dtype=np.int64)
-        filled = np.zeros(n_bags, dtype=bool)
-        data = emb._data
-        for b in range(n_bags):
-            rows = np.nonzero(keep & (bag == b))[0]
-            if rows.size:
-                winner[b] = rows[np.argmax(data[rows], axis=0)]
-                filled[b] = True
-        if not idx.size:
-            return ag.zeros(n_bags, dim, dtype=weight.dtype)
-        out = ag.gather(emb, 0, winner)
+        masked = np.where(keep[:, :, None], emb._data, -np.inf)
+        winner = np.argmax(masked, axis=1)[:, None, :]      # first maximum per bag and dim
+        out = ag.gather(emb, 1, winner).squeeze(1)
         if not filled.all():
             out = out * ag.tensor(filled[:, None].astype(weight.dtype))
         return out
+    scale = ag.tensor(keep.astype(weight.dtype))
     if per_sample_weights is not None:
-        emb = emb * per_sample_weights.reshape(-1, 1)
-    member = np.zeros((n_bags, idx.size), dtype=weight.dtype)
-    member[bag[keep], np.nonzero(keep)[0]] = 1.0
+        scale = per_sample_weights.reshape(-1)[slots] * scale
+    out = (emb * scale.unsqueeze(-1)).sum(dim=1)
     if mode == "mean":
-        counts = member.sum(axis=1, keepdims=True)
-        member = member / np.maximum(counts, 1.0)
-    return ag.matmul(ag.tensor(member), emb)
+        counts = np.maximum(keep.sum(axis=1, keepdims=True), 1).astype(weight.dtype)
+        out = out / ag.tensor(counts)
+    return out
 
 
 def bilinear(input1, input2, weight, bias=None):
