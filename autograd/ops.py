@@ -1030,6 +1030,26 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):
     return out if bias is None else out + reshape(tensors[2], (1, o, 1, 1))
 
 
+def fold2d(cols, output_shape, kernel_size, stride=1, dilation=1):
+    """col2im, the adjoint of unfold2d: windows cols (N, C, kh, kw, OH, OW) summed back into
+    a zero (N, C, H, W) image of `output_shape`, each window where unfold2d would cut it
+    (overlaps add up). OH, OW must be the window counts unfold2d gives for (H, W)."""
+    pair = lambda v: (int(v), int(v)) if isinstance(v, (int, np.integer)) else tuple(v)
+    kernel, stride, dilation = pair(kernel_size), pair(stride), pair(dilation)
+    output_shape = tuple(int(s) for s in output_shape)
+    if cols._data.ndim != 6 or len(output_shape) != 4:
+        raise ValueError(f"fold2d: expected windows (N, C, kh, kw, OH, OW) and an output shape "
+                         f"(N, C, H, W), got {cols.shape} and {output_shape}")
+    h, w = output_shape[2:]
+    oh = (h - dilation[0] * (kernel[0] - 1) - 1) // stride[0] + 1
+    ow = (w - dilation[1] * (kernel[1] - 1) - 1) // stride[1] + 1
+    if cols._data.shape != output_shape[:2] + kernel + (oh, ow):
+        raise ValueError(f"fold2d: windows {cols.shape} do not match kernel {kernel}, stride "
+                         f"{stride}, dilation {dilation} on an output {output_shape} (expected "
+                         f"{output_shape[:2] + kernel + (oh, ow)})")
+    return apply(P.FOLD2D, (cols,), kernel, stride, dilation, output_shape)
+
+
 # ----- in-place ops ----------------------------------------------------------------------
 
 

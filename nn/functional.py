@@ -78,46 +78,6 @@ def maxout(input, weight, bias=None, pieces=2):
     return z.max(dim=-1).values
 
 
-def _conv_padding(padding, kernel, dilation, stride):
-    """(top, bottom, left, right) for an int, a pair, 'valid' or 'same'."""
-    if isinstance(padding, str):
-        if padding == "valid":
-            return 0, 0, 0, 0
-        if padding == "same":
-            if stride != (1, 1):
-                raise ValueError(f"conv2d: padding='same' is not supported for strided "
-                                 f"convolutions (stride {stride})")
-            out = []
-            for k, d in zip(kernel, dilation):
-                total = d * (k - 1)
-                out += [total // 2, total - total // 2]  # the odd pixel goes to the end
-            return tuple(out)
-        raise ValueError(f"conv2d: padding must be an int, a pair, 'valid' or 'same', got "
-                         f"{padding!r}")
-    ph, pw = _pair(padding, "conv2d padding")
-    return ph, ph, pw, pw
-
-
-def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    """2-D cross-correlation: input (N, C, H, W) (or (C, H, W)), weight (O, C, kh, kw),
-    bias (O,) -> (N, O, OH, OW) with OH = (H + 2p - d(kh-1) - 1) // s + 1. One engine node
-    at stride 1, im2col + matmul at larger strides (see ag.conv2d). groups=1 only."""
-    if groups != 1:
-        raise NotImplementedError(f"conv2d: groups={groups} is not supported (groups=1 only)")
-    if input.ndim == 3:                                         # one unbatched image
-        return conv2d(input.unsqueeze(0), weight, bias, stride, padding, dilation).squeeze(0)
-    if input.ndim != 4:
-        raise ValueError(f"conv2d: expected a (N, C, H, W) or (C, H, W) input, got shape "
-                         f"{tuple(input.shape)}")
-    o, c, kh, kw = weight.shape
-    if input.shape[1] != c:
-        raise ValueError(f"conv2d: input has {input.shape[1]} channels but weight "
-                         f"{tuple(weight.shape)} expects {c}")
-    stride, dilation = _pair(stride, "conv2d stride"), _pair(dilation, "conv2d dilation")
-    top, bottom, left, right = _conv_padding(padding, (kh, kw), dilation, stride)
-    return ag.conv2d(input, weight, bias, stride, (left, right, top, bottom), dilation)
-
-
 def _pool_geometry(h, k, s, p, d, ceil_mode):
     """Output size and the extra padding at the end that ceil_mode needs (PyTorch's rule:
     the last window must start inside the input or the left padding)."""
@@ -218,11 +178,11 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     """Max over kh x kw windows of (N, C, H, W) or (C, H, W) (stride defaults to the kernel;
     padding never wins). As in PyTorch, the gradient goes to the first maximum of each window
     (row-major order), and a window holding NaNs gives NaN, its gradient going to the last.
+    return_indices=True also returns, as PyTorch, the int64 flat position (h * W + w) of each
+    window's pick within its (H, W) plane (the input for max_unpool2d).
 
     The winning taps are found in numpy; the output is then one gather from the flattened
     input, so the backward is one scatter."""
-    if return_indices:
-        raise NotImplementedError("max_pool2d: return_indices=True is not supported")
     k, s, p, d = _pool_args(kernel_size, stride, padding, dilation, "max_pool2d")
     h, w, oh, ow, eh, ew = _pool_extent(input, k, s, p, d, ceil_mode, "max_pool2d")
     data = input._data.reshape(-1, h, w)
@@ -235,8 +195,12 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     index += ((np.arange(oh) * s[0] - p[0])[:, None] * w + np.arange(ow) * s[1] - p[1]).ravel()
     index += (np.arange(data.shape[0]) * (h * w))[:, None]
     # a 1-D index: the backward's np.add.at is several times faster with one than with 4-D
-    out = input.reshape(-1)[index.reshape(-1)]
-    return out.reshape(tuple(input.shape[:-2]) + (oh, ow))
+    out = input.reshape(-1)[index.reshape(-1)].reshape(tuple(input.shape[:-2]) + (oh, ow))
+    if return_indices:     # PyTorch's indices: flat positions within each (H, W) plane
+        # (a new array: the gather above keeps `index` for its backward)
+        plane = index - (np.arange(data.shape[0]) * (h * w))[:, None]
+        return out, ag.tensor(plane.reshape(out.shape).astype(np.int64))
+    return out
 
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
@@ -267,24 +231,6 @@ def flatten(input, start_dim=1, end_dim=-1):
     return ag.flatten(input, start_dim, end_dim)
 
 
-def embedding(input, weight, padding_idx=None):
-    """Rows of `weight` (num_embeddings, dim) picked by the integer `input` (any shape) ->
-    input.shape + (dim,). Rows used more than once accumulate gradient; the `padding_idx`
-    row gets none."""
-    idx = input._data if isinstance(input, Tensor) else np.asarray(input)
-    if idx.dtype.kind not in "iu":
-        raise TypeError(f"embedding: indices must be integers, got dtype {idx.dtype}")
-    n = weight.shape[0]
-    if idx.size and (idx.min() < -n or idx.max() >= n):
-        bad = idx.max() if idx.max() >= n else idx.min()
-        raise IndexError(f"embedding: index {bad} is out of range for {n} embeddings")
-    out = weight[idx]
-    if padding_idx is not None:
-        pad_mask = (idx == padding_idx % n)[..., None]
-        out = ag.where(pad_mask, weight.detach()[idx], out)
-    return out
-
-
 def one_hot(tensor, num_classes=-1):
     """int64 one-hot encoding: (...) -> (..., num_classes) (max + 1 classes when -1)."""
     idx = tensor._data if isinstance(tensor, Tensor) else np.asarray(tensor)
@@ -296,13 +242,6 @@ def one_hot(tensor, num_classes=-1):
         raise ValueError(f"one_hot: class values must lie in [0, {num_classes}), got min "
                          f"{idx.min()} and max {idx.max()}")
     return ag.tensor((idx[..., None] == np.arange(num_classes)).astype(np.int64))
-
-
-def pad(input, pad, mode="constant", value=0.0):
-    """Constant padding; `pad` lists (before, after) pairs from the last dim backwards."""
-    if mode != "constant":
-        raise NotImplementedError(f"pad: mode {mode!r} is not supported (only 'constant')")
-    return ag.pad(input, tuple(pad), value)
 
 
 # ----- dropout ---------------------------------------------------------------------------
@@ -748,3 +687,26 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, reduction="me
 
 # ----- attention (nn/attention.py) -------------------------------------------------------
 from .attention import scaled_dot_product_attention  # noqa: E402,F401
+
+# ----- convolution variants, pooling, padding, resampling, more activations, norms and
+# losses: each group in its own module, re-exported here so that F.<name> finds them ------
+
+from .functional_conv import (conv1d, conv2d, conv_transpose1d, conv_transpose2d,  # noqa: E402
+                              fold, unfold)
+from .functional_pad import (channel_shuffle, interpolate, pad, pixel_shuffle,  # noqa: E402
+                             pixel_unshuffle, upsample, upsample_bilinear, upsample_nearest)
+from .functional_pool import (adaptive_avg_pool1d, adaptive_avg_pool2d,  # noqa: E402
+                              adaptive_max_pool1d, adaptive_max_pool2d, avg_pool1d, lp_pool1d,
+                              lp_pool2d, max_pool1d, max_unpool1d, max_unpool2d)
+from .functional_act import (celu, glu, hardshrink, hardsigmoid, hardswish,  # noqa: E402
+                             hardtanh, logsigmoid, mish, relu6, rrelu, softmin, softshrink,
+                             softsign, tanhshrink, threshold)
+from .functional_norm import (alpha_dropout, dropout1d, dropout2d, dropout3d,  # noqa: E402
+                              feature_alpha_dropout, local_response_norm, normalize, rms_norm)
+from .functional_layers import bilinear, embedding, embedding_bag  # noqa: E402
+from .functional_loss import (cosine_embedding_loss, cosine_similarity,  # noqa: E402
+                              gaussian_nll_loss, hinge_embedding_loss, kl_div,
+                              margin_ranking_loss, multilabel_margin_loss,
+                              multilabel_soft_margin_loss, pairwise_distance, poisson_nll_loss,
+                              soft_margin_loss, triplet_margin_loss,
+                              triplet_margin_with_distance_loss)
