@@ -11,7 +11,7 @@ from collections import namedtuple
 import numpy as np
 
 from . import primitives as P
-from .dtypes import get_default_dtype, promote, scalar_result_dtype
+from .dtypes import get_default_dtype, promote, promote_operands, scalar_result_dtype
 from .engine import apply
 from .grad_mode import _State, no_grad
 from ._quiet import quiet
@@ -66,7 +66,7 @@ def _pair(a, b):
         da, db = a._data.dtype, b._data.dtype
         if da == db:
             return a, b
-        dt = promote(da, db)
+        dt = promote_operands(a._data, b._data)
         return (a if da == dt else to(a, dt)), (b if db == dt else to(b, dt))
     if isinstance(b, np.ndarray):
         return _pair(a, _wrap(b))

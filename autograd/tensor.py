@@ -13,13 +13,23 @@ def _as_array(data, dtype=None):
     default dtype, ints int64, bools bool; ndarrays keep their dtype."""
     if isinstance(data, Tensor):
         arr = data._data
-    elif isinstance(data, np.ndarray):
-        arr = data
-    elif isinstance(data, np.generic):
+    elif isinstance(data, (np.ndarray, np.generic)):
         arr = np.asarray(data)
+        if arr.dtype.kind not in "fiub":
+            raise TypeError(f"tensor(): cannot build a tensor from a numpy array of dtype "
+                            f"{arr.dtype} ({_KIND_NAMES.get(arr.dtype.kind, 'unsupported')}); "
+                            f"only bool, integer and floating arrays can be converted")
     else:
-        if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in _flat(data)):
-            data = _unwrap_nested(data)
+        if isinstance(data, (list, tuple)):
+            elements = _element_dtype(data)
+            if elements is not None:
+                data = _unwrap_nested(data)
+                arr = np.asarray(data)
+                if arr.dtype.kind not in "fiub":
+                    raise TypeError(f"tensor(): cannot build a tensor from data of type "
+                                    f"{arr.dtype}")
+                return arr.astype(np.dtype(dtype) if dtype is not None else elements,
+                                  copy=False)
         arr = np.asarray(data)
         if arr.dtype.kind == "f" and dtype is None:
             arr = arr.astype(dtypes.get_default_dtype())
@@ -30,6 +40,38 @@ def _as_array(data, dtype=None):
     if dtype is not None:
         arr = arr.astype(np.dtype(dtype), copy=False)
     return arr
+
+
+_KIND_NAMES = {"U": "strings", "S": "bytes", "O": "Python objects", "M": "datetimes",
+               "m": "timedeltas", "c": "complex numbers", "V": "raw records"}
+
+
+def _element_dtype(seq):
+    """Dtype PyTorch infers for a nested sequence holding numpy scalars or tensors: every
+    element's own dtype (Python floats the default dtype, ints int64, bools bool) promoted
+    together. None when the sequence holds only Python numbers (the common fast case)."""
+    flat = list(_flat(seq))
+    if not any(isinstance(x, (Tensor, np.generic)) for x in flat):
+        return None
+    out = None
+    for x in flat:
+        if isinstance(x, Tensor):
+            dt = x._data.dtype
+        elif isinstance(x, np.generic):
+            dt = x.dtype
+        elif isinstance(x, bool):
+            dt = dtypes.bool_
+        elif isinstance(x, int):
+            dt = dtypes.int64
+        elif isinstance(x, float):
+            dt = dtypes.get_default_dtype()
+        else:
+            raise TypeError(f"tensor(): cannot build a tensor from an element of type "
+                            f"{type(x).__name__} ({x!r})")
+        if dt.kind not in "fiub":
+            raise TypeError(f"tensor(): cannot build a tensor from an element of dtype {dt}")
+        out = dt if out is None else dtypes.promote(out, dt)
+    return out
 
 
 def _flat(seq):
