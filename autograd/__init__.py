@@ -32,6 +32,7 @@ from .engine import backward, grad
 from . import functional
 from .gradcheck import gradcheck, gradgradcheck, GradcheckError
 from .serialization import load, save
+from .serialization import CheckpointError
 
 __version__ = "0.1.0"
 
