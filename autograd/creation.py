@@ -85,6 +85,8 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False):
     default float dtype (as in PyTorch)."""
     if end is None:
         start, end = 0, start
+    if step == 0:
+        raise ValueError(f"arange: step must be nonzero, got {step!r}")
     if dtype is None:
         ints = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
         dtype = dtypes.int64 if ints else dtypes.get_default_dtype()

@@ -353,11 +353,23 @@ def _root(s, p):
     return where(zero, 0.0, sqrt(safe) if p == 2 else pow(safe, 1.0 / p))
 
 
+def _check_empty_reduction(x, axis, name):
+    """max/min of a tensor with no elements: allowed over dims of non-zero size (the result
+    is empty too), an error over all dims or a dim of size 0 (there is no extreme)."""
+    if axis is None:
+        raise RuntimeError(f"{name}: expected a non-empty tensor, got shape {x.shape} (pass "
+                           f"dim= to reduce over a dim of non-zero size)")
+    for a in axis:
+        if x._data.shape[a] == 0:
+            raise IndexError(f"{name}: expected reduction dim {a} to have non-zero size, got "
+                             f"shape {x.shape}")
+
+
 def _extreme(prim, name):
     def op(x, dim=None, keepdim=False):
-        if x._data.size == 0:
-            raise RuntimeError(f"{name}: expected a non-empty tensor, got shape {x.shape}")
         axis = _axes(dim, x._data.ndim, name)
+        if x._data.size == 0:
+            _check_empty_reduction(x, axis, name)
         if x._data.ndim == 0:
             axis = None
         return apply(prim, (x,), axis, keepdim, x._data.shape)
@@ -398,6 +410,8 @@ def _max_or_min(x, dim, keepdim, other, largest):
     if dim is None:
         return amax(x) if largest else amin(x)
     d = _axes(dim, x._data.ndim, "max" if largest else "min")[0] if x._data.ndim else 0
+    if x._data.size == 0:
+        _check_empty_reduction(x, (d,), "max" if largest else "min")
     if x._data.ndim == 0:
         return (MaxResult if largest else MinResult)(x, _wrap(np.array(0)))
     idx = (argmax if largest else argmin)(x, d, keepdim=True)
@@ -870,6 +884,9 @@ def unfold2d(x, kernel_size, stride=1, dilation=1):
     kernel, stride, dilation = pair(kernel_size), pair(stride), pair(dilation)
     if x._data.ndim != 4:
         raise ValueError(f"unfold2d: expected a (N, C, H, W) input, got shape {x.shape}")
+    if builtins.min(kernel + stride + dilation) < 1:
+        raise ValueError(f"unfold2d: kernel {kernel}, stride {stride} and dilation {dilation} "
+                         f"must be positive")
     h, w = x._data.shape[2:]
     if h < dilation[0] * (kernel[0] - 1) + 1 or w < dilation[1] * (kernel[1] - 1) + 1:
         raise ValueError(f"unfold2d: kernel {kernel} (dilation {dilation}) is larger than the "
@@ -905,6 +922,9 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):
         raise ValueError(f"conv2d: expected input (N, C, H, W) and weight (O, C, kh, kw), got "
                          f"shapes {x.shape} and {weight.shape}")
     o, c, kh, kw = weight._data.shape
+    if kh < 1 or kw < 1:
+        raise ValueError(f"conv2d: kernel size must be positive, got weight of shape "
+                         f"{weight.shape}")
     if x._data.shape[1] != c:
         raise ValueError(f"conv2d: input {x.shape} has {x._data.shape[1]} channels but weight "
                          f"{weight.shape} expects {c}")

@@ -667,6 +667,8 @@ LINEAR = Primitive("linear", _linear_forward, _linear_vjp, saves=("inputs",), qu
 
 
 def _log_softmax_forward(x, axis):
+    if not x.size:
+        return np.array(x, copy=True)
     if x.ndim == 2 and axis == 1 and x.shape[1] <= 64 and x.shape[0] > 1:
         # Few classes, many rows (a classifier's logits): numpy reduces short rows slowly,
         # so work on the (C, N) transpose, where each reduction is C-1 elementwise ops.

@@ -162,12 +162,14 @@ def _read_safetensors(path, fail):
         data = f.read()
     if not data:
         fail("the file is empty")
-    if data[:2] in (b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05") or data[:4] == b"PK\x03\x04":
+    n = struct.unpack("<Q", data[:8])[0] if len(data) >= 8 else -1
+    looks_safetensors = 0 < n and 8 + n <= len(data) and data[8:9] == b"{"
+    if not looks_safetensors and (data[:2] in (b"\x80\x02", b"\x80\x03", b"\x80\x04",
+                                               b"\x80\x05") or data[:4] == b"PK\x03\x04"):
         fail("it looks like a torch.save / pickle file; only safetensors files are read "
              "(save with glassgrad's save, or safetensors.torch.save_file in PyTorch)")
     if len(data) < 8:
         fail(f"the file is truncated: {len(data)} bytes, shorter than a safetensors header")
-    (n,) = struct.unpack("<Q", data[:8])
     if n > _MAX_HEADER or 8 + n > len(data):
         fail(f"the header length field says {n} bytes but the file holds {len(data) - 8} after "
              f"it: the file is truncated or not a safetensors file")

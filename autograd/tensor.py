@@ -240,13 +240,37 @@ class Tensor:
     def __repr__(self):
         body = np.array2string(self._data, separator=", ", precision=4, prefix="tensor(")
         extra = ""
-        if self._data.dtype not in (dtypes.get_default_dtype(), dtypes.int64, dtypes.bool_):
-            extra += f", dtype={self._data.dtype}"
+        arr = self._data
+        if arr.size == 0 and arr.shape != (0,):       # "[]" alone would hide the shape
+            extra += f", size={tuple(arr.shape)}"
+        # as in PyTorch: int64 and bool show in the elements, except when there are none
+        implied = (dtypes.get_default_dtype(),) + ((dtypes.int64, dtypes.bool_) if arr.size
+                                                   else ())
+        if arr.dtype not in implied:
+            extra += f", dtype={arr.dtype}"
         if self.grad_fn is not None:
             extra += f", grad_fn=<{self.grad_fn.name()}>"
         elif self._requires_grad:
             extra += ", requires_grad=True"
         return f"tensor({body}{extra})"
+
+    # ----- pickling and copying ---------------------------------------------------------
+    def __reduce_ex__(self, protocol):
+        # As in PyTorch: the values and requires_grad are kept, the history is dropped (a
+        # pickled non-leaf comes back as a leaf), and .grad is not pickled.
+        return _rebuild_tensor, (self._data, self._requires_grad)
+
+    def __deepcopy__(self, memo):
+        if self.grad_fn is not None:
+            raise RuntimeError("deepcopy: only tensors created by the user (graph leaves) can "
+                               "be deep-copied; call .detach() first to copy the values")
+        import copy
+        rebuild, args = self.__reduce_ex__(4)
+        new = rebuild(*copy.deepcopy(args, memo))
+        memo[id(self)] = new
+        if self.grad is not None:
+            new.grad = copy.deepcopy(self.grad, memo)
+        return new
 
     # ----- autograd -----------------------------------------------------------------------
     def detach(self):
@@ -296,6 +320,14 @@ class Tensor:
     @property
     def retains_grad(self):
         return self._retains_grad
+
+
+def _rebuild_tensor(data, requires_grad):
+    """Unpickle a Tensor: a new leaf holding `data`."""
+    t = Tensor(np.array(data, copy=True))
+    if requires_grad:
+        t.requires_grad = True
+    return t
 
 
 def _wrap(data):

@@ -33,6 +33,7 @@ class Conv2d(Module):
         _reset_linear(self.weight, self.bias)
 
     def forward(self, input):
+        self._check_tensor(input)
         if input.ndim not in (3, 4) or input.shape[-3] != self.in_channels:
             raise self._input_error(f"(N, {self.in_channels}, H, W) or "
                                     f"({self.in_channels}, H, W)", input)

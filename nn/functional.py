@@ -110,6 +110,9 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         raise ValueError(f"conv2d: expected a (N, C, H, W) or (C, H, W) input, got shape "
                          f"{tuple(input.shape)}")
     o, c, kh, kw = weight.shape
+    if kh < 1 or kw < 1:
+        raise ValueError(f"conv2d: kernel size must be positive, got weight of shape "
+                         f"{tuple(weight.shape)}")
     if input.shape[1] != c:
         raise ValueError(f"conv2d: input has {input.shape[1]} channels but weight "
                          f"{tuple(weight.shape)} expects {c}")
@@ -140,6 +143,9 @@ def _pool_args(kernel_size, stride, padding, dilation, fn):
     s = k if stride is None or (not isinstance(stride, int) and len(stride) == 0) \
         else _pair(stride, f"{fn} stride")
     p, d = _pair(padding, f"{fn} padding"), _pair(dilation, f"{fn} dilation")
+    for what, v in (("kernel_size", k), ("stride", s), ("dilation", d)):
+        if min(v) < 1:
+            raise ValueError(f"{fn}: {what} must be positive, got {v}")
     for pi, ki in zip(p, k):
         if pi > ki // 2:
             raise ValueError(f"{fn}: padding {p} should be at most half of kernel size {k}")
@@ -275,9 +281,11 @@ def embedding(input, weight, padding_idx=None):
     if idx.dtype.kind not in "iu":
         raise TypeError(f"embedding: indices must be integers, got dtype {idx.dtype}")
     n = weight.shape[0]
-    if idx.size and (idx.min() < -n or idx.max() >= n):
+    if idx.size and (idx.min() < 0 or idx.max() >= n):
         bad = idx.max() if idx.max() >= n else idx.min()
-        raise IndexError(f"embedding: index {bad} is out of range for {n} embeddings")
+        raise IndexError(f"embedding: index {bad} is out of range for {n} embeddings "
+                         f"(num_embeddings={n}; valid indices are 0 .. {n - 1}, negative "
+                         f"indices are not allowed)")
     out = weight[idx]
     if padding_idx is not None:
         pad_mask = (idx == padding_idx % n)[..., None]
@@ -358,6 +366,10 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                          f"shape {tuple(input.shape)}")
     dims = (0,) + tuple(range(2, input.ndim))
     shape = (1, input.shape[1]) + (1,) * (input.ndim - 2)
+    if training and input.numel() == 0:
+        # an empty batch (as PyTorch): an empty output, zero gradients for weight and bias,
+        # the running statistics untouched
+        return _affine(input * 1.0, weight, bias, shape)
     if training:
         n = input.numel() // input.shape[1]
         if n <= 1:
@@ -575,10 +587,19 @@ def _check_targets(target, n_classes, ignore_index, fn):
     return t
 
 
+def _check_class_weight(weight, n_classes, fn):
+    if weight is not None and tuple(np.shape(weight._data if isinstance(weight, Tensor)
+                                            else weight)) != (n_classes,):
+        got = tuple(np.shape(weight._data if isinstance(weight, Tensor) else weight))
+        raise ValueError(f"{fn}: weight must hold one entry per class, shape ({n_classes},), "
+                         f"got shape {got}")
+
+
 def _class_layout(input, fn):
     """Class dim and expected target shape for (C,), (N, C) or (N, C, d1, ...) inputs."""
     if input.ndim == 0:
-        raise ValueError(f"{fn}: input needs a class dim, got a 0-d tensor")
+        raise ValueError(f"{fn}: input needs a class dim: (C,), (N, C) or (N, C, d1, ...) "
+                         f"logits, got a 0-d tensor")
     if input.ndim == 1:
         return 0, ()
     return 1, (input.shape[0],) + tuple(input.shape[2:])
@@ -598,7 +619,8 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     n_classes = input.shape[cdim]
     t = target._data if isinstance(target, Tensor) else np.asarray(target)
     if t.dtype.kind not in "iu":
-        raise TypeError(f"nll_loss: class-index targets must be integers, got dtype {t.dtype}")
+        raise TypeError(f"nll_loss: class-index targets must be integers, got dtype {t.dtype}; "
+                        f"use target.long()")
     t = t.reshape(-1)
     rows = input                    # (rows, C): one row per target
     if input.ndim == 1:
@@ -641,14 +663,20 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got "
                          f"{label_smoothing}")
-    cdim = 0 if input.ndim == 1 else 1
+    cdim, _ = _class_layout(input, "cross_entropy")
     n_classes = input.shape[cdim]
+    _check_class_weight(weight, n_classes, "cross_entropy")
     logp = ag.log_softmax(input, cdim)
     wshape = [1] * input.ndim
     wshape[cdim] = n_classes
     wt = None if weight is None else _const(
         weight._data if isinstance(weight, Tensor) else weight, input).reshape(wshape)
     t_data = target._data if isinstance(target, Tensor) else np.asarray(target)
+    if t_data.dtype.kind == "f" and t_data.shape != tuple(input.shape):
+        raise TypeError(f"cross_entropy: class-index targets must be integers, got dtype "
+                        f"{t_data.dtype} with shape {t_data.shape}; use target.long(). "
+                        f"(Float targets are class probabilities and need the input's shape "
+                        f"{tuple(input.shape)}.)")
     if t_data.dtype.kind == "f":
         _same_shape(input, target, "cross_entropy (class probabilities)")
         probs = _as_tensor(target)
@@ -688,12 +716,15 @@ def _clamped_log(x):
 
 def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     """-(t log p + (1 - t) log(1 - p)) for probabilities p in [0, 1]; each log is clamped at
-    -100, as in PyTorch, so p = 0 or 1 gives a finite loss."""
+    -100, as in PyTorch, so p = 0 or 1 gives a finite loss. An input outside [0, 1] or NaN
+    raises RuntimeError, as in PyTorch."""
     _same_shape(input, target, "binary_cross_entropy")
     p = input._data
-    if p.size and (np.nanmin(p) < 0 or np.nanmax(p) > 1):
-        raise ValueError(f"binary_cross_entropy: input values must be probabilities in [0, 1], "
-                         f"got min {np.nanmin(p)} and max {np.nanmax(p)}")
+    if p.size and not ((p >= 0) & (p <= 1)).all():      # NaN fails both comparisons
+        bad = p[~((p >= 0) & (p <= 1))].ravel()[0]
+        raise RuntimeError(f"binary_cross_entropy: all elements of input should be "
+                           f"probabilities in [0, 1], got {bad} (shape {tuple(input.shape)}); "
+                           f"apply sigmoid first or use binary_cross_entropy_with_logits")
     target = _as_tensor(target)
     loss = -(target * _clamped_log(input) + (1.0 - target) * _clamped_log(1.0 - input))
     if weight is not None:
