@@ -175,8 +175,9 @@ def rsqrt(x):
 
 
 def sign(x):
-    """Elementwise sign (-1, 0, 1); not differentiable (its gradient is 0 almost everywhere)."""
-    return _wrap(np.sign(x._data))
+    """Elementwise sign (-1, 0, 1; 0 at NaN, as PyTorch); not differentiable (its gradient is
+    0 almost everywhere)."""
+    return _wrap(P._sign(x._data))
 
 
 def clamp(x, min=None, max=None):
@@ -186,14 +187,17 @@ def clamp(x, min=None, max=None):
         raise ValueError("clamp: at least one of min and max must be given")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         # where(), not maximum/minimum (which split ties): x keeps the gradient on the
-        # boundaries and a bound gets it where it was applied, as in PyTorch
+        # boundaries and a bound gets it where it was applied, as in PyTorch. A NaN in x or
+        # in a bound gives NaN with no gradient to either (PyTorch's clamp_backward).
         out = x
-        if min is not None:
-            lo = _tensor(min, x)
-            out = where(out._data < lo._data, lo, out)
-        if max is not None:
-            hi = _tensor(max, x)
-            out = where(out._data > hi._data, hi, out)
+        for bound, inside, outside in ((min, np.greater_equal, np.less),
+                                       (max, np.less_equal, np.greater)):
+            if bound is None:
+                continue
+            b = _tensor(bound, x)
+            keep, clipped = inside(out._data, b._data), outside(out._data, b._data)
+            clipped_or_nan = where(clipped, b, float("nan")) if not clipped.all() else b
+            out = where(keep, out, clipped_or_nan) if not keep.all() else out
         return out
     if x._data.dtype.kind != "f" and (isinstance(min, float) or isinstance(max, float)):
         x = to(x, get_default_dtype())      # an integer tensor clamped to float bounds
@@ -331,10 +335,14 @@ def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
     `unbiased=False` is correction=0."""
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
+    if x._data.dtype.kind != "f":
+        raise RuntimeError(f"var: input dtype should be floating point, got {x._data.dtype}; "
+                           f"call .float() first")
     axis = _axes(dim, x._data.ndim, "var")
-    n = _reduce_count(x._data.shape, axis if x._data.ndim else None)
-    centered = sub(x, mean(x, dim, keepdim=True))
-    return div(sum(mul(centered, centered), dim, keepdim), float(builtins.max(n - correction, 0)))
+    if x._data.ndim == 0:
+        axis = None
+    n = _reduce_count(x._data.shape, axis)
+    return apply(P.VAR, (x,), axis, bool(keepdim), float(builtins.max(n - correction, 0)))
 
 
 def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
@@ -407,8 +415,10 @@ def _max_or_min(x, dim, keepdim, other, largest):
         dim, other = None, dim
     if other is not None:
         return maximum(x, other) if largest else minimum(x, other)
-    if dim is None:
-        return amax(x) if largest else amin(x)
+    if dim is None:     # all elements: a NaN maximum sends the gradient to the NaNs
+        if x._data.size == 0:
+            _check_empty_reduction(x, None, "max" if largest else "min")
+        return apply(P.AMAX if largest else P.AMIN, (x,), None, False, x._data.shape, True)
     d = _axes(dim, x._data.ndim, "max" if largest else "min")[0] if x._data.ndim else 0
     if x._data.size == 0:
         _check_empty_reduction(x, (d,), "max" if largest else "min")
@@ -456,8 +466,14 @@ def logsumexp(x, dim=None, keepdim=False):
 
 
 def softmax(x, dim=-1):
-    """exp(x) / sum(exp(x)) along `dim`, shifted by the (constant) max for stability."""
-    shift = _max_shift(x, _axes(dim, x._data.ndim, "softmax"))
+    """exp(x) / sum(exp(x)) along `dim`, shifted by the (constant) max for stability (a row
+    holding +inf gives NaN throughout, as in PyTorch)."""
+    axis = _axes(dim, x._data.ndim, "softmax")
+    shift = _max_shift(x, axis)
+    if x._data.size and x._data.dtype.kind == "f":
+        top = np.amax(x._data, axis=axis if x._data.ndim else None, keepdims=True)
+        if np.isposinf(top).any():      # exp(x - inf): NaN at the +inf, as in PyTorch
+            shift = _wrap(np.where(np.isposinf(top), top, shift._data))
     e = exp(sub(x, shift))
     return div(e, sum(e, dim, keepdim=True))
 
@@ -488,6 +504,18 @@ def nll(logp, index, weight=None, denom=1.0, per_sample=False):
         if weight.shape != ind.shape:
             raise ValueError(f"nll: weight must have shape {ind.shape}, got {weight.shape}")
     return apply(P.NLL, (logp,), ind, weight, float(denom), bool(per_sample), rows.shape[1])
+
+
+def binary_cross_entropy(p, t):
+    """Elementwise -(t ln p + (1 - t) ln(1 - p)), each log clamped at -100, with PyTorch's
+    gradient (p - t) / max(p (1 - p), 1e-12) for p (see primitives.BCE). p and t broadcast;
+    integer inputs become the default float dtype. Unreduced: nn.functional reduces."""
+    p, t = _float_pair(p, t)
+    try:
+        return apply(P.BCE, (p, t))
+    except ValueError as e:
+        raise ValueError(f"binary_cross_entropy: shapes {p.shape} and {t.shape} do not "
+                         f"broadcast") from e
 
 
 def norm(x, p=2, dim=None, keepdim=False):

@@ -16,6 +16,7 @@ import numpy as np
 
 from glassgrad import autograd as ag
 from glassgrad.autograd.grad_mode import no_grad
+from glassgrad.autograd.ops import binary_cross_entropy as _bce
 from glassgrad.autograd.ops import nll as _nll_rows
 from glassgrad.autograd.tensor import Tensor
 
@@ -466,8 +467,11 @@ def prelu(input, weight):
 
 def elu(input, alpha=1.0):
     """x for x > 0, alpha * (exp(x) - 1) otherwise."""
-    negative = ag.expm1(ag.clamp(input, max=0.0))  # clamp: no exp overflow in the unused branch
-    return ag.where(input._data > 0, input, negative * alpha)
+    # NaN takes the identity branch, its gradient passing as in PyTorch's elu_backward; the
+    # exp branch sees only the inputs <= 0 (no overflow, no 0 * NaN in its gradient)
+    positive = ~(input._data <= 0)
+    negative = ag.expm1(ag.where(positive, 0.0, input))
+    return ag.where(positive, input, negative * alpha)
 
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -554,9 +558,19 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
     if delta <= 0:
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
     d = input - target
-    small = np.abs(d._data) < delta
-    loss = ag.where(small, d * d * 0.5, (ag.abs(d) - 0.5 * delta) * delta)
+    quad, lin = _split_at(d, delta)
+    loss = ag.where(np.abs(d._data) > delta, (ag.abs(lin) - 0.5 * delta) * delta,
+                    quad * quad * 0.5)
     return _reduce(loss, reduction, "huber_loss")
+
+
+def _split_at(d, edge):
+    """(d where |d| <= edge else 0, d where |d| > edge else 0): each branch of a piecewise
+    loss sees only its own inputs, so an infinite d in the linear branch cannot make NaN
+    through the quadratic one (0 * inf). NaN goes to the quadratic branch, as in PyTorch's
+    backward (x < -edge, x > edge, else)."""
+    outer = np.abs(d._data) > edge
+    return ag.where(outer, 0.0, d), ag.where(outer, d, 0.0)
 
 
 def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
@@ -568,8 +582,8 @@ def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
     d = input - target
     if beta == 0:
         return _reduce(ag.abs(d), reduction, "smooth_l1_loss")
-    small = np.abs(d._data) < beta
-    loss = ag.where(small, d * d * (0.5 / beta), ag.abs(d) - 0.5 * beta)
+    quad, lin = _split_at(d, beta)
+    loss = ag.where(np.abs(d._data) > beta, ag.abs(lin) - 0.5 * beta, quad * quad * (0.5 / beta))
     return _reduce(loss, reduction, "smooth_l1_loss")
 
 
@@ -706,14 +720,6 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     return nll * (1 - label_smoothing) + smooth * (label_smoothing / n_classes)
 
 
-def _clamped_log(x):
-    """log(x) clamped below at -100 (PyTorch's BCE convention), with a zero (not NaN)
-    gradient where x = 0."""
-    pos = x._data > 0
-    lx = ag.log(ag.where(pos, x, 1.0))
-    return ag.clamp(ag.where(pos, lx, -100.0), min=-100.0)
-
-
 def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     """-(t log p + (1 - t) log(1 - p)) for probabilities p in [0, 1]; each log is clamped at
     -100, as in PyTorch, so p = 0 or 1 gives a finite loss. An input outside [0, 1] or NaN
@@ -725,8 +731,7 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
         raise RuntimeError(f"binary_cross_entropy: all elements of input should be "
                            f"probabilities in [0, 1], got {bad} (shape {tuple(input.shape)}); "
                            f"apply sigmoid first or use binary_cross_entropy_with_logits")
-    target = _as_tensor(target)
-    loss = -(target * _clamped_log(input) + (1.0 - target) * _clamped_log(1.0 - input))
+    loss = _bce(input, _as_tensor(target))
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, reduction, "binary_cross_entropy")
