@@ -50,6 +50,8 @@ def _encode(obj, prefix, tensors):
         if arr.dtype.kind not in "fiub" or arr.dtype.itemsize > 8:
             raise TypeError(f"save: tensor {name!r} has dtype {arr.dtype}, which a safetensors "
                             f"checkpoint cannot hold")
+        if not arr.dtype.isnative:          # the file is little-endian; keep values exact
+            arr = arr.astype(arr.dtype.newbyteorder("="))
         tensors[name] = np.asarray(arr, order="C")     # (ascontiguousarray makes 0-d 1-d)
         return {"__tensor__": name, "ndarray": isinstance(obj, np.ndarray)}
     if isinstance(obj, dict):
@@ -143,6 +145,9 @@ def save(obj, path, metadata=None):
     from safetensors.numpy import save as to_bytes
     tensors = {}
     meta = {str(k): str(v) for k, v in (metadata or {}).items()}
+    if len(meta) != len(metadata or {}):
+        raise CheckpointError(f"save: metadata keys {list(metadata)} collide once converted to "
+                              f"strings")
     for key in (_STRUCTURE_KEY, _CHECKSUM_KEY):
         if key in meta:
             raise CheckpointError(f"save: metadata key {key!r} is reserved by glassgrad")

@@ -243,3 +243,16 @@ def test_header_length_that_looks_like_a_pickle_opcode_still_loads(tmp_path):
     else:
         pytest.fail("no padding gave a pickle-like header length")
     np.testing.assert_array_equal(ag.load(path)["w"].numpy(), np.ones(2))
+
+
+def test_big_endian_arrays_and_metadata_round_trip(tmp_path):
+    path = tmp_path / "e.safetensors"
+    big = np.arange(4, dtype=">f8")
+    ag.save({"big": big, "w": ag.ones(1)}, path, metadata={"note": "x", 3: 4})
+    back = ag.load(path)
+    np.testing.assert_array_equal(back["big"], np.arange(4.0))
+    from safetensors import safe_open
+    with safe_open(str(path), framework="numpy") as f:
+        assert f.metadata()["note"] == "x" and f.metadata()["3"] == "4"
+    with pytest.raises(CheckpointError, match="collide"):
+        ag.save({"w": ag.ones(1)}, tmp_path / "f.safetensors", metadata={1: "a", "1": "b"})
