@@ -196,8 +196,9 @@ def clamp(x, min=None, max=None):
                 continue
             b = _tensor(bound, x)
             keep, clipped = inside(out._data, b._data), outside(out._data, b._data)
-            clipped_or_nan = where(clipped, b, float("nan")) if not clipped.all() else b
-            out = where(keep, out, clipped_or_nan) if not keep.all() else out
+            nan = ~(keep | clipped)     # x or the bound is NaN
+            clipped_or_nan = where(clipped, b, float("nan")) if nan.any() else b
+            out = where(keep, out, clipped_or_nan)
         return out
     if x._data.dtype.kind != "f" and (isinstance(min, float) or isinstance(max, float)):
         x = to(x, get_default_dtype())      # an integer tensor clamped to float bounds
@@ -444,14 +445,18 @@ def min(x, dim=None, keepdim=False, other=None):
     return _max_or_min(x, dim, keepdim, other, False)
 
 
-def _max_shift(x, axis):
+def _max_shift(x, axis, keep_pos_inf=False):
     """max(x) over `axis` (dims kept) as a constant, for exp-normalizing ops. A non-finite max
     is replaced by 0: a row of -inf (fully masked) or holding +inf is left unshifted, so the
-    result is PyTorch's (-inf, nan, ...) without an inf - inf warning from numpy."""
+    result is PyTorch's (-inf, nan, ...) without an inf - inf warning from numpy. With
+    `keep_pos_inf` a +inf max stays (softmax: exp(x - inf) makes the row NaN, as PyTorch)."""
     if not x._data.size:
         return _wrap(np.zeros((), x._data.dtype))
     shift = np.amax(x._data, axis=axis if x._data.ndim else None, keepdims=True)
-    return _wrap(np.where(np.isfinite(shift), shift, 0).astype(x._data.dtype, copy=False))
+    usable = np.isfinite(shift)
+    if keep_pos_inf:
+        usable |= np.isposinf(shift)
+    return _wrap(np.where(usable, shift, 0).astype(x._data.dtype, copy=False))
 
 
 def logsumexp(x, dim=None, keepdim=False):
@@ -468,12 +473,7 @@ def logsumexp(x, dim=None, keepdim=False):
 def softmax(x, dim=-1):
     """exp(x) / sum(exp(x)) along `dim`, shifted by the (constant) max for stability (a row
     holding +inf gives NaN throughout, as in PyTorch)."""
-    axis = _axes(dim, x._data.ndim, "softmax")
-    shift = _max_shift(x, axis)
-    if x._data.size and x._data.dtype.kind == "f":
-        top = np.amax(x._data, axis=axis if x._data.ndim else None, keepdims=True)
-        if np.isposinf(top).any():      # exp(x - inf): NaN at the +inf, as in PyTorch
-            shift = _wrap(np.where(np.isposinf(top), top, shift._data))
+    shift = _max_shift(x, _axes(dim, x._data.ndim, "softmax"), keep_pos_inf=True)
     e = exp(sub(x, shift))
     return div(e, sum(e, dim, keepdim=True))
 
