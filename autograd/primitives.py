@@ -613,7 +613,35 @@ def _conv2d_forward(x, w, *rest):
     return out
 
 
+def _padded(x, padding):
+    top, bottom, left, right = padding
+    if not any(padding):
+        return x
+    return np.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)))
+
+
+def _conv2d_input_grad_direct(g, w, padding, dilation, x_shape):
+    """The input gradient without the wide layout, whose garbage positions would put
+    0 * inf = NaN into real ones when w holds an infinity: col2im of w^T g."""
+    top, bottom, left, right = padding
+    n, c, h, width = x_shape
+    padded = (n, c, h + top + bottom, width + left + right)
+    cols = np.einsum("ocij,nohw->ncijhw", w, g)
+    out = _fold2d_forward(cols, w.shape[2:], (1, 1), dilation, padded)
+    return np.ascontiguousarray(out[:, :, top:top + h, left:left + width])
+
+
+def _conv2d_weight_grad_direct(g, x, padding, dilation, w_shape):
+    """The weight gradient without the wide layout (see _conv2d_input_grad_direct), for an
+    x holding an infinity: g contracted with the im2col windows of the padded x."""
+    xp = _padded(x, padding)
+    cols = _unfold2d_forward(xp, w_shape[2:], (1, 1), dilation, xp.shape)
+    return np.einsum("nohw,ncijhw->ocij", g, cols).astype(g.dtype, copy=False)
+
+
 def _conv2d_input_grad_forward(g, w, padding, dilation, x_shape):
+    if not np.isfinite(w).all():
+        return _conv2d_input_grad_direct(g, w, padding, dilation, x_shape)
     n, c, h, width = x_shape
     o, _, kh, kw = w.shape
     (hs, ws), _, _, (size, length, first) = _wide_geometry(x_shape, (kh, kw), padding,
@@ -638,6 +666,8 @@ def _conv2d_input_grad_forward(g, w, padding, dilation, x_shape):
 
 
 def _conv2d_weight_grad_forward(g, x, padding, dilation, w_shape):
+    if not np.isfinite(x).all():
+        return _conv2d_weight_grad_direct(g, x, padding, dilation, w_shape)
     strides, _, _, (size, _, _) = _wide_geometry(x.shape, w_shape[2:], padding, dilation)
     cols = _wide_columns(x, w_shape[2:], padding, dilation)
     # (cols @ g^T)^T: BLAS runs this orientation faster than g @ cols^T

@@ -772,11 +772,13 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, reduction="me
     h = ag.relu(x - xy + margin)
     if p == 2:
         h = h * h
-    others = (np.arange(c)[None, :] != t[:, None]).astype(x.dtype)
+    others = np.arange(c)[None, :] != t[:, None]
     if weight is not None:
         w = np.asarray(weight._data if isinstance(weight, Tensor) else weight, dtype=x.dtype)
-        others = others * w[t][:, None]
-    loss = (h * _const(others, x)).sum(dim=1) / float(c)
+        h = h * _const(w[t][:, None], x)
+    # where, not a multiply by the mask: the target's own term (inf - inf at an infinite
+    # score) must not turn the loss into NaN
+    loss = ag.where(others, h, 0.0).sum(dim=1) / float(c)
     if input.ndim == 1:
         loss = loss.reshape(())
     return _reduce(loss, reduction, "multi_margin_loss")

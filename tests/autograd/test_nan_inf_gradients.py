@@ -60,3 +60,20 @@ def test_var_rule_passes_gradcheck_and_gradgradcheck(dim, keepdim, correction):
     np.testing.assert_allclose(
         fn(x).detach().numpy(),
         torch.tensor(x.numpy()).var(dim, keepdim=keepdim, correction=correction).numpy())
+
+
+@pytest.mark.parametrize("padding, dilation", [((0, 0, 0, 0), (1, 1)), ((1, 2, 0, 1), (2, 1)),
+                                               ((2, 2, 2, 2), (1, 3))])
+def test_conv_gradients_without_the_wide_layout_agree_on_finite_inputs(padding, dilation):
+    """The direct conv2d gradients (used when w or x holds an infinity) equal the fast ones."""
+    from glassgrad.autograd import primitives as P
+    rng = np.random.default_rng(2)
+    x, w = rng.standard_normal((2, 3, 7, 8)), rng.standard_normal((4, 3, 2, 3))
+    y = P._conv2d_forward(x, w, padding, dilation)
+    g = rng.standard_normal(y.shape)
+    np.testing.assert_allclose(P._conv2d_input_grad_direct(g, w, padding, dilation, x.shape),
+                               P._conv2d_input_grad_forward(g, w, padding, dilation, x.shape),
+                               rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(P._conv2d_weight_grad_direct(g, x, padding, dilation, w.shape),
+                               P._conv2d_weight_grad_forward(g, x, padding, dilation, w.shape),
+                               rtol=1e-10, atol=1e-12)
