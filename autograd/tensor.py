@@ -47,17 +47,17 @@ _KIND_NAMES = {"U": "strings", "S": "bytes", "O": "Python objects", "M": "dateti
 
 
 def _element_dtype(seq):
-    """Dtype PyTorch infers for a nested sequence holding numpy scalars or tensors: every
-    element's own dtype (Python floats the default dtype, ints int64, bools bool) promoted
+    """Dtype PyTorch infers for a nested sequence holding numpy scalars, arrays or tensors:
+    every element's own dtype (Python floats the default dtype, ints int64, bools bool) promoted
     together. None when the sequence holds only Python numbers (the common fast case)."""
     flat = list(_flat(seq))
-    if not any(isinstance(x, (Tensor, np.generic)) for x in flat):
+    if not any(isinstance(x, (Tensor, np.generic, np.ndarray)) for x in flat):
         return None
     out = None
     for x in flat:
         if isinstance(x, Tensor):
             dt = x._data.dtype
-        elif isinstance(x, np.generic):
+        elif isinstance(x, (np.generic, np.ndarray)):
             dt = x.dtype
         elif isinstance(x, bool):
             dt = dtypes.bool_

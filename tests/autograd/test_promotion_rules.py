@@ -79,6 +79,8 @@ def test_zero_dim_float_promotes_integer_vector():
 @pytest.mark.parametrize("data", [
     [np.float64(1.5), 2.0], [np.float32(1.5), 2.0], [np.int32(1), 2], [np.float16(1), 2],
     [np.int32(1), 2.0], [[np.float64(1.0)], [2.0]], [np.uint8(3), np.int8(2)],
+    [np.array([1.0, 2.0]), [3.0, 4.0]], [np.array([1, 2], dtype=np.int32), [3, 4]],
+    [np.array([1.0, 2.0], dtype=np.float32), np.array([3.0, 4.0])],
 ])
 def test_tensor_of_numpy_scalars_infers_dtype_as_torch(data):
     assert str(gg.tensor(data).dtype) == str(torch.tensor(data).dtype).replace("torch.", "")
