@@ -82,6 +82,7 @@ def test_zero_dim_float_promotes_integer_vector():
     [np.array([1.0, 2.0]), [3.0, 4.0]], [np.array([1, 2], dtype=np.int32), [3, 4]],
     [np.array([1.0, 2.0], dtype=np.float32), np.array([3.0, 4.0])],
 ])
+@pytest.mark.filterwarnings("ignore:Creating a tensor from a list of numpy.ndarrays")
 def test_tensor_of_numpy_scalars_infers_dtype_as_torch(data):
     assert str(gg.tensor(data).dtype) == str(torch.tensor(data).dtype).replace("torch.", "")
     np.testing.assert_array_equal(gg.tensor(data).numpy(), torch.tensor(data).numpy())
