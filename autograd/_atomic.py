@@ -64,11 +64,15 @@ def write_atomic(path, data):
     ------
     IsADirectoryError
         If `path` is an existing directory.
+    FileNotFoundError
+        If the folder of `path` does not exist.
     """
     path = os.fspath(path)
     if os.path.isdir(path):
         raise IsADirectoryError(f"cannot save to {path}: it is a directory")
     folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"cannot save to {path}: the folder {folder} does not exist")
     for old in stale_temporaries(path):
         try:
             os.remove(old)

@@ -159,6 +159,8 @@ def test_directory_is_a_clear_error(tmp_path):
         ag.load(tmp_path)
     with pytest.raises(IsADirectoryError, match="directory"):
         ag.save({"w": ag.ones(1)}, tmp_path)
+    with pytest.raises(FileNotFoundError, match="folder .*missing does not exist"):
+        ag.save({"w": ag.ones(1)}, tmp_path / "missing" / "w.safetensors")
 
 
 def test_foreign_safetensors_file_still_loads(tmp_path):
