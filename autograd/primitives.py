@@ -75,8 +75,10 @@ def _pow_vjp(n, g):
     return ga, gb
 
 
-POW = Primitive("pow", np.power, _pow_vjp, saves=("inputs", "output"), broadcasts=True,
-                quiet=True, rule="out = a ** b;  dL/da = g * b * a^(b-1),  dL/db = g * out * ln a")
+# (the cast: numpy raises bool to a bool power as int8; PyTorch keeps bool)
+POW = Primitive("pow", lambda a, b: np.power(a, b).astype(a.dtype, copy=False), _pow_vjp,
+                saves=("inputs", "output"), broadcasts=True, quiet=True,
+                rule="out = a ** b;  dL/da = g * b * a^(b-1),  dL/db = g * out * ln a")
 
 
 def _pow_scalar_vjp(n, g):

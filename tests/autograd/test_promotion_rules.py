@@ -100,3 +100,19 @@ def test_tensor_refuses_arrays_of_strings_objects_datetimes(array):
         gg.tensor(array)
     with pytest.raises(TypeError):
         gg.as_tensor(array)
+
+
+@pytest.mark.parametrize("op", [lambda a, b: a / b, lambda a, b: a ** b, lambda a, b: a * b,
+                                lambda a, b: a + b], ids=["truediv", "pow", "mul", "add"])
+def test_operators_result_dtype_matches_torch(op):
+    mismatches = []
+    for (ka, da), (kb, db) in CASES:
+        (ga, ta), (gb, tb) = _operand(ka, da), _operand(kb, db)
+        try:
+            expected = str(op(ta, tb).dtype).replace("torch.", "")
+        except RuntimeError:
+            continue            # a combination torch refuses (e.g. an integer to a power)
+        got = str(op(ga, gb).dtype)
+        if got != expected:
+            mismatches.append(((ka, da), (kb, db), got, expected))
+    assert not mismatches, mismatches[:10]
