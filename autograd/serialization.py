@@ -37,6 +37,14 @@ class CheckpointError(ValueError):
     the file and what is wrong."""
 
 
+def _encodable(text):
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:      # a lone surrogate: the file's JSON header cannot hold it
+        return False
+    return True
+
+
 def _encode(obj, prefix, tensors):
     """JSON-able skeleton of obj, moving every tensor into `tensors` under a dotted name."""
     if isinstance(obj, (Tensor, np.ndarray)):
@@ -44,6 +52,9 @@ def _encode(obj, prefix, tensors):
         name = prefix or "tensor"
         if name in tensors:
             raise CheckpointError(f"save: two tensors would be stored under the name {name!r}")
+        if not _encodable(name):
+            raise CheckpointError(f"save: the tensor name {name!r} cannot be stored (it is not "
+                                  f"valid UTF-8 text)")
         if name == _RESERVED:
             raise CheckpointError(f"save: a tensor cannot be named {_RESERVED!r}: safetensors "
                                   f"reserves that name for the file's metadata; rename the key")
@@ -148,6 +159,10 @@ def save(obj, path, metadata=None):
     if len(meta) != len(metadata or {}):
         raise CheckpointError(f"save: metadata keys {list(metadata)} collide once converted to "
                               f"strings")
+    for key, value in meta.items():
+        if not (_encodable(key) and _encodable(value)):
+            raise CheckpointError(f"save: metadata entry {key!r}: {value!r} cannot be stored "
+                                  f"(it is not valid UTF-8 text)")
     for key in (_STRUCTURE_KEY, _CHECKSUM_KEY):
         if key in meta:
             raise CheckpointError(f"save: metadata key {key!r} is reserved by glassgrad")

@@ -179,7 +179,16 @@ def test_name_the_format_cannot_hold_is_refused_before_writing(tmp_path):
         ag.save({"w": ag.ones(1)}, path, metadata={"glassgrad.structure": "x"})
     with pytest.raises(TypeError, match="dtype complex128"):
         ag.save({"w": np.ones(2, dtype=complex)}, path)
+    with pytest.raises(CheckpointError, match="UTF-8"):
+        ag.save({"w\ud800": ag.ones(1)}, path)
+    with pytest.raises(CheckpointError, match="UTF-8"):
+        ag.save({"w": ag.ones(1)}, path, metadata={"note": "\udfff"})
     assert os.listdir(tmp_path) == []
+    # strings the structure holds (keys, values) round-trip, surrogates included
+    odd = {"w": ag.ones(1), "meta": {"k\ud800": "v\udfff", "e": "\u00e9\u4e2d"}}
+    ag.save(odd, path)
+    back = ag.load(path)
+    assert back["meta"] == odd["meta"]
 
 
 def test_exception_midway_through_writing_leaves_no_temporary(tmp_path, monkeypatch):
