@@ -435,7 +435,8 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     n, c = input.shape[:2]
     if c % num_groups:
         raise ValueError(f"group_norm: {c} channels are not divisible into {num_groups} groups")
-    x = input.reshape(n, num_groups, -1)
+    # the group size spelled out: -1 cannot be inferred for an empty batch
+    x = input.reshape(n, num_groups, (c // num_groups) * math.prod(input.shape[2:]))
     mean = x.mean(dim=2, keepdim=True)
     var = x.var(dim=2, keepdim=True, correction=0)
     return _affine(((x - mean) / ag.sqrt(var + eps)).reshape(input.shape), weight, bias,

@@ -114,3 +114,17 @@ def test_cross_entropy_errors_name_the_problem_and_the_fix():
     theirs = torch.nn.functional.cross_entropy(torch.zeros(2, 3),
                                                torch.tensor(probs, dtype=torch.float32)).item()
     assert abs(ours - theirs) < 1e-6
+
+
+@pytest.mark.parametrize("layer", [
+    lambda F, m, x: F.group_norm(x, 2), lambda F, m, x: F.layer_norm(x, (3, 3)),
+    lambda F, m, x: F.instance_norm(x), lambda F, m, x: F.conv2d(x, m.ones(2, 4, 2, 2)),
+    lambda F, m, x: F.max_pool2d(x, 2), lambda F, m, x: F.avg_pool2d(x, 2),
+    lambda F, m, x: F.linear(x, m.ones(2, 3)), lambda F, m, x: F.softmax(x, 1),
+])
+def test_layers_accept_an_empty_batch_as_torch(layer):
+    x, tx = gg.zeros(0, 4, 3, 3, requires_grad=True), torch.zeros(0, 4, 3, 3)
+    out = layer(F, gg, x)
+    assert out.shape == tuple(layer(torch.nn.functional, torch, tx).shape)
+    out.sum().backward()
+    assert x.grad.shape == (0, 4, 3, 3)
