@@ -16,7 +16,7 @@ from .engine import apply
 from .grad_mode import _State, no_grad
 from ._quiet import quiet
 from .random import get_rng
-from .tensor import Tensor, _wrap
+from .tensor import Tensor, _as_array, _wrap
 
 _Scalar = (int, float, bool, np.number, np.bool_)
 
@@ -239,12 +239,37 @@ def clone(x):
 # ----- comparisons (boolean results, outside the graph) ----------------------------------
 
 
+def _comparable(a, b):
+    """The operands' arrays in the dtype PyTorch compares them in (torch.result_type): numpy
+    would compare a float32 tensor with a 0-d float64 one (or a numpy float64 scalar) in
+    float64, where 0.1 in float32 != 0.1."""
+    if not isinstance(a, Tensor):
+        if not isinstance(b, Tensor):
+            return _tensor(a)._data, _tensor(b)._data
+        b_arr, a_arr = _comparable(b, a)
+        return a_arr, b_arr
+    x = a._data
+    if isinstance(b, Tensor) or isinstance(b, (np.ndarray, list, tuple)):
+        y = b._data if isinstance(b, Tensor) else _as_array(b)
+        if x.dtype == y.dtype:
+            return x, y
+        dt = promote_operands(x, y)
+        return x.astype(dt, copy=False), y.astype(dt, copy=False)
+    if isinstance(b, _Scalar):
+        if isinstance(b, np.generic):
+            b = b.item()        # a numpy scalar compares like a Python number (torch)
+        dt = scalar_result_dtype(x.dtype, b)
+        return x.astype(dt, copy=False), np.asarray(b, dtype=dt)
+    return x, b
+
+
 def _compare(ufunc, name):
     def op(a, b):
-        a_data = a._data if isinstance(a, Tensor) else a
-        b_data = b._data if isinstance(b, Tensor) else b
+        a_data, b_data = _comparable(a, b)
         return _wrap(np.asarray(ufunc(a_data, b_data)))
     op.__name__ = name
+    op.__doc__ = (f"Elementwise {name} (a bool tensor), the operands promoted as in PyTorch "
+                  f"before comparing.")
     return op
 
 

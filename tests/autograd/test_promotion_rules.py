@@ -116,3 +116,24 @@ def test_operators_result_dtype_matches_torch(op):
         if got != expected:
             mismatches.append(((ka, da), (kb, db), got, expected))
     assert not mismatches, mismatches[:10]
+
+
+@pytest.mark.parametrize("other", [
+    lambda m: m.tensor(0.1, dtype=m.float64), lambda m: np.float64(0.1), lambda m: 0.1,
+    lambda m: m.tensor([0.1, 0.2], dtype=m.float64)])
+@pytest.mark.parametrize("op", ["__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__"])
+def test_comparisons_promote_as_torch(other, op):
+    """float32 0.1 against float64 0.1: torch compares in the promoted dtype (float32 unless
+    both are dimensioned), numpy would compare in float64."""
+    ours = getattr(gg.tensor([0.1, 0.3]), op)(other(gg))
+    theirs = getattr(torch.tensor([0.1, 0.3]), op)(other(torch))
+    assert ours.tolist() == theirs.tolist()
+
+
+def test_integer_tensor_compared_with_a_float_uses_the_default_float():
+    big = 16777217                          # not representable in float32
+    assert (gg.tensor([big]) == gg.tensor(16777216.0)).tolist() == \
+        (torch.tensor([big]) == torch.tensor(16777216.0)).tolist()
+    assert (gg.tensor([big]) == 16777216.0).tolist() == \
+        (torch.tensor([big]) == 16777216.0).tolist()
+    assert (gg.tensor([True]) == 1).tolist() == [True]
