@@ -553,7 +553,15 @@ def norm(x, p=2, dim=None, keepdim=False):
     if p == 1:
         return sum(abs(x), dim, keepdim)
     if p == float("inf"):
-        return amax(abs(x), dim, keepdim)
+        nan = np.isnan(x._data) if x._data.dtype.kind == "f" else None
+        if nan is None or not nan.any():
+            return amax(abs(x), dim, keepdim)
+        # a NaN makes its slice's norm NaN with a zero gradient (PyTorch), where amax would
+        # give the whole slice NaN gradients
+        top = amax(abs(where(nan, 0.0, x)), dim, keepdim)
+        axis = _axes(dim, x._data.ndim, "norm")
+        has_nan = np.any(nan, axis=axis if x._data.ndim else None, keepdims=keepdim)
+        return where(has_nan, float("nan"), top)
     return _root(sum(mul(x, x) if p == 2 else pow(abs(x), p), dim, keepdim), p)
 
 

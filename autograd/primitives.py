@@ -88,7 +88,14 @@ def _pow_scalar_vjp(n, g):
     return (g * c * n.input(0) ** (c - 1),)
 
 
-POW_SCALAR = Primitive("pow_scalar", np.power, _pow_scalar_vjp, saves=("inputs",), quiet=True,
+def _pow_scalar_forward(x, c):
+    if c == -0.5:       # PyTorch computes x ** -0.5 as rsqrt: -inf at -0.0, NaN at -inf
+        return np.divide(1, np.sqrt(x), dtype=x.dtype)
+    return np.power(x, c)
+
+
+POW_SCALAR = Primitive("pow_scalar", _pow_scalar_forward, _pow_scalar_vjp, saves=("inputs",),
+                       quiet=True,
                        rule="out = x ** c;  dL/dx = g * c * x^(c-1)")
 
 
