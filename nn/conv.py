@@ -69,6 +69,7 @@ class _ConvNd(Module):
         _reset_linear(self.weight, self.bias)
 
     def _check(self, input):
+        self._check_tensor(input)
         n = self._dims
         if input.ndim not in (n + 1, n + 2) or input.shape[-n - 1] != self.in_channels:
             spatial = ", ".join("LHW"[-n:] if n < 3 else "DHW")

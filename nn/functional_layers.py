@@ -11,9 +11,11 @@ def _indices(input, n, fn):
     idx = input._data if isinstance(input, Tensor) else np.asarray(input)
     if idx.dtype.kind not in "iu":
         raise TypeError(f"{fn}: indices must be integers, got dtype {idx.dtype}")
-    if idx.size and (idx.min() < -n or idx.max() >= n):
+    if idx.size and (idx.min() < 0 or idx.max() >= n):
         bad = idx.max() if idx.max() >= n else idx.min()
-        raise IndexError(f"{fn}: index {bad} is out of range for {n} embeddings")
+        raise IndexError(f"{fn}: index {bad} is out of range for {n} embeddings "
+                         f"(num_embeddings={n}; valid indices are 0 .. {n - 1}, negative "
+                         f"indices are not allowed)")
     return idx
 
 

@@ -51,6 +51,7 @@ class Linear(Module):
         _reset_linear(self.weight, self.bias)
 
     def forward(self, input):
+        self._check_tensor(input)
         if input.ndim < 1 or input.shape[-1] != self.in_features:
             raise self._input_error(f"(..., {self.in_features})", input)
         return F.linear(input, self.weight, self.bias)
@@ -78,6 +79,7 @@ class Maxout(Module):
         _reset_linear(self.weight, self.bias)
 
     def forward(self, input):
+        self._check_tensor(input)
         if input.ndim < 1 or input.shape[-1] != self.in_features:
             raise self._input_error(f"(..., {self.in_features})", input)
         return F.maxout(input, self.weight, self.bias, self.pieces)

@@ -63,6 +63,7 @@ class _NormBase(Module):
 
 class _BatchNorm(_NormBase):
     def forward(self, input):
+        self._check_tensor(input)
         self._check_input(input)
         momentum = self._momentum()
         # without running statistics, batch statistics are used in eval mode too
@@ -101,6 +102,7 @@ class InstanceNorm2d(_NormBase):
                          bias=bias)
 
     def forward(self, input):
+        self._check_tensor(input)
         if input.ndim not in (3, 4) or input.shape[-3] != self.num_features:
             raise self._input_error(f"(N, {self.num_features}, H, W) or "
                                     f"({self.num_features}, H, W)", input)
@@ -135,6 +137,7 @@ class LayerNorm(Module):
             self.register_parameter("bias", None)
 
     def forward(self, input):
+        self._check_tensor(input)
         k = len(self.normalized_shape)
         if tuple(input.shape[input.ndim - k:]) != self.normalized_shape or input.ndim < k:
             raise self._input_error(
@@ -161,6 +164,7 @@ class GroupNorm(Module):
         _affine_parameters(self, num_channels, affine, bias, dtype)
 
     def forward(self, input):
+        self._check_tensor(input)
         if input.ndim < 2 or input.shape[1] != self.num_channels:
             raise self._input_error(f"(N, {self.num_channels}, ...)", input)
         return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)

@@ -18,6 +18,7 @@ class MaxPool2d(Module):
         self.return_indices = return_indices
 
     def forward(self, input):
+        self._check_tensor(input)
         if input.ndim not in (3, 4):
             raise self._input_error("(N, C, H, W) or (C, H, W)", input)
         return F.max_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation,
@@ -41,6 +42,7 @@ class AvgPool2d(Module):
         self.count_include_pad, self.divisor_override = count_include_pad, divisor_override
 
     def forward(self, input):
+        self._check_tensor(input)
         if input.ndim not in (3, 4):
             raise self._input_error("(N, C, H, W) or (C, H, W)", input)
         return F.avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
