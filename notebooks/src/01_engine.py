@@ -15,6 +15,9 @@
 # Run it top to bottom, then change the numbers and run it again.
 
 # %%
+from threadpoolctl import threadpool_limits
+threadpool_limits(1)   # one BLAS thread: small matrices gain nothing from more, and a busy
+                       # machine makes extra threads wait (10x slower here with the default)
 import numpy as np
 from glassgrad import autograd as ag
 import glassgrad.viz  # noqa: F401  (ag.viz)

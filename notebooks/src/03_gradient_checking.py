@@ -18,6 +18,9 @@
 # catches a deliberately broken gradient.
 
 # %%
+from threadpoolctl import threadpool_limits
+threadpool_limits(1)   # one BLAS thread: small matrices gain nothing from more, and a busy
+                       # machine makes extra threads wait (10x slower here with the default)
 import warnings
 import numpy as np
 import matplotlib.pyplot as plt

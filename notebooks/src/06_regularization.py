@@ -14,6 +14,9 @@
 # network overfits, with train and validation curves.
 
 # %%
+from threadpoolctl import threadpool_limits
+threadpool_limits(1)   # one BLAS thread: small matrices gain nothing from more, and a busy
+                       # machine makes extra threads wait (10x slower here with the default)
 import numpy as np
 import matplotlib.pyplot as plt
 from glassgrad import autograd as ag
