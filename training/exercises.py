@@ -80,6 +80,9 @@ def compare(what, got, expected, rtol=1e-6, atol=1e-9):
     if bad.any():
         diff = np.where(bad, np.abs(np.nan_to_num(g - e, nan=np.inf)), -1.0)
         k = np.unravel_index(int(np.argmax(diff)), g.shape) if g.ndim else ()
+        if g.size == 1:
+            raise ExerciseError(f"{what} is {g[k]:.8g}, expected {e[k]:.8g} "
+                                f"(off by {g[k] - e[k]:.3g})")
         where = f" at index {tuple(int(i) for i in k)}" if g.ndim else ""
         raise ExerciseError(
             f"{what}: {int(bad.sum())} of {g.size} elements wrong; the worst{where} is "
