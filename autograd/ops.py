@@ -1078,6 +1078,10 @@ def _attach():
     for name, fn in methods.items():
         setattr(T, name, fn)
     T.where = lambda self, condition, other: where(condition, self, other)
+    T.T = property(lambda self: permute(self, tuple(range(self._data.ndim - 1, -1, -1))),
+                   doc="The tensor with its dims reversed (a view).")
+    T.mT = property(lambda self: transpose(self, -2, -1),
+                    doc="The tensor with its last two dims swapped (a view).")
     T.float = lambda self: to(self, np.float32)
     T.double = lambda self: to(self, np.float64)
     T.half = lambda self: to(self, np.float16)
