@@ -155,6 +155,81 @@ class AccumulateGrad:
 
 _new_node = object.__new__
 _new_tensor = object.__new__
+_GRAD_FN = Tensor.__dict__["grad_fn"]                 # the slots behind View's properties
+_REQUIRES_GRAD = Tensor.__dict__["_requires_grad"]
+
+
+def _shares_owner(a, b):
+    """True if ndarray a is a view into the memory b views (a reshape may copy instead)."""
+    return (a.base if a.base is not None else a) is (b.base if b.base is not None else b)
+
+
+class View(Tensor):
+    """A tensor that views another tensor's memory (made by slicing, reshape/view, permute/
+    transpose, expand, squeeze/unsqueeze...), as PyTorch's views do.
+
+    It remembers the tensor it was taken from (`_view_of`, itself possibly a view) and how
+    (`_view_op`: the primitive and its arguments), and shares that tensor's version counter.
+    When the shared memory is changed in place with its history rebased (on the base or on
+    another view), the version moves on, and the next read of this view's `grad_fn` or
+    `requires_grad` takes the view again from the base's new history, as PyTorch regenerates
+    a view's grad_fn. In-place ops on a view rebase the base's history (see
+    `ops._inplace_on_view`), as PyTorch's CopySlices does.
+    """
+    __slots__ = ("_view_of", "_view_op", "_view_version")
+
+    @property
+    def _base(self):
+        """The tensor at the root of this view's chain (not itself a view)."""
+        t = self._view_of
+        while t.__class__ is View:
+            t = t._view_of
+        return t
+
+    @property
+    def grad_fn(self):
+        if self._vbox[0] != self._view_version:
+            self._refresh()
+        return _GRAD_FN.__get__(self)
+
+    @grad_fn.setter
+    def grad_fn(self, node):
+        _GRAD_FN.__set__(self, node)
+
+    @property
+    def _requires_grad(self):
+        if self._vbox[0] != self._view_version:
+            self._refresh()
+        return _REQUIRES_GRAD.__get__(self)
+
+    @_requires_grad.setter
+    def _requires_grad(self, flag):
+        _REQUIRES_GRAD.__set__(self, flag)
+
+    def _refresh(self):
+        """Take this view again from its (possibly rebased) source if the source's history
+        is not the one this view's node points to."""
+        self._view_version = self._vbox[0]
+        src = self._view_of
+        src_fn, src_req = src.grad_fn, src._requires_grad
+        if not src_req:
+            return
+        node = _GRAD_FN.__get__(self)
+        want = src_fn if src_fn is not None else src
+        if node is not None and node.next[0] is want:
+            return
+        prim, ctx = self._view_op
+        state = _State
+        prev = state.grad_enabled
+        state.grad_enabled = True
+        try:
+            fresh = apply(prim, (src,), *ctx)
+        finally:
+            state.grad_enabled = prev
+        _GRAD_FN.__set__(self, fresh.grad_fn)
+        _REQUIRES_GRAD.__set__(self, True)
+        self._view_version = self._vbox[0]
+
 
 
 def apply(prim, inputs, *ctx):
@@ -177,12 +252,19 @@ def apply(prim, inputs, *ctx):
             _reset_errstate(token)
     if data.__class__ is not np.ndarray:
         data = np.asarray(data)
-    out = _new_tensor(Tensor)
+    if prim.view and _shares_owner(data, inputs[0]._data):
+        out = _new_tensor(View)
+        out._vbox = vbox = inputs[0]._vbox
+        out._view_of = inputs[0]
+        out._view_op = (prim, ctx)
+        out._view_version = vbox[0]
+    else:
+        out = _new_tensor(Tensor)
+        out._vbox = [0]
     out._data = data
     out._grad = None
     out._requires_grad = False
     out.grad_fn = None
-    out._vbox = inputs[0]._vbox if prim.view else [0]
     if _Process.anomaly:
         _check_forward(prim, inputs, data)
     if not _State.grad_enabled:
