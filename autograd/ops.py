@@ -679,6 +679,8 @@ def getitem(x, index):
     except IndexError as e:
         raise IndexError(f"index {index!r} is invalid for a tensor of shape {x.shape}: {e}") \
             from None
+    if basic and not builtins.any(i is Ellipsis for i in idx):
+        idx = idx + (Ellipsis,)     # an int index down to 0-d gives a 0-d view, not a copy
     return apply(P.SLICE if basic else P.INDEX, (x,), idx, x._data.shape)
 
 

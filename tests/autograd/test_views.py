@@ -203,6 +203,17 @@ def test_views_share_the_version_counter_and_remember_their_base():
     assert y._version == 1 and y.numpy()[0].tolist() == [1.0, 1.0, 1.0]
 
 
+def test_an_int_index_down_to_0d_is_a_view():
+    for lib in (ag, torch):
+        c = lib.tensor([1.0, 2.0]) * 1
+        v = c[1]
+        v.mul_(3.0)
+        assert c.numpy().tolist() == [1.0, 6.0]
+        e = lib.tensor(2.0) * 1
+        e.unsqueeze(0)[0].add_(1.0)
+        assert e.item() == 3.0
+
+
 def test_a_reshape_that_copies_is_not_a_view():
     y = ag.tensor(X.copy(), requires_grad=True) * 1
     r = y.T.reshape(6)          # needs a copy
