@@ -9,12 +9,16 @@ import threading
 
 
 class _ThreadState(threading.local):
-    """Per-thread engine state, read on every op. The class-level values are each new
-    thread's defaults; reading one is a plain attribute lookup."""
-    grad_enabled = True
-    scope = None          # the innermost module scope active while recording (see `scope`)
-    keep_values = False   # nodes keep their forward value and backward gradient (see below)
-    in_backward = False   # a backward walk of this thread runs rules (anomaly checks skip them)
+    """Per-thread engine state, read on every op. `__init__` runs once in each thread that
+    touches it, giving that thread the defaults (set on the instance: a faster lookup than
+    class-level defaults)."""
+
+    def __init__(self):
+        self.grad_enabled = True
+        self.scope = None           # the innermost module scope active while recording
+        self.keep_values = False    # nodes keep their forward value and backward gradient
+        self.in_backward = False    # a backward walk of this thread runs rules (anomaly
+                                    # checks skip them)
 
 
 _State = _ThreadState()
