@@ -174,9 +174,10 @@ class View(Tensor):
     another view), the version moves on, and the next read of this view's `grad_fn` or
     `requires_grad` takes the view again from the base's new history, as PyTorch regenerates
     a view's grad_fn. In-place ops on a view rebase the base's history (see
-    `ops._inplace_on_view`), as PyTorch's CopySlices does.
+    `ops._inplace_on_view`), as PyTorch's CopySlices does. A view taken under no_grad
+    (`_view_in_graph` False) stays out of the graph, as in PyTorch.
     """
-    __slots__ = ("_view_of", "_view_op", "_view_version")
+    __slots__ = ("_view_of", "_view_op", "_view_version", "_view_in_graph")
 
     @property
     def _base(self):
@@ -210,6 +211,8 @@ class View(Tensor):
         """Take this view again from its (possibly rebased) source if the source's history
         is not the one this view's node points to."""
         self._view_version = self._vbox[0]
+        if not self._view_in_graph:
+            return
         src = self._view_of
         src_fn, src_req = src.grad_fn, src._requires_grad
         if not src_req:
@@ -258,6 +261,7 @@ def apply(prim, inputs, *ctx):
         out._view_of = inputs[0]
         out._view_op = (prim, ctx)
         out._view_version = vbox[0]
+        out._view_in_graph = _State.grad_enabled
     else:
         out = _new_tensor(Tensor)
         out._vbox = [0]

@@ -943,8 +943,10 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):
 
 
 def _tracked(x, *others):
-    return _State.grad_enabled and (x._requires_grad or builtins.any(
-        isinstance(o, Tensor) and o._requires_grad for o in others))
+    return _State.grad_enabled and (
+        x._requires_grad or builtins.any(isinstance(o, Tensor) and o._requires_grad
+                                         for o in others)
+        or (x.__class__ is View and x._base._requires_grad))
 
 
 def _inplace(x, name, compute, *args):
@@ -1020,6 +1022,10 @@ def _inplace_on_view(v, name, compute, args):
     "old base with the view's elements replaced by that value" (gradient: g with the view's
     elements zeroed to the old base, g at the view's elements to the new value); the view and
     every other view of the base then take their history from the base's."""
+    if not v._view_in_graph:
+        raise RuntimeError(f"{name}: a view (shape {v.shape}) was created in no_grad mode and "
+                           f"is being modified in place with grad mode enabled; take the view "
+                           f"with grad mode on, or do the in-place op under no_grad too")
     base = v._base
     if base.grad_fn is None and base._requires_grad:
         raise RuntimeError(f"{name}: a view of a leaf tensor that requires grad (base shape "

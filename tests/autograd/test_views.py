@@ -229,3 +229,38 @@ def test_grad_fn_of_a_view_follows_its_rebased_base():
     before = v.grad_fn
     y.mul_(3)
     assert v.grad_fn is not before and v.grad_fn.next_functions[0][0] is y.grad_fn
+
+
+def test_a_view_taken_under_no_grad_stays_out_of_the_graph():
+    p = ag.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    with ag.no_grad():
+        v = p[0:2]
+        p.mul_(2.0)                     # e.g. an optimizer step
+    assert not v.requires_grad and v.grad_fn is None
+    y = p * 1
+    with ag.no_grad():
+        u = y[1:]
+    y.mul_(2.0)
+    assert not u.requires_grad and u.grad_fn is None
+
+
+def test_inplace_with_grad_on_a_view_taken_under_no_grad_raises_as_in_torch():
+    for lib in (ag, torch):
+        y = lib.tensor([1.0, 2.0, 3.0], requires_grad=True) * 1
+        with lib.no_grad():
+            v = y[0:2]
+        with pytest.raises(RuntimeError, match="no_grad mode"):
+            v.mul_(2.0)
+
+
+def test_an_earlier_view_of_a_plain_buffer_joins_the_graph_after_the_buffer_is_rebased():
+    out = []
+    for lib in (ag, torch):
+        w = lib.tensor([1.0, 2.0], requires_grad=True)
+        buf = lib.zeros(4)
+        tail = buf[1:]
+        buf[0:2] = w * 3
+        assert tail.requires_grad
+        (tail * tail).sum().backward()
+        out.append(w.grad.numpy().tolist())
+    assert out[0] == out[1]
