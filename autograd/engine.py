@@ -157,6 +157,8 @@ _new_node = object.__new__
 _new_tensor = object.__new__
 _GRAD_FN = Tensor.__dict__["grad_fn"]                 # the slots behind View's properties
 _REQUIRES_GRAD = Tensor.__dict__["_requires_grad"]
+_set_grad_fn = _GRAD_FN.__set__
+_set_requires_grad = _REQUIRES_GRAD.__set__
 
 
 def _shares_owner(a, b):
@@ -262,13 +264,15 @@ def apply(prim, inputs, *ctx):
         out._view_op = (prim, ctx)
         out._view_version = vbox[0]
         out._view_in_graph = _State.grad_enabled
+        _set_requires_grad(out, False)      # the slots, not View's properties
+        _set_grad_fn(out, None)
     else:
         out = _new_tensor(Tensor)
         out._vbox = [0]
+        out._requires_grad = False
+        out.grad_fn = None
     out._data = data
     out._grad = None
-    out._requires_grad = False
-    out.grad_fn = None
     if _Process.anomaly:
         _check_forward(prim, inputs, data)
     if not _State.grad_enabled:
@@ -330,8 +334,12 @@ def apply(prim, inputs, *ctx):
     node.dtype = data.dtype
     if _Process.keep_values_blocks and _State.keep_values:
         node.value = data
-    out.grad_fn = node
-    out._requires_grad = True
+    if prim.view:
+        _set_grad_fn(out, node)
+        _set_requires_grad(out, True)
+    else:
+        out.grad_fn = node
+        out._requires_grad = True
     return out
 
 
