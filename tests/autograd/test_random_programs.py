@@ -190,7 +190,7 @@ def _execute(lib, program):
             [None if x.grad is None else x.grad.numpy().copy() for x in leaves])
 
 
-@settings(max_examples=120, deadline=None, derandomize=True,
+@settings(max_examples=250, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow])
 @given(programs())
 def test_random_programs_match_torch(program):
