@@ -552,19 +552,19 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, capture=None
             grads[n] = g if prev is None else prev + g
             roots.append(n)
     walk = next(_walk_ids)
-    enclosing = _begin_walk(roots, walk)
-    counts = _count_in_dict(roots) if enclosing is None else None
-    if counts is None:
-        ready = [n for n in dict.fromkeys(roots) if n.pending == 0]
-    else:
-        ready = [n for n in dict.fromkeys(roots) if counts[n] == 0]
     state = _State
     prev_mode, prev_in_backward = state.grad_enabled, state.in_backward
-    state.grad_enabled = bool(create_graph)
-    state.in_backward = True    # the rules' own ops are checked below, as the node's gradients
     anomaly = _Process.anomaly
     keep = state.keep_values
+    enclosing = _begin_walk(roots, walk)
     try:
+        state.grad_enabled = bool(create_graph)
+        state.in_backward = True    # the rules' own ops are checked below, as the gradients
+        counts = _count_in_dict(roots) if enclosing is None else None
+        if counts is None:
+            ready = [n for n in dict.fromkeys(roots) if n.pending == 0]
+        else:
+            ready = [n for n in dict.fromkeys(roots) if counts[n] == 0]
         with quiet():
             while ready:
                 n = ready.pop()
