@@ -257,7 +257,8 @@ def apply(prim, inputs, *ctx):
             _reset_errstate(token)
     if data.__class__ is not np.ndarray:
         data = np.asarray(data)
-    if prim.view and _shares_owner(data, inputs[0]._data):
+    view = prim.view and _shares_owner(data, inputs[0]._data)
+    if view:
         out = _new_tensor(View)
         out._vbox = vbox = inputs[0]._vbox
         out._view_of = inputs[0]
@@ -334,7 +335,7 @@ def apply(prim, inputs, *ctx):
     node.dtype = data.dtype
     if _Process.keep_values_blocks and _State.keep_values:
         node.value = data
-    if prim.view:
+    if view:
         _set_grad_fn(out, node)
         _set_requires_grad(out, True)
     else:
