@@ -162,8 +162,13 @@ _set_requires_grad = _REQUIRES_GRAD.__set__
 
 
 def _shares_owner(a, b):
-    """True if ndarray a is a view into the memory b views (a reshape may copy instead)."""
-    return (a.base if a.base is not None else a) is (b.base if b.base is not None else b)
+    """True if ndarray a is a view into the memory b views (a reshape may copy instead).
+    The common case (a.base is b's owner) is checked first; views made by as_strided
+    (diagonal, windows) have a helper object as their base, so the bounds of the two
+    memory blocks decide for those."""
+    if (a.base if a.base is not None else a) is (b.base if b.base is not None else b):
+        return True
+    return a.base is not None and np.may_share_memory(a, b)
 
 
 class View(Tensor):

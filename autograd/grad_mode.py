@@ -19,6 +19,7 @@ class _ThreadState(threading.local):
         self.keep_values = False    # nodes keep their forward value and backward gradient
         self.in_backward = False    # a backward walk of this thread runs rules (anomaly
                                     # checks skip them)
+        self.inference = False      # inside inference_mode()
 
 
 _State = _ThreadState()
@@ -224,8 +225,6 @@ class inference_mode(_GradSwitch):
                 return fn(*args, **kwargs)
         return wrapper
 
-
-_State.inference = False
 
 
 def is_inference_mode_enabled():

@@ -310,3 +310,20 @@ def test_backward_in_one_thread_leaves_anomaly_checks_on_in_another():
         y.sum().backward()
         t.join()
     assert seen == {"raised": True}
+
+
+def test_inference_mode_is_per_thread():
+    import glassgrad as gg
+    seen = {}
+
+    def worker():
+        seen["inference"] = gg.is_inference_mode_enabled()
+        x = gg.ones(2, requires_grad=True)
+        seen["recorded"] = (x * 2).requires_grad
+
+    with gg.inference_mode():
+        t = threading.Thread(target=worker)
+        t.start()
+        t.join()
+        assert gg.is_inference_mode_enabled()
+    assert seen == {"inference": False, "recorded": True}

@@ -4,6 +4,7 @@ op on the base is seen by views taken before it. Values and gradients must match
 import numpy as np
 import pytest
 
+import glassgrad as gg
 from glassgrad import autograd as ag
 
 torch = pytest.importorskip("torch")
@@ -264,3 +265,21 @@ def test_an_earlier_view_of_a_plain_buffer_joins_the_graph_after_the_buffer_is_r
         (tail * tail).sum().backward()
         out.append(w.grad.numpy().tolist())
     assert out[0] == out[1]
+
+
+@pytest.mark.parametrize("take", [
+    lambda m, y: y.diagonal(), lambda m, y: y.narrow(1, 1, 2), lambda m, y: y.select(0, 1),
+    lambda m, y: y.movedim(0, 1), lambda m, y: y.unflatten(1, (2, 2)), lambda m, y: y.t(),
+    lambda m, y: y.swapaxes(0, 1)], ids=["diagonal", "narrow", "select", "movedim",
+                                         "unflatten", "t", "swapaxes"])
+def test_views_of_the_newer_view_ops_follow_torch(take):
+    torch = pytest.importorskip("torch")
+    grads = []
+    for m in (torch, gg):
+        x = m.tensor(np.arange(16.0).reshape(4, 4) / 10, dtype=m.float64, requires_grad=True)
+        w = m.tensor(np.linspace(1, 2, 16).reshape(4, 4), dtype=m.float64)
+        y = x * 2
+        take(m, y).mul_(3)                  # in-place on the view rebases the base
+        (y * w).sum().backward()
+        grads.append(x.grad.numpy().copy())
+    np.testing.assert_allclose(grads[1], grads[0], rtol=1e-12)
