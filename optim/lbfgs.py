@@ -212,7 +212,7 @@ class LBFGS(Optimizer):
         self._set_param(x)
         return loss, flat_grad
 
-    def step(self, closure):
+    def step(self, closure=None):
         """Run up to `max_iter` L-BFGS iterations; return the loss `closure()` gave at the
         start.
 

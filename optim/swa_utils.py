@@ -60,15 +60,22 @@ def get_ema_multi_avg_fn(decay=0.999):
 
 def get_swa_multi_avg_fn():
     """The running mean for ``AveragedModel(multi_avg_fn=...)``:
-    ``avg = avg + (current - avg) / (num_averaged + 1)``, in place (a lerp for floats)."""
+    ``avg = avg + (current - avg) / (num_averaged + 1)``, in place (a lerp for floats).
+
+    When `num_averaged` is a Tensor (as AveragedModel passes it), the weight
+    ``1 / (num_averaged + 1)`` is rounded to float32, as PyTorch computes it."""
     def swa_update(averaged_param_list, current_param_list, num_averaged):
-        n = float(num_averaged.item() if isinstance(num_averaged, Tensor) else num_averaged)
+        if isinstance(num_averaged, Tensor):
+            # PyTorch divides 1 by the int64 count tensor, which gives a float32 weight
+            weight = float(np.float32(1) / np.float32(num_averaged.item() + 1))
+        else:
+            weight = 1.0 / (num_averaged + 1)
         with no_grad():
             for avg, current in zip(averaged_param_list, current_param_list):
                 if avg.dtype.kind in "fc":
-                    _lerp_inplace(avg, current, 1 / (n + 1))
+                    _lerp_inplace(avg, current, weight)
                 else:
-                    avg.add_((current - avg) * (1.0 / (n + 1)))
+                    avg.add_((current - avg) * weight)
     return swa_update
 
 
