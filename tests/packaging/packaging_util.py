@@ -5,7 +5,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import zipfile
 
 import pytest
@@ -92,11 +91,14 @@ class Venv:
         self.path = path
         check([base_python(), "-m", "venv", path], "creating a virtual environment")
         self.python = os.path.join(path, "bin", "python")
+        self.empty_dir = os.path.join(path, "empty-cwd")
+        os.makedirs(self.empty_dir)
 
     def pip(self, *args, what=None):
         return check([self.python, "-m", "pip", *args], what or f"pip {' '.join(args)}")
 
-    def run(self, code, cwd=None):
-        """Run Python code in this environment (from a neutral directory, so that the
-        repository on the path cannot stand in for an installed package)."""
-        return run([self.python, "-c", code], cwd=cwd or tempfile.gettempdir())
+    def run(self, code):
+        """Run Python code in this environment, isolated (-I: neither the working directory
+        nor PYTHON* variables nor the user's site-packages on the path), from an empty
+        directory, so that nothing but what is installed can be imported."""
+        return run([self.python, "-I", "-c", code], cwd=self.empty_dir)
