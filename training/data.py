@@ -12,7 +12,6 @@ Shuffling draws from a generator: the loader's own (`seed=` or `generator=`) or,
 glassgrad's global one, so `glassgrad.manual_seed` fixes the order. Every epoch is a fresh
 permutation that visits each example exactly once.
 """
-import math
 from collections import namedtuple
 
 import numpy as np
@@ -20,10 +19,11 @@ import numpy as np
 from glassgrad import autograd as ag
 from glassgrad.autograd.tensor import Tensor
 from glassgrad.utils import data as _data
-from glassgrad.utils.data import (BatchSampler, ConcatDataset, Dataset, IterableDataset,
-                                  RandomSampler, Sampler, SequentialSampler, Subset,
-                                  SubsetRandomSampler, TensorDataset, WeightedRandomSampler,
-                                  default_collate)
+# re-exported: the toolkit's data names are PyTorch's (glassgrad.utils.data)
+from glassgrad.utils.data import (BatchSampler, ConcatDataset, Dataset,  # noqa: F401
+                                  IterableDataset, RandomSampler, Sampler, SequentialSampler,
+                                  Subset, SubsetRandomSampler, TensorDataset,
+                                  WeightedRandomSampler, default_collate)
 
 
 def _array(x):
