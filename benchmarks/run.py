@@ -7,7 +7,10 @@ micrograd, side by side in one process run (same data, same threads).
     python -m benchmarks.run --blas-unset    # rerun with OPENBLAS_CORETYPE/L2_SIZE unset
 
 Prints a table of medians, spreads (IQR) and ratios (glassgrad / PyTorch; < 1 means
-glassgrad is faster) and writes the figures to benchmarks/results.json.
+glassgrad is faster) and writes the figures to a JSON file: a full run to the tracked
+benchmarks/results.json (the README's figures), a `--quick` or `--only` run to
+benchmarks/out/results_quick.json or benchmarks/out/results_partial.json (not tracked), so
+that a short run never replaces the full figures; `--json PATH` chooses the file.
 """
 import argparse
 import json
@@ -69,14 +72,28 @@ def print_rows(rows):
             print(f"{'':<34}{r['note']}")
 
 
+def default_json_path(quick, partial):
+    """Where a run's figures go when --json is not given: only a full run may replace the
+    tracked benchmarks/results.json."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    if not quick and not partial:
+        return os.path.join(here, "results.json")
+    return os.path.join(here, "out", "results_quick.json" if quick else "results_partial.json")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats, skip the longest runs")
     parser.add_argument("--only", default="", help="comma-separated workloads: " + ",".join(WORKLOADS))
-    parser.add_argument("--json", default=os.path.join(os.path.dirname(__file__), "results.json"))
+    parser.add_argument("--json", default=None,
+                        help="where to write the figures (default: results.json for a full "
+                             "run, out/results_quick.json or out/results_partial.json "
+                             "otherwise)")
     parser.add_argument("--blas-unset", action="store_true",
                         help="rerun this command with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset")
     args = parser.parse_args(argv)
+    if args.json is None:
+        args.json = default_json_path(args.quick, bool(args.only))
     if args.blas_unset:
         env = {k: v for k, v in os.environ.items()
                if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
@@ -100,6 +117,7 @@ def main(argv=None):
         print(f"[{name} done in {time.perf_counter() - t0:.1f} s]", file=sys.stderr)
     print()
     print_rows(rows)
+    os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
     with open(args.json, "w") as f:
         json.dump(results, f, indent=1, default=str)
     print(f"\nfigures written to {args.json}")
