@@ -218,6 +218,7 @@ class BatchSampler(Sampler):
 
     Examples
     --------
+    >>> from glassgrad.utils.data import BatchSampler, SequentialSampler
     >>> list(BatchSampler(SequentialSampler(range(10)), batch_size=3, drop_last=False))
     [[0, 1, 2], [3, 4, 5], [6, 7, 8], [9]]
     """
