@@ -50,9 +50,46 @@ def _addindent(text, spaces):
 
 
 class Module:
-    """Base class for layers and models: subclass it, assign Parameters and submodules as
-    attributes in `__init__`, and write `forward`. Call the module, not `forward`: `__call__`
-    runs the hooks and labels the recorded graph nodes with this module's scope."""
+    """Base class for layers and models.
+
+    Subclass it, call ``super().__init__()`` first, assign parameters (``nn.Parameter``) and
+    submodules as attributes in ``__init__``, and write ``forward``. Attribute assignment
+    registers them, so ``parameters()``, ``state_dict()``, ``train()``/``eval()`` and the
+    repr find them in definition order, with the same qualified names PyTorch gives
+    (``"0.weight"``, ``"bn.running_mean"``, ...). Call the module, not ``forward``:
+    ``__call__`` runs the forward hooks and labels the recorded graph nodes with this
+    module's name, so graph drawings group the operations by layer.
+
+    Attributes
+    ----------
+    training : bool
+        True in training mode (the default), False after ``eval()``. Layers such as
+        Dropout and BatchNorm behave differently in the two modes.
+
+    Notes
+    -----
+    Everything runs on the CPU: ``cuda()`` raises and ``to()`` accepts only the CPU as a
+    device. Otherwise the API follows ``torch.nn.Module``.
+
+    Examples
+    --------
+    >>> from glassgrad import nn
+    >>> class TwoLayer(nn.Module):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.hidden = nn.Linear(3, 4)
+    ...         self.out = nn.Linear(4, 1)
+    ...     def forward(self, x):
+    ...         return self.out(self.hidden(x).relu())
+    >>> _ = gg.manual_seed(0)
+    >>> model = TwoLayer()
+    >>> [name for name, _ in model.named_parameters()]
+    ['hidden.weight', 'hidden.bias', 'out.weight', 'out.bias']
+    >>> model(gg.ones(2, 3)).shape
+    (2, 1)
+    >>> model.eval().training
+    False
+    """
 
     training: bool
 
@@ -199,6 +236,16 @@ class Module:
 
     # ----- forward ------------------------------------------------------------------------
     def forward(self, *args, **kwargs):
+        """Compute this module's output. Every subclass defines it.
+
+        Call the module itself (``module(x)``) rather than ``forward``: the call runs the
+        registered hooks and names the recorded graph nodes after the module.
+
+        Raises
+        ------
+        NotImplementedError
+            The subclass did not define ``forward``.
+        """
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def _scope_name(self):
@@ -281,10 +328,12 @@ class Module:
                                            remove_duplicate)
 
     def modules(self):
+        """Iterate over this module and every descendant (depth first, each once)."""
         for _, m in self.named_modules():
             yield m
 
     def named_children(self):
+        """Iterate over (name, module) pairs of the direct children, each child once."""
         seen = set()
         for name, child in self._modules.items():
             if child is not None and id(child) not in seen:
@@ -292,6 +341,7 @@ class Module:
                 yield name, child
 
     def children(self):
+        """Iterate over the direct child modules, each once."""
         for _, m in self.named_children():
             yield m
 
@@ -312,6 +362,17 @@ class Module:
         yield from self._named_members("_parameters", prefix, recurse, remove_duplicate)
 
     def parameters(self, recurse=True):
+        """Iterate over the parameters, each once even if shared; what an optimizer takes.
+
+        Parameters
+        ----------
+        recurse : bool, default True
+            Include the parameters of every descendant module, not just this module's own.
+
+        Returns
+        -------
+        iterator of Parameter
+        """
         for _, p in self.named_parameters(recurse=recurse):
             yield p
 
@@ -443,9 +504,44 @@ class Module:
                 yield from child._state_slots(prefix + name + ".")
 
     def state_dict(self, destination=None, prefix="", keep_vars=False):
-        """An OrderedDict of parameters and persistent buffers by qualified name. Values are
-        detached tensors sharing memory with the module (the tensors themselves with
-        keep_vars=True)."""
+        """Return the module's state: parameters and persistent buffers by qualified name.
+
+        The keys and their order are PyTorch's for the same architecture (each module's
+        parameters, then its buffers, then its children's, recursively), so a state dict
+        converts to and from PyTorch key for key.
+
+        Parameters
+        ----------
+        destination : dict, optional
+            Fill this mapping instead of a new OrderedDict.
+        prefix : str, default ''
+            Prepended to every key.
+        keep_vars : bool, default False
+            Store the parameters themselves instead of detached tensors.
+
+        Returns
+        -------
+        OrderedDict of str to Tensor
+            Detached tensors that share memory with the module (so save or copy them if the
+            module will keep training).
+
+        Examples
+        --------
+        >>> from glassgrad import nn
+        >>> model = nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3))
+        >>> for key, value in model.state_dict().items():
+        ...     print(key, tuple(value.shape))
+        0.weight (3, 2)
+        0.bias (3,)
+        1.weight (3,)
+        1.bias (3,)
+        1.running_mean (3,)
+        1.running_var (3,)
+        1.num_batches_tracked ()
+        >>> copy = nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3))
+        >>> copy.load_state_dict(model.state_dict())
+        IncompatibleKeys(missing_keys=[], unexpected_keys=[])
+        """
         out = OrderedDict() if destination is None else destination
         for key, t in self._state_items(prefix):
             out[key] = t if keep_vars else t.detach()
