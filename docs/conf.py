@@ -39,6 +39,7 @@ autodoc_typehints = "none"
 napoleon_numpy_docstring = True
 napoleon_google_docstring = False
 napoleon_use_rtype = False
+napoleon_custom_sections = ["Shape"]    # the input/output shapes of nn layers, as torch
 
 myst_enable_extensions = ["colon_fence", "deflist"]
 myst_heading_anchors = 3

@@ -26,15 +26,18 @@ class _ModuleSequence(Module):
         return iter(self._modules.values())
 
     def append(self, module):
+        """Add `module` at the end (named by its position); returns self."""
         self.add_module(str(len(self)), module)
         return self
 
     def extend(self, modules):
+        """Append every module of the iterable `modules`; returns self."""
         for m in modules:
             self.append(m)
         return self
 
     def insert(self, index, module):
+        """Insert `module` before position `index` (the later ones are renumbered); returns self."""
         mods = list(self._modules.values())
         mods.insert(index, module)
         self._renumber(mods)
@@ -72,6 +75,7 @@ class Sequential(_ModuleSequence):
         self.add_module(key, module)
 
     def forward(self, x):
+        """Apply each child in order to `x`, feeding each output to the next; returns the last output."""
         for module in self._modules.values():
             x = module(x)
         return x
@@ -138,21 +142,27 @@ class ModuleDict(Module):
         return key in self._modules
 
     def keys(self):
+        """The keys, in insertion order."""
         return self._modules.keys()
 
     def items(self):
+        """(key, module) pairs, in insertion order."""
         return self._modules.items()
 
     def values(self):
+        """The modules, in insertion order."""
         return self._modules.values()
 
     def pop(self, key):
+        """Remove the module under `key` and return it (KeyError if absent)."""
         return self._modules.pop(key)
 
     def clear(self):
+        """Remove every module."""
         self._modules.clear()
 
     def update(self, modules):
+        """Add or replace modules from a mapping or an iterable of (key, module) pairs."""
         items = modules.items() if hasattr(modules, "items") else modules
         for key, m in items:
             self[key] = m
@@ -189,10 +199,12 @@ class ParameterList(Module):
         self._parameters[key] = _as_parameter(value)
 
     def append(self, value):
+        """Add `value` (a Parameter, or a tensor wrapped as one) at the end; returns self."""
         self.register_parameter(str(len(self)), _as_parameter(value))
         return self
 
     def extend(self, values):
+        """Append every value of the iterable `values`; returns self."""
         for v in values:
             self.append(v)
         return self
@@ -236,24 +248,31 @@ class ParameterDict(Module):
         return key in self._parameters
 
     def keys(self):
+        """The keys, in insertion order."""
         return self._parameters.keys()
 
     def items(self):
+        """(key, Parameter) pairs, in insertion order."""
         return self._parameters.items()
 
     def values(self):
+        """The Parameters, in insertion order."""
         return self._parameters.values()
 
     def get(self, key, default=None):
+        """The Parameter under `key`, or `default` if there is none."""
         return self._parameters.get(key, default)
 
     def pop(self, key):
+        """Remove the Parameter under `key` and return it (KeyError if absent)."""
         return self._parameters.pop(key)
 
     def clear(self):
+        """Remove every Parameter."""
         self._parameters.clear()
 
     def update(self, parameters):
+        """Add or replace Parameters from a mapping or an iterable of (key, value) pairs (plain tensors are wrapped as Parameters)."""
         items = parameters.items() if hasattr(parameters, "items") else parameters
         for key, value in items:
             self[key] = value

@@ -54,6 +54,7 @@ class Embedding(Module):
             self.weight.requires_grad_(False)
 
     def reset_parameters(self):
+        """Re-draw the table from N(0, 1) (in place), with the padding row set to zero."""
         init.normal_(self.weight)
         if self.padding_idx is not None:
             with ag.no_grad():

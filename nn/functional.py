@@ -381,6 +381,18 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
 
 
 def relu(input):
+    """Rectified linear unit, ``max(x, 0)``, elementwise.
+
+    Parameters
+    ----------
+    input : Tensor
+        Any shape, floating dtype.
+
+    Returns
+    -------
+    Tensor
+        Same shape and dtype as `input`.
+    """
     return ag.relu(input)
 
 
@@ -434,10 +446,34 @@ def silu(input):
 
 
 def sigmoid(input):
+    """Logistic sigmoid, ``1 / (1 + exp(-x))``, elementwise.
+
+    Parameters
+    ----------
+    input : Tensor
+        Any shape, floating dtype.
+
+    Returns
+    -------
+    Tensor
+        Same shape and dtype as `input`, values in (0, 1).
+    """
     return ag.sigmoid(input)
 
 
 def tanh(input):
+    """Hyperbolic tangent, elementwise.
+
+    Parameters
+    ----------
+    input : Tensor
+        Any shape, floating dtype.
+
+    Returns
+    -------
+    Tensor
+        Same shape and dtype as `input`, values in (-1, 1).
+    """
     return ag.tanh(input)
 
 
@@ -464,10 +500,43 @@ def _softmax_dim(ndim):
 
 
 def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """Softmax along `dim`: ``exp(x) / exp(x).sum(dim, keepdim=True)``, computed stably.
+
+    Parameters
+    ----------
+    input : Tensor
+        Any shape, floating dtype.
+    dim : int, optional
+        The dimension whose entries sum to one. If omitted, PyTorch's legacy choice: 0 for
+        0-, 1- and 3-dimensional inputs, 1 otherwise (pass it explicitly).
+    dtype : glassgrad dtype, optional
+        Cast `input` to this dtype first.
+
+    Returns
+    -------
+    Tensor
+        Same shape as `input`.
+    """
     return ag.softmax(input, _softmax_dim(input.ndim) if dim is None else dim, dtype=dtype)
 
 
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """Logarithm of the softmax along `dim`, computed stably (``x - logsumexp(x, dim)``).
+
+    Parameters
+    ----------
+    input : Tensor
+        Any shape, floating dtype.
+    dim : int, optional
+        The dimension to normalize over; if omitted, the same legacy choice as ``softmax``.
+    dtype : glassgrad dtype, optional
+        Cast `input` to this dtype first.
+
+    Returns
+    -------
+    Tensor
+        Same shape as `input`.
+    """
     return ag.log_softmax(input, _softmax_dim(input.ndim) if dim is None else dim, dtype=dtype)
 
 

@@ -79,14 +79,28 @@ def normal_(tensor, mean=0.0, std=1.0, generator=None):
 
 
 def constant_(tensor, val):
+    """Fill `tensor` with the value `val`, in place, without recording a gradient.
+
+    Parameters
+    ----------
+    tensor : Tensor
+    val : float
+
+    Returns
+    -------
+    Tensor
+        `tensor` itself.
+    """
     return _fill(tensor, np.full(tensor.shape, val))
 
 
 def zeros_(tensor):
+    """Fill `tensor` with zeros, in place; returns `tensor`."""
     return constant_(tensor, 0.0)
 
 
 def ones_(tensor):
+    """Fill `tensor` with ones, in place; returns `tensor`."""
     return constant_(tensor, 1.0)
 
 

@@ -16,6 +16,7 @@ class Identity(Module):
         super().__init__()
 
     def forward(self, input):
+        """Return `input` unchanged."""
         return input
 
 
@@ -39,8 +40,56 @@ def _weight_and_bias(module, weight_shape, bias, dtype):
 
 
 class Linear(Module):
-    """y = x W^T + b: (..., in_features) -> (..., out_features).
-    Parameters: weight (out_features, in_features), bias (out_features,)."""
+    """Apply an affine map to the last dimension: ``y = x @ weight.T + bias``.
+
+    Parameters
+    ----------
+    in_features : int
+        Size of each input's last dimension.
+    out_features : int
+        Size of each output's last dimension.
+    bias : bool, default True
+        Learn an additive bias; without it the layer is linear, ``y = x @ weight.T``.
+    dtype : glassgrad dtype, optional
+        Floating dtype of the parameters (the default dtype, float32, if omitted).
+
+    Shape
+    -----
+    - Input: (..., in_features), any number of leading dimensions.
+    - Output: (..., out_features), same leading dimensions.
+
+    Attributes
+    ----------
+    weight : Parameter of shape (out_features, in_features)
+        Initialized from U(-1/sqrt(in_features), 1/sqrt(in_features)), as in PyTorch.
+    bias : Parameter of shape (out_features,) or None
+        Initialized from the same interval.
+
+    Raises
+    ------
+    TypeError
+        The input is not a Tensor.
+    ValueError
+        The input's last dimension is not ``in_features``.
+
+    Notes
+    -----
+    There is no ``device`` argument (everything runs on the CPU).
+
+    Examples
+    --------
+    >>> from glassgrad import nn
+    >>> layer = nn.Linear(3, 2)
+    >>> layer
+    Linear(in_features=3, out_features=2, bias=True)
+    >>> layer.weight.shape, layer.bias.shape
+    ((2, 3), (2,))
+    >>> with gg.no_grad():
+    ...     _ = layer.weight.copy_(gg.tensor([[1., 0., 0.], [0., 1., 1.]]))
+    ...     _ = layer.bias.zero_()
+    >>> layer(gg.tensor([[1., 2., 3.]]))
+    tensor([[1., 5.]], grad_fn=<LinearBackward0>)
+    """
 
     def __init__(self, in_features, out_features, bias=True, dtype=None):
         super().__init__()
@@ -48,9 +97,11 @@ class Linear(Module):
         _weight_and_bias(self, (out_features, in_features), bias, dtype)
 
     def reset_parameters(self):
+        """Re-initialize the weight and bias as the constructor does (in place)."""
         _reset_linear(self.weight, self.bias)
 
     def forward(self, input):
+        """Apply the layer to `input` of shape (..., in_features)."""
         self._check_tensor(input)
         if input.ndim < 1 or input.shape[-1] != self.in_features:
             raise self._input_error(f"(..., {self.in_features})", input)
@@ -76,9 +127,11 @@ class Maxout(Module):
         _weight_and_bias(self, (out_features * pieces, in_features), bias, dtype)
 
     def reset_parameters(self):
+        """Re-initialize the weight and bias as the constructor does (in place)."""
         _reset_linear(self.weight, self.bias)
 
     def forward(self, input):
+        """Apply the layer to `input` of shape (..., in_features)."""
         self._check_tensor(input)
         if input.ndim < 1 or input.shape[-1] != self.in_features:
             raise self._input_error(f"(..., {self.in_features})", input)
@@ -104,12 +157,14 @@ class Bilinear(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
+        """Re-initialize the weight and bias as the constructor does (in place)."""
         bound = 1 / math.sqrt(self.weight.shape[1])
         init.uniform_(self.weight, -bound, bound)
         if self.bias is not None:
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input1, input2):
+        """Apply the layer to `input1` (..., in1_features) and `input2` (..., in2_features)."""
         return F.bilinear(input1, input2, self.weight, self.bias)
 
     def extra_repr(self):

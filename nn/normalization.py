@@ -230,6 +230,7 @@ class RMSNorm(Module):
                                 if elementwise_affine else None)
 
     def reset_parameters(self):
+        """Reset the scale `weight` to ones (in place)."""
         if self.weight is not None:
             with ag.no_grad():
                 self.weight.fill_(1.0)
