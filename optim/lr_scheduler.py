@@ -83,6 +83,7 @@ class LRScheduler:
         return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
 
     def load_state_dict(self, state_dict):
+        """Restore the scheduler's state from `state_dict`, as returned by ``state_dict()``."""
         self.__dict__.update(state_dict)
 
 
@@ -369,9 +370,13 @@ class ReduceLROnPlateau(LRScheduler):
 
     @property
     def in_cooldown(self):
+        """True while the cooldown after a reduction is running (no reduction then)."""
         return self.cooldown_counter > 0
 
     def is_better(self, a, best):
+        """True if the metric `a` improves on `best` by more than the threshold (per `mode` and
+        `threshold_mode`).
+        """
         if self.mode == "min" and self.threshold_mode == "rel":
             return a < best * (1.0 - self.threshold)
         if self.mode == "min":

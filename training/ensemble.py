@@ -250,6 +250,12 @@ class ParameterAverage:
         self.count = 0
 
     def update(self):
+        """Fold the model's current parameters into the average and copy its buffers.
+
+        The average moves toward the parameters by ``max(1 - decay, 1 / count)`` (the plain mean
+        of all updates when ``decay`` is None). Call it after each optimizer step. Returns the
+        averaged model.
+        """
         self.count += 1
         rate = 1.0 / self.count if self.decay is None else \
             max(1.0 - self.decay, 1.0 / self.count)

@@ -74,17 +74,20 @@ class History:
     resumed_from: int = None
 
     def append(self, epoch, **values):
+        """Record one epoch: its number and the values of the curves (missing ones are None)."""
         self.epochs.append(epoch)
         for name in _SERIES:
             getattr(self, name).append(values.get(name))
 
     def as_dict(self):
+        """A plain dict of lists and numbers (JSON-serializable), the inverse of ``from_dict``."""
         return {"epochs": list(self.epochs), **{n: list(getattr(self, n)) for n in _SERIES},
                 "best_epoch": self.best_epoch, "best_loss": self.best_loss,
                 "stopped_early": self.stopped_early, "resumed_from": self.resumed_from}
 
     @classmethod
     def from_dict(cls, d):
+        """Rebuild a History from the dict that ``as_dict`` made."""
         h = cls()
         for key, value in d.items():
             setattr(h, key, list(value) if isinstance(value, (list, tuple)) else value)

@@ -546,6 +546,9 @@ class Monitor:
         return "\n".join(lines)
 
     def summary(self):
+        """The report as text: the step count, the statistics table, the per-layer table and the
+        warnings raised so far.
+        """
         text = [f"Monitor: {self.step_count} steps", self.table(), self.layer_table()]
         if self.warnings:
             text.append("warnings:")

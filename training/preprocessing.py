@@ -48,12 +48,34 @@ class _Fitted:
 
 
 class Standardizer(_Fitted):
-    """Zero mean, unit variance: (X - mean) / std, with the training split's mean and
-    (population, ddof=0) std.
+    """Standardize features to zero mean and unit variance with the training split's statistics.
 
-    per_feature=True: one mean/std per column (tabular data); False: a single mean and std
-    over all values (images, whose pixels share a scale). Columns with zero spread (e.g. a
-    pixel that is always 0) are centred but not scaled (their std is taken as 1)."""
+    ``transform`` computes ``(X - mean_) / std_``, where the mean and the population standard
+    deviation (ddof=0) come from the data given to ``fit``. Columns with zero spread (e.g. a
+    pixel that is always 0) are centred but not scaled (their std is taken as 1).
+
+    Parameters
+    ----------
+    per_feature : bool, default True
+        True: one mean and std per column (tabular data). False: a single mean and std over
+        all values (images, whose pixels share a scale).
+
+    Attributes
+    ----------
+    mean_ : ndarray of shape (D,) or scalar
+        The fitted mean (float64), None before ``fit``.
+    std_ : ndarray of shape (D,) or scalar
+        The fitted standard deviation (float64, zeros replaced by 1).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from glassgrad.training import Standardizer
+    >>> scaler = Standardizer().fit(np.array([[0., 10.], [2., 30.]]))
+    >>> scaler.transform(np.array([[1., 20.], [3., 40.]]))
+    array([[0., 0.],
+           [2., 2.]])
+    """
 
     def __init__(self, per_feature=True):
         self.per_feature = per_feature
@@ -61,6 +83,13 @@ class Standardizer(_Fitted):
         self.std_ = None
 
     def fit(self, X):
+        """Compute the mean and standard deviation of `X`; returns self.
+
+        Parameters
+        ----------
+        X : ndarray or Tensor of shape (N, D)
+            The training split (N >= 1).
+        """
         X = _fit_array(X, "Standardizer")
         axis = 0 if self.per_feature else None
         self.mean_ = X.mean(axis=axis)
@@ -69,29 +98,68 @@ class Standardizer(_Fitted):
         return self
 
     def transform(self, X):
+        """Standardize `X` with the fitted statistics.
+
+        Parameters
+        ----------
+        X : ndarray or Tensor of shape (N, D)
+
+        Returns
+        -------
+        ndarray or Tensor of shape (N, D)
+            The same kind as `X`; a Tensor result is built from autograd operations in the input's
+            dtype.
+        """
         self._check_fitted(X)
         return (X - _const(self.mean_, X)) / _const(self.std_, X)
 
     def inverse_transform(self, Z):
+        """Undo ``transform``: ``Z * std_ + mean_``, the same kind (ndarray or Tensor) as `Z`."""
         self._check_fitted(Z)
         return Z * _const(self.std_, Z) + _const(self.mean_, Z)
 
 
 class PCA(_Fitted):
-    """Project centred data onto the principal axes of the training split.
+    """Principal component analysis: project centred data onto the principal axes of the
+    training split.
 
-    The covariance Xc^T Xc / N (Xc centred) has eigenvectors U (sorted by eigenvalue S,
-    largest first); transform gives Xc @ U[:, :k], of shape (N, k).
+    The covariance ``Xc.T @ Xc / N`` of the centred training data has eigenvectors U, sorted
+    by eigenvalue S, largest first; ``transform`` gives ``Xc @ U[:, :k]``, of shape (N, k).
+    Each axis's sign is fixed (its largest-magnitude entry is positive) so that results are
+    reproducible.
 
-    n_components: k as an int; a float in (0, 1) keeps the fewest components explaining
+    Parameters
+    ----------
+    n_components : int, float or None, default None
+        k as an int in [1, D]; a float in (0, 1) keeps the fewest components that explain
         that fraction of the variance; None keeps all D.
-    whiten: divide each projected dimension by sqrt(S + eps), giving unit variance (see
-        Whitening). eps (the CS231n notes' 1e-5) keeps near-zero directions finite; a larger
-        eps smooths, since whitening otherwise blows up the noise in those directions.
+    whiten : bool, default False
+        Divide each projected dimension by ``sqrt(S + eps)``, giving unit variance (see
+        Whitening).
+    eps : float, default 1e-5
+        Added to the eigenvalues before whitening, so that directions with almost no
+        variance stay finite; a larger eps smooths, since whitening otherwise magnifies the
+        noise in those directions.
 
-    Fitted: mean_ (D,), components_ (D, k) (columns are axes), explained_variance_ (k,),
-    explained_variance_ratio_ (k,), eigenvalues_ (D,). inverse_transform maps back to the
-    input space (exact when k = D, the best rank-k reconstruction otherwise)."""
+    Attributes
+    ----------
+    mean_ : ndarray of shape (D,)
+    components_ : ndarray of shape (D, k)
+        The principal axes, as columns.
+    explained_variance_ : ndarray of shape (k,)
+        The eigenvalues kept.
+    explained_variance_ratio_ : ndarray of shape (k,)
+        Their share of the total variance.
+    eigenvalues_ : ndarray of shape (D,)
+        Every eigenvalue, largest first.
+
+    Raises
+    ------
+    ValueError
+        ``fit`` gets data that is not of shape (N, D), or `n_components` is out of range.
+    RuntimeError
+        ``transform`` or ``inverse_transform`` is called before ``fit``.
+    """
 
     def __init__(self, n_components=None, whiten=False, eps=1e-5):
         self.n_components = n_components
@@ -100,6 +168,13 @@ class PCA(_Fitted):
         self.mean_ = None
 
     def fit(self, X):
+        """Compute the mean and the principal axes of `X`; returns self.
+
+        Parameters
+        ----------
+        X : ndarray or Tensor of shape (N, D)
+            The training split (N >= 1).
+        """
         X = _fit_array(X, type(self).__name__)
         n, d = X.shape
         self.mean_ = X.mean(axis=0)
@@ -132,14 +207,30 @@ class PCA(_Fitted):
 
     @property
     def n_components_(self):
+        """The number k of components kept."""
         return self.components_.shape[1]
 
     def transform(self, X):
+        """Project `X` onto the k principal axes (and whiten if asked).
+
+        Parameters
+        ----------
+        X : ndarray or Tensor of shape (N, D)
+
+        Returns
+        -------
+        ndarray or Tensor of shape (N, k)
+            The same kind as `X`.
+        """
         self._check_fitted(X)
         Z = (X - _const(self.mean_, X)) @ _const(self.components_, X)
         return Z / _const(self.scale_, X) if self.whiten else Z
 
     def inverse_transform(self, Z):
+        """Map projected data `Z` of shape (N, k) back to the input space, shape (N, D).
+
+        Exact when k = D; otherwise the best rank-k reconstruction.
+        """
         if getattr(self, "mean_", None) is None:
             raise RuntimeError(f"{type(self).__name__} is not fitted yet: call fit(X_train) "
                                f"first")

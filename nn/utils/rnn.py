@@ -53,9 +53,11 @@ class PackedSequence(namedtuple("PackedSequence",
 
     @property
     def is_cuda(self):
+        """Always False: glassgrad runs on the CPU only."""
         return False
 
     def is_pinned(self):
+        """Always False (no pinned memory on the CPU-only glassgrad)."""
         return False
 
 

@@ -22,6 +22,7 @@ class LogUniform:
         self.low, self.high = float(low), float(high)
 
     def sample(self, rng):
+        """Draw one value with `rng` (a numpy.random.Generator)."""
         return float(math.exp(rng.uniform(math.log(self.low), math.log(self.high))))
 
     def position(self, value):
@@ -29,6 +30,9 @@ class LogUniform:
         return (math.log(value) - math.log(self.low)) / (math.log(self.high) - math.log(self.low))
 
     def narrowed(self, values, margin):
+        """A narrower range covering `values`, widened on each side by `margin` (a fraction of
+        the current range, on the log scale), clipped to the current range.
+        """
         lo, hi = math.log(min(values)), math.log(max(values))
         pad = margin * (math.log(self.high) - math.log(self.low))
         lo, hi = max(lo - pad, math.log(self.low)), min(hi + pad, math.log(self.high))
@@ -48,12 +52,17 @@ class Uniform:
         self.low, self.high = float(low), float(high)
 
     def sample(self, rng):
+        """Draw one value with `rng` (a numpy.random.Generator)."""
         return float(rng.uniform(self.low, self.high))
 
     def position(self, value):
+        """Where `value` sits in the range, 0 (low) .. 1 (high)."""
         return (value - self.low) / (self.high - self.low)
 
     def narrowed(self, values, margin):
+        """A narrower range covering `values`, widened on each side by `margin` (a fraction of
+        the current range), clipped to the current range.
+        """
         pad = margin * (self.high - self.low)
         return type(self)(max(min(values) - pad, self.low), min(max(values) + pad, self.high))
 
@@ -71,18 +80,23 @@ class IntUniform(Uniform):
         self.low, self.high, self.log = int(low), int(high), bool(log)
 
     def sample(self, rng):
+        """Draw one integer with `rng` (a numpy.random.Generator)."""
         if self.log:
             v = math.exp(rng.uniform(math.log(self.low), math.log(self.high + 1)))
             return int(min(self.high, math.floor(v)))
         return int(rng.integers(self.low, self.high + 1))
 
     def position(self, value):
+        """Where `value` sits in the range, 0 (low) .. 1 (high), on the sampling scale."""
         if self.log:
             return (math.log(value) - math.log(self.low)) / \
                 (math.log(self.high) - math.log(self.low))
         return (value - self.low) / (self.high - self.low)
 
     def narrowed(self, values, margin):
+        """A narrower integer range covering `values`, widened on each side by `margin` (a
+        fraction of the current range), clipped to the current range.
+        """
         span = self.high - self.low
         lo = max(self.low, int(math.floor(min(values) - margin * span)))
         hi = min(self.high, int(math.ceil(max(values) + margin * span)))
@@ -102,9 +116,11 @@ class Choice:
             raise ValueError("Choice needs at least one option")
 
     def sample(self, rng):
+        """Draw one option with `rng` (a numpy.random.Generator)."""
         return self.options[int(rng.integers(len(self.options)))]
 
     def narrowed(self, values, margin):
+        """The options that occur in `values` (all options if none does); `margin` is ignored."""
         kept = [o for o in self.options if o in values]
         return Choice(kept or self.options)
 

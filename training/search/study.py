@@ -382,12 +382,15 @@ class SearchTrial:
             self.checkpoint_path, self.history_path = stem + ".safetensors", stem + ".history.json"
 
     def report(self, value, step):
+        """Report the objective `value` after `step` (e.g. the epoch) to Optuna, for pruning."""
         self.optuna_trial.report(float(value), int(step))
 
     def should_prune(self):
+        """True if Optuna's pruner says this trial should stop now (raise ``optuna.TrialPruned``)."""
         return self.optuna_trial.should_prune()
 
     def set_user_attr(self, key, value):
+        """Store `value` under `key` with the trial (Optuna's user attributes)."""
         self.optuna_trial.set_user_attr(key, value)
 
     def save_history(self, history):
