@@ -5,7 +5,9 @@ from .optimizer import Optimizer, check_range, effective_grad, step_state, zeros
 
 
 class Adadelta(Optimizer):
-    r"""Adadelta (Zeiler). PyTorch's rule, per parameter:
+    r"""Adadelta (Zeiler): an Adagrad whose step sizes need no learning rate tuning.
+
+    The update, per parameter (PyTorch's rule)::
 
         g = grad (-grad when maximize) + weight_decay * p
         v = rho * v + (1 - rho) * g**2                 moving average of squared gradients
@@ -13,12 +15,48 @@ class Adadelta(Optimizer):
         u = rho * u + (1 - rho) * delta**2             moving average of squared steps
         p = p - lr * delta
 
-    This is the seeds' "moving window" fix to Adagrad: like RMSprop it forgets old
-    gradients, and the ratio sqrt(u)/sqrt(v) gives the step the units of the parameter, so
+    Like RMSprop it forgets old gradients (a moving average instead of Adagrad's growing
+    sum), and the ratio sqrt(u) / sqrt(v) gives the step the units of the parameter, so
     lr = 1 (the default) works without tuning.
 
-    Args: params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, maximize=False.
-    State: `step`, `square_avg` (v), `acc_delta` (u).
+    Parameters
+    ----------
+    params : iterable of Tensor or of dict
+        The parameters to optimize, or parameter groups.
+    lr : float, default 1.0
+        Scales the computed step.
+    rho : float, default 0.9
+        Decay rate of both moving averages.
+    eps : float, default 1e-6
+        Added inside both square roots for numerical stability.
+    weight_decay : float, default 0
+        L2 penalty added to the gradient.
+    maximize : bool, default False
+        Ascend the objective instead of descending it.
+
+    Raises
+    ------
+    ValueError
+        A hyperparameter out of its range.
+
+    Notes
+    -----
+    State per parameter, as in PyTorch: ``step``, ``square_avg`` (v), ``acc_delta`` (u).
+
+    Examples
+    --------
+    Minimize ``(w ** 2).sum()`` for three steps:
+
+    >>> from glassgrad import optim
+    >>> w = gg.tensor([1.0, -2.0], requires_grad=True)
+    >>> opt = optim.Adadelta([w], lr=1.0)
+    >>> for _ in range(3):
+    ...     opt.zero_grad()
+    ...     loss = (w ** 2).sum()
+    ...     loss.backward()
+    ...     _ = opt.step()
+    >>> [round(v, 4) for v in w.tolist()]
+    [0.9903, -1.9903]
     """
 
     def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0, *,

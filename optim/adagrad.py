@@ -7,21 +7,60 @@ from .optimizer import Optimizer, check_range, effective_grad, step_state
 
 
 class Adagrad(Optimizer):
-    r"""Adagrad (Duchi et al.). PyTorch's rule, per parameter, at step t = 1, 2, ...:
+    r"""Adagrad (Duchi et al.): per-weight step sizes from the sum of all squared gradients.
+
+    The update, per parameter, at step t = 1, 2, ... (PyTorch's rule)::
 
         g = grad (-grad when maximize) + weight_decay * p
         lr_t = lr / (1 + (t - 1) * lr_decay)
         sum = sum + g**2
         p = p - lr_t * g / (sqrt(sum) + eps)
 
-    `sum` is the seeds' `cache` (`cache += dx**2; x -= lr * dx / (sqrt(cache) + eps)`):
-    weights that keep receiving large gradients get small steps, rarely-updated weights get
+    Weights that keep receiving large gradients get small steps, rarely-updated weights get
     large ones. Since the sum only grows, the step size decays towards zero (RMSprop and
     Adadelta replace the sum by a moving average).
 
-    Args: params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0,
-    eps=1e-10, maximize=False. State: `step`, `sum`, created for every parameter at
-    construction (as in PyTorch).
+    Parameters
+    ----------
+    params : iterable of Tensor or of dict
+        The parameters to optimize, or parameter groups.
+    lr : float, default 1e-2
+        Learning rate.
+    lr_decay : float, default 0
+        Learning-rate decay per step (see lr_t above).
+    weight_decay : float, default 0
+        L2 penalty added to the gradient.
+    initial_accumulator_value : float, default 0
+        Starting value of ``sum``.
+    eps : float, default 1e-10
+        Added to the denominator for numerical stability.
+    maximize : bool, default False
+        Ascend the objective instead of descending it.
+
+    Raises
+    ------
+    ValueError
+        A hyperparameter out of its range.
+
+    Notes
+    -----
+    State per parameter: ``step`` and ``sum``, created for every parameter at construction
+    (as in PyTorch).
+
+    Examples
+    --------
+    Minimize ``(w ** 2).sum()`` for three steps:
+
+    >>> from glassgrad import optim
+    >>> w = gg.tensor([1.0, -2.0], requires_grad=True)
+    >>> opt = optim.Adagrad([w], lr=0.1)
+    >>> for _ in range(3):
+    ...     opt.zero_grad()
+    ...     loss = (w ** 2).sum()
+    ...     loss.backward()
+    ...     _ = opt.step()
+    >>> [round(v, 4) for v in w.tolist()]
+    [0.7805, -1.7758]
     """
 
     def __init__(self, params, lr=1e-2, lr_decay=0.0, weight_decay=0.0,

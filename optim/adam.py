@@ -43,23 +43,66 @@ def _decayed_grad(data, grad, lr, wd, decoupled, maximize, out):
 
 
 class Adam(Optimizer):
-    r"""Adam: momentum on the gradient plus RMSprop's per-weight scaling, bias-corrected.
-    PyTorch's rule, per parameter, at step t = 1, 2, ...:
+    r"""Adam: momentum on the gradient plus a per-weight step size from the running mean of
+    the squared gradient, both bias-corrected.
+
+    The update, per parameter, at step t = 1, 2, ... (PyTorch's rule)::
 
         g = grad (-grad when maximize) + weight_decay * p     (L2, folded into g)
         m = beta1 * m + (1 - beta1) * g          first moment (momentum)
-        v = beta2 * v + (1 - beta2) * g**2       second moment (RMSprop's cache)
+        v = beta2 * v + (1 - beta2) * g**2       second moment (mean squared gradient)
         v_max = max(v_max, v)                     amsgrad only; used instead of v below
         p = p - lr / (1 - beta1**t) * m / (sqrt(v) / sqrt(1 - beta2**t) + eps)
 
-    The seeds' Adam (`m = b1*m + (1-b1)*dW; v = b2*v + (1-b2)*dW**2; mt = m/(1-b1**t);
-    vt = v/(1-b2**t); W -= lr * mt / (sqrt(vt) + eps)`) is the same rule: the bias
-    corrections undo the zero initialization of m and v during the first steps. Note eps
-    is added after the bias correction of sqrt(v), as in PyTorch and the paper.
+    This is the textbook Adam (``m_hat = m / (1 - beta1**t)``, ``v_hat = v / (1 - beta2**t)``,
+    ``p -= lr * m_hat / (sqrt(v_hat) + eps)``): the bias corrections undo the zero
+    initialization of m and v during the first steps. eps is added after the bias correction
+    of sqrt(v), as in PyTorch and the paper.
 
-    Args: params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False,
-    maximize=False. State: `step`, `exp_avg` (m), `exp_avg_sq` (v), `max_exp_avg_sq`.
-    For weight decay that is not scaled by the adaptive denominator use AdamW.
+    Parameters
+    ----------
+    params : iterable of Tensor or of dict
+        The parameters to optimize, or parameter groups (dicts with ``params`` and their own
+        hyperparameters).
+    lr : float, default 1e-3
+        Learning rate.
+    betas : (float, float), default (0.9, 0.999)
+        Decay rates of the first and second moment averages, each in [0, 1).
+    eps : float, default 1e-8
+        Added to the denominator for numerical stability.
+    weight_decay : float, default 0
+        L2 penalty added to the gradient. Because it is then divided by sqrt(v) like the
+        gradient, weights with large gradients are barely regularized; use AdamW for weight
+        decay applied to every weight alike.
+    amsgrad : bool, default False
+        Divide by the running maximum of v (the AMSGrad variant).
+    maximize : bool, default False
+        Ascend the objective instead of descending it.
+
+    Raises
+    ------
+    ValueError
+        A hyperparameter out of its range (e.g. a beta outside [0, 1), a negative lr).
+
+    Notes
+    -----
+    State per parameter, as in PyTorch: ``step``, ``exp_avg`` (m), ``exp_avg_sq`` (v) and
+    ``max_exp_avg_sq`` (with amsgrad).
+
+    Examples
+    --------
+    Minimize ``(w ** 2).sum()`` for three steps:
+
+    >>> from glassgrad import optim
+    >>> w = gg.tensor([1.0, -2.0], requires_grad=True)
+    >>> opt = optim.Adam([w], lr=0.1)
+    >>> for _ in range(3):
+    ...     opt.zero_grad()
+    ...     loss = (w ** 2).sum()
+    ...     loss.backward()
+    ...     _ = opt.step()
+    >>> [round(v, 4) for v in w.tolist()]
+    [0.7016, -1.7006]
     """
     _decoupled = False
 
@@ -114,17 +157,57 @@ def _adam_update(data, grad, m, v, vmax, s1, s2, lr, wd, decoupled, maximize, be
 
 
 class AdamW(Adam):
-    r"""Adam with decoupled weight decay (Loshchilov & Hutter). PyTorch's rule:
+    r"""Adam with decoupled weight decay (Loshchilov and Hutter).
+
+    The update (PyTorch's rule)::
 
         p = p * (1 - lr * weight_decay)          shrink the weights directly ...
         then Adam's update with g = grad          ... instead of adding weight_decay * p to g
 
-    With L2 folded into the gradient (Adam's weight_decay) the decay is divided by
-    sqrt(v) like every gradient, so weights with large gradients are barely regularized;
-    AdamW's decay is the seeds' `w += -lambda*w` applied to every weight alike.
+    With the L2 term folded into the gradient (Adam's weight_decay) the decay is divided by
+    sqrt(v) like every gradient, so weights with large gradients are barely regularized.
+    AdamW's decay shrinks every weight by the same factor, ``w = w - lr * weight_decay * w``.
 
-    Args: params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False,
-    maximize=False. State as Adam.
+    Parameters
+    ----------
+    params : iterable of Tensor or of dict
+        The parameters to optimize, or parameter groups.
+    lr : float, default 1e-3
+        Learning rate.
+    betas : (float, float), default (0.9, 0.999)
+        Decay rates of the first and second moment averages.
+    eps : float, default 1e-8
+        Added to the denominator for numerical stability.
+    weight_decay : float, default 1e-2
+        Decoupled weight decay coefficient.
+    amsgrad : bool, default False
+        Divide by the running maximum of v (the AMSGrad variant).
+    maximize : bool, default False
+        Ascend the objective instead of descending it.
+
+    Raises
+    ------
+    ValueError
+        A hyperparameter out of its range.
+
+    Notes
+    -----
+    State per parameter: as Adam's.
+
+    Examples
+    --------
+    Minimize ``(w ** 2).sum()`` for three steps:
+
+    >>> from glassgrad import optim
+    >>> w = gg.tensor([1.0, -2.0], requires_grad=True)
+    >>> opt = optim.AdamW([w], lr=0.1, weight_decay=0.1)
+    >>> for _ in range(3):
+    ...     opt.zero_grad()
+    ...     loss = (w ** 2).sum()
+    ...     loss.backward()
+    ...     _ = opt.step()
+    >>> [round(v, 4) for v in w.tolist()]
+    [0.6751, -1.6444]
     """
     _decoupled = True
 
@@ -134,7 +217,9 @@ class AdamW(Adam):
 
 
 class NAdam(Optimizer):
-    r"""Adam with Nesterov momentum (Dozat), with PyTorch's momentum schedule. At step t:
+    r"""Adam with Nesterov momentum (Dozat), with PyTorch's momentum schedule.
+
+    The update, per parameter, at step t = 1, 2, ...::
 
         g   = grad (-grad when maximize) + weight_decay * p  (or p *= 1 - lr*weight_decay
               first, with decoupled_weight_decay=True)
@@ -145,13 +230,53 @@ class NAdam(Optimizer):
         p = p - lr * (1 - mu_t) / (1 - mu_product) * g / denom
               - lr * mu_{t+1} / (1 - mu_product * mu_{t+1}) * m / denom
 
-    The two terms are the seeds' Nesterov look-ahead applied to Adam: the current gradient's
-    share of the step plus the momentum the next step will carry, each bias-corrected by the
+    The two terms are Nesterov's look-ahead applied to Adam: the current gradient's share
+    of the step plus the momentum the next step will carry, each bias-corrected by the
     product of the momentum coefficients.
 
-    Args: params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
-    momentum_decay=4e-3, decoupled_weight_decay=False, maximize=False.
-    State: `step`, `mu_product`, `exp_avg`, `exp_avg_sq`.
+    Parameters
+    ----------
+    params : iterable of Tensor or of dict
+        The parameters to optimize, or parameter groups.
+    lr : float, default 2e-3
+        Learning rate.
+    betas : (float, float), default (0.9, 0.999)
+        Decay rates of the first and second moment averages.
+    eps : float, default 1e-8
+        Added to the denominator for numerical stability.
+    weight_decay : float, default 0
+        Weight decay coefficient (L2 in the gradient, or decoupled, see below).
+    momentum_decay : float, default 4e-3
+        How fast the momentum coefficient warms up to beta1.
+    decoupled_weight_decay : bool, default False
+        Shrink the weights directly as AdamW does instead of adding an L2 term to g.
+    maximize : bool, default False
+        Ascend the objective instead of descending it.
+
+    Raises
+    ------
+    ValueError
+        A hyperparameter out of its range.
+
+    Notes
+    -----
+    State per parameter, as in PyTorch: ``step``, ``mu_product``, ``exp_avg``,
+    ``exp_avg_sq``.
+
+    Examples
+    --------
+    Minimize ``(w ** 2).sum()`` for three steps:
+
+    >>> from glassgrad import optim
+    >>> w = gg.tensor([1.0, -2.0], requires_grad=True)
+    >>> opt = optim.NAdam([w], lr=0.1)
+    >>> for _ in range(3):
+    ...     opt.zero_grad()
+    ...     loss = (w ** 2).sum()
+    ...     loss.backward()
+    ...     _ = opt.step()
+    >>> [round(v, 4) for v in w.tolist()]
+    [0.7527, -1.7475]
     """
 
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,

@@ -5,7 +5,10 @@ from .optimizer import Optimizer, check_range, effective_grad, lerp_, step_state
 
 
 class RMSprop(Optimizer):
-    r"""RMSprop (Hinton's lecture 6e). PyTorch's rule, per parameter:
+    r"""RMSprop (Hinton's Coursera lecture 6e): divide each step by a running root mean square
+    of the gradient.
+
+    The update, per parameter (PyTorch's rule)::
 
         g = grad (-grad when maximize) + weight_decay * p
         v = alpha * v + (1 - alpha) * g**2               moving average of squared gradients
@@ -14,14 +17,54 @@ class RMSprop(Optimizer):
         momentum > 0: b = momentum * b + g / d;  p = p - lr * b
         otherwise:    p = p - lr * g / d
 
-    The seeds' form `cache = decay_rate * cache + (1 - decay_rate) * dx**2;
-    x -= lr * dx / (sqrt(cache) + eps)` is this rule with decay_rate = alpha and cache = v.
-    `centered` divides by an estimate of the gradient's standard deviation rather than its
-    root mean square.
+    The textbook form ``cache = decay_rate * cache + (1 - decay_rate) * dx**2;
+    x -= lr * dx / (sqrt(cache) + eps)`` is this rule with decay_rate = alpha and
+    cache = v. ``centered`` divides by an estimate of the gradient's standard deviation
+    rather than its root mean square.
 
-    Args: params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False,
-    maximize=False. State: `step`, `square_avg` (v), `momentum_buffer` (b, when
-    momentum > 0), `grad_avg` (a, when centered).
+    Parameters
+    ----------
+    params : iterable of Tensor or of dict
+        The parameters to optimize, or parameter groups.
+    lr : float, default 1e-2
+        Learning rate.
+    alpha : float, default 0.99
+        Decay rate of the squared-gradient average.
+    eps : float, default 1e-8
+        Added to the denominator for numerical stability.
+    weight_decay : float, default 0
+        L2 penalty added to the gradient.
+    momentum : float, default 0
+        Momentum factor.
+    centered : bool, default False
+        Normalize by the gradient's estimated variance instead of its mean square.
+    maximize : bool, default False
+        Ascend the objective instead of descending it.
+
+    Raises
+    ------
+    ValueError
+        A hyperparameter out of its range.
+
+    Notes
+    -----
+    State per parameter, as in PyTorch: ``step``, ``square_avg`` (v), ``momentum_buffer``
+    (b, when momentum > 0), ``grad_avg`` (a, when centered).
+
+    Examples
+    --------
+    Minimize ``(w ** 2).sum()`` for three steps:
+
+    >>> from glassgrad import optim
+    >>> w = gg.tensor([1.0, -2.0], requires_grad=True)
+    >>> opt = optim.RMSprop([w], lr=0.01)
+    >>> for _ in range(3):
+    ...     opt.zero_grad()
+    ...     loss = (w ** 2).sum()
+    ...     loss.backward()
+    ...     _ = opt.step()
+    >>> [round(v, 4) for v in w.tolist()]
+    [0.78, -1.7753]
     """
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0,

@@ -7,26 +7,67 @@ from .optimizer import Optimizer, check_range, effective_grad
 
 
 class SGD(Optimizer):
-    r"""Gradient descent, optionally with (Nesterov) momentum. PyTorch's rule, per parameter:
+    r"""Stochastic gradient descent, optionally with momentum or Nesterov momentum.
+
+    The update, per parameter (PyTorch's rule)::
 
         g = grad                      (-grad when maximize=True)
         g = g + weight_decay * p      (L2 regularization)
         if momentum:
-            b = g                               on the first step
+            b = g                                    on the first step
             b = momentum * b + (1 - dampening) * g   afterwards
             g = g + momentum * b  if nesterov  else  b
         p = p - lr * g
 
-    In the seeds' notation (`W -= lr * dW`; momentum `v = mu*v - lr*dW; W += v`): plain SGD
-    is the same. With momentum, PyTorch keeps the velocity *before* scaling by lr,
-    `b = mu*b + dW; W -= lr*b`, so `v = -lr*b`: the same trajectory while lr is constant, but
-    a learning-rate change takes effect at once instead of fading in through v. The seeds'
-    Nesterov look-ahead (gradient at `W + mu*v`) becomes, after a change of variables to the
-    looked-ahead point, the form above: step along `dW + mu*b` instead of `b`.
+    The velocity ``b`` is kept before scaling by the learning rate (the textbook form
+    ``v = mu * v - lr * grad; p = p + v`` has ``v = -lr * b``): the trajectory is the same
+    while the learning rate is constant, but a learning-rate change takes effect at once
+    instead of fading in through the velocity. Nesterov momentum, usually written as the
+    gradient taken at the looked-ahead point ``p + mu * v``, becomes after a change of
+    variables to that point the form above: a step along ``g + momentum * b``.
 
-    Args: params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False,
-    maximize=False. Nesterov needs momentum > 0 and dampening = 0.
-    State per parameter: `momentum_buffer` (b) when momentum != 0.
+    Parameters
+    ----------
+    params : iterable of Tensor or of dict
+        The parameters to optimize (e.g. ``model.parameters()``), or parameter groups:
+        dicts with a ``params`` entry and any hyperparameters that differ for that group.
+    lr : float, default 1e-3
+        Learning rate.
+    momentum : float, default 0
+        Momentum factor; 0 is plain gradient descent.
+    dampening : float, default 0
+        Scales the gradient's share of the velocity by ``1 - dampening``.
+    weight_decay : float, default 0
+        L2 penalty coefficient, added to the gradient as ``weight_decay * p``.
+    nesterov : bool, default False
+        Nesterov momentum; needs ``momentum > 0`` and ``dampening == 0``.
+    maximize : bool, default False
+        Ascend the objective instead of descending it.
+
+    Raises
+    ------
+    ValueError
+        A negative lr, momentum or weight_decay, or nesterov without momentum or with
+        dampening.
+
+    Notes
+    -----
+    State per parameter: ``momentum_buffer`` (b) when ``momentum != 0``, as in PyTorch.
+
+    Examples
+    --------
+    Minimize ``(w ** 2).sum()`` for three steps:
+
+    >>> from glassgrad import optim
+    >>> w = gg.tensor([1.0, -2.0], requires_grad=True)
+    >>> opt = optim.SGD([w], lr=0.1, momentum=0.9)
+    >>> for _ in range(3):
+    ...     opt.zero_grad()
+    ...     loss = (w ** 2).sum()
+    ...     loss.backward()
+    ...     _ = opt.step()
+    >>> [round(v, 4) for v in w.tolist()]
+    [0.062, -0.124]
     """
 
     def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0,
