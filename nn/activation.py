@@ -238,7 +238,7 @@ class LogSigmoid(Module):
 
 
 class Softsign(Module):
-    """x / (1 + |x|)."""
+    """``x / (1 + abs(x))``, elementwise."""
 
     def forward(self, input):
         return F.softsign(input)
@@ -323,7 +323,7 @@ class Softshrink(Module):
 
 
 class Hardshrink(Softshrink):
-    """x where |x| > lambd, else 0."""
+    """``x`` where ``abs(x) > lambd``, else 0 (elementwise)."""
 
     def forward(self, input):
         return F.hardshrink(input, self.lambd)

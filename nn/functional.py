@@ -551,13 +551,14 @@ def mse_loss(input, target, reduction="mean"):
 
 
 def l1_loss(input, target, reduction="mean"):
-    """|input - target|, reduced."""
+    """Mean absolute error: ``abs(input - target)``, reduced."""
     _same_shape(input, target, "l1_loss")
     return _reduce(ag.abs(input - target), reduction, "l1_loss")
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0):
-    """0.5 d^2 where |d| < delta, delta (|d| - 0.5 delta) elsewhere (d = input - target)."""
+    """Huber loss: ``0.5 d^2`` where ``abs(d) < delta``, ``delta (abs(d) - 0.5 delta)`` elsewhere
+    (``d = input - target``), reduced."""
     _same_shape(input, target, "huber_loss")
     if delta <= 0:
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
@@ -569,8 +570,8 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
 
 
 def _split_at(d, edge):
-    """(d where |d| <= edge else 0, d where |d| > edge else 0): each branch of a piecewise
-    loss sees only its own inputs, so an infinite d in the linear branch cannot make NaN
+    """(d where abs(d) <= edge else 0, d where abs(d) > edge else 0): each branch of a
+    piecewise loss sees only its own inputs, so an infinite d in the linear branch cannot make NaN
     through the quadratic one (0 * inf). NaN goes to the quadratic branch, as in PyTorch's
     backward (x < -edge, x > edge, else)."""
     outer = np.abs(d._data) > edge
@@ -578,8 +579,8 @@ def _split_at(d, edge):
 
 
 def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
-    """0.5 d^2 / beta where |d| < beta, |d| - 0.5 beta elsewhere (huber_loss / beta);
-    beta = 0 is the L1 loss."""
+    """Smooth L1 loss: ``0.5 d^2 / beta`` where ``abs(d) < beta``, ``abs(d) - 0.5 beta``
+    elsewhere (``d = input - target``; huber_loss / beta); beta = 0 is the L1 loss."""
     _same_shape(input, target, "smooth_l1_loss")
     if beta < 0:
         raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")

@@ -56,7 +56,7 @@ def logsigmoid(input):
 
 
 def softsign(input):
-    """x / (1 + |x|)."""
+    """``x / (1 + abs(x))``, elementwise."""
     return input / (ag.abs(input) + 1.0)
 
 
@@ -100,7 +100,7 @@ def softshrink(input, lambd=0.5):
 
 
 def hardshrink(input, lambd=0.5):
-    """x where |x| > lambd, else 0."""
+    """``x`` where ``abs(x) > lambd``, else 0 (elementwise)."""
     x = input._data
     return ag.where((x > lambd) | (x < -lambd), input, input * 0.0)
 

@@ -169,7 +169,7 @@ def orthogonal_(tensor, gain=1.0, generator=None):
 
 def sparse_(tensor, sparsity, std=0.01, generator=None):
     """Sparse init of a 2-D weight (out, in): N(0, std^2) entries, then in every column a
-    fraction `sparsity` of the rows set to zero (PyTorch's sparse_), so each unit keeps a
+    fraction `sparsity` of the rows set to zero (PyTorch's ``sparse_``), so each unit keeps a
     random subset of its connections - the notes' "sparse initialization"."""
     if tensor.ndim != 2:
         raise ValueError(f"sparse_: only 2-D tensors are supported, got shape "

@@ -28,14 +28,15 @@ class MSELoss(_Loss):
 
 
 class L1Loss(_Loss):
-    """Mean absolute error |input - target|."""
+    """Mean absolute error, ``abs(input - target)`` reduced."""
 
     def forward(self, input, target):
         return F.l1_loss(input, target, self.reduction)
 
 
 class HuberLoss(_Loss):
-    """Quadratic for |d| < delta, linear (slope delta) beyond."""
+    """Huber loss of ``d = input - target``: quadratic for ``abs(d) < delta``, linear (slope
+    delta) beyond."""
 
     def __init__(self, reduction="mean", delta=1.0):
         super().__init__(reduction)
@@ -46,7 +47,8 @@ class HuberLoss(_Loss):
 
 
 class SmoothL1Loss(_Loss):
-    """Quadratic (0.5 d^2 / beta) for |d| < beta, |d| - 0.5 beta beyond."""
+    """Smooth L1 loss of ``d = input - target``: ``0.5 d^2 / beta`` for ``abs(d) < beta``,
+    ``abs(d) - 0.5 beta`` beyond."""
 
     def __init__(self, reduction="mean", beta=1.0):
         super().__init__(reduction)

@@ -208,7 +208,7 @@ class TransformerDecoder(Module):
 class Transformer(Module):
     """The encoder-decoder Transformer: `encoder` (num_encoder_layers layers and a final
     LayerNorm) and `decoder` (likewise), with PyTorch's arguments and defaults. Every
-    parameter with more than one dim is re-initialized with xavier_uniform_, as PyTorch
+    parameter with more than one dim is re-initialized with ``xavier_uniform_``, as PyTorch
     does. custom_encoder / custom_decoder replace the built ones."""
 
     def __init__(self, d_model=512, nhead=8, num_encoder_layers=6, num_decoder_layers=6,

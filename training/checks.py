@@ -371,11 +371,11 @@ def check_gradients(model, loss_fn, X, y, eps=1e-6, threshold=1e-4, max_per_para
     up to `max_per_param` entries of every trainable parameter (picked at random with
     `seed`; all entries of small parameters) the backprop gradient is compared with the
     centered difference (f(w + eps) - f(w - eps)) / 2 eps. The relative error is
-    |a - n| / max(|a|, |n|, floor) (the floor keeps round-off on near-zero gradients from
+    ``abs(a - n) / max(abs(a), abs(n), floor)`` (the floor keeps round-off on near-zero gradients from
     counting as errors). Entries where the one-sided slopes disagree by more than 10%
     straddle a kink (relu, max, hinge) and are reported, not judged. Passes when the largest
     remaining relative error is below `threshold` (1e-4 by default; see
-    describe_relative_error for the notes' scale).
+    describe_relative_error for how to read the error).
 
     train_mode=False runs the copy in eval mode (dropout off); True keeps training mode and
     reseeds the global generator before every evaluation so dropout draws the same mask.
