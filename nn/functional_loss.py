@@ -257,7 +257,7 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
 
     Parameters
     ----------
-    input : Tensor (N, *), predicted means
+    input : Tensor of shape (N, ...), predicted means
     target : Tensor of input's shape
     var : Tensor of input's shape, or with one dim less, or with a last dim of 1 (one
         variance per sample); positive

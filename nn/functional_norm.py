@@ -17,7 +17,7 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
 
     Parameters
     ----------
-    input : Tensor (..., *normalized_shape)
+    input : Tensor whose trailing dims equal normalized_shape
     normalized_shape : int or tuple, the trailing dims to normalize over
     weight : Tensor of normalized_shape or None, the learned scale
     eps : float or None (the machine epsilon of the input's dtype, as PyTorch)

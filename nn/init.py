@@ -4,12 +4,14 @@ Every function fills its tensor under `ag.no_grad()` with draws from
 `ag.random.get_rng()` (so `ag.manual_seed` fixes them), or from `generator=` (a
 `glassgrad.Generator`) where PyTorch takes one, and returns the tensor.
 
-How they relate to the lecture notes' recipes, for a layer with n = fan_in inputs:
-- "w = randn(n) * sqrt(2/n)" for ReLU networks (He et al.) is `kaiming_normal_(w)` with
-  nonlinearity='relu': std = gain / sqrt(fan_in), gain = sqrt(2).
-- Xavier/Glorot for tanh layers: `xavier_uniform_` / `xavier_normal_` with
-  std = gain * sqrt(2 / (fan_in + fan_out)), e.g. gain = calculate_gain('tanh') = 5/3.
-- Sparse initialization (only some connections of each unit non-zero): `sparse_`.
+How they relate to the usual textbook recipes, for a layer with n = fan_in inputs:
+
+- ``w = randn(n) * sqrt(2/n)`` for ReLU networks (He et al.) is ``kaiming_normal_(w)`` with
+  ``nonlinearity='relu'``: std = gain / sqrt(fan_in), gain = sqrt(2).
+- Xavier/Glorot for tanh layers: ``xavier_uniform_`` / ``xavier_normal_`` with
+  std = gain * sqrt(2 / (fan_in + fan_out)), e.g. gain = ``calculate_gain('tanh')`` = 5/3.
+- Sparse initialization (only some connections of each unit non-zero): ``sparse_``.
+
 Fans follow PyTorch: for a weight (out, in, *kernel), fan_in = in * prod(kernel) and
 fan_out = out * prod(kernel).
 """

@@ -1,4 +1,4 @@
-"""Optimizers and learning-rate schedules, with PyTorch's update rules and state layout.
+"""Optimizers and learning-rate schedules, with PyTorch's update rules and state layout::
 
     from glassgrad import optim
     opt = optim.Adam(model.parameters(), lr=3e-4)

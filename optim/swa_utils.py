@@ -1,6 +1,6 @@
 """Weight averaging (stochastic weight averaging, exponential moving averages) with
 PyTorch's ``torch.optim.swa_utils`` names: AveragedModel, SWALR, update_bn and the averaging
-functions.
+functions::
 
     swa_model = AveragedModel(model)
     swa_sched = SWALR(opt, swa_lr=0.05)

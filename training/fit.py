@@ -157,26 +157,82 @@ def fit(model, loss_fn, optimizer, train_loader, val_loader=None, epochs=10, sch
         restore_best=True, progress=True, trial=None, trial_metric=None):
     """Train `model` for up to `epochs` epochs and return a History.
 
-    Each epoch: one pass over train_loader (zero_grad, forward, loss_fn(output, target),
-    backward, optimizer.step per batch), then the validation loss/accuracy on val_loader,
-    then `scheduler.step()` (ReduceLROnPlateau gets the monitored loss).
+    Each epoch: one pass over `train_loader` (per batch: ``zero_grad``, forward,
+    ``loss_fn(output, target)``, backward, ``optimizer.step()``), then the loss and accuracy
+    on `val_loader`, then ``scheduler.step()`` (a ReduceLROnPlateau gets the monitored loss).
+    The monitored loss is the validation loss, or the training loss without a validation
+    loader.
 
-    patience: stop when the monitored loss (validation loss, else training loss) has not
-        improved by more than `min_delta` for that many epochs (None: never stop early).
-    checkpoint_path: whenever the monitored loss improves, save model, optimizer, scheduler,
-        epoch and history there (ag.save: safetensors, written atomically).
-    resume: if checkpoint_path exists, load it and continue after its epoch (the best one so
-        far; epochs after it are run again) up to `epochs`.
-    restore_best: load the best weights back into the model at the end.
-    monitor: a training.Monitor; fit records the loss and accuracies into it (the monitor's
-        own hooks record the rest).
-    progress: a tqdm bar per epoch plus one line per epoch (False: silent).
-    trial: a hyperparameter-search trial (training.search.SearchTrial, or an optuna.Trial):
-        after each epoch fit reports `trial_metric` (default "val_acc" when the study
-        maximises, else "val_loss"; the training value without a validation loader) with
-        `trial.report(value, epoch)`, and when `trial.should_prune()` it restores the best
-        weights, writes the history and raises optuna.TrialPruned. A SearchTrial also gives
-        the default checkpoint_path, and receives the history (`trial.save_history`).
+    Parameters
+    ----------
+    model : nn.Module
+        Called as ``model(inputs)`` on each batch; switched to training mode for the
+        training pass and to evaluation mode for validation.
+    loss_fn : callable
+        ``loss_fn(output, target)`` returning a 0-d Tensor, e.g. ``nn.CrossEntropyLoss()``.
+    optimizer : optim.Optimizer
+    train_loader : iterable of (inputs, target)
+        E.g. a ``glassgrad.utils.data.DataLoader``; iterated once per epoch.
+    val_loader : iterable of (inputs, target), optional
+        Evaluated after each epoch without recording gradients. Accuracy is reported when
+        the output has one score per class (shape (N, C)) and the target holds class
+        indices.
+    epochs : int, default 10
+        The last epoch to run (counted from 1, also when resuming).
+    scheduler : learning-rate scheduler, optional
+        Stepped once per epoch.
+    monitor : training.Monitor, optional
+        ``fit`` records the losses and accuracies into it (the monitor's own hooks record
+        the gradient and activation statistics).
+    patience : int, optional
+        Stop when the monitored loss has not improved by more than `min_delta` for that many
+        epochs (None: never stop early).
+    min_delta : float, default 0
+        The smallest decrease that counts as an improvement.
+    checkpoint_path : str, optional
+        Whenever the monitored loss improves, save the model, optimizer, scheduler, epoch and
+        history there (``glassgrad.save``: safetensors, written atomically).
+    resume : bool, default False
+        If `checkpoint_path` exists, load it and continue after its epoch (the best one so
+        far; the epochs after it are run again) up to `epochs`.
+    restore_best : bool, default True
+        Load the best weights back into the model at the end.
+    progress : bool, default True
+        Show a tqdm bar per epoch and print one line per epoch (False: silent).
+    trial : training.search.SearchTrial or optuna.Trial, optional
+        A hyperparameter-search trial. After each epoch ``fit`` reports `trial_metric` with
+        ``trial.report(value, epoch)``; when ``trial.should_prune()`` it restores the best
+        weights, writes the history and raises ``optuna.TrialPruned``. A SearchTrial also
+        gives the default `checkpoint_path` and receives the history
+        (``trial.save_history``).
+    trial_metric : str, optional
+        The History series to report: default "val_acc" when the study maximizes, else
+        "val_loss" (the training series without a validation loader).
+
+    Returns
+    -------
+    History
+        The per-epoch curves, the best epoch and loss, and whether training stopped early.
+
+    Raises
+    ------
+    optuna.TrialPruned
+        With a `trial`, when the search prunes it.
+
+    Examples
+    --------
+    >>> from glassgrad import nn, optim
+    >>> from glassgrad.training import fit
+    >>> from glassgrad.utils.data import DataLoader, TensorDataset
+    >>> _ = gg.manual_seed(0)
+    >>> X = gg.randn(64, 2)
+    >>> y = (X[:, 0] > X[:, 1]).long()           # class 1 when x0 > x1
+    >>> loader = DataLoader(TensorDataset(X, y), batch_size=16, shuffle=True)
+    >>> model = nn.Linear(2, 2)
+    >>> history = fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.5),
+    ...               loader, val_loader=loader, epochs=5, progress=False)
+    >>> len(history), history.best_epoch, history.val_acc[-1]
+    (5, 5, 1.0)
     """
     metric = _trial_metric(trial, trial_metric, val_loader) if trial is not None else None
     if trial is not None and checkpoint_path is None:

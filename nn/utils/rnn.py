@@ -22,7 +22,7 @@ class PackedSequence(namedtuple("PackedSequence",
 
     Attributes
     ----------
-    data : Tensor (sum of lengths, *)
+    data : Tensor (sum of lengths, ...)
         The steps: first step 0 of every sequence (longest first), then step 1 of every
         sequence that has one, and so on.
     batch_sizes : Tensor int64 (max length,)
@@ -81,17 +81,17 @@ def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="
 
     Parameters
     ----------
-    sequences : list of Tensor (L_i, *)
+    sequences : list of Tensor (L_i, ...)
         Same trailing shape and dtype.
     batch_first : bool
-        Output (N, L_max, *) instead of (L_max, N, *).
+        Output (N, L_max, ...) instead of (L_max, N, ...).
     padding_value : float
     padding_side : 'right' or 'left'
         Where the padding goes.
 
     Returns
     -------
-    Tensor (L_max, N, *) or (N, L_max, *)
+    Tensor (L_max, N, ...) or (N, L_max, ...)
     """
     if padding_side not in ("right", "left"):
         raise ValueError(f"pad_sequence: padding_side must be 'left' or 'right', got "
@@ -129,7 +129,7 @@ def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True)
 
     Parameters
     ----------
-    input : Tensor (L, N, *) or (N, L, *) with batch_first
+    input : Tensor (L, N, ...) or (N, L, ...) with batch_first
     lengths : list, array or int Tensor (N,)
         The true length of each sequence (at least 1, at most L).
     batch_first : bool
@@ -182,7 +182,7 @@ def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_le
     ----------
     sequence : PackedSequence
     batch_first : bool
-        Output (N, L, *) instead of (L, N, *).
+        Output (N, L, ...) instead of (L, N, ...).
     padding_value : float
     total_length : int, optional
         Pad to this length instead of the longest sequence's.
@@ -224,13 +224,13 @@ def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_le
 
 
 def pack_sequence(sequences, enforce_sorted=True):
-    """Pack a list of sequences (L_i, *) directly: pad_sequence then pack_padded_sequence."""
+    """Pack a list of sequences (L_i, ...) directly: pad_sequence then pack_padded_sequence."""
     lengths = [s.shape[0] for s in sequences]
     return pack_padded_sequence(pad_sequence(sequences), lengths,
                                 enforce_sorted=enforce_sorted)
 
 
 def unpack_sequence(packed_sequences):
-    """The inverse of pack_sequence: the list of sequences (L_i, *) in the original order."""
+    """The inverse of pack_sequence: the list of sequences (L_i, ...) in the original order."""
     padded, lengths = pad_packed_sequence(packed_sequences, batch_first=True)
     return unpad_sequence(padded, lengths, batch_first=True)

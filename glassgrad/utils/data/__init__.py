@@ -1,6 +1,6 @@
 """glassgrad.utils.data: datasets, samplers and the DataLoader, with torch.utils.data's names
 and behaviour, so that ``from torch.utils.data import DataLoader`` code ports by its import
-line.
+line::
 
     from glassgrad.utils.data import DataLoader, TensorDataset, random_split
     ds = TensorDataset(X, y)                       # Tensors (or arrays) with the same dim 0
