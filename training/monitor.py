@@ -1,5 +1,5 @@
-"""Babysitting a training run: what the CS231n notes say to watch, recorded without touching
-the training loop.
+"""Watching a training run: the statistics that tell whether a network trains well (loss,
+activations, gradients, update sizes), recorded without touching the training loop::
 
     mon = Monitor(model, optimizer, criterion=loss_fn)
     for x, y in loader:                      # the user's loop, unchanged
@@ -18,8 +18,8 @@ fraction of saturated tanh/sigmoid units, the fraction of ReLU units never activ
 batch) and registers a tensor hook on that output to record the gradient flowing back into
 it; a forward hook on `criterion` records the loss (and the batch accuracy for class-index
 targets); `optimizer.step` is wrapped to snapshot the parameters around the update and record
-each parameter's gradient norm and update:weight ratio ||update|| / ||weight|| (about 1e-3
-is healthy). A step ends at `optimizer.step()` (or `mon.step()` without an optimizer).
+each parameter's gradient norm and update:weight ratio ``norm(update) / norm(weight)`` (about
+1e-3 is healthy). A step ends at `optimizer.step()` (or `mon.step()` without an optimizer).
 Only training passes are recorded (grad mode on, module in training mode).
 
 Symptoms raise a MonitorWarning once per symptom and layer and are kept in `mon.warnings`:
@@ -28,6 +28,7 @@ gradients, a loss that is not decreasing (or not finite), and a validation accur
 the training accuracy.
 
 How the update:weight ratio is judged, as an experienced person would:
+
 - one step that changes a weight matrix by more than `spike` (half) of its norm is a learning
   rate far too high, whenever it happens;
 - otherwise nothing is judged during the first `burn_in` steps: adaptive optimizers such as
@@ -110,24 +111,99 @@ def _sample(arr, size):
 
 
 class Monitor:
-    """Record per-step training statistics of `model` trained by `optimizer`.
+    """Record per-step training statistics of `model` and warn about unhealthy training.
 
-    criterion: the loss module; its forward hook records the loss (else call
-        `record(loss=...)`).
-    every: measure activations, gradients and ratios every `every` steps (the loss always).
-    sample: values kept per layer (latest measured step) for the histograms.
-    ratio_range: update:weight ratios outside it (for `persist` measured steps in a row)
-        warn; dead_fraction / saturated_fraction: thresholds for dead ReLUs and saturated
-        tanh/sigmoid (fraction of units, `persist` steps in a row); explode: a gradient norm
-        above it (or not finite) warns; vanish: a weight gradient norm below vanish times the
-        largest one warns; patience: the loss must fall between two windows of patience/2
-        steps (a loss that has already fallen below 30% of its first values has converged
-        and is not flagged); gap: train accuracy minus validation accuracy above it, at
-        `persist` validations in a row, warns.
-    burn_in, window, spike: how update:weight ratios are judged (module docstring): no
-        verdict in the first `burn_in` steps, medians over `window` measurements, and any
-        single update larger than `spike` times the weight's norm is "too high".
-    print_every: print a table row every that many steps.
+    Creating a Monitor attaches it (hooks on the model, the loss module and the optimizer);
+    the training loop stays unchanged. Each optimizer step records the loss, per layer the
+    output's mean and std, the fraction of saturated tanh/sigmoid units and of ReLU units
+    that are zero for the whole batch, the gradient flowing into each layer's output, and per
+    parameter its gradient norm and update:weight ratio (the norm of the step's change over
+    the norm of the weights, about 1e-3 when healthy). Symptoms raise a MonitorWarning once
+    per symptom and layer and are kept in ``warnings`` (see the module documentation for how
+    each is judged).
+
+    Parameters
+    ----------
+    model : nn.Module
+        The model to watch; its leaf layers (except Dropout, Flatten, Identity) get forward
+        hooks.
+    optimizer : optim.Optimizer, optional
+        Its ``step`` is wrapped to measure the updates and end each step. Without it, call
+        ``step()`` yourself at the end of each step.
+    criterion : nn.Module, optional
+        The loss module; its forward hook records the loss (and the batch accuracy for
+        class-index targets). Without it, call ``record(loss=...)``.
+    every : int, default 1
+        Measure activations, gradients and ratios every `every` steps (the loss always).
+    sample : int, default 4096
+        Values kept per layer (of the latest measured step) for the histograms.
+    ratio_range : (float, float), default (1e-4, 1e-2)
+        Update:weight ratios outside this range (for `persist` measured steps in a row) warn.
+    dead_fraction, saturated_fraction : float, default 0.5
+        Warn when more than this fraction of a layer's ReLU units are dead, or of its
+        tanh/sigmoid units saturated, `persist` steps in a row.
+    explode : float, default 1e3
+        A gradient norm above it (or not finite) warns.
+    vanish : float, default 1e-4
+        A weight's gradient norm below `vanish` times the largest one warns.
+    patience : int, default 100
+        The loss must fall between two windows of ``patience / 2`` steps (a loss that has
+        already fallen below 30% of its first values has converged and is not flagged).
+    gap : float, default 0.15
+        Training accuracy minus validation accuracy above it, at `persist` validations in a
+        row, warns (overfitting).
+    persist : int, default 3
+        How many measurements in a row a symptom must last.
+    print_every : int, optional
+        Print a table row every that many steps.
+    warn : bool, default True
+        Issue MonitorWarnings (False: only collect them in ``warnings``).
+    burn_in : int, default 50
+        No verdict on the update:weight ratio during the first `burn_in` steps.
+    window : int, default 5
+        The ratio is judged on the median of the last `window` measurements.
+    spike : float, default 0.5
+        A single update larger than `spike` times the weight's norm is "too high" at any
+        time.
+
+    Attributes
+    ----------
+    history : list of StepRecord
+        One record per finished step.
+    warnings : list of Symptom
+        The symptoms found so far.
+    activation_samples, gradient_samples : dict of str to ndarray
+        Per layer, sampled values of its latest measured output and of the gradient flowing
+        into it (for histograms).
+
+    Notes
+    -----
+    Only training passes are recorded (grad mode on, module in training mode). Call
+    ``detach()`` (or use the Monitor as a context manager) to remove the hooks. There is no
+    PyTorch counterpart.
+
+    Examples
+    --------
+    >>> from glassgrad import nn, optim
+    >>> from glassgrad.training import Monitor
+    >>> _ = gg.manual_seed(0)
+    >>> model = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 3))
+    >>> opt = optim.SGD(model.parameters(), lr=0.1)
+    >>> loss_fn = nn.CrossEntropyLoss()
+    >>> mon = Monitor(model, opt, criterion=loss_fn)
+    >>> X, y = gg.randn(16, 4), gg.randint(0, 3, (16,))
+    >>> for _ in range(3):                  # an ordinary training loop
+    ...     opt.zero_grad()
+    ...     loss_fn(model(X), y).backward()
+    ...     _ = opt.step()
+    >>> mon.step_count, mon.layer_names()
+    (3, ['0', '1', '2'])
+    >>> steps, losses = mon.losses()
+    >>> losses.round(3)
+    array([1.081, 1.069, 1.058])
+    >>> mon.ratios("0.weight")[1].round(4)    # update:weight ratios of the first layer
+    array([0.0111, 0.0108, 0.0105])
+    >>> _ = mon.detach()
     """
 
     def __init__(self, model, optimizer=None, criterion=None, every=1, sample=4096,
