@@ -93,6 +93,21 @@ class DataLoader:
     ``len(dataset)`` if it has one). When the dataset is a ``TensorDataset`` (or a ``Subset``
     of one) and `collate_fn` is the default, a batch is gathered with one indexing per tensor
     instead of stacking rows one by one: the result is the same.
+
+    Examples
+    --------
+    >>> from glassgrad.utils.data import DataLoader, TensorDataset
+    >>> X = gg.arange(10.).reshape(5, 2)
+    >>> y = gg.arange(5)
+    >>> for xb, yb in DataLoader(TensorDataset(X, y), batch_size=2):
+    ...     print(tuple(xb.shape), yb.tolist())
+    (2, 2) [0, 1]
+    (2, 2) [2, 3]
+    (1, 2) [4]
+    >>> g = gg.Generator().manual_seed(0)       # a reproducible shuffled order
+    >>> loader = DataLoader(TensorDataset(X, y), batch_size=2, shuffle=True, generator=g)
+    >>> len(loader), [yb.tolist() for _, yb in loader]
+    (3, [[2, 4], [3, 0], [1]])
     """
 
     def __init__(self, dataset, batch_size=1, shuffle=None, sampler=None, batch_sampler=None,
