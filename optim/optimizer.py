@@ -50,10 +50,35 @@ def check_range(name, value, low=0.0, high=None, high_open=False, owner="Optimiz
 class Optimizer:
     """Base class of all optimizers.
 
-    params: an iterable of Tensors, or of dicts (parameter groups) each holding `params` and
-        any hyperparameters that should differ from `defaults` for that group.
-    defaults: the hyperparameters of every group that does not set them itself.
+    Parameters
+    ----------
+    params : iterable of Tensor or of dict
+        The parameters to optimize (leaf floating-point tensors, in a list or a generator
+        such as ``model.parameters()``, not a set), or parameter groups: dicts each holding
+        ``params`` and any hyperparameters that should differ from `defaults` for that group.
+    defaults : dict
+        The hyperparameters of every group that does not set them itself.
 
+    Attributes
+    ----------
+    param_groups : list of dict
+        Each group's ``params`` list and hyperparameters (change ``group["lr"]`` to change
+        the learning rate, as schedulers do).
+    state : dict
+        Per parameter, a dict of its optimizer state (moment estimates, step counts, ...),
+        created the first time the parameter gets a gradient.
+
+    Raises
+    ------
+    TypeError
+        A single Tensor or a set instead of a list, a non-Tensor, or an integer tensor.
+    ValueError
+        An empty parameter list or a non-leaf tensor.
+
+    Notes
+    -----
+    Steps update the parameters in place outside the graph and bump their version counters
+    once, so a graph that saved the old value refuses to backward, as in PyTorch.
     Subclasses implement `_check_group(group)` (validate hyperparameters, raise ValueError)
     and `_update_group(group)` (apply the rule to every parameter with a gradient).
     """

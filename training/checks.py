@@ -262,9 +262,10 @@ def check_overfit(model, loss_fn, X, y, n=20, optimizer=None, steps=1000, target
     regularization off, and pass when the loss reaches `target_loss` (and, for
     classification, 100% training accuracy).
 
-    optimizer: a function params -> optimizer (default Adam, lr 1e-2) applied to a deep copy
-        of the model, so the model is untouched; or an optimizer instance, which then trains
-        `model` itself in place.
+    `optimizer` is a function params -> optimizer (default Adam, lr 1e-2) applied to a deep
+    copy of the model, so the model is untouched; or an optimizer instance, which then trains
+    `model` itself in place.
+
     Training runs in eval mode (dropout off: it is regularization) with the global random
     state seeded by `seed` and restored afterwards, and stops once the target is reached.
     `no_grad_params` in the result names the parameters that never got a nonzero gradient

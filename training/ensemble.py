@@ -36,10 +36,23 @@ def _probabilities(out, output):
 class Ensemble:
     """Average the predictions of `models` (each called in eval mode, without a graph).
 
-    output: what the models return: "logits" (class scores, turned into probabilities by a
-        softmax over the last dim; the default), "sigmoid" (binary/multi-label logits,
-        through a sigmoid) or "probs" (already probabilities).
-    weights: one non-negative weight per model (normalized to sum 1; default equal)."""
+    Parameters
+    ----------
+    models : iterable of nn.Module
+        At least one model; all take the same input.
+    weights : sequence of float, optional
+        One non-negative weight per model (normalized to sum 1; default equal).
+    output : {"logits", "sigmoid", "probs"}, default "logits"
+        What the models return: class scores, turned into probabilities by a softmax over
+        the last dim; binary or multi-label logits, turned into probabilities by a sigmoid;
+        or probabilities already.
+
+    Raises
+    ------
+    ValueError
+        No model, an unknown `output`, or weights of the wrong length, negative, or summing
+        to zero.
+    """
 
     def __init__(self, models, weights=None, output="logits"):
         self.models = list(models)
