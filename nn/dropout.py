@@ -5,7 +5,7 @@ from .module import Module
 
 class Dropout(Module):
     """Inverted dropout. `p` is the probability of DROPPING an element (PyTorch's
-    convention); the lecture notes' p is the probability of KEEPING it, i.e. 1 - p here.
+    convention); some textbooks' p is the probability of KEEPING it, i.e. 1 - p here.
     In training each element is zeroed with probability p and the survivors are scaled by
     1 / (1 - p); in eval mode it is the identity. p must lie in [0, 1] (p = 1 gives zeros).
     Masks come from ag.random.get_rng(), so ag.manual_seed fixes them."""

@@ -258,7 +258,7 @@ def _check_p(p, fn):
 
 def dropout(input, p=0.5, training=True, inplace=False):
     """Inverted dropout: zero each element with probability `p` (the DROP probability, as in
-    PyTorch; the lecture notes' p is the KEEP probability, 1 - p here) and scale the
+    PyTorch; some textbooks' p is the KEEP probability, 1 - p here) and scale the
     survivors by 1 / (1 - p), so nothing changes at test time. Identity when not training;
     p = 1 gives zeros. The mask is drawn from ag.random.get_rng()."""
     _check_p(p, "dropout")
@@ -760,7 +760,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
 def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, reduction="mean"):
     """Multiclass hinge loss: for each sample, sum over classes i != y of
     max(0, margin - x[y] + x[i])^p (times weight[y]), divided by C as PyTorch does.
-    p=1 is the lecture notes' multiclass SVM loss (which does not divide by C); p=2 the
+    p=1 is the multiclass SVM loss of Weston and Watkins (usually written without the
+    division by C); p=2 the
     squared hinge."""
     if p not in (1, 2):
         raise ValueError(f"multi_margin_loss: only p=1 and p=2 are supported, got {p}")

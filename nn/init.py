@@ -114,8 +114,8 @@ def eye_(tensor):
 
 
 def xavier_uniform_(tensor, gain=1.0, generator=None):
-    """Glorot uniform: U(-a, a), a = gain * sqrt(6 / (fan_in + fan_out)) (the notes' choice
-    for tanh layers, with gain = calculate_gain('tanh'))."""
+    """Glorot uniform: U(-a, a), a = gain * sqrt(6 / (fan_in + fan_out)) (the usual choice
+    for tanh layers, with ``gain = calculate_gain('tanh')``)."""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     a = gain * math.sqrt(6.0 / (fan_in + fan_out))
     return uniform_(tensor, -a, a, generator)
@@ -141,7 +141,7 @@ def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gene
 
 def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
     """He normal: N(0, std^2), std = gain / sqrt(fan). With nonlinearity='relu' this is the
-    notes' `randn(n) * sqrt(2 / n)` for ReLU networks."""
+    textbook ``randn(n) * sqrt(2 / n)`` for ReLU networks (n inputs per unit)."""
     if 0 in tuple(tensor.shape):        # no fan to scale by, nothing to fill (as PyTorch)
         warnings.warn("Initializing zero-element tensors is a no-op", UserWarning,
                       stacklevel=2)
@@ -172,7 +172,7 @@ def orthogonal_(tensor, gain=1.0, generator=None):
 def sparse_(tensor, sparsity, std=0.01, generator=None):
     """Sparse init of a 2-D weight (out, in): N(0, std^2) entries, then in every column a
     fraction `sparsity` of the rows set to zero (PyTorch's ``sparse_``), so each unit keeps a
-    random subset of its connections - the notes' "sparse initialization"."""
+    random subset of its connections (sparse initialization, Martens 2010)."""
     if tensor.ndim != 2:
         raise ValueError(f"sparse_: only 2-D tensors are supported, got shape "
                          f"{tuple(tensor.shape)}")

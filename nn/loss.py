@@ -104,7 +104,7 @@ class BCEWithLogitsLoss(_Loss):
 
 
 class MultiMarginLoss(_WeightedLoss):
-    """Multiclass hinge loss: p=1 is the notes' multiclass SVM loss (divided by C, as in
+    """Multiclass hinge loss: p=1 is the multiclass SVM loss (divided by C, as in
     PyTorch), p=2 the squared hinge; see F.multi_margin_loss."""
 
     def __init__(self, p=1, margin=1.0, weight=None, reduction="mean"):

@@ -90,7 +90,7 @@ class LRScheduler:
 class LambdaLR(LRScheduler):
     """lr = base_lr * lr_lambda(epoch), one function for all groups or one per group.
 
-    The seeds' 1/t decay, alpha = alpha0 / (1 + decay_rate * epoch):
+    The textbook 1/t decay, alpha = alpha0 / (1 + decay_rate * epoch)::
 
         sched = LambdaLR(opt, lambda epoch: 1.0 / (1.0 + 0.5 * epoch))
 
@@ -174,7 +174,7 @@ class MultiStepLR(LRScheduler):
 
 
 class ExponentialLR(LRScheduler):
-    """Exponential decay: lr = base_lr * gamma**epoch (the seeds' `0.95**epoch * alpha0`)."""
+    """Exponential decay: lr = base_lr * gamma**epoch (e.g. ``0.95**epoch * alpha0``)."""
 
     def __init__(self, optimizer, gamma, last_epoch=-1):
         self.gamma = gamma
@@ -317,7 +317,8 @@ class SequentialLR(LRScheduler):
 
 class ReduceLROnPlateau(LRScheduler):
     """Multiply the lr by `factor` when a metric has stopped improving for more than
-    `patience` epochs (the seeds' "halve it whenever the validation accuracy tops off").
+    `patience` epochs (the rule of thumb "halve it whenever the validation accuracy stops
+    improving").
 
     step(metric) once per epoch. mode 'min' (loss) or 'max' (accuracy); an epoch improves on
     the best so far if metric < best * (1 - threshold) ('rel') or < best - threshold

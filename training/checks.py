@@ -1,4 +1,5 @@
-"""The sanity checks to run before a long training run (CS231n, "Learning" notes).
+"""The sanity checks to run before a long training run (as recommended, e.g.,
+in the "Learning" notes of Stanford's CS231n course).
 
 Each check returns a result object: `.passed` (also its truth value), the numbers it measured,
 and a readable `str()`:
@@ -98,7 +99,7 @@ def expected_initial_loss(loss_fn, num_classes):
 
     loss_fn: a loss module (CrossEntropyLoss / NLLLoss: ln C; MultiMarginLoss: PyTorch's
     (C - 1) * margin**p / C, since it divides by C; BCEWithLogitsLoss: ln 2) or one of the
-    strings "softmax" (ln C), "svm" (the CS231n multiclass SVM, summed over the C - 1 wrong
+    strings "softmax" (ln C), "svm" (the multiclass SVM loss, summed over the C - 1 wrong
     classes with margin 1: C - 1) and "squared_svm" (also C - 1)."""
     C = int(num_classes)
     name = loss_fn if isinstance(loss_fn, str) else type(loss_fn).__name__
@@ -316,7 +317,8 @@ GRADCHECK_THRESHOLDS = ((1e-7, "happy"), (1e-4, "okay for objectives with kinks,
 
 
 def describe_relative_error(rel):
-    """The CS231n reading of a relative error between analytic and numeric gradients."""
+    """Put a relative error between analytic and numeric gradients into words (e.g. "above
+    1e-2: the gradient is probably wrong"), on the usual scale of gradient checking."""
     for bound, words in GRADCHECK_THRESHOLDS:
         if rel < bound:
             return words
@@ -366,7 +368,7 @@ class GradientCheckResult:
 
 def check_gradients(model, loss_fn, X, y, eps=1e-6, threshold=1e-4, max_per_param=20,
                     seed=0, train_mode=False, floor=1e-5, burn_in=0, burn_in_lr=1e-2):
-    """Gradient check of a whole model on a few examples, the CS231n recipe.
+    """Gradient check of a whole model on a few examples with centered finite differences.
 
     A float64 deep copy of the model computes loss_fn(model(X), y) (use 2-5 examples). For
     up to `max_per_param` entries of every trainable parameter (picked at random with
@@ -456,7 +458,8 @@ def check_gradients(model, loss_fn, X, y, eps=1e-6, threshold=1e-4, max_per_para
 
 def sanity_checks(model, loss_fn, X, y, reg_fn=l2_penalty, n_overfit=20, n_gradcheck=4,
                   optimizer=None, verbose=True):
-    """Run the four checks in the notes' order and return their results in a dict
+    """Run the four checks in the recommended order (initial loss, regularization raises
+    the loss, gradient check, overfit a small subset) and return their results in a dict
     (printing each when verbose)."""
     results = {
         "initial_loss": check_initial_loss(model, loss_fn, X, y),

@@ -1,6 +1,6 @@
 """Model ensembles: average the predicted probabilities of several models.
 
-The CS231n notes list the usual members: the same model from different initializations, the
+The usual members (as listed, e.g., in Stanford's CS231n course notes): the same model from different initializations, the
 top models of a hyperparameter search, different checkpoints of one run, and a running average
 of the parameters during training (ParameterAverage).
 

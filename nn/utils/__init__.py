@@ -74,7 +74,7 @@ def vector_to_parameters(vec, parameters):
 
 
 def max_norm_(parameters, max_norm, dim=0, eps=0.0):
-    """The lecture notes' max-norm constraint, applied after the optimizer step: every
+    """Max-norm constraint (a regularizer that caps the size of each unit's weights), applied after the optimizer step: every
     output unit's incoming weight vector (a row of a Linear weight, a filter of a Conv2d:
     a slice along `dim`) whose L2 norm exceeds max_norm is rescaled to norm max_norm.
     Takes a module or an iterable of parameters; 1-D tensors (biases, norm scales) are
