@@ -157,6 +157,24 @@ class LBFGS(Optimizer):
     ``prev_loss`` (vectors as flat Tensors). The flat vectors and dot products use the
     parameters' dtype, as in PyTorch; trajectories equal PyTorch's in float64 up to the
     rounding of the dot products.
+
+    Examples
+    --------
+    Minimize a quadratic, whose minimum L-BFGS finds within one ``step``:
+
+    >>> from glassgrad import optim
+    >>> w = gg.tensor([1.0, -2.0], requires_grad=True)
+    >>> target = gg.tensor([3.0, 1.0])
+    >>> opt = optim.LBFGS([w], line_search_fn="strong_wolfe")
+    >>> def closure():
+    ...     opt.zero_grad()
+    ...     loss = ((w - target) ** 2).sum()
+    ...     loss.backward()
+    ...     return loss
+    >>> opt.step(closure).item()          # the loss before the step
+    13.0
+    >>> [round(v, 4) for v in w.tolist()]
+    [3.0, 1.0]
     """
 
     def __init__(self, params, lr=1, max_iter=20, max_eval=None, tolerance_grad=1e-7,
