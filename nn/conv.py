@@ -106,22 +106,64 @@ class _Conv(_ConvNd):
 
 
 class Conv2d(_Conv):
-    """2-D convolution (cross-correlation), PyTorch's nn.Conv2d: (N, C_in, H, W) or
-    (C_in, H, W) -> (N, C_out, OH, OW), OH = (H + 2 padding - dilation (kh - 1) - 1) // stride
-    + 1.
+    """2-D convolution (a cross-correlation, as in every deep learning library) over an
+    input of several channels, PyTorch's ``nn.Conv2d``.
 
     Parameters
     ----------
-    in_channels, out_channels : int (both divisible by groups)
-    kernel_size, stride, dilation : int or pair
-    padding : int, pair, 'valid' or 'same' (stride 1 only)
-    groups : int; groups = in_channels is a depthwise convolution
-    bias : bool
-    padding_mode : 'zeros', 'reflect', 'replicate' or 'circular'
-    dtype : parameter dtype (default: the default dtype)
+    in_channels : int
+        Channels of the input; divisible by `groups`.
+    out_channels : int
+        Channels of the output (the number of filters); divisible by `groups`.
+    kernel_size : int or (int, int)
+        Filter height and width.
+    stride : int or (int, int), default 1
+    padding : int, (int, int), 'valid' or 'same', default 0
+        Padding added to both sides of each spatial dim; 'same' (stride 1 only) keeps the
+        size, 'valid' is no padding.
+    dilation : int or (int, int), default 1
+        Spacing between the filter's taps.
+    groups : int, default 1
+        Split the channels into `groups` independent convolutions; ``groups = in_channels``
+        is a depthwise convolution.
+    bias : bool, default True
+    padding_mode : {'zeros', 'reflect', 'replicate', 'circular'}, default 'zeros'
+    dtype : glassgrad dtype, optional
+        Floating dtype of the parameters (default: the default dtype).
 
-    Parameters (learned): weight (C_out, C_in / groups, kh, kw), bias (C_out,), initialized as
-    PyTorch (uniform in +-1/sqrt(fan_in)).
+    Shape
+    -----
+    - Input: (N, C_in, H, W) or (C_in, H, W).
+    - Output: (N, C_out, H_out, W_out) or (C_out, H_out, W_out), where
+      ``H_out = (H + 2 * padding[0] - dilation[0] * (kernel_size[0] - 1) - 1) // stride[0] + 1``
+      and likewise for W_out.
+
+    Attributes
+    ----------
+    weight : Parameter of shape (C_out, C_in / groups, kernel_size[0], kernel_size[1])
+        Initialized from U(-1/sqrt(k), 1/sqrt(k)), ``k = C_in / groups * kh * kw`` (the fan-in),
+        as in PyTorch.
+    bias : Parameter of shape (C_out,) or None
+        Initialized from the same interval.
+
+    Raises
+    ------
+    ValueError
+        Channels not divisible by `groups`, an unknown padding mode, 'same' padding with a
+        stride, or an input of the wrong shape.
+
+    Notes
+    -----
+    There is no ``device`` argument (everything runs on the CPU).
+
+    Examples
+    --------
+    >>> from glassgrad import nn
+    >>> conv = nn.Conv2d(3, 8, kernel_size=3, padding=1)
+    >>> conv.weight.shape
+    (8, 3, 3, 3)
+    >>> conv(gg.zeros(2, 3, 32, 32)).shape
+    (2, 8, 32, 32)
     """
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,

@@ -4,11 +4,45 @@ from .module import Module
 
 
 class Dropout(Module):
-    """Inverted dropout. `p` is the probability of DROPPING an element (PyTorch's
-    convention); some textbooks' p is the probability of KEEPING it, i.e. 1 - p here.
-    In training each element is zeroed with probability p and the survivors are scaled by
-    1 / (1 - p); in eval mode it is the identity. p must lie in [0, 1] (p = 1 gives zeros).
-    Masks come from ag.random.get_rng(), so ag.manual_seed fixes them."""
+    """Inverted dropout: in training, zero each element with probability `p` and scale the
+    survivors by ``1 / (1 - p)``; in evaluation mode, the identity.
+
+    Scaling at training time keeps the expected activation unchanged, so nothing needs
+    rescaling at test time.
+
+    Parameters
+    ----------
+    p : float, default 0.5
+        The probability of DROPPING an element (PyTorch's convention; some textbooks' p is
+        the probability of keeping it, 1 - p here). In [0, 1]; p = 1 gives zeros.
+    inplace : bool, default False
+        Accepted for compatibility; the result is always a new tensor.
+
+    Shape
+    -----
+    - Input: any shape.
+    - Output: same shape as the input.
+
+    Raises
+    ------
+    ValueError
+        `p` outside [0, 1].
+
+    Notes
+    -----
+    The masks come from glassgrad's global random generator, so ``glassgrad.manual_seed``
+    fixes them (the masks differ from PyTorch's for the same seed).
+
+    Examples
+    --------
+    >>> from glassgrad import nn
+    >>> drop = nn.Dropout(p=0.5)
+    >>> out = drop(gg.ones(1000))
+    >>> sorted(set(out.tolist()))          # dropped, or scaled by 1 / (1 - p)
+    [0.0, 2.0]
+    >>> drop.eval()(gg.ones(3))
+    tensor([1., 1., 1.])
+    """
 
     def __init__(self, p=0.5, inplace=False):
         super().__init__()

@@ -21,7 +21,24 @@ class _WeightedLoss(_Loss):
 
 
 class MSELoss(_Loss):
-    """Mean squared error (input - target)^2."""
+    """Mean squared error: ``(input - target) ** 2``, reduced.
+
+    Parameters
+    ----------
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+        Average over all elements, add them up, or return them elementwise.
+
+    Shape
+    -----
+    - Input: any shape, floating.
+    - Target: same shape as the input.
+    - Output: a 0-d tensor, or the input's shape with ``reduction='none'``.
+
+    Raises
+    ------
+    ValueError
+        The input and target shapes differ (PyTorch broadcasts them with a warning).
+    """
 
     def forward(self, input, target):
         return F.mse_loss(input, target, self.reduction)
@@ -59,8 +76,42 @@ class SmoothL1Loss(_Loss):
 
 
 class CrossEntropyLoss(_WeightedLoss):
-    """Softmax cross-entropy of logits (N, C, d1, ...) against class indices (N, d1, ...) or
-    class probabilities (same shape as the input); see F.cross_entropy."""
+    """Cross-entropy between the softmax of class scores (logits) and the targets.
+
+    For class-index targets, the loss of a sample is ``-log(softmax(input)[target])``,
+    computed stably as ``logsumexp(input) - input[target]``; see ``F.cross_entropy``.
+
+    Parameters
+    ----------
+    weight : Tensor of shape (C,), optional
+        A rescaling weight per class (kept as a buffer).
+    ignore_index : int, default -100
+        Class-index targets equal to it contribute nothing (nor to the mean's divisor).
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+        'mean' averages over the samples (weighted by `weight`), 'sum' adds, 'none' returns
+        one loss per sample.
+    label_smoothing : float, default 0
+        In [0, 1]: mix the targets with the uniform distribution over the C classes.
+
+    Shape
+    -----
+    - Input: (N, C), (C,) or (N, C, d1, d2, ...): unnormalized scores, floating.
+    - Target: class indices (N,), () or (N, d1, d2, ...), int64, each in [0, C); or class
+      probabilities of the same shape as the input, floating.
+    - Output: a 0-d tensor, or the target's shape (without C) with ``reduction='none'``.
+
+    Examples
+    --------
+    >>> from glassgrad import nn
+    >>> loss_fn = nn.CrossEntropyLoss()
+    >>> logits = gg.tensor([[2.0, 0.0, 0.0], [0.0, 0.0, 0.0]], requires_grad=True)
+    >>> loss = loss_fn(logits, gg.tensor([0, 2]))
+    >>> round(loss.item(), 4)                  # mean of -log(0.7870) and -log(1/3)
+    0.6691
+    >>> loss.backward()
+    >>> logits.grad.shape
+    (2, 3)
+    """
 
     def __init__(self, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
         super().__init__(weight, reduction)

@@ -73,9 +73,57 @@ class _BatchNorm(_NormBase):
 
 
 class BatchNorm1d(_BatchNorm):
-    """Batch normalization of (N, C) or (N, C, L) inputs, per channel C = num_features.
-    Parameters weight (C,) = 1 and bias (C,) = 0; buffers running_mean, running_var,
-    num_batches_tracked."""
+    """Batch normalization over a batch of feature vectors or sequences, per channel.
+
+    In training mode each channel is normalized with the mean and (biased) variance of the
+    batch, then scaled by `weight` and shifted by `bias`; the running averages of the
+    mean and (unbiased) variance are updated with `momentum`. In evaluation mode the
+    running averages are used instead.
+
+    Parameters
+    ----------
+    num_features : int
+        C, the number of channels.
+    eps : float, default 1e-5
+        Added to the variance for numerical stability.
+    momentum : float or None, default 0.1
+        ``running = (1 - momentum) * running + momentum * batch_statistic``; None keeps a
+        cumulative average over all batches.
+    affine : bool, default True
+        Learn `weight` and `bias`.
+    track_running_stats : bool, default True
+        Keep running averages; without them batch statistics are used in evaluation mode
+        too.
+    dtype : glassgrad dtype, optional
+    bias : bool, default True (keyword only)
+        With ``affine=True``, learn the shift too.
+
+    Shape
+    -----
+    - Input: (N, C) or (N, C, L).
+    - Output: same shape as the input.
+
+    Attributes
+    ----------
+    weight : Parameter of shape (C,) or None
+        Initialized to ones.
+    bias : Parameter of shape (C,) or None
+        Initialized to zeros.
+    running_mean, running_var : Tensor of shape (C,) or None
+        Buffers (saved in ``state_dict``), initialized to zeros and ones.
+    num_batches_tracked : Tensor, 0-d int64, or None
+        Buffer counting the training batches seen.
+
+    Examples
+    --------
+    >>> from glassgrad import nn
+    >>> bn = nn.BatchNorm1d(2)
+    >>> out = bn(gg.tensor([[1., 10.], [3., 30.]]))
+    >>> [[round(v, 4) for v in row] for row in out.tolist()]
+    [[-1.0, -1.0], [1.0, 1.0]]
+    >>> [round(v, 4) for v in bn.running_mean.tolist()]    # 0.9 * 0 + 0.1 * batch mean
+    [0.2, 2.0]
+    """
 
     def _check_input(self, input):
         if input.ndim not in (2, 3) or input.shape[1] != self.num_features:
@@ -84,7 +132,27 @@ class BatchNorm1d(_BatchNorm):
 
 
 class BatchNorm2d(_BatchNorm):
-    """Batch normalization of (N, C, H, W) inputs, per channel C = num_features."""
+    """Batch normalization of images, per channel: as BatchNorm1d, with the statistics of
+    each channel taken over the batch and all H x W positions.
+
+    Parameters
+    ----------
+    num_features : int
+        C, the number of channels.
+    eps, momentum, affine, track_running_stats, dtype, bias
+        As in BatchNorm1d.
+
+    Shape
+    -----
+    - Input: (N, C, H, W).
+    - Output: same shape as the input.
+
+    Attributes
+    ----------
+    weight, bias : Parameter of shape (C,) or None
+    running_mean, running_var : Tensor of shape (C,) or None
+    num_batches_tracked : Tensor, 0-d int64, or None
+    """
 
     def _check_input(self, input):
         if input.ndim != 4 or input.shape[1] != self.num_features:
@@ -116,8 +184,37 @@ class InstanceNorm2d(_NormBase):
 
 
 class LayerNorm(Module):
-    """Normalize over the last dims given by normalized_shape (biased variance), then an
-    elementwise affine map with weight (ones) and bias (zeros) of that shape."""
+    """Layer normalization: normalize each sample over its last dimensions, then apply an
+    elementwise affine map.
+
+    The mean and the (biased) variance are taken over the trailing dims given by
+    `normalized_shape`, separately for every leading index; training and evaluation modes
+    behave the same.
+
+    Parameters
+    ----------
+    normalized_shape : int or tuple of int
+        The trailing dimensions to normalize over.
+    eps : float, default 1e-5
+        Added to the variance for numerical stability.
+    elementwise_affine : bool, default True
+        Learn `weight` and `bias` of shape `normalized_shape`.
+    bias : bool, default True
+        With ``elementwise_affine=True``, learn the shift too.
+    dtype : glassgrad dtype, optional
+
+    Shape
+    -----
+    - Input: (..., \*normalized_shape).
+    - Output: same shape as the input.
+
+    Attributes
+    ----------
+    weight : Parameter of shape normalized_shape or None
+        Initialized to ones.
+    bias : Parameter of shape normalized_shape or None
+        Initialized to zeros.
+    """
 
     def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True,
                  dtype=None):
