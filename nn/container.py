@@ -53,8 +53,35 @@ class _ModuleSequence(Module):
 
 
 class Sequential(_ModuleSequence):
-    """Modules applied one after the other: `Sequential(m0, m1, ...)` names them "0", "1",
-    ...; `Sequential(OrderedDict(name=module, ...))` keeps the given names."""
+    """A chain of modules, each applied to the output of the previous one.
+
+    Parameters
+    ----------
+    *modules : Module, or one OrderedDict of str to Module
+        ``Sequential(m0, m1, ...)`` names the children "0", "1", ...;
+        ``Sequential(OrderedDict(name=module, ...))`` keeps the given names.
+
+    Notes
+    -----
+    Supports ``len``, iteration, indexing (an int gives a child, a slice a new
+    Sequential), item assignment and deletion, ``append``, ``extend`` and ``insert``, as in
+    PyTorch.
+
+    Examples
+    --------
+    >>> from glassgrad import nn
+    >>> model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
+    >>> model
+    Sequential(
+      (0): Linear(in_features=4, out_features=8, bias=True)
+      (1): ReLU()
+      (2): Linear(in_features=8, out_features=2, bias=True)
+    )
+    >>> model(gg.zeros(5, 4)).shape
+    (5, 2)
+    >>> model[0].out_features
+    8
+    """
 
     def __init__(self, *modules):
         super().__init__()

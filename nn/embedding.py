@@ -30,13 +30,50 @@ def _table(module, num_embeddings, embedding_dim, _weight, dtype, name):
 
 
 class Embedding(Module):
-    """Integer indices (any shape) -> their rows of weight (num_embeddings, embedding_dim),
-    shape input.shape + (embedding_dim,), PyTorch's nn.Embedding.
+    """A lookup table of learned vectors: each integer index selects a row of `weight`.
 
-    Weight init N(0, 1) as PyTorch; the padding_idx row (if any) starts at zero and receives
-    no gradient. With max_norm, rows looked up whose norm_type-norm exceeds max_norm are
-    rescaled to max_norm in place at each forward, as in PyTorch. scale_grad_by_freq and
-    sparse must be False."""
+    Parameters
+    ----------
+    num_embeddings : int
+        The number of rows (the size of the vocabulary).
+    embedding_dim : int
+        The length of each vector.
+    padding_idx : int, optional
+        This row starts at zero and receives no gradient (e.g. for padding tokens).
+    max_norm : float, optional
+        Rows looked up whose `norm_type`-norm exceeds it are rescaled to `max_norm`, in
+        place, at each forward (as in PyTorch).
+    norm_type : float, default 2.0
+    scale_grad_by_freq, sparse : bool, default False
+        Must be False (not supported).
+    dtype : glassgrad dtype, optional
+
+    Shape
+    -----
+    - Input: integer tensor of any shape, values in [0, num_embeddings).
+    - Output: ``input.shape + (embedding_dim,)``.
+
+    Attributes
+    ----------
+    weight : Parameter of shape (num_embeddings, embedding_dim)
+        Initialized from N(0, 1), as in PyTorch.
+
+    Raises
+    ------
+    NotImplementedError
+        ``scale_grad_by_freq`` or ``sparse`` is True.
+    ValueError
+        `padding_idx` out of range.
+
+    Examples
+    --------
+    >>> from glassgrad import nn
+    >>> emb = nn.Embedding(10, 3, padding_idx=0)
+    >>> emb(gg.tensor([[1, 2, 0], [4, 0, 0]])).shape
+    (2, 3, 3)
+    >>> emb.weight[0].tolist()
+    [0.0, 0.0, 0.0]
+    """
 
     def __init__(self, num_embeddings, embedding_dim, padding_idx=None, max_norm=None,
                  norm_type=2.0, scale_grad_by_freq=False, sparse=False, _weight=None,
