@@ -12,7 +12,7 @@ How they relate to the usual textbook recipes, for a layer with n = fan_in input
   std = gain * sqrt(2 / (fan_in + fan_out)), e.g. gain = ``calculate_gain('tanh')`` = 5/3.
 - Sparse initialization (only some connections of each unit non-zero): ``sparse_``.
 
-Fans follow PyTorch: for a weight (out, in, *kernel), fan_in = in * prod(kernel) and
+Fans follow PyTorch: for a weight of shape ``(out, in, *kernel)``, fan_in = in * prod(kernel) and
 fan_out = out * prod(kernel).
 """
 import math

@@ -1,4 +1,6 @@
-"""Optimizers and learning-rate schedules, with PyTorch's update rules and state layout::
+"""Optimizers and learning-rate schedules, with PyTorch's update rules and state layout.
+
+A typical training loop::
 
     from glassgrad import optim
     opt = optim.Adam(model.parameters(), lr=3e-4)
