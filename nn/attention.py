@@ -161,7 +161,7 @@ class MultiheadAttention(Module):
 
     Parameters (state_dict) follow PyTorch: in_proj_weight / q,k,v_proj_weight,
     in_proj_bias (3E,), out_proj.weight (E, E), out_proj.bias (E,), bias_k, bias_v; and so
-    does the initialization (xavier_uniform_ projections, zero biases).
+    does the initialization (``xavier_uniform_`` projections, zero biases).
 
     `device` is accepted for compatibility (the CPU is the only device).
 
