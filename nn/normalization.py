@@ -205,7 +205,7 @@ class LayerNorm(Module):
 
     Shape
     -----
-    - Input: (..., \*normalized_shape).
+    - Input: ``(..., *normalized_shape)``.
     - Output: same shape as the input.
 
     Attributes
