@@ -162,8 +162,16 @@ class Optimizer:
 
     # ----- the step -------------------------------------------------------------------------
     def zero_grad(self, set_to_none=True):
-        """Reset every parameter's gradient: to None (default, as in PyTorch; the next
-        backward then allocates a fresh gradient), or to zeros in place."""
+        """Reset the gradient of every parameter of every group.
+
+        Call it before each backward pass: gradients accumulate (add up) otherwise.
+
+        Parameters
+        ----------
+        set_to_none : bool, default True
+            Set ``p.grad`` to None (as in PyTorch; the next backward then allocates a fresh
+            gradient) instead of filling it with zeros in place.
+        """
         for group in self.param_groups:
             for p in group["params"]:
                 g = p.grad
@@ -179,10 +187,23 @@ class Optimizer:
                     g._vbox[0] += 1
 
     def step(self, closure=None):
-        """Update every parameter that has a gradient; return `closure()`'s value if given.
+        """Perform one update of every parameter that has a gradient.
 
-        closure: a callable that zeroes the gradients, recomputes the loss, calls backward and
-        returns the loss. It runs with grad mode on, before the update."""
+        The update is made in place, without recording a graph; parameters whose ``.grad``
+        is None are skipped.
+
+        Parameters
+        ----------
+        closure : callable, optional
+            A function that zeroes the gradients, recomputes the loss, calls backward and
+            returns the loss. It runs with grad mode on, before the update (LBFGS requires
+            it; the other optimizers accept it).
+
+        Returns
+        -------
+        Tensor or None
+            What `closure` returned, or None without a closure.
+        """
         loss = None
         if closure is not None:
             with enable_grad():
