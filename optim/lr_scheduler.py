@@ -128,7 +128,40 @@ class LambdaLR(LRScheduler):
 
 
 class StepLR(LRScheduler):
-    """Step decay: multiply the lr by `gamma` every `step_size` epochs."""
+    """Step decay: multiply the learning rate by `gamma` every `step_size` epochs.
+
+    Parameters
+    ----------
+    optimizer : optim.Optimizer
+        Every parameter group's ``lr`` is scheduled.
+    step_size : int
+        Epochs between two decays (positive).
+    gamma : float, default 0.1
+        The decay factor.
+    last_epoch : int, default -1
+        The index of the last epoch when resuming; -1 starts afresh.
+
+    Raises
+    ------
+    ValueError
+        `step_size` is not a positive int.
+
+    Examples
+    --------
+    Call ``step()`` once per epoch, after the optimizer's steps:
+
+    >>> from glassgrad import optim
+    >>> w = gg.zeros(1, requires_grad=True)
+    >>> opt = optim.SGD([w], lr=0.1)
+    >>> sched = optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
+    >>> lrs = []
+    >>> for epoch in range(5):
+    ...     lrs.append(sched.get_last_lr()[0])
+    ...     _ = opt.step()                  # the epoch's training steps
+    ...     sched.step()
+    >>> lrs
+    [0.1, 0.1, 0.05, 0.05, 0.025]
+    """
 
     def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
         if not isinstance(step_size, int) or step_size <= 0:
