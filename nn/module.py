@@ -554,15 +554,37 @@ class Module:
         return out
 
     def load_state_dict(self, state_dict, strict=True, assign=False):
-        """Copy values from `state_dict` (Tensors, numpy arrays, or anything numpy can
-        read, such as torch tensors) into this module's parameters and buffers.
+        """Copy values from `state_dict` into this module's parameters and buffers.
 
-        Everything is validated first: on a shape mismatch, or (with strict=True) a missing
-        or unexpected key, it raises RuntimeError and changes nothing. By default values are
-        copied into the existing tensors (keeping their dtype); with `assign=True` the
-        module's tensors are replaced by the given ones (a glassgrad Tensor is used as is,
-        parameters keep their requires_grad; anything else is converted). Returns the named
-        tuple (missing_keys, unexpected_keys)."""
+        Everything is validated first: on a shape mismatch, or (with ``strict=True``) a
+        missing or unexpected key, it raises and changes nothing.
+
+        Parameters
+        ----------
+        state_dict : mapping of str to Tensor or array
+            Values by qualified name, as ``state_dict()`` returns them: glassgrad Tensors,
+            numpy arrays, or anything numpy can read (such as torch tensors on the CPU).
+        strict : bool, default True
+            Require exactly this module's keys.
+        assign : bool, default False
+            Replace the module's tensors by the given ones (a glassgrad Tensor is used as
+            is, parameters keep their requires_grad; anything else is converted) instead of
+            copying the values into the existing tensors (which keep their dtype).
+
+        Returns
+        -------
+        IncompatibleKeys
+            The named tuple (missing_keys, unexpected_keys); its repr is
+            ``<All keys matched successfully>`` when both are empty, as in PyTorch.
+
+        Raises
+        ------
+        TypeError
+            `state_dict` is not a mapping.
+        RuntimeError
+            A shape or dtype mismatch, or (strict) missing or unexpected keys; the message
+            lists them all.
+        """
         if not hasattr(state_dict, "items"):
             raise TypeError(f"load_state_dict: expected a dict, got {type(state_dict).__name__}")
         slots = {key: (owner, name) for key, owner, name, _ in self._state_slots()}
