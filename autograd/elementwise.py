@@ -46,7 +46,7 @@ def _doc(summary, rule=None):
         Same shape; the input's floating dtype.
     """
     if rule:
-        text += f"\n    Notes\n    -----\n    Derivative: {rule}.\n"
+        text += f"\n    Notes\n    -----\n    Derivative: ``{rule}``.\n"
     return text
 
 
@@ -420,7 +420,7 @@ def _float_binary(prim, name, summary):
 
     Notes
     -----
-    Derivative: {prim.rule}.
+    Derivative: ``{prim.rule}``.
     """
     return op
 
@@ -432,8 +432,23 @@ logaddexp2 = _float_binary(P.LOGADDEXP2, "logaddexp2", "log2(2^a + 2^b), element
 
 
 def copysign(input, other):
-    """|a| with the sign of b (also of -0.0), elementwise, broadcast; integers give the default
-    float dtype. Derivative: g * sign where a != 0, 0 at a == 0; none to b."""
+    """Return ``abs(input)`` with the sign of ``other`` (also the sign of -0.0), elementwise.
+
+    Parameters
+    ----------
+    input, other : Tensor or number
+        Broadcastable tensors; integers give the default float dtype.
+
+    Returns
+    -------
+    Tensor
+        The broadcast shape, the promoted floating dtype.
+
+    Notes
+    -----
+    Derivative: ``g * sign`` with respect to ``input`` where it is nonzero, 0 where it is 0;
+    no gradient flows to ``other``.
+    """
     a, b = _float_pair(input, other)
     return _apply2(P.COPYSIGN, "copysign", a, b)
 
@@ -462,7 +477,22 @@ def rsub(input, other, *, alpha=1):
 
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-    """|a - b| <= atol + rtol * |b|, elementwise, broadcast (a bool tensor)."""
+    """Test ``abs(input - other) <= atol + rtol * abs(other)`` elementwise, with broadcasting.
+
+    Parameters
+    ----------
+    input, other : Tensor or number
+        Broadcastable tensors.
+    rtol, atol : float, optional
+        Relative and absolute tolerances. Defaults 1e-5 and 1e-8.
+    equal_nan : bool, optional
+        Count two NaNs as close. Default False.
+
+    Returns
+    -------
+    Tensor
+        A bool tensor of the broadcast shape (not differentiable).
+    """
     a, b = _pair(input, other)
     return _wrap(np.asarray(np.isclose(a._data, b._data, rtol=rtol, atol=atol,
                                        equal_nan=equal_nan)))
@@ -608,6 +638,8 @@ def _inplace_method(name):
 
 
 def _polygamma_method(self, n):
+    """Return the ``n``-th derivative of the digamma function at this tensor's elements
+    (``x.polygamma(n)`` is ``gg.polygamma(n, x)``)."""
     return polygamma(n, self)
 
 

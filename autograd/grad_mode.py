@@ -89,6 +89,10 @@ class set_grad_enabled(_GradSwitch):
 
 
 def is_grad_enabled():
+    """Return True if operations are currently recorded for autograd in this thread.
+
+    False inside :class:`no_grad`, :class:`inference_mode` and ``set_grad_enabled(False)``.
+    """
     return _State.grad_enabled
 
 
@@ -117,6 +121,7 @@ class detect_anomaly:
 
 
 def is_anomaly_enabled():
+    """Return True inside :class:`~glassgrad.autograd.detect_anomaly` (NaN/inf checks on)."""
     return _Process.anomaly
 
 

@@ -75,7 +75,7 @@ class GradcheckReport:
 
 
 def relative_error(a, n):
-    """|a - n| / max(|a|, |n|), elementwise, 0 where both are 0."""
+    """``abs(a - n) / max(abs(a), abs(n))``, elementwise, 0 where both are 0."""
     a, n = np.asarray(a, dtype=np.float64), np.asarray(n, dtype=np.float64)
     denom = np.maximum(np.abs(a), np.abs(n))
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -239,7 +239,8 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
         dtypes give a UserWarning, kinks are then not recognised, and the verdict is
         likely a failure, as in PyTorch). Inputs may be non-contiguous (e.g. transposed).
     eps, atol, rtol : float
-        Step of the differences; an element passes when |a - n| <= atol + rtol * |n|.
+        Step of the differences; an element passes when
+        ``abs(a - n) <= atol + rtol * abs(n)`` (a: analytic, n: numeric).
     raise_exception : bool
         Raise GradcheckError on failure (default) or return False.
     check_kinks : bool

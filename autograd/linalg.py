@@ -349,7 +349,7 @@ def det(A):
 
 
 def slogdet(A):
-    """(sign, log|det A|) as a named tuple; the gradient flows through logabsdet (A^-T g)."""
+    """``(sign, log(abs(det(A))))`` as a named tuple; the gradient flows through logabsdet (A^-T g)."""
     a = _square(A, "slogdet")
     sign = _wrap(np.linalg.slogdet(a._data)[0].astype(a._data.dtype))
     return slogdet_result(sign, apply(P.LOGABSDET, (a,)))
@@ -531,7 +531,7 @@ _INF = float("inf")
 
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     """Vector ord-norm over `dim` (every element when None; an int or a tuple):
-    sum(|x|^ord)^(1/ord) for any real ord, ord=inf the max |x|, -inf the min |x|, 0 the
+    ``sum(abs(x)**ord)**(1/ord)`` for any real ord, ord=inf the max of ``abs(x)``, -inf the min, 0 the
     number of non-zeros (gradient 0). At 0 the gradient is 0 (PyTorch's subgradient)."""
     x = _as(x)
     if dtype is not None:
@@ -579,7 +579,7 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
 
 def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
     """Matrix norm over the two dims `dim`: 'fro', 'nuc' (sum of singular values), 2 / -2
-    (largest / smallest singular value), 1 / -1 (max / min column sum of |A|), inf / -inf
+    (largest / smallest singular value), 1 / -1 (max / min column sum of ``abs(A)``), inf / -inf
     (max / min row sum)."""
     a = _as(A)
     if dtype is not None:
@@ -657,13 +657,24 @@ def _attach():
                    addr=addr, outer=outer, ger=outer, inner=inner, kron=kron, cross=cross,
                    matrix_power=matrix_power, norm=norm, det=det, logdet=None, slogdet=slogdet,
                    inverse=inv, cholesky=cholesky, pinverse=pinv)
-    methods["logdet"] = lambda self: _logdet(self)
+    methods["logdet"] = _logdet
     for name, fn in methods.items():
         setattr(Tensor, name, fn)
 
 
 def _logdet(A):
-    """log det A (NaN where det < 0)."""
+    """Return ``log(det(A))`` of square matrices (also ``A.logdet()``).
+
+    Parameters
+    ----------
+    A : Tensor
+        A floating tensor of shape (\*, n, n).
+
+    Returns
+    -------
+    Tensor
+        Shape (\*): NaN where the determinant is negative, ``-inf`` where it is 0.
+    """
     sign, logabs = slogdet(A)
     return where(sign._data < 0, float("nan"), where(sign._data == 0, -_INF, logabs))
 

@@ -195,6 +195,19 @@ def pow(a, b):
 
 
 def neg(x):
+    """Return ``-input``, elementwise (``gg.negative`` is an alias).
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape and numeric dtype.
+
+    Returns
+    -------
+    Tensor
+        A tensor of the same shape and dtype. Also available as ``x.neg()``, ``x.negative()``
+        and ``-x``.
+    """
     return apply(P.NEG, (x,))
 
 
@@ -209,7 +222,23 @@ def _unary(prim, name, floating=True):
             x = to(x, get_default_dtype())
         return apply(prim, (x,))
     op.__name__ = name
-    op.__doc__ = f"Elementwise {name}. {prim.rule}"
+    op.__doc__ = f"""Return {name}(input), elementwise (also ``x.{name}()``).
+
+    Parameters
+    ----------
+    input : Tensor or number
+        A tensor of any shape.{" Integer and bool inputs are converted to the default float "
+                                "dtype." if floating else ""}
+
+    Returns
+    -------
+    Tensor
+        A tensor of the same shape{" and floating dtype" if floating else " and dtype"}.
+
+    Notes
+    -----
+    Derivative: ``{prim.rule}``.
+    """
     return op
 
 
@@ -228,10 +257,34 @@ abs = _unary(P.ABS, "abs", floating=False)
 
 
 def square(x):
+    """Return ``input * input``, elementwise (also ``x.square()``).
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape.
+
+    Returns
+    -------
+    Tensor
+        A tensor of the same shape and dtype.
+    """
     return mul(x, x)
 
 
 def rsqrt(x):
+    """Return ``1 / sqrt(input)``, elementwise (also ``x.rsqrt()``).
+
+    Parameters
+    ----------
+    input : Tensor
+        A floating tensor of any shape.
+
+    Returns
+    -------
+    Tensor
+        A tensor of the same shape: ``inf`` where the input is 0, NaN where it is negative.
+    """
     return div(1.0, sqrt(x))
 
 
@@ -297,6 +350,20 @@ def to(x, dtype):
 
 
 def clone(x):
+    """Return a copy of ``input`` with its own memory, recorded in the graph (also ``x.clone()``).
+
+    Gradients flow through the copy to ``input``, unlike :meth:`Tensor.detach`.
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape.
+
+    Returns
+    -------
+    Tensor
+        A new tensor of the same shape and dtype.
+    """
     return apply(P.CLONE, (x,))
 
 
@@ -346,27 +413,103 @@ ge = _compare(np.greater_equal, "ge")
 
 
 def isnan(x):
+    """Return a bool tensor, True where ``input`` is NaN (also ``x.isnan()``).
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape.
+
+    Returns
+    -------
+    Tensor
+        A bool tensor of the same shape (not differentiable).
+    """
     return _wrap(np.isnan(x._data))
 
 
 def isinf(x):
+    """Return a bool tensor, True where ``input`` is ``+inf`` or ``-inf`` (also ``x.isinf()``).
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape.
+
+    Returns
+    -------
+    Tensor
+        A bool tensor of the same shape (not differentiable).
+    """
     return _wrap(np.isinf(x._data))
 
 
 def isfinite(x):
+    """Return a bool tensor, True where ``input`` is neither infinite nor NaN (also ``x.isfinite()``).
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape.
+
+    Returns
+    -------
+    Tensor
+        A bool tensor of the same shape (not differentiable).
+    """
     return _wrap(np.isfinite(x._data))
 
 
 def logical_not(x):
+    """Return a bool tensor, True where ``input`` is zero (or False) (also ``x.logical_not()``).
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape and dtype.
+
+    Returns
+    -------
+    Tensor
+        A bool tensor of the same shape.
+    """
     return _wrap(np.logical_not(x._data))
 
 
 def allclose(a, b, rtol=1e-5, atol=1e-8, equal_nan=False):
+    """Return True if ``abs(input - other) <= atol + rtol * abs(other)`` holds everywhere.
+
+    Parameters
+    ----------
+    input, other : Tensor or array_like
+        Tensors of broadcastable shapes.
+    rtol, atol : float, optional
+        Relative and absolute tolerances (defaults 1e-5 and 1e-8, as in PyTorch).
+    equal_nan : bool, optional
+        Count two NaNs as equal. Default False.
+
+    Returns
+    -------
+    bool
+        A Python bool.
+    """
     return bool(np.allclose(_tensor(a)._data, _tensor(b)._data, rtol=rtol, atol=atol,
                             equal_nan=equal_nan))
 
 
 def equal(a, b):
+    """Return True if ``input`` and ``other`` have the same shape and the same values.
+
+    Parameters
+    ----------
+    input, other : Tensor
+        Tensors of any shapes.
+
+    Returns
+    -------
+    bool
+        A Python bool (False when the shapes differ; NaN never equals NaN).
+    """
     return a.shape == b.shape and bool(np.array_equal(a._data, b._data))
 
 
@@ -596,10 +739,46 @@ def binary_cross_entropy(p, t):
 
 
 def all(x, dim=None, keepdim=False):
+    """Test whether every element of ``input`` is nonzero, over all elements or along ``dim``.
+
+    Also available as ``x.all(dim, keepdim)``.
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape and dtype.
+    dim : int or tuple of int, optional
+        The dim(s) to reduce; all of them when None.
+    keepdim : bool, optional
+        Keep the reduced dims with size 1. Default False.
+
+    Returns
+    -------
+    Tensor
+        A bool tensor.
+    """
     return _wrap(np.asarray(np.all(x._data, axis=dim, keepdims=keepdim)))
 
 
 def any(x, dim=None, keepdim=False):
+    """Test whether any element of ``input`` is nonzero, over all elements or along ``dim``.
+
+    Also available as ``x.any(dim, keepdim)``.
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape and dtype.
+    dim : int or tuple of int, optional
+        The dim(s) to reduce; all of them when None.
+    keepdim : bool, optional
+        Keep the reduced dims with size 1. Default False.
+
+    Returns
+    -------
+    Tensor
+        A bool tensor.
+    """
     return _wrap(np.asarray(np.any(x._data, axis=dim, keepdims=keepdim)))
 
 
@@ -651,6 +830,31 @@ def view(x, *shape):
 
 
 def flatten(x, start_dim=0, end_dim=-1):
+    """Merge dims ``start_dim`` to ``end_dim`` (inclusive) of ``input`` into one.
+
+    Also available as ``x.flatten(start_dim, end_dim)``.
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape (a 0-d tensor becomes shape ``(1,)``).
+    start_dim, end_dim : int, optional
+        The first and last dims to merge (negative counts from the end). Defaults 0 and -1.
+
+    Returns
+    -------
+    Tensor
+        A reshaped tensor (a view when the memory layout allows, as :func:`reshape`).
+
+    Raises
+    ------
+    ValueError
+        If ``start_dim`` comes after ``end_dim``.
+
+    Notes
+    -----
+    PyTorch raises ``RuntimeError`` for ``start_dim > end_dim``.
+    """
     nd = x._data.ndim
     if nd == 0:
         return reshape(x, (1,))
@@ -683,6 +887,33 @@ def unsqueeze(x, dim):
 
 
 def permute(x, *dims):
+    """Return a view of ``input`` with its dims reordered.
+
+    ``gg.permute(x, (2, 0, 1))``; the method takes the dims as a tuple or as separate
+    arguments: ``x.permute(2, 0, 1)``.
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor with n dims.
+    dims : tuple of int
+        A permutation of ``range(n)`` (negative dims count from the end).
+
+    Returns
+    -------
+    Tensor
+        A view sharing ``input``'s memory, with dim ``i`` of the result being dim ``dims[i]``
+        of ``input``.
+
+    Raises
+    ------
+    ValueError
+        If ``dims`` is not a permutation of the dims.
+
+    Notes
+    -----
+    PyTorch raises ``RuntimeError`` for a wrong permutation.
+    """
     dims = _size_args(dims)
     if len(dims) != x._data.ndim or sorted(d % builtins.max(x._data.ndim, 1) for d in dims) \
             != list(range(x._data.ndim)):
@@ -695,6 +926,28 @@ def permute(x, *dims):
 
 
 def transpose(x, dim0, dim1):
+    """Return a view of ``input`` with dims ``dim0`` and ``dim1`` swapped.
+
+    Also available as ``x.transpose(dim0, dim1)``; ``gg.swapaxes``, ``gg.swapdims`` and
+    ``x.swapaxes`` are aliases. A tensor with fewer than 2 dims is returned unchanged.
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape.
+    dim0, dim1 : int
+        The dims to swap (negative counts from the end).
+
+    Returns
+    -------
+    Tensor
+        A view sharing ``input``'s memory.
+
+    Raises
+    ------
+    IndexError
+        If a dim is out of range.
+    """
     nd = x._data.ndim
     if nd < 2 and dim0 in (0, -1) and dim1 in (0, -1):
         return x
@@ -722,10 +975,41 @@ def expand(x, *sizes):
 
 
 def broadcast_to(x, shape):
+    """Return ``input`` broadcast to ``shape`` (a view; as :func:`expand`).
+
+    Also available as ``x.broadcast_to(shape)``.
+
+    Parameters
+    ----------
+    input : Tensor
+        The tensor to broadcast.
+    shape : tuple of int
+        The target shape (``-1`` keeps a dim's size).
+
+    Returns
+    -------
+    Tensor
+        A view of ``input`` with the given shape; the gradient is summed back to
+        ``input``'s shape.
+    """
     return expand(x, tuple(shape))
 
 
 def expand_as(x, other):
+    """Return ``input`` broadcast to the shape of ``other`` (a view; see :func:`expand`).
+
+    Parameters
+    ----------
+    input : Tensor
+        The tensor to expand.
+    other : Tensor
+        The tensor whose shape to take.
+
+    Returns
+    -------
+    Tensor
+        A view of ``input`` of shape ``other.shape``.
+    """
     return expand(x, other.shape)
 
 
@@ -1018,6 +1302,23 @@ def linear(x, weight, bias=None):
 
 
 def dot(a, b):
+    """Return the dot product of two 1-D tensors (also ``x.dot(other)``).
+
+    Parameters
+    ----------
+    input, other : Tensor
+        1-D tensors of the same length.
+
+    Returns
+    -------
+    Tensor
+        A 0-d tensor, ``sum(input * other)``.
+
+    Notes
+    -----
+    Implemented as :func:`matmul`, so unlike PyTorch it also accepts 2-D operands (and then
+    returns their matrix product) instead of raising.
+    """
     return matmul(a, b)
 
 
@@ -1252,28 +1553,143 @@ def _arith_(x, name, ufunc, compute, other, alpha=1):
 
 
 def add_(x, other, alpha=1):
+    """Add ``alpha * other`` to ``input`` in place and return ``input`` (also ``x.add_(...)`` and ``x += other``).
+
+    Parameters
+    ----------
+    input : Tensor
+        The tensor to modify.
+    other : Tensor or number
+        Broadcastable to ``input``'s shape (the result keeps ``input``'s shape and dtype).
+    alpha : number, optional
+        The multiplier of ``other``. Default 1.
+
+    Returns
+    -------
+    Tensor
+        ``input``, modified; its version counter is bumped.
+
+    Raises
+    ------
+    RuntimeError
+        On a leaf that requires grad (outside :class:`no_grad`), or when the result's dtype
+        or shape cannot be stored in ``input``.
+    """
     return _arith_(x, "add_", np.add, lambda s, o: add(s, mul(o, alpha) if alpha != 1 else o),
                    other, alpha)
 
 
 def sub_(x, other, alpha=1):
+    """Subtract ``alpha * other`` from ``input`` in place and return ``input`` (also ``x.sub_(...)`` and ``x -= other``).
+
+    Parameters
+    ----------
+    input : Tensor
+        The tensor to modify.
+    other : Tensor or number
+        Broadcastable to ``input``'s shape.
+    alpha : number, optional
+        The multiplier of ``other``. Default 1.
+
+    Returns
+    -------
+    Tensor
+        ``input``, modified; its version counter is bumped.
+
+    Raises
+    ------
+    RuntimeError
+        On a leaf that requires grad (outside :class:`no_grad`), or when the result's dtype
+        or shape cannot be stored in ``input``.
+    """
     return _arith_(x, "sub_", np.subtract,
                    lambda s, o: sub(s, mul(o, alpha) if alpha != 1 else o), other, alpha)
 
 
 def mul_(x, other):
+    """Multiply ``input`` by ``other`` in place and return ``input`` (also ``x.mul_(other)`` and ``x *= other``).
+
+    Parameters
+    ----------
+    input : Tensor
+        The tensor to modify.
+    other : Tensor or number
+        Broadcastable to ``input``'s shape.
+
+    Returns
+    -------
+    Tensor
+        ``input``, modified; its version counter is bumped.
+
+    Raises
+    ------
+    RuntimeError
+        On a leaf that requires grad (outside :class:`no_grad`), or when the result's dtype
+        or shape cannot be stored in ``input``.
+    """
     return _arith_(x, "mul_", np.multiply, mul, other)
 
 
 def div_(x, other):
+    """Divide ``input`` by ``other`` in place and return ``input`` (also ``x.div_(other)`` and ``x /= other``).
+
+    Parameters
+    ----------
+    input : Tensor
+        The tensor to modify (floating: true division of an integer tensor cannot be stored
+        in place).
+    other : Tensor or number
+        Broadcastable to ``input``'s shape.
+
+    Returns
+    -------
+    Tensor
+        ``input``, modified; its version counter is bumped.
+
+    Raises
+    ------
+    RuntimeError
+        On a leaf that requires grad (outside :class:`no_grad`), or when the result's dtype
+        or shape cannot be stored in ``input``.
+    """
     return _arith_(x, "div_", np.true_divide, div, other)
 
 
 def clamp_(x, min=None, max=None):
+    """Clamp ``input`` into ``[min, max]`` in place and return it (also ``x.clamp_(min, max)``; see :func:`clamp`).
+
+    Parameters
+    ----------
+    input : Tensor
+        The tensor to modify.
+    min, max : number or Tensor, optional
+        The bounds; None leaves that side open.
+
+    Returns
+    -------
+    Tensor
+        ``input``, modified.
+    """
     return _inplace(x, "clamp_", lambda s: clamp(s, min, max))
 
 
 def masked_fill_(x, mask, value):
+    """Write ``value`` into ``input`` where ``mask`` is True, in place (also ``x.masked_fill_(mask, value)``).
+
+    Parameters
+    ----------
+    input : Tensor
+        The tensor to modify.
+    mask : Tensor
+        A bool tensor broadcastable to ``input``'s shape.
+    value : number or 0-d Tensor
+        The value to write.
+
+    Returns
+    -------
+    Tensor
+        ``input``, modified (see :func:`masked_fill` for the out-of-place form).
+    """
     return _inplace(x, "masked_fill_", lambda s: masked_fill(s, mask, value))
 
 
@@ -1304,10 +1720,36 @@ def _fill_with(x, name, values):
 
 
 def fill_(x, value):
+    """Set every element of ``input`` to ``value``, in place (also ``x.fill_(value)``).
+
+    Parameters
+    ----------
+    input : Tensor
+        The tensor to modify.
+    value : number or 0-d Tensor
+        The value to write.
+
+    Returns
+    -------
+    Tensor
+        ``input``, modified; gradients through it to the old values are zero.
+    """
     return _fill_with(x, "fill_", value._data if isinstance(value, Tensor) else value)
 
 
 def zero_(x):
+    """Set every element of ``input`` to zero, in place (also ``x.zero_()``).
+
+    Parameters
+    ----------
+    input : Tensor
+        The tensor to modify.
+
+    Returns
+    -------
+    Tensor
+        ``input``, modified.
+    """
     return _fill_with(x, "zero_", 0)
 
 
@@ -1344,6 +1786,17 @@ def normal_(x, mean=0.0, std=1.0, *, generator=None):
 # ----- attach as Tensor methods and operators ------------------------------------------------
 
 
+def _converter(name, dtype):
+    """The method ``x.float()``, ``x.long()``...: ``to(x, dtype)``."""
+    def convert(self):
+        return to(self, dtype)
+    convert.__name__ = convert.__qualname__ = name
+    convert.__doc__ = (f"Return this tensor converted to {np.dtype(dtype).name} (``self.to("
+                       f"gg.{np.dtype(dtype).name})``); the tensor itself when it already has "
+                       f"that dtype. Differentiable between floating dtypes.")
+    return convert
+
+
 def _attach():
     T = Tensor
     methods = dict(
@@ -1364,18 +1817,26 @@ def _attach():
     )
     for name, fn in methods.items():
         setattr(T, name, fn)
-    T.where = lambda self, condition, other: where(condition, self, other)
+
+    def where_method(self, condition, other):
+        """Return ``self`` where ``condition`` is True, else ``other``: ``x.where(c, y)`` is
+        ``gg.where(c, x, y)`` (see :func:`glassgrad.where`)."""
+        return where(condition, self, other)
+    T.where = where_method
     T.T = property(lambda self: permute(self, tuple(range(self._data.ndim - 1, -1, -1))),
                    doc="The tensor with its dims reversed (a view).")
     T.mT = property(lambda self: transpose(self, -2, -1),
                     doc="The tensor with its last two dims swapped (a view).")
-    T.float = lambda self: to(self, np.float32)
-    T.double = lambda self: to(self, np.float64)
-    T.half = lambda self: to(self, np.float16)
-    T.long = lambda self: to(self, np.int64)
-    T.int = lambda self: to(self, np.int32)
-    T.bool = lambda self: to(self, np.bool_)
-    T.type_as = lambda self, other: to(self, other.dtype)
+    for method_name, dtype in (("float", np.float32), ("double", np.float64),
+                               ("half", np.float16), ("long", np.int64), ("int", np.int32),
+                               ("bool", np.bool_)):
+        setattr(T, method_name, _converter(method_name, dtype))
+
+    def type_as(self, other):
+        """Return this tensor converted to ``other``'s dtype (``self.to(other.dtype)``); the
+        tensor itself when the dtype already matches."""
+        return to(self, other.dtype)
+    T.type_as = type_as
     T.__add__ = _add            # the operators skip add/sub's alpha= handling
     T.__radd__ = lambda self, o: _add(o, self)
     T.__sub__ = _sub

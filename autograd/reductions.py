@@ -512,8 +512,8 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """Variance over `dim` (all elements when None) with Bessel's correction:
     sum((x - mean)^2) / max(N - correction, 0).
 
-    Accepts PyTorch's three forms: var(x, dim, unbiased, keepdim), var(x, unbiased) (a
-    positional bool is `unbiased`, not a dim) and var(x, dim, *, correction, keepdim).
+    Accepts PyTorch's three forms: ``var(x, dim, unbiased, keepdim)``, ``var(x, unbiased)`` (a
+    positional bool is ``unbiased``, not a dim) and ``var(x, dim, *, correction, keepdim)``.
     correction defaults to 1; unbiased=False means correction=0.
     """
     x = _as_tensor(input)
@@ -660,8 +660,18 @@ def _attach():
                    count_nonzero=count_nonzero, unique=unique, bincount=bincount, histc=histc)
     for name, fn in methods.items():
         setattr(Tensor, name, fn)
-    Tensor.cumsum_ = lambda self, dim, *, dtype=None: self.copy_(cumsum(self, dim, dtype=dtype))
-    Tensor.cumprod_ = lambda self, dim, *, dtype=None: self.copy_(cumprod(self, dim, dtype=dtype))
+
+    def cumsum_(self, dim, *, dtype=None):
+        """In-place form of :func:`glassgrad.cumsum`: write the cumulative sum along ``dim``
+        into this tensor and return it."""
+        return self.copy_(cumsum(self, dim, dtype=dtype))
+
+    def cumprod_(self, dim, *, dtype=None):
+        """In-place form of :func:`glassgrad.cumprod`: write the cumulative product along
+        ``dim`` into this tensor and return it."""
+        return self.copy_(cumprod(self, dim, dtype=dtype))
+    Tensor.cumsum_ = cumsum_
+    Tensor.cumprod_ = cumprod_
 
 
 _attach()

@@ -277,4 +277,11 @@ def result_type(tensor1, tensor2):
 
 
 Tensor.is_floating_point = is_floating_point
-Tensor.is_complex = lambda self: False
+
+
+def _is_complex(self):
+    """Return False: glassgrad has no complex dtypes (PyTorch's ``is_complex``)."""
+    return False
+
+
+Tensor.is_complex = _is_complex
