@@ -52,10 +52,44 @@ def _finish(data, requires_grad):
 
 
 def tensor(data, dtype=None, device=None, requires_grad=False):
-    """A new leaf tensor holding a copy of `data` (number, nested list, ndarray or Tensor).
+    """Return a new leaf tensor holding a copy of ``data`` (as ``torch.tensor``).
 
-    Python floats take the default dtype, ints int64, bools bool; an ndarray keeps its dtype.
-    `device` must be None or the CPU."""
+    Parameters
+    ----------
+    data : number, nested list or tuple, ndarray or Tensor
+        The values. Without ``dtype``, Python floats take the default dtype (float32, see
+        :func:`set_default_dtype`), ints int64 and bools bool; an ndarray or tensor keeps its
+        dtype; a list mixing them takes their promoted dtype.
+    dtype : dtype, optional
+        Convert the values to this dtype (``gg.float64``, ``np.int32``...).
+    device : str or device, optional
+        None or the CPU (the only device).
+    requires_grad : bool, optional
+        Make the result a leaf that records operations for autograd (floating dtypes only).
+        Default False.
+
+    Returns
+    -------
+    Tensor
+        A new tensor with its own memory.
+
+    Raises
+    ------
+    TypeError
+        If ``data`` holds strings, complex numbers or other non-numeric values.
+    RuntimeError
+        If ``device`` is not the CPU, or ``requires_grad=True`` for a non-floating dtype.
+
+    Examples
+    --------
+    >>> gg.tensor([[1, 2], [3, 4]])
+    tensor([[1, 2],
+            [3, 4]])
+    >>> gg.tensor([1.0, 2.0], dtype=gg.float64, requires_grad=True)
+    tensor([1., 2.], dtype=float64, requires_grad=True)
+    >>> gg.tensor(3.5).item()
+    3.5
+    """
     if device is not None:
         check_device(device, "tensor")
     arr = np.array(_as_array(data, dtype), copy=True)

@@ -56,18 +56,47 @@ class _GradSwitch:
 
 
 class no_grad(_GradSwitch):
-    """Context manager / decorator: ops inside record no graph (outputs do not require grad)."""
+    """Context manager and decorator that turns off graph recording, as ``torch.no_grad``.
+
+    Inside the block (or the decorated function) operations record no graph: their results
+    do not require grad, even when their inputs do. Use it for evaluation and for updating
+    parameters in place. The mode belongs to the current thread; the previous mode is
+    restored on exit. :class:`enable_grad` turns recording back on inside.
+
+    Examples
+    --------
+    >>> w = gg.tensor([1.0, 2.0], requires_grad=True)
+    >>> with gg.no_grad():
+    ...     y = w * 2
+    >>> y.requires_grad
+    False
+    >>> @gg.no_grad()
+    ... def evaluate(x):
+    ...     return (w * x).sum()
+    >>> evaluate(gg.tensor([3.0, 4.0]))
+    tensor(11.)
+    """
     _mode = False
 
 
 class enable_grad(_GradSwitch):
-    """Context manager / decorator: turn graph recording back on inside a no_grad block."""
+    """Context manager and decorator that turns graph recording back on inside a
+    :class:`no_grad` block (as ``torch.enable_grad``)."""
     _mode = True
 
 
 class set_grad_enabled(_GradSwitch):
-    """`set_grad_enabled(False)` works like no_grad, `set_grad_enabled(True)` like enable_grad.
-    Calling it as a plain function sets the mode immediately, as in PyTorch."""
+    """Turn graph recording on or off: ``set_grad_enabled(False)`` works like
+    :class:`no_grad`, ``set_grad_enabled(True)`` like :class:`enable_grad`.
+
+    Usable as a context manager, a decorator, or a plain call that sets the mode of the
+    current thread immediately (as in PyTorch).
+
+    Parameters
+    ----------
+    mode : bool
+        True to record operations, False not to.
+    """
 
     def __init__(self, mode):
         self._mode = bool(mode)

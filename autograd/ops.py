@@ -540,7 +540,44 @@ def _reduce_count(shape, axis):
 
 
 def sum(x, dim=None, keepdim=False, dtype=None):
-    """Sum over `dim` (all elements when None). Bool/int tensors sum to int64."""
+    """Return the sum of ``input``'s elements over ``dim`` (all elements when None).
+
+    Also available as ``x.sum(dim, keepdim, dtype)``.
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape.
+    dim : int or tuple of int, optional
+        The dim(s) to reduce (negative counts from the end); all of them when None.
+    keepdim : bool, optional
+        Keep the reduced dims with size 1, so the result broadcasts against ``input``.
+        Default False.
+    dtype : dtype, optional
+        Convert ``input`` to this dtype first.
+
+    Returns
+    -------
+    Tensor
+        The sums; bool and integer tensors sum to int64 (as in PyTorch). The gradient is
+        the incoming gradient broadcast back to ``input``'s shape.
+
+    Raises
+    ------
+    IndexError
+        If a dim is out of range.
+
+    Examples
+    --------
+    >>> x = gg.tensor([[1.0, 2.0], [3.0, 4.0]])
+    >>> x.sum()
+    tensor(10.)
+    >>> gg.sum(x, dim=0)
+    tensor([4., 6.])
+    >>> x.sum(1, keepdim=True)
+    tensor([[3.],
+            [7.]])
+    """
     if dtype is not None:
         x = to(x, dtype)
     elif x._data.dtype.kind in "bi" and x._data.dtype != np.int64:
@@ -552,7 +589,31 @@ def sum(x, dim=None, keepdim=False, dtype=None):
 
 
 def mean(x, dim=None, keepdim=False, dtype=None):
-    """Arithmetic mean over `dim` (all elements when None); floating tensors only."""
+    """Return the arithmetic mean of ``input`` over ``dim`` (all elements when None).
+
+    Also available as ``x.mean(dim, keepdim, dtype)``.
+
+    Parameters
+    ----------
+    input : Tensor
+        A floating tensor of any shape.
+    dim : int or tuple of int, optional
+        The dim(s) to reduce; all of them when None.
+    keepdim : bool, optional
+        Keep the reduced dims with size 1. Default False.
+    dtype : dtype, optional
+        Convert ``input`` to this dtype first.
+
+    Returns
+    -------
+    Tensor
+        The means, of ``input``'s dtype (NaN over an empty dim).
+
+    Raises
+    ------
+    RuntimeError
+        If ``input`` is not floating (convert it with ``.float()`` first).
+    """
     if dtype is not None:
         x = to(x, dtype)
     if x._data.dtype.kind != "f":
@@ -682,9 +743,32 @@ def logsumexp(x, dim=None, keepdim=False):
 
 
 def softmax(x, dim=-1, dtype=None):
-    """exp(x) / sum(exp(x)) along `dim`, shifted by the (constant) max for stability.
-    With `dtype`, x is converted to it first (as PyTorch). A row holding +inf gives NaN
-    throughout, as in PyTorch."""
+    """Return ``exp(x) / sum(exp(x))`` along ``dim``: each slice becomes a probability vector.
+
+    Also available as ``x.softmax(dim)``. The input is shifted by its (constant) max
+    along ``dim`` before exponentiating, so large inputs do not overflow.
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape; integer inputs are converted to the default float dtype.
+    dim : int, optional
+        The dim along which the result sums to 1. Default -1 (PyTorch warns when ``dim`` is
+        omitted and picks a dim by the number of dims; glassgrad uses the last one).
+    dtype : dtype, optional
+        Convert ``input`` to this dtype first.
+
+    Returns
+    -------
+    Tensor
+        Same shape as ``input``. A slice holding ``+inf`` gives NaN throughout, as in
+        PyTorch.
+
+    Examples
+    --------
+    >>> gg.softmax(gg.tensor([1.0, 2.0, 3.0]), dim=0)
+    tensor([0.09  , 0.2447, 0.6652])
+    """
     if dtype is not None:
         x = to(x, dtype)
     elif x._data.dtype.kind != "f":
@@ -1252,8 +1336,46 @@ def pad(x, pad, value=0.0):
 
 
 def matmul(a, b):
-    """Matrix product with numpy/PyTorch semantics: 1-D operands are promoted to a row
-    (left) or column (right) and the added dim removed; batch dims broadcast."""
+    """Return the matrix product of two tensors (also ``a @ b``, ``a.matmul(b)``, ``gg.mm``).
+
+    As in numpy and PyTorch: a 1-D left operand is treated as a row vector and a 1-D right
+    operand as a column vector (the added dim is removed from the result); two 1-D operands
+    give their dot product; dims before the last two are batch dims and broadcast.
+
+    Parameters
+    ----------
+    input : Tensor
+        Shape (\*, n, k) or (k,).
+    other : Tensor
+        Shape (\*, k, m) or (k,).
+
+    Returns
+    -------
+    Tensor
+        Shape (\*, n, m) with the batch dims broadcast (without n or m for 1-D operands);
+        the promoted dtype.
+
+    Raises
+    ------
+    RuntimeError
+        If an operand is 0-d or the inner sizes ``k`` differ.
+
+    Notes
+    -----
+    ``gg.mm`` is the same function, so unlike PyTorch it also accepts batched and 1-D
+    operands.
+
+    Examples
+    --------
+    >>> a = gg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    >>> b = gg.tensor([1.0, -1.0])
+    >>> a @ b
+    tensor([-1., -1.], grad_fn=<ReshapeBackward0>)
+    >>> gg.matmul(a, a).sum().backward()
+    >>> a.grad
+    tensor([[ 7., 11.],
+            [ 9., 13.]])
+    """
     a, b = _pair(a, b)
     if a._data.ndim == 0 or b._data.ndim == 0:
         raise RuntimeError(f"matmul: both arguments need at least 1 dim, got shapes {a.shape} "
