@@ -126,8 +126,24 @@ def is_grad_enabled():
 
 
 class detect_anomaly:
-    """Context manager / decorator: the first op whose forward value or gradient contains NaN
-    or inf raises a RuntimeError naming that op (costs a finiteness check per op)."""
+    """Context manager and decorator that finds the op where NaN or inf first appears.
+
+    Inside it, the first op whose forward value or computed gradient contains NaN or inf
+    raises a ``RuntimeError`` naming that op, so a loss that became NaN can be traced to
+    its source. Each op then costs an extra finiteness check. The switch is process-wide,
+    as in PyTorch.
+
+    Parameters
+    ----------
+    check_nan : bool, optional
+        Turn the checks on (True, the default) or off inside the block.
+
+    Notes
+    -----
+    PyTorch's ``detect_anomaly`` checks only the backward pass and also prints the forward
+    traceback of the failing op; glassgrad checks the forward values too and names the op
+    in the error message.
+    """
 
     def __init__(self, check_nan=True):
         self.check_nan = check_nan
@@ -155,11 +171,20 @@ def is_anomaly_enabled():
 
 
 class scope:
-    """Label the nodes recorded inside this block with `name` (nested scopes nest).
+    """Context manager that labels the graph nodes recorded inside it with ``name``.
 
-    `nn.Module.__call__` opens one per module so that graph drawings can cluster the ops of a
-    module; anyone can open one by hand. A scope is a (name, parent) pair, shared by all nodes
-    recorded inside it."""
+    ``nn.Module.__call__`` opens one per module so that graph drawings
+    (:mod:`glassgrad.viz`) can group the ops of a module; anyone can open one by hand.
+    Scopes nest: a scope is a ``(name, parent)`` pair shared by all nodes recorded inside
+    it. glassgrad only (PyTorch has no equivalent).
+
+    Parameters
+    ----------
+    name : str
+        The label.
+    module : object, optional
+        The module the scope stands for, if any.
+    """
     __slots__ = ("name", "parent", "module")
 
     def __init__(self, name, module=None):
@@ -177,7 +202,7 @@ class scope:
         return False
 
     def path(self):
-        """Names from the outermost scope to this one."""
+        """Return the names from the outermost scope to this one, a list of str."""
         names, s = [], self
         while s is not None:
             names.append(s.name)
@@ -186,10 +211,14 @@ class scope:
 
 
 class keep_values:
-    """Context manager / decorator: every node recorded inside keeps its forward value
-    (`node.value`, an ndarray) and, after a backward pass run inside, its gradient
-    (`node.grad`, a Tensor), for drawing and stepping through the graph. Off by default,
-    since it keeps every intermediate array alive as long as the graph."""
+    """Context manager and decorator that makes recorded nodes keep their values.
+
+    Every node recorded inside keeps its forward value (``node.value``, an ndarray) and,
+    after a backward pass run inside, its gradient (``node.grad``, a Tensor), so that
+    :mod:`glassgrad.viz` can draw them and step through the backward pass. Off by default,
+    since it keeps every intermediate array alive as long as the graph. Per thread.
+    glassgrad only (PyTorch has no equivalent).
+    """
 
     def __enter__(self):
         self._prev = _State.keep_values

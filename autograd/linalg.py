@@ -668,12 +668,12 @@ def _logdet(A):
     Parameters
     ----------
     A : Tensor
-        A floating tensor of shape (\*, n, n).
+        A floating tensor of shape (\\*, n, n).
 
     Returns
     -------
     Tensor
-        Shape (\*): NaN where the determinant is negative, ``-inf`` where it is 0.
+        Shape (\\*): NaN where the determinant is negative, ``-inf`` where it is 0.
     """
     sign, logabs = slogdet(A)
     return where(sign._data < 0, float("nan"), where(sign._data == 0, -_INF, logabs))

@@ -1872,14 +1872,14 @@ def matmul(a, b):
     Parameters
     ----------
     input : Tensor
-        Shape (\*, n, k) or (k,).
+        Shape (\\*, n, k) or (k,).
     other : Tensor
-        Shape (\*, k, m) or (k,).
+        Shape (\\*, k, m) or (k,).
 
     Returns
     -------
     Tensor
-        Shape (\*, n, m) with the batch dims broadcast (without n or m for 1-D operands);
+        Shape (\\*, n, m) with the batch dims broadcast (without n or m for 1-D operands);
         the promoted dtype.
 
     Raises
@@ -1937,7 +1937,7 @@ def linear(x, weight, bias=None):
     Parameters
     ----------
     input : Tensor
-        Shape (\*, in_features).
+        Shape (\\*, in_features).
     weight : Tensor
         Shape (out_features, in_features).
     bias : Tensor, optional
@@ -1946,7 +1946,7 @@ def linear(x, weight, bias=None):
     Returns
     -------
     Tensor
-        Shape (\*, out_features).
+        Shape (\\*, out_features).
     """
     x = _tensor(x)
     if weight._data.ndim != 2:

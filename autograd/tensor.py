@@ -109,14 +109,6 @@ class Tensor:
     dtype : dtype, optional
         Convert the values to this dtype.
 
-    Attributes
-    ----------
-    grad_fn : Node or None
-        The graph node that produced this tensor (None for leaves and for tensors made
-        without autograd).
-    name : str or None
-        An optional label, shown in the graph drawings of :mod:`glassgrad.viz`.
-
     Raises
     ------
     TypeError
@@ -126,6 +118,10 @@ class Tensor:
 
     Notes
     -----
+    ``t.grad_fn`` is the graph node that produced the tensor (None for leaves and for
+    tensors made without autograd); ``t.name``, None by default, is an optional label shown
+    in the graph drawings of :mod:`glassgrad.viz` (glassgrad only).
+
     Internally ``_data`` is the ndarray (shared with :meth:`numpy`), ``_vbox`` a one-element
     list holding the version counter shared with every view of the same memory (bumped by
     in-place ops), and ``_grad`` the gradient behind the checked :attr:`grad` property.
