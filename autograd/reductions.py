@@ -91,7 +91,9 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):
 
 
 def cumsum(input, dim, *, dtype=None):
-    """Return the cumulative sum of ``input`` along ``dim``: ``out[i] = x[0] + ... + x[i]`` (also ``x.cumsum(dim)``).
+    """Return the cumulative sum of ``input`` along ``dim`` (also ``x.cumsum(dim)``).
+
+    Along ``dim``, ``out[i] = x[0] + x[1] + ... + x[i]``.
 
     Parameters
     ----------
