@@ -60,7 +60,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False):
         The values. Without ``dtype``, Python floats take the default dtype (float32, see
         :func:`set_default_dtype`), ints int64 and bools bool; an ndarray or tensor keeps its
         dtype; a list mixing them takes their promoted dtype.
-    dtype : dtype, optional
+    dtype : numpy.dtype, optional
         Convert the values to this dtype (``gg.float64``, ``np.int32``...).
     device : str or device, optional
         None or the CPU (the only device).
@@ -103,7 +103,7 @@ def as_tensor(data, dtype=None, device=None):
     ----------
     data : array_like or Tensor
         The values (as for :func:`tensor`).
-    dtype : dtype, optional
+    dtype : numpy.dtype, optional
         The element type.
     device : str or device, optional
         None or the CPU.
@@ -143,7 +143,7 @@ def zeros(*size, dtype=None, device=None, requires_grad=False, **kw):
     size : ints or a sequence of int
         The shape, as separate ints (``zeros(2, 3)``) or one sequence (``zeros((2, 3))``);
         ``size=`` as a keyword also works.
-    dtype : dtype, optional
+    dtype : numpy.dtype, optional
         The element type; the default float dtype (see :func:`set_default_dtype`) when None.
     device : str or device, optional
         None or the CPU (the only device).
@@ -174,7 +174,7 @@ def ones(*size, dtype=None, device=None, requires_grad=False, **kw):
     size : ints or a sequence of int
         The shape, as separate ints (``zeros(2, 3)``) or one sequence (``zeros((2, 3))``);
         ``size=`` as a keyword also works.
-    dtype : dtype, optional
+    dtype : numpy.dtype, optional
         The element type; the default float dtype (see :func:`set_default_dtype`) when None.
     device : str or device, optional
         None or the CPU (the only device).
@@ -205,7 +205,7 @@ def empty(*size, dtype=None, device=None, requires_grad=False, **kw):
     size : ints or a sequence of int
         The shape, as separate ints (``zeros(2, 3)``) or one sequence (``zeros((2, 3))``);
         ``size=`` as a keyword also works.
-    dtype : dtype, optional
+    dtype : numpy.dtype, optional
         The element type; the default float dtype (see :func:`set_default_dtype`) when None.
     device : str or device, optional
         None or the CPU (the only device).
@@ -242,7 +242,7 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
         The shape.
     fill_value : number
         The value of every element.
-    dtype : dtype, optional
+    dtype : numpy.dtype, optional
         The element type; inferred from ``fill_value`` (bool, int64 or the default float dtype) when None.
     device : str or device, optional
         None or the CPU (the only device).
@@ -276,7 +276,7 @@ def zeros_like(input, dtype=None, device=None, requires_grad=False):
     ----------
     input : Tensor
         The tensor whose shape (and, unless ``dtype`` is given, dtype) to take.
-    dtype : dtype, optional
+    dtype : numpy.dtype, optional
         The element type; ``input``'s dtype when None.
     device : str or device, optional
         None or the CPU (the only device).
@@ -299,7 +299,7 @@ def ones_like(input, dtype=None, device=None, requires_grad=False):
     ----------
     input : Tensor
         The tensor whose shape (and, unless ``dtype`` is given, dtype) to take.
-    dtype : dtype, optional
+    dtype : numpy.dtype, optional
         The element type; ``input``'s dtype when None.
     device : str or device, optional
         None or the CPU (the only device).
@@ -324,7 +324,7 @@ def full_like(input, fill_value, dtype=None, device=None, requires_grad=False):
         The tensor whose shape (and, unless ``dtype`` is given, dtype) to take.
     fill_value : number
         The value of every element.
-    dtype : dtype, optional
+    dtype : numpy.dtype, optional
         The element type; ``input``'s dtype when None.
     device : str or device, optional
         None or the CPU (the only device).
@@ -347,7 +347,7 @@ def empty_like(input, dtype=None, device=None, requires_grad=False):
     ----------
     input : Tensor
         The tensor whose shape (and, unless ``dtype`` is given, dtype) to take.
-    dtype : dtype, optional
+    dtype : numpy.dtype, optional
         The element type; ``input``'s dtype when None.
     device : str or device, optional
         None or the CPU (the only device).
@@ -374,7 +374,7 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
         The end, excluded.
     step : number, optional
         The spacing. Default 1.
-    dtype : dtype, optional
+    dtype : numpy.dtype, optional
         The element type; int64 when all arguments are ints, else the default float dtype (as in PyTorch).
     device : str or device, optional
         None or the CPU (the only device).
@@ -416,7 +416,7 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
         The first and last values.
     steps : int
         The number of values.
-    dtype : dtype, optional
+    dtype : numpy.dtype, optional
         The element type; the default float dtype (see :func:`set_default_dtype`) when None.
     device : str or device, optional
         None or the CPU (the only device).
@@ -441,7 +441,7 @@ def eye(n, m=None, dtype=None, device=None, requires_grad=False):
         The number of rows.
     m : int, optional
         The number of columns; ``n`` when None.
-    dtype : dtype, optional
+    dtype : numpy.dtype, optional
         The element type; the default float dtype (see :func:`set_default_dtype`) when None.
     device : str or device, optional
         None or the CPU (the only device).
@@ -470,7 +470,7 @@ def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, **
         ``size=`` as a keyword also works.
     generator : Generator, optional
         Draw from this generator instead of the global one (see :func:`manual_seed`).
-    dtype : dtype, optional
+    dtype : numpy.dtype, optional
         The element type; the default float dtype (see :func:`set_default_dtype`) when None; floating dtypes only.
     device : str or device, optional
         None or the CPU (the only device).
@@ -499,7 +499,7 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, *
         ``size=`` as a keyword also works.
     generator : Generator, optional
         Draw from this generator instead of the global one (see :func:`manual_seed`).
-    dtype : dtype, optional
+    dtype : numpy.dtype, optional
         The element type; the default float dtype (see :func:`set_default_dtype`) when None; floating dtypes only.
     device : str or device, optional
         None or the CPU (the only device).
@@ -541,7 +541,7 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
         The shape.
     generator : Generator, optional
         Draw from this generator instead of the global one (see :func:`manual_seed`).
-    dtype : dtype, optional
+    dtype : numpy.dtype, optional
         The element type; int64 when None.
     device : str or device, optional
         None or the CPU (the only device).
@@ -579,7 +579,7 @@ def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False)
         The number of values.
     generator : Generator, optional
         Draw from this generator instead of the global one (see :func:`manual_seed`).
-    dtype : dtype, optional
+    dtype : numpy.dtype, optional
         The element type; int64 when None.
     device : str or device, optional
         None or the CPU (the only device).
@@ -607,7 +607,7 @@ def rand_like(input, *, generator=None, dtype=None, device=None, requires_grad=F
         The tensor whose shape (and, unless ``dtype`` is given, dtype) to take.
     generator : Generator, optional
         Draw from this generator instead of the global one (see :func:`manual_seed`).
-    dtype : dtype, optional
+    dtype : numpy.dtype, optional
         The element type; ``input``'s dtype when None.
     device : str or device, optional
         None or the CPU (the only device).
@@ -632,7 +632,7 @@ def randn_like(input, *, generator=None, dtype=None, device=None, requires_grad=
         The tensor whose shape (and, unless ``dtype`` is given, dtype) to take.
     generator : Generator, optional
         Draw from this generator instead of the global one (see :func:`manual_seed`).
-    dtype : dtype, optional
+    dtype : numpy.dtype, optional
         The element type; ``input``'s dtype when None.
     device : str or device, optional
         None or the CPU (the only device).
@@ -660,7 +660,7 @@ def randint_like(input, low=0, high=None, *, generator=None, dtype=None, device=
         The range [low, high).
     generator : Generator, optional
         Draw from this generator instead of the global one (see :func:`manual_seed`).
-    dtype : dtype, optional
+    dtype : numpy.dtype, optional
         The element type; ``input``'s dtype when None.
     device : str or device, optional
         None or the CPU (the only device).

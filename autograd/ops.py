@@ -482,7 +482,7 @@ def to(x, dtype):
     ----------
     input : Tensor
         A tensor of any shape.
-    dtype : dtype
+    dtype : numpy.dtype
         The target dtype (``gg.float64``, ``np.int32``...).
 
     Returns
@@ -720,7 +720,7 @@ def sum(x, dim=None, keepdim=False, dtype=None):
     keepdim : bool, optional
         Keep the reduced dims with size 1, so the result broadcasts against ``input``.
         Default False.
-    dtype : dtype, optional
+    dtype : numpy.dtype, optional
         Convert ``input`` to this dtype first.
 
     Returns
@@ -768,7 +768,7 @@ def mean(x, dim=None, keepdim=False, dtype=None):
         The dim(s) to reduce; all of them when None.
     keepdim : bool, optional
         Keep the reduced dims with size 1. Default False.
-    dtype : dtype, optional
+    dtype : numpy.dtype, optional
         Convert ``input`` to this dtype first.
 
     Returns
@@ -1040,7 +1040,7 @@ def softmax(x, dim=-1, dtype=None):
     dim : int, optional
         The dim along which the result sums to 1. Default -1 (PyTorch warns when ``dim`` is
         omitted and picks a dim by the number of dims; glassgrad uses the last one).
-    dtype : dtype, optional
+    dtype : numpy.dtype, optional
         Convert ``input`` to this dtype first.
 
     Returns
@@ -1075,7 +1075,7 @@ def log_softmax(x, dim=-1, dtype=None):
         A tensor of any shape; integer inputs are converted to the default float dtype.
     dim : int, optional
         The dim that is normalized. Default -1.
-    dtype : dtype, optional
+    dtype : numpy.dtype, optional
         Convert ``input`` to this dtype first (as PyTorch).
 
     Returns

@@ -78,7 +78,7 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):
     dim : int, optional
         One dim (PyTorch's prod takes one dim, not a tuple).
     keepdim : bool
-    dtype : dtype, optional
+    dtype : numpy.dtype, optional
         Cast the input to this dtype first.
     """
     x = _int_promoted(_as_tensor(input), dtype)
@@ -101,7 +101,7 @@ def cumsum(input, dim, *, dtype=None):
         A tensor of any shape.
     dim : int
         The dim to accumulate along.
-    dtype : dtype, optional
+    dtype : numpy.dtype, optional
         Convert ``input`` to this dtype first (keyword only); bool and integer inputs give
         int64 otherwise.
 

@@ -106,7 +106,7 @@ class Tensor:
         arrays keep their dtype (an ndarray of the right dtype is used without a copy).
     requires_grad : bool, optional
         Record operations on this tensor for autograd (floating dtypes only). Default False.
-    dtype : dtype, optional
+    dtype : numpy.dtype, optional
         Convert the values to this dtype.
 
     Raises

@@ -307,7 +307,8 @@ def result_type(tensor1, tensor2):
 
     Returns
     -------
-    dtype
+    numpy.dtype
+        The result dtype.
 
     Notes
     -----
