@@ -1,5 +1,10 @@
 """glassgrad's engine: reverse-mode automatic differentiation over numpy.
 
+As ``torch.autograd``: :func:`backward` and :func:`grad`, custom ops (:class:`Function`),
+gradient checking (:func:`gradcheck`, :func:`gradgradcheck`) and
+:mod:`glassgrad.autograd.functional`. It also holds everything the ``glassgrad`` namespace
+re-exports (tensors, ops, creation functions, grad mode). ::
+
     from glassgrad import autograd as ag
     x = ag.tensor([[1., 2.], [3., 4.]], requires_grad=True)
     y = (x @ x.T).relu().sum()

@@ -52,10 +52,44 @@ def _finish(data, requires_grad):
 
 
 def tensor(data, dtype=None, device=None, requires_grad=False):
-    """A new leaf tensor holding a copy of `data` (number, nested list, ndarray or Tensor).
+    """Return a new leaf tensor holding a copy of ``data`` (as ``torch.tensor``).
 
-    Python floats take the default dtype, ints int64, bools bool; an ndarray keeps its dtype.
-    `device` must be None or the CPU."""
+    Parameters
+    ----------
+    data : number, nested list or tuple, ndarray or Tensor
+        The values. Without ``dtype``, Python floats take the default dtype (float32, see
+        :func:`set_default_dtype`), ints int64 and bools bool; an ndarray or tensor keeps its
+        dtype; a list mixing them takes their promoted dtype.
+    dtype : numpy.dtype, optional
+        Convert the values to this dtype (``gg.float64``, ``np.int32``...).
+    device : str or device, optional
+        None or the CPU (the only device).
+    requires_grad : bool, optional
+        Make the result a leaf that records operations for autograd (floating dtypes only).
+        Default False.
+
+    Returns
+    -------
+    Tensor
+        A new tensor with its own memory.
+
+    Raises
+    ------
+    TypeError
+        If ``data`` holds strings, complex numbers or other non-numeric values.
+    RuntimeError
+        If ``device`` is not the CPU, or ``requires_grad=True`` for a non-floating dtype.
+
+    Examples
+    --------
+    >>> gg.tensor([[1, 2], [3, 4]])
+    tensor([[1, 2],
+            [3, 4]])
+    >>> gg.tensor([1.0, 2.0], dtype=gg.float64, requires_grad=True)
+    tensor([1., 2.], dtype=float64, requires_grad=True)
+    >>> gg.tensor(3.5).item()
+    3.5
+    """
     if device is not None:
         check_device(device, "tensor")
     arr = np.array(_as_array(data, dtype), copy=True)
@@ -63,7 +97,22 @@ def tensor(data, dtype=None, device=None, requires_grad=False):
 
 
 def as_tensor(data, dtype=None, device=None):
-    """Like tensor(), but shares memory with a Tensor or ndarray of a matching dtype."""
+    """Convert ``data`` to a tensor, sharing memory when possible (as ``torch.as_tensor``).
+
+    Parameters
+    ----------
+    data : array_like or Tensor
+        The values (as for :func:`tensor`).
+    dtype : numpy.dtype, optional
+        The element type.
+    device : str or device, optional
+        None or the CPU.
+
+    Returns
+    -------
+    Tensor
+        ``data`` itself if it is a tensor of the requested dtype; a tensor sharing memory with an ndarray of that dtype; otherwise a new tensor.
+    """
     check_device(device, "as_tensor")
     if isinstance(data, Tensor) and (dtype is None or np.dtype(dtype) == data._data.dtype):
         return data
@@ -71,12 +120,46 @@ def as_tensor(data, dtype=None, device=None):
 
 
 def from_numpy(array):
-    """A tensor sharing memory with `array`."""
+    """Return a tensor sharing memory with the numpy array ``array`` (as ``torch.from_numpy``).
+
+    Parameters
+    ----------
+    array : ndarray
+        A bool, integer or floating array.
+
+    Returns
+    -------
+    Tensor
+        A tensor of the array's shape and dtype: changes to one show in the other.
+    """
     return _wrap(np.asarray(array))
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False, **kw):
-    """A tensor of zeros of the given size (ints or one sequence; or `size=`)."""
+    """Return a tensor of zeros of the given size (as ``torch.zeros``).
+
+    Parameters
+    ----------
+    size : ints or a sequence of int
+        The shape, as separate ints (``zeros(2, 3)``) or one sequence (``zeros((2, 3))``);
+        ``size=`` as a keyword also works.
+    dtype : numpy.dtype, optional
+        The element type; the default float dtype (see :func:`set_default_dtype`) when None.
+    device : str or device, optional
+        None or the CPU (the only device).
+    requires_grad : bool, optional
+        Make the result a leaf that records operations (floating dtypes only). Default False.
+
+    Returns
+    -------
+    Tensor
+        A new tensor of zeros.
+
+    Raises
+    ------
+    RuntimeError
+        If ``device`` is not the CPU, or ``requires_grad=True`` for a non-floating dtype.
+    """
     check_device(device, "zeros")
     shape = _sizes(size, kw.pop("size", None), "zeros")
     _bad_kw("zeros", kw)
@@ -84,7 +167,30 @@ def zeros(*size, dtype=None, device=None, requires_grad=False, **kw):
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False, **kw):
-    """A tensor of ones of the given size (ints or one sequence; or `size=`)."""
+    """Return a tensor of ones of the given size (as ``torch.ones``).
+
+    Parameters
+    ----------
+    size : ints or a sequence of int
+        The shape, as separate ints (``zeros(2, 3)``) or one sequence (``zeros((2, 3))``);
+        ``size=`` as a keyword also works.
+    dtype : numpy.dtype, optional
+        The element type; the default float dtype (see :func:`set_default_dtype`) when None.
+    device : str or device, optional
+        None or the CPU (the only device).
+    requires_grad : bool, optional
+        Make the result a leaf that records operations (floating dtypes only). Default False.
+
+    Returns
+    -------
+    Tensor
+        A new tensor of ones.
+
+    Raises
+    ------
+    RuntimeError
+        If ``device`` is not the CPU, or ``requires_grad=True`` for a non-floating dtype.
+    """
     check_device(device, "ones")
     shape = _sizes(size, kw.pop("size", None), "ones")
     _bad_kw("ones", kw)
@@ -92,7 +198,30 @@ def ones(*size, dtype=None, device=None, requires_grad=False, **kw):
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False, **kw):
-    """An uninitialized tensor of the given size (ints or one sequence; or `size=`)."""
+    """Return a tensor of the given size with unspecified values (as ``torch.empty``).
+
+    Parameters
+    ----------
+    size : ints or a sequence of int
+        The shape, as separate ints (``zeros(2, 3)``) or one sequence (``zeros((2, 3))``);
+        ``size=`` as a keyword also works.
+    dtype : numpy.dtype, optional
+        The element type; the default float dtype (see :func:`set_default_dtype`) when None.
+    device : str or device, optional
+        None or the CPU (the only device).
+    requires_grad : bool, optional
+        Make the result a leaf that records operations (floating dtypes only). Default False.
+
+    Returns
+    -------
+    Tensor
+        A new tensor whose values are whatever the memory held: write them before reading.
+
+    Raises
+    ------
+    RuntimeError
+        If ``device`` is not the CPU, or ``requires_grad=True`` for a non-floating dtype.
+    """
     check_device(device, "empty")
     shape = _sizes(size, kw.pop("size", None), "empty")
     _bad_kw("empty", kw)
@@ -105,8 +234,31 @@ def _bad_kw(op, kw):
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
-    """A tensor of `size` filled with `fill_value`; its dtype is inferred from the value
-    (bool, int64 or the default float) unless given."""
+    """Return a tensor of ``size`` filled with ``fill_value`` (as ``torch.full``).
+
+    Parameters
+    ----------
+    size : sequence of int
+        The shape.
+    fill_value : number
+        The value of every element.
+    dtype : numpy.dtype, optional
+        The element type; inferred from ``fill_value`` (bool, int64 or the default float dtype) when None.
+    device : str or device, optional
+        None or the CPU (the only device).
+    requires_grad : bool, optional
+        Make the result a leaf that records operations (floating dtypes only). Default False.
+
+    Returns
+    -------
+    Tensor
+        A new tensor.
+
+    Raises
+    ------
+    RuntimeError
+        If ``device`` is not the CPU, or ``requires_grad=True`` for a non-floating dtype.
+    """
     check_device(device, "full")
     if dtype is None:
         dtype = _as_array(fill_value).dtype
@@ -118,32 +270,129 @@ def _like_dtype(t, dtype):
 
 
 def zeros_like(input, dtype=None, device=None, requires_grad=False):
-    """Zeros with the shape (and, unless given, the dtype) of `input`."""
+    """Return a tensor of zeros with the shape (and dtype) of ``input`` (as ``torch.zeros_like``).
+
+    Parameters
+    ----------
+    input : Tensor
+        The tensor whose shape (and, unless ``dtype`` is given, dtype) to take.
+    dtype : numpy.dtype, optional
+        The element type; ``input``'s dtype when None.
+    device : str or device, optional
+        None or the CPU (the only device).
+    requires_grad : bool, optional
+        Make the result a leaf that records operations (floating dtypes only). Default False.
+
+    Returns
+    -------
+    Tensor
+        A new tensor of ``input``'s shape.
+    """
     check_device(device, "zeros_like")
     return _finish(np.zeros(input.shape, _like_dtype(input, dtype)), requires_grad)
 
 
 def ones_like(input, dtype=None, device=None, requires_grad=False):
-    """Ones with the shape (and, unless given, the dtype) of `input`."""
+    """Return a tensor of ones with the shape (and dtype) of ``input`` (as ``torch.ones_like``).
+
+    Parameters
+    ----------
+    input : Tensor
+        The tensor whose shape (and, unless ``dtype`` is given, dtype) to take.
+    dtype : numpy.dtype, optional
+        The element type; ``input``'s dtype when None.
+    device : str or device, optional
+        None or the CPU (the only device).
+    requires_grad : bool, optional
+        Make the result a leaf that records operations (floating dtypes only). Default False.
+
+    Returns
+    -------
+    Tensor
+        A new tensor of ``input``'s shape.
+    """
     check_device(device, "ones_like")
     return _finish(np.ones(input.shape, _like_dtype(input, dtype)), requires_grad)
 
 
 def full_like(input, fill_value, dtype=None, device=None, requires_grad=False):
-    """`fill_value` everywhere, with the shape (and, unless given, the dtype) of `input`."""
+    """Return a tensor filled with ``fill_value``, with the shape (and dtype) of ``input``.
+
+    Parameters
+    ----------
+    input : Tensor
+        The tensor whose shape (and, unless ``dtype`` is given, dtype) to take.
+    fill_value : number
+        The value of every element.
+    dtype : numpy.dtype, optional
+        The element type; ``input``'s dtype when None.
+    device : str or device, optional
+        None or the CPU (the only device).
+    requires_grad : bool, optional
+        Make the result a leaf that records operations (floating dtypes only). Default False.
+
+    Returns
+    -------
+    Tensor
+        A new tensor of ``input``'s shape.
+    """
     check_device(device, "full_like")
     return _finish(np.full(input.shape, fill_value, _like_dtype(input, dtype)), requires_grad)
 
 
 def empty_like(input, dtype=None, device=None, requires_grad=False):
-    """Uninitialized, with the shape (and, unless given, the dtype) of `input`."""
+    """Return a tensor of unspecified values with the shape (and dtype) of ``input`` (as ``torch.empty_like``).
+
+    Parameters
+    ----------
+    input : Tensor
+        The tensor whose shape (and, unless ``dtype`` is given, dtype) to take.
+    dtype : numpy.dtype, optional
+        The element type; ``input``'s dtype when None.
+    device : str or device, optional
+        None or the CPU (the only device).
+    requires_grad : bool, optional
+        Make the result a leaf that records operations (floating dtypes only). Default False.
+
+    Returns
+    -------
+    Tensor
+        A new tensor of ``input``'s shape.
+    """
     check_device(device, "empty_like")
     return _finish(np.empty(input.shape, _like_dtype(input, dtype)), requires_grad)
 
 
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
-    """Values in [start, end) with `step`; int64 when all arguments are ints, else the
-    default float dtype (as in PyTorch)."""
+    """Return the values from ``start`` to ``end`` (excluded) by ``step`` (as ``torch.arange``).
+
+    Parameters
+    ----------
+    start : number
+        The first value; with a single argument, ``arange(end)`` starts at 0.
+    end : number, optional
+        The end, excluded.
+    step : number, optional
+        The spacing. Default 1.
+    dtype : numpy.dtype, optional
+        The element type; int64 when all arguments are ints, else the default float dtype (as in PyTorch).
+    device : str or device, optional
+        None or the CPU (the only device).
+    requires_grad : bool, optional
+        Make the result a leaf that records operations (floating dtypes only). Default False.
+
+    Returns
+    -------
+    Tensor
+        A 1-D tensor of ``ceil((end - start) / step)`` elements.
+
+    Examples
+    --------
+    >>> gg.arange(5)
+    tensor([0, 1, 2, 3, 4])
+    >>> gg.arange(0, 1, 0.25)
+    tensor([0.  , 0.25, 0.5 , 0.75])
+    """
     check_device(device, "arange")
     if end is None:
         start, end = 0, start
@@ -159,13 +408,51 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
 
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
-    """`steps` evenly spaced values from start to end, both included."""
+    """Return ``steps`` evenly spaced values from ``start`` to ``end``, both included (as ``torch.linspace``).
+
+    Parameters
+    ----------
+    start, end : number
+        The first and last values.
+    steps : int
+        The number of values.
+    dtype : numpy.dtype, optional
+        The element type; the default float dtype (see :func:`set_default_dtype`) when None.
+    device : str or device, optional
+        None or the CPU (the only device).
+    requires_grad : bool, optional
+        Make the result a leaf that records operations (floating dtypes only). Default False.
+
+    Returns
+    -------
+    Tensor
+        A 1-D tensor of ``steps`` elements.
+    """
     check_device(device, "linspace")
     return _finish(np.linspace(start, end, int(steps), dtype=_float_dtype(dtype)), requires_grad)
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
-    """The n x m (n x n when m is None) identity matrix."""
+    """Return the identity matrix (as ``torch.eye``).
+
+    Parameters
+    ----------
+    n : int
+        The number of rows.
+    m : int, optional
+        The number of columns; ``n`` when None.
+    dtype : numpy.dtype, optional
+        The element type; the default float dtype (see :func:`set_default_dtype`) when None.
+    device : str or device, optional
+        None or the CPU (the only device).
+    requires_grad : bool, optional
+        Make the result a leaf that records operations (floating dtypes only). Default False.
+
+    Returns
+    -------
+    Tensor
+        Shape (n, m): ones on the diagonal, zeros elsewhere.
+    """
     check_device(device, "eye")
     return _finish(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad)
 
@@ -174,9 +461,27 @@ def eye(n, m=None, dtype=None, device=None, requires_grad=False):
 
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, **kw):
-    """Uniform samples in [0, 1) of the given size (floating dtypes only).
+    """Return samples drawn uniformly from [0, 1), of the given size (as ``torch.rand``).
 
-    Drawn from `generator` (a `Generator`), or from the global generator when None."""
+    Parameters
+    ----------
+    size : ints or a sequence of int
+        The shape, as separate ints (``zeros(2, 3)``) or one sequence (``zeros((2, 3))``);
+        ``size=`` as a keyword also works.
+    generator : Generator, optional
+        Draw from this generator instead of the global one (see :func:`manual_seed`).
+    dtype : numpy.dtype, optional
+        The element type; the default float dtype (see :func:`set_default_dtype`) when None; floating dtypes only.
+    device : str or device, optional
+        None or the CPU (the only device).
+    requires_grad : bool, optional
+        Make the result a leaf that records operations (floating dtypes only). Default False.
+
+    Returns
+    -------
+    Tensor
+        A new tensor.
+    """
     check_device(device, "rand")
     shape = _sizes(size, kw.pop("size", None), "rand")
     _bad_kw("rand", kw)
@@ -185,9 +490,27 @@ def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, **
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, **kw):
-    """Standard normal samples of the given size (floating dtypes only).
+    """Return samples of the standard normal distribution (mean 0, variance 1), of the given size (as ``torch.randn``).
 
-    Drawn from `generator` (a `Generator`), or from the global generator when None."""
+    Parameters
+    ----------
+    size : ints or a sequence of int
+        The shape, as separate ints (``zeros(2, 3)``) or one sequence (``zeros((2, 3))``);
+        ``size=`` as a keyword also works.
+    generator : Generator, optional
+        Draw from this generator instead of the global one (see :func:`manual_seed`).
+    dtype : numpy.dtype, optional
+        The element type; the default float dtype (see :func:`set_default_dtype`) when None; floating dtypes only.
+    device : str or device, optional
+        None or the CPU (the only device).
+    requires_grad : bool, optional
+        Make the result a leaf that records operations (floating dtypes only). Default False.
+
+    Returns
+    -------
+    Tensor
+        A new tensor.
+    """
     check_device(device, "randn")
     shape = _sizes(size, kw.pop("size", None), "randn")
     _bad_kw("randn", kw)
@@ -206,13 +529,34 @@ def _integers(rng, low, high, shape, dtype, op):
 
 def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None,
             requires_grad=False):
-    """Integers uniform in [low, high) of shape `size`; `randint(high, size)` starts at 0,
-    as in PyTorch. int64 unless `dtype` is given.
+    """Return integers drawn uniformly from [low, high), of shape ``size`` (as ``torch.randint``).
+
+    Parameters
+    ----------
+    low : int, optional
+        The lowest value. ``randint(high, size)`` starts at 0, as in PyTorch.
+    high : int
+        One above the highest value.
+    size : sequence of int
+        The shape.
+    generator : Generator, optional
+        Draw from this generator instead of the global one (see :func:`manual_seed`).
+    dtype : numpy.dtype, optional
+        The element type; int64 when None.
+    device : str or device, optional
+        None or the CPU (the only device).
+    requires_grad : bool, optional
+        Make the result a leaf that records operations (floating dtypes only). Default False.
+
+    Returns
+    -------
+    Tensor
+        A new tensor.
 
     Raises
     ------
     RuntimeError
-        If low >= high.
+        If ``low >= high``.
     """
     check_device(device, "randint")
     if size is None and isinstance(high, (tuple, list)):
@@ -227,7 +571,26 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
 
 
 def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
-    """A random permutation of 0 .. n-1 (int64 unless `dtype` is given)."""
+    """Return a random permutation of the integers 0 to n - 1 (as ``torch.randperm``).
+
+    Parameters
+    ----------
+    n : int
+        The number of values.
+    generator : Generator, optional
+        Draw from this generator instead of the global one (see :func:`manual_seed`).
+    dtype : numpy.dtype, optional
+        The element type; int64 when None.
+    device : str or device, optional
+        None or the CPU (the only device).
+    requires_grad : bool, optional
+        Make the result a leaf that records operations (floating dtypes only). Default False.
+
+    Returns
+    -------
+    Tensor
+        A 1-D tensor of n elements.
+    """
     check_device(device, "randperm")
     if n < 0:
         raise RuntimeError(f"randperm: n must be non-negative, got {n}")
@@ -236,21 +599,79 @@ def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False)
 
 
 def rand_like(input, *, generator=None, dtype=None, device=None, requires_grad=False):
-    """rand() with the shape (and, unless given, the dtype) of `input`."""
+    """Return :func:`rand` samples with the shape (and dtype) of ``input``.
+
+    Parameters
+    ----------
+    input : Tensor
+        The tensor whose shape (and, unless ``dtype`` is given, dtype) to take.
+    generator : Generator, optional
+        Draw from this generator instead of the global one (see :func:`manual_seed`).
+    dtype : numpy.dtype, optional
+        The element type; ``input``'s dtype when None.
+    device : str or device, optional
+        None or the CPU (the only device).
+    requires_grad : bool, optional
+        Make the result a leaf that records operations (floating dtypes only). Default False.
+
+    Returns
+    -------
+    Tensor
+        A new tensor of ``input``'s shape.
+    """
     return rand(*input.shape, generator=generator, dtype=_like_dtype(input, dtype),
                 device=device, requires_grad=requires_grad)
 
 
 def randn_like(input, *, generator=None, dtype=None, device=None, requires_grad=False):
-    """randn() with the shape (and, unless given, the dtype) of `input`."""
+    """Return :func:`randn` samples with the shape (and dtype) of ``input``.
+
+    Parameters
+    ----------
+    input : Tensor
+        The tensor whose shape (and, unless ``dtype`` is given, dtype) to take.
+    generator : Generator, optional
+        Draw from this generator instead of the global one (see :func:`manual_seed`).
+    dtype : numpy.dtype, optional
+        The element type; ``input``'s dtype when None.
+    device : str or device, optional
+        None or the CPU (the only device).
+    requires_grad : bool, optional
+        Make the result a leaf that records operations (floating dtypes only). Default False.
+
+    Returns
+    -------
+    Tensor
+        A new tensor of ``input``'s shape.
+    """
     return randn(*input.shape, generator=generator, dtype=_like_dtype(input, dtype),
                  device=device, requires_grad=requires_grad)
 
 
 def randint_like(input, low=0, high=None, *, generator=None, dtype=None, device=None,
                  requires_grad=False):
-    """randint() with the shape (and, unless given, the dtype) of `input`;
-    `randint_like(x, high)` draws from [0, high)."""
+    """Return :func:`randint` samples with the shape (and dtype) of ``input``; ``randint_like(x, high)`` draws from [0, high).
+
+    Parameters
+    ----------
+    input : Tensor
+        The tensor whose shape (and, unless ``dtype`` is given, dtype) to take.
+    low, high : int
+        The range [low, high).
+    generator : Generator, optional
+        Draw from this generator instead of the global one (see :func:`manual_seed`).
+    dtype : numpy.dtype, optional
+        The element type; ``input``'s dtype when None.
+    device : str or device, optional
+        None or the CPU (the only device).
+    requires_grad : bool, optional
+        Make the result a leaf that records operations (floating dtypes only). Default False.
+
+    Returns
+    -------
+    Tensor
+        A new tensor of ``input``'s shape.
+    """
     check_device(device, "randint_like")
     if high is None:
         low, high = 0, low

@@ -20,11 +20,6 @@ class device:
     index : int, optional
         The device ordinal.
 
-    Attributes
-    ----------
-    type : str
-    index : int or None
-
     Raises
     ------
     RuntimeError
@@ -32,6 +27,7 @@ class device:
 
     Notes
     -----
+    ``d.type`` is the device type (a str) and ``d.index`` the ordinal (an int or None).
     Only 'cpu' can hold tensors; naming another device is allowed, but using it to create or
     move a tensor raises. Unlike PyTorch, a device compares equal to its string form
     (`device('cpu') == 'cpu'` is True), so code that tests `x.device == 'cpu'` works.

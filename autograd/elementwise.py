@@ -46,7 +46,7 @@ def _doc(summary, rule=None):
         Same shape; the input's floating dtype.
     """
     if rule:
-        text += f"\n    Notes\n    -----\n    Derivative: {rule}.\n"
+        text += f"\n    Notes\n    -----\n    Derivative: ``{rule}``.\n"
     return text
 
 
@@ -213,7 +213,22 @@ def positive(input):
 
 
 def reciprocal(input):
-    """1 / x, elementwise (integers give the default float dtype). Derivative: -g / x^2."""
+    """Return ``1 / input``, elementwise (also ``x.reciprocal()``).
+
+    Parameters
+    ----------
+    input : Tensor or number
+        Integer and bool inputs are converted to the default float dtype.
+
+    Returns
+    -------
+    Tensor
+        Same shape; ``inf`` where the input is 0.
+
+    Notes
+    -----
+    Derivative: ``-g / x**2``.
+    """
     return div(1.0, _floating(input))
 
 
@@ -378,7 +393,20 @@ def _scaled(t, value, like):
 
 
 def addcmul(input, tensor1, tensor2, *, value=1):
-    """input + value * tensor1 * tensor2, elementwise, broadcast."""
+    """Return ``input + value * tensor1 * tensor2``, elementwise, with broadcasting (also ``x.addcmul(...)``).
+
+    Parameters
+    ----------
+    input, tensor1, tensor2 : Tensor
+        Tensors of broadcastable shapes.
+    value : number, optional
+        The multiplier of the product (keyword only). Default 1.
+
+    Returns
+    -------
+    Tensor
+        The broadcast shape and promoted dtype.
+    """
     return add(input, _scaled(mul(tensor1, tensor2), value, _as_tensor(input)))
 
 
@@ -420,7 +448,7 @@ def _float_binary(prim, name, summary):
 
     Notes
     -----
-    Derivative: {prim.rule}.
+    Derivative: ``{prim.rule}``.
     """
     return op
 
@@ -432,8 +460,23 @@ logaddexp2 = _float_binary(P.LOGADDEXP2, "logaddexp2", "log2(2^a + 2^b), element
 
 
 def copysign(input, other):
-    """|a| with the sign of b (also of -0.0), elementwise, broadcast; integers give the default
-    float dtype. Derivative: g * sign where a != 0, 0 at a == 0; none to b."""
+    """Return ``abs(input)`` with the sign of ``other`` (also the sign of -0.0), elementwise.
+
+    Parameters
+    ----------
+    input, other : Tensor or number
+        Broadcastable tensors; integers give the default float dtype.
+
+    Returns
+    -------
+    Tensor
+        The broadcast shape, the promoted floating dtype.
+
+    Notes
+    -----
+    Derivative: ``g * sign`` with respect to ``input`` where it is nonzero, 0 where it is 0;
+    no gradient flows to ``other``.
+    """
     a, b = _float_pair(input, other)
     return _apply2(P.COPYSIGN, "copysign", a, b)
 
@@ -462,19 +505,56 @@ def rsub(input, other, *, alpha=1):
 
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-    """|a - b| <= atol + rtol * |b|, elementwise, broadcast (a bool tensor)."""
+    """Test ``abs(input - other) <= atol + rtol * abs(other)`` elementwise, with broadcasting.
+
+    Parameters
+    ----------
+    input, other : Tensor or number
+        Broadcastable tensors.
+    rtol, atol : float, optional
+        Relative and absolute tolerances. Defaults 1e-5 and 1e-8.
+    equal_nan : bool, optional
+        Count two NaNs as close. Default False.
+
+    Returns
+    -------
+    Tensor
+        A bool tensor of the broadcast shape (not differentiable).
+    """
     a, b = _pair(input, other)
     return _wrap(np.asarray(np.isclose(a._data, b._data, rtol=rtol, atol=atol,
                                        equal_nan=equal_nan)))
 
 
 def isposinf(input):
-    """True where the element is +inf (bool tensor)."""
+    """Return a bool tensor, True where ``input`` is ``+inf`` (also ``x.isposinf()``).
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape.
+
+    Returns
+    -------
+    Tensor
+        A bool tensor of the same shape.
+    """
     return _wrap(np.isposinf(_as_tensor(input)._data))
 
 
 def isneginf(input):
-    """True where the element is -inf (bool tensor)."""
+    """Return a bool tensor, True where ``input`` is ``-inf`` (also ``x.isneginf()``).
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape.
+
+    Returns
+    -------
+    Tensor
+        A bool tensor of the same shape.
+    """
     return _wrap(np.isneginf(_as_tensor(input)._data))
 
 
@@ -487,8 +567,25 @@ def _logical(ufunc, name):
             raise RuntimeError(f"{name}: shapes {a.shape} and {b.shape} do not broadcast") \
                 from None
     op.__name__ = op.__qualname__ = name
-    op.__doc__ = f"""Elementwise logical {name[8:].upper()} of the truth values (nonzero is
-    true), broadcast. Returns a bool tensor (no gradient)."""
+    op.__doc__ = f"""Return the logical {name[8:].upper()} of the truth values of ``input`` and ``other`` (nonzero is True), elementwise.
+
+    Also available as ``x.{name}(other)``.
+
+    Parameters
+    ----------
+    input, other : Tensor or number
+        Operands of any dtype and broadcastable shapes.
+
+    Returns
+    -------
+    Tensor
+        A bool tensor of the broadcast shape (not differentiable).
+
+    Raises
+    ------
+    RuntimeError
+        If the shapes do not broadcast.
+    """
     return op
 
 
@@ -508,14 +605,29 @@ def _bitwise(ufunc, name):
             raise RuntimeError(f"{name}: shapes {a.shape} and {b.shape} do not broadcast") \
                 from None
     op.__name__ = op.__qualname__ = name
-    op.__doc__ = f"""Elementwise bitwise {name[8:].upper()} of integer or bool tensors (logical
-    for bool), broadcast, with PyTorch's dtypes (int32 & int stays int32). The `{dict(
-        bitwise_and='&', bitwise_or='|', bitwise_xor='^')[name]}` operator.
+    op.__doc__ = f"""Return the bitwise {name[8:].upper()} of integer or bool tensors, elementwise (logical for bool).
+
+    Also available as ``x.{name}(other)`` and the ``{dict(
+        bitwise_and='&', bitwise_or='|', bitwise_xor='^')[name]}`` operator.
+
+    Parameters
+    ----------
+    input, other : Tensor or int or bool
+        Integer or bool operands of broadcastable shapes.
+
+    Returns
+    -------
+    Tensor
+        The broadcast shape, with PyTorch's dtypes (an int32 tensor with a Python int
+        stays int32). Not differentiable.
 
     Raises
     ------
     NotImplementedError
-        For floating inputs."""
+        For floating inputs.
+    RuntimeError
+        If the shapes do not broadcast.
+    """
     return op
 
 
@@ -608,6 +720,8 @@ def _inplace_method(name):
 
 
 def _polygamma_method(self, n):
+    """Return the ``n``-th derivative of the digamma function at this tensor's elements
+    (``x.polygamma(n)`` is ``gg.polygamma(n, x)``)."""
     return polygamma(n, self)
 
 

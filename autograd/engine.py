@@ -654,8 +654,49 @@ def _accumulate(leaf, g, create_graph):
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
-    """Accumulate gradients of `tensors` into the `.grad` of every leaf that requires grad
-    (or only of `inputs` when given)."""
+    """Compute the gradients of ``tensors`` and accumulate them into the leaves' ``.grad``.
+
+    Walks the recorded graph backwards from ``tensors`` (as ``torch.autograd.backward``) and
+    adds d(tensors)/d(leaf) to the ``.grad`` of every leaf that requires grad, or only of
+    ``inputs`` when given. Gradients accumulate: call ``zero_grad()`` (or set ``.grad`` to
+    None) between steps. ``t.backward(...)`` is the method form for one tensor.
+
+    Parameters
+    ----------
+    tensors : Tensor or sequence of Tensor
+        The tensors to differentiate (the "outputs", usually one scalar loss).
+    grad_tensors : Tensor, ndarray or sequence of them, optional
+        The gradient of some final scalar with respect to each of ``tensors`` (the vector of
+        the vector-Jacobian product), each of its tensor's shape. May be omitted (or None
+        for an entry) only for one-element tensors, for which it is 1.
+    retain_graph : bool, optional
+        Keep the tensors the graph saved, so that it can be walked again. Defaults to
+        ``create_graph``. Without it a second backward through the same graph raises.
+    create_graph : bool, optional
+        Record the backward pass itself, so the gradients can be differentiated again
+        (gradients of any order). Default False.
+    inputs : Tensor or sequence of Tensor, optional
+        Accumulate only into these tensors' ``.grad`` (leaves or non-leaves); the other
+        leaves are left untouched.
+
+    Raises
+    ------
+    RuntimeError
+        If a tensor with more than one element is given no gradient, if a gradient's shape
+        does not match, if the graph was freed by an earlier backward (pass
+        ``retain_graph=True``), or if a tensor saved for backward was modified in place.
+
+    See Also
+    --------
+    grad : return the gradients instead of accumulating them.
+
+    Examples
+    --------
+    >>> x = gg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> gg.autograd.backward((x ** 2).sum())
+    >>> x.grad
+    tensor([2., 4., 6.])
+    """
     if isinstance(tensors, Tensor):
         tensors = [tensors]
     if isinstance(grad_tensors, (Tensor, np.ndarray)):
@@ -673,10 +714,59 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
          allow_unused=False, materialize_grads=False):
-    """Gradients of `outputs` w.r.t. `inputs` as a tuple, without touching any `.grad`.
+    """Return the gradients of ``outputs`` with respect to ``inputs``, without touching ``.grad``.
 
-    With create_graph=True the returned gradients are part of the graph, so they can be
-    differentiated again (gradients of any order)."""
+    As ``torch.autograd.grad``: computes the sum over the outputs of the vector-Jacobian
+    products ``grad_outputs[i]^T d(outputs[i])/d(inputs[j])`` for every input, and returns
+    them instead of accumulating them into ``.grad``. With ``create_graph=True`` the returned
+    gradients are part of the graph, so they can be differentiated again (gradients of any
+    order: Hessian-vector products, gradient penalties...).
+
+    Parameters
+    ----------
+    outputs : Tensor or sequence of Tensor
+        The tensors to differentiate.
+    inputs : Tensor or sequence of Tensor
+        The tensors to differentiate with respect to; each must require grad (leaves or
+        intermediate results).
+    grad_outputs : Tensor, ndarray or sequence of them, optional
+        One gradient per output, of that output's shape; may be omitted (or None for an
+        entry) for one-element outputs, for which it is 1.
+    retain_graph : bool, optional
+        Keep the graph's saved tensors for another backward walk. Defaults to
+        ``create_graph``.
+    create_graph : bool, optional
+        Record the computation of the gradients so they can be differentiated. Default False.
+    allow_unused : bool, optional
+        Return None for an input that the outputs do not depend on instead of raising.
+        Default False.
+    materialize_grads : bool, optional
+        Return zeros (of the input's shape) instead of None for unused inputs. Default False.
+
+    Returns
+    -------
+    tuple of Tensor or None
+        One gradient per input, of that input's shape and dtype (a tuple even for a single
+        input).
+
+    Raises
+    ------
+    TypeError
+        If an input is not a Tensor.
+    RuntimeError
+        If an input does not require grad, if an input is unused and ``allow_unused`` is
+        False, or for the same reasons as :func:`backward`.
+
+    Examples
+    --------
+    >>> x = gg.tensor(3.0, requires_grad=True)
+    >>> y = x ** 3
+    >>> (dy,) = gg.autograd.grad(y, x, create_graph=True)
+    >>> dy
+    tensor(27., grad_fn=<MulBackward0>)
+    >>> gg.autograd.grad(dy, x)
+    (tensor(18.),)
+    """
     single_out = isinstance(outputs, Tensor)
     outputs = [outputs] if single_out else list(outputs)
     inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
@@ -708,14 +798,61 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
 
 def _tensor_backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-    """Accumulate d(self)/d(leaf) into every leaf's `.grad` (see `engine.backward`).
+    """Compute the gradient of this tensor and accumulate it into the leaves' ``.grad``.
+
+    Walks the graph that produced this tensor backwards (the chain rule, one recorded op at
+    a time) and adds d(self)/d(leaf) to the ``.grad`` of every leaf tensor that requires
+    grad. Gradients accumulate across calls: zero them (``opt.zero_grad()``, or
+    ``x.grad = None``) before the next step. Non-leaf tensors keep their gradient only if
+    :meth:`retain_grad` was called on them. The graph's saved tensors are freed afterwards
+    unless ``retain_graph=True``.
 
     Parameters
     ----------
-    gradient : Tensor or array, optional
-        d(loss)/d(self), of self's shape; may be omitted for a one-element tensor.
-    retain_graph, create_graph, inputs
-        As in `engine.backward`.
+    gradient : Tensor or ndarray, optional
+        The gradient of some final scalar with respect to this tensor, of this tensor's
+        shape (the vector of the vector-Jacobian product). May be omitted only when the
+        tensor has one element (a loss), in which case it is 1.
+    retain_graph : bool, optional
+        Keep the graph so that backward can run through it again. Defaults to
+        ``create_graph``.
+    create_graph : bool, optional
+        Record the backward pass, so that the gradients (which then have a ``grad_fn``) can
+        be differentiated again. Default False.
+    inputs : Tensor or sequence of Tensor, optional
+        Accumulate only into these tensors' ``.grad``.
+
+    Raises
+    ------
+    RuntimeError
+        If the tensor does not require grad, if ``gradient`` is omitted for a tensor of more
+        than one element or has the wrong shape, if the graph was already freed by a
+        previous backward, or if a tensor saved for backward was modified in place since.
+
+    See Also
+    --------
+    glassgrad.autograd.grad : return gradients without accumulating into ``.grad``.
+
+    Examples
+    --------
+    >>> x = gg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> y = (x * x).sum()
+    >>> y.backward()
+    >>> x.grad
+    tensor([2., 4., 6.])
+
+    Gradients accumulate: a second backward (through a new graph) adds to ``.grad``.
+
+    >>> (3 * x).sum().backward()
+    >>> x.grad
+    tensor([5., 7., 9.])
+
+    A non-scalar tensor needs the gradient with respect to it:
+
+    >>> x.grad = None
+    >>> (x * 2).backward(gg.tensor([1.0, 0.0, 0.5]))
+    >>> x.grad
+    tensor([2., 0., 1.])
     """
     backward([self], None if gradient is None else [gradient], retain_graph, create_graph,
              inputs=inputs)

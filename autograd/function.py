@@ -98,6 +98,14 @@ class FunctionCtx:
         self._materialize_grads = bool(value)
 
     def mark_dirty(self, *tensors):
+        """Declare inputs that ``forward`` modified in place: not supported.
+
+        Raises
+        ------
+        NotImplementedError
+            Always: in-place custom Functions are not supported; return a new tensor from
+            ``forward`` instead (PyTorch supports them).
+        """
         raise NotImplementedError("mark_dirty: in-place custom Functions are not supported by "
                                   "glassgrad; return a new tensor from forward instead")
 

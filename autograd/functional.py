@@ -60,8 +60,41 @@ def _check_v(v, like, what):
 
 
 def vjp(func, inputs, v=None, create_graph=False, strict=False):
-    """(func(inputs), v^T J): the vector-Jacobian product at `inputs`.
-    `v` may be omitted when func returns a single-element tensor."""
+    """Return ``func(inputs)`` and the vector-Jacobian product ``v^T J`` at ``inputs``.
+
+    As ``torch.autograd.functional.vjp``: one reverse pass, the product of ``v`` with the
+    Jacobian of ``func`` at ``inputs``.
+
+    Parameters
+    ----------
+    func : callable
+        Takes the input tensors as positional arguments, returns a Tensor or a tuple of
+        Tensors.
+    inputs : Tensor or tuple of Tensor
+        Floating tensors where the derivative is taken (they are not modified, and need not
+        require grad).
+    v : Tensor or tuple of Tensor, optional
+        One tensor per output, of that output's shape. May be omitted when ``func`` returns a
+        single one-element tensor.
+    create_graph : bool, optional
+        Record the computation so the results can be differentiated again. Default False.
+    strict : bool, optional
+        Accepted for compatibility and ignored (PyTorch raises when an output does not
+        depend on an input; glassgrad returns zeros).
+
+    Returns
+    -------
+    (output, vjp)
+        ``func(inputs)`` (detached unless ``create_graph``) and the products, with the
+        structure and shapes of ``inputs``.
+
+    Raises
+    ------
+    TypeError
+        If an input or output is not a Tensor, or an input is not floating.
+    RuntimeError
+        If ``v`` is omitted for a non-scalar output, or its shapes do not match.
+    """
     with enable_grad():
         in_tuple, xs = _prepare(inputs, create_graph, "vjp")
         out_tuple, outs = _as_tuple(func(*xs), "vjp output")
@@ -78,7 +111,38 @@ def vjp(func, inputs, v=None, create_graph=False, strict=False):
 
 
 def jvp(func, inputs, v=None, create_graph=False, strict=False):
-    """(func(inputs), J v): the Jacobian-vector product, via two reverse passes."""
+    """Return ``func(inputs)`` and the Jacobian-vector product ``J v`` at ``inputs``.
+
+    As ``torch.autograd.functional.jvp``. Computed with two reverse passes (the derivative
+    of ``u -> J^T u`` applied to ``v``), so every op of ``func`` must have a
+    differentiable gradient.
+
+    Parameters
+    ----------
+    func : callable
+        Takes the input tensors, returns a Tensor or a tuple of Tensors.
+    inputs : Tensor or tuple of Tensor
+        Floating tensors where the derivative is taken.
+    v : Tensor or tuple of Tensor, optional
+        One tensor per input, of that input's shape. May be omitted for a single one-element
+        input.
+    create_graph : bool, optional
+        Record the computation so the results can be differentiated again. Default False.
+    strict : bool, optional
+        Accepted for compatibility and ignored.
+
+    Returns
+    -------
+    (output, jvp)
+        ``func(inputs)`` and the products, with the structure and shapes of the outputs.
+
+    Raises
+    ------
+    TypeError
+        If an input or output is not a Tensor, or an input is not floating.
+    RuntimeError
+        If ``v`` is omitted when it cannot be, or its shapes do not match.
+    """
     with enable_grad():
         in_tuple, xs = _prepare(inputs, True, "jvp")
         if v is None:
@@ -105,8 +169,41 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
 
 
 def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False):
-    """d func(inputs) / d inputs, of shape out.shape + in.shape: a tensor for one input and
-    one output, a tuple over inputs, or a tuple over outputs of tuples over inputs."""
+    """Return the Jacobian of ``func`` at ``inputs``: every derivative ``d out[i] / d in[j]``.
+
+    As ``torch.autograd.functional.jacobian``: one reverse pass per output element.
+
+    Parameters
+    ----------
+    func : callable
+        Takes the input tensors, returns a Tensor or a tuple of Tensors.
+    inputs : Tensor or tuple of Tensor
+        Floating tensors where the derivative is taken.
+    create_graph : bool, optional
+        Record the computation so the Jacobian can be differentiated again. Default False.
+    strict, vectorize : bool, optional
+        Accepted for compatibility and ignored (``vectorize`` would only change the speed).
+
+    Returns
+    -------
+    Tensor or tuple
+        For one input and one output, a tensor of shape ``out.shape + in.shape``; for a tuple
+        of inputs, a tuple over the inputs; for a tuple of outputs, a tuple over the outputs
+        of those.
+
+    Raises
+    ------
+    TypeError
+        If an input or output is not a Tensor, or an input is not floating.
+
+    Examples
+    --------
+    >>> from glassgrad.autograd.functional import jacobian
+    >>> x = gg.tensor([1.0, 2.0])
+    >>> jacobian(lambda t: t ** 2, x)
+    tensor([[2., 0.],
+            [0., 4.]])
+    """
     with enable_grad():
         in_tuple, xs = _prepare(inputs, create_graph, "jacobian")
         out_tuple, outs = _as_tuple(func(*xs), "jacobian output")
@@ -134,8 +231,40 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False):
 
 
 def hessian(func, inputs, create_graph=False, strict=False, vectorize=False):
-    """Second derivatives of a scalar func: in.shape + in.shape (tuple of tuples for several
-    inputs)."""
+    """Return the Hessian (all second derivatives) of a scalar function at ``inputs``.
+
+    As ``torch.autograd.functional.hessian``: the :func:`jacobian` of the gradient.
+
+    Parameters
+    ----------
+    func : callable
+        Takes the input tensors, returns a one-element tensor.
+    inputs : Tensor or tuple of Tensor
+        Floating tensors where the derivatives are taken.
+    create_graph : bool, optional
+        Record the computation so the Hessian can be differentiated again. Default False.
+    strict, vectorize : bool, optional
+        Accepted for compatibility and ignored.
+
+    Returns
+    -------
+    Tensor or tuple of tuple of Tensor
+        Shape ``in.shape + in.shape`` for one input; for a tuple of inputs, ``H[i][j]`` of
+        shape ``inputs[i].shape + inputs[j].shape``.
+
+    Raises
+    ------
+    RuntimeError
+        If ``func`` does not return a single-element tensor.
+
+    Examples
+    --------
+    >>> from glassgrad.autograd.functional import hessian
+    >>> x = gg.tensor([1.0, 2.0])
+    >>> hessian(lambda t: (t ** 3).sum(), x)
+    tensor([[ 6.,  0.],
+            [ 0., 12.]])
+    """
     in_tuple, xs = _as_tuple(inputs, "hessian")
 
     def gradient(*args):
@@ -151,12 +280,69 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=False):
 
 
 def vhp(func, inputs, v=None, create_graph=False, strict=False):
-    """(func(inputs), v^T H) for a scalar func."""
+    """Return ``func(inputs)`` and the vector-Hessian product ``v^T H`` of a scalar function.
+
+    As ``torch.autograd.functional.vhp``; the Hessian is symmetric, so this equals
+    :func:`hvp`, and the parameters and results are the same.
+
+    Parameters
+    ----------
+    func : callable
+        Takes the input tensors, returns a one-element tensor.
+    inputs : Tensor or tuple of Tensor
+        Floating tensors where the derivatives are taken.
+    v : Tensor or tuple of Tensor, optional
+        One tensor per input, of that input's shape (may be omitted for one one-element input).
+    create_graph : bool, optional
+        Record the computation so the results can be differentiated again. Default False.
+    strict : bool, optional
+        Accepted for compatibility and ignored.
+
+    Returns
+    -------
+    (output, vhp)
+        ``func(inputs)`` and the products, with the structure and shapes of ``inputs``.
+    """
     return hvp(func, inputs, v, create_graph, strict)
 
 
 def hvp(func, inputs, v=None, create_graph=False, strict=False):
-    """(func(inputs), H v) for a scalar func (H is symmetric, so this equals v^T H)."""
+    """Return ``func(inputs)`` and the Hessian-vector product ``H v`` of a scalar function.
+
+    As ``torch.autograd.functional.hvp``: computed with two reverse passes (the gradient of
+    ``grad(func) . v``), without forming the Hessian.
+
+    Parameters
+    ----------
+    func : callable
+        Takes the input tensors, returns a one-element tensor.
+    inputs : Tensor or tuple of Tensor
+        Floating tensors where the derivatives are taken.
+    v : Tensor or tuple of Tensor, optional
+        One tensor per input, of that input's shape (may be omitted for one one-element input).
+    create_graph : bool, optional
+        Record the computation so the results can be differentiated again. Default False.
+    strict : bool, optional
+        Accepted for compatibility and ignored.
+
+    Returns
+    -------
+    (output, hvp)
+        ``func(inputs)`` and the products, with the structure and shapes of ``inputs``.
+
+    Raises
+    ------
+    RuntimeError
+        If ``func`` does not return a single-element tensor, or ``v`` is missing or has the
+        wrong shapes.
+
+    Examples
+    --------
+    >>> from glassgrad.autograd.functional import hvp
+    >>> x = gg.tensor([1.0, 2.0])
+    >>> hvp(lambda t: (t ** 3).sum(), x, gg.tensor([1.0, 1.0]))
+    (tensor(9.), tensor([ 6., 12.]))
+    """
     with enable_grad():
         in_tuple, xs = _prepare(inputs, True, "hvp")
         vs = _check_v(v, xs, "hvp") if v is not None else None

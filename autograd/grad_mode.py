@@ -56,18 +56,47 @@ class _GradSwitch:
 
 
 class no_grad(_GradSwitch):
-    """Context manager / decorator: ops inside record no graph (outputs do not require grad)."""
+    """Context manager and decorator that turns off graph recording, as ``torch.no_grad``.
+
+    Inside the block (or the decorated function) operations record no graph: their results
+    do not require grad, even when their inputs do. Use it for evaluation and for updating
+    parameters in place. The mode belongs to the current thread; the previous mode is
+    restored on exit. :class:`enable_grad` turns recording back on inside.
+
+    Examples
+    --------
+    >>> w = gg.tensor([1.0, 2.0], requires_grad=True)
+    >>> with gg.no_grad():
+    ...     y = w * 2
+    >>> y.requires_grad
+    False
+    >>> @gg.no_grad()
+    ... def evaluate(x):
+    ...     return (w * x).sum()
+    >>> evaluate(gg.tensor([3.0, 4.0]))
+    tensor(11.)
+    """
     _mode = False
 
 
 class enable_grad(_GradSwitch):
-    """Context manager / decorator: turn graph recording back on inside a no_grad block."""
+    """Context manager and decorator that turns graph recording back on inside a
+    :class:`no_grad` block (as ``torch.enable_grad``)."""
     _mode = True
 
 
 class set_grad_enabled(_GradSwitch):
-    """`set_grad_enabled(False)` works like no_grad, `set_grad_enabled(True)` like enable_grad.
-    Calling it as a plain function sets the mode immediately, as in PyTorch."""
+    """Turn graph recording on or off: ``set_grad_enabled(False)`` works like
+    :class:`no_grad`, ``set_grad_enabled(True)`` like :class:`enable_grad`.
+
+    Usable as a context manager, a decorator, or a plain call that sets the mode of the
+    current thread immediately (as in PyTorch).
+
+    Parameters
+    ----------
+    mode : bool
+        True to record operations, False not to.
+    """
 
     def __init__(self, mode):
         self._mode = bool(mode)
@@ -89,12 +118,32 @@ class set_grad_enabled(_GradSwitch):
 
 
 def is_grad_enabled():
+    """Return True if operations are currently recorded for autograd in this thread.
+
+    False inside :class:`no_grad`, :class:`inference_mode` and ``set_grad_enabled(False)``.
+    """
     return _State.grad_enabled
 
 
 class detect_anomaly:
-    """Context manager / decorator: the first op whose forward value or gradient contains NaN
-    or inf raises a RuntimeError naming that op (costs a finiteness check per op)."""
+    """Context manager and decorator that finds the op where NaN or inf first appears.
+
+    Inside it, the first op whose forward value or computed gradient contains NaN or inf
+    raises a ``RuntimeError`` naming that op, so a loss that became NaN can be traced to
+    its source. Each op then costs an extra finiteness check. The switch is process-wide,
+    as in PyTorch.
+
+    Parameters
+    ----------
+    check_nan : bool, optional
+        Turn the checks on (True, the default) or off inside the block.
+
+    Notes
+    -----
+    PyTorch's ``detect_anomaly`` checks only the backward pass and also prints the forward
+    traceback of the failing op; glassgrad checks the forward values too and names the op
+    in the error message.
+    """
 
     def __init__(self, check_nan=True):
         self.check_nan = check_nan
@@ -117,15 +166,25 @@ class detect_anomaly:
 
 
 def is_anomaly_enabled():
+    """Return True inside :class:`~glassgrad.autograd.detect_anomaly` (NaN/inf checks on)."""
     return _Process.anomaly
 
 
 class scope:
-    """Label the nodes recorded inside this block with `name` (nested scopes nest).
+    """Context manager that labels the graph nodes recorded inside it with ``name``.
 
-    `nn.Module.__call__` opens one per module so that graph drawings can cluster the ops of a
-    module; anyone can open one by hand. A scope is a (name, parent) pair, shared by all nodes
-    recorded inside it."""
+    ``nn.Module.__call__`` opens one per module so that graph drawings
+    (:mod:`glassgrad.viz`) can group the ops of a module; anyone can open one by hand.
+    Scopes nest: a scope is a ``(name, parent)`` pair shared by all nodes recorded inside
+    it. glassgrad only (PyTorch has no equivalent).
+
+    Parameters
+    ----------
+    name : str
+        The label.
+    module : object, optional
+        The module the scope stands for, if any.
+    """
     __slots__ = ("name", "parent", "module")
 
     def __init__(self, name, module=None):
@@ -143,7 +202,7 @@ class scope:
         return False
 
     def path(self):
-        """Names from the outermost scope to this one."""
+        """Return the names from the outermost scope to this one, a list of str."""
         names, s = [], self
         while s is not None:
             names.append(s.name)
@@ -152,10 +211,14 @@ class scope:
 
 
 class keep_values:
-    """Context manager / decorator: every node recorded inside keeps its forward value
-    (`node.value`, an ndarray) and, after a backward pass run inside, its gradient
-    (`node.grad`, a Tensor), for drawing and stepping through the graph. Off by default,
-    since it keeps every intermediate array alive as long as the graph."""
+    """Context manager and decorator that makes recorded nodes keep their values.
+
+    Every node recorded inside keeps its forward value (``node.value``, an ndarray) and,
+    after a backward pass run inside, its gradient (``node.grad``, a Tensor), so that
+    :mod:`glassgrad.viz` can draw them and step through the backward pass. Off by default,
+    since it keeps every intermediate array alive as long as the graph. Per thread.
+    glassgrad only (PyTorch has no equivalent).
+    """
 
     def __enter__(self):
         self._prev = _State.keep_values

@@ -75,7 +75,7 @@ class GradcheckReport:
 
 
 def relative_error(a, n):
-    """|a - n| / max(|a|, |n|), elementwise, 0 where both are 0."""
+    """``abs(a - n) / max(abs(a), abs(n))``, elementwise, 0 where both are 0."""
     a, n = np.asarray(a, dtype=np.float64), np.asarray(n, dtype=np.float64)
     denom = np.maximum(np.abs(a), np.abs(n))
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -228,7 +228,12 @@ def _check_options(options, known, fn_name):
 
 def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
               check_kinks=True, **torch_options):
-    """Check the analytic gradients of `fn(*inputs)` against centered finite differences.
+    """Check the analytic gradients of ``fn(*inputs)`` against centered finite differences.
+
+    For every input that requires grad and every element of it, the gradient computed by
+    backpropagation (the analytic Jacobian, one vector-Jacobian product per output element)
+    is compared with the numeric one, ``(f(x + eps) - f(x - eps)) / (2 eps)``. Use float64
+    inputs: in float32 the finite differences are too inexact for the tolerances.
 
     Parameters
     ----------
@@ -239,7 +244,8 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
         dtypes give a UserWarning, kinks are then not recognised, and the verdict is
         likely a failure, as in PyTorch). Inputs may be non-contiguous (e.g. transposed).
     eps, atol, rtol : float
-        Step of the differences; an element passes when |a - n| <= atol + rtol * |n|.
+        Step of the differences; an element passes when
+        ``abs(a - n) <= atol + rtol * abs(n)`` (a: analytic, n: numeric).
     raise_exception : bool
         Raise GradcheckError on failure (default) or return False.
     check_kinks : bool
@@ -260,6 +266,34 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
         On a mismatch (naming input, element, analytic and numeric values).
     TypeError
         For a keyword that neither glassgrad nor torch's gradcheck knows (e.g. atoll=).
+
+    Notes
+    -----
+    Differences from ``torch.autograd.gradcheck``: the failure message names the input, the
+    element and both values; a mismatch explained by a kink (a point where the function is
+    not differentiable, such as relu at 0) is reported as a warning when ``check_kinks`` is
+    True; forward-mode, batched and sparse checks are not made (their keywords are ignored).
+
+    Examples
+    --------
+    >>> from glassgrad import autograd as ag
+    >>> x = gg.tensor([0.5, -1.0, 2.0], dtype=gg.float64, requires_grad=True)
+    >>> ag.gradcheck(lambda t: (t.tanh() * t).sum(), (x,))
+    True
+
+    A wrong gradient is caught:
+
+    >>> class BadSquare(ag.Function):
+    ...     @staticmethod
+    ...     def forward(ctx, t):
+    ...         ctx.save_for_backward(t)
+    ...         return t * t
+    ...     @staticmethod
+    ...     def backward(ctx, g):
+    ...         (t,) = ctx.saved_tensors
+    ...         return g * t            # should be 2 * g * t
+    >>> ag.gradcheck(BadSquare.apply, (x,), raise_exception=False)
+    False
     """
     _check_options(torch_options, _GRADCHECK_OPTIONS, "gradcheck")
     report = check_gradients(fn, inputs, eps, atol, rtol, check_kinks)
@@ -275,9 +309,47 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
 
 def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
                   raise_exception=True, check_kinks=True, seed=0, **torch_options):
-    """gradcheck of the gradient: checks the second derivatives of `fn` by differentiating
-    v^T J (computed with create_graph=True) w.r.t. the inputs and v. Other keywords of
-    torch.autograd.gradgradcheck are accepted and ignored; unknown ones raise TypeError."""
+    """Check the second derivatives of ``fn(*inputs)`` against finite differences.
+
+    Runs :func:`gradcheck` on the gradient: the vector-Jacobian product ``v^T J`` (computed
+    with ``create_graph=True``) is differentiated with respect to the inputs and ``v``, so
+    the backward pass of every op used must itself be differentiable and correct.
+
+    Parameters
+    ----------
+    fn : callable
+        Takes the inputs, returns a Tensor or a tuple of Tensors.
+    inputs : Tensor or tuple
+        As in :func:`gradcheck` (float64 expected).
+    grad_outputs : Tensor or tuple of Tensor, optional
+        The vectors ``v``, one per floating output, of that output's shape; random normal
+        ones (drawn with ``seed``) when None.
+    eps, atol, rtol, raise_exception, check_kinks
+        As in :func:`gradcheck`.
+    seed : int, optional
+        Seed of the random ``grad_outputs`` (the global generator is not touched). Default 0.
+    **torch_options
+        ``torch.autograd.gradgradcheck``'s other keywords, accepted and ignored.
+
+    Returns
+    -------
+    bool
+        True when every second derivative matches.
+
+    Raises
+    ------
+    GradcheckError
+        On a mismatch, if ``raise_exception`` is True.
+    TypeError
+        For a keyword that neither glassgrad nor torch's gradgradcheck knows.
+
+    Examples
+    --------
+    >>> from glassgrad import autograd as ag
+    >>> x = gg.tensor([0.5, -1.0, 2.0], dtype=gg.float64, requires_grad=True)
+    >>> ag.gradgradcheck(lambda t: (t.sigmoid() * t.exp()).sum(), (x,))
+    True
+    """
     _check_options(torch_options, _GRADGRADCHECK_OPTIONS, "gradgradcheck")
     inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
     wrt = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]

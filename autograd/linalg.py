@@ -331,8 +331,30 @@ def _square(a, op):
 
 
 def inv(A):
-    """Inverse of square matrices (..., n, n); raises for singular input.
-    Gradient: -A^-T g A^-T."""
+    """Return the inverse of square matrices (``torch.linalg.inv``; also ``gg.inverse`` and ``A.inverse()``).
+
+    Parameters
+    ----------
+    A : Tensor
+        A floating tensor of shape (\\*, n, n): a matrix or a batch of matrices.
+
+    Returns
+    -------
+    Tensor
+        Shape (\\*, n, n). Gradient: ``-A^-T g A^-T``.
+
+    Raises
+    ------
+    RuntimeError
+        If a matrix is singular, or ``A`` is not a batch of square matrices.
+
+    Examples
+    --------
+    >>> A = gg.tensor([[2.0, 0.0], [0.0, 4.0]])
+    >>> gg.linalg.inv(A)
+    tensor([[0.5 , 0.  ],
+            [0.  , 0.25]])
+    """
     a = _square(A, "inv")
     try:
         return apply(P.INV, (a,))
@@ -342,22 +364,59 @@ def inv(A):
 
 
 def det(A):
-    """Determinant of (..., n, n). Gradient g det(A) A^-T, at singular matrices g times the
-    cofactor matrix (first order only there: its own gradient is not recorded)."""
+    """Return the determinant of square matrices (``torch.linalg.det``; also ``gg.det`` and ``A.det()``).
+
+    Parameters
+    ----------
+    A : Tensor
+        A floating tensor of shape (\\*, n, n).
+
+    Returns
+    -------
+    Tensor
+        Shape (\\*). Gradient: ``g det(A) A^-T``; at singular matrices ``g`` times the
+        cofactor matrix (first order only there: its own gradient is not recorded).
+
+    Raises
+    ------
+    RuntimeError
+        If ``A`` is not a batch of square matrices.
+    """
     a = _square(A, "det")
     return apply(P.DET, (a,))
 
 
 def slogdet(A):
-    """(sign, log|det A|) as a named tuple; the gradient flows through logabsdet (A^-T g)."""
+    """``(sign, log(abs(det(A))))`` as a named tuple; the gradient flows through logabsdet (A^-T g)."""
     a = _square(A, "slogdet")
     sign = _wrap(np.linalg.slogdet(a._data)[0].astype(a._data.dtype))
     return slogdet_result(sign, apply(P.LOGABSDET, (a,)))
 
 
 def solve(A, B, *, left=True):
-    """X with A X = B (left=True) or X A = B. B is (..., n, k) or a vector (..., n) (when
-    its shape is A's without the last dim or it is 1-D); batch dims broadcast."""
+    """Return the solution ``X`` of ``A X = B`` (``left=True``) or ``X A = B`` (``torch.linalg.solve``).
+
+    Parameters
+    ----------
+    A : Tensor
+        Invertible matrices, shape (\\*, n, n).
+    B : Tensor
+        Right-hand sides, shape (\\*, n, k), or vectors (\\*, n) when its shape is ``A``'s
+        without the last dim or it is 1-D. Batch dims broadcast.
+    left : bool, optional
+        Solve ``A X = B`` (True, the default) or ``X A = B``.
+
+    Returns
+    -------
+    Tensor
+        ``X``, of ``B``'s shape (with the batch dims broadcast). Cheaper and more accurate
+        than ``inv(A) @ B``.
+
+    Raises
+    ------
+    RuntimeError
+        If a matrix ``A`` is singular or the shapes do not match.
+    """
     a, b = _floating(A, B, op="solve")
     a = _square(a, "solve")
     if not left:
@@ -379,8 +438,26 @@ def solve(A, B, *, left=True):
 
 
 def cholesky(A, *, upper=False):
-    """Lower Cholesky factor L of symmetric positive-definite A = L L^T (or U = L^T with
-    upper=True). Only A's lower triangle is read; the gradient is symmetrized, as PyTorch's."""
+    """Return the Cholesky factor of symmetric positive-definite matrices (``torch.linalg.cholesky``).
+
+    Parameters
+    ----------
+    A : Tensor
+        Shape (\\*, n, n), symmetric positive-definite; only its lower triangle is read.
+    upper : bool, optional
+        Return the upper factor ``U = L^T`` instead of ``L``. Default False.
+
+    Returns
+    -------
+    Tensor
+        The lower-triangular ``L`` with ``A = L L^T`` (or ``U``), shape (\\*, n, n). The
+        gradient is symmetrized, as PyTorch's.
+
+    Raises
+    ------
+    RuntimeError
+        If a matrix is not positive-definite.
+    """
     a = _square(A, "cholesky")
     try:
         low = apply(P.CHOLESKY, (a,))
@@ -391,9 +468,27 @@ def cholesky(A, *, upper=False):
 
 
 def qr(A, mode="reduced"):
-    """QR decomposition A = Q R: named tuple (Q, R). mode 'reduced' (Q (m, k), R (k, n),
-    k = min(m, n)), 'complete' (Q (m, m); not differentiable for m > n, as in PyTorch) or
-    'r' (Q empty). A wide A = [X | Y] is factored as QR(X) and R = [R_X | Q^T Y]."""
+    """Return the QR decomposition ``A = Q R`` (``torch.linalg.qr``), a named tuple ``(Q, R)``.
+
+    Parameters
+    ----------
+    A : Tensor
+        Shape (\\*, m, n).
+    mode : {'reduced', 'complete', 'r'}, optional
+        ``'reduced'`` (default): Q (\\*, m, k) and R (\\*, k, n) with ``k = min(m, n)``;
+        ``'complete'``: Q (\\*, m, m), not differentiable for m > n (as in PyTorch);
+        ``'r'``: only R (Q is empty).
+
+    Returns
+    -------
+    (Tensor, Tensor)
+        ``Q`` with orthonormal columns and upper-triangular ``R``.
+
+    Notes
+    -----
+    A wide ``A = [X, Y]`` (m < n) is factored as ``QR(X)``, with ``R = [R_X, Q^T Y]``, which
+    makes the gradient defined there too.
+    """
     a = _floating(A, op="qr")[0]
     if a._data.ndim < 2:
         raise RuntimeError(f"linalg.qr: expected a tensor with 2 or more dims, got {a.shape}")
@@ -432,12 +527,30 @@ def _svd_packed(a, full=False):
 
 
 def svd(A, full_matrices=True, *, driver=None):
-    """Singular value decomposition A = U diag(S) Vh: named tuple (U, S, Vh), S descending.
+    """Return the singular value decomposition ``A = U diag(S) Vh`` (``torch.linalg.svd``), a named tuple ``(U, S, Vh)``.
 
-    With full_matrices=True (the default) U is (m, m) and Vh (n, n); the gradient ignores
-    their columns (rows) beyond min(m, n), which are arbitrary, as PyTorch does. The gradient
-    is undefined where singular values repeat (inf/nan), as in PyTorch: use the SVD through
-    gauge-invariant quantities (S, U diag(S) Vh, ...)."""
+    Parameters
+    ----------
+    A : Tensor
+        Shape (\\*, m, n).
+    full_matrices : bool, optional
+        True (default): U is (\\*, m, m) and Vh (\\*, n, n); False: U (\\*, m, k) and Vh
+        (\\*, k, n) with ``k = min(m, n)``.
+    driver : None
+        Accepted for compatibility and ignored.
+
+    Returns
+    -------
+    (Tensor, Tensor, Tensor)
+        ``U``, the singular values ``S`` (\\*, k) in descending order, and ``Vh``.
+
+    Notes
+    -----
+    With ``full_matrices=True`` the gradient ignores the columns of U (rows of Vh) beyond
+    ``min(m, n)``, which are arbitrary, as PyTorch does. The gradient is undefined (inf or
+    NaN) where singular values repeat, as in PyTorch: differentiate quantities that do not
+    depend on the choice of singular vectors (``S``, ``U diag(S) Vh``...).
+    """
     a = _floating(A, op="svd")[0]
     if a._data.ndim < 2:
         raise RuntimeError(f"linalg.svd: expected a tensor with 2 or more dims, got {a.shape}")
@@ -446,7 +559,20 @@ def svd(A, full_matrices=True, *, driver=None):
 
 
 def svdvals(A, *, driver=None):
-    """Singular values of A (..., m, n), descending; gradient U diag(g) Vh."""
+    """Return the singular values of ``A`` in descending order (``torch.linalg.svdvals``).
+
+    Parameters
+    ----------
+    A : Tensor
+        Shape (\\*, m, n).
+    driver : None
+        Accepted for compatibility and ignored.
+
+    Returns
+    -------
+    Tensor
+        Shape (\\*, min(m, n)). Gradient: ``U diag(g) Vh``.
+    """
     a = _floating(A, op="svdvals")[0]
     if a._data.ndim < 2:
         raise RuntimeError(f"linalg.svdvals: expected a tensor with 2 or more dims, got "
@@ -455,9 +581,31 @@ def svdvals(A, *, driver=None):
 
 
 def eigh(A, UPLO="L"):
-    """Eigenvalues (ascending) and eigenvectors of symmetric A: named tuple (eigenvalues,
-    eigenvectors). Reads the lower triangle (UPLO='L') or the upper one. The gradient is
-    undefined where eigenvalues repeat (inf/nan, as in PyTorch)."""
+    """Return the eigenvalues and eigenvectors of symmetric matrices (``torch.linalg.eigh``), a named tuple ``(eigenvalues, eigenvectors)``.
+
+    Parameters
+    ----------
+    A : Tensor
+        Symmetric matrices, shape (\\*, n, n).
+    UPLO : {'L', 'U'}, optional
+        Read the lower (default) or the upper triangle of ``A``.
+
+    Returns
+    -------
+    (Tensor, Tensor)
+        The eigenvalues (\\*, n) in ascending order, and the eigenvectors as the columns of
+        (\\*, n, n).
+
+    Notes
+    -----
+    The gradient is undefined (inf or NaN) where eigenvalues repeat, as in PyTorch.
+
+    Examples
+    --------
+    >>> A = gg.tensor([[2.0, 0.0], [0.0, 1.0]])
+    >>> gg.linalg.eigh(A).eigenvalues
+    tensor([1., 2.])
+    """
     a = _square(A, "eigh")
     if UPLO not in ("L", "U"):
         raise RuntimeError(f"linalg.eigh: UPLO must be 'L' or 'U', got {UPLO!r}")
@@ -531,7 +679,7 @@ _INF = float("inf")
 
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     """Vector ord-norm over `dim` (every element when None; an int or a tuple):
-    sum(|x|^ord)^(1/ord) for any real ord, ord=inf the max |x|, -inf the min |x|, 0 the
+    ``sum(abs(x)**ord)**(1/ord)`` for any real ord, ord=inf the max of ``abs(x)``, -inf the min, 0 the
     number of non-zeros (gradient 0). At 0 the gradient is 0 (PyTorch's subgradient)."""
     x = _as(x)
     if dtype is not None:
@@ -579,7 +727,7 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
 
 def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
     """Matrix norm over the two dims `dim`: 'fro', 'nuc' (sum of singular values), 2 / -2
-    (largest / smallest singular value), 1 / -1 (max / min column sum of |A|), inf / -inf
+    (largest / smallest singular value), 1 / -1 (max / min column sum of ``abs(A)``), inf / -inf
     (max / min row sum)."""
     a = _as(A)
     if dtype is not None:
@@ -657,13 +805,24 @@ def _attach():
                    addr=addr, outer=outer, ger=outer, inner=inner, kron=kron, cross=cross,
                    matrix_power=matrix_power, norm=norm, det=det, logdet=None, slogdet=slogdet,
                    inverse=inv, cholesky=cholesky, pinverse=pinv)
-    methods["logdet"] = lambda self: _logdet(self)
+    methods["logdet"] = _logdet
     for name, fn in methods.items():
         setattr(Tensor, name, fn)
 
 
 def _logdet(A):
-    """log det A (NaN where det < 0)."""
+    """Return ``log(det(A))`` of square matrices (also ``A.logdet()``).
+
+    Parameters
+    ----------
+    A : Tensor
+        A floating tensor of shape (\\*, n, n).
+
+    Returns
+    -------
+    Tensor
+        Shape (\\*): NaN where the determinant is negative, ``-inf`` where it is 0.
+    """
     sign, logabs = slogdet(A)
     return where(sign._data < 0, float("nan"), where(sign._data == 0, -_INF, logabs))
 

@@ -96,7 +96,26 @@ def _binary(prim, name):
         except ValueError as e:
             raise ValueError(f"{name}: shapes {a.shape} and {b.shape} do not broadcast") from e
     op.__name__ = name
-    op.__doc__ = f"Elementwise {name} of two tensors (or a tensor and a scalar), broadcast."
+    op.__doc__ = f"""Return the {dict(mul="product").get(name, name)} of ``input`` and ``other``, elementwise, with broadcasting.
+
+    Also available as ``x.{name}(other)``{" and ``x * other``; ``gg.multiply`` is an alias"
+                                          if name == "mul" else ""}.
+
+    Parameters
+    ----------
+    input, other : Tensor or number
+        Operands of broadcastable shapes (PyTorch's type promotion).
+
+    Returns
+    -------
+    Tensor
+        The broadcast shape; each input's gradient is summed back to its shape.
+
+    Raises
+    ------
+    ValueError
+        If the shapes do not broadcast (PyTorch: ``RuntimeError``).
+    """
     return op
 
 
@@ -113,7 +132,30 @@ def _alpha_check(a, b, alpha, name):
 
 
 def add(input, other, *, alpha=1):
-    """input + alpha * other, elementwise, broadcast (PyTorch's dtype promotion)."""
+    """Return ``input + alpha * other``, elementwise, with broadcasting (also ``x.add(other)``, ``x + other``).
+
+    Parameters
+    ----------
+    input, other : Tensor or number
+        Operands of broadcastable shapes; the result dtype follows PyTorch's type promotion
+        (a Python float with an integer tensor gives the default float dtype).
+    alpha : number, optional
+        Multiplier of ``other`` (keyword only). Default 1.
+
+    Returns
+    -------
+    Tensor
+        The broadcast shape; each input's gradient is summed back to its shape.
+
+    Raises
+    ------
+    ValueError
+        If the shapes do not broadcast.
+
+    Notes
+    -----
+    PyTorch raises ``RuntimeError`` for shapes that do not broadcast.
+    """
     if alpha != 1:
         _alpha_check(input, other, alpha, "add")
         other = mul(other, alpha)
@@ -121,12 +163,27 @@ def add(input, other, *, alpha=1):
 
 
 def sub(input, other, *, alpha=1):
-    """input - alpha * other, elementwise, broadcast (PyTorch's dtype promotion).
+    """Return ``input - alpha * other``, elementwise, with broadcasting (also ``x.sub(other)``, ``x - other``; ``gg.subtract`` is an alias).
+
+    Parameters
+    ----------
+    input, other : Tensor or number
+        Operands of broadcastable shapes (PyTorch's type promotion).
+    alpha : number, optional
+        Multiplier of ``other`` (keyword only). Default 1.
+
+    Returns
+    -------
+    Tensor
+        The broadcast shape.
 
     Raises
     ------
     RuntimeError
-        For two bool tensors (use logical_xor, as PyTorch says)."""
+        For two bool tensors (use :func:`logical_xor`, as PyTorch says).
+    ValueError
+        If the shapes do not broadcast.
+    """
     if alpha != 1:
         _alpha_check(input, other, alpha, "sub")
         other = mul(other, alpha)
@@ -140,20 +197,41 @@ def sub(input, other, *, alpha=1):
 mul = _binary(P.MUL, "mul")
 maximum = _binary(P.MAXIMUM, "maximum")
 minimum = _binary(P.MINIMUM, "minimum")
-maximum.__doc__ += " On ties the gradient is split evenly between a and b, as in PyTorch."
-minimum.__doc__ += " On ties the gradient is split evenly between a and b, as in PyTorch."
+maximum.__doc__ += """
+    Notes
+    -----
+    On ties the gradient is split evenly between the two inputs, as in PyTorch.
+    """
+minimum.__doc__ += """
+    Notes
+    -----
+    On ties the gradient is split evenly between the two inputs, as in PyTorch.
+    """
 subtract, multiply = sub, mul
 
 
 def div(a, b, *, rounding_mode=None):
-    """Division a / b, broadcast. `rounding_mode=None`: true division (integer inputs give
-    the default float dtype); 'trunc': rounded toward zero, 'floor': rounded down (integers
-    stay integers; these two have zero gradient, as PyTorch).
+    """Return ``input / other``, elementwise, with broadcasting (also ``x.div(other)``, ``x / other``; ``gg.divide`` and ``gg.true_divide`` are aliases).
+
+    Parameters
+    ----------
+    input, other : Tensor or number
+        Operands of broadcastable shapes.
+    rounding_mode : {None, 'trunc', 'floor'}, optional
+        None (default): true division; integer inputs give the default float dtype.
+        ``'trunc'``: the quotient rounded toward zero; ``'floor'``: rounded down. With a
+        rounding mode integer inputs stay integer, and the gradient is zero (as in PyTorch).
+
+    Returns
+    -------
+    Tensor
+        The broadcast shape. Division of a float by zero gives ``inf`` or NaN, as in PyTorch.
 
     Raises
     ------
     RuntimeError
-        For an integer division by zero with a rounding mode (as PyTorch)."""
+        For an integer division by zero with a rounding mode (as PyTorch).
+    """
     if rounding_mode is not None:
         return _rounded_div(a, b, rounding_mode)
     a, b = _float_pair(a, b)
@@ -183,7 +261,21 @@ def _rounded_div(a, b, rounding_mode):
 
 
 def pow(a, b):
-    """a ** b. A Python-number exponent uses a cheaper rule than a tensor exponent."""
+    """Return ``input ** exponent``, elementwise, with broadcasting (also ``x.pow(e)``, ``x ** e``).
+
+    Parameters
+    ----------
+    input : Tensor or number
+        The base.
+    exponent : Tensor or number
+        The exponent; a Python number uses a cheaper derivative rule than a tensor exponent
+        (which also gets the gradient ``out * ln(input)``).
+
+    Returns
+    -------
+    Tensor
+        The broadcast shape and promoted dtype.
+    """
     if isinstance(a, Tensor) and isinstance(b, _Scalar) and not isinstance(b, bool):
         if isinstance(b, np.generic):
             b = b.item()        # a numpy scalar would make np.power widen float32 to float64
@@ -195,6 +287,19 @@ def pow(a, b):
 
 
 def neg(x):
+    """Return ``-input``, elementwise (``gg.negative`` is an alias).
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape and numeric dtype.
+
+    Returns
+    -------
+    Tensor
+        A tensor of the same shape and dtype. Also available as ``x.neg()``, ``x.negative()``
+        and ``-x``.
+    """
     return apply(P.NEG, (x,))
 
 
@@ -209,7 +314,23 @@ def _unary(prim, name, floating=True):
             x = to(x, get_default_dtype())
         return apply(prim, (x,))
     op.__name__ = name
-    op.__doc__ = f"Elementwise {name}. {prim.rule}"
+    op.__doc__ = f"""Return {name}(input), elementwise (also ``x.{name}()``).
+
+    Parameters
+    ----------
+    input : Tensor or number
+        A tensor of any shape.{" Integer and bool inputs are converted to the default float "
+                                "dtype." if floating else ""}
+
+    Returns
+    -------
+    Tensor
+        A tensor of the same shape{" and floating dtype" if floating else " and dtype"}.
+
+    Notes
+    -----
+    Derivative: ``{prim.rule}``.
+    """
     return op
 
 
@@ -228,16 +349,51 @@ abs = _unary(P.ABS, "abs", floating=False)
 
 
 def square(x):
+    """Return ``input * input``, elementwise (also ``x.square()``).
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape.
+
+    Returns
+    -------
+    Tensor
+        A tensor of the same shape and dtype.
+    """
     return mul(x, x)
 
 
 def rsqrt(x):
+    """Return ``1 / sqrt(input)``, elementwise (also ``x.rsqrt()``).
+
+    Parameters
+    ----------
+    input : Tensor
+        A floating tensor of any shape.
+
+    Returns
+    -------
+    Tensor
+        A tensor of the same shape: ``inf`` where the input is 0, NaN where it is negative.
+    """
     return div(1.0, sqrt(x))
 
 
 def sign(x):
-    """Elementwise sign: -1, 0 or 1 (0 at 0 and nan); bool input is returned as a copy. Its
-    gradient is zero, but the output requires grad when x does, as in PyTorch."""
+    """Return the sign of each element: -1, 0 or 1 (also ``x.sign()``).
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape; 0 and NaN give 0. A bool tensor is returned as a copy.
+
+    Returns
+    -------
+    Tensor
+        Same shape and dtype. Its gradient is zero, but it requires grad when ``input``
+        does, as in PyTorch.
+    """
     x = _tensor(x)
     if x._data.dtype.kind == "b":
         return _wrap(x._data.copy())
@@ -245,8 +401,21 @@ def sign(x):
 
 
 def clamp(x, min=None, max=None):
-    """Clamp into [min, max] (either may be None). The gradient passes where
-    min <= x <= max, boundaries included (PyTorch's convention)."""
+    """Clamp every element of ``input`` into ``[min, max]`` (also ``x.clamp(min, max)``; ``gg.clip`` is an alias).
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape.
+    min, max : number or Tensor, optional
+        The lower and upper bounds (tensors broadcast); None leaves that side unbounded.
+
+    Returns
+    -------
+    Tensor
+        Same shape. The gradient passes where ``min <= input <= max``, boundaries included
+        (PyTorch's convention), and is 0 elsewhere.
+    """
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
@@ -273,8 +442,28 @@ clip = clamp
 
 
 def where(condition, x, y):
-    """Elements of x where `condition` is true, else of y (all three broadcast). Gradients
-    flow to x and y only; the condition is a constant."""
+    """Return elements of ``input`` where ``condition`` is True, else of ``other`` (as ``torch.where``).
+
+    Also available as ``x.where(condition, other)``.
+
+    Parameters
+    ----------
+    condition : Tensor
+        A bool tensor (other dtypes are read as nonzero = True).
+    input, other : Tensor or number
+        The values; all three broadcast together.
+
+    Returns
+    -------
+    Tensor
+        The broadcast shape and the promoted dtype of ``input`` and ``other``. Gradients
+        flow to ``input`` and ``other`` only; the condition is a constant.
+
+    Notes
+    -----
+    The one-argument form ``torch.where(condition)`` is :func:`nonzero` with
+    ``as_tuple=True``; use that function.
+    """
     cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
     if cond.dtype != np.bool_:
         cond = cond.astype(bool)
@@ -287,7 +476,26 @@ def where(condition, x, y):
 
 
 def to(x, dtype):
-    """`x` converted to `dtype` (differentiable between float dtypes)."""
+    """Return ``input`` converted to ``dtype`` (``x.to(dtype)``); ``input`` itself when it already has it.
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape.
+    dtype : numpy.dtype
+        The target dtype (``gg.float64``, ``np.int32``...).
+
+    Returns
+    -------
+    Tensor
+        A new tensor of the same shape; differentiable between floating dtypes (the
+        gradient is converted back).
+
+    Notes
+    -----
+    The method ``x.to(...)`` also accepts a device (only the CPU) and ``other`` tensors, as in
+    PyTorch; there is no ``non_blocking`` or ``copy`` behaviour to speak of.
+    """
     dtype = np.dtype(dtype)
     if x._data.dtype == dtype:
         return x
@@ -297,6 +505,20 @@ def to(x, dtype):
 
 
 def clone(x):
+    """Return a copy of ``input`` with its own memory, recorded in the graph (also ``x.clone()``).
+
+    Gradients flow through the copy to ``input``, unlike :meth:`Tensor.detach`.
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape.
+
+    Returns
+    -------
+    Tensor
+        A new tensor of the same shape and dtype.
+    """
     return apply(P.CLONE, (x,))
 
 
@@ -332,8 +554,20 @@ def _compare(ufunc, name):
         a_data, b_data = _comparable(a, b)
         return _wrap(np.asarray(ufunc(a_data, b_data)))
     op.__name__ = name
-    op.__doc__ = (f"Elementwise {name} (a bool tensor), the operands promoted as in PyTorch "
-                  f"before comparing.")
+    op.__doc__ = f"""Compare ``input`` and ``other`` elementwise ({name}), with broadcasting.
+
+    Also available as ``x.{name}(other)`` and as the operator.
+
+    Parameters
+    ----------
+    input, other : Tensor or number
+        Operands of broadcastable shapes, promoted as in PyTorch before comparing.
+
+    Returns
+    -------
+    Tensor
+        A bool tensor of the broadcast shape (not differentiable).
+    """
     return op
 
 
@@ -346,27 +580,103 @@ ge = _compare(np.greater_equal, "ge")
 
 
 def isnan(x):
+    """Return a bool tensor, True where ``input`` is NaN (also ``x.isnan()``).
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape.
+
+    Returns
+    -------
+    Tensor
+        A bool tensor of the same shape (not differentiable).
+    """
     return _wrap(np.isnan(x._data))
 
 
 def isinf(x):
+    """Return a bool tensor, True where ``input`` is ``+inf`` or ``-inf`` (also ``x.isinf()``).
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape.
+
+    Returns
+    -------
+    Tensor
+        A bool tensor of the same shape (not differentiable).
+    """
     return _wrap(np.isinf(x._data))
 
 
 def isfinite(x):
+    """Return a bool tensor, True where ``input`` is neither infinite nor NaN (also ``x.isfinite()``).
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape.
+
+    Returns
+    -------
+    Tensor
+        A bool tensor of the same shape (not differentiable).
+    """
     return _wrap(np.isfinite(x._data))
 
 
 def logical_not(x):
+    """Return a bool tensor, True where ``input`` is zero (or False) (also ``x.logical_not()``).
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape and dtype.
+
+    Returns
+    -------
+    Tensor
+        A bool tensor of the same shape.
+    """
     return _wrap(np.logical_not(x._data))
 
 
 def allclose(a, b, rtol=1e-5, atol=1e-8, equal_nan=False):
+    """Return True if ``abs(input - other) <= atol + rtol * abs(other)`` holds everywhere.
+
+    Parameters
+    ----------
+    input, other : Tensor or array_like
+        Tensors of broadcastable shapes.
+    rtol, atol : float, optional
+        Relative and absolute tolerances (defaults 1e-5 and 1e-8, as in PyTorch).
+    equal_nan : bool, optional
+        Count two NaNs as equal. Default False.
+
+    Returns
+    -------
+    bool
+        A Python bool.
+    """
     return bool(np.allclose(_tensor(a)._data, _tensor(b)._data, rtol=rtol, atol=atol,
                             equal_nan=equal_nan))
 
 
 def equal(a, b):
+    """Return True if ``input`` and ``other`` have the same shape and the same values.
+
+    Parameters
+    ----------
+    input, other : Tensor
+        Tensors of any shapes.
+
+    Returns
+    -------
+    bool
+        A Python bool (False when the shapes differ; NaN never equals NaN).
+    """
     return a.shape == b.shape and bool(np.array_equal(a._data, b._data))
 
 
@@ -397,7 +707,44 @@ def _reduce_count(shape, axis):
 
 
 def sum(x, dim=None, keepdim=False, dtype=None):
-    """Sum over `dim` (all elements when None). Bool/int tensors sum to int64."""
+    """Return the sum of ``input``'s elements over ``dim`` (all elements when None).
+
+    Also available as ``x.sum(dim, keepdim, dtype)``.
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape.
+    dim : int or tuple of int, optional
+        The dim(s) to reduce (negative counts from the end); all of them when None.
+    keepdim : bool, optional
+        Keep the reduced dims with size 1, so the result broadcasts against ``input``.
+        Default False.
+    dtype : numpy.dtype, optional
+        Convert ``input`` to this dtype first.
+
+    Returns
+    -------
+    Tensor
+        The sums; bool and integer tensors sum to int64 (as in PyTorch). The gradient is
+        the incoming gradient broadcast back to ``input``'s shape.
+
+    Raises
+    ------
+    IndexError
+        If a dim is out of range.
+
+    Examples
+    --------
+    >>> x = gg.tensor([[1.0, 2.0], [3.0, 4.0]])
+    >>> x.sum()
+    tensor(10.)
+    >>> gg.sum(x, dim=0)
+    tensor([4., 6.])
+    >>> x.sum(1, keepdim=True)
+    tensor([[3.],
+            [7.]])
+    """
     if dtype is not None:
         x = to(x, dtype)
     elif x._data.dtype.kind in "bi" and x._data.dtype != np.int64:
@@ -409,7 +756,31 @@ def sum(x, dim=None, keepdim=False, dtype=None):
 
 
 def mean(x, dim=None, keepdim=False, dtype=None):
-    """Arithmetic mean over `dim` (all elements when None); floating tensors only."""
+    """Return the arithmetic mean of ``input`` over ``dim`` (all elements when None).
+
+    Also available as ``x.mean(dim, keepdim, dtype)``.
+
+    Parameters
+    ----------
+    input : Tensor
+        A floating tensor of any shape.
+    dim : int or tuple of int, optional
+        The dim(s) to reduce; all of them when None.
+    keepdim : bool, optional
+        Keep the reduced dims with size 1. Default False.
+    dtype : numpy.dtype, optional
+        Convert ``input`` to this dtype first.
+
+    Returns
+    -------
+    Tensor
+        The means, of ``input``'s dtype (NaN over an empty dim).
+
+    Raises
+    ------
+    RuntimeError
+        If ``input`` is not floating (convert it with ``.float()`` first).
+    """
     if dtype is not None:
         x = to(x, dtype)
     if x._data.dtype.kind != "f":
@@ -451,8 +822,29 @@ def _extreme(prim, name):
             axis = None
         return apply(prim, (x,), axis, keepdim, x._data.shape)
     op.__name__ = name
-    op.__doc__ = (f"{name} over `dim` (all elements when None). The gradient is shared evenly "
-                  f"among tied extremes, as in PyTorch.")
+    extreme = "maximum" if name == "amax" else "minimum"
+    op.__doc__ = f"""Return the {extreme} of ``input`` over ``dim`` (also ``x.{name}(dim)``).
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape.
+    dim : int or tuple of int, optional
+        The dim(s) to reduce; all of them when None.
+    keepdim : bool, optional
+        Keep the reduced dims with size 1. Default False.
+
+    Returns
+    -------
+    Tensor
+        The reduced tensor. The gradient is shared evenly among tied elements, as in
+        PyTorch.
+
+    Raises
+    ------
+    RuntimeError
+        When reducing over an empty dim.
+    """
     return op
 
 
@@ -464,7 +856,22 @@ MinResult = namedtuple("min", ["values", "indices"])
 
 
 def argmax(x, dim=None, keepdim=False):
-    """Index of the first maximum (over the flattened tensor when dim is None)."""
+    """Return the index of the first maximum of ``input`` (also ``x.argmax(dim)``).
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape.
+    dim : int, optional
+        The dim to reduce; when None, the index into the flattened tensor.
+    keepdim : bool, optional
+        Keep the reduced dim with size 1. Default False.
+
+    Returns
+    -------
+    Tensor
+        An int64 tensor (not differentiable).
+    """
     if dim is None:
         return _wrap(np.asarray(np.argmax(x._data), dtype=np.int64))
     d = _axes(dim, x._data.ndim, "argmax")[0] if x._data.ndim else None
@@ -472,7 +879,22 @@ def argmax(x, dim=None, keepdim=False):
 
 
 def argmin(x, dim=None, keepdim=False):
-    """Index of the first minimum (over the flattened tensor when dim is None)."""
+    """Return the index of the first minimum of ``input`` (also ``x.argmin(dim)``).
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape.
+    dim : int, optional
+        The dim to reduce; when None, the index into the flattened tensor.
+    keepdim : bool, optional
+        Keep the reduced dim with size 1. Default False.
+
+    Returns
+    -------
+    Tensor
+        An int64 tensor (not differentiable).
+    """
     if dim is None:
         return _wrap(np.asarray(np.argmin(x._data), dtype=np.int64))
     d = _axes(dim, x._data.ndim, "argmin")[0] if x._data.ndim else None
@@ -502,14 +924,59 @@ def _max_or_min(x, dim, keepdim, other, largest):
 
 
 def max(x, dim=None, keepdim=False, other=None):
-    """`max(x)`: the largest element (gradient shared among ties). `max(x, dim)`: a named
-    tuple (values, indices) whose gradient goes to the index returned (the first maximum).
-    `max(x, y)` for a tensor y: elementwise maximum."""
+    """Return the largest elements of ``input``, in one of three forms (also ``x.max(...)``).
+
+    ``max(input)``: the largest element, a 0-d tensor (the gradient is shared evenly among
+    ties). ``max(input, dim, keepdim=False)``: a named tuple ``(values, indices)`` along
+    ``dim``, whose gradient goes to the index returned (the first maximum).
+    ``max(input, other)`` for a tensor ``other``: the elementwise :func:`maximum`.
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape.
+    dim : int or Tensor, optional
+        The dim to reduce, or a tensor (the ``other`` form).
+    keepdim : bool, optional
+        Keep the reduced dim with size 1. Default False.
+    other : Tensor, optional
+        Compare elementwise with this tensor.
+
+    Returns
+    -------
+    Tensor or (Tensor, Tensor)
+        See above; ``indices`` are int64.
+
+    Raises
+    ------
+    RuntimeError
+        For an empty tensor (no maximum), as in PyTorch.
+    """
     return _max_or_min(x, dim, keepdim, other, True)
 
 
 def min(x, dim=None, keepdim=False, other=None):
-    """Like max, for the smallest elements."""
+    """Return the smallest elements of ``input``: ``min(input)``, ``min(input, dim)`` or ``min(input, other)``.
+
+    The same three forms as :func:`max` (also ``x.min(...)``).
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape.
+    dim : int or Tensor, optional
+        The dim to reduce, or a tensor (the ``other`` form).
+    keepdim : bool, optional
+        Keep the reduced dim with size 1. Default False.
+    other : Tensor, optional
+        Compare elementwise with this tensor.
+
+    Returns
+    -------
+    Tensor or (Tensor, Tensor)
+        The smallest element, a named tuple ``(values, indices)``, or the elementwise
+        :func:`minimum`.
+    """
     return _max_or_min(x, dim, keepdim, other, False)
 
 
@@ -528,7 +995,29 @@ def _max_shift(x, axis, keep_pos_inf=False):
 
 
 def logsumexp(x, dim=None, keepdim=False):
-    """log(sum(exp(x))) over `dim`, computed stably by shifting by the (constant) maximum."""
+    """Return ``log(sum(exp(input)))`` over ``dim``, computed stably (also ``x.logsumexp(dim)``).
+
+    The input is shifted by its (constant) maximum before exponentiating, so large values
+    do not overflow.
+
+    Parameters
+    ----------
+    input : Tensor
+        A floating tensor of any shape.
+    dim : int or tuple of int, optional
+        The dim(s) to reduce; all of them when None.
+    keepdim : bool, optional
+        Keep the reduced dims with size 1. Default False.
+
+    Returns
+    -------
+    Tensor
+        The reduced tensor; its gradient is ``softmax(input)`` along ``dim``.
+
+    Notes
+    -----
+    ``dim`` is required in PyTorch; here it defaults to every dim.
+    """
     axis = _axes(dim, x._data.ndim, "logsumexp")
     shift_t = _max_shift(x, axis)
     out = add(log(sum(exp(sub(x, shift_t)), dim, keepdim=True)), shift_t)
@@ -539,9 +1028,32 @@ def logsumexp(x, dim=None, keepdim=False):
 
 
 def softmax(x, dim=-1, dtype=None):
-    """exp(x) / sum(exp(x)) along `dim`, shifted by the (constant) max for stability.
-    With `dtype`, x is converted to it first (as PyTorch). A row holding +inf gives NaN
-    throughout, as in PyTorch."""
+    """Return ``exp(x) / sum(exp(x))`` along ``dim``: each slice becomes a probability vector.
+
+    Also available as ``x.softmax(dim)``. The input is shifted by its (constant) max
+    along ``dim`` before exponentiating, so large inputs do not overflow.
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape; integer inputs are converted to the default float dtype.
+    dim : int, optional
+        The dim along which the result sums to 1. Default -1 (PyTorch warns when ``dim`` is
+        omitted and picks a dim by the number of dims; glassgrad uses the last one).
+    dtype : numpy.dtype, optional
+        Convert ``input`` to this dtype first.
+
+    Returns
+    -------
+    Tensor
+        Same shape as ``input``. A slice holding ``+inf`` gives NaN throughout, as in
+        PyTorch.
+
+    Examples
+    --------
+    >>> gg.softmax(gg.tensor([1.0, 2.0, 3.0]), dim=0)
+    tensor([0.09  , 0.2447, 0.6652])
+    """
     if dtype is not None:
         x = to(x, dtype)
     elif x._data.dtype.kind != "f":
@@ -552,8 +1064,25 @@ def softmax(x, dim=-1, dtype=None):
 
 
 def log_softmax(x, dim=-1, dtype=None):
-    """x - logsumexp(x) along `dim`, as one primitive (stable, and one node instead of six).
-    With `dtype`, x is converted to it first (as PyTorch)."""
+    """Return ``input - logsumexp(input)`` along ``dim``: the log of :func:`softmax`, computed stably (also ``x.log_softmax(dim)``).
+
+    One recorded op instead of the six of ``log(softmax(x))``, and exact where the softmax
+    underflows to 0.
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape; integer inputs are converted to the default float dtype.
+    dim : int, optional
+        The dim that is normalized. Default -1.
+    dtype : numpy.dtype, optional
+        Convert ``input`` to this dtype first (as PyTorch).
+
+    Returns
+    -------
+    Tensor
+        Same shape as ``input``.
+    """
     if dtype is not None:
         x = to(x, dtype)
     if x._data.dtype.kind != "f":
@@ -596,10 +1125,46 @@ def binary_cross_entropy(p, t):
 
 
 def all(x, dim=None, keepdim=False):
+    """Test whether every element of ``input`` is nonzero, over all elements or along ``dim``.
+
+    Also available as ``x.all(dim, keepdim)``.
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape and dtype.
+    dim : int or tuple of int, optional
+        The dim(s) to reduce; all of them when None.
+    keepdim : bool, optional
+        Keep the reduced dims with size 1. Default False.
+
+    Returns
+    -------
+    Tensor
+        A bool tensor.
+    """
     return _wrap(np.asarray(np.all(x._data, axis=dim, keepdims=keepdim)))
 
 
 def any(x, dim=None, keepdim=False):
+    """Test whether any element of ``input`` is nonzero, over all elements or along ``dim``.
+
+    Also available as ``x.any(dim, keepdim)``.
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape and dtype.
+    dim : int or tuple of int, optional
+        The dim(s) to reduce; all of them when None.
+    keepdim : bool, optional
+        Keep the reduced dims with size 1. Default False.
+
+    Returns
+    -------
+    Tensor
+        A bool tensor.
+    """
     return _wrap(np.asarray(np.any(x._data, axis=dim, keepdims=keepdim)))
 
 
@@ -629,8 +1194,25 @@ def _resolve_shape(x, shape, op):
 
 
 def reshape(x, *shape):
-    """A tensor with the same elements in `shape` (one entry may be -1). A view when the
-    memory layout allows it, else a copy."""
+    """Return a tensor with ``input``'s elements in a new shape (also ``x.reshape(*shape)``).
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape.
+    shape : ints or a tuple of int
+        The new shape, with the same number of elements; one entry may be -1 (inferred).
+
+    Returns
+    -------
+    Tensor
+        A view when the memory layout allows it, otherwise a copy (as in PyTorch).
+
+    Raises
+    ------
+    RuntimeError
+        If the number of elements does not match.
+    """
     shape = _size_args(shape)
     if shape != x._data.shape:
         shape = _resolve_shape(x, shape, "reshape")
@@ -640,7 +1222,26 @@ def reshape(x, *shape):
 
 
 def view(x, *shape):
-    """Like reshape, but always shares memory: raises if the layout would need a copy."""
+    """Return a view of ``input`` with a new shape, always sharing its memory (also ``x.view(*shape)``).
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape.
+    shape : ints or a tuple of int
+        The new shape; one entry may be -1.
+
+    Returns
+    -------
+    Tensor
+        A view: in-place changes to it show in ``input`` and the other way round.
+
+    Raises
+    ------
+    RuntimeError
+        If the shape needs a copy given ``input``'s strides (use :func:`reshape`), or if the
+        number of elements does not match.
+    """
     shape = _resolve_shape(x, _size_args(shape), "view")
     try:
         np.reshape(x._data, shape, copy=False)
@@ -651,6 +1252,31 @@ def view(x, *shape):
 
 
 def flatten(x, start_dim=0, end_dim=-1):
+    """Merge dims ``start_dim`` to ``end_dim`` (inclusive) of ``input`` into one.
+
+    Also available as ``x.flatten(start_dim, end_dim)``.
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape (a 0-d tensor becomes shape ``(1,)``).
+    start_dim, end_dim : int, optional
+        The first and last dims to merge (negative counts from the end). Defaults 0 and -1.
+
+    Returns
+    -------
+    Tensor
+        A reshaped tensor (a view when the memory layout allows, as :func:`reshape`).
+
+    Raises
+    ------
+    ValueError
+        If ``start_dim`` comes after ``end_dim``.
+
+    Notes
+    -----
+    PyTorch raises ``RuntimeError`` for ``start_dim > end_dim``.
+    """
     nd = x._data.ndim
     if nd == 0:
         return reshape(x, (1,))
@@ -662,7 +1288,20 @@ def flatten(x, start_dim=0, end_dim=-1):
 
 
 def squeeze(x, dim=None):
-    """Remove size-1 dims (all of them, or only `dim`, which may be a tuple)."""
+    """Remove size-1 dims of ``input``: all of them, or only those in ``dim`` (also ``x.squeeze(dim)``).
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape.
+    dim : int or tuple of int, optional
+        The dims to remove; a listed dim whose size is not 1 is kept (as in PyTorch).
+
+    Returns
+    -------
+    Tensor
+        A view of ``input``.
+    """
     shape = x._data.shape
     if dim is None:
         new = tuple(s for s in shape if s != 1)
@@ -673,7 +1312,21 @@ def squeeze(x, dim=None):
 
 
 def unsqueeze(x, dim):
-    """Insert a size-1 dim at `dim` (negative counts from the end of the result)."""
+    """Insert a size-1 dim into ``input`` at position ``dim`` (also ``x.unsqueeze(dim)``).
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor with n dims.
+    dim : int
+        Position of the new dim in the result, in ``[-n - 1, n]`` (negative counts from the
+        end of the result).
+
+    Returns
+    -------
+    Tensor
+        A view of ``input`` with n + 1 dims.
+    """
     nd = x._data.ndim + 1
     if not -nd <= dim < nd:
         raise IndexError(f"unsqueeze: dim {dim} is out of range for a result with {nd} dims")
@@ -683,6 +1336,33 @@ def unsqueeze(x, dim):
 
 
 def permute(x, *dims):
+    """Return a view of ``input`` with its dims reordered.
+
+    ``gg.permute(x, (2, 0, 1))``; the method takes the dims as a tuple or as separate
+    arguments: ``x.permute(2, 0, 1)``.
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor with n dims.
+    dims : tuple of int
+        A permutation of ``range(n)`` (negative dims count from the end).
+
+    Returns
+    -------
+    Tensor
+        A view sharing ``input``'s memory, with dim ``i`` of the result being dim ``dims[i]``
+        of ``input``.
+
+    Raises
+    ------
+    ValueError
+        If ``dims`` is not a permutation of the dims.
+
+    Notes
+    -----
+    PyTorch raises ``RuntimeError`` for a wrong permutation.
+    """
     dims = _size_args(dims)
     if len(dims) != x._data.ndim or sorted(d % builtins.max(x._data.ndim, 1) for d in dims) \
             != list(range(x._data.ndim)):
@@ -695,6 +1375,28 @@ def permute(x, *dims):
 
 
 def transpose(x, dim0, dim1):
+    """Return a view of ``input`` with dims ``dim0`` and ``dim1`` swapped.
+
+    Also available as ``x.transpose(dim0, dim1)``; ``gg.swapaxes``, ``gg.swapdims`` and
+    ``x.swapaxes`` are aliases. A tensor with fewer than 2 dims is returned unchanged.
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape.
+    dim0, dim1 : int
+        The dims to swap (negative counts from the end).
+
+    Returns
+    -------
+    Tensor
+        A view sharing ``input``'s memory.
+
+    Raises
+    ------
+    IndexError
+        If a dim is out of range.
+    """
     nd = x._data.ndim
     if nd < 2 and dim0 in (0, -1) and dim1 in (0, -1):
         return x
@@ -708,7 +1410,27 @@ swapaxes = transpose
 
 
 def expand(x, *sizes):
-    """Broadcast to `sizes` without copying (-1 keeps a dim). Read-only view."""
+    """Return a view of ``input`` broadcast to ``sizes``, without copying (also ``x.expand(*sizes)``).
+
+    Parameters
+    ----------
+    input : Tensor
+        The tensor to expand; only its size-1 dims can grow, and new dims can be added in
+        front.
+    sizes : ints or a tuple of int
+        The new shape; -1 keeps a dim's size.
+
+    Returns
+    -------
+    Tensor
+        A read-only view sharing ``input``'s memory; the gradient is summed back to
+        ``input``'s shape.
+
+    Raises
+    ------
+    RuntimeError
+        If ``input``'s shape cannot be expanded to ``sizes``.
+    """
     sizes = _size_args(sizes)
     nd = len(sizes)
     shape = (1,) * (nd - x._data.ndim) + x._data.shape
@@ -722,15 +1444,62 @@ def expand(x, *sizes):
 
 
 def broadcast_to(x, shape):
+    """Return ``input`` broadcast to ``shape`` (a view; as :func:`expand`).
+
+    Also available as ``x.broadcast_to(shape)``.
+
+    Parameters
+    ----------
+    input : Tensor
+        The tensor to broadcast.
+    shape : tuple of int
+        The target shape (``-1`` keeps a dim's size).
+
+    Returns
+    -------
+    Tensor
+        A view of ``input`` with the given shape; the gradient is summed back to
+        ``input``'s shape.
+    """
     return expand(x, tuple(shape))
 
 
 def expand_as(x, other):
+    """Return ``input`` broadcast to the shape of ``other`` (a view; see :func:`expand`).
+
+    Parameters
+    ----------
+    input : Tensor
+        The tensor to expand.
+    other : Tensor
+        The tensor whose shape to take.
+
+    Returns
+    -------
+    Tensor
+        A view of ``input`` of shape ``other.shape``.
+    """
     return expand(x, other.shape)
 
 
 def sum_to(g, shape):
-    """Sum `g` over the dims that broadcasting added or stretched, back to `shape`."""
+    """Sum ``g`` over the dims that broadcasting added or stretched, back to ``shape``.
+
+    The reverse of broadcasting: used to reduce a gradient to the shape of an input that
+    was broadcast.
+
+    Parameters
+    ----------
+    g : Tensor
+        A tensor whose shape is ``shape`` broadcast to something larger.
+    shape : tuple of int
+        The target shape.
+
+    Returns
+    -------
+    Tensor
+        Of shape ``shape``.
+    """
     if g._data.shape == shape:
         return g
     lead = g._data.ndim - len(shape)
@@ -782,9 +1551,27 @@ def _normalize_index(index):
 
 
 def getitem(x, index):
-    """x[index] with ints, slices, None, Ellipsis, integer arrays and boolean masks.
-    Basic indexing gives a view; advanced indexing a copy whose gradient accumulates over
-    repeated indices."""
+    """Return ``input[index]`` (the function behind ``x[index]``).
+
+    Parameters
+    ----------
+    input : Tensor
+        The tensor to index.
+    index : int, slice, None, Ellipsis, list, ndarray, Tensor or tuple of them
+        Basic indexing (ints, slices, None, Ellipsis) or advanced indexing (integer arrays
+        or tensors, boolean masks), with numpy's and PyTorch's rules.
+
+    Returns
+    -------
+    Tensor
+        A view for basic indexing; a copy for advanced indexing, whose gradient accumulates
+        over repeated indices.
+
+    Raises
+    ------
+    IndexError
+        If the index is out of range or invalid for the shape.
+    """
     idx, basic = _normalize_index(index)
     if basic is None:
         return _select_then_index(x, idx, index)
@@ -859,8 +1646,24 @@ def setitem(x, index, value):
 
 
 def gather(x, dim, index):
-    """out[i][j][k] = x[index[i][j][k]][j][k] for dim=0 (PyTorch's gather): `index` has x's
-    number of dims and sizes no larger than x's outside `dim`."""
+    """Pick values of ``input`` along ``dim`` at the positions in ``index`` (also ``x.gather(dim, index)``).
+
+    For ``dim=0``: ``out[i][j][k] = input[index[i][j][k]][j][k]`` (as ``torch.gather``).
+
+    Parameters
+    ----------
+    input : Tensor
+        The source, with n dims.
+    dim : int
+        The dim to index along.
+    index : Tensor
+        An int64 tensor with n dims, no larger than ``input`` outside ``dim``.
+
+    Returns
+    -------
+    Tensor
+        Of ``index``'s shape. The gradient is scattered back (added over repeated indices).
+    """
     ind = index._data if isinstance(index, Tensor) else np.asarray(index)
     nd = x._data.ndim
     d = _axes(dim, nd, "gather")[0] if nd else 0
@@ -885,7 +1688,22 @@ def gather(x, dim, index):
 
 
 def masked_fill(x, mask, value):
-    """x with `value` wherever `mask` (broadcast to x) is true."""
+    """Return ``input`` with ``value`` wherever ``mask`` is True (also ``x.masked_fill(mask, value)``).
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape.
+    mask : Tensor
+        A bool tensor broadcastable to ``input``'s shape.
+    value : number or 0-d Tensor
+        The value to write.
+
+    Returns
+    -------
+    Tensor
+        A new tensor of ``input``'s shape; no gradient flows to the masked positions.
+    """
     m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
     if m.dtype != np.bool_:
         raise TypeError(f"masked_fill: mask must be bool, got {m.dtype}")
@@ -897,7 +1715,29 @@ def masked_fill(x, mask, value):
 
 
 def cat(tensors, dim=0):
-    """Join tensors along an existing dim; shapes must agree elsewhere."""
+    """Join ``tensors`` along an existing dim ``dim`` (as ``torch.cat``).
+
+    Parameters
+    ----------
+    tensors : sequence of Tensor
+        Tensors with the same number of dims and the same sizes except along ``dim``.
+    dim : int, optional
+        The dim to join along (negative counts from the end). Default 0.
+
+    Returns
+    -------
+    Tensor
+        The joined tensor (the promoted dtype); each input gets its slice of the gradient.
+
+    Raises
+    ------
+    ValueError
+        For an empty sequence, 0-d tensors, or sizes that do not match.
+
+    Notes
+    -----
+    PyTorch raises ``RuntimeError`` for these errors.
+    """
     tensors = [_tensor(t) for t in tensors]
     if not tensors:
         raise ValueError("cat: expected a non-empty sequence of tensors")
@@ -920,7 +1760,25 @@ def cat(tensors, dim=0):
 
 
 def stack(tensors, dim=0):
-    """Join same-shape tensors along a new dim."""
+    """Join same-shape ``tensors`` along a new dim ``dim`` (as ``torch.stack``).
+
+    Parameters
+    ----------
+    tensors : sequence of Tensor
+        Tensors of one shape (*S*).
+    dim : int, optional
+        Where the new dim goes, in ``[-len(S) - 1, len(S)]``. Default 0.
+
+    Returns
+    -------
+    Tensor
+        Shape *S* with ``len(tensors)`` inserted at ``dim``.
+
+    Raises
+    ------
+    ValueError
+        For an empty sequence or tensors of different shapes (PyTorch: ``RuntimeError``).
+    """
     tensors = [_tensor(t) for t in tensors]
     if not tensors:
         raise ValueError("stack: expected a non-empty sequence of tensors")
@@ -931,7 +1789,23 @@ def stack(tensors, dim=0):
 
 
 def split(x, split_size_or_sections, dim=0):
-    """Split into pieces of `split_size` (the last may be smaller) or of the listed sizes."""
+    """Split ``input`` along ``dim`` into pieces (also ``x.split(...)``).
+
+    Parameters
+    ----------
+    input : Tensor
+        The tensor to split.
+    split_size_or_sections : int or sequence of int
+        An int: the size of every piece (the last may be smaller). A sequence: the size of
+        each piece (they must add up to the size of ``dim``).
+    dim : int, optional
+        The dim to split. Default 0.
+
+    Returns
+    -------
+    tuple of Tensor
+        Views of ``input``.
+    """
     d = _axes(dim, x._data.ndim, "split")[0]
     n = x._data.shape[d]
     if isinstance(split_size_or_sections, (int, np.integer)):
@@ -952,8 +1826,29 @@ def split(x, split_size_or_sections, dim=0):
 
 
 def pad(x, pad, value=0.0):
-    """Constant padding; `pad` lists (before, after) pairs from the last dim backwards,
-    as in torch.nn.functional.pad."""
+    """Pad ``input`` with a constant value (``torch.nn.functional.pad`` in ``'constant'`` mode).
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape.
+    pad : sequence of int
+        ``(before, after)`` pairs starting from the last dim and going backwards:
+        ``(left, right)`` pads the last dim, ``(left, right, top, bottom)`` the last two.
+        Non-negative.
+    value : float, optional
+        The fill value. Default 0.
+
+    Returns
+    -------
+    Tensor
+        The padded tensor.
+
+    Raises
+    ------
+    ValueError
+        For negative padding (PyTorch crops instead).
+    """
     if len(pad) % 2 or len(pad) // 2 > x._data.ndim:
         raise ValueError(f"pad: {pad} must hold (before, after) pairs for at most "
                          f"{x._data.ndim} dims")
@@ -968,8 +1863,46 @@ def pad(x, pad, value=0.0):
 
 
 def matmul(a, b):
-    """Matrix product with numpy/PyTorch semantics: 1-D operands are promoted to a row
-    (left) or column (right) and the added dim removed; batch dims broadcast."""
+    """Return the matrix product of two tensors (also ``a @ b``, ``a.matmul(b)``, ``gg.mm``).
+
+    As in numpy and PyTorch: a 1-D left operand is treated as a row vector and a 1-D right
+    operand as a column vector (the added dim is removed from the result); two 1-D operands
+    give their dot product; dims before the last two are batch dims and broadcast.
+
+    Parameters
+    ----------
+    input : Tensor
+        Shape (\\*, n, k) or (k,).
+    other : Tensor
+        Shape (\\*, k, m) or (k,).
+
+    Returns
+    -------
+    Tensor
+        Shape (\\*, n, m) with the batch dims broadcast (without n or m for 1-D operands);
+        the promoted dtype.
+
+    Raises
+    ------
+    RuntimeError
+        If an operand is 0-d or the inner sizes ``k`` differ.
+
+    Notes
+    -----
+    ``gg.mm`` is the same function, so unlike PyTorch it also accepts batched and 1-D
+    operands.
+
+    Examples
+    --------
+    >>> a = gg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    >>> b = gg.tensor([1.0, -1.0])
+    >>> a @ b
+    tensor([-1., -1.], grad_fn=<ReshapeBackward0>)
+    >>> gg.matmul(a, a).sum().backward()
+    >>> a.grad
+    tensor([[ 7., 11.],
+            [ 9., 13.]])
+    """
     a, b = _pair(a, b)
     if a._data.ndim == 0 or b._data.ndim == 0:
         raise RuntimeError(f"matmul: both arguments need at least 1 dim, got shapes {a.shape} "
@@ -999,7 +1932,22 @@ mm = matmul
 
 
 def linear(x, weight, bias=None):
-    """x (..., in) @ weight.T (out, in) + bias (out,) -> (..., out), as one primitive."""
+    """Return ``input @ weight.T + bias``, as one recorded op (``torch.nn.functional.linear``).
+
+    Parameters
+    ----------
+    input : Tensor
+        Shape (\\*, in_features).
+    weight : Tensor
+        Shape (out_features, in_features).
+    bias : Tensor, optional
+        Shape (out_features,).
+
+    Returns
+    -------
+    Tensor
+        Shape (\\*, out_features).
+    """
     x = _tensor(x)
     if weight._data.ndim != 2:
         raise ValueError(f"linear: weight must be 2-D (out, in), got shape {weight.shape}")
@@ -1018,11 +1966,48 @@ def linear(x, weight, bias=None):
 
 
 def dot(a, b):
+    """Return the dot product of two 1-D tensors (also ``x.dot(other)``).
+
+    Parameters
+    ----------
+    input, other : Tensor
+        1-D tensors of the same length.
+
+    Returns
+    -------
+    Tensor
+        A 0-d tensor, ``sum(input * other)``.
+
+    Notes
+    -----
+    Implemented as :func:`matmul`, so unlike PyTorch it also accepts 2-D operands (and then
+    returns their matrix product) instead of raising.
+    """
     return matmul(a, b)
 
 
 def unfold2d(x, kernel_size, stride=1, dilation=1):
-    """Sliding windows of a (N, C, H, W) tensor: (N, C, kh, kw, OH, OW) (im2col)."""
+    """Return the sliding windows of a batch of images (im2col).
+
+    Parameters
+    ----------
+    input : Tensor
+        Shape (N, C, H, W).
+    kernel_size : int or (int, int)
+        Window size (kh, kw).
+    stride, dilation : int or (int, int), optional
+        Step between windows and between the taps of a window. Default 1.
+
+    Returns
+    -------
+    Tensor
+        Shape (N, C, kh, kw, OH, OW), a view where the layout allows.
+
+    Notes
+    -----
+    glassgrad's own building block of :func:`conv2d`; PyTorch's ``nn.functional.unfold``
+    returns the windows flattened to (N, C * kh * kw, OH * OW).
+    """
     pair = lambda v: (int(v), int(v)) if isinstance(v, (int, np.integer)) else tuple(v)
     kernel, stride, dilation = pair(kernel_size), pair(stride), pair(dilation)
     if x._data.ndim != 4:
@@ -1252,28 +2237,143 @@ def _arith_(x, name, ufunc, compute, other, alpha=1):
 
 
 def add_(x, other, alpha=1):
+    """Add ``alpha * other`` to ``input`` in place and return ``input`` (also ``x.add_(...)`` and ``x += other``).
+
+    Parameters
+    ----------
+    input : Tensor
+        The tensor to modify.
+    other : Tensor or number
+        Broadcastable to ``input``'s shape (the result keeps ``input``'s shape and dtype).
+    alpha : number, optional
+        The multiplier of ``other``. Default 1.
+
+    Returns
+    -------
+    Tensor
+        ``input``, modified; its version counter is bumped.
+
+    Raises
+    ------
+    RuntimeError
+        On a leaf that requires grad (outside :class:`no_grad`), or when the result's dtype
+        or shape cannot be stored in ``input``.
+    """
     return _arith_(x, "add_", np.add, lambda s, o: add(s, mul(o, alpha) if alpha != 1 else o),
                    other, alpha)
 
 
 def sub_(x, other, alpha=1):
+    """Subtract ``alpha * other`` from ``input`` in place and return ``input`` (also ``x.sub_(...)`` and ``x -= other``).
+
+    Parameters
+    ----------
+    input : Tensor
+        The tensor to modify.
+    other : Tensor or number
+        Broadcastable to ``input``'s shape.
+    alpha : number, optional
+        The multiplier of ``other``. Default 1.
+
+    Returns
+    -------
+    Tensor
+        ``input``, modified; its version counter is bumped.
+
+    Raises
+    ------
+    RuntimeError
+        On a leaf that requires grad (outside :class:`no_grad`), or when the result's dtype
+        or shape cannot be stored in ``input``.
+    """
     return _arith_(x, "sub_", np.subtract,
                    lambda s, o: sub(s, mul(o, alpha) if alpha != 1 else o), other, alpha)
 
 
 def mul_(x, other):
+    """Multiply ``input`` by ``other`` in place and return ``input`` (also ``x.mul_(other)`` and ``x *= other``).
+
+    Parameters
+    ----------
+    input : Tensor
+        The tensor to modify.
+    other : Tensor or number
+        Broadcastable to ``input``'s shape.
+
+    Returns
+    -------
+    Tensor
+        ``input``, modified; its version counter is bumped.
+
+    Raises
+    ------
+    RuntimeError
+        On a leaf that requires grad (outside :class:`no_grad`), or when the result's dtype
+        or shape cannot be stored in ``input``.
+    """
     return _arith_(x, "mul_", np.multiply, mul, other)
 
 
 def div_(x, other):
+    """Divide ``input`` by ``other`` in place and return ``input`` (also ``x.div_(other)`` and ``x /= other``).
+
+    Parameters
+    ----------
+    input : Tensor
+        The tensor to modify (floating: true division of an integer tensor cannot be stored
+        in place).
+    other : Tensor or number
+        Broadcastable to ``input``'s shape.
+
+    Returns
+    -------
+    Tensor
+        ``input``, modified; its version counter is bumped.
+
+    Raises
+    ------
+    RuntimeError
+        On a leaf that requires grad (outside :class:`no_grad`), or when the result's dtype
+        or shape cannot be stored in ``input``.
+    """
     return _arith_(x, "div_", np.true_divide, div, other)
 
 
 def clamp_(x, min=None, max=None):
+    """Clamp ``input`` into ``[min, max]`` in place and return it (also ``x.clamp_(min, max)``; see :func:`clamp`).
+
+    Parameters
+    ----------
+    input : Tensor
+        The tensor to modify.
+    min, max : number or Tensor, optional
+        The bounds; None leaves that side open.
+
+    Returns
+    -------
+    Tensor
+        ``input``, modified.
+    """
     return _inplace(x, "clamp_", lambda s: clamp(s, min, max))
 
 
 def masked_fill_(x, mask, value):
+    """Write ``value`` into ``input`` where ``mask`` is True, in place (also ``x.masked_fill_(mask, value)``).
+
+    Parameters
+    ----------
+    input : Tensor
+        The tensor to modify.
+    mask : Tensor
+        A bool tensor broadcastable to ``input``'s shape.
+    value : number or 0-d Tensor
+        The value to write.
+
+    Returns
+    -------
+    Tensor
+        ``input``, modified (see :func:`masked_fill` for the out-of-place form).
+    """
     return _inplace(x, "masked_fill_", lambda s: masked_fill(s, mask, value))
 
 
@@ -1304,10 +2404,36 @@ def _fill_with(x, name, values):
 
 
 def fill_(x, value):
+    """Set every element of ``input`` to ``value``, in place (also ``x.fill_(value)``).
+
+    Parameters
+    ----------
+    input : Tensor
+        The tensor to modify.
+    value : number or 0-d Tensor
+        The value to write.
+
+    Returns
+    -------
+    Tensor
+        ``input``, modified; gradients through it to the old values are zero.
+    """
     return _fill_with(x, "fill_", value._data if isinstance(value, Tensor) else value)
 
 
 def zero_(x):
+    """Set every element of ``input`` to zero, in place (also ``x.zero_()``).
+
+    Parameters
+    ----------
+    input : Tensor
+        The tensor to modify.
+
+    Returns
+    -------
+    Tensor
+        ``input``, modified.
+    """
     return _fill_with(x, "zero_", 0)
 
 
@@ -1344,6 +2470,17 @@ def normal_(x, mean=0.0, std=1.0, *, generator=None):
 # ----- attach as Tensor methods and operators ------------------------------------------------
 
 
+def _converter(name, dtype):
+    """The method ``x.float()``, ``x.long()``...: ``to(x, dtype)``."""
+    def convert(self):
+        return to(self, dtype)
+    convert.__name__ = convert.__qualname__ = name
+    convert.__doc__ = (f"Return this tensor converted to {np.dtype(dtype).name} (``self.to("
+                       f"gg.{np.dtype(dtype).name})``); the tensor itself when it already has "
+                       f"that dtype. Differentiable between floating dtypes.")
+    return convert
+
+
 def _attach():
     T = Tensor
     methods = dict(
@@ -1364,18 +2501,26 @@ def _attach():
     )
     for name, fn in methods.items():
         setattr(T, name, fn)
-    T.where = lambda self, condition, other: where(condition, self, other)
+
+    def where_method(self, condition, other):
+        """Return ``self`` where ``condition`` is True, else ``other``: ``x.where(c, y)`` is
+        ``gg.where(c, x, y)`` (see :func:`glassgrad.where`)."""
+        return where(condition, self, other)
+    T.where = where_method
     T.T = property(lambda self: permute(self, tuple(range(self._data.ndim - 1, -1, -1))),
                    doc="The tensor with its dims reversed (a view).")
     T.mT = property(lambda self: transpose(self, -2, -1),
                     doc="The tensor with its last two dims swapped (a view).")
-    T.float = lambda self: to(self, np.float32)
-    T.double = lambda self: to(self, np.float64)
-    T.half = lambda self: to(self, np.float16)
-    T.long = lambda self: to(self, np.int64)
-    T.int = lambda self: to(self, np.int32)
-    T.bool = lambda self: to(self, np.bool_)
-    T.type_as = lambda self, other: to(self, other.dtype)
+    for method_name, dtype in (("float", np.float32), ("double", np.float64),
+                               ("half", np.float16), ("long", np.int64), ("int", np.int32),
+                               ("bool", np.bool_)):
+        setattr(T, method_name, _converter(method_name, dtype))
+
+    def type_as(self, other):
+        """Return this tensor converted to ``other``'s dtype (``self.to(other.dtype)``); the
+        tensor itself when the dtype already matches."""
+        return to(self, other.dtype)
+    T.type_as = type_as
     T.__add__ = _add            # the operators skip add/sub's alpha= handling
     T.__radd__ = lambda self, o: _add(o, self)
     T.__sub__ = _sub

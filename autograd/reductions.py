@@ -78,7 +78,7 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):
     dim : int, optional
         One dim (PyTorch's prod takes one dim, not a tuple).
     keepdim : bool
-    dtype : dtype, optional
+    dtype : numpy.dtype, optional
         Cast the input to this dtype first.
     """
     x = _int_promoted(_as_tensor(input), dtype)
@@ -91,7 +91,25 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):
 
 
 def cumsum(input, dim, *, dtype=None):
-    """Cumulative sum along `dim`: out_i = x_0 + ... + x_i (ints give int64)."""
+    """Return the cumulative sum of ``input`` along ``dim`` (also ``x.cumsum(dim)``).
+
+    Along ``dim``, ``out[i] = x[0] + x[1] + ... + x[i]``.
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape.
+    dim : int
+        The dim to accumulate along.
+    dtype : numpy.dtype, optional
+        Convert ``input`` to this dtype first (keyword only); bool and integer inputs give
+        int64 otherwise.
+
+    Returns
+    -------
+    Tensor
+        Same shape as ``input``.
+    """
     x = _int_promoted(_as_tensor(input), dtype)
     if x._data.ndim == 0:
         return apply(P.CLONE, (x,))
@@ -173,11 +191,29 @@ def _select(x, d, indices, keepdim=True):
 
 
 def sort(input, dim=-1, descending=False, stable=False):
-    """Sorted values along `dim` and their indices: named tuple (values, indices).
+    """Sort ``input`` along ``dim``: a named tuple ``(values, indices)`` (also ``x.sort(...)``).
 
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape.
+    dim : int, optional
+        The dim to sort along. Default -1.
+    descending : bool, optional
+        Sort from largest to smallest. Default False.
+    stable : bool, optional
+        Accepted for compatibility: the sort is always stable.
+
+    Returns
+    -------
+    (Tensor, Tensor)
+        The sorted values and the int64 indices of each value in ``input``. The gradient
+        flows back to each value's original position.
+
+    Notes
+    -----
     The sort is always stable (equal elements keep their order, also when descending), which
-    is what PyTorch's CPU sort returns; NaN counts as the largest value. The gradient flows
-    back to each value's original position.
+    is what PyTorch's CPU sort returns; NaN counts as the largest value.
     """
     x = _as_tensor(input)
     if x._data.ndim == 0:
@@ -220,13 +256,34 @@ def _replayed(mask, n):
 
 
 def topk(input, k, dim=-1, largest=True, sorted=True):
-    """The k largest (or smallest) elements along `dim`: named tuple (values, indices).
+    """Return the ``k`` largest (or smallest) elements of ``input`` along ``dim``: a named tuple ``(values, indices)`` (also ``x.topk(k)``).
 
-    Indices among tied values (and the order with sorted=False) are PyTorch's: its CPU
-    selection (libstdc++'s partial_sort / nth_element) is replayed for rows where it matters,
-    so the gradient reaches the same elements. NaN counts as the largest value. Beyond 2^18
-    replayed elements (e.g. a huge tensor full of ties) tied elements come in index order,
-    and sorted=False returns sorted values.
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape.
+    k : int
+        How many elements to return, at most the size of ``dim``.
+    dim : int, optional
+        The dim to select along. Default -1.
+    largest : bool, optional
+        The largest (True, default) or the smallest elements.
+    sorted : bool, optional
+        Return them in sorted order. Default True.
+
+    Returns
+    -------
+    (Tensor, Tensor)
+        The values and their int64 indices, with ``k`` entries along ``dim``; the gradient
+        reaches the selected elements.
+
+    Notes
+    -----
+    Indices among tied values (and the order with ``sorted=False``) are PyTorch's: its CPU
+    selection algorithm is replayed for rows where it matters, so the gradient reaches the
+    same elements. NaN counts as the largest value. Beyond 2**18 replayed elements (e.g. a
+    huge tensor full of ties) tied elements come in index order, and ``sorted=False``
+    returns sorted values.
     """
     x = _as_tensor(input)
     n = x._data.shape[_dim(x, dim, "topk")] if x._data.ndim else 1
@@ -509,12 +566,38 @@ def _var_args(x, dim, unbiased, correction, op):
 
 
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    """Variance over `dim` (all elements when None) with Bessel's correction:
-    sum((x - mean)^2) / max(N - correction, 0).
+    """Return the variance of ``input`` over ``dim`` (all elements when None), with Bessel's correction (also ``x.var(...)``).
 
-    Accepts PyTorch's three forms: var(x, dim, unbiased, keepdim), var(x, unbiased) (a
-    positional bool is `unbiased`, not a dim) and var(x, dim, *, correction, keepdim).
-    correction defaults to 1; unbiased=False means correction=0.
+    Computes ``sum((x - mean)**2) / max(N - correction, 0)`` where N is the number of
+    elements reduced. Accepts PyTorch's three forms: ``var(x, dim, unbiased, keepdim)``,
+    ``var(x, unbiased)`` (a positional bool is ``unbiased``, not a dim) and
+    ``var(x, dim, correction=..., keepdim=...)``.
+
+    Parameters
+    ----------
+    input : Tensor
+        A floating tensor of any shape.
+    dim : int or tuple of int, optional
+        The dim(s) to reduce; all of them when None.
+    unbiased : bool, optional
+        True: divide by N - 1; False: by N (same as ``correction=0``).
+    keepdim : bool, optional
+        Keep the reduced dims with size 1. Default False.
+    correction : int, optional
+        Subtracted from N in the divisor (keyword only). Default 1.
+
+    Returns
+    -------
+    Tensor
+        The variances (``inf`` or NaN when ``N <= correction``, as in PyTorch).
+
+    Examples
+    --------
+    >>> x = gg.tensor([1.0, 2.0, 3.0, 4.0])
+    >>> x.var()
+    tensor(1.6667)
+    >>> gg.var(x, correction=0)
+    tensor(1.25)
     """
     x = _as_tensor(input)
     dim, correction = _var_args(x, dim, unbiased, correction, "var")
@@ -528,8 +611,26 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
 
 
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    """Standard deviation, sqrt(var(...)) with var's arguments; its gradient is 0 where the
-    deviation is 0, as in PyTorch."""
+    """Return the standard deviation ``sqrt(var(...))`` over ``dim``, with :func:`var`'s arguments (also ``x.std(...)``).
+
+    Parameters
+    ----------
+    input : Tensor
+        A floating tensor of any shape.
+    dim : int or tuple of int, optional
+        The dim(s) to reduce; all of them when None.
+    unbiased : bool, optional
+        True: divide by N - 1; False: by N.
+    keepdim : bool, optional
+        Keep the reduced dims with size 1. Default False.
+    correction : int, optional
+        Subtracted from N in the divisor (keyword only). Default 1.
+
+    Returns
+    -------
+    Tensor
+        The standard deviations. The gradient is 0 where the deviation is 0, as in PyTorch.
+    """
     return _root(var(input, dim, unbiased, keepdim, correction=correction), 2)
 
 
@@ -660,8 +761,18 @@ def _attach():
                    count_nonzero=count_nonzero, unique=unique, bincount=bincount, histc=histc)
     for name, fn in methods.items():
         setattr(Tensor, name, fn)
-    Tensor.cumsum_ = lambda self, dim, *, dtype=None: self.copy_(cumsum(self, dim, dtype=dtype))
-    Tensor.cumprod_ = lambda self, dim, *, dtype=None: self.copy_(cumprod(self, dim, dtype=dtype))
+
+    def cumsum_(self, dim, *, dtype=None):
+        """In-place form of :func:`glassgrad.cumsum`: write the cumulative sum along ``dim``
+        into this tensor and return it."""
+        return self.copy_(cumsum(self, dim, dtype=dtype))
+
+    def cumprod_(self, dim, *, dtype=None):
+        """In-place form of :func:`glassgrad.cumprod`: write the cumulative product along
+        ``dim`` into this tensor and return it."""
+        return self.copy_(cumprod(self, dim, dtype=dtype))
+    Tensor.cumsum_ = cumsum_
+    Tensor.cumprod_ = cumprod_
 
 
 _attach()

@@ -152,6 +152,22 @@ def save(obj, path, metadata=None):
         metadata key is one glassgrad reserves; nothing is written.
     TypeError
         If a value or a dict key cannot be stored; nothing is written.
+
+    Notes
+    -----
+    PyTorch's ``torch.save`` pickles arbitrary objects; glassgrad writes the safetensors
+    format, which stores only arrays and a JSON header, so loading a file cannot run code.
+    Tensors are saved without their ``requires_grad`` flag and history.
+
+    Examples
+    --------
+    >>> state = {"weight": gg.tensor([[1.0, 2.0]]), "bias": gg.tensor([0.5])}
+    >>> path = gg.save(state, "model.safetensors")
+    >>> loaded = gg.load(path)
+    >>> loaded["weight"]
+    tensor([[1., 2.]])
+    >>> sorted(loaded)
+    ['bias', 'weight']
     """
     from safetensors.numpy import save as to_bytes
     tensors = {}
@@ -245,11 +261,14 @@ def load(path):
     Parameters
     ----------
     path : str or os.PathLike
+        The file to read.
 
     Returns
     -------
-    The saved object: a dict of tensors, or the nested structure that was saved (ndarrays
-    come back as ndarrays). A safetensors file written elsewhere gives a dict of tensors.
+    dict or object
+        The saved object: a dict of tensors, or the nested structure that was saved
+        (ndarrays come back as ndarrays). A safetensors file written elsewhere gives a dict
+        of tensors. The tensors are new leaves that do not require grad.
 
     Raises
     ------
@@ -258,6 +277,11 @@ def load(path):
     CheckpointError
         If the file is a directory, empty, truncated, damaged (its checksum, header, metadata
         or structure), a pickle / torch.save file, or otherwise not a safetensors file.
+
+    Notes
+    -----
+    Unlike ``torch.load`` there is no ``map_location`` or ``weights_only`` argument: the
+    file holds only arrays, and everything loads on the CPU. See :func:`save` for an example.
     """
     path = os.fspath(path)
     if not os.path.exists(path):

@@ -47,17 +47,58 @@ def _triangle(x, diagonal, lower, op):
 
 
 def tril(input, diagonal=0):
-    """Lower triangle of the last two dims (elements above `diagonal` set to 0)."""
+    """Return the lower triangle of the last two dims of ``input``; elements above diagonal ``diagonal`` become 0 (also ``x.tril()``).
+
+    Parameters
+    ----------
+    input : Tensor
+        Shape (\\*, m, n).
+    diagonal : int, optional
+        0 (default) keeps the main diagonal; positive values keep that many diagonals
+        above it, negative values remove diagonals below it.
+
+    Returns
+    -------
+    Tensor
+        Same shape.
+    """
     return _triangle(input, diagonal, True, "tril")
 
 
 def triu(input, diagonal=0):
-    """Upper triangle of the last two dims (elements below `diagonal` set to 0)."""
+    """Return the upper triangle of the last two dims of ``input``; elements below diagonal ``diagonal`` become 0 (also ``x.triu()``).
+
+    Parameters
+    ----------
+    input : Tensor
+        Shape (\\*, m, n).
+    diagonal : int, optional
+        0 (default) keeps the main diagonal; positive values also remove diagonals above
+        it, negative values keep that many diagonals below it.
+
+    Returns
+    -------
+    Tensor
+        Same shape.
+    """
     return _triangle(input, diagonal, False, "triu")
 
 
 def flip(input, dims):
-    """Reverse the order of elements along `dims` (a copy, as in PyTorch)."""
+    """Reverse the order of the elements of ``input`` along ``dims`` (also ``x.flip(dims)``).
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape.
+    dims : int or sequence of int
+        The dims to reverse.
+
+    Returns
+    -------
+    Tensor
+        A copy (as in PyTorch), same shape.
+    """
     x = _as(input)
     axes = _axes(dims, x._data.ndim, "flip") if x._data.ndim else None
     if not axes:
@@ -114,8 +155,24 @@ def _sizes(sizes):
 
 
 def repeat(input, *sizes):
-    """Tensor.repeat: tile the tensor `sizes` times along each dim (sizes may add leading
-    dims). A copy."""
+    """Tile ``input`` ``sizes[i]`` times along each dim ``i`` (``x.repeat(*sizes)``, as ``torch.Tensor.repeat``).
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor with n dims.
+    sizes : ints or a sequence of int
+        At least n counts; extra leading counts add leading dims.
+
+    Returns
+    -------
+    Tensor
+        A copy of shape ``(sizes[i] * shape[i], ...)``; the gradient sums over the copies.
+
+    Notes
+    -----
+    This is numpy's ``tile``, not numpy's ``repeat`` (which is :func:`repeat_interleave`).
+    """
     x = _as(input)
     sizes = _sizes(sizes)
     if len(sizes) < x._data.ndim:
@@ -128,7 +185,20 @@ def repeat(input, *sizes):
 
 
 def tile(input, dims):
-    """Like repeat, but `dims` shorter than the tensor's dims is padded with ones in front."""
+    """Tile ``input`` like :func:`repeat`, padding ``dims`` with ones in front when it is shorter than the number of dims (also ``x.tile(dims)``).
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape.
+    dims : sequence of int
+        The number of copies along each dim.
+
+    Returns
+    -------
+    Tensor
+        A copy.
+    """
     x = _as(input)
     dims = tuple(dims)
     if len(dims) < x._data.ndim:
@@ -217,7 +287,24 @@ def unflatten(input, dim, sizes):
 
 
 def narrow(input, dim, start, length):
-    """The slice [start, start + length) of dim `dim`; a view."""
+    """Return the slice ``[start, start + length)`` of ``input`` along ``dim`` (also ``x.narrow(...)``).
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape.
+    dim : int
+        The dim to slice.
+    start : int
+        The first index (negative counts from the end).
+    length : int
+        The number of entries.
+
+    Returns
+    -------
+    Tensor
+        A view of ``input``.
+    """
     x = _as(input)
     d = _dim(x, dim, "narrow")
     n = x._data.shape[d]
@@ -241,15 +328,42 @@ def select(input, dim, index):
 
 
 def unbind(input, dim=0):
-    """Tuple of every slice along `dim` (each a view without that dim)."""
+    """Return every slice of ``input`` along ``dim``, each without that dim (also ``x.unbind(dim)``).
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor with at least one dim.
+    dim : int, optional
+        The dim to remove. Default 0.
+
+    Returns
+    -------
+    tuple of Tensor
+        Views of ``input``.
+    """
     x = _as(input)
     d = _dim(x, dim, "unbind")
     return tuple(select(x, d, i) for i in range(x._data.shape[d]))
 
 
 def diagonal(input, offset=0, dim1=0, dim2=1):
-    """The diagonal of dims (dim1, dim2) shifted by `offset` (above the main diagonal when
-    positive), as the last dim; a view, as in PyTorch."""
+    """Return the diagonal of dims ``(dim1, dim2)`` of ``input``, shifted by ``offset``, as its last dim (also ``x.diagonal(...)``).
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor with at least 2 dims.
+    offset : int, optional
+        0 (default) the main diagonal; positive above it, negative below it.
+    dim1, dim2 : int, optional
+        The two dims that hold the matrices. Defaults 0 and 1.
+
+    Returns
+    -------
+    Tensor
+        A view, as in PyTorch: in-place changes to it change ``input``.
+    """
     x = _as(input)
     nd = x._data.ndim
     if nd < 2:
@@ -286,7 +400,18 @@ def diag(input, diagonal=0):
 
 
 def trace(input):
-    """Sum of the main diagonal of a 2-D tensor."""
+    """Return the sum of the main diagonal of a 2-D tensor (also ``x.trace()``).
+
+    Parameters
+    ----------
+    input : Tensor
+        A 2-D tensor.
+
+    Returns
+    -------
+    Tensor
+        A 0-d tensor.
+    """
     x = _as(input)
     if x._data.ndim != 2:
         raise RuntimeError(f"trace: expected a 2-D tensor, got shape {x.shape}")
@@ -310,7 +435,23 @@ def _check_index_1d(x, d, index, op):
 
 
 def index_select(input, dim, index):
-    """Entries of `input` at the positions `index` (1-D integers) along `dim` (a copy)."""
+    """Return the entries of ``input`` at the positions ``index`` along ``dim`` (also ``x.index_select(dim, index)``).
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape.
+    dim : int
+        The dim to index.
+    index : Tensor
+        A 1-D integer tensor of positions (repeats allowed).
+
+    Returns
+    -------
+    Tensor
+        A copy with ``len(index)`` entries along ``dim``; the gradient accumulates over
+        repeated positions.
+    """
     x = _as(input)
     d = _dim(x, dim, "index_select")
     idx = _check_index_1d(x, d, index, "index_select")
@@ -550,7 +691,20 @@ def take_along_dim(input, indices, dim=None):
 
 
 def masked_select(input, mask):
-    """1-D tensor of the elements where `mask` (broadcast with input) is true."""
+    """Return the elements of ``input`` where ``mask`` is True, as a 1-D tensor (also ``x.masked_select(mask)``).
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape.
+    mask : Tensor
+        A bool tensor, broadcast with ``input``.
+
+    Returns
+    -------
+    Tensor
+        A 1-D copy, in row-major order.
+    """
     x = _as(input)
     m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
     if m.dtype != np.bool_:
@@ -577,8 +731,23 @@ def masked_scatter(input, mask, source):
 
 
 def nonzero(input, *, as_tuple=False):
-    """Indices of the non-zero elements: an (N, ndim) int64 tensor, or with as_tuple=True a
-    tuple of ndim 1-D tensors (one per dim)."""
+    """Return the indices of the nonzero elements of ``input`` (also ``x.nonzero()``).
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape.
+    as_tuple : bool, optional
+        Return one 1-D index tensor per dim instead of one 2-D tensor (keyword only).
+        Default False.
+
+    Returns
+    -------
+    Tensor or tuple of Tensor
+        An (N, ndim) int64 tensor, N the number of nonzero elements in row-major order; or,
+        with ``as_tuple=True``, ``ndim`` int64 tensors of shape (N,), usable as an index:
+        ``x[x.nonzero(as_tuple=True)]``.
+    """
     a = _as(input)._data
     if as_tuple:
         if a.ndim == 0:
@@ -714,8 +883,23 @@ def tensor_split(input, indices_or_sections, dim=0):
 
 
 def chunk(input, chunks, dim=0):
-    """Split into at most `chunks` pieces of size ceil(n / chunks) (the last smaller; fewer
-    pieces when n is small), as torch.chunk; views."""
+    """Split ``input`` along ``dim`` into at most ``chunks`` pieces (also ``x.chunk(chunks, dim)``, as ``torch.chunk``).
+
+    Parameters
+    ----------
+    input : Tensor
+        The tensor to split.
+    chunks : int
+        The number of pieces wanted.
+    dim : int, optional
+        The dim to split. Default 0.
+
+    Returns
+    -------
+    tuple of Tensor
+        Views of size ``ceil(n / chunks)`` along ``dim`` (the last smaller), where n is the
+        size of ``dim``; fewer pieces when n is small.
+    """
     x = _as(input)
     if chunks <= 0:
         raise RuntimeError(f"chunk: chunks must be positive, got {chunks}")

@@ -93,10 +93,45 @@ def _unwrap_nested(seq):
 class Tensor:
     """An n-dimensional array that can record the operations applied to it.
 
-    `_data` is the ndarray (shared with `numpy()`); `grad_fn` is the engine's Node that made
-    this tensor (None for leaves); `_vbox` is a one-element list, the version counter shared
-    with every view of the same memory, bumped by in-place ops. `_grad` holds `.grad`: the
-    engine writes it directly, users go through the checked `grad` property.
+    A tensor wraps a numpy ndarray. When it requires grad, every operation applied to it is
+    recorded in a graph, and :meth:`backward` walks that graph in reverse to accumulate
+    gradients into the ``.grad`` of the leaf tensors. Prefer :func:`glassgrad.tensor` (as
+    ``torch.tensor``) to build one.
+
+    Parameters
+    ----------
+    data : array_like or Tensor
+        The values: a Python number, a nested list or tuple, a numpy array or a tensor.
+        Python floats take the default dtype (float32), ints int64, bools bool; numpy
+        arrays keep their dtype (an ndarray of the right dtype is used without a copy).
+    requires_grad : bool, optional
+        Record operations on this tensor for autograd (floating dtypes only). Default False.
+    dtype : numpy.dtype, optional
+        Convert the values to this dtype.
+
+    Raises
+    ------
+    TypeError
+        If ``data`` holds strings, complex numbers, Python objects or other non-numeric values.
+    RuntimeError
+        If ``requires_grad=True`` for a non-floating dtype.
+
+    Notes
+    -----
+    ``t.grad_fn`` is the graph node that produced the tensor (None for leaves and for
+    tensors made without autograd); ``t.name``, None by default, is an optional label shown
+    in the graph drawings of :mod:`glassgrad.viz` (glassgrad only).
+
+    Internally ``_data`` is the ndarray (shared with :meth:`numpy`), ``_vbox`` a one-element
+    list holding the version counter shared with every view of the same memory (bumped by
+    in-place ops), and ``_grad`` the gradient behind the checked :attr:`grad` property.
+    Unlike PyTorch there is only one device (the CPU) and no complex dtypes.
+
+    Examples
+    --------
+    >>> x = gg.Tensor([1.0, 2.0], requires_grad=True)
+    >>> x
+    tensor([1., 2.], requires_grad=True)
     """
     __slots__ = ("_data", "_grad", "_requires_grad", "grad_fn", "_vbox", "__dict__",
                  "__weakref__")
@@ -120,17 +155,28 @@ class Tensor:
     # ----- attributes -------------------------------------------------------------------
     @property
     def shape(self):
+        """The size of each dim, a tuple of ints (PyTorch returns a ``torch.Size``, a tuple
+        subclass)."""
         return self._data.shape
 
     @property
     def ndim(self):
+        """The number of dims (0 for a scalar tensor); same as :meth:`dim`."""
         return self._data.ndim
 
     def dim(self):
+        """Return the number of dims (0 for a scalar tensor); same as :attr:`ndim`."""
         return self._data.ndim
 
     @property
     def dtype(self):
+        """The element type, a numpy dtype such as ``gg.float32`` (``np.dtype('float32')``).
+
+        Notes
+        -----
+        glassgrad's dtypes are numpy's, so ``x.dtype == np.float32`` is True; PyTorch's are
+        ``torch.dtype`` objects.
+        """
         return self._data.dtype
 
     @property
@@ -150,6 +196,7 @@ class Tensor:
         return self._data.shape[dim]
 
     def numel(self):
+        """Return the number of elements (the product of the shape; 1 for a 0-d tensor)."""
         return self._data.size
 
     def __len__(self):
@@ -159,10 +206,20 @@ class Tensor:
 
     @property
     def is_leaf(self):
+        """True if the tensor was not produced by a recorded operation (``grad_fn is None``).
+
+        Leaves that require grad (parameters, inputs) get their ``.grad`` filled by
+        :meth:`backward`; non-leaves only if :meth:`retain_grad` was called.
+        """
         return self.grad_fn is None
 
     @property
     def requires_grad(self):
+        """Whether operations on this tensor are recorded for autograd.
+
+        Can be set on leaf tensors of a floating dtype (``RuntimeError`` otherwise); setting
+        it to False on a non-leaf raises ``RuntimeError`` (use :meth:`detach`).
+        """
         return self._requires_grad
 
     @requires_grad.setter
@@ -179,6 +236,24 @@ class Tensor:
         self._requires_grad = flag
 
     def requires_grad_(self, requires_grad=True):
+        """Set :attr:`requires_grad` in place and return this tensor.
+
+        Parameters
+        ----------
+        requires_grad : bool, optional
+            The new value. Default True.
+
+        Returns
+        -------
+        Tensor
+            This tensor.
+
+        Raises
+        ------
+        RuntimeError
+            If the tensor is not of a floating dtype, or if ``requires_grad=False`` on a
+            non-leaf tensor.
+        """
         self.requires_grad = requires_grad
         return self
 
@@ -243,12 +318,20 @@ class Tensor:
         return arr.copy() if copy and arr is self._data else arr
 
     def item(self):
+        """Return the value of a one-element tensor as a Python number.
+
+        Raises
+        ------
+        RuntimeError
+            If the tensor has more or fewer than one element.
+        """
         if self._data.size != 1:
             raise RuntimeError(f"item(): a tensor with {self._data.size} elements cannot be "
                                f"converted to a Python scalar (shape {self._data.shape})")
         return self._data.item()
 
     def tolist(self):
+        """Return the values as a nested list of Python numbers (a number for a 0-d tensor)."""
         return self._data.tolist()
 
     def __float__(self):
@@ -318,6 +401,8 @@ class Tensor:
         return t
 
     def detach_(self):
+        """Detach this tensor from the graph in place: it becomes a leaf that does not
+        require grad. Returns this tensor."""
         self.grad_fn = None
         self._requires_grad = False
         return self
@@ -352,6 +437,7 @@ class Tensor:
 
     @property
     def retains_grad(self):
+        """True if :meth:`retain_grad` was called on this non-leaf tensor."""
         return self._retains_grad
 
 
@@ -370,6 +456,7 @@ class RemovableHandle:
         self._hooks, self._hook = hooks, hook
 
     def remove(self):
+        """Unregister the hook (does nothing if it was already removed)."""
         if self._hook in self._hooks:
             self._hooks.remove(self._hook)
 

@@ -252,29 +252,79 @@ def get_default_device():
 
 
 def is_tensor(obj):
-    """True if `obj` is a glassgrad Tensor (or a subclass, e.g. nn.Parameter)."""
+    """Return True if ``obj`` is a glassgrad Tensor (or a subclass, such as ``nn.Parameter``).
+
+    Parameters
+    ----------
+    obj : object
+        Anything.
+
+    Returns
+    -------
+    bool
+    """
     return isinstance(obj, Tensor)
 
 
 def is_floating_point(input):
-    """True if `input` has a floating dtype."""
+    """Return True if ``input`` has a floating dtype (also ``x.is_floating_point()``).
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor.
+
+    Returns
+    -------
+    bool
+    """
     return input._data.dtype.kind == "f"
 
 
 def numel(input):
-    """The number of elements of `input`."""
+    """Return the number of elements of ``input`` (same as ``x.numel()``).
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor.
+
+    Returns
+    -------
+    int
+    """
     return input._data.size
 
 
 def result_type(tensor1, tensor2):
-    """The dtype of an arithmetic op between `tensor1` and `tensor2` (tensors or Python
-    numbers), by PyTorch's promotion rules (a Python number never widens a tensor's dtype).
+    """Return the dtype of an arithmetic op between ``tensor1`` and ``tensor2``, by PyTorch's promotion rules.
 
+    Parameters
+    ----------
+    tensor1, tensor2 : Tensor or number
+        The operands; a Python number never widens a tensor's dtype within its category
+        (``int32 tensor + 2`` stays int32, ``int tensor + 2.0`` gives the default float).
+
+    Returns
+    -------
+    numpy.dtype
+        The result dtype.
+
+    Notes
+    -----
     Differs from PyTorch: a 0-d tensor promotes like any other tensor (PyTorch lets a
-    higher-dimensional tensor's dtype win within a category)."""
+    higher-dimensional tensor's dtype win within a category).
+    """
     from .ops import _pair
     return _pair(tensor1, tensor2)[0]._data.dtype
 
 
 Tensor.is_floating_point = is_floating_point
-Tensor.is_complex = lambda self: False
+
+
+def _is_complex(self):
+    """Return False: glassgrad has no complex dtypes (PyTorch's ``is_complex``)."""
+    return False
+
+
+Tensor.is_complex = _is_complex

@@ -15,7 +15,7 @@ class finfo:
 
     Parameters
     ----------
-    type : dtype, optional
+    type : numpy.dtype, optional
 
     Attributes
     ----------
@@ -68,7 +68,7 @@ class iinfo:
 
     Parameters
     ----------
-    type : dtype (int8, uint8, int16, int32, int64)
+    type : numpy.dtype (int8, uint8, int16, int32, int64)
 
     Attributes
     ----------

@@ -13,7 +13,7 @@ subpackages follow PyTorch's layout:
 ``glassgrad.training``     the training toolkit: checks, monitor, fit, search
 =========================  ==========================================================
 
-The subpackages are imported on first use, so ``import glassgrad`` stays light.
+The subpackages are imported on first use, so ``import glassgrad`` stays light. ::
 
     import glassgrad as gg
     x = gg.tensor([[1., 2.], [3., 4.]], requires_grad=True)

@@ -1,5 +1,8 @@
 """glassgrad.linalg: torch.linalg's functions (implemented in glassgrad.autograd.linalg).
 
+The functions take the same arguments as PyTorch's and record their gradients, so they
+can be used inside models and checked with :func:`glassgrad.autograd.gradcheck`. ::
+
     import glassgrad as gg
     A = gg.randn(3, 3, dtype=gg.float64, requires_grad=True)
     gg.linalg.inv(A), gg.linalg.svd(A, full_matrices=False), gg.linalg.norm(A, 'nuc')
