@@ -20,14 +20,31 @@ from .creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, fu
                        linspace, ones, ones_like, rand, rand_like, randint, randn, randn_like,
                        randperm, tensor, zeros, zeros_like)
 from .ops import (abs, add, all, allclose, amax, amin, any, argmax, argmin, broadcast_to, cat,
-                  chunk, clamp, clip, clone, conv2d, cos, div, divide, dot, eq, equal, erf, exp,
+                  clamp, clip, clone, conv2d, cos, div, divide, dot, eq, equal, erf, exp,
                   expand, expm1, flatten, gather, ge, getitem, gt, isfinite, isinf, isnan, le,
                   log, linear, log1p, log_softmax, logical_not, logsumexp, lt, masked_fill,
                   matmul, max, maximum, mean, min, minimum, mm, mul, multiply, ne, neg, negative,
-                  norm, pad, permute, pow, relu, reshape, rsqrt, sigmoid, sign, sin, softmax,
-                  split, sqrt, square, squeeze, stack, std, sub, subtract, sum, sum_to, swapaxes,
-                  tanh, to, transpose, true_divide, unfold2d, unsqueeze, var, view, where)
+                  pad, permute, pow, relu, reshape, rsqrt, sigmoid, sign, sin, softmax,
+                  split, sqrt, square, squeeze, stack, sub, subtract, sum, sum_to, swapaxes,
+                  tanh, to, transpose, true_divide, unfold2d, unsqueeze, view, where)
 from . import primitives
+# reductions, scans and selection (reductions.py); var/std/norm here replace ops.py's
+from .reductions import (aminmax, argsort, bincount, count_nonzero, cummax, cummin, cumprod,
+                         cumsum, histc, kthvalue, logcumsumexp, median, mode, msort, nanmean,
+                         nanmedian, nanquantile, nansum, prod, quantile, sort, std, std_mean,
+                         topk, unique, var, var_mean)
+# shape, views and indexing (shape_ops.py)
+from .shape_ops import (argwhere, atleast_1d, atleast_2d, atleast_3d, chunk, column_stack, diag,
+                        diag_embed, diagonal, dstack, flip, fliplr, flipud, hstack, index_add,
+                        index_copy, index_fill, index_put, index_select, masked_scatter,
+                        masked_select, meshgrid, movedim, moveaxis, narrow, nonzero, repeat,
+                        repeat_interleave, roll, row_stack, scatter, scatter_add,
+                        scatter_reduce, select, swapdims, take, take_along_dim, tensor_split,
+                        tile, trace, tril, triu, unbind, unflatten, vstack)
+# linear algebra (linalg.py; the torch.linalg namespace is glassgrad.linalg)
+from .linalg import (addbmm, addmm, addmv, addr, baddbmm, bmm, cdist, chain_matmul, cross, det,
+                     einsum, ger, inner, inverse, kron, logdet, matrix_power, mv, norm, outer,
+                     pinverse, slogdet, tensordot, vdot)
 from .engine import backward, grad
 from .function import Function, FunctionCtx, once_differentiable
 from . import functional

@@ -11,6 +11,7 @@ from collections import namedtuple
 import numpy as np
 
 from . import primitives as P
+from ._dim_aliases import with_dim_aliases
 from .dtypes import get_default_dtype, promote, scalar_result_dtype
 from .engine import apply
 from .grad_mode import _State, no_grad
@@ -390,23 +391,6 @@ def mean(x, dim=None, keepdim=False, dtype=None):
     return div(sum(x, dim, keepdim), n) if n != 1 else sum(x, dim, keepdim)
 
 
-def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    """Variance over `dim` with Bessel's `correction` (default 1: unbiased, as PyTorch);
-    `unbiased=False` is correction=0."""
-    if correction is None:
-        correction = 1 if unbiased is None or unbiased else 0
-    axis = _axes(dim, x._data.ndim, "var")
-    n = _reduce_count(x._data.shape, axis if x._data.ndim else None)
-    centered = sub(x, mean(x, dim, keepdim=True))
-    return div(sum(mul(centered, centered), dim, keepdim), float(builtins.max(n - correction, 0)))
-
-
-def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    """Standard deviation: sqrt(var(...)) with the same arguments. Where the deviation is 0
-    its gradient is 0, as in PyTorch."""
-    return _root(var(x, dim, unbiased, keepdim, correction=correction), 2)
-
-
 def _root(s, p):
     """s ** (1/p) for norms and std, whose gradient where s == 0 is 0 (PyTorch's subgradient)
     rather than inf * 0 = nan."""
@@ -547,19 +531,6 @@ def nll(logp, index, weight=None, denom=1.0, per_sample=False):
             raise ValueError(f"nll: weight must have shape {ind.shape}, got {weight.shape}")
     return apply(P.NLL, (logp,), ind, weight, float(denom), bool(per_sample), rows.shape[1])
 
-
-def norm(x, p=2, dim=None, keepdim=False):
-    """Vector p-norm over `dim` (all elements when None): p = 1, 2 ('fro'), inf or any p > 0.
-    At a zero vector the gradient is 0, as in PyTorch."""
-    if p == "fro":
-        p = 2
-    if isinstance(p, str) or not p > 0:
-        raise ValueError(f"norm: p must be a positive number, 'fro' or inf, got {p!r}")
-    if p == 1:
-        return sum(abs(x), dim, keepdim)
-    if p == float("inf"):
-        return amax(abs(x), dim, keepdim)
-    return _root(sum(mul(x, x) if p == 2 else pow(abs(x), p), dim, keepdim), p)
 
 
 def all(x, dim=None, keepdim=False):
@@ -716,11 +687,17 @@ def sum_to_size(x, *size):
 
 
 def _normalize_index(index):
-    """(numpy index, is_basic): tensors and lists become arrays; basic means a view."""
+    """(numpy index, is_basic): tensors and lists become arrays; basic means a view. is_basic
+    is None for an index mixing ints or an Ellipsis with index arrays (PyTorch orders the
+    result's dims unlike numpy there)."""
     if not isinstance(index, tuple):
         index = (index,)
-    out, basic = [], True
+    out, basic, ints = [], True, False
     for i in index:
+        if i.__class__ is int:
+            ints = True
+            out.append(i)
+            continue
         if isinstance(i, Tensor):
             i = i._data
             basic = False
@@ -736,8 +713,10 @@ def _normalize_index(index):
         if isinstance(i, np.ndarray) and i.dtype.kind not in "biu":
             raise IndexError(f"index: arrays used as indices must be integer or bool, got "
                              f"{i.dtype}")
+        if i is Ellipsis or isinstance(i, np.integer):
+            ints = True     # an Ellipsis too: numpy counts even an empty one as a separator
         out.append(i)
-    return tuple(out), basic
+    return tuple(out), (None if ints and not basic else basic)
 
 
 def getitem(x, index):
@@ -745,6 +724,8 @@ def getitem(x, index):
     Basic indexing gives a view; advanced indexing a copy whose gradient accumulates over
     repeated indices."""
     idx, basic = _normalize_index(index)
+    if basic is None:
+        return _select_then_index(x, idx, index)
     try:
         x._data[idx]
         # numpy validates the index here; the primitive repeats the (cheap) lookup.
@@ -754,9 +735,56 @@ def getitem(x, index):
     return apply(P.SLICE if basic else P.INDEX, (x,), idx, x._data.shape)
 
 
+def _split_int_index(ndim, idx):
+    """Split an index mixing ints (or an Ellipsis) with index arrays into (basic, advanced):
+    PyTorch applies the ints first (as selects), so the arrays left are adjacent or not as in
+    that smaller tensor, which decides where their dims go (numpy treats the ints as arrays,
+    and an Ellipsis, even an empty one, as a separator). The Ellipsis is spelled out."""
+    used = builtins.sum(1 if not isinstance(i, np.ndarray) else builtins.max(i.ndim, 1)
+                        if i.dtype == np.bool_ else 1
+                        for i in idx if i is not None and i is not Ellipsis)
+    full = []
+    for i in idx:
+        if i is Ellipsis:
+            full.extend([slice(None)] * builtins.max(ndim - used, 0))
+        else:
+            full.append(i)
+    basic, advanced = [], []
+    for i in full:
+        if i.__class__ is int or isinstance(i, np.integer):
+            basic.append(i)
+        elif i is None:
+            basic.append(None)
+            advanced.append(slice(None))
+        elif isinstance(i, np.ndarray):
+            width = i.ndim if i.dtype == np.bool_ and i.ndim else 1
+            basic.extend([slice(None)] * width)
+            advanced.append(i)
+        else:
+            basic.append(i)
+            advanced.append(slice(None))
+    return tuple(basic), tuple(advanced)
+
+
+def _select_then_index(x, idx, index):
+    try:
+        x._data[idx]
+    except IndexError as e:
+        raise IndexError(f"index {index!r} is invalid for a tensor of shape {x.shape}: {e}") \
+            from None
+    basic, advanced = _split_int_index(x._data.ndim, idx)
+    return getitem(getitem(x, basic), advanced)
+
+
 def setitem(x, index, value):
     """x[index] = value, in place (bumps x's version)."""
-    idx, _ = _normalize_index(index)
+    idx, basic = _normalize_index(index)
+    if basic is None:
+        # PyTorch's dim order (ints applied first): address the same elements by position
+        x._data[idx]    # numpy's own IndexError for a bad index
+        first, advanced = _split_int_index(x._data.ndim, idx)
+        positions = np.arange(x._data.size).reshape(x._data.shape)[first][advanced]
+        idx = np.unravel_index(positions, x._data.shape)
     if _tracked(x, value):
         value = to(_tensor(value, x), x._data.dtype)
         return _inplace(x, "setitem", lambda s, v: apply(P.INDEX_PUT, (s, v), idx, v.shape),
@@ -857,13 +885,6 @@ def split(x, split_size_or_sections, dim=0):
         start += s
     return tuple(out)
 
-
-def chunk(x, chunks, dim=0):
-    """Split into `chunks` pieces of size ceil(n / chunks) (fewer if n is small)."""
-    if chunks <= 0:
-        raise ValueError(f"chunk: chunks must be positive, got {chunks}")
-    n = x._data.shape[_axes(dim, x._data.ndim, "chunk")[0]]
-    return split(x, builtins.max(1, -(-n // chunks)), dim)
 
 
 def pad(x, pad, value=0.0):
@@ -1140,26 +1161,9 @@ def normal_(x, mean=0.0, std=1.0, *, generator=None):
 # ----- numpy's axis= / keepdims= as aliases of dim= / keepdim= (PyTorch accepts both) ---------
 
 
-def _dim_aliases(fn):
-    """`fn` also accepting `axis=` for `dim=` and `keepdims=` for `keepdim=`."""
-    from functools import wraps
-
-    @wraps(fn)
-    def with_aliases(*args, **kwargs):
-        if kwargs:
-            for alias, name in (("axis", "dim"), ("keepdims", "keepdim")):
-                if alias in kwargs:
-                    if name in kwargs:
-                        raise TypeError(f"{fn.__name__}() got both {name}= and its alias "
-                                        f"{alias}=")
-                    kwargs[name] = kwargs.pop(alias)
-        return fn(*args, **kwargs)
-    return with_aliases
-
-
-(sum, mean, var, std, amax, amin, max, min, argmax, argmin, logsumexp, softmax, log_softmax,
- all, any, cat, squeeze, unsqueeze) = map(_dim_aliases, (
-    sum, mean, var, std, amax, amin, max, min, argmax, argmin, logsumexp, softmax, log_softmax,
+(sum, mean, amax, amin, max, min, argmax, argmin, logsumexp, softmax, log_softmax,
+ all, any, cat, squeeze, unsqueeze) = map(with_dim_aliases, (
+    sum, mean, amax, amin, max, min, argmax, argmin, logsumexp, softmax, log_softmax,
     all, any, cat, squeeze, unsqueeze))
 
 
@@ -1174,13 +1178,13 @@ def _attach():
         sqrt=sqrt, rsqrt=rsqrt, sin=sin, cos=cos, tanh=tanh, sigmoid=sigmoid, relu=relu,
         abs=abs, erf=erf, square=square, sign=sign, clamp=clamp, clip=clamp, to=to,
         clone=clone, eq=eq, ne=ne, lt=lt, le=le, gt=gt, ge=ge, isnan=isnan, isinf=isinf,
-        isfinite=isfinite, sum=sum, mean=mean, var=var, std=std, amax=amax, amin=amin,
+        isfinite=isfinite, sum=sum, mean=mean, amax=amax, amin=amin,
         max=max, min=min, argmax=argmax, argmin=argmin, logsumexp=logsumexp, softmax=softmax,
-        log_softmax=log_softmax, norm=norm, all=all, any=any, reshape=reshape, view=view,
+        log_softmax=log_softmax, all=all, any=any, reshape=reshape, view=view,
         flatten=flatten, squeeze=squeeze, unsqueeze=unsqueeze, permute=permute,
         transpose=transpose, swapaxes=transpose, expand=expand, expand_as=expand_as,
         broadcast_to=broadcast_to, sum_to_size=sum_to_size, gather=gather, masked_fill=masked_fill, split=split,
-        chunk=chunk, add_=add_, sub_=sub_, mul_=mul_, div_=div_, clamp_=clamp_,
+        add_=add_, sub_=sub_, mul_=mul_, div_=div_, clamp_=clamp_,
         masked_fill_=masked_fill_, copy_=copy_, fill_=fill_, zero_=zero_, uniform_=uniform_,
         normal_=normal_, dot=dot,
     )

@@ -944,3 +944,423 @@ def _nll_vjp(n, g):
 NLL = Primitive("nll", _nll_forward, _nll_vjp, quiet=True,
                 rule="out = -sum_i w_i logp[i, t_i] / denom (per row: -w_i logp[i, t_i] / denom);"
                      "  dL/dlogp = -g w_i / denom at (i, t_i), 0 elsewhere")
+
+# ===== reductions and scans (prod, cumulative ops) ===========================================
+
+from .grad_mode import _State   # noqa: E402  (here, to keep this section self-contained)
+
+
+def _cumsum_forward(x, axis, reverse):
+    if reverse:
+        return np.flip(np.cumsum(np.flip(x, axis), axis), axis).copy()
+    return np.cumsum(x, axis)
+
+
+CUMSUM = Primitive("cumsum", _cumsum_forward,
+                   lambda n, g: (apply(CUMSUM, (g,), n.ctx[0], not n.ctx[1]),),
+                   rule="out_i = sum_{j<=i} x_j along an axis;  dL/dx_j = sum_{i>=j} g_i "
+                        "(a reversed cumsum)")
+
+
+def _others_product(x, axis):
+    """prod_{j != i} x_j along `axis` for every i, in Tensor ops (so it differentiates
+    again): the product of an (n, n) stack whose diagonal is replaced by ones. Costs n times
+    the memory of x; used only where x holds zeros (otherwise out / x is exact)."""
+    n = x.shape[axis]
+    eye = np.eye(n, dtype=bool)
+    moved = x.movedim(axis, -1).unsqueeze(-2)                    # (..., 1, n)
+    stack = moved.expand(moved.shape[:-2] + (n, n)).masked_fill(eye, 1.0)
+    return apply(PROD, (stack,), stack.ndim - 1, False, stack.shape).movedim(-1, axis)
+
+
+def _prod_vjp(n, g):
+    axis, keepdims, in_shape = n.ctx
+    x = n.input(0)
+    if not keepdims and axis is not None:
+        g = g.unsqueeze(axis)
+    if axis is None:
+        g = g.reshape((1,) * len(in_shape))
+    if not np.any(x._data == 0):
+        out = n.output()
+        if not keepdims and axis is not None:
+            out = out.unsqueeze(axis)
+        elif axis is None:
+            out = out.reshape((1,) * len(in_shape))
+        return (g * out / x,)
+    if not _State.grad_enabled:
+        # a first-order backward: the exact products in O(n), as numpy constants
+        return (g * _const(_others_product_array(x._data, axis)),)
+    if axis is None:
+        flat = x.reshape(-1)
+        return ((g.reshape(-1) * _others_product(flat, 0)).reshape(in_shape),)
+    return (g * _others_product(x, axis),)
+
+
+def _others_product_array(x, axis):
+    """prod_{j != i} x_j along `axis` (all elements when None) as the product of the
+    exclusive cumulative products from the left and from the right."""
+    a = np.moveaxis(x, axis, -1) if axis is not None else x.reshape(-1)
+    ones = np.ones(a.shape[:-1] + (1,), dtype=a.dtype)
+    left = np.concatenate([ones, np.cumprod(a[..., :-1], -1)], -1)
+    right = np.flip(np.concatenate([ones, np.cumprod(np.flip(a, -1)[..., :-1], -1)], -1), -1)
+    out = left * right
+    return np.moveaxis(out, -1, axis) if axis is not None else out.reshape(x.shape)
+
+
+PROD = Primitive("prod", lambda x, axis, keepdims, in_shape: np.prod(x, axis=axis,
+                                                                      keepdims=keepdims),
+                 _prod_vjp, saves=("inputs", "output"), quiet=True,
+                 rule="out = product of x over an axis (or all);  dL/dx_i = g * prod_{j != i} "
+                      "x_j (g * out / x_i when no x_j is 0)")
+
+
+def _cumprod_vjp(n, g):
+    axis = n.ctx[0]
+    x = n.input(0)
+    if not np.any(x._data == 0):
+        return (apply(CUMSUM, (g * n.output(),), axis, True) / x,)
+    if not _State.grad_enabled:
+        return (_const(_cumprod_grad_array(x._data, g._data, axis)),)
+    # differentiable again (create_graph) with zeros in x: dL/dx_j = sum_{i>=j} g_i P_ij,
+    # P_ij = prod_{k<=i, k!=j} x_k, as a product over an (n, n, n) stack
+    size = x.shape[axis]
+    i, j, k = np.ogrid[:size, :size, :size]
+    keep = (k <= i) & (k != j)
+    xm, gm = x.movedim(axis, -1), g.movedim(axis, -1)
+    stack = xm.unsqueeze(-2).unsqueeze(-2).expand(xm.shape[:-1] + (size,) * 3)
+    stack = stack.masked_fill(~keep, 1.0)
+    others = apply(PROD, (stack,), stack.ndim - 1, False, stack.shape)        # (..., i, j)
+    others = others.masked_fill(np.arange(size)[None, :] > np.arange(size)[:, None], 0.0)
+    return ((gm.unsqueeze(-1) * others).sum(-2).movedim(-1, axis),)
+
+
+def _cumprod_grad_array(x, g, axis):
+    """cumprod's exact gradient in O(n) where x holds zeros: before a slice's first zero z
+    the usual (reversed cumsum of g * out) / x; at z, out_{z-1} * sum_{i>=z} g_i
+    prod_{z<k<=i} x_k; after z, 0."""
+    a, ga = np.moveaxis(x, axis, -1), np.moveaxis(g, axis, -1)
+    n = a.shape[-1]
+    out = np.cumprod(a, -1)
+    zero = a == 0
+    has_zero = zero.any(-1, keepdims=True)
+    z = np.argmax(zero, -1)[..., None]                                  # first zero
+    pos = np.arange(n)
+    before = (pos < z) | ~has_zero
+    grad = np.flip(np.cumsum(np.flip(ga * out, -1), -1), -1) / np.where(before, a, 1)
+    grad = np.where(before, grad, 0)
+    after = np.where(pos > z, a, 1)                                    # x_k for k > z
+    tail = np.where(pos >= z, ga * np.cumprod(after, -1), 0).sum(-1, keepdims=True)
+    prefix = np.where(z > 0, np.take_along_axis(out, np.maximum(z - 1, 0), -1), 1)
+    grad = np.where((pos == z) & has_zero, prefix * tail, grad)
+    return np.moveaxis(grad, -1, axis).astype(x.dtype, copy=False)
+
+
+CUMPROD = Primitive("cumprod", lambda x, axis: np.cumprod(x, axis), _cumprod_vjp,
+                    saves=("inputs", "output"), quiet=True,
+                    rule="out_i = prod_{j<=i} x_j;  dL/dx_j = sum_{i>=j} g_i prod_{k<=i, k!=j} "
+                         "x_k (= (sum_{i>=j} g_i out_i) / x_j without zeros)")
+
+
+def _logcumsumexp_vjp(n, g):
+    axis = n.ctx[0]
+    x, out = n.input(0), n.output()
+    # dL/dx_j = sum_{i>=j} g_i e^(x_j - out_i); every term has x_j <= out_i, so e^(...) <= 1
+    finite = out._data[np.isfinite(out._data)]
+    spread = float(finite.max() - finite.min()) if finite.size else 0.0
+    if spread < np.log(np.finfo(x._data.dtype).max) - 8:
+        # one reversed cumsum, both exponentials shifted by the same constant (no overflow)
+        shift = _const(np.asarray(finite.max() if finite.size else 0, dtype=x._data.dtype))
+        return (apply(CUMSUM, (g * (shift - out).exp(),), axis, True) * (x - shift).exp(),)
+    # outputs too far apart for one shift: the (n, n) weights e^(x_j - out_i), j <= i
+    size = x.shape[axis]
+    later = ~np.tril(np.ones((size, size), dtype=bool))          # j > i
+    xm, om, gm = x.movedim(axis, -1), out.movedim(axis, -1), g.movedim(axis, -1)
+    weights = (xm.unsqueeze(-2) - om.unsqueeze(-1)).masked_fill(later, float("-inf")).exp()
+    return ((gm.unsqueeze(-1) * weights).sum(-2).movedim(-1, axis),)
+
+
+LOGCUMSUMEXP = Primitive("logcumsumexp", lambda x, axis: np.logaddexp.accumulate(x, axis),
+                         _logcumsumexp_vjp, saves=("inputs", "output"), quiet=True,
+                         rule="out_i = log sum_{j<=i} e^{x_j};  dL/dx_j = sum_{i>=j} g_i "
+                              "e^{x_j - out_i}")
+
+# ===== shape, views and indexing ==============================================================
+
+
+def _diagonal_view(x, offset, d1, d2):
+    """np.diagonal as a writable view (numpy's is read-only), diagonal last as in torch."""
+    n1, n2 = x.shape[d1], x.shape[d2]
+    length = max(0, min(n1, n2 - offset) if offset >= 0 else min(n1 + offset, n2))
+    rest = [i for i in range(x.ndim) if i not in (d1, d2)]
+    shape = tuple(x.shape[i] for i in rest) + (length,)
+    strides = tuple(x.strides[i] for i in rest) + (x.strides[d1] + x.strides[d2],)
+    origin = x[_diag_corner(x.ndim, d1, d2, offset)] if length else x
+    return np.lib.stride_tricks.as_strided(origin, shape, strides,
+                                           writeable=x.flags.writeable)
+
+
+def _diag_corner(ndim, d1, d2, offset):
+    """An index moving x's origin to the diagonal's first element (a view)."""
+    index = [slice(None)] * ndim
+    if offset >= 0:
+        index[d2] = slice(offset, None)
+    else:
+        index[d1] = slice(-offset, None)
+    return tuple(index)
+
+
+def _diagonal_backward_forward(g, offset, d1, d2, in_shape):
+    out = np.zeros(in_shape, dtype=g.dtype)
+    if g.size:
+        _diagonal_view(out, offset, d1, d2)[...] = g
+    return out
+
+
+DIAGONAL = Primitive("diagonal", lambda x, offset, d1, d2, in_shape:
+                     _diagonal_view(x, offset, d1, d2),
+                     lambda n, g: (apply(DIAGONAL_BACKWARD, (g,), *n.ctx),), view=True,
+                     rule="out = a diagonal of x (a view);  dL/dx = zeros with g on that diagonal")
+DIAGONAL_BACKWARD = Primitive("diagonal_backward", _diagonal_backward_forward,
+                              lambda n, g: (apply(DIAGONAL, (g,), *n.ctx),),
+                              rule="out = zeros with x on a diagonal;  dL/dx = g's diagonal")
+
+
+def _scatter_forward(x, src, axis, index):
+    out = np.array(x, copy=True)
+    out[_full_index(index, axis)] = src
+    return out
+
+
+def _scatter_vjp(n, g):
+    axis, index = n.ctx
+    where = _full_index(index, axis)
+    gx = gsrc = None
+    if _need(n, 0):
+        hit = np.zeros(g.shape, dtype=bool)
+        hit[where] = True
+        gx = g.masked_fill(hit, 0.0)
+    if _need(n, 1):
+        gsrc = apply(INDEX, (g,), where, g.shape)
+    return gx, gsrc
+
+
+SCATTER = Primitive("scatter", _scatter_forward, _scatter_vjp,
+                    rule="out = x with src written at index along an axis;  dL/dx = g with 0 at "
+                         "the written places,  dL/dsrc = g gathered at index")
+
+# ===== linear algebra ==========================================================================
+
+
+def _einsum_vjp(n, g):
+    inputs, output = n.ctx
+    grads = []
+    for i, subs in enumerate(inputs):
+        if not _need(n, i):
+            grads.append(None)
+            continue
+        others = [n.input(j) for j in range(len(inputs)) if j != i]
+        other_subs = [s for j, s in enumerate(inputs) if j != i]
+        known = set(output).union(*other_subs)
+        kept = "".join(c for c in subs if c in known)
+        grad = apply(EINSUM, (g, *others), (output, *other_subs), kept)
+        shape = n.input(i).shape
+        if kept != subs:        # letters summed only within this operand: broadcast back
+            grad = grad.reshape(tuple(shape[k] if c in known else 1
+                                      for k, c in enumerate(subs))).expand(shape)
+        grads.append(grad)
+    return tuple(grads)
+
+
+EINSUM = Primitive("einsum", lambda *args: np.einsum(
+    ",".join(args[-2]) + "->" + args[-1], *args[:-2], optimize=len(args) > 4),
+    _einsum_vjp, saves=("inputs",), quiet=True,
+    rule="out = einsum over the operands;  dL/d(operand i) = einsum of g with the other "
+         "operands, giving operand i's subscripts")
+
+
+def _inv_vjp(n, g):
+    inv_t = n.output().mT
+    return (-(inv_t @ g @ inv_t),)
+
+
+INV = Primitive("inv", np.linalg.inv, _inv_vjp, saves=("output",),
+                rule="out = A^-1;  dL/dA = -A^-T g A^-T")
+
+
+def _cofactors(a):
+    """Cofactor matrices of (..., n, n) a, by minors (for singular matrices, where
+    det(A) A^-T is undefined but the cofactors are the gradient)."""
+    n = a.shape[-1]
+    out = np.empty_like(a)
+    for i in range(n):
+        for j in range(n):
+            minor = np.delete(np.delete(a, i, -2), j, -1)
+            out[..., i, j] = (-1) ** (i + j) * (np.linalg.det(minor) if n > 1 else 1.0)
+    return out
+
+
+def _det_vjp(n, g):
+    a = n.input(0)
+    scale = g.unsqueeze(-1).unsqueeze(-1)
+    if np.all(n.output()._data != 0):
+        return ((g * n.output()).unsqueeze(-1).unsqueeze(-1) * apply(INV, (a,)).mT,)
+    # a singular matrix in the batch: the cofactors, as constants (first order only)
+    return (scale * _const(_cofactors(a._data)),)
+
+
+DET = Primitive("det", np.linalg.det, _det_vjp, saves=("inputs", "output"),
+                rule="out = det A;  dL/dA = g det(A) A^-T = g cofactor(A)")
+
+LOGABSDET = Primitive("logabsdet", lambda a: np.linalg.slogdet(a)[1],
+                      lambda n, g: (g.unsqueeze(-1).unsqueeze(-1) * apply(INV, (n.input(0),)).mT,),
+                      saves=("inputs",), quiet=True,
+                      rule="out = log|det A|;  dL/dA = g A^-T")
+
+
+def _solve_vjp(n, g):
+    a = n.input(0)
+    gb = apply(SOLVE, (a.mT, g))
+    ga = -(gb @ n.output().mT) if _need(n, 0) else None
+    return (ga.sum_to_size(a.shape) if ga is not None else None,
+            gb.sum_to_size(n.input(1).shape) if _need(n, 1) else None)
+
+
+SOLVE = Primitive("solve", np.linalg.solve, _solve_vjp, saves=("inputs", "output"),
+                  rule="X = A^-1 B;  dL/dB = A^-T g,  dL/dA = -(A^-T g) X^T")
+
+
+def _phi(x):
+    """Lower triangle of x with its diagonal halved."""
+    n = x.shape[-1]
+    mask = np.tril(np.ones((n, n)), -1) + 0.5 * np.eye(n)
+    return x * _const(mask.astype(x.dtype))
+
+
+def _cholesky_vjp(n, g):
+    low = n.output()
+    low_inv = apply(INV, (low,))
+    ga = low_inv.mT @ _phi(low.mT @ g) @ low_inv
+    return ((ga + ga.mT) * 0.5,)
+
+
+CHOLESKY = Primitive("cholesky", np.linalg.cholesky, _cholesky_vjp, saves=("output",),
+                     rule="A = L L^T;  dL/dA = sym(L^-T Phi(L^T g) L^-1), Phi: lower triangle, "
+                          "diagonal halved")
+
+
+def _eigh_forward(a):
+    w, v = np.linalg.eigh(a)
+    return np.concatenate([v, w[..., None, :]], axis=-2)     # (..., n + 1, n)
+
+
+def _gap_inverse(s):
+    """1 / (s_j - s_i) off the diagonal, 0 on it, in Tensor ops; inf where values repeat
+    (the gradient is undefined there, as in PyTorch)."""
+    n = s.shape[-1]
+    eye = np.eye(n, dtype=bool)
+    gap = s.unsqueeze(-2) - s.unsqueeze(-1)
+    return (1.0 / (gap + _const(eye.astype(s.dtype)))).masked_fill(eye, 0.0)
+
+
+def _eigh_vjp(n, g):
+    packed = n.output()
+    v, w = packed[..., :-1, :], packed[..., -1, :]
+    gv, gw = g[..., :-1, :], g[..., -1, :]
+    inner = apply(DIAGONAL_BACKWARD, (gw,), 0, gw.ndim - 1, gw.ndim, gw.shape + gw.shape[-1:])
+    if np.any(gv._data):    # eigenvalues alone have a gradient even where they repeat
+        vhgv = v.mT @ gv    # projected onto the skew-symmetric matrices, as PyTorch does
+        inner = inner + (vhgv - vhgv.mT) * 0.5 * _gap_inverse(w)
+    return (v @ inner @ v.mT,)
+
+
+EIGH = Primitive("eigh", _eigh_forward, _eigh_vjp, saves=("output",),
+                 rule="A = V diag(w) V^T;  dL/dA = V (diag(gw) + F * skew(V^T gV)) V^T, "
+                      "F_ij = 1 / (w_j - w_i), skew(M) = (M - M^T) / 2")
+
+
+def _svd_forward(a, full):
+    u, s, vh = np.linalg.svd(a, full_matrices=full)
+    lead = a.shape[:-2]
+    return np.concatenate([u.reshape(lead + (-1,)), s, vh.reshape(lead + (-1,))], axis=-1)
+
+
+def _svd_unpack(packed, m, n, full=False):
+    """(U, S, Vh) from the packed output: U (m, m or k), S (k,), Vh (n or k, n)."""
+    k = min(m, n)
+    mu, nv = (m, n) if full else (k, k)
+    lead = packed.shape[:-1]
+    u = packed[..., :m * mu].reshape(lead + (m, mu))
+    s = packed[..., m * mu:m * mu + k]
+    vh = packed[..., m * mu + k:].reshape(lead + (nv, n))
+    return u, s, vh
+
+
+def _svd_vjp(n, g):
+    m, cols, full = n.ctx[0]
+    u, s, vh = _svd_unpack(n.output(), m, cols, full)
+    gu, gs, gvh = _svd_unpack(g, m, cols, full)
+    if full:    # the extra columns of U and rows of Vh are arbitrary: drop them (as PyTorch)
+        k = min(m, cols)
+        u, gu, vh, gvh = u[..., :k], gu[..., :k], vh[..., :k, :], gvh[..., :k, :]
+    has_u, has_v = bool(np.any(gu._data)), bool(np.any(gvh._data))
+    inner = apply(DIAGONAL_BACKWARD, (gs,), 0, gs.ndim - 1, gs.ndim, gs.shape + gs.shape[-1:])
+    # singular values alone have a gradient even where they repeat: add the singular-vector
+    # terms (inf/nan at repeated values, as in PyTorch) only when they carry a gradient
+    if has_u or has_v:
+        f = _gap_inverse(s * s)                           # 1 / (s_j^2 - s_i^2)
+        term = 0.0
+        if has_u:
+            uhgu = u.mT @ gu
+            term = (uhgu - uhgu.mT) * s.unsqueeze(-2)
+        if has_v:
+            vhgv = vh @ gvh.mT
+            term = term + s.unsqueeze(-1) * (vhgv - vhgv.mT)
+        inner = inner + term * f
+    ga = u @ inner @ vh
+    if m > cols and has_u:
+        gus = gu / s.unsqueeze(-2)
+        ga = ga + (gus - u @ (u.mT @ gus)) @ vh
+    elif m < cols and has_v:
+        sgv = gvh / s.unsqueeze(-1)
+        ga = ga + u @ (sgv - (sgv @ vh.mT) @ vh)
+    return (ga,)
+
+
+SVD = Primitive("svd", lambda a, shape: _svd_forward(a, shape[2]), _svd_vjp, saves=("output",),
+                rule="A = U diag(S) V^T (reduced);  dL/dA = U[(F*(U^T gU - gU^T U)) S + "
+                     "S (F*(V^T gV - gV^T V)) + diag(gS)]V^T + projections of gU, gV "
+                     "off the spans of U, V; F_ij = 1 / (S_j^2 - S_i^2)")
+
+
+def _qr_forward(a, shape):
+    q, r = np.linalg.qr(a, mode="reduced")
+    lead = a.shape[:-2]
+    return np.concatenate([q.reshape(lead + (-1,)), r.reshape(lead + (-1,))], axis=-1)
+
+
+def _qr_unpack(packed, m, cols):
+    k = min(m, cols)
+    lead = packed.shape[:-1]
+    return (packed[..., :m * k].reshape(lead + (m, k)),
+            packed[..., m * k:].reshape(lead + (k, cols)))
+
+
+def _copyltu(x):
+    """The symmetric matrix with x's lower triangle (diagonal included)."""
+    n = x.shape[-1]
+    low = _const(np.tril(np.ones((n, n)), -1).astype(x.dtype))
+    return x * low + (x * low).mT + x * _const(np.eye(n, dtype=x.dtype))
+
+
+def _qr_vjp(n, g):
+    m, cols = n.ctx[0]
+    q, r = _qr_unpack(n.output(), m, cols)
+    gq, gr = _qr_unpack(g, m, cols)
+    mm = r @ gr.mT - gq.mT @ q
+    b = gq + q @ _copyltu(mm)
+    return (apply(SOLVE, (r, b.mT)).mT,)       # b R^-T
+
+
+QR = Primitive("qr", _qr_forward, _qr_vjp, saves=("output",),
+               rule="A = Q R (reduced, m >= n);  M = R gR^T - gQ^T Q,  "
+                    "dL/dA = (gQ + Q copyltu(M)) R^-T")

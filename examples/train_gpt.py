@@ -109,20 +109,6 @@ class GPT(nn.Module):
         return gg.optim.AdamW(groups, lr=lr, betas=betas)
 
 
-def _kth_largest(logits, k):
-    if hasattr(gg, "topk"):
-        return gg.topk(logits, k)[0][:, [-1]]
-    return gg.tensor(np.sort(logits.numpy(), axis=-1)[:, [-k]])
-
-
-def _draw(probs):
-    if hasattr(gg, "multinomial"):
-        return gg.multinomial(probs, num_samples=1)
-    rng = gg.get_rng()
-    p = probs.numpy().astype(np.float64)
-    return gg.tensor(np.array([[rng.choice(p.shape[1], p=row / row.sum())] for row in p]))
-
-
 @gg.no_grad()
 def generate(model, idx, max_new_tokens, temperature=1.0, top_k=None):
     """Extend idx (B, T) by max_new_tokens characters, each drawn from the softmax of the
@@ -131,9 +117,10 @@ def generate(model, idx, max_new_tokens, temperature=1.0, top_k=None):
         logits, _ = model(idx[:, -model.block_size:])
         logits = logits[:, -1, :] / temperature
         if top_k is not None:
-            logits = logits.masked_fill(logits < _kth_largest(logits, top_k), -float("inf"))
+            kth = gg.topk(logits, min(top_k, logits.size(-1))).values[:, [-1]]
+            logits = logits.masked_fill(logits < kth, -float("inf"))
         probs = F.softmax(logits, dim=-1)
-        idx = gg.cat([idx, _draw(probs)], dim=1)
+        idx = gg.cat([idx, gg.multinomial(probs, num_samples=1)], dim=1)
     return idx
 
 

@@ -28,7 +28,7 @@ from glassgrad.autograd import __version__
 # The engine's own API stays under glassgrad.autograd, as in torch.autograd.
 _ENGINE_ONLY = {"backward", "grad", "Function", "FunctionCtx", "once_differentiable",
                 "gradcheck", "gradgradcheck", "GradcheckError", "detect_anomaly"}
-_SUBPACKAGES = ("nn", "optim", "utils", "viz", "training")
+_SUBPACKAGES = ("nn", "optim", "utils", "viz", "training", "linalg")
 
 __all__ = [name for name in autograd.__all__ if name not in _ENGINE_ONLY]
 globals().update({name: getattr(autograd, name) for name in __all__})

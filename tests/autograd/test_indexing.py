@@ -166,7 +166,7 @@ def test_cat_stack_split_errors():
         x.split([1, 1])
     with pytest.raises(ValueError, match="split_size must be positive, got 0"):
         x.split(0)
-    with pytest.raises(ValueError, match="chunk: chunks must be positive"):
+    with pytest.raises(RuntimeError, match="chunk: chunks must be positive"):
         x.chunk(0)
 
 

@@ -198,7 +198,6 @@ def generate(model, idx, max_new_tokens, temperature=1.0, top_k=None):
     return idx
 
 
-                    reason="needs multinomial/topk (issue 12)")
 def test_gpt_samples_with_multinomial_over_top_k():
     data, chars = _corpus()
     torch.manual_seed(0)

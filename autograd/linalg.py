@@ -1,0 +1,678 @@
+"""Linear algebra: matrix products (bmm, addmm, einsum, tensordot, kron, ...), norms, and
+the `glassgrad.linalg` namespace (inv, det, slogdet, solve, cholesky, qr, svd, eigh, pinv,
+lstsq, norms), as torch.linalg.
+
+Decompositions are primitives with the standard derivative rules, written in Tensor ops so
+that they differentiate again. As in PyTorch, some gradients are undefined: eigh's
+eigenvectors' where eigenvalues repeat, svd's singular vectors' where singular values repeat
+(or are 0 with m != n), inv's at singular matrices, qr's Q of mode='complete' with m > n;
+there they come out inf/nan or raise. (Eigenvalues and singular values alone keep their
+gradient at repeats; det's gradient at a singular matrix is its cofactor matrix.) Batched
+inputs (..., m, n) work everywhere.
+"""
+import builtins
+import string
+from collections import namedtuple
+
+import numpy as np
+
+from . import primitives as P
+from .dtypes import promote
+from .engine import apply
+from .ops import (_axes, _pair, _root, _tensor, abs, add, amax, amin, cat, div, expand, matmul,
+                  mul, pow, reshape, squeeze, sub, sum, to, unsqueeze, where)
+from .tensor import Tensor, _wrap
+from ._dim_aliases import alias_module
+
+slogdet_result = namedtuple("slogdet", ["sign", "logabsdet"])
+eigh_result = namedtuple("eigh", ["eigenvalues", "eigenvectors"])
+qr_result = namedtuple("qr", ["Q", "R"])
+svd_result = namedtuple("svd", ["U", "S", "Vh"])
+lstsq_result = namedtuple("lstsq", ["solution", "residuals", "rank", "singular_values"])
+
+
+def _as(x):
+    return x if isinstance(x, Tensor) else _tensor(x)
+
+
+def _floating(*ts, op):
+    ts = [_as(t) for t in ts]
+    dt = ts[0]._data.dtype
+    for t in ts[1:]:
+        dt = promote(dt, t._data.dtype)
+    if dt.kind != "f":
+        raise RuntimeError(f"{op}: expected a floating point tensor, got {dt}")
+    return [to(t, dt) for t in ts]
+
+
+def _check_dims(t, op, nd, what="input"):
+    if t._data.ndim != nd:
+        raise RuntimeError(f"{op}: expected {what} to be {nd}-D, got shape {t.shape}")
+
+
+# ----- products ------------------------------------------------------------------------------
+
+
+def bmm(input, mat2):
+    """Batched matrix product of (b, n, m) and (b, m, p) -> (b, n, p) (no broadcasting)."""
+    a, b = _pair(input, mat2)
+    _check_dims(a, "bmm", 3)
+    _check_dims(b, "bmm", 3, "mat2")
+    if a.shape[0] != b.shape[0] or a.shape[2] != b.shape[1]:
+        raise RuntimeError(f"bmm: shapes {a.shape} and {b.shape} cannot be multiplied")
+    return matmul(a, b)
+
+
+def mv(input, vec):
+    """Matrix (n, m) times vector (m,) -> (n,)."""
+    a, v = _pair(input, vec)
+    _check_dims(a, "mv", 2)
+    _check_dims(v, "mv", 1, "vec")
+    return matmul(a, v)
+
+
+def _scaled(x, factor):
+    return x if factor == 1 else mul(x, factor)
+
+
+def _add_scaled(input, product, beta, alpha):
+    x = _as(input)
+    if beta == 0:       # PyTorch ignores input (NaN included) when beta is 0
+        shape = np.broadcast_shapes(x.shape, product.shape)
+        return expand(_scaled(product, alpha), shape)
+    return add(_scaled(x, beta), _scaled(product, alpha))
+
+
+def addmm(input, mat1, mat2, *, beta=1, alpha=1):
+    """beta * input + alpha * (mat1 @ mat2) for 2-D mat1, mat2; input broadcasts."""
+    _check_dims(_as(mat1), "addmm", 2, "mat1")
+    _check_dims(_as(mat2), "addmm", 2, "mat2")
+    return _add_scaled(input, matmul(mat1, mat2), beta, alpha)
+
+
+def addmv(input, mat, vec, *, beta=1, alpha=1):
+    """beta * input + alpha * (mat @ vec)."""
+    return _add_scaled(input, mv(mat, vec), beta, alpha)
+
+
+def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    """beta * input + alpha * bmm(batch1, batch2)."""
+    return _add_scaled(input, bmm(batch1, batch2), beta, alpha)
+
+
+def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    """beta * input + alpha * sum_b batch1[b] @ batch2[b]."""
+    return _add_scaled(input, sum(bmm(batch1, batch2), 0), beta, alpha)
+
+
+def addr(input, vec1, vec2, *, beta=1, alpha=1):
+    """beta * input + alpha * outer(vec1, vec2)."""
+    return _add_scaled(input, outer(vec1, vec2), beta, alpha)
+
+
+def outer(input, vec2):
+    """Outer product of two 1-D tensors: (n,) and (m,) -> (n, m)."""
+    a, b = _pair(input, vec2)
+    _check_dims(a, "outer", 1)
+    _check_dims(b, "outer", 1, "vec2")
+    return mul(unsqueeze(a, 1), unsqueeze(b, 0))
+
+
+ger = outer
+
+
+def inner(input, other):
+    """Sum of products over the last dims (a scalar for 1-D tensors; a number broadcasts)."""
+    a, b = _pair(input, other)
+    if a._data.ndim == 0 or b._data.ndim == 0:
+        return mul(a, b)
+    if a.shape[-1] != b.shape[-1]:
+        raise RuntimeError(f"inner: last dims of {a.shape} and {b.shape} must match")
+    return tensordot(a, b, ([a._data.ndim - 1], [b._data.ndim - 1]))
+
+
+def vdot(input, other):
+    """Dot product of two 1-D tensors."""
+    return inner(input, other)
+
+
+_LETTERS = string.ascii_letters
+
+
+def _parse_einsum(equation, shapes):
+    """(input subscripts, output subscripts) with '...' spelled out as letters."""
+    eq = equation.replace(" ", "")
+    lhs, arrow, rhs = eq.partition("->")
+    terms = lhs.split(",")
+    if len(terms) != len(shapes):
+        raise RuntimeError(f"einsum: equation {equation!r} names {len(terms)} operands, got "
+                           f"{len(shapes)}")
+    used = set(c for c in eq if c.isalpha())
+    free = [c for c in _LETTERS if c not in used]
+    ell_nd = 0
+    for t, s in zip(terms, shapes):
+        if "..." in t:
+            ell_nd = builtins.max(ell_nd, len(s) - (len(t) - 3))
+    ell = "".join(free[:ell_nd])
+    out_terms = []
+    for t, s in zip(terms, shapes):
+        if "..." in t:
+            k = len(s) - (len(t) - 3)
+            t = t.replace("...", ell[ell_nd - k:] if k else "")
+        if len(t) != len(s):
+            raise RuntimeError(f"einsum: subscripts {t!r} do not match operand shape {s}")
+        out_terms.append(t)
+    if arrow:
+        out = rhs.replace("...", ell)
+    else:
+        counts = {}
+        for t in out_terms:
+            for c in t:
+                counts[c] = counts.get(c, 0) + 1
+        out = ell + "".join(sorted(c for c, k in counts.items() if k == 1 and c not in ell))
+    for c in out:
+        if not builtins.any(c in t for t in out_terms):
+            raise RuntimeError(f"einsum: output subscript {c!r} does not appear in the inputs")
+    return out_terms, out
+
+
+def einsum(equation, *operands):
+    """Einstein summation as numpy.einsum / torch.einsum (with '...' and implicit output).
+    One primitive: its gradient for each operand is the einsum of the output gradient with
+    the other operands. A subscript repeated within one operand ('ii->i') takes that
+    operand's diagonal first."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = operands[0]
+    ts = _floating(*operands, op="einsum") if builtins.any(
+        _as(o)._data.dtype.kind == "f" for o in operands) else [_as(o) for o in operands]
+    terms, out = _parse_einsum(equation, [t.shape for t in ts])
+    for i, (t, term) in enumerate(zip(ts, terms)):
+        while len(set(term)) != len(term):        # repeated letter: take the diagonal
+            c = next(c for c in term if term.count(c) > 1)
+            a, b = term.index(c), term.index(c, term.index(c) + 1)
+            if t.shape[a] != t.shape[b]:
+                raise RuntimeError(f"einsum: subscript {c!r} has sizes {t.shape[a]} and "
+                                   f"{t.shape[b]} in operand {i}")
+            t = t.diagonal(0, a, b)
+            term = "".join(x for k, x in enumerate(term) if k not in (a, b)) + c
+        ts[i], terms[i] = t, term
+    sizes = {}
+    for t, term in zip(ts, terms):
+        for c, s in zip(term, t.shape):
+            have = sizes.setdefault(c, s)
+            if have != s and 1 not in (have, s):
+                raise RuntimeError(f"einsum: subscript {c!r} has sizes {have} and {s}")
+            sizes[c] = builtins.max(have, s) if 1 in (have, s) else s
+    for i, (t, term) in enumerate(zip(ts, terms)):      # size-1 dims broadcast, as in torch
+        full = tuple(sizes[c] for c in term)
+        if full != t.shape:
+            ts[i] = expand(t, full)
+    return apply(P.EINSUM, tuple(ts), tuple(terms), out)
+
+
+def tensordot(a, b, dims=2):
+    """Sum of products over the given dims: `dims` an int (the last dims of a with the first
+    of b) or a pair of lists of dims."""
+    a, b = _pair(a, b)
+    if isinstance(dims, (int, np.integer)):
+        if dims < 0:
+            raise RuntimeError(f"tensordot: dims must be non-negative, got {dims}")
+        da = list(range(a._data.ndim - dims, a._data.ndim))
+        db = list(range(dims))
+    else:
+        da, db = dims
+        da = [da] if isinstance(da, (int, np.integer)) else list(da)
+        db = [db] if isinstance(db, (int, np.integer)) else list(db)
+    da = [d % a._data.ndim for d in da]
+    db = [d % b._data.ndim for d in db]
+    if len(da) != len(db) or builtins.any(a.shape[i] != b.shape[j] for i, j in zip(da, db)):
+        raise RuntimeError(f"tensordot: contracted dims {da} of {a.shape} and {db} of "
+                           f"{b.shape} do not match")
+    sa = _LETTERS[:a._data.ndim]
+    sb = list(_LETTERS[a._data.ndim:a._data.ndim + b._data.ndim])
+    for i, j in zip(da, db):
+        sb[j] = sa[i]
+    sb = "".join(sb)
+    out = "".join(c for k, c in enumerate(sa) if k not in da) + \
+        "".join(c for k, c in enumerate(sb) if k not in db)
+    return einsum(f"{sa},{sb}->{out}", a, b)
+
+
+def kron(input, other):
+    """Kronecker product: blocks input[i, j] * other, for any numbers of dims."""
+    a, b = _pair(input, other)
+    nd = builtins.max(a._data.ndim, b._data.ndim)
+    a = reshape(a, (1,) * (nd - a._data.ndim) + a.shape)
+    b = reshape(b, (1,) * (nd - b._data.ndim) + b.shape)
+    pa = tuple(v for s in a.shape for v in (s, 1))
+    pb = tuple(v for s in b.shape for v in (1, s))
+    return reshape(mul(reshape(a, pa), reshape(b, pb)),
+                   tuple(x * y for x, y in zip(a.shape, b.shape)))
+
+
+def cross(input, other, dim=None):
+    """Cross product of 3-vectors along `dim` (torch.cross: the first dim of size 3 when dim
+    is None; torch.linalg.cross defaults to -1). Inputs broadcast."""
+    a, b = _pair(input, other)
+    shape = np.broadcast_shapes(a.shape, b.shape)
+    a, b = expand(a, shape), expand(b, shape)
+    if dim is None:
+        dim = next((i for i, s in enumerate(shape) if s == 3), None)
+        if dim is None:
+            raise RuntimeError(f"cross: no dim of size 3 in shape {tuple(shape)}")
+    d = _axes(dim, len(shape), "cross")[0]
+    if shape[d] != 3:
+        raise RuntimeError(f"cross: dim {dim} must have size 3, got shape {tuple(shape)}")
+    head = (slice(None),) * d
+    comp = lambda t, i: t[head + (slice(i, i + 1),)]
+    parts = [sub(mul(comp(a, (i + 1) % 3), comp(b, (i + 2) % 3)),
+                 mul(comp(a, (i + 2) % 3), comp(b, (i + 1) % 3))) for i in range(3)]
+    return cat(parts, d)
+
+
+def cdist(x1, x2, p=2.0, compute_mode=None):
+    """Pairwise p-norm distances between the rows of x1 (..., P, M) and x2 (..., R, M):
+    (..., P, R). p >= 0 (inf allowed). The gradient at coincident points is 0, as in PyTorch."""
+    a, b = _floating(x1, x2, op="cdist")
+    if a._data.ndim < 2 or b._data.ndim < 2 or a.shape[-1] != b.shape[-1]:
+        raise RuntimeError(f"cdist: expected (..., P, M) and (..., R, M), got {a.shape} and "
+                           f"{b.shape}")
+    if p < 0:
+        raise RuntimeError(f"cdist: p must be non-negative, got {p}")
+    diff = sub(unsqueeze(a, -2), unsqueeze(b, -3))
+    if p == _INF:
+        # PyTorch's rule: every coordinate attaining the max gets the full gradient (no
+        # sharing among ties): max plus a zero-valued term with those coordinates' slopes
+        ad = abs(diff)
+        top = np.amax(ad._data, -1, keepdims=True) if ad._data.size else ad._data[..., :1]
+        hit = _wrap((ad._data == top).astype(ad._data.dtype))
+        return add(_wrap(np.array(top[..., 0])), sum(mul(sub(ad, ad.detach()), hit), -1))
+    return vector_norm(diff, p, -1)
+
+
+def matrix_power(input, n):
+    """input @ input @ ... (n times) for square (..., k, k) input; n = 0 gives identity,
+    negative n powers of the inverse."""
+    a = _as(input)
+    if a._data.ndim < 2 or a.shape[-1] != a.shape[-2]:
+        raise RuntimeError(f"matrix_power: expected square matrices (..., n, n), got {a.shape}")
+    if n == 0:
+        eye = np.broadcast_to(np.eye(a.shape[-1], dtype=a._data.dtype), a.shape)
+        return _wrap(np.array(eye))
+    if n < 0:
+        a, n = inv(a), -n
+    result, base = None, a
+    while n:        # binary powering
+        if n & 1:
+            result = base if result is None else matmul(result, base)
+        n >>= 1
+        if n:
+            base = matmul(base, base)
+    return result
+
+
+def chain_matmul(*matrices):
+    """Product of 2-D matrices, left to right."""
+    out = matrices[0]
+    for m in matrices[1:]:
+        out = matmul(out, m)
+    return out
+
+
+# ----- decompositions and solvers --------------------------------------------------------
+
+
+def _square(a, op):
+    a = _floating(a, op=op)[0]
+    if a._data.ndim < 2 or a.shape[-1] != a.shape[-2]:
+        raise RuntimeError(f"linalg.{op}: A must be batches of square matrices (..., n, n), "
+                           f"but they are {a.shape}")
+    return a
+
+
+def inv(A):
+    """Inverse of square matrices (..., n, n); raises for singular input.
+    Gradient: -A^-T g A^-T."""
+    a = _square(A, "inv")
+    try:
+        return apply(P.INV, (a,))
+    except np.linalg.LinAlgError as e:
+        raise RuntimeError(f"linalg.inv: the input (shape {a.shape}) is not invertible: {e}") \
+            from None
+
+
+def det(A):
+    """Determinant of (..., n, n). Gradient g det(A) A^-T, at singular matrices g times the
+    cofactor matrix (first order only there: its own gradient is not recorded)."""
+    a = _square(A, "det")
+    return apply(P.DET, (a,))
+
+
+def slogdet(A):
+    """(sign, log|det A|) as a named tuple; the gradient flows through logabsdet (A^-T g)."""
+    a = _square(A, "slogdet")
+    sign = _wrap(np.linalg.slogdet(a._data)[0].astype(a._data.dtype))
+    return slogdet_result(sign, apply(P.LOGABSDET, (a,)))
+
+
+def solve(A, B, *, left=True):
+    """X with A X = B (left=True) or X A = B. B is (..., n, k) or a vector (..., n) (when
+    its shape is A's without the last dim or it is 1-D); batch dims broadcast."""
+    a, b = _floating(A, B, op="solve")
+    a = _square(a, "solve")
+    if not left:
+        return solve(a.mT, b.mT).mT
+    vector = b._data.ndim == 1 or (b.shape == a.shape[:-1])
+    if vector:
+        b = unsqueeze(b, -1)
+    if b.shape[-2] != a.shape[-1]:
+        raise RuntimeError(f"linalg.solve: incompatible shapes of A {a.shape} and B {B.shape}")
+    batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    a2 = expand(a, batch + a.shape[-2:])
+    b2 = expand(b, batch + b.shape[-2:])
+    try:
+        x = apply(P.SOLVE, (a2, b2))
+    except np.linalg.LinAlgError as e:
+        raise RuntimeError(f"linalg.solve: the matrix A (shape {a.shape}) is singular: {e}") \
+            from None
+    return squeeze(x, -1) if vector else x
+
+
+def cholesky(A, *, upper=False):
+    """Lower Cholesky factor L of symmetric positive-definite A = L L^T (or U = L^T with
+    upper=True). Only A's lower triangle is read; the gradient is symmetrized, as PyTorch's."""
+    a = _square(A, "cholesky")
+    try:
+        low = apply(P.CHOLESKY, (a,))
+    except np.linalg.LinAlgError:
+        raise RuntimeError(f"linalg.cholesky: the input (shape {a.shape}) is not positive-"
+                           f"definite") from None
+    return low.mT if upper else low
+
+
+def qr(A, mode="reduced"):
+    """QR decomposition A = Q R: named tuple (Q, R). mode 'reduced' (Q (m, k), R (k, n),
+    k = min(m, n)), 'complete' (Q (m, m); not differentiable for m > n, as in PyTorch) or
+    'r' (Q empty). A wide A = [X | Y] is factored as QR(X) and R = [R_X | Q^T Y]."""
+    a = _floating(A, op="qr")[0]
+    if a._data.ndim < 2:
+        raise RuntimeError(f"linalg.qr: expected a tensor with 2 or more dims, got {a.shape}")
+    if mode not in ("reduced", "r", "complete"):
+        raise RuntimeError(f"linalg.qr: mode must be 'reduced', 'r' or 'complete', got {mode!r}")
+    m, n = a.shape[-2:]
+    if mode == "complete" and m > n:
+        q, r = np.linalg.qr(a._data, mode="complete")
+        if a._requires_grad:
+            raise RuntimeError("linalg.qr: the gradient of mode='complete' with m > n is not "
+                               "implemented")
+        return qr_result(_wrap(q), _wrap(r))
+    if m < n:
+        # A = [X | Y] with X square: Q R_X = X, and R = [R_X | Q^T Y] (Householder QR of A
+        # reflects by the first m columns only), so the gradient composes
+        q, r_x = qr(a[..., :m])
+        r = cat([r_x, matmul(q.mT, a[..., m:])], -1)
+        return qr_result(_wrap(np.zeros((0,), a._data.dtype)) if mode == "r" else q, r)
+    k = builtins.min(m, n)
+    packed = apply(P.QR, (a,), (m, n))
+    q = reshape(packed[..., :m * k], a.shape[:-2] + (m, k))
+    r = reshape(packed[..., m * k:], a.shape[:-2] + (k, n))
+    if mode == "r":
+        return qr_result(_wrap(np.zeros((0,), a._data.dtype)), r)
+    return qr_result(q, r)
+
+
+def _svd_packed(a, full=False):
+    m, n = a.shape[-2:]
+    k = builtins.min(m, n)
+    mu, nv = (m, n) if full else (k, k)
+    packed = apply(P.SVD, (a,), (m, n, full))
+    lead = a.shape[:-2]
+    return (reshape(packed[..., :m * mu], lead + (m, mu)), packed[..., m * mu:m * mu + k],
+            reshape(packed[..., m * mu + k:], lead + (nv, n)))
+
+
+def svd(A, full_matrices=True, *, driver=None):
+    """Singular value decomposition A = U diag(S) Vh: named tuple (U, S, Vh), S descending.
+
+    With full_matrices=True (the default) U is (m, m) and Vh (n, n); the gradient ignores
+    their columns (rows) beyond min(m, n), which are arbitrary, as PyTorch does. The gradient
+    is undefined where singular values repeat (inf/nan), as in PyTorch: use the SVD through
+    gauge-invariant quantities (S, U diag(S) Vh, ...)."""
+    a = _floating(A, op="svd")[0]
+    if a._data.ndim < 2:
+        raise RuntimeError(f"linalg.svd: expected a tensor with 2 or more dims, got {a.shape}")
+    m, n = a.shape[-2:]
+    return svd_result(*_svd_packed(a, bool(full_matrices) and m != n))
+
+
+def svdvals(A, *, driver=None):
+    """Singular values of A (..., m, n), descending; gradient U diag(g) Vh."""
+    a = _floating(A, op="svdvals")[0]
+    if a._data.ndim < 2:
+        raise RuntimeError(f"linalg.svdvals: expected a tensor with 2 or more dims, got "
+                           f"{a.shape}")
+    return _svd_packed(a)[1]
+
+
+def eigh(A, UPLO="L"):
+    """Eigenvalues (ascending) and eigenvectors of symmetric A: named tuple (eigenvalues,
+    eigenvectors). Reads the lower triangle (UPLO='L') or the upper one. The gradient is
+    undefined where eigenvalues repeat (inf/nan, as in PyTorch)."""
+    a = _square(A, "eigh")
+    if UPLO not in ("L", "U"):
+        raise RuntimeError(f"linalg.eigh: UPLO must be 'L' or 'U', got {UPLO!r}")
+    if UPLO == "U":
+        a = a.mT
+    n = a.shape[-1]
+    packed = apply(P.EIGH, (a,))
+    return eigh_result(packed[..., n, :], packed[..., :n, :])
+
+
+def eigvalsh(A, UPLO="L"):
+    """Eigenvalues of symmetric A, ascending (see eigh)."""
+    return eigh(A, UPLO).eigenvalues
+
+
+def pinv(A, *, atol=None, rtol=None, hermitian=False):
+    """Moore-Penrose pseudoinverse via the SVD: singular values at most max(atol, rtol *
+    s_max) are treated as zero (rtol defaults to eps * max(m, n)). The gradient is that of the
+    SVD composition: defined where the kept singular values are distinct."""
+    a = _floating(A, op="pinv")[0]
+    if a._data.ndim < 2:
+        raise RuntimeError(f"linalg.pinv: expected a tensor with 2 or more dims, got {a.shape}")
+    m, n = a.shape[-2:]
+    if builtins.min(m, n) == 0:
+        return _wrap(np.zeros(a.shape[:-2] + (n, m), a._data.dtype))
+    u, s, vh = _svd_packed(a)
+    if rtol is None:
+        rtol = 0.0 if (atol is not None and atol > 0) else np.finfo(a._data.dtype).eps * \
+            builtins.max(m, n)
+    smax = s._data[..., :1]
+    cut = np.maximum(atol or 0.0, rtol * smax)
+    keep = s._data > cut
+    s_inv = where(keep, div(1.0, where(keep, s, 1.0)), 0.0)
+    return matmul(mul(vh.mT, unsqueeze(s_inv, -2)), u.mT)
+
+
+def lstsq(A, B, rcond=None, *, driver=None):
+    """Least-squares solution of A X = B: named tuple (solution, residuals, rank,
+    singular_values). The solution is pinv(A) @ B; as with PyTorch's default CPU driver
+    ('gelsy') residuals and singular_values are empty and rank holds the numerical rank."""
+    a, b = _floating(A, B, op="lstsq")
+    vector = b._data.ndim == a._data.ndim - 1
+    if vector:
+        b = unsqueeze(b, -1)
+    if a.shape[-2] != b.shape[-2]:
+        raise RuntimeError(f"linalg.lstsq: A {a.shape} and B {B.shape} have different numbers "
+                           f"of rows")
+    x = matmul(pinv(a, rtol=rcond), b)
+    if vector:
+        x = squeeze(x, -1)
+    rank = _wrap(np.asarray(np.linalg.matrix_rank(a._data), dtype=np.int64))
+    empty = _wrap(np.zeros((0,), a._data.dtype))
+    return lstsq_result(x, empty, rank, empty)
+
+
+def matrix_rank(A, *, atol=None, rtol=None, hermitian=False):
+    """Number of singular values above the tolerance (int64; not differentiable)."""
+    a = _as(A)._data
+    s = np.linalg.svd(a, compute_uv=False)
+    if rtol is None:
+        rtol = 0.0 if (atol is not None and atol > 0) else np.finfo(s.dtype).eps * builtins.max(
+            a.shape[-2:])
+    tol = np.maximum(atol or 0.0, rtol * (s[..., :1] if s.shape[-1] else 0))
+    return _wrap(np.asarray(np.sum(s > tol, axis=-1), dtype=np.int64))
+
+
+# ----- norms ---------------------------------------------------------------------------------
+
+_INF = float("inf")
+
+
+def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
+    """Vector ord-norm over `dim` (every element when None; an int or a tuple):
+    sum(|x|^ord)^(1/ord) for any real ord, ord=inf the max |x|, -inf the min |x|, 0 the
+    number of non-zeros (gradient 0). At 0 the gradient is 0 (PyTorch's subgradient)."""
+    x = _as(x)
+    if dtype is not None:
+        x = to(x, dtype)
+    if x._data.dtype.kind != "f":
+        raise RuntimeError(f"linalg.vector_norm: expected a floating point input, got "
+                           f"{x._data.dtype}")
+    if isinstance(ord, str):
+        raise RuntimeError(f"linalg.vector_norm: ord must be a number, got {ord!r}")
+    if isinstance(dim, (int, np.integer)):
+        dim = (dim,)
+    ax = abs(x)
+    if ord == _INF:
+        return amax(ax, dim, keepdim)
+    if ord == -_INF:
+        return amin(ax, dim, keepdim)
+    if ord == 0:
+        return to(sum(to(_wrap(x._data != 0), x._data.dtype), dim, keepdim), x._data.dtype)
+    if ord == 1:
+        return sum(ax, dim, keepdim)
+    if ord == 2:
+        return _root(sum(mul(x, x), dim, keepdim), 2)
+    zero = x._data == 0
+    if not zero.any():
+        powered = pow(ax, float(ord))
+    else:               # |0|^ord without a nan gradient (0 * inf) at the zeros
+        powered = pow(where(zero, 1.0, ax), float(ord)).masked_fill(zero, 0.0 if ord > 0
+                                                                    else float("inf"))
+    if ord > 0:
+        return _root(sum(powered, dim, keepdim), ord)
+    # ord < 0: a zero element makes the norm 0, with gradient 0
+    total = sum(powered, dim, keepdim)
+    inf = np.isinf(total._data)
+    if not inf.any():
+        return pow(total, 1.0 / ord)
+    return where(inf, 0.0, pow(where(inf, 1.0, total), 1.0 / ord))
+
+
+def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
+    """Matrix norm over the two dims `dim`: 'fro', 'nuc' (sum of singular values), 2 / -2
+    (largest / smallest singular value), 1 / -1 (max / min column sum of |A|), inf / -inf
+    (max / min row sum)."""
+    a = _as(A)
+    if dtype is not None:
+        a = to(a, dtype)
+    if a._data.ndim < 2:
+        raise RuntimeError(f"linalg.matrix_norm: expected a tensor with 2 or more dims, got "
+                           f"{a.shape}")
+    d0, d1 = (_axes(d, a._data.ndim, "matrix_norm")[0] for d in dim)
+    if d0 == d1:
+        raise RuntimeError(f"linalg.matrix_norm: dims {dim} must be different")
+    if ord == "fro":
+        return vector_norm(a, 2, (d0, d1), keepdim)
+    if ord in ("nuc", 2, -2):
+        moved = a.movedim((d0, d1), (-2, -1))
+        s = svdvals(moved)
+        out = sum(s, -1) if ord == "nuc" else (amax(s, -1) if ord == 2 else amin(s, -1))
+    elif ord in (1, -1, _INF, -_INF):
+        reduce_first, then = (d0, d1) if ord in (1, -1) else (d1, d0)
+        sums = sum(abs(a), reduce_first, keepdim=True)
+        out = (amax if ord > 0 else amin)(sums, then, keepdim=True)
+        return out if keepdim else squeeze(out, (d0, d1))
+    else:
+        raise RuntimeError(f"linalg.matrix_norm: order {ord!r} is not supported (use 'fro', "
+                           f"'nuc', 1, -1, 2, -2, inf, -inf)")
+    if keepdim:
+        out = unsqueeze(unsqueeze(out, builtins.min(d0, d1)), builtins.max(d0, d1))
+    return out
+
+
+def linalg_norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
+    """torch.linalg.norm: with ord None, the 2-norm of the flattened input (or over `dim`);
+    otherwise a vector norm for 1-D input / an int dim and a matrix norm for 2-D input / a
+    2-tuple dim."""
+    a = _as(A)
+    if dim is not None and not isinstance(dim, (int, np.integer)):
+        dim = tuple(dim)
+    if ord is None:
+        return vector_norm(a, 2, dim, keepdim, dtype=dtype)
+    if dim is None:
+        if a._data.ndim == 1:
+            return vector_norm(a, ord, None, keepdim, dtype=dtype)
+        if a._data.ndim == 2:
+            return matrix_norm(a, ord, (-2, -1), keepdim, dtype=dtype)
+        raise RuntimeError(f"linalg.norm: input must be 1-D or 2-D when ord is given and dim is "
+                           f"None, got shape {a.shape}")
+    if isinstance(dim, (int, np.integer)) or len(dim) == 1:
+        return vector_norm(a, ord, dim, keepdim, dtype=dtype)
+    if len(dim) == 2:
+        return matrix_norm(a, ord, dim, keepdim, dtype=dtype)
+    raise RuntimeError(f"linalg.norm: dim must be an int or a pair, got {dim}")
+
+
+def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
+    """torch.norm: p 'fro' is the 2-norm over `dim` (all elements when None), p 'nuc' the
+    nuclear norm of matrices (dim a pair, default the last two), a number p the vector
+    p-norm over `dim` (an int or a tuple, including 0, negative, inf and -inf)."""
+    x = _as(input)
+    if p == "nuc":
+        return matrix_norm(x, "nuc", (-2, -1) if dim is None else dim, keepdim, dtype=dtype)
+    if p == "fro" or p is None:
+        p = 2
+    if isinstance(p, str):
+        raise RuntimeError(f"norm: p must be 'fro', 'nuc' or a number, got {p!r}")
+    return vector_norm(x, p, dim, keepdim, dtype=dtype)
+
+
+# PyTorch's axis= / keepdims= aliases on every public function taking a dim
+alias_module(globals(), [name for name, value in list(globals().items())
+                         if callable(value) and getattr(value, "__module__", None) == __name__
+                         and not name.startswith("_") and not isinstance(value, type)])
+
+
+def _attach():
+    methods = dict(bmm=bmm, mv=mv, addmm=addmm, addmv=addmv, baddbmm=baddbmm, addbmm=addbmm,
+                   addr=addr, outer=outer, ger=outer, inner=inner, kron=kron, cross=cross,
+                   matrix_power=matrix_power, norm=norm, det=det, logdet=None, slogdet=slogdet,
+                   inverse=inv, cholesky=cholesky, pinverse=pinv)
+    methods["logdet"] = lambda self: _logdet(self)
+    for name, fn in methods.items():
+        setattr(Tensor, name, fn)
+
+
+def _logdet(A):
+    """log det A (NaN where det < 0)."""
+    sign, logabs = slogdet(A)
+    return where(sign._data < 0, float("nan"), where(sign._data == 0, -_INF, logabs))
+
+
+logdet = _logdet
+inverse = inv
+pinverse = pinv
+
+_attach()
+
+
+def linalg_cross(input, other, *, dim=-1):
+    """torch.linalg.cross: cross product along `dim` (default the last)."""
+    return cross(input, other, dim)
+
+
+def vecdot(x, y, *, dim=-1):
+    """Dot product of vectors along `dim` (inputs broadcast)."""
+    return sum(mul(x, y), dim)

@@ -1,0 +1,664 @@
+"""Reductions and scans beyond ops.py: prod, cumulative ops, sorting and selection, order
+statistics, NaN-aware reductions, counting.
+
+Selection ops (sort, topk, kthvalue, median, mode, cummax, ...) compute their indices with
+numpy, outside the graph, and take their values with `gather`: the gradient flows to exactly
+the elements whose indices are returned, as in PyTorch. Among tied values the indices are
+PyTorch's: those of a stable sort (sort, argsort, median, mode, ...) or, for topk and
+kthvalue, those of PyTorch's own selection algorithm, replayed.
+"""
+import builtins
+from collections import namedtuple
+
+import numpy as np
+
+from . import primitives as P
+from .engine import apply
+from .ops import (_axes, _reduce_count, _root, _tensor, amax, amin, div, gather, masked_fill,
+                  mean, mul, reshape, sub, sum, to)
+from .tensor import Tensor, _wrap
+from ._dim_aliases import alias_module
+from ._stl_order import topk_order
+
+_RESULTS = {}
+
+
+def _result(name):
+    """The named tuple (values, indices) that PyTorch returns from `name`
+    (torch.return_types.sort, ...)."""
+    cls = _RESULTS.get(name)
+    if cls is None:
+        cls = _RESULTS[name] = namedtuple(name, ["values", "indices"])
+    return cls
+
+
+sort_result, topk_result, kthvalue_result = _result("sort"), _result("topk"), _result("kthvalue")
+median_result, nanmedian_result, mode_result = (_result("median"), _result("nanmedian"),
+                                                _result("mode"))
+cummax_result, cummin_result = _result("cummax"), _result("cummin")
+aminmax_result = namedtuple("aminmax", ["min", "max"])
+
+
+def _dim(x, dim, op):
+    """One dim normalized to [0, ndim) (0 for a 0-d tensor, as PyTorch allows -1 and 0)."""
+    return _axes(dim, x._data.ndim, op)[0] if x._data.ndim else 0
+
+
+def _as_tensor(x):
+    return x if isinstance(x, Tensor) else _tensor(x)
+
+
+def _floating(x, op):
+    if x._data.dtype.kind != "f":
+        raise RuntimeError(f"{op}: input dtype should be floating point, got {x._data.dtype}")
+
+
+def _index_tensor(index):
+    return _wrap(np.asarray(index, dtype=np.int64))
+
+
+# ----- prod and scans ----------------------------------------------------------------------
+
+
+def _int_promoted(x, dtype):
+    if dtype is not None:
+        return to(x, dtype)
+    if x._data.dtype.kind in "bi" and x._data.dtype != np.int64:
+        return to(x, np.int64)
+    return x
+
+
+def prod(input, dim=None, keepdim=False, *, dtype=None):
+    """Product of the elements over `dim` (all elements when None); bool and integer inputs
+    give int64. The gradient is prod_{j != i} x_j, exact where x holds zeros.
+
+    Parameters
+    ----------
+    input : Tensor
+    dim : int, optional
+        One dim (PyTorch's prod takes one dim, not a tuple).
+    keepdim : bool
+    dtype : dtype, optional
+        Cast the input to this dtype first.
+    """
+    x = _int_promoted(_as_tensor(input), dtype)
+    if dim is None:
+        return apply(P.PROD, (x,), None, False, x._data.shape)
+    d = _dim(x, dim, "prod")
+    if x._data.ndim == 0:
+        return x
+    return apply(P.PROD, (x,), d, bool(keepdim), x._data.shape)
+
+
+def cumsum(input, dim, *, dtype=None):
+    """Cumulative sum along `dim`: out_i = x_0 + ... + x_i (ints give int64)."""
+    x = _int_promoted(_as_tensor(input), dtype)
+    if x._data.ndim == 0:
+        return apply(P.CLONE, (x,))
+    return apply(P.CUMSUM, (x,), _dim(x, dim, "cumsum"), False)
+
+
+def cumprod(input, dim, *, dtype=None):
+    """Cumulative product along `dim`: out_i = x_0 * ... * x_i (ints give int64). The
+    gradient is exact also where the input holds zeros (O(n) for a first-order backward;
+    differentiating it again with zeros present costs n^3 memory per slice)."""
+    x = _int_promoted(_as_tensor(input), dtype)
+    if x._data.ndim == 0:
+        return apply(P.CLONE, (x,))
+    return apply(P.CUMPROD, (x,), _dim(x, dim, "cumprod"))
+
+
+def logcumsumexp(input, dim):
+    """log(cumsum(exp(x))) along `dim`, computed without overflow."""
+    x = _as_tensor(input)
+    _floating(x, "logcumsumexp")
+    if x._data.ndim == 0:
+        return apply(P.CLONE, (x,))
+    return apply(P.LOGCUMSUMEXP, (x,), _dim(x, dim, "logcumsumexp"))
+
+
+def _cum_extreme(x, dim, largest, op):
+    x = _as_tensor(x)
+    result = cummax_result if largest else cummin_result
+    if x._data.ndim == 0:
+        return result(apply(P.CLONE, (x,)), _index_tensor(0))
+    d = _dim(x, dim, op)
+    a = x._data
+    running = (np.maximum if largest else np.minimum).accumulate(a, axis=d) if a.size else a
+    # a position holding its running extreme starts a new record (ties included: the later
+    # index wins, as in PyTorch); the index is that of the latest record so far
+    record = a == running
+    if a.dtype.kind == "f":     # NaN propagates: the first NaN is the last record
+        nan = np.isnan(a)
+        record |= nan & (np.cumsum(nan, axis=d) == 1)
+    shape = [1] * a.ndim
+    shape[d] = a.shape[d]
+    positions = np.where(record, np.arange(a.shape[d]).reshape(shape), 0)
+    idx = np.maximum.accumulate(positions, axis=d) if a.size else positions
+    indices = np.ascontiguousarray(idx, dtype=np.int64)
+    return result(gather(x, d, _wrap(indices)), _wrap(indices))
+
+
+def cummax(input, dim):
+    """Running maximum along `dim`: named tuple (values, indices). On ties the later index
+    wins, as in PyTorch; NaN propagates. The gradient goes to the indexed elements."""
+    return _cum_extreme(input, dim, True, "cummax")
+
+
+def cummin(input, dim):
+    """Running minimum along `dim`: named tuple (values, indices); see cummax."""
+    return _cum_extreme(input, dim, False, "cummin")
+
+
+# ----- sorting and selection ------------------------------------------------------------------
+
+
+def _stable_argsort(a, axis, descending):
+    """Stable argsort; descending keeps equal elements in their original order and puts
+    NaN first (PyTorch treats NaN as the largest value)."""
+    if not descending:
+        return np.argsort(a, axis=axis, kind="stable")
+    n = a.shape[axis]
+    rev = np.argsort(np.flip(a, axis), axis=axis, kind="stable")
+    return np.flip(n - 1 - rev, axis)
+
+
+def _select(x, d, indices, keepdim=True):
+    indices = np.ascontiguousarray(indices, dtype=np.int64)
+    values = gather(x, d, _wrap(indices))
+    if not keepdim:
+        values = values.squeeze(d)
+        indices = indices.squeeze(d)
+    return values, _wrap(indices)
+
+
+def sort(input, dim=-1, descending=False, stable=False):
+    """Sorted values along `dim` and their indices: named tuple (values, indices).
+
+    The sort is always stable (equal elements keep their order, also when descending), which
+    is what PyTorch's CPU sort returns; NaN counts as the largest value. The gradient flows
+    back to each value's original position.
+    """
+    x = _as_tensor(input)
+    if x._data.ndim == 0:
+        return sort_result(apply(P.CLONE, (x,)), _index_tensor(0))
+    d = _dim(x, dim, "sort")
+    return sort_result(*_select(x, d, _stable_argsort(x._data, d, descending)))
+
+
+def argsort(input, dim=-1, descending=False, stable=False):
+    """Indices that sort `input` along `dim` (stable; see sort)."""
+    x = _as_tensor(input)
+    if x._data.ndim == 0:
+        return _index_tensor(0)
+    d = _dim(x, dim, "argsort")
+    return _wrap(np.ascontiguousarray(_stable_argsort(x._data, d, descending), dtype=np.int64))
+
+
+def msort(input):
+    """sort(input, dim=0).values."""
+    return sort(input, 0).values
+
+
+def _positions(mask):
+    """Index tuples of the true entries of `mask` (which may be 0-d)."""
+    if mask.ndim == 0:
+        return [()] if mask else []
+    return list(zip(*np.nonzero(mask)))
+
+
+# Replaying PyTorch's selection runs in Python (a few microseconds per element): beyond this
+# many elements in total the stable order is kept instead.
+_REPLAY_LIMIT = 1 << 18
+
+
+def _replayed(mask, n):
+    """Rows (index tuples) to replay PyTorch's selection on: the true entries of `mask`,
+    or none when that would mean more than _REPLAY_LIMIT elements."""
+    count = int(np.count_nonzero(mask))
+    return _positions(mask) if count * n <= _REPLAY_LIMIT else []
+
+
+def topk(input, k, dim=-1, largest=True, sorted=True):
+    """The k largest (or smallest) elements along `dim`: named tuple (values, indices).
+
+    Indices among tied values (and the order with sorted=False) are PyTorch's: its CPU
+    selection (libstdc++'s partial_sort / nth_element) is replayed for rows where it matters,
+    so the gradient reaches the same elements. NaN counts as the largest value. Beyond 2^18
+    replayed elements (e.g. a huge tensor full of ties) tied elements come in index order,
+    and sorted=False returns sorted values.
+    """
+    x = _as_tensor(input)
+    n = x._data.shape[_dim(x, dim, "topk")] if x._data.ndim else 1
+    if not 0 <= k <= n:
+        raise RuntimeError(f"topk: k ({k}) is out of range for dimension of size {n} "
+                           f"(input shape {x.shape})")
+    if x._data.ndim == 0:
+        return topk_result(apply(P.CLONE, (x,)), _index_tensor(0))
+    d = _dim(x, dim, "topk")
+    rows = np.moveaxis(x._data, d, -1)
+    order = np.moveaxis(_stable_argsort(x._data, d, largest), d, -1)
+    idx = order[..., :k].copy()
+    if k:
+        if not sorted and k * 64 > n and x._data.size <= _REPLAY_LIMIT:
+            replay = np.ones(rows.shape[:-1], dtype=bool)     # nth_element's own order
+        else:
+            head = np.take_along_axis(rows, order[..., :min(k + 1, n)], -1)
+            replay = np.any(head[..., 1:] == head[..., :-1], -1)
+            if rows.dtype.kind == "f":
+                replay |= np.isnan(rows).any(-1)
+        for pos in _replayed(replay, n):
+            idx[pos] = topk_order(rows[pos].tolist(), k, largest, sorted)
+    return topk_result(*_select(x, d, np.moveaxis(idx, -1, d)))
+
+
+def _greater_or_nan(a, b):
+    return (a != a and b == b) or a > b
+
+
+def _quickselect_index(row, k):
+    """Index of the element PyTorch's CPU kthvalue returns for the k-th smallest (k from 0)
+    of `row`: its median-of-three quickselect (Sedgewick's partition), replayed, so that
+    among tied elements the same one is picked."""
+    v, idx = row.tolist(), list(range(len(row)))
+
+    def swap(a, b):
+        v[a], v[b] = v[b], v[a]
+        idx[a], idx[b] = idx[b], idx[a]
+    gt = _greater_or_nan
+    lo, hi = 0, len(v) - 1
+    while hi > lo:
+        if hi == lo + 1:
+            if gt(v[lo], v[hi]):
+                swap(lo, hi)
+            break
+        swap((lo + hi) >> 1, lo + 1)
+        if gt(v[lo + 1], v[hi]):
+            swap(lo + 1, hi)
+        if gt(v[lo], v[hi]):
+            swap(lo, hi)
+        if gt(v[lo + 1], v[lo]):
+            swap(lo + 1, lo)
+        i, j, pivot = lo + 1, hi, v[lo]
+        while True:
+            i += 1
+            while gt(pivot, v[i]):
+                i += 1
+            j -= 1
+            while gt(v[j], pivot):
+                j -= 1
+            if j < i:
+                break
+            swap(i, j)
+        swap(lo, j)
+        if j <= k:
+            lo = i
+        if j >= k:
+            hi = j - 1
+    return idx[k]
+
+
+def kthvalue(input, k, dim=-1, keepdim=False):
+    """The k-th smallest element (k counts from 1) along `dim`: named tuple (values,
+    indices). Among tied elements the index is the one PyTorch's CPU selection returns (its
+    quickselect is replayed for rows holding ties or NaN, up to 2^18 elements in all; beyond,
+    a stable sort's); NaN counts as the largest."""
+    x = _as_tensor(input)
+    n = x._data.shape[_dim(x, dim, "kthvalue")] if x._data.ndim else 1
+    if not 1 <= k <= n:
+        raise RuntimeError(f"kthvalue: k ({k}) is out of range for dimension of size {n} "
+                           f"(input shape {x.shape})")
+    if x._data.ndim == 0:
+        return kthvalue_result(apply(P.CLONE, (x,)), _index_tensor(0))
+    d = _dim(x, dim, "kthvalue")
+    order = np.moveaxis(_stable_argsort(x._data, d, False), d, -1)
+    rows = np.moveaxis(x._data, d, -1)
+    idx = order[..., k - 1].copy()
+    ordered = np.take_along_axis(rows, order, -1)
+    tied = np.any(ordered[..., 1:] == ordered[..., :-1], -1)
+    if rows.dtype.kind == "f":
+        tied |= np.isnan(rows).any(-1)
+    for pos in _replayed(tied, n):
+        idx[pos] = _quickselect_index(rows[pos], k - 1)
+    return kthvalue_result(*_select(x, d, np.expand_dims(idx, d), keepdim))
+
+
+def _shared_value(x, value, hit):
+    """A 0-d result equal to `value` whose gradient is shared evenly among the `hit`
+    elements (PyTorch's rule for the median of all elements): value + sum(w (x - x)) with
+    constant weights w, which adds exactly zero to the value."""
+    out = _wrap(np.asarray(value, dtype=x._data.dtype))
+    if not x._requires_grad:
+        return out
+    count = hit.sum()
+    w = _wrap((hit / builtins.max(count, 1)).astype(x._data.dtype))
+    return out + sum(mul(sub(x, x.detach()), w))
+
+
+def _lower_median_index(a, d, ignore_nan):
+    """Index (kept dim) of the lower median along axis d; for rows with NaN (when not
+    ignored) the first NaN."""
+    order = _stable_argsort(a, d, False)
+    n = a.shape[d]
+    if ignore_nan:
+        count = np.sum(~np.isnan(a), axis=d, keepdims=True) if a.dtype.kind == "f" else \
+            np.full(a.shape[:d] + (1,) + a.shape[d + 1:], n)
+        pos = np.maximum((count - 1) // 2, 0)
+        # an all-NaN row gives index 0 (PyTorch's choice)
+        idx = np.take_along_axis(order, pos, d)
+        return np.where(count == 0, 0, idx)
+    idx = np.take(order, [(n - 1) // 2], axis=d)
+    if a.dtype.kind == "f":
+        nan = np.isnan(a)
+        has_nan = nan.any(axis=d, keepdims=True)
+        idx = np.where(has_nan, np.argmax(nan, axis=d, keepdims=True), idx)
+    return idx
+
+
+def _median(input, dim, keepdim, ignore_nan, op, result):
+    x = _as_tensor(input)
+    if dim is None:
+        a = x._data.reshape(-1)
+        if a.size == 0:
+            raise IndexError(f"{op}: cannot compute the median of an empty tensor")
+        i = _lower_median_index(a, 0, ignore_nan)[0]
+        value = a[i]
+        if np.isnan(value):
+            return _shared_value(x, value, np.isnan(x._data) & (np.arange(a.size) == i)
+                                 .reshape(x._data.shape))
+        return _shared_value(x, value, x._data == value)
+    if x._data.ndim == 0:
+        return result(apply(P.CLONE, (x,)), _index_tensor(0))
+    d = _dim(x, dim, op)
+    if x._data.shape[d] == 0:
+        raise IndexError(f"{op}: dim {dim} of input shape {x.shape} is empty")
+    return result(*_select(x, d, _lower_median_index(x._data, d, ignore_nan), keepdim))
+
+
+def median(input, dim=None, keepdim=False):
+    """Median (the lower of the two middle values for an even count).
+
+    `median(x)` returns a 0-d tensor whose gradient is shared evenly among the elements equal
+    to the median (as in PyTorch); a NaN anywhere gives NaN. `median(x, dim)` returns a named
+    tuple (values, indices); among tied elements the index is the one a stable sort puts at
+    the median (PyTorch breaks ties by index the same way); a row holding NaN gives NaN and
+    the first NaN's index.
+    """
+    return _median(input, dim, keepdim, False, "median", median_result)
+
+
+def nanmedian(input, dim=None, keepdim=False):
+    """median ignoring NaN (NaN only where every element is NaN); see median."""
+    return _median(input, dim, keepdim, True, "nanmedian", nanmedian_result)
+
+
+def mode(input, dim=-1, keepdim=False):
+    """Most frequent value along `dim` (the smallest on a tie of counts) and the index of its
+    last occurrence, as PyTorch returns: named tuple (values, indices)."""
+    x = _as_tensor(input)
+    if x._data.ndim == 0:
+        return mode_result(apply(P.CLONE, (x,)), _index_tensor(0))
+    d = _dim(x, dim, "mode")
+    a = np.moveaxis(x._data, d, -1)
+    rows = a.reshape(-1, a.shape[-1])
+    if rows.shape[-1] == 0:
+        raise IndexError(f"mode: dim {dim} of input shape {x.shape} is empty")
+    idx = np.empty(rows.shape[0], dtype=np.int64)
+    for r, row in enumerate(rows):
+        values, counts = np.unique(row, return_counts=True)     # NaNs counted as one value
+        best = values[np.argmax(counts)]
+        same = np.isnan(row) if row.dtype.kind == "f" and np.isnan(best) else row == best
+        idx[r] = len(row) - 1 - np.argmax(same[::-1])
+    idx = np.moveaxis(idx.reshape(a.shape[:-1] + (1,)), -1, d)
+    return mode_result(*_select(x, d, idx, keepdim))
+
+
+_INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+def _quantile(input, q, dim, keepdim, interpolation, ignore_nan, op):
+    x = _as_tensor(input)
+    _floating(x, op)
+    if interpolation not in _INTERPOLATIONS:
+        raise ValueError(f"{op}: interpolation must be one of {_INTERPOLATIONS}, got "
+                         f"{interpolation!r}")
+    scalar_q = not isinstance(q, (Tensor, list, tuple, np.ndarray))
+    qs = np.atleast_1d(np.asarray(q._data if isinstance(q, Tensor) else q, dtype=np.float64))
+    if qs.ndim > 1:
+        raise RuntimeError(f"{op}: q must be a scalar or a 1-D tensor, got shape {qs.shape}")
+    if isinstance(q, Tensor) and q.dtype != x.dtype:
+        raise RuntimeError(f"{op}: q ({q.dtype}) and input ({x.dtype}) must have the same "
+                           f"dtype")
+    if np.any((qs < 0) | (qs > 1)) or np.any(np.isnan(qs)):
+        raise RuntimeError(f"{op}: q values must be in the range [0, 1], got {qs.tolist()}")
+    if dim is None:
+        work, d = reshape(x, (-1,)), 0
+    else:
+        work, d = x, _dim(x, dim, op)
+        if x._data.ndim == 0:
+            work = reshape(x, (1,))
+    if work._data.shape[d] == 0:
+        raise IndexError(f"{op}: cannot compute a quantile over an empty dim (input shape "
+                         f"{x.shape})")
+    values = sort(work, d).values.movedim(d, -1)          # (..., n), NaN last
+    a = values._data
+    n = a.shape[-1]
+    nan = np.isnan(a)
+    count = (n - nan.sum(-1, keepdims=True)) if ignore_nan else np.full(a.shape[:-1] + (1,), n)
+    pos = qs * np.maximum(count - 1, 0)                    # (..., nq)
+    lo = np.floor(pos).astype(np.int64)
+    hi = np.ceil(pos).astype(np.int64)
+    if interpolation == "nearest":
+        lo = hi = np.round(pos).astype(np.int64)           # half to even, as torch.round
+    elif interpolation == "lower":
+        hi = lo
+    elif interpolation == "higher":
+        lo = hi
+    v_lo = gather(values, -1, _wrap(lo))
+    if interpolation == "midpoint":
+        out = (v_lo + gather(values, -1, _wrap(hi))) * 0.5
+    elif interpolation == "linear":
+        frac = _wrap((pos - lo).astype(a.dtype))
+        out = v_lo + (gather(values, -1, _wrap(hi)) - v_lo) * frac
+    else:
+        out = v_lo
+    bad = nan.any(-1, keepdims=True) if not ignore_nan else (count == 0)
+    if bad.any():
+        out = out.masked_fill(np.broadcast_to(bad, out.shape), float("nan"))
+    out = out.movedim(-1, 0)                               # (nq, ...)
+    if keepdim:
+        if dim is None:
+            out = reshape(out, (len(qs),) + (1,) * x._data.ndim)
+        elif x._data.ndim:
+            out = out.unsqueeze(d + 1)
+    return out.squeeze(0) if scalar_q else out
+
+
+def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
+    """q-th quantiles along `dim` (of all elements when None), as torch.quantile.
+
+    Parameters
+    ----------
+    q : float or 1-D Tensor of values in [0, 1]
+        With a tensor q the result gets a leading dim of len(q).
+    interpolation : {'linear', 'lower', 'higher', 'midpoint', 'nearest'}
+        How to pick between the two closest sorted values (nearest rounds half to even).
+
+    A NaN in a reduced slice gives NaN. Differentiable through the selected values.
+    """
+    return _quantile(input, q, dim, keepdim, interpolation, False, "quantile")
+
+
+def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
+    """quantile ignoring NaN (NaN only where a slice holds nothing else)."""
+    return _quantile(input, q, dim, keepdim, interpolation, True, "nanquantile")
+
+
+# ----- moments -------------------------------------------------------------------------------
+
+
+def _var_args(x, dim, unbiased, correction, op):
+    if isinstance(dim, bool):        # var(x, unbiased): the positional bool is not a dim
+        dim, unbiased = None, dim
+    if unbiased is not None and correction is not None:
+        raise TypeError(f"{op}: pass either unbiased or correction, not both")
+    if correction is None:
+        correction = 1 if unbiased is None or unbiased else 0
+    _floating(x, op)
+    return dim, correction
+
+
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """Variance over `dim` (all elements when None) with Bessel's correction:
+    sum((x - mean)^2) / max(N - correction, 0).
+
+    Accepts PyTorch's three forms: var(x, dim, unbiased, keepdim), var(x, unbiased) (a
+    positional bool is `unbiased`, not a dim) and var(x, dim, *, correction, keepdim).
+    correction defaults to 1; unbiased=False means correction=0.
+    """
+    x = _as_tensor(input)
+    dim, correction = _var_args(x, dim, unbiased, correction, "var")
+    axis = _axes(dim, x._data.ndim, "var")
+    n = _reduce_count(x._data.shape, axis if x._data.ndim else None)
+    centered = sub(x, mean(x, dim, keepdim=True))
+    return div(sum(mul(centered, centered), dim, keepdim), float(builtins.max(n - correction, 0)))
+
+
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """Standard deviation, sqrt(var(...)) with var's arguments; its gradient is 0 where the
+    deviation is 0, as in PyTorch."""
+    return _root(var(input, dim, unbiased, keepdim, correction=correction), 2)
+
+
+var_mean_result = namedtuple("var_mean", ["var", "mean"])
+
+
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """(var, mean) over `dim`, with var's arguments. Returns a plain pair of tensors."""
+    return (var(input, dim, unbiased, keepdim, correction=correction),
+            mean(_as_tensor(input), dim if not isinstance(dim, bool) else None, keepdim))
+
+
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """(std, mean) over `dim`, with std's arguments."""
+    return (std(input, dim, unbiased, keepdim, correction=correction),
+            mean(_as_tensor(input), dim if not isinstance(dim, bool) else None, keepdim))
+
+
+def aminmax(input, *, dim=None, keepdim=False):
+    """(min, max) over `dim` (all elements when None), a named tuple; gradients shared among
+    ties as amin/amax."""
+    x = _as_tensor(input)
+    return aminmax_result(amin(x, dim, keepdim), amax(x, dim, keepdim))
+
+
+# ----- NaN-aware and counting ------------------------------------------------------------------
+
+
+def nansum(input, dim=None, keepdim=False, *, dtype=None):
+    """Sum treating NaN as zero; NaN elements get zero gradient."""
+    x = _as_tensor(input)
+    if x._data.dtype.kind == "f":
+        x = masked_fill(x, np.isnan(x._data), 0.0)
+    return sum(x, dim, keepdim, dtype=dtype)
+
+
+def nanmean(input, dim=None, keepdim=False, *, dtype=None):
+    """Mean of the non-NaN elements (NaN where there are none)."""
+    x = _as_tensor(input)
+    if dtype is not None:
+        x = to(x, dtype)
+    _floating(x, "nanmean")
+    count = np.sum(~np.isnan(x._data), axis=_axes(dim, x._data.ndim, "nanmean")
+                   if x._data.ndim else None, keepdims=keepdim).astype(x._data.dtype)
+    return div(nansum(x, dim, keepdim), _wrap(count))
+
+
+def count_nonzero(input, dim=None):
+    """Number of non-zero elements over `dim` (int or tuple; all when None), int64."""
+    x = _as_tensor(input)
+    axis = _axes(dim, x._data.ndim, "count_nonzero") if x._data.ndim else None
+    return _wrap(np.asarray(np.count_nonzero(x._data, axis=axis), dtype=np.int64))
+
+
+def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    """Unique elements (or unique slices along `dim`), sorted; optionally the inverse indices
+    (the position of each input element in the output) and the counts. Not differentiable
+    (the output never requires grad), as in PyTorch. The output is always sorted: PyTorch's
+    CPU unique also sorts when sorted=False."""
+    x = _as_tensor(input)
+    a = x._data
+    if dim is not None:
+        dim = _dim(x, dim, "unique")
+    values, inverse, counts = np.unique(a.reshape(-1) if dim is None else a, return_inverse=True,
+                                        return_counts=True, axis=dim, equal_nan=False)
+    out = [_wrap(values)]
+    if return_inverse:
+        inverse = inverse.reshape(a.shape if dim is None else (a.shape[dim],))
+        out.append(_wrap(inverse.astype(np.int64)))
+    if return_counts:
+        out.append(_wrap(counts.astype(np.int64)))
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def bincount(input, weights=None, minlength=0):
+    """Count of each value of a 1-D non-negative integer tensor (or the sum of `weights` per
+    value): length max(input) + 1, at least `minlength`. Not differentiable."""
+    x = _as_tensor(input)
+    a = x._data
+    if a.ndim != 1 or a.dtype.kind not in "iub" or (a.size and a.min() < 0):
+        raise RuntimeError(f"bincount: input must be a 1-D tensor of non-negative integers, got "
+                           f"shape {x.shape} and dtype {a.dtype}")
+    if minlength < 0:
+        raise RuntimeError(f"bincount: minlength must be non-negative, got {minlength}")
+    if weights is None:
+        return _wrap(np.bincount(a, minlength=minlength).astype(np.int64))
+    w = _as_tensor(weights)._data
+    if w.shape != a.shape:
+        raise RuntimeError(f"bincount: weights shape {w.shape} must equal input shape {a.shape}")
+    dt = w.dtype if w.dtype.kind == "f" else np.float64
+    return _wrap(np.bincount(a, weights=w, minlength=minlength).astype(dt))
+
+
+def histc(input, bins=100, min=0, max=0):
+    """Histogram of `bins` equal-width bins over [min, max] (the data's range when min ==
+    max); elements outside are ignored. Same dtype as the input; not differentiable."""
+    x = _as_tensor(input)
+    a = x._data
+    _floating(x, "histc")
+    if bins <= 0:
+        raise RuntimeError(f"histc: bins must be positive, got {bins}")
+    lo, hi = float(min), float(max)
+    if lo == hi and a.size:
+        lo, hi = float(a.min()), float(a.max())
+    if lo == hi:
+        lo, hi = lo - 1, hi + 1
+    if lo > hi:
+        raise RuntimeError(f"histc: max ({max}) must be larger than min ({min})")
+    counts, _ = np.histogram(a[np.isfinite(a)], bins=bins, range=(lo, hi))
+    return _wrap(counts.astype(a.dtype))
+
+
+# ----- methods ---------------------------------------------------------------------------
+
+
+# PyTorch's axis= / keepdims= aliases on every public function taking a dim
+alias_module(globals(), [name for name, value in list(globals().items())
+                         if callable(value) and getattr(value, "__module__", None) == __name__
+                         and not name.startswith("_") and not isinstance(value, type)])
+
+
+def _attach():
+    methods = dict(prod=prod, cumsum=cumsum, cumprod=cumprod, logcumsumexp=logcumsumexp,
+                   cummax=cummax, cummin=cummin, sort=sort, argsort=argsort, msort=msort,
+                   topk=topk, kthvalue=kthvalue, median=median, nanmedian=nanmedian,
+                   mode=mode, quantile=quantile, nanquantile=nanquantile, var=var, std=std,
+                   aminmax=aminmax, nansum=nansum, nanmean=nanmean,
+                   count_nonzero=count_nonzero, unique=unique, bincount=bincount, histc=histc)
+    for name, fn in methods.items():
+        setattr(Tensor, name, fn)
+    Tensor.cumsum_ = lambda self, dim, *, dtype=None: self.copy_(cumsum(self, dim, dtype=dtype))
+    Tensor.cumprod_ = lambda self, dim, *, dtype=None: self.copy_(cumprod(self, dim, dtype=dtype))
+
+
+_attach()
