@@ -29,7 +29,6 @@ def torch_lib():
         import torch
     except ImportError:
         return None
-    torch.set_num_threads(min(2, os.cpu_count() or 1))
     return SimpleNamespace(name="torch", nn=torch.nn, optim=torch.optim, ag=torch,
                            tensor=lambda a: torch.from_numpy(np.ascontiguousarray(a)),
                            long=lambda a: torch.from_numpy(np.asarray(a, dtype=np.int64)),
