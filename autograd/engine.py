@@ -173,6 +173,7 @@ class RemovableHandle:
 
 _new_node = object.__new__
 _new_tensor = object.__new__
+_recorder = None    # the compile.Recorder capturing a step, if any (see compile.py)
 
 
 def apply(prim, inputs, *ctx):
@@ -201,6 +202,8 @@ def apply(prim, inputs, *ctx):
     out._requires_grad = False
     out.grad_fn = None
     out._vbox = inputs[0]._vbox if prim.view else [0]
+    if _recorder is not None:
+        _recorder.op(prim, inputs, ctx, data)
     if _State.anomaly:
         _check_forward(prim, inputs, data)
     if not _State.grad_enabled:
@@ -372,6 +375,8 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, capture=None
     """
     if retain_graph is None:
         retain_graph = create_graph
+    if _recorder is not None and (create_graph or observer is not None):
+        _recorder.fail("backward with create_graph=True (or observed by the stepper)")
     grad_tensors = _root_grads(tensors, grad_tensors)
     grads = {}
     leaf_grads = {}
@@ -406,11 +411,15 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, capture=None
                 in_grads = None
                 if g is not None:
                     if n.hooks:
+                        if _recorder is not None:
+                            _recorder.fail("a backward hook on a non-leaf tensor ran")
                         for hook in list(n.hooks):
                             r = hook(g)
                             if r is not None:
                                 g = r
                     if n.retained is not None:
+                        if _recorder is not None:
+                            _recorder.fail("retain_grad() on a non-leaf tensor")
                         t = n.retained()
                         if t is not None:
                             t.grad = g if t.grad is None else t.grad + g
@@ -449,6 +458,8 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, capture=None
             for t in list(leaf_grads):
                 g = leaf_grads.pop(t)       # from here on, g's holders can be counted
                 if t._hooks:
+                    if _recorder is not None:
+                        _recorder.fail("a backward hook on a leaf tensor ran")
                     for hook in list(t._hooks):
                         r = hook(g)
                         if r is not None:
@@ -485,6 +496,11 @@ else:   # reference counts there may omit borrowed references: always copy
 def _accumulate(leaf, g, create_graph, from_walk=False):
     if g._data.dtype != leaf._data.dtype:
         g = g.to(leaf._data.dtype)
+    if _recorder is not None:
+        if create_graph:
+            _recorder.fail("backward with create_graph=True")
+        elif leaf.grad is not None and leaf.grad._requires_grad:
+            _recorder.fail("accumulating into a .grad that requires grad")
     if leaf.grad is None:
         # g may be another leaf's gradient too, or the caller's `gradient=` tensor, and later
         # accumulation writes into .grad in place: store a copy, unless the walk is all that
@@ -495,11 +511,15 @@ def _accumulate(leaf, g, create_graph, from_walk=False):
             leaf.grad = _wrap(g._data)
         else:
             leaf.grad = _wrap(np.array(g._data, copy=True))
+        if _recorder is not None:
+            _recorder.leaf_grad(leaf, g, accumulate=False)
     elif create_graph or leaf.grad._requires_grad:
         leaf.grad = leaf.grad + g
     else:
         leaf.grad._data += g._data
         leaf.grad._vbox[0] += 1
+        if _recorder is not None:
+            _recorder.leaf_grad(leaf, g, accumulate=True)
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):

@@ -13,6 +13,7 @@ import numpy as np
 from . import primitives as P
 from ._dim_aliases import with_dim_aliases
 from .dtypes import get_default_dtype, promote, scalar_result_dtype
+from . import engine as _engine
 from .engine import apply
 from .grad_mode import _State, no_grad
 from ._quiet import quiet
@@ -1043,6 +1044,8 @@ def _inplace(x, name, compute, *args):
     being recorded, x's history is rebased: x takes the new node, whose input is a copy of
     x's old value carrying the old history."""
     if _tracked(x, *args):
+        if _engine._recorder is not None:
+            _engine._recorder.fail(f"{name} rewrites a tensor that is part of the graph")
         if x.grad_fn is None and x._requires_grad:
             raise RuntimeError(f"{name}: a leaf tensor that requires grad (shape {x.shape}) is "
                                f"being used in an in-place operation; wrap it in "
@@ -1068,6 +1071,8 @@ def _inplace(x, name, compute, *args):
         raise RuntimeError(f"{name}: the tensor (shape {x.shape}) is a read-only view, e.g. "
                            f"from expand(); clone() it first")
     np.copyto(x._data, result._data, casting="same_kind")
+    if _engine._recorder is not None:
+        _engine._recorder.inplace(x, None, result._data, 1)
     if result.grad_fn is not None:
         x.grad_fn, x._requires_grad = result.grad_fn, True
     x._vbox[0] += 1
@@ -1089,6 +1094,8 @@ def _arith_(x, name, ufunc, compute, other, alpha=1):
             pass
         else:
             x._vbox[0] += 1
+            if _engine._recorder is not None:
+                _engine._recorder.inplace(x, ufunc, o, alpha)
             return x
     return _inplace(x, name, compute, other)
 

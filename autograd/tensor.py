@@ -171,12 +171,14 @@ class Tensor:
         return arr.copy() if copy and arr is self._data else arr
 
     def item(self):
+        _note_host_read(self, "item()")
         if self._data.size != 1:
             raise RuntimeError(f"item(): a tensor with {self._data.size} elements cannot be "
                                f"converted to a Python scalar (shape {self._data.shape})")
         return self._data.item()
 
     def tolist(self):
+        _note_host_read(self, "tolist()")
         return self._data.tolist()
 
     def __float__(self):
@@ -191,6 +193,7 @@ class Tensor:
         return int(self._data.item())
 
     def __bool__(self):
+        _note_host_read(self, "bool(tensor) (e.g. a Python `if` on a tensor)")
         if self._data.size != 1:
             raise RuntimeError(f"the truth value of a tensor with {self._data.size} elements "
                                f"is ambiguous (shape {self._data.shape})")
@@ -276,3 +279,11 @@ def _wrap(data):
 
 
 _new = object.__new__
+
+
+def _note_host_read(t, what):
+    """Tell a capturing `compile` that a tensor's value goes to Python (it then stays eager)."""
+    from .engine import _recorder
+    if _recorder is not None:
+        from .compile import host_read
+        host_read(t, what)

@@ -17,6 +17,7 @@ import numpy as np
 from glassgrad import autograd as ag
 from glassgrad.autograd.grad_mode import no_grad
 from glassgrad.autograd.ops import nll as _nll_rows
+from glassgrad.autograd.compile import guard_value
 from glassgrad.autograd.tensor import Tensor
 
 # ----- helpers ---------------------------------------------------------------------------
@@ -607,6 +608,9 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
         rows = input.permute(0, *range(2, input.ndim), 1).reshape(-1, n_classes)
     keep = t != ignore_index
     kept_all = bool(keep.all())
+    if isinstance(target, Tensor):
+        guard_value(target._data, lambda a: bool((a != ignore_index).all()), kept_all,
+                    "nll_loss's ignore_index check")
     index = t if kept_all else np.where(keep, t, 0)
     try:    # a class index out of range raises here (the ignored ones are 0 by now)
         if weight is None:

@@ -18,6 +18,7 @@ from collections import defaultdict
 import numpy as np
 
 from glassgrad.autograd import Tensor, enable_grad, no_grad
+from glassgrad.autograd.compile import replayable
 
 from .flat import FlatGroup
 
@@ -139,6 +140,7 @@ class Optimizer:
         """Validate a group's hyperparameters (subclasses raise ValueError)."""
 
     # ----- the step -------------------------------------------------------------------------
+    @replayable("zero_grad")
     def zero_grad(self, set_to_none=True):
         """Reset every parameter's gradient: to None (default, as in PyTorch; the next
         backward then allocates a fresh gradient), or to zeros in place."""
@@ -156,6 +158,7 @@ class Optimizer:
                     g._data.fill(0)
                     g._vbox[0] += 1
 
+    @replayable("step")
     def step(self, closure=None):
         """Update every parameter that has a gradient; return `closure()`'s value if given.
 
