@@ -50,6 +50,7 @@ from .function import Function, FunctionCtx, once_differentiable
 from . import functional
 from .gradcheck import gradcheck, gradgradcheck, GradcheckError
 from .serialization import load, save
+from .serialization import CheckpointError
 
 # ----- tensor API, elementwise math, random generators and samplers, type info (issue 12) -----
 from .device import device

@@ -50,6 +50,32 @@ def promote(a, b):
     return np.promote_types(a, b)
 
 
+def _combine_categories(higher, lower):
+    """PyTorch's combine_categories: `higher` (from operands of higher priority) wins unless
+    `lower` is of a higher category (float over int/bool, int over bool)."""
+    if higher is None:
+        return lower
+    if lower is None or higher.kind == "f":
+        return higher
+    if higher.kind == "b" or lower.kind == "f":
+        return promote(higher, lower)
+    return higher
+
+
+def promote_operands(a, b):
+    """Result dtype of a binary op between ndarrays a and b, as torch.result_type: a 0-d
+    operand takes part only when it is of a higher category (bool < integer < float) than
+    the dimensioned one, so a 0-d float64 tensor times a float32 vector is float32, while a
+    0-d float tensor times an integer vector gives the 0-d tensor's float dtype."""
+    da, db = a.dtype, b.dtype
+    if da == db:
+        return da
+    zero_a, zero_b = a.ndim == 0, b.ndim == 0
+    if zero_a == zero_b:
+        return promote(da, db)
+    return _combine_categories(db, da) if zero_a else _combine_categories(da, db)
+
+
 def scalar_result_dtype(tensor_dtype, scalar):
     """Dtype of `tensor op scalar` for a Python scalar: the tensor's, unless the scalar is of a
     higher category (float with an integer tensor, int with a bool tensor)."""

@@ -54,6 +54,7 @@ class GradcheckReport:
     failures: list = field(default_factory=list)
     kinks: list = field(default_factory=list)
     checked: int = 0
+    coarse_dtypes: list = field(default_factory=list)
 
     def summary(self):
         lines = [f"gradcheck {'passed' if self.ok else 'FAILED'}: {self.checked} Jacobian "
@@ -63,6 +64,10 @@ class GradcheckReport:
         if len(self.failures) > 10:
             lines.append(f"  ... and {len(self.failures) - 10} more mismatches")
         lines += ["  " + m.describe() for m in self.kinks[:5]]
+        if self.coarse_dtypes and not self.ok:
+            lines.append(f"  inputs of dtype {', '.join(sorted(set(self.coarse_dtypes)))} are too "
+                         f"coarse for finite differences: repeat the check in float64 "
+                         f"(.double()) before trusting this verdict")
         return "\n".join(lines)
 
     def __bool__(self):
@@ -114,13 +119,14 @@ def _analytic_jacobians(fn, inputs, wrt):
 
 def _numeric_column(fn, inputs, x, flat_index, eps):
     """Centered, left and right difference quotients for one input element, per output."""
-    flat = x._data.reshape(-1)
-    orig = flat[flat_index].copy()
-    flat[flat_index] = orig + eps
+    data = x._data                  # written in place: any strides (a transposed leaf too)
+    where = np.unravel_index(flat_index, data.shape)
+    orig = data[where].copy()
+    data[where] = orig + eps
     plus = _evaluate(fn, inputs)
-    flat[flat_index] = orig - eps
+    data[where] = orig - eps
     minus = _evaluate(fn, inputs)
-    flat[flat_index] = orig
+    data[where] = orig
     center = _evaluate(fn, inputs)
     return ([(p - m).reshape(-1) / (2 * eps) for p, m in zip(plus, minus)],
             [(c - m).reshape(-1) / eps for c, m in zip(center, minus)],
@@ -138,13 +144,18 @@ def check_gradients(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, check_kinks=True
     wrt = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
     if not wrt:
         raise ValueError("gradcheck: no input requires grad, so there is nothing to check")
+    coarse = [i for i in wrt if inputs[i].dtype != np.float64]
+    for i in coarse:
+        warnings.warn(f"gradcheck: input {i} is {inputs[i].dtype}, not float64; finite "
+                      f"differences in this precision are too coarse to judge gradients and "
+                      f"the check will likely fail (use .double())", UserWarning, stacklevel=3)
+    if coarse:
+        check_kinks = False     # rounding noise looks like a kink: never excuse a mismatch
     for i in wrt:
-        if inputs[i].dtype != np.float64:
-            warnings.warn(f"gradcheck: input {i} is {inputs[i].dtype}, not float64; finite "
-                          f"differences in low precision give large errors (use .double())",
-                          UserWarning, stacklevel=3)
-        if not inputs[i]._data.flags.writeable or not inputs[i]._data.flags.c_contiguous:
-            raise ValueError(f"gradcheck: input {i} must be a writeable contiguous tensor")
+        if not inputs[i]._data.flags.writeable:
+            raise ValueError(f"gradcheck: input {i} (shape {inputs[i].shape}) is a read-only "
+                             f"view (e.g. from expand()), whose elements cannot be perturbed "
+                             f"one at a time; pass a .clone() of it")
     analytic = _analytic_jacobians(fn, inputs, wrt)
     failures, kinks, max_rel, checked = [], [], 0.0, 0
     for j, i in enumerate(wrt):
@@ -167,7 +178,8 @@ def check_gradients(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, check_kinks=True
                             finer = _numeric_column(fn, inputs, x, e, eps / 10)
                         m.kink = _is_kink(m, (float(v[o][k]) for v in finer), atol, rtol)
                     (kinks if m.kink else failures).append(m)
-    return GradcheckReport(not failures, max_rel, failures, kinks, checked)
+    return GradcheckReport(not failures, max_rel, failures, kinks, checked,
+                           [str(inputs[i].dtype) for i in coarse])
 
 
 def _index(flat, shape):
@@ -192,13 +204,64 @@ def _is_kink(m, finer, atol, rtol):
     return False
 
 
+# Keywords of torch.autograd.gradcheck / gradgradcheck that are accepted for compatibility
+# (code written for PyTorch runs unchanged) but select checks glassgrad does not make.
+_GRADCHECK_OPTIONS = {"nondet_tol", "check_undefined_grad", "check_grad_dtypes",
+                      "check_batched_grad", "check_batched_forward_grad", "check_forward_ad",
+                      "check_backward_ad", "fast_mode", "masked"}
+_GRADGRADCHECK_OPTIONS = {"nondet_tol", "check_undefined_grad", "check_grad_dtypes",
+                          "check_batched_grad", "check_fwd_over_rev", "check_rev_over_rev",
+                          "fast_mode", "masked", "gen_non_contig_grad_outputs"}
+
+
+def _check_options(options, known, fn_name):
+    """Refuse keywords that are not torch's: a misspelled one (atoll=) must not pass
+    silently while the check runs with the default it meant to change."""
+    import difflib
+    for key in options:
+        if key not in known:
+            names = sorted(known | {"eps", "atol", "rtol", "raise_exception", "check_kinks"})
+            close = difflib.get_close_matches(key, names, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise TypeError(f"{fn_name}() got an unexpected keyword argument {key!r}{hint}")
+
+
 def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
-              check_kinks=True, **unused):
-    """True when every analytic gradient of `fn(*inputs)` matches centered finite
-    differences (|a - n| <= atol + rtol * |n|). On failure: a GradcheckError naming input,
-    element, analytic and numeric values and the relative error, or False with
-    raise_exception=False. Kinks (see module doc) are reported by a warning, not as
-    failures."""
+              check_kinks=True, **torch_options):
+    """Check the analytic gradients of `fn(*inputs)` against centered finite differences.
+
+    Parameters
+    ----------
+    fn : callable
+        Takes the inputs, returns a Tensor or a tuple of Tensors.
+    inputs : Tensor or tuple
+        Every Tensor input that requires grad is checked; float64 is expected (other
+        dtypes give a UserWarning, kinks are then not recognised, and the verdict is
+        likely a failure, as in PyTorch). Inputs may be non-contiguous (e.g. transposed).
+    eps, atol, rtol : float
+        Step of the differences; an element passes when |a - n| <= atol + rtol * |n|.
+    raise_exception : bool
+        Raise GradcheckError on failure (default) or return False.
+    check_kinks : bool
+        Report mismatches explained by a non-differentiable point as a warning, not a
+        failure (float64 inputs only).
+    **torch_options
+        torch.autograd.gradcheck's other keywords (nondet_tol, check_batched_grad, ...),
+        accepted so that PyTorch code runs, and ignored.
+
+    Returns
+    -------
+    bool
+        True when every gradient matches.
+
+    Raises
+    ------
+    GradcheckError
+        On a mismatch (naming input, element, analytic and numeric values).
+    TypeError
+        For a keyword that neither glassgrad nor torch's gradcheck knows (e.g. atoll=).
+    """
+    _check_options(torch_options, _GRADCHECK_OPTIONS, "gradcheck")
     report = check_gradients(fn, inputs, eps, atol, rtol, check_kinks)
     if report.kinks:
         warnings.warn("gradcheck: " + "; ".join(m.describe() for m in report.kinks[:3]),
@@ -211,9 +274,11 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
 
 
 def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
-                  raise_exception=True, check_kinks=True, seed=0, **unused):
+                  raise_exception=True, check_kinks=True, seed=0, **torch_options):
     """gradcheck of the gradient: checks the second derivatives of `fn` by differentiating
-    v^T J (computed with create_graph=True) w.r.t. the inputs and v."""
+    v^T J (computed with create_graph=True) w.r.t. the inputs and v. Other keywords of
+    torch.autograd.gradgradcheck are accepted and ignored; unknown ones raise TypeError."""
+    _check_options(torch_options, _GRADGRADCHECK_OPTIONS, "gradgradcheck")
     inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
     wrt = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
     with enable_grad():         # fn may call ag.grad itself

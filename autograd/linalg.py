@@ -544,10 +544,17 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     if isinstance(dim, (int, np.integer)):
         dim = (dim,)
     ax = abs(x)
-    if ord == _INF:
-        return amax(ax, dim, keepdim)
-    if ord == -_INF:
-        return amin(ax, dim, keepdim)
+    if ord in (_INF, -_INF):
+        extreme = amax if ord == _INF else amin
+        nan = np.isnan(x._data)
+        if not nan.any():
+            return extreme(ax, dim, keepdim)
+        # a NaN makes its slice's norm NaN with a zero gradient (PyTorch), where amax/amin
+        # would give every element of the slice a NaN gradient
+        top = extreme(abs(where(nan, 0.0, x)), dim, keepdim)
+        axis = _axes(dim, x._data.ndim, "vector_norm") if x._data.ndim else None
+        has_nan = np.any(nan, axis=axis, keepdims=keepdim)
+        return where(has_nan, float("nan"), top)
     if ord == 0:
         return to(sum(to(_wrap(x._data != 0), x._data.dtype), dim, keepdim), x._data.dtype)
     if ord == 1:

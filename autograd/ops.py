@@ -12,13 +12,13 @@ import numpy as np
 
 from . import primitives as P
 from ._dim_aliases import with_dim_aliases
-from .dtypes import get_default_dtype, promote, scalar_result_dtype
+from .dtypes import get_default_dtype, promote, promote_operands, scalar_result_dtype
 from . import engine as _engine
 from .engine import apply
 from .grad_mode import _State, no_grad
 from ._quiet import quiet
 from .random import get_rng
-from .tensor import Tensor, _wrap
+from .tensor import Tensor, _as_array, _wrap
 
 _Scalar = (int, float, bool, np.number, np.bool_)
 
@@ -68,7 +68,7 @@ def _pair(a, b):
         da, db = a._data.dtype, b._data.dtype
         if da == db:
             return a, b
-        dt = promote(da, db)
+        dt = promote_operands(a._data, b._data)
         return (a if da == dt else to(a, dt)), (b if db == dt else to(b, dt))
     if isinstance(b, np.ndarray):
         return _pair(a, _wrap(b))
@@ -252,14 +252,18 @@ def clamp(x, min=None, max=None):
         raise ValueError("clamp: at least one of min and max must be given")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         # where(), not maximum/minimum (which split ties): x keeps the gradient on the
-        # boundaries and a bound gets it where it was applied, as in PyTorch
+        # boundaries and a bound gets it where it was applied, as in PyTorch. A NaN in x or
+        # in a bound gives NaN with no gradient to either (PyTorch's clamp_backward).
         out = x
-        if min is not None:
-            lo = _tensor(min, x)
-            out = where(out._data < lo._data, lo, out)
-        if max is not None:
-            hi = _tensor(max, x)
-            out = where(out._data > hi._data, hi, out)
+        for bound, inside, outside in ((min, np.greater_equal, np.less),
+                                       (max, np.less_equal, np.greater)):
+            if bound is None:
+                continue
+            b = _tensor(bound, x)
+            keep, clipped = inside(out._data, b._data), outside(out._data, b._data)
+            nan = ~(keep | clipped)     # x or the bound is NaN
+            clipped_or_nan = where(clipped, b, float("nan")) if nan.any() else b
+            out = where(keep, out, clipped_or_nan)
         return out
     if x._data.dtype.kind != "f" and (isinstance(min, float) or isinstance(max, float)):
         x = to(x, get_default_dtype())      # an integer tensor clamped to float bounds
@@ -300,12 +304,37 @@ def clone(x):
 # ----- comparisons (boolean results, outside the graph) ----------------------------------
 
 
+def _comparable(a, b):
+    """The operands' arrays in the dtype PyTorch compares them in (torch.result_type): numpy
+    would compare a float32 tensor with a 0-d float64 one (or a numpy float64 scalar) in
+    float64, where 0.1 in float32 != 0.1."""
+    if not isinstance(a, Tensor):
+        if not isinstance(b, Tensor):
+            return _tensor(a)._data, _tensor(b)._data
+        b_arr, a_arr = _comparable(b, a)
+        return a_arr, b_arr
+    x = a._data
+    if isinstance(b, Tensor) or isinstance(b, (np.ndarray, list, tuple)):
+        y = b._data if isinstance(b, Tensor) else _as_array(b)
+        if x.dtype == y.dtype:
+            return x, y
+        dt = promote_operands(x, y)
+        return x.astype(dt, copy=False), y.astype(dt, copy=False)
+    if isinstance(b, _Scalar):
+        if isinstance(b, np.generic):
+            b = b.item()        # a numpy scalar compares like a Python number (torch)
+        dt = scalar_result_dtype(x.dtype, b)
+        return x.astype(dt, copy=False), np.asarray(b, dtype=dt)
+    return x, b
+
+
 def _compare(ufunc, name):
     def op(a, b):
-        a_data = a._data if isinstance(a, Tensor) else a
-        b_data = b._data if isinstance(b, Tensor) else b
+        a_data, b_data = _comparable(a, b)
         return _wrap(np.asarray(ufunc(a_data, b_data)))
     op.__name__ = name
+    op.__doc__ = (f"Elementwise {name} (a bool tensor), the operands promoted as in PyTorch "
+                  f"before comparing.")
     return op
 
 
@@ -402,11 +431,23 @@ def _root(s, p):
     return where(zero, 0.0, sqrt(safe) if p == 2 else pow(safe, 1.0 / p))
 
 
+def _check_empty_reduction(x, axis, name):
+    """max/min of a tensor with no elements: allowed over dims of non-zero size (the result
+    is empty too), an error over all dims or a dim of size 0 (there is no extreme)."""
+    if axis is None:
+        raise RuntimeError(f"{name}: expected a non-empty tensor, got shape {x.shape} (pass "
+                           f"dim= to reduce over a dim of non-zero size)")
+    for a in axis:
+        if x._data.shape[a] == 0:
+            raise IndexError(f"{name}: expected reduction dim {a} to have non-zero size, got "
+                             f"shape {x.shape}")
+
+
 def _extreme(prim, name):
     def op(x, dim=None, keepdim=False):
-        if x._data.size == 0:
-            raise RuntimeError(f"{name}: expected a non-empty tensor, got shape {x.shape}")
         axis = _axes(dim, x._data.ndim, name)
+        if x._data.size == 0:
+            _check_empty_reduction(x, axis, name)
         if x._data.ndim == 0:
             axis = None
         return apply(prim, (x,), axis, keepdim, x._data.shape)
@@ -444,9 +485,13 @@ def _max_or_min(x, dim, keepdim, other, largest):
         dim, other = None, dim
     if other is not None:
         return maximum(x, other) if largest else minimum(x, other)
-    if dim is None:
-        return amax(x) if largest else amin(x)
+    if dim is None:     # all elements: a NaN maximum sends the gradient to the NaNs
+        if x._data.size == 0:
+            _check_empty_reduction(x, None, "max" if largest else "min")
+        return apply(P.AMAX if largest else P.AMIN, (x,), None, False, x._data.shape, True)
     d = _axes(dim, x._data.ndim, "max" if largest else "min")[0] if x._data.ndim else 0
+    if x._data.size == 0:
+        _check_empty_reduction(x, (d,), "max" if largest else "min")
     if x._data.ndim == 0:
         return (MaxResult if largest else MinResult)(x, _wrap(np.array(0)))
     idx = (argmax if largest else argmin)(x, d, keepdim=True)
@@ -469,14 +514,18 @@ def min(x, dim=None, keepdim=False, other=None):
     return _max_or_min(x, dim, keepdim, other, False)
 
 
-def _max_shift(x, axis):
+def _max_shift(x, axis, keep_pos_inf=False):
     """max(x) over `axis` (dims kept) as a constant, for exp-normalizing ops. A non-finite max
     is replaced by 0: a row of -inf (fully masked) or holding +inf is left unshifted, so the
-    result is PyTorch's (-inf, nan, ...) without an inf - inf warning from numpy."""
+    result is PyTorch's (-inf, nan, ...) without an inf - inf warning from numpy. With
+    `keep_pos_inf` a +inf max stays (softmax: exp(x - inf) makes the row NaN, as PyTorch)."""
     if not x._data.size:
         return _wrap(np.zeros((), x._data.dtype))
     shift = np.amax(x._data, axis=axis if x._data.ndim else None, keepdims=True)
-    return _wrap(np.where(np.isfinite(shift), shift, 0).astype(x._data.dtype, copy=False))
+    usable = np.isfinite(shift)
+    if keep_pos_inf:
+        usable |= np.isposinf(shift)
+    return _wrap(np.where(usable, shift, 0).astype(x._data.dtype, copy=False))
 
 
 def logsumexp(x, dim=None, keepdim=False):
@@ -492,12 +541,13 @@ def logsumexp(x, dim=None, keepdim=False):
 
 def softmax(x, dim=-1, dtype=None):
     """exp(x) / sum(exp(x)) along `dim`, shifted by the (constant) max for stability.
-    With `dtype`, x is converted to it first (as PyTorch)."""
+    With `dtype`, x is converted to it first (as PyTorch). A row holding +inf gives NaN
+    throughout, as in PyTorch."""
     if dtype is not None:
         x = to(x, dtype)
     elif x._data.dtype.kind != "f":
         x = to(x, get_default_dtype())
-    shift = _max_shift(x, _axes(dim, x._data.ndim, "softmax"))
+    shift = _max_shift(x, _axes(dim, x._data.ndim, "softmax"), keep_pos_inf=True)
     e = exp(sub(x, shift))
     return div(e, sum(e, dim, keepdim=True))
 
@@ -531,6 +581,18 @@ def nll(logp, index, weight=None, denom=1.0, per_sample=False):
         if weight.shape != ind.shape:
             raise ValueError(f"nll: weight must have shape {ind.shape}, got {weight.shape}")
     return apply(P.NLL, (logp,), ind, weight, float(denom), bool(per_sample), rows.shape[1])
+
+
+def binary_cross_entropy(p, t):
+    """Elementwise -(t ln p + (1 - t) ln(1 - p)), each log clamped at -100, with PyTorch's
+    gradient (p - t) / max(p (1 - p), 1e-12) for p (see primitives.BCE). p and t broadcast;
+    integer inputs become the default float dtype. Unreduced: nn.functional reduces."""
+    p, t = _float_pair(p, t)
+    try:
+        return apply(P.BCE, (p, t))
+    except ValueError as e:
+        raise ValueError(f"binary_cross_entropy: shapes {p.shape} and {t.shape} do not "
+                         f"broadcast") from e
 
 
 
@@ -964,6 +1026,9 @@ def unfold2d(x, kernel_size, stride=1, dilation=1):
     kernel, stride, dilation = pair(kernel_size), pair(stride), pair(dilation)
     if x._data.ndim != 4:
         raise ValueError(f"unfold2d: expected a (N, C, H, W) input, got shape {x.shape}")
+    if builtins.min(kernel + stride + dilation) < 1:
+        raise ValueError(f"unfold2d: kernel {kernel}, stride {stride} and dilation {dilation} "
+                         f"must be positive")
     h, w = x._data.shape[2:]
     if h < dilation[0] * (kernel[0] - 1) + 1 or w < dilation[1] * (kernel[1] - 1) + 1:
         raise ValueError(f"unfold2d: kernel {kernel} (dilation {dilation}) is larger than the "
@@ -999,6 +1064,9 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):
         raise ValueError(f"conv2d: expected input (N, C, H, W) and weight (O, C, kh, kw), got "
                          f"shapes {x.shape} and {weight.shape}")
     o, c, kh, kw = weight._data.shape
+    if kh < 1 or kw < 1:
+        raise ValueError(f"conv2d: kernel size must be positive, got weight of shape "
+                         f"{weight.shape}")
     if x._data.shape[1] != c:
         raise ValueError(f"conv2d: input {x.shape} has {x._data.shape[1]} channels but weight "
                          f"{weight.shape} expects {c}")
@@ -1029,6 +1097,26 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):
     out = matmul(reshape(weight, (o, c * kh * kw)), reshape(cols, (n, c * kh * kw, oh * ow)))
     out = reshape(out, (n, o, oh, ow))
     return out if bias is None else out + reshape(tensors[2], (1, o, 1, 1))
+
+
+def fold2d(cols, output_shape, kernel_size, stride=1, dilation=1):
+    """col2im, the adjoint of unfold2d: windows cols (N, C, kh, kw, OH, OW) summed back into
+    a zero (N, C, H, W) image of `output_shape`, each window where unfold2d would cut it
+    (overlaps add up). OH, OW must be the window counts unfold2d gives for (H, W)."""
+    pair = lambda v: (int(v), int(v)) if isinstance(v, (int, np.integer)) else tuple(v)
+    kernel, stride, dilation = pair(kernel_size), pair(stride), pair(dilation)
+    output_shape = tuple(int(s) for s in output_shape)
+    if cols._data.ndim != 6 or len(output_shape) != 4:
+        raise ValueError(f"fold2d: expected windows (N, C, kh, kw, OH, OW) and an output shape "
+                         f"(N, C, H, W), got {cols.shape} and {output_shape}")
+    h, w = output_shape[2:]
+    oh = (h - dilation[0] * (kernel[0] - 1) - 1) // stride[0] + 1
+    ow = (w - dilation[1] * (kernel[1] - 1) - 1) // stride[1] + 1
+    if cols._data.shape != output_shape[:2] + kernel + (oh, ow):
+        raise ValueError(f"fold2d: windows {cols.shape} do not match kernel {kernel}, stride "
+                         f"{stride}, dilation {dilation} on an output {output_shape} (expected "
+                         f"{output_shape[:2] + kernel + (oh, ow)})")
+    return apply(P.FOLD2D, (cols,), kernel, stride, dilation, output_shape)
 
 
 # ----- in-place ops ----------------------------------------------------------------------

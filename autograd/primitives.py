@@ -75,8 +75,10 @@ def _pow_vjp(n, g):
     return ga, gb
 
 
-POW = Primitive("pow", np.power, _pow_vjp, saves=("inputs", "output"), broadcasts=True,
-                quiet=True, rule="out = a ** b;  dL/da = g * b * a^(b-1),  dL/db = g * out * ln a")
+# (the cast: numpy raises bool to a bool power as int8; PyTorch keeps bool)
+POW = Primitive("pow", lambda a, b: np.power(a, b).astype(a.dtype, copy=False), _pow_vjp,
+                saves=("inputs", "output"), broadcasts=True, quiet=True,
+                rule="out = a ** b;  dL/da = g * b * a^(b-1),  dL/db = g * out * ln a")
 
 
 def _pow_scalar_vjp(n, g):
@@ -86,29 +88,40 @@ def _pow_scalar_vjp(n, g):
     return (g * c * n.input(0) ** (c - 1),)
 
 
-POW_SCALAR = Primitive("pow_scalar", np.power, _pow_scalar_vjp, saves=("inputs",), quiet=True,
+def _pow_scalar_forward(x, c):
+    if c == -0.5:       # PyTorch computes x ** -0.5 as rsqrt: -inf at -0.0, NaN at -inf
+        return np.divide(1, np.sqrt(x), dtype=x.dtype)
+    return np.power(x, c)
+
+
+POW_SCALAR = Primitive("pow_scalar", _pow_scalar_forward, _pow_scalar_vjp, saves=("inputs",),
+                       quiet=True,
                        rule="out = x ** c;  dL/dx = g * c * x^(c-1)")
 
 
-def _minmax_weight(n, greater):
-    """Share of the gradient that goes to `a` in maximum/minimum: 1 where a wins, 0.5 on ties
-    (PyTorch splits ties evenly), 0 where b wins."""
-    a, b = n.input(0)._data, n.input(1)._data
-    wins = (a > b) if greater else (a < b)
-    return np.add(wins, 0.5 * (a == b), dtype=a.dtype)
+def _minmax_weight(loses, tie, dtype):
+    """Share of the gradient that goes to one input of maximum/minimum, as PyTorch: 0 where
+    it loses, 0.5 on ties, 1 elsewhere (where it wins, and where either input is NaN: the
+    NaN result sends the full gradient to both)."""
+    return _const(np.where(tie, 0.5, np.subtract(1, loses, dtype=dtype)).astype(dtype,
+                                                                          copy=False))
 
 
 def _maximum_vjp(n, g, greater=True):
-    w = _minmax_weight(n, greater)
-    return (g * _const(w) if _need(n, 0) else None,
-            g * _const(1 - w) if _need(n, 1) else None)
+    a, b = n.input(0)._data, n.input(1)._data
+    tie, a_less, a_more = a == b, a < b, a > b
+    lose_a, lose_b = (a_less, a_more) if greater else (a_more, a_less)
+    return (g * _minmax_weight(lose_a, tie, a.dtype) if _need(n, 0) else None,
+            g * _minmax_weight(lose_b, tie, a.dtype) if _need(n, 1) else None)
 
 
 MAXIMUM = Primitive("maximum", np.maximum, _maximum_vjp, saves=("inputs",), broadcasts=True,
-                    rule="out = max(a, b);  dL/da = g where a > b (g/2 on ties), dL/db likewise")
+                    rule="out = max(a, b);  dL/da = g where a > b (g/2 on ties, g where a or b "
+                         "is NaN), dL/db likewise")
 MINIMUM = Primitive("minimum", np.minimum, lambda n, g: _maximum_vjp(n, g, greater=False),
                     saves=("inputs",), broadcasts=True,
-                    rule="out = min(a, b);  dL/da = g where a < b (g/2 on ties), dL/db likewise")
+                    rule="out = min(a, b);  dL/da = g where a < b (g/2 on ties, g where a or b "
+                         "is NaN), dL/db likewise")
 
 
 def _where_vjp(n, g):
@@ -141,10 +154,10 @@ SQRT = Primitive("sqrt", np.sqrt, lambda n, g: (g / (n.output() * 2.0),), saves=
                  quiet=True, rule="out = sqrt(x);  dL/dx = g / (2 out)")
 
 SIN = Primitive("sin", np.sin, lambda n, g: (g * n.input(0).cos(),), saves=("inputs",),
-                rule="out = sin x;  dL/dx = g * cos x")
+                quiet=True, rule="out = sin x;  dL/dx = g * cos x")
 
 COS = Primitive("cos", np.cos, lambda n, g: (-(g * n.input(0).sin()),), saves=("inputs",),
-                rule="out = cos x;  dL/dx = -g * sin x")
+                quiet=True, rule="out = cos x;  dL/dx = -g * sin x")
 
 TANH = Primitive("tanh", np.tanh, lambda n, g: (g * (1.0 - n.output() ** 2),),
                  saves=("output",), rule="out = tanh x;  dL/dx = g * (1 - out^2)")
@@ -163,16 +176,34 @@ SIGMOID = Primitive("sigmoid", lambda x: _sigmoid(x).astype(x.dtype, copy=False)
 
 RELU = Primitive("relu", lambda x: np.maximum(x, 0, dtype=x.dtype),
                  lambda n, g: (apply(RELU_GRAD, (g,), n.output()._data),),
-                 saves=("output",), rule="out = max(x, 0);  dL/dx = g where out > 0, else 0")
-# relu's gradient as one op (two passes over memory, where g * mask takes three); it is linear
-# in g with a fixed mask, so its own gradient is the same op on the incoming gradient.
-RELU_GRAD = Primitive("relu_grad", lambda g, y: np.multiply(g, y > 0, dtype=g.dtype),
-                      lambda n, gg: (apply(RELU_GRAD, (gg,), *n.ctx),),
-                      rule="out = g where y > 0, else 0 (y: relu's output);  "
-                           "dL/dg = gg where y > 0, else 0")
+                 saves=("output",),
+                 rule="out = max(x, 0);  dL/dx = g where out > 0 or NaN, else 0")
 
-ABS = Primitive("abs", np.abs, lambda n, g: (g * _const(np.sign(n.input(0)._data)),),
-                saves=("inputs",), rule="out = |x|;  dL/dx = g * sign(x)  (0 at x = 0)")
+
+# relu's gradient as one op (one node, not a graph of several); it is linear in g with a fixed
+# mask, so its own gradient is the same op on the incoming gradient.
+def _relu_grad_forward(g, y):
+    # not (y <= 0) rather than y > 0: a NaN passes its gradient, as in PyTorch's
+    # threshold_backward (a multiply by the mask: several times faster than np.where)
+    return np.multiply(g, ~np.less_equal(y, 0), dtype=g.dtype)
+
+
+RELU_GRAD = Primitive("relu_grad", _relu_grad_forward,
+                      lambda n, gg: (apply(RELU_GRAD, (gg,), *n.ctx),),
+                      rule="out = g where y > 0 or NaN, else 0 (y: relu's output);  "
+                           "dL/dg = gg where y > 0 or NaN, else 0")
+
+
+def _sign(x):
+    """np.sign with 0 at NaN (PyTorch's sign and sgn)."""
+    s = np.asarray(np.sign(x))
+    if s.dtype.kind == "f":
+        np.copyto(s, 0, where=np.isnan(s))
+    return s
+
+
+ABS = Primitive("abs", np.abs, lambda n, g: (g * _const(_sign(n.input(0)._data)),),
+                saves=("inputs",), rule="out = |x|;  dL/dx = g * sign(x)  (0 at x = 0 and NaN)")
 
 
 def _clamp_forward(x, lo, hi):
@@ -490,21 +521,51 @@ SUM_GRAD = Primitive("sum_grad", _sum_grad_forward, lambda n, gg: (apply(SUM, (g
 
 
 def _extreme_vjp(n, g):
-    """amax/amin: the gradient is shared evenly among the elements that attain the extreme."""
-    axis, keepdims, in_shape = n.ctx
+    """amax/amin: the gradient is shared evenly among the elements that attain the extreme.
+    A NaN extreme matches no element: NaN gradients over its slice (PyTorch's amax/amin),
+    unless ctx[3] (max()/min() of all elements) sends the gradient to the NaNs."""
+    axis, keepdims, in_shape = n.ctx[:3]
     kept = _kept_shape(in_shape, axis)
     x = n.input(0)._data
-    hit = x == n.output()._data.reshape(kept)
+    out = n.output()._data.reshape(kept)
+    hit = x == out
+    if len(n.ctx) > 3 and x.dtype.kind == "f":
+        hit |= np.isnan(x) & np.isnan(out)
     weight = hit / np.sum(hit, axis=axis, keepdims=True)
     return (g.reshape(kept).expand(in_shape) * _const(weight.astype(g.dtype)),)
 
 
-AMAX = Primitive("amax", lambda x, axis, keepdims, in_shape: np.amax(x, axis=axis, keepdims=keepdims),
+AMAX = Primitive("amax", lambda x, axis, keepdims, in_shape, *_: np.amax(x, axis=axis, keepdims=keepdims),
                  _extreme_vjp, saves=("inputs", "output"),
-                 rule="out = max of x over axes;  dL/dx = g shared evenly among the maxima")
-AMIN = Primitive("amin", lambda x, axis, keepdims, in_shape: np.amin(x, axis=axis, keepdims=keepdims),
+                 rule="out = max of x over axes;  dL/dx = g shared evenly among the maxima "
+                      "(NaN if the max is NaN; max() of all: among the NaNs)")
+AMIN = Primitive("amin", lambda x, axis, keepdims, in_shape, *_: np.amin(x, axis=axis, keepdims=keepdims),
                  _extreme_vjp, saves=("inputs", "output"),
-                 rule="out = min of x over axes;  dL/dx = g shared evenly among the minima")
+                 rule="out = min of x over axes;  dL/dx = g shared evenly among the minima "
+                      "(NaN if the min is NaN; min() of all: among the NaNs)")
+
+
+
+def _var_forward(x, axis, keepdims, denom):
+    centered = x - np.mean(x, axis=axis, keepdims=True)
+    return np.divide(np.add.reduce(centered * centered, axis=axis, keepdims=keepdims), denom,
+                     dtype=x.dtype)
+
+
+def _var_vjp(n, g):
+    axis, keepdims, denom = n.ctx
+    x = n.input(0)
+    if not keepdims:
+        g = g.reshape(_kept_shape(x._data.shape, axis))
+    dims = None if axis is None else axis
+    return (g * (x - x.mean(dims, keepdim=True)) * (2.0 / denom if denom else math.inf),)
+
+
+# One node, and PyTorch's gradient where x holds an inf (the composite's mean term would
+# turn the whole slice into NaN: inf - inf).
+VAR = Primitive("var", _var_forward, _var_vjp, saves=("inputs",), quiet=True,
+                rule="out = sum((x - mean x)^2) / denom over axes;  "
+                     "dL/dx = g * 2 (x - mean x) / denom")
 
 # ----- shape and indexing ---------------------------------------------------------------------
 
@@ -797,7 +858,35 @@ def _conv2d_forward(x, w, *rest):
     return out
 
 
+def _padded(x, padding):
+    top, bottom, left, right = padding
+    if not any(padding):
+        return x
+    return np.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)))
+
+
+def _conv2d_input_grad_direct(g, w, padding, dilation, x_shape):
+    """The input gradient without the wide layout, whose garbage positions would put
+    0 * inf = NaN into real ones when w holds an infinity: col2im of w^T g."""
+    top, bottom, left, right = padding
+    n, c, h, width = x_shape
+    padded = (n, c, h + top + bottom, width + left + right)
+    cols = np.einsum("ocij,nohw->ncijhw", w, g)
+    out = _fold2d_forward(cols, w.shape[2:], (1, 1), dilation, padded)
+    return np.ascontiguousarray(out[:, :, top:top + h, left:left + width])
+
+
+def _conv2d_weight_grad_direct(g, x, padding, dilation, w_shape):
+    """The weight gradient without the wide layout (see _conv2d_input_grad_direct), for an
+    x holding an infinity: g contracted with the im2col windows of the padded x."""
+    xp = _padded(x, padding)
+    cols = _unfold2d_forward(xp, w_shape[2:], (1, 1), dilation, xp.shape)
+    return np.einsum("nohw,ncijhw->ocij", g, cols).astype(g.dtype, copy=False)
+
+
 def _conv2d_input_grad_forward(g, w, padding, dilation, x_shape):
+    if not np.isfinite(w).all():
+        return _conv2d_input_grad_direct(g, w, padding, dilation, x_shape)
     n, c, h, width = x_shape
     o, _, kh, kw = w.shape
     (hs, ws), _, _, (size, length, first) = _wide_geometry(x_shape, (kh, kw), padding,
@@ -822,6 +911,8 @@ def _conv2d_input_grad_forward(g, w, padding, dilation, x_shape):
 
 
 def _conv2d_weight_grad_forward(g, x, padding, dilation, w_shape):
+    if not np.isfinite(x).all():
+        return _conv2d_weight_grad_direct(g, x, padding, dilation, w_shape)
     strides, _, _, (size, _, _) = _wide_geometry(x.shape, w_shape[2:], padding, dilation)
     cols = _wide_columns(x, w_shape[2:], padding, dilation)
     # (cols @ g^T)^T: BLAS runs this orientation faster than g @ cols^T
@@ -903,6 +994,8 @@ LINEAR = Primitive("linear", _linear_forward, _linear_vjp, saves=("inputs",), qu
 
 
 def _log_softmax_forward(x, axis):
+    if not x.size:
+        return np.array(x, copy=True)
     if x.ndim == 2 and axis == 1 and x.shape[1] <= 64 and x.shape[0] > 1:
         # Few classes, many rows (a classifier's logits): numpy reduces short rows slowly,
         # so work on the (C, N) transpose, where each reduction is C-1 elementwise ops.
@@ -922,6 +1015,28 @@ def _log_softmax_vjp(n, g):
 LOG_SOFTMAX = Primitive("log_softmax", _log_softmax_forward, _log_softmax_vjp,
                         saves=("output",), quiet=True,
                         rule="out = x - logsumexp(x);  dL/dx = g - softmax(x) * sum(g)")
+
+
+def _bce_forward(p, t):
+    with np.errstate(divide="ignore"):
+        log_p = np.maximum(np.log(p), -100.0)
+        log_q = np.maximum(np.log1p(-p), -100.0)
+    return np.asarray(-(t * log_p + (1.0 - t) * log_q), dtype=p.dtype)
+
+
+def _bce_vjp(n, g):
+    p, t = n.input(0), n.input(1)
+    gp = g * (p - t) / (p * (1.0 - p)).clamp(min=1e-12) if _need(n, 0) else None
+    gt = g * ((1.0 - p).log() - p.log()) if _need(n, 1) else None
+    return gp, gt
+
+
+# PyTorch's binary_cross_entropy: the logs clamped at -100 in the value, the gradient
+# (p - t) / max(p (1 - p), 1e-12) (large, not 0, where p sits at 0 or 1 against its target).
+BCE = Primitive("binary_cross_entropy", _bce_forward, _bce_vjp, saves=("inputs",),
+                broadcasts=True, quiet=True,
+                rule="out = -(t max(ln p, -100) + (1 - t) max(ln(1 - p), -100));  "
+                     "dL/dp = g (p - t) / max(p (1 - p), 1e-12),  dL/dt = g ln((1 - p) / p)")
 
 
 def _nll_forward(logp, index, weight, denom, per_sample, n_classes):

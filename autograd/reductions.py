@@ -518,10 +518,13 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """
     x = _as_tensor(input)
     dim, correction = _var_args(x, dim, unbiased, correction, "var")
-    axis = _axes(dim, x._data.ndim, "var")
-    n = _reduce_count(x._data.shape, axis if x._data.ndim else None)
-    centered = sub(x, mean(x, dim, keepdim=True))
-    return div(sum(mul(centered, centered), dim, keepdim), float(builtins.max(n - correction, 0)))
+    if x._data.dtype.kind != "f":
+        raise RuntimeError(f"var: input dtype should be floating point, got {x._data.dtype}; "
+                           f"call .float() first")
+    axis = _axes(dim, x._data.ndim, "var") if x._data.ndim else None
+    n = _reduce_count(x._data.shape, axis)
+    # one node (primitives.VAR), with PyTorch's gradient where x holds an inf
+    return apply(P.VAR, (x,), axis, bool(keepdim), float(builtins.max(n - correction, 0)))
 
 
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):

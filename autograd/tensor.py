@@ -14,13 +14,23 @@ def _as_array(data, dtype=None):
     default dtype, ints int64, bools bool; ndarrays keep their dtype."""
     if isinstance(data, Tensor):
         arr = data._data
-    elif isinstance(data, np.ndarray):
-        arr = data
-    elif isinstance(data, np.generic):
+    elif isinstance(data, (np.ndarray, np.generic)):
         arr = np.asarray(data)
+        if arr.dtype.kind not in "fiub":
+            raise TypeError(f"tensor(): cannot build a tensor from a numpy array of dtype "
+                            f"{arr.dtype} ({_KIND_NAMES.get(arr.dtype.kind, 'unsupported')}); "
+                            f"only bool, integer and floating arrays can be converted")
     else:
-        if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in _flat(data)):
-            data = _unwrap_nested(data)
+        if isinstance(data, (list, tuple)):
+            elements = _element_dtype(data)
+            if elements is not None:
+                data = _unwrap_nested(data)
+                arr = np.asarray(data)
+                if arr.dtype.kind not in "fiub":
+                    raise TypeError(f"tensor(): cannot build a tensor from data of type "
+                                    f"{arr.dtype}")
+                return arr.astype(np.dtype(dtype) if dtype is not None else elements,
+                                  copy=False)
         arr = np.asarray(data)
         if arr.dtype.kind == "f" and dtype is None:
             arr = arr.astype(dtypes.get_default_dtype())
@@ -31,6 +41,38 @@ def _as_array(data, dtype=None):
     if dtype is not None:
         arr = arr.astype(np.dtype(dtype), copy=False)
     return arr
+
+
+_KIND_NAMES = {"U": "strings", "S": "bytes", "O": "Python objects", "M": "datetimes",
+               "m": "timedeltas", "c": "complex numbers", "V": "raw records"}
+
+
+def _element_dtype(seq):
+    """Dtype PyTorch infers for a nested sequence holding numpy scalars, arrays or tensors:
+    every element's own dtype (Python floats the default dtype, ints int64, bools bool) promoted
+    together. None when the sequence holds only Python numbers (the common fast case)."""
+    flat = list(_flat(seq))
+    if not any(isinstance(x, (Tensor, np.generic, np.ndarray)) for x in flat):
+        return None
+    out = None
+    for x in flat:
+        if isinstance(x, Tensor):
+            dt = x._data.dtype
+        elif isinstance(x, (np.generic, np.ndarray)):
+            dt = x.dtype
+        elif isinstance(x, bool):
+            dt = dtypes.bool_
+        elif isinstance(x, int):
+            dt = dtypes.int64
+        elif isinstance(x, float):
+            dt = dtypes.get_default_dtype()
+        else:
+            raise TypeError(f"tensor(): cannot build a tensor from an element of type "
+                            f"{type(x).__name__} ({x!r})")
+        if dt.kind not in "fiub":
+            raise TypeError(f"tensor(): cannot build a tensor from an element of dtype {dt}")
+        out = dt if out is None else dtypes.promote(out, dt)
+    return out
 
 
 def _flat(seq):
@@ -209,13 +251,37 @@ class Tensor:
     def __repr__(self):
         body = np.array2string(self._data, separator=", ", precision=4, prefix="tensor(")
         extra = ""
-        if self._data.dtype not in (dtypes.get_default_dtype(), dtypes.int64, dtypes.bool_):
-            extra += f", dtype={self._data.dtype}"
+        arr = self._data
+        if arr.size == 0 and arr.shape != (0,):       # "[]" alone would hide the shape
+            extra += f", size={tuple(arr.shape)}"
+        # as in PyTorch: int64 and bool show in the elements, except when there are none
+        implied = (dtypes.get_default_dtype(),) + ((dtypes.int64, dtypes.bool_) if arr.size
+                                                   else ())
+        if arr.dtype not in implied:
+            extra += f", dtype={arr.dtype}"
         if self.grad_fn is not None:
             extra += f", grad_fn=<{self.grad_fn.name()}>"
         elif self._requires_grad:
             extra += ", requires_grad=True"
         return f"tensor({body}{extra})"
+
+    # ----- pickling and copying ---------------------------------------------------------
+    def __reduce_ex__(self, protocol):
+        # As in PyTorch: the values and requires_grad are kept, the history is dropped (a
+        # pickled non-leaf comes back as a leaf), and .grad is not pickled.
+        return _rebuild_tensor, (self._data, self._requires_grad)
+
+    def __deepcopy__(self, memo):
+        if self.grad_fn is not None:
+            raise RuntimeError("deepcopy: only tensors created by the user (graph leaves) can "
+                               "be deep-copied; call .detach() first to copy the values")
+        import copy
+        rebuild, args = self.__reduce_ex__(4)
+        new = rebuild(*copy.deepcopy(args, memo))
+        memo[id(self)] = new
+        if self.grad is not None:
+            new.grad = copy.deepcopy(self.grad, memo)
+        return new
 
     # ----- autograd -----------------------------------------------------------------------
     def detach(self):
@@ -265,6 +331,14 @@ class Tensor:
     @property
     def retains_grad(self):
         return self._retains_grad
+
+
+def _rebuild_tensor(data, requires_grad):
+    """Unpickle a Tensor: a new leaf holding `data`."""
+    t = Tensor(np.array(data, copy=True))
+    if requires_grad:
+        t.requires_grad = True
+    return t
 
 
 def _wrap(data):

@@ -38,3 +38,49 @@ __all__ += [
     "TransformerDecoder", "TransformerDecoderLayer", "RNNBase", "RNN", "LSTM", "GRU",
     "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell",
 ]
+
+# ----- convolution variants, pooling, padding, resampling, more activations, norms, dropouts,
+# containers and losses ----------------------------------------------------------------------
+from .activation import (CELU, GLU, Hardshrink, Hardsigmoid, Hardswish, Hardtanh, LogSigmoid,
+                         Mish, ReLU6, RReLU, Softmax2d, Softmin, Softshrink, Softsign, Tanhshrink,
+                         Threshold)
+from .container import ParameterDict, ParameterList
+from .conv import Conv1d, ConvTranspose1d, ConvTranspose2d
+from .distance import CosineSimilarity, PairwiseDistance
+from .dropout import AlphaDropout, Dropout1d, Dropout2d, Dropout3d, FeatureAlphaDropout
+from .embedding import EmbeddingBag
+from .flatten import Unflatten
+from .fold import Fold, Unfold
+from .linear import Bilinear
+from .loss import (CosineEmbeddingLoss, GaussianNLLLoss, HingeEmbeddingLoss, KLDivLoss,
+                   MarginRankingLoss, MultiLabelMarginLoss, MultiLabelSoftMarginLoss,
+                   PoissonNLLLoss, SoftMarginLoss, TripletMarginLoss,
+                   TripletMarginWithDistanceLoss)
+from .normalization import (BatchNorm3d, InstanceNorm1d, InstanceNorm3d, LocalResponseNorm,
+                            RMSNorm)
+from .padding import (CircularPad1d, CircularPad2d, ConstantPad1d, ConstantPad2d,
+                      ReflectionPad1d, ReflectionPad2d, ReplicationPad1d, ReplicationPad2d,
+                      ZeroPad1d, ZeroPad2d)
+from .pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d,
+                      AdaptiveMaxPool2d, AvgPool1d, LPPool1d, LPPool2d, MaxPool1d,
+                      MaxUnpool1d, MaxUnpool2d)
+from .upsampling import (ChannelShuffle, PixelShuffle, PixelUnshuffle, Upsample,
+                         UpsamplingBilinear2d, UpsamplingNearest2d)
+
+__all__ += [
+    "CELU", "GLU", "Hardshrink", "Hardsigmoid", "Hardswish", "Hardtanh", "LogSigmoid", "Mish",
+    "ReLU6", "RReLU", "Softmin", "Softshrink", "Softsign", "Tanhshrink", "Threshold",
+    "ParameterDict", "ParameterList", "Conv1d", "ConvTranspose1d", "ConvTranspose2d",
+    "AlphaDropout", "Dropout1d", "Dropout2d", "Dropout3d", "FeatureAlphaDropout",
+    "EmbeddingBag", "Unflatten", "Fold", "Unfold", "Bilinear", "CosineEmbeddingLoss", "GaussianNLLLoss",
+    "HingeEmbeddingLoss", "KLDivLoss", "MarginRankingLoss", "MultiLabelMarginLoss",
+    "MultiLabelSoftMarginLoss", "PoissonNLLLoss", "SoftMarginLoss", "TripletMarginLoss",
+    "TripletMarginWithDistanceLoss", "BatchNorm3d", "InstanceNorm1d", "InstanceNorm3d",
+    "LocalResponseNorm", "RMSNorm", "CircularPad1d", "CircularPad2d", "ConstantPad1d",
+    "ConstantPad2d", "ReflectionPad1d", "ReflectionPad2d", "ReplicationPad1d",
+    "ReplicationPad2d", "ZeroPad1d", "ZeroPad2d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d",
+    "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AvgPool1d", "LPPool1d", "LPPool2d", "MaxPool1d",
+    "MaxUnpool1d", "MaxUnpool2d", "PixelShuffle", "PixelUnshuffle", "Upsample",
+    "UpsamplingBilinear2d", "UpsamplingNearest2d", "Softmax2d", "CosineSimilarity",
+    "PairwiseDistance", "ChannelShuffle",
+]

@@ -1,51 +1,206 @@
-"""Conv2d: 2-D convolution (cross-correlation); the arithmetic is in ag.conv2d."""
+"""Convolution layers: Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d (the arithmetic is
+in nn.functional_conv)."""
+
+from glassgrad import autograd as ag
 
 from . import functional as F
-from .linear import _reset_linear, _weight_and_bias
+from .functional_conv import _same_padding, _tuple
+from .linear import _reset_linear
 from .module import Module
+from .parameter import Parameter
+
+_PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 
-class Conv2d(Module):
-    """(N, C_in, H, W) -> (N, C_out, OH, OW), OH = (H + 2 padding - dilation (kh - 1) - 1)
-    // stride + 1. padding: int, pair, 'valid' or 'same' (stride 1). groups=1 only.
-    Parameters: weight (C_out, C_in, kh, kw), bias (C_out,); PyTorch's default init."""
+class _ConvNd(Module):
+    """What the convolution layers share: argument checks, parameters, repr."""
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
-                 dilation=1, groups=1, bias=True, padding_mode="zeros", dtype=None):
+    _dims = 2
+    _transposed = False
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride, padding, dilation,
+                 groups, bias, padding_mode, dtype, output_padding=0):
         super().__init__()
-        if groups != 1:
-            raise NotImplementedError(f"Conv2d: groups={groups} is not supported (groups=1 "
-                                      f"only)")
-        if padding_mode != "zeros":
-            raise NotImplementedError(f"Conv2d: padding_mode={padding_mode!r} is not "
-                                      f"supported (only 'zeros')")
+        name, n = type(self).__name__, self._dims
+        if groups < 1 or in_channels % groups or out_channels % groups:
+            raise ValueError(f"{name}: in_channels {in_channels} and out_channels "
+                             f"{out_channels} must be divisible by groups={groups}")
+        if padding_mode not in _PADDING_MODES:
+            raise ValueError(f"{name}: padding_mode must be one of {_PADDING_MODES}, got "
+                             f"{padding_mode!r}")
+        if self._transposed and padding_mode != "zeros":
+            raise ValueError(f"{name}: only padding_mode='zeros' is supported for transposed "
+                             f"convolutions")
         self.in_channels, self.out_channels = in_channels, out_channels
-        self.kernel_size = F._pair(kernel_size, "Conv2d kernel_size")
-        self.stride = F._pair(stride, "Conv2d stride")
-        self.padding = padding if isinstance(padding, str) else F._pair(padding, "Conv2d padding")
-        self.dilation = F._pair(dilation, "Conv2d dilation")
-        if self.padding == "same" and self.stride != (1, 1):
-            raise ValueError("Conv2d: padding='same' is not supported for strided convolutions")
+        self.kernel_size = _tuple(kernel_size, n, f"{name} kernel_size")
+        self.stride = _tuple(stride, n, f"{name} stride")
+        self.dilation = _tuple(dilation, n, f"{name} dilation")
+        if isinstance(padding, str):
+            if self._transposed or padding not in ("same", "valid"):
+                raise ValueError(f"{name}: padding must be an int or a tuple"
+                                 f"{'' if self._transposed else ', valid or same'}, got "
+                                 f"{padding!r}")
+            if padding == "same" and any(s != 1 for s in self.stride):
+                raise ValueError(f"{name}: padding='same' is not supported for strided "
+                                 f"convolutions")
+            self.padding = padding
+        else:
+            self.padding = _tuple(padding, n, f"{name} padding")
+        self.output_padding = _tuple(output_padding, n, f"{name} output_padding")
         self.groups, self.padding_mode = groups, padding_mode
-        _weight_and_bias(self, (out_channels, in_channels, *self.kernel_size), bias, dtype)
+        if self._transposed:
+            shape = (in_channels, out_channels // groups) + self.kernel_size
+        else:
+            shape = (out_channels, in_channels // groups) + self.kernel_size
+        self.weight = Parameter(ag.empty(*shape, dtype=dtype))
+        self.register_parameter("bias", Parameter(ag.empty(out_channels, dtype=dtype))
+                                if bias else None)
+        self.reset_parameters()
+        # F.pad widths (last dim first) when padding_mode is not zeros
+        if padding == "same":
+            pairs = _same_padding(self.kernel_size, self.dilation)
+        elif padding == "valid":
+            pairs = [(0, 0)] * n
+        else:
+            pairs = [(p, p) for p in self.padding]
+        self._pad_widths = tuple(w for pair in reversed(pairs) for w in pair)
 
     def reset_parameters(self):
         _reset_linear(self.weight, self.bias)
 
-    def forward(self, input):
-        if input.ndim not in (3, 4) or input.shape[-3] != self.in_channels:
-            raise self._input_error(f"(N, {self.in_channels}, H, W) or "
-                                    f"({self.in_channels}, H, W)", input)
-        return F.conv2d(input, self.weight, self.bias, self.stride, self.padding,
-                        self.dilation, self.groups)
+    def _check(self, input):
+        self._check_tensor(input)
+        n = self._dims
+        if input.ndim not in (n + 1, n + 2) or input.shape[-n - 1] != self.in_channels:
+            spatial = ", ".join("LHW"[-n:] if n < 3 else "DHW")
+            raise self._input_error(f"(N, {self.in_channels}, {spatial}) or "
+                                    f"({self.in_channels}, {spatial})", input)
 
     def extra_repr(self):
         s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
              f"stride={self.stride}")
-        if self.padding != (0, 0):
+        if self.padding != (0,) * self._dims:
             s += f", padding={self.padding}"
-        if self.dilation != (1, 1):
+        if self.dilation != (1,) * self._dims:
             s += f", dilation={self.dilation}"
+        if self.output_padding != (0,) * self._dims:
+            s += f", output_padding={self.output_padding}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
         if self.bias is None:
             s += ", bias=False"
+        if self.padding_mode != "zeros":
+            s += f", padding_mode={self.padding_mode}"
         return s
+
+
+class _Conv(_ConvNd):
+    def forward(self, input):
+        self._check(input)
+        conv = F.conv2d if self._dims == 2 else F.conv1d
+        if self.padding_mode == "zeros":
+            return conv(input, self.weight, self.bias, self.stride, self.padding,
+                        self.dilation, self.groups)
+        padded = F.pad(input, self._pad_widths, self.padding_mode)
+        return conv(padded, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
+
+
+class Conv2d(_Conv):
+    """2-D convolution (cross-correlation), PyTorch's nn.Conv2d: (N, C_in, H, W) or
+    (C_in, H, W) -> (N, C_out, OH, OW), OH = (H + 2 padding - dilation (kh - 1) - 1) // stride
+    + 1.
+
+    Parameters
+    ----------
+    in_channels, out_channels : int (both divisible by groups)
+    kernel_size, stride, dilation : int or pair
+    padding : int, pair, 'valid' or 'same' (stride 1 only)
+    groups : int; groups = in_channels is a depthwise convolution
+    bias : bool
+    padding_mode : 'zeros', 'reflect', 'replicate' or 'circular'
+    dtype : parameter dtype (default: the default dtype)
+
+    Parameters (learned): weight (C_out, C_in / groups, kh, kw), bias (C_out,), initialized as
+    PyTorch (uniform in +-1/sqrt(fan_in)).
+    """
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
+                 dilation=1, groups=1, bias=True, padding_mode="zeros", dtype=None):
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         groups, bias, padding_mode, dtype)
+
+
+class Conv1d(_Conv):
+    """1-D convolution, PyTorch's nn.Conv1d: (N, C_in, L) or (C_in, L) -> (N, C_out, OL).
+    Arguments as Conv2d with ints (or 1-tuples); weight (C_out, C_in / groups, k)."""
+
+    _dims = 1
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
+                 dilation=1, groups=1, bias=True, padding_mode="zeros", dtype=None):
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         groups, bias, padding_mode, dtype)
+
+
+class _ConvTranspose(_ConvNd):
+    _transposed = True
+
+    def _output_padding(self, input, output_size):
+        """output_padding, or the one that yields output_size (PyTorch's rule: it must lie
+        within stride - 1 of the smallest size)."""
+        if output_size is None:
+            return self.output_padding
+        n = self._dims
+        size = tuple(int(s) for s in output_size)
+        if len(size) == n + 2 or (len(size) == n + 1 and input.ndim == n + 1):
+            size = size[-n:]
+        if len(size) != n:
+            raise ValueError(f"{type(self).__name__}: output_size {tuple(output_size)} must "
+                             f"have {n} (or {n + 2}) entries")
+        pads = []
+        for i in range(n):
+            smallest = ((input.shape[input.ndim - n + i] - 1) * self.stride[i]
+                        - 2 * self.padding[i] + self.dilation[i] * (self.kernel_size[i] - 1)
+                        + 1)
+            largest = smallest + self.stride[i] - 1
+            if not smallest <= size[i] <= largest:
+                raise ValueError(f"{type(self).__name__}: requested output size {size} is not "
+                                 f"reachable: dim {i} must lie in [{smallest}, {largest}] for "
+                                 f"input {tuple(input.shape)}")
+            pads.append(size[i] - smallest)
+        return tuple(pads)
+
+    def forward(self, input, output_size=None):
+        self._check(input)
+        conv = F.conv_transpose2d if self._dims == 2 else F.conv_transpose1d
+        return conv(input, self.weight, self.bias, self.stride, self.padding,
+                    self._output_padding(input, output_size), self.groups, self.dilation)
+
+
+class ConvTranspose2d(_ConvTranspose):
+    """2-D transposed convolution, PyTorch's nn.ConvTranspose2d (the gradient of Conv2d
+    w.r.t. its input, used to upsample): (N, C_in, H, W) -> (N, C_out, OH, OW),
+    OH = (H - 1) stride - 2 padding + dilation (kh - 1) + output_padding + 1.
+    forward(input, output_size=None): output_size picks output_padding.
+
+    Parameters (learned): weight (C_in, C_out / groups, kh, kw), bias (C_out,)."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
+                 output_padding=0, groups=1, bias=True, dilation=1, padding_mode="zeros",
+                 dtype=None):
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         groups, bias, padding_mode, dtype, output_padding)
+
+
+class ConvTranspose1d(_ConvTranspose):
+    """1-D transposed convolution, PyTorch's nn.ConvTranspose1d: (N, C_in, L) -> (N, C_out,
+    OL), OL = (L - 1) stride - 2 padding + dilation (k - 1) + output_padding + 1.
+    Parameters (learned): weight (C_in, C_out / groups, k), bias (C_out,)."""
+
+    _dims = 1
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
+                 output_padding=0, groups=1, bias=True, dilation=1, padding_mode="zeros",
+                 dtype=None):
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         groups, bias, padding_mode, dtype, output_padding)

@@ -16,6 +16,7 @@ import numpy as np
 
 from glassgrad import autograd as ag
 from glassgrad.autograd.grad_mode import no_grad
+from glassgrad.autograd.ops import binary_cross_entropy as _bce
 from glassgrad.autograd.ops import nll as _nll_rows
 from glassgrad.autograd.compile import guard_value
 from glassgrad.autograd.tensor import Tensor
@@ -79,46 +80,6 @@ def maxout(input, weight, bias=None, pieces=2):
     return z.max(dim=-1).values
 
 
-def _conv_padding(padding, kernel, dilation, stride):
-    """(top, bottom, left, right) for an int, a pair, 'valid' or 'same'."""
-    if isinstance(padding, str):
-        if padding == "valid":
-            return 0, 0, 0, 0
-        if padding == "same":
-            if stride != (1, 1):
-                raise ValueError(f"conv2d: padding='same' is not supported for strided "
-                                 f"convolutions (stride {stride})")
-            out = []
-            for k, d in zip(kernel, dilation):
-                total = d * (k - 1)
-                out += [total // 2, total - total // 2]  # the odd pixel goes to the end
-            return tuple(out)
-        raise ValueError(f"conv2d: padding must be an int, a pair, 'valid' or 'same', got "
-                         f"{padding!r}")
-    ph, pw = _pair(padding, "conv2d padding")
-    return ph, ph, pw, pw
-
-
-def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    """2-D cross-correlation: input (N, C, H, W) (or (C, H, W)), weight (O, C, kh, kw),
-    bias (O,) -> (N, O, OH, OW) with OH = (H + 2p - d(kh-1) - 1) // s + 1. One engine node
-    at stride 1, im2col + matmul at larger strides (see ag.conv2d). groups=1 only."""
-    if groups != 1:
-        raise NotImplementedError(f"conv2d: groups={groups} is not supported (groups=1 only)")
-    if input.ndim == 3:                                         # one unbatched image
-        return conv2d(input.unsqueeze(0), weight, bias, stride, padding, dilation).squeeze(0)
-    if input.ndim != 4:
-        raise ValueError(f"conv2d: expected a (N, C, H, W) or (C, H, W) input, got shape "
-                         f"{tuple(input.shape)}")
-    o, c, kh, kw = weight.shape
-    if input.shape[1] != c:
-        raise ValueError(f"conv2d: input has {input.shape[1]} channels but weight "
-                         f"{tuple(weight.shape)} expects {c}")
-    stride, dilation = _pair(stride, "conv2d stride"), _pair(dilation, "conv2d dilation")
-    top, bottom, left, right = _conv_padding(padding, (kh, kw), dilation, stride)
-    return ag.conv2d(input, weight, bias, stride, (left, right, top, bottom), dilation)
-
-
 def _pool_geometry(h, k, s, p, d, ceil_mode):
     """Output size and the extra padding at the end that ceil_mode needs (PyTorch's rule:
     the last window must start inside the input or the left padding)."""
@@ -141,6 +102,9 @@ def _pool_args(kernel_size, stride, padding, dilation, fn):
     s = k if stride is None or (not isinstance(stride, int) and len(stride) == 0) \
         else _pair(stride, f"{fn} stride")
     p, d = _pair(padding, f"{fn} padding"), _pair(dilation, f"{fn} dilation")
+    for what, v in (("kernel_size", k), ("stride", s), ("dilation", d)):
+        if min(v) < 1:
+            raise ValueError(f"{fn}: {what} must be positive, got {v}")
     for pi, ki in zip(p, k):
         if pi > ki // 2:
             raise ValueError(f"{fn}: padding {p} should be at most half of kernel size {k}")
@@ -219,11 +183,11 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     """Max over kh x kw windows of (N, C, H, W) or (C, H, W) (stride defaults to the kernel;
     padding never wins). As in PyTorch, the gradient goes to the first maximum of each window
     (row-major order), and a window holding NaNs gives NaN, its gradient going to the last.
+    return_indices=True also returns, as PyTorch, the int64 flat position (h * W + w) of each
+    window's pick within its (H, W) plane (the input for max_unpool2d).
 
     The winning taps are found in numpy; the output is then one gather from the flattened
     input, so the backward is one scatter."""
-    if return_indices:
-        raise NotImplementedError("max_pool2d: return_indices=True is not supported")
     k, s, p, d = _pool_args(kernel_size, stride, padding, dilation, "max_pool2d")
     h, w, oh, ow, eh, ew = _pool_extent(input, k, s, p, d, ceil_mode, "max_pool2d")
     data = input._data.reshape(-1, h, w)
@@ -236,8 +200,12 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     index += ((np.arange(oh) * s[0] - p[0])[:, None] * w + np.arange(ow) * s[1] - p[1]).ravel()
     index += (np.arange(data.shape[0]) * (h * w))[:, None]
     # a 1-D index: the backward's np.add.at is several times faster with one than with 4-D
-    out = input.reshape(-1)[index.reshape(-1)]
-    return out.reshape(tuple(input.shape[:-2]) + (oh, ow))
+    out = input.reshape(-1)[index.reshape(-1)].reshape(tuple(input.shape[:-2]) + (oh, ow))
+    if return_indices:     # PyTorch's indices: flat positions within each (H, W) plane
+        # (a new array: the gather above keeps `index` for its backward)
+        plane = index - (np.arange(data.shape[0]) * (h * w))[:, None]
+        return out, ag.tensor(plane.reshape(out.shape).astype(np.int64))
+    return out
 
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
@@ -268,24 +236,6 @@ def flatten(input, start_dim=1, end_dim=-1):
     return ag.flatten(input, start_dim, end_dim)
 
 
-def embedding(input, weight, padding_idx=None):
-    """Rows of `weight` (num_embeddings, dim) picked by the integer `input` (any shape) ->
-    input.shape + (dim,). Rows used more than once accumulate gradient; the `padding_idx`
-    row gets none."""
-    idx = input._data if isinstance(input, Tensor) else np.asarray(input)
-    if idx.dtype.kind not in "iu":
-        raise TypeError(f"embedding: indices must be integers, got dtype {idx.dtype}")
-    n = weight.shape[0]
-    if idx.size and (idx.min() < -n or idx.max() >= n):
-        bad = idx.max() if idx.max() >= n else idx.min()
-        raise IndexError(f"embedding: index {bad} is out of range for {n} embeddings")
-    out = weight[idx]
-    if padding_idx is not None:
-        pad_mask = (idx == padding_idx % n)[..., None]
-        out = ag.where(pad_mask, weight.detach()[idx], out)
-    return out
-
-
 def one_hot(tensor, num_classes=-1):
     """int64 one-hot encoding: (...) -> (..., num_classes) (max + 1 classes when -1)."""
     idx = tensor._data if isinstance(tensor, Tensor) else np.asarray(tensor)
@@ -297,13 +247,6 @@ def one_hot(tensor, num_classes=-1):
         raise ValueError(f"one_hot: class values must lie in [0, {num_classes}), got min "
                          f"{idx.min()} and max {idx.max()}")
     return ag.tensor((idx[..., None] == np.arange(num_classes)).astype(np.int64))
-
-
-def pad(input, pad, mode="constant", value=0.0):
-    """Constant padding; `pad` lists (before, after) pairs from the last dim backwards."""
-    if mode != "constant":
-        raise NotImplementedError(f"pad: mode {mode!r} is not supported (only 'constant')")
-    return ag.pad(input, tuple(pad), value)
 
 
 # ----- dropout ---------------------------------------------------------------------------
@@ -359,6 +302,10 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                          f"shape {tuple(input.shape)}")
     dims = (0,) + tuple(range(2, input.ndim))
     shape = (1, input.shape[1]) + (1,) * (input.ndim - 2)
+    if training and input.numel() == 0:
+        # an empty batch (as PyTorch): an empty output, zero gradients for weight and bias,
+        # the running statistics untouched
+        return _affine(input * 1.0, weight, bias, shape)
     if training:
         n = input.numel() // input.shape[1]
         if n <= 1:
@@ -423,7 +370,8 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     n, c = input.shape[:2]
     if c % num_groups:
         raise ValueError(f"group_norm: {c} channels are not divisible into {num_groups} groups")
-    x = input.reshape(n, num_groups, -1)
+    # the group size spelled out: -1 cannot be inferred for an empty batch
+    x = input.reshape(n, num_groups, (c // num_groups) * math.prod(input.shape[2:]))
     mean = x.mean(dim=2, keepdim=True)
     var = x.var(dim=2, keepdim=True, correction=0)
     return _affine(((x - mean) / ag.sqrt(var + eps)).reshape(input.shape), weight, bias,
@@ -455,8 +403,11 @@ def prelu(input, weight):
 
 def elu(input, alpha=1.0):
     """x for x > 0, alpha * (exp(x) - 1) otherwise."""
-    negative = ag.expm1(ag.clamp(input, max=0.0))  # clamp: no exp overflow in the unused branch
-    return ag.where(input._data > 0, input, negative * alpha)
+    # NaN takes the identity branch, its gradient passing as in PyTorch's elu_backward; the
+    # exp branch sees only the inputs <= 0 (no overflow, no 0 * NaN in its gradient)
+    positive = ~(input._data <= 0)
+    negative = ag.expm1(ag.where(positive, 0.0, input))
+    return ag.where(positive, input, negative * alpha)
 
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -543,9 +494,19 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
     if delta <= 0:
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
     d = input - target
-    small = np.abs(d._data) < delta
-    loss = ag.where(small, d * d * 0.5, (ag.abs(d) - 0.5 * delta) * delta)
+    quad, lin = _split_at(d, delta)
+    loss = ag.where(np.abs(d._data) > delta, (ag.abs(lin) - 0.5 * delta) * delta,
+                    quad * quad * 0.5)
     return _reduce(loss, reduction, "huber_loss")
+
+
+def _split_at(d, edge):
+    """(d where |d| <= edge else 0, d where |d| > edge else 0): each branch of a piecewise
+    loss sees only its own inputs, so an infinite d in the linear branch cannot make NaN
+    through the quadratic one (0 * inf). NaN goes to the quadratic branch, as in PyTorch's
+    backward (x < -edge, x > edge, else)."""
+    outer = np.abs(d._data) > edge
+    return ag.where(outer, 0.0, d), ag.where(outer, d, 0.0)
 
 
 def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
@@ -557,8 +518,8 @@ def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
     d = input - target
     if beta == 0:
         return _reduce(ag.abs(d), reduction, "smooth_l1_loss")
-    small = np.abs(d._data) < beta
-    loss = ag.where(small, d * d * (0.5 / beta), ag.abs(d) - 0.5 * beta)
+    quad, lin = _split_at(d, beta)
+    loss = ag.where(np.abs(d._data) > beta, ag.abs(lin) - 0.5 * beta, quad * quad * (0.5 / beta))
     return _reduce(loss, reduction, "smooth_l1_loss")
 
 
@@ -576,10 +537,19 @@ def _check_targets(target, n_classes, ignore_index, fn):
     return t
 
 
+def _check_class_weight(weight, n_classes, fn):
+    if weight is not None and tuple(np.shape(weight._data if isinstance(weight, Tensor)
+                                            else weight)) != (n_classes,):
+        got = tuple(np.shape(weight._data if isinstance(weight, Tensor) else weight))
+        raise ValueError(f"{fn}: weight must hold one entry per class, shape ({n_classes},), "
+                         f"got shape {got}")
+
+
 def _class_layout(input, fn):
     """Class dim and expected target shape for (C,), (N, C) or (N, C, d1, ...) inputs."""
     if input.ndim == 0:
-        raise ValueError(f"{fn}: input needs a class dim, got a 0-d tensor")
+        raise ValueError(f"{fn}: input needs a class dim: (C,), (N, C) or (N, C, d1, ...) "
+                         f"logits, got a 0-d tensor")
     if input.ndim == 1:
         return 0, ()
     return 1, (input.shape[0],) + tuple(input.shape[2:])
@@ -599,7 +569,8 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     n_classes = input.shape[cdim]
     t = target._data if isinstance(target, Tensor) else np.asarray(target)
     if t.dtype.kind not in "iu":
-        raise TypeError(f"nll_loss: class-index targets must be integers, got dtype {t.dtype}")
+        raise TypeError(f"nll_loss: class-index targets must be integers, got dtype {t.dtype}; "
+                        f"use target.long()")
     t = t.reshape(-1)
     rows = input                    # (rows, C): one row per target
     if input.ndim == 1:
@@ -645,14 +616,20 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got "
                          f"{label_smoothing}")
-    cdim = 0 if input.ndim == 1 else 1
+    cdim, _ = _class_layout(input, "cross_entropy")
     n_classes = input.shape[cdim]
+    _check_class_weight(weight, n_classes, "cross_entropy")
     logp = ag.log_softmax(input, cdim)
     wshape = [1] * input.ndim
     wshape[cdim] = n_classes
     wt = None if weight is None else _const(
         weight._data if isinstance(weight, Tensor) else weight, input).reshape(wshape)
     t_data = target._data if isinstance(target, Tensor) else np.asarray(target)
+    if t_data.dtype.kind == "f" and t_data.shape != tuple(input.shape):
+        raise TypeError(f"cross_entropy: class-index targets must be integers, got dtype "
+                        f"{t_data.dtype} with shape {t_data.shape}; use target.long(). "
+                        f"(Float targets are class probabilities and need the input's shape "
+                        f"{tuple(input.shape)}.)")
     if t_data.dtype.kind == "f":
         _same_shape(input, target, "cross_entropy (class probabilities)")
         probs = _as_tensor(target)
@@ -682,24 +659,18 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     return nll * (1 - label_smoothing) + smooth * (label_smoothing / n_classes)
 
 
-def _clamped_log(x):
-    """log(x) clamped below at -100 (PyTorch's BCE convention), with a zero (not NaN)
-    gradient where x = 0."""
-    pos = x._data > 0
-    lx = ag.log(ag.where(pos, x, 1.0))
-    return ag.clamp(ag.where(pos, lx, -100.0), min=-100.0)
-
-
 def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     """-(t log p + (1 - t) log(1 - p)) for probabilities p in [0, 1]; each log is clamped at
-    -100, as in PyTorch, so p = 0 or 1 gives a finite loss."""
+    -100, as in PyTorch, so p = 0 or 1 gives a finite loss. An input outside [0, 1] or NaN
+    raises RuntimeError, as in PyTorch."""
     _same_shape(input, target, "binary_cross_entropy")
     p = input._data
-    if p.size and (np.nanmin(p) < 0 or np.nanmax(p) > 1):
-        raise ValueError(f"binary_cross_entropy: input values must be probabilities in [0, 1], "
-                         f"got min {np.nanmin(p)} and max {np.nanmax(p)}")
-    target = _as_tensor(target)
-    loss = -(target * _clamped_log(input) + (1.0 - target) * _clamped_log(1.0 - input))
+    if p.size and not ((p >= 0) & (p <= 1)).all():      # NaN fails both comparisons
+        bad = p[~((p >= 0) & (p <= 1))].ravel()[0]
+        raise RuntimeError(f"binary_cross_entropy: all elements of input should be "
+                           f"probabilities in [0, 1], got {bad} (shape {tuple(input.shape)}); "
+                           f"apply sigmoid first or use binary_cross_entropy_with_logits")
+    loss = _bce(input, _as_tensor(target))
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, reduction, "binary_cross_entropy")
@@ -740,11 +711,13 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, reduction="me
     h = ag.relu(x - xy + margin)
     if p == 2:
         h = h * h
-    others = (np.arange(c)[None, :] != t[:, None]).astype(x.dtype)
+    others = np.arange(c)[None, :] != t[:, None]
     if weight is not None:
         w = np.asarray(weight._data if isinstance(weight, Tensor) else weight, dtype=x.dtype)
-        others = others * w[t][:, None]
-    loss = (h * _const(others, x)).sum(dim=1) / float(c)
+        h = h * _const(w[t][:, None], x)
+    # where, not a multiply by the mask: the target's own term (inf - inf at an infinite
+    # score) must not turn the loss into NaN
+    loss = ag.where(others, h, 0.0).sum(dim=1) / float(c)
     if input.ndim == 1:
         loss = loss.reshape(())
     return _reduce(loss, reduction, "multi_margin_loss")
@@ -752,3 +725,26 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, reduction="me
 
 # ----- attention (nn/attention.py) -------------------------------------------------------
 from .attention import scaled_dot_product_attention  # noqa: E402,F401
+
+# ----- convolution variants, pooling, padding, resampling, more activations, norms and
+# losses: each group in its own module, re-exported here so that F.<name> finds them ------
+
+from .functional_conv import (conv1d, conv2d, conv_transpose1d, conv_transpose2d,  # noqa: E402
+                              fold, unfold)
+from .functional_pad import (channel_shuffle, interpolate, pad, pixel_shuffle,  # noqa: E402
+                             pixel_unshuffle, upsample, upsample_bilinear, upsample_nearest)
+from .functional_pool import (adaptive_avg_pool1d, adaptive_avg_pool2d,  # noqa: E402
+                              adaptive_max_pool1d, adaptive_max_pool2d, avg_pool1d, lp_pool1d,
+                              lp_pool2d, max_pool1d, max_unpool1d, max_unpool2d)
+from .functional_act import (celu, glu, hardshrink, hardsigmoid, hardswish,  # noqa: E402
+                             hardtanh, logsigmoid, mish, relu6, rrelu, softmin, softshrink,
+                             softsign, tanhshrink, threshold)
+from .functional_norm import (alpha_dropout, dropout1d, dropout2d, dropout3d,  # noqa: E402
+                              feature_alpha_dropout, local_response_norm, normalize, rms_norm)
+from .functional_layers import bilinear, embedding, embedding_bag  # noqa: E402
+from .functional_loss import (cosine_embedding_loss, cosine_similarity,  # noqa: E402
+                              gaussian_nll_loss, hinge_embedding_loss, kl_div,
+                              margin_ranking_loss, multilabel_margin_loss,
+                              multilabel_soft_margin_loss, pairwise_distance, poisson_nll_loss,
+                              soft_margin_loss, triplet_margin_loss,
+                              triplet_margin_with_distance_loss)

@@ -14,6 +14,7 @@ Fans follow PyTorch: for a weight (out, in, *kernel), fan_in = in * prod(kernel)
 fan_out = out * prod(kernel).
 """
 import math
+import warnings
 
 import numpy as np
 
@@ -113,6 +114,10 @@ def xavier_normal_(tensor, gain=1.0, generator=None):
 def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
     """He uniform: U(-b, b), b = gain * sqrt(3 / fan), gain = calculate_gain(nonlinearity, a).
     PyTorch's default Linear/Conv init is this with a = sqrt(5), i.e. b = 1 / sqrt(fan_in)."""
+    if 0 in tuple(tensor.shape):        # no fan to scale by, nothing to fill (as PyTorch)
+        warnings.warn("Initializing zero-element tensors is a no-op", UserWarning,
+                      stacklevel=2)
+        return tensor
     gain = calculate_gain(nonlinearity, a)
     bound = gain * math.sqrt(3.0 / _fan(tensor, mode))
     return uniform_(tensor, -bound, bound, generator)
@@ -121,6 +126,10 @@ def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gene
 def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
     """He normal: N(0, std^2), std = gain / sqrt(fan). With nonlinearity='relu' this is the
     notes' `randn(n) * sqrt(2 / n)` for ReLU networks."""
+    if 0 in tuple(tensor.shape):        # no fan to scale by, nothing to fill (as PyTorch)
+        warnings.warn("Initializing zero-element tensors is a no-op", UserWarning,
+                      stacklevel=2)
+        return tensor
     gain = calculate_gain(nonlinearity, a)
     return normal_(tensor, 0.0, gain / math.sqrt(_fan(tensor, mode)), generator)
 

@@ -51,6 +51,7 @@ class Linear(Module):
         _reset_linear(self.weight, self.bias)
 
     def forward(self, input):
+        self._check_tensor(input)
         if input.ndim < 1 or input.shape[-1] != self.in_features:
             raise self._input_error(f"(..., {self.in_features})", input)
         return F.linear(input, self.weight, self.bias)
@@ -78,6 +79,7 @@ class Maxout(Module):
         _reset_linear(self.weight, self.bias)
 
     def forward(self, input):
+        self._check_tensor(input)
         if input.ndim < 1 or input.shape[-1] != self.in_features:
             raise self._input_error(f"(..., {self.in_features})", input)
         return F.maxout(input, self.weight, self.bias, self.pieces)
@@ -85,3 +87,31 @@ class Maxout(Module):
     def extra_repr(self):
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
                 f"pieces={self.pieces}, bias={self.bias is not None}")
+
+
+class Bilinear(Module):
+    """y = x1^T A x2 + b per output feature, PyTorch's nn.Bilinear: (..., in1_features) and
+    (..., in2_features) -> (..., out_features). Parameters weight (out, in1, in2) and bias
+    (out,), both U(-1/sqrt(in1), 1/sqrt(in1)) as in PyTorch."""
+
+    def __init__(self, in1_features, in2_features, out_features, bias=True, dtype=None):
+        super().__init__()
+        self.in1_features, self.in2_features = in1_features, in2_features
+        self.out_features = out_features
+        self.weight = Parameter(ag.empty(out_features, in1_features, in2_features, dtype=dtype))
+        self.register_parameter("bias", Parameter(ag.empty(out_features, dtype=dtype))
+                                if bias else None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        bound = 1 / math.sqrt(self.weight.shape[1])
+        init.uniform_(self.weight, -bound, bound)
+        if self.bias is not None:
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input1, input2):
+        return F.bilinear(input1, input2, self.weight, self.bias)
+
+    def extra_repr(self):
+        return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+                f"out_features={self.out_features}, bias={self.bias is not None}")

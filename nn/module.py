@@ -515,6 +515,14 @@ class Module:
         else:
             owner._buffers[name] = value if isinstance(value, Tensor) else ag.tensor(value)
 
+    def _check_tensor(self, input):
+        """Raise TypeError naming this layer if `input` is not a Tensor (a list or an ndarray
+        would otherwise fail deep inside with an AttributeError)."""
+        if not isinstance(input, ag.Tensor):
+            raise TypeError(f"{self._get_name()}({self.extra_repr()}): expected a Tensor as "
+                            f"input, got {type(input).__name__}; convert it with "
+                            f"glassgrad.tensor(...) first")
+
     def _input_error(self, expected, input):
         """A ValueError naming this layer, the expected input shape and the one received."""
         got = tuple(input.shape) if hasattr(input, "shape") else type(input).__name__

@@ -63,6 +63,7 @@ class _NormBase(Module):
 
 class _BatchNorm(_NormBase):
     def forward(self, input):
+        self._check_tensor(input)
         self._check_input(input)
         momentum = self._momentum()
         # without running statistics, batch statistics are used in eval mode too
@@ -101,6 +102,7 @@ class InstanceNorm2d(_NormBase):
                          bias=bias)
 
     def forward(self, input):
+        self._check_tensor(input)
         if input.ndim not in (3, 4) or input.shape[-3] != self.num_features:
             raise self._input_error(f"(N, {self.num_features}, H, W) or "
                                     f"({self.num_features}, H, W)", input)
@@ -135,6 +137,7 @@ class LayerNorm(Module):
             self.register_parameter("bias", None)
 
     def forward(self, input):
+        self._check_tensor(input)
         k = len(self.normalized_shape)
         if tuple(input.shape[input.ndim - k:]) != self.normalized_shape or input.ndim < k:
             raise self._input_error(
@@ -161,6 +164,7 @@ class GroupNorm(Module):
         _affine_parameters(self, num_channels, affine, bias, dtype)
 
     def forward(self, input):
+        self._check_tensor(input)
         if input.ndim < 2 or input.shape[1] != self.num_channels:
             raise self._input_error(f"(N, {self.num_channels}, ...)", input)
         return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
@@ -168,3 +172,86 @@ class GroupNorm(Module):
     def extra_repr(self):
         return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
                 f"bias={self.bias is not None}")
+
+
+# ----- more normalization layers ----------------------------------------------------------
+
+
+class BatchNorm3d(_BatchNorm):
+    """Batch normalization of (N, C, D, H, W) inputs, per channel C = num_features."""
+
+    def _check_input(self, input):
+        if input.ndim != 5 or input.shape[1] != self.num_features:
+            raise self._input_error(f"(N, {self.num_features}, D, H, W)", input)
+
+
+class _InstanceNormNd(InstanceNorm2d):
+    _spatial = 1
+
+    def forward(self, input):
+        n, c = self._spatial, self.num_features
+        if input.ndim not in (n + 1, n + 2) or input.shape[-n - 1] != c:
+            raise self._input_error(f"(N, {c}, {n} spatial dims) or ({c}, {n} spatial dims)",
+                                    input)
+        x = input.unsqueeze(0) if input.ndim == n + 1 else input
+        momentum = 0.0 if self.momentum is None else self.momentum
+        use_input = self.training or not self.track_running_stats
+        out = F.instance_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
+                              use_input, momentum, self.eps)
+        return out.squeeze(0) if input.ndim == n + 1 else out
+
+
+class InstanceNorm1d(_InstanceNormNd):
+    """Normalize each sample's channel over its L positions: (N, C, L) or (C, L).
+    PyTorch's defaults: affine=False, track_running_stats=False."""
+
+    _spatial = 1
+
+
+class InstanceNorm3d(_InstanceNormNd):
+    """Normalize each sample's channel over its D x H x W positions: (N, C, D, H, W) or
+    (C, D, H, W)."""
+
+    _spatial = 3
+
+
+class RMSNorm(Module):
+    """x / sqrt(mean(x^2) + eps) over the last dims given by normalized_shape, times a learned
+    weight (ones) of that shape, PyTorch's nn.RMSNorm. eps=None: the dtype's machine
+    epsilon."""
+
+    def __init__(self, normalized_shape, eps=None, elementwise_affine=True, dtype=None):
+        super().__init__()
+        if isinstance(normalized_shape, int):
+            normalized_shape = (normalized_shape,)
+        self.normalized_shape = tuple(normalized_shape)
+        self.eps, self.elementwise_affine = eps, elementwise_affine
+        self.register_parameter("weight", Parameter(ag.ones(*self.normalized_shape, dtype=dtype))
+                                if elementwise_affine else None)
+
+    def reset_parameters(self):
+        if self.weight is not None:
+            with ag.no_grad():
+                self.weight.fill_(1.0)
+
+    def forward(self, input):
+        return F.rms_norm(input, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self):
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}")
+
+
+class LocalResponseNorm(Module):
+    """Normalize each channel by the squares of its `size` neighbouring channels (AlexNet):
+    x / (k + alpha / size * sum x^2)^beta."""
+
+    def __init__(self, size, alpha=1e-4, beta=0.75, k=1.0):
+        super().__init__()
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+
+    def forward(self, input):
+        return F.local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self):
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"

@@ -54,11 +54,13 @@ def test_relu_backward_is_one_op_with_its_own_gradient():
     np.testing.assert_array_equal(g.numpy(), np.where(x.numpy() > 0, upstream.numpy(), 0))
 
 
-def test_relu_gradient_keeps_float32_and_is_zero_at_nan():
+def test_relu_gradient_keeps_float32_and_passes_at_nan():
+    # PyTorch's threshold_backward: the gradient is zeroed where relu's output is <= 0, so a
+    # NaN (which compares false) passes its gradient
     x = ag.tensor([np.nan, -1.0, 0.0, 2.0], dtype=ag.float32, requires_grad=True)
     x.relu().sum().backward()
     assert x.grad.dtype == np.float32
-    np.testing.assert_array_equal(x.grad.numpy(), [0, 0, 0, 1])
+    np.testing.assert_array_equal(x.grad.numpy(), [1, 0, 0, 1])
 
 
 # ----- nll ------------------------------------------------------------------------------------

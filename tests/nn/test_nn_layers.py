@@ -162,9 +162,9 @@ def test_wrong_input_shapes_name_layer_expected_and_got():
         nn.Embedding(5, 2)(ag.tensor([1, 7]))
 
 
-def test_conv_groups_other_than_one_raise():
-    with pytest.raises(NotImplementedError, match="groups=2"):
-        nn.Conv2d(2, 2, 3, groups=2)
+def test_conv_bad_groups_and_strided_same_raise():
+    with pytest.raises(ValueError, match="groups=2"):
+        nn.Conv2d(3, 2, 3, groups=2)
     with pytest.raises(ValueError, match="same"):
         nn.Conv2d(2, 2, 3, stride=2, padding="same")
 

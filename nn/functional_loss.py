@@ -1,0 +1,304 @@
+"""More losses and distances for nn.functional: kl_div, cosine_similarity,
+pairwise_distance, cosine_embedding_loss, triplet_margin_loss (and with a distance
+function), margin_ranking_loss, soft_margin_loss, multilabel_margin_loss,
+multilabel_soft_margin_loss, poisson_nll_loss, gaussian_nll_loss, hinge_embedding_loss.
+
+Shapes: unless a docstring says otherwise, input and target have the same shape, the
+loss is computed elementwise (or per sample where stated), and reduction='none' returns it
+unreduced, 'mean' its mean and 'sum' its sum as a 0-d tensor. Targets are constants unless
+they require grad. A bad reduction raises ValueError.
+
+Formulas follow PyTorch's implementations term by term (including where they clamp and
+which constants they add), so values and gradients agree to rounding. `reduction` is
+'mean' (default), 'sum' or 'none' everywhere.
+"""
+import math
+
+import numpy as np
+
+from glassgrad import autograd as ag
+from glassgrad.autograd.tensor import Tensor
+
+from . import functional as F
+
+
+def _t(x, like=None):
+    if isinstance(x, Tensor):
+        return x
+    return ag.tensor(np.asarray(x, dtype=None if like is None else like.dtype))
+
+
+def _data(x):
+    return x._data if isinstance(x, Tensor) else np.asarray(x)
+
+
+def _xlogy(x, y):
+    """x * log(y), 0 where x == 0 (the gradient w.r.t. y there is 0 too)."""
+    zero = _data(x) == 0
+    safe_y = ag.where(zero, ag.ones_like(y), y)
+    return ag.where(zero, ag.zeros_like(y), x * ag.log(safe_y))
+
+
+def _no_legacy(size_average, reduce, fn):
+    if size_average is not None or reduce is not None:
+        raise NotImplementedError(f"{fn}: the deprecated size_average/reduce arguments are not "
+                                  f"supported; use reduction=")
+
+
+def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+    """Kullback-Leibler divergence sum target * (log target - input) with `input` holding
+    log-probabilities, PyTorch's F.kl_div. log_target=True reads target as log-probabilities
+    too: exp(target) * (target - input). reduction 'batchmean' divides the sum by the batch
+    size input.shape[0] (the mathematically correct KL); 'mean' divides by every element, as
+    PyTorch does. At a zero target the target gradient leaves out the (infinite) derivative
+    of 0 log 0, where PyTorch gives NaN."""
+    _no_legacy(size_average, reduce, "kl_div")
+    target = _t(target, input)
+    if log_target:
+        loss = ag.exp(target) * (target - input)
+    else:
+        loss = _xlogy(target, target) - target * input
+    if reduction == "batchmean":
+        return loss.sum() / float(input.shape[0] if input.ndim else 1)
+    return F._reduce(loss, reduction, "kl_div")
+
+
+def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    """Cosine of the angle between x1 and x2 along `dim` (broadcasting):
+    sum(x1 / max(||x1||, eps) * x2 / max(||x2||, eps)), PyTorch's F.cosine_similarity."""
+    n1 = ag.clamp(ag.norm(x1, 2, dim, keepdim=True), min=eps)
+    n2 = ag.clamp(ag.norm(x2, 2, dim, keepdim=True), min=eps)
+    return ((x1 / n1) * (x2 / n2)).sum(dim=dim)
+
+
+def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
+    """||x1 - x2 + eps||_p along the last dim, PyTorch's F.pairwise_distance (eps keeps the
+    norm's gradient finite for equal vectors)."""
+    nd = max(x1.ndim, x2.ndim)
+    if nd == 0:
+        raise ValueError("pairwise_distance: inputs must have at least 1 dim")
+    return ag.norm(x1 - x2 + eps, p, -1, keepdim=keepdim)
+
+
+def _check_reduction(reduction, fn):
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"{fn}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
+def cosine_embedding_loss(input1, input2, target, margin=0.0, size_average=None, reduce=None,
+                          reduction="mean"):
+    """Cosine embedding loss, PyTorch's F.cosine_embedding_loss.
+
+    Parameters
+    ----------
+    input1, input2 : Tensor (N, D) or (D,)
+    target : (N,) or () of 1 (pull together) and -1 (push apart)
+    margin : float
+
+    Returns
+    -------
+    1 - cos(x1, x2) where target = 1, max(0, cos(x1, x2) - margin) where target = -1, per
+    sample (N,) or (), reduced by `reduction`.
+
+    Raises
+    ------
+    ValueError for inputs of different shapes or rank above 2.
+    """
+    _no_legacy(size_average, reduce, "cosine_embedding_loss")
+    _check_reduction(reduction, "cosine_embedding_loss")
+    if input1.ndim not in (1, 2) or input1.shape != input2.shape:
+        raise ValueError(f"cosine_embedding_loss: expected inputs of equal shape (N, D) or (D,), "
+                         f"got {tuple(input1.shape)} and {tuple(input2.shape)}")
+    d = input1.ndim - 1
+    eps = 1e-12
+    prod = (input1 * input2).sum(dim=d)
+    mag1 = (input1 * input1).sum(dim=d) + eps
+    mag2 = (input2 * input2).sum(dim=d) + eps
+    cos = prod / ag.sqrt(mag1 * mag2)
+    y = _data(target)
+    loss = ag.where(y == 1, 1.0 - cos, 0.0) + ag.where(y == -1, ag.clamp(cos - margin, min=0.0),
+                                                       0.0)
+    return F._reduce(loss, reduction, "cosine_embedding_loss")
+
+
+def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False,
+                        size_average=None, reduce=None, reduction="mean"):
+    """max(d(a, p) - d(a, n) + margin, 0) with d = pairwise_distance(p-norm, eps), PyTorch's
+    F.triplet_margin_loss. swap=True uses min(d(a, n), d(p, n)) as the negative distance."""
+    _no_legacy(size_average, reduce, "triplet_margin_loss")
+    dist = lambda x, y: pairwise_distance(x, y, p, eps)
+    return triplet_margin_with_distance_loss(anchor, positive, negative, distance_function=dist,
+                                             margin=margin, swap=swap, reduction=reduction)
+
+
+def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function=None,
+                                      margin=1.0, swap=False, reduction="mean"):
+    """max(d(a, p) - d(a, n) + margin, 0) for any distance function (default
+    pairwise_distance), PyTorch's F.triplet_margin_with_distance_loss."""
+    _check_reduction(reduction, "triplet_margin_loss")
+    if margin <= 0:
+        raise ValueError(f"triplet_margin_loss: margin must be positive, got {margin}")
+    dist = distance_function if distance_function is not None else pairwise_distance
+    d_pos = dist(anchor, positive)
+    d_neg = dist(anchor, negative)
+    if swap:
+        d_neg = ag.minimum(d_neg, dist(positive, negative))
+    loss = ag.clamp(d_pos - d_neg + margin, min=0.0)
+    return F._reduce(loss, reduction, "triplet_margin_loss")
+
+
+def margin_ranking_loss(input1, input2, target, margin=0.0, size_average=None, reduce=None,
+                        reduction="mean"):
+    """max(0, -target * (x1 - x2) + margin), PyTorch's F.margin_ranking_loss (target = 1:
+    x1 should rank higher)."""
+    _no_legacy(size_average, reduce, "margin_ranking_loss")
+    _check_reduction(reduction, "margin_ranking_loss")
+    loss = ag.clamp(-_t(target, input1) * (input1 - input2) + margin, min=0.0)
+    return F._reduce(loss, reduction, "margin_ranking_loss")
+
+
+def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """log(1 + exp(-target * input)) (logistic loss for targets +-1), PyTorch's
+    F.soft_margin_loss; computed stably as softplus."""
+    _no_legacy(size_average, reduce, "soft_margin_loss")
+    _check_reduction(reduction, "soft_margin_loss")
+    F._same_shape(input, target, "soft_margin_loss")
+    return F._reduce(F._softplus(-_t(target, input) * input), reduction, "soft_margin_loss")
+
+
+def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None,
+                                reduction="mean"):
+    """Per sample, the class-mean of -(y log sigmoid(x) + (1 - y) log sigmoid(-x)) (times
+    `weight` per class), PyTorch's F.multilabel_soft_margin_loss: input (N, C), target (N, C)
+    of 0/1."""
+    _no_legacy(size_average, reduce, "multilabel_soft_margin_loss")
+    _check_reduction(reduction, "multilabel_soft_margin_loss")
+    F._same_shape(input, target, "multilabel_soft_margin_loss")
+    y = _t(target, input)
+    loss = -(y * -F._softplus(-input) + (1.0 - y) * -F._softplus(input))
+    if weight is not None:
+        loss = loss * weight
+    loss = loss.sum(dim=-1) / float(input.shape[-1]) if input.ndim else loss
+    return F._reduce(loss, reduction, "multilabel_soft_margin_loss")
+
+
+def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """Multi-label hinge loss, PyTorch's F.multilabel_margin_loss.
+
+    Parameters
+    ----------
+    input : Tensor (N, C) or (C,), scores
+    target : integer Tensor of input's shape: each row lists the sample's classes, ended by
+        the first -1 (entries after it are ignored)
+
+    Returns
+    -------
+    Per sample, the sum over listed classes j and unlisted classes i of
+    max(0, 1 - (x[j] - x[i])), divided by C; (N,) or (), reduced by `reduction`.
+
+    Raises
+    ------
+    ValueError for mismatched shapes, TypeError for a non-integer target, IndexError for a
+    class out of range.
+    """
+    _no_legacy(size_average, reduce, "multilabel_margin_loss")
+    _check_reduction(reduction, "multilabel_margin_loss")
+    if input.ndim not in (1, 2) or tuple(target.shape) != tuple(input.shape):
+        raise ValueError(f"multilabel_margin_loss: expected input (N, C) or (C,) and a target of "
+                         f"the same shape, got {tuple(input.shape)} and {tuple(target.shape)}")
+    x = input if input.ndim == 2 else input.reshape(1, -1)
+    t = _data(target).reshape(x.shape)
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"multilabel_margin_loss: target must hold integer class indices, got "
+                        f"{t.dtype}")
+    n, c = x.shape
+    listed = np.zeros((n, c), dtype=bool)
+    for r in range(n):
+        for j in t[r]:
+            if j < 0:
+                break
+            if j >= c:
+                raise IndexError(f"multilabel_margin_loss: target class {j} is out of range "
+                                 f"for {c} classes")
+            listed[r, j] = True
+    # pairs (j listed, i unlisted): hinge on x[j] - x[i]
+    pairs = (listed[:, :, None] & ~listed[:, None, :]).astype(x.dtype)      # (N, j, i)
+    h = ag.clamp(1.0 - (x.unsqueeze(2) - x.unsqueeze(1)), min=0.0)
+    loss = (h * ag.tensor(pairs)).sum(dim=(1, 2)) / float(c)
+    if input.ndim == 1:
+        loss = loss.reshape(())
+    return F._reduce(loss, reduction, "multilabel_margin_loss")
+
+
+def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8,
+                     reduce=None, reduction="mean"):
+    """Negative log-likelihood of target under Poisson(rate), PyTorch's F.poisson_nll_loss:
+    exp(input) - target * input with log_input (input = log rate), else
+    input - target * log(input + eps). full=True adds Stirling's approximation of
+    log(target!), target log target - target + log(2 pi target) / 2, where target > 1.
+    The target gradient is finite everywhere (PyTorch's is NaN at target = 0 with full)."""
+    _no_legacy(size_average, reduce, "poisson_nll_loss")
+    _check_reduction(reduction, "poisson_nll_loss")
+    target = _t(target, input)
+    if log_input:
+        loss = ag.exp(input) - target * input
+    else:
+        loss = input - target * ag.log(input + eps)
+    if full:
+        big = target._data > 1
+        safe = ag.where(big, target, 1.0)
+        stirling = safe * ag.log(safe) - safe + 0.5 * ag.log(safe * (2 * math.pi))
+        loss = loss + ag.where(big, stirling, 0.0)
+    return F._reduce(loss, reduction, "poisson_nll_loss")
+
+
+def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):
+    """Gaussian negative log-likelihood, PyTorch's F.gaussian_nll_loss.
+
+    Parameters
+    ----------
+    input : Tensor (N, *), predicted means
+    target : Tensor of input's shape
+    var : Tensor of input's shape, or with one dim less, or with a last dim of 1 (one
+        variance per sample); positive
+    full : bool, add the constant log(2 pi) / 2
+    eps : float, variances are clamped at eps WITHOUT changing their gradient (PyTorch
+        clamps them under no_grad)
+
+    Returns
+    -------
+    (log(var) + (input - target)^2 / var) / 2, reduced by `reduction`.
+
+    Raises
+    ------
+    ValueError for negative variances or a var shape that does not fit.
+    """
+    _check_reduction(reduction, "gaussian_nll_loss")
+    target = _t(target, input)
+    var = _t(var, input)
+    if tuple(var.shape) != tuple(input.shape):
+        if tuple(input.shape[:-1]) == tuple(var.shape):
+            var = var.unsqueeze(-1)
+        elif not (tuple(input.shape[:-1]) == tuple(var.shape[:-1]) and var.shape[-1] == 1):
+            raise ValueError(f"gaussian_nll_loss: var of shape {tuple(var.shape)} does not fit "
+                             f"input {tuple(input.shape)}")
+    if np.any(var._data < 0):
+        raise ValueError("gaussian_nll_loss: var has negative entries")
+    shift = np.maximum(var._data, eps) - var._data
+    var = var + ag.tensor(shift.astype(var.dtype)) if shift.any() else var
+    loss = 0.5 * (ag.log(var) + (input - target) ** 2 / var)
+    if full:
+        loss = loss + 0.5 * math.log(2 * math.pi)
+    return F._reduce(loss, reduction, "gaussian_nll_loss")
+
+
+def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None,
+                         reduction="mean"):
+    """x where target = 1, max(0, margin - x) where target = -1 (other targets add both
+    terms, as PyTorch's formula does), PyTorch's F.hinge_embedding_loss."""
+    _no_legacy(size_average, reduce, "hinge_embedding_loss")
+    _check_reduction(reduction, "hinge_embedding_loss")
+    y = _data(target)
+    loss = ag.where(y != 1, ag.clamp(margin - input, min=0.0), 0.0) + \
+        ag.where(y != -1, input, 0.0)
+    return F._reduce(loss, reduction, "hinge_embedding_loss")

@@ -1,0 +1,173 @@
+"""More normalization and regularization for nn.functional: rms_norm,
+local_response_norm, normalize, the channel-wise dropouts (dropout1d/2d/3d) and the
+SELU-preserving dropouts (alpha_dropout, feature_alpha_dropout).
+
+Dropout masks come from ag.get_rng(), so ag.manual_seed fixes them (they are not PyTorch's
+draws).
+"""
+import numpy as np
+
+from glassgrad import autograd as ag
+
+from . import functional as F
+
+
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    """Root-mean-square normalization, PyTorch's F.rms_norm.
+
+    Parameters
+    ----------
+    input : Tensor (..., *normalized_shape)
+    normalized_shape : int or tuple, the trailing dims to normalize over
+    weight : Tensor of normalized_shape or None, the learned scale
+    eps : float or None (the machine epsilon of the input's dtype, as PyTorch)
+
+    Returns
+    -------
+    x / sqrt(mean(x^2) + eps) times weight, of input's shape.
+
+    Raises
+    ------
+    ValueError when the trailing dims of input are not normalized_shape.
+    """
+    normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) \
+        else tuple(normalized_shape)
+    k = len(normalized_shape)
+    if input.ndim < k or tuple(input.shape[input.ndim - k:]) != normalized_shape:
+        raise ValueError(f"rms_norm: expected input (..., "
+                         f"{', '.join(map(str, normalized_shape))}), got {tuple(input.shape)}")
+    if eps is None:
+        eps = float(np.finfo(input.dtype).eps)
+    dims = tuple(range(input.ndim - k, input.ndim))
+    out = input * ag.rsqrt((input * input).mean(dim=dims, keepdim=True) + eps)
+    return out if weight is None else out * weight
+
+
+def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
+    """Normalize each channel by its neighbours (AlexNet's LRN), PyTorch's
+    F.local_response_norm: x / (k + alpha / size * sum of x^2 over `size` channels around
+    it)^beta, the window running from c - size // 2 to c + (size - 1) // 2 (zero outside).
+    input: (N, C, ...) with at least 3 dims."""
+    if input.ndim < 3:
+        raise ValueError(f"local_response_norm: expected (N, C, ...) with at least 3 dims, "
+                         f"got shape {tuple(input.shape)}")
+    if size < 1:
+        raise ValueError(f"local_response_norm: size must be positive, got {size}")
+    c = input.shape[1]
+    sq = input * input
+    padded = ag.pad(sq, (0, 0) * (input.ndim - 2) + (size // 2, (size - 1) // 2))
+    total = padded[:, 0:c]
+    for i in range(1, size):
+        total = total + padded[:, i:i + c]
+    return input / (total * (alpha / size) + k) ** beta
+
+
+def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
+    """Scale to unit p-norm along `dim`, PyTorch's F.normalize.
+
+    Parameters
+    ----------
+    input : Tensor of any shape
+    p : float, the norm's exponent (default 2)
+    dim : int (default 1)
+    eps : float, the smallest norm divided by (keeps zero vectors finite)
+
+    Returns
+    -------
+    x / max(||x||_p, eps), of input's shape. out= is not supported.
+    """
+    if out is not None:
+        raise NotImplementedError("normalize: out= is not supported")
+    norm = ag.norm(input, p, dim, keepdim=True)
+    return input / ag.clamp(norm, min=eps)
+
+
+def _feature_mask(input, p, batched_ndim, fn):
+    """Bernoulli(1 - p) keep-mask of shape (N, C, 1, ...) (or (C, 1, ...) unbatched)."""
+    if input.ndim not in (batched_ndim - 1, batched_ndim):
+        raise ValueError(f"{fn}: expected a {batched_ndim}-D (batched) or "
+                         f"{batched_ndim - 1}-D input, got shape {tuple(input.shape)}")
+    lead = 2 if input.ndim == batched_ndim else 1
+    shape = tuple(input.shape[:lead]) + (1,) * (input.ndim - lead)
+    return ag.get_rng().random(shape) < 1.0 - p
+
+
+def _channel_dropout(input, p, training, batched_ndim, fn):
+    F._check_p(p, fn)
+    if not training or p == 0:
+        return input
+    if p == 1:
+        return input * 0.0
+    keep = _feature_mask(input, p, batched_ndim, fn)
+    return input * ag.tensor((keep / (1.0 - p)).astype(input.dtype))
+
+
+def dropout1d(input, p=0.5, training=True, inplace=False):
+    """Channel dropout, PyTorch's F.dropout1d.
+
+    Parameters
+    ----------
+    input : Tensor (N, C, L) or (C, L)
+    p : float in [0, 1], the probability of zeroing a channel (one draw per channel)
+    training : bool; the identity (the input itself) when False
+    inplace : bool, accepted for compatibility (computed out of place)
+
+    Returns
+    -------
+    Tensor of input's shape: kept channels scaled by 1 / (1 - p).
+
+    Raises
+    ------
+    ValueError for p outside [0, 1] or a wrong input rank.
+    """
+    return _channel_dropout(input, p, training, 3, "dropout1d")
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    """Zero whole channels of (N, C, H, W) or (C, H, W) with probability p, scaling the rest
+    by 1 / (1 - p). As PyTorch does (with a warning there), a 3-D input is read as
+    (N, C, L), i.e. 1-D channel dropout."""
+    if input.ndim == 3:
+        return _channel_dropout(input, p, training, 3, "dropout2d")
+    return _channel_dropout(input, p, training, 4, "dropout2d")
+
+
+def dropout3d(input, p=0.5, training=True, inplace=False):
+    """Zero whole channels of (N, C, D, H, W) or (C, D, H, W) with probability p."""
+    return _channel_dropout(input, p, training, 5, "dropout3d")
+
+
+_ALPHA_PRIME = 1.7580993408473766      # -SELU's negative saturation value (scale * alpha)
+
+
+def _alpha_dropout(input, p, training, keep, fn):
+    F._check_p(p, fn)
+    if not training or p == 0:
+        return input
+    if p == 1:
+        return input * 0.0
+    a = 1.0 / np.sqrt((_ALPHA_PRIME ** 2 * p + 1) * (1 - p))
+    keep = keep.astype(input.dtype)
+    b = (keep - 1.0) * (_ALPHA_PRIME * a) + _ALPHA_PRIME * a * p
+    return input * ag.tensor((keep * a).astype(input.dtype)) + ag.tensor(b.astype(input.dtype))
+
+
+def alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """Dropout for SELU networks (Klambauer et al.), PyTorch's F.alpha_dropout: dropped
+    elements are set to SELU's saturation value -1.7581 and an affine map a x + b restores
+    zero mean and unit variance. Identity when not training (the default, as PyTorch)."""
+    keep = ag.get_rng().random(input.shape) < 1.0 - p if training and 0 < p < 1 else None
+    return _alpha_dropout(input, p, training, keep, "alpha_dropout")
+
+
+def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """alpha_dropout with one draw per channel ((N, C, ...) inputs, at least 2-D): whole
+    channels are set to the saturation value."""
+    keep = None
+    if training and 0 < p < 1:
+        if input.ndim < 2:
+            raise ValueError(f"feature_alpha_dropout: expected (N, C, ...) input, got shape "
+                             f"{tuple(input.shape)}")
+        shape = tuple(input.shape[:2]) + (1,) * (input.ndim - 2)
+        keep = ag.get_rng().random(shape) < 1.0 - p
+    return _alpha_dropout(input, p, training, keep, "feature_alpha_dropout")
