@@ -177,6 +177,26 @@ def host_read(tensor, what):
                      f"can't follow data-dependent Python code)")
 
 
+def data_op(name, forward, rule):
+    """A non-differentiable primitive for values that library code derives from tensors'
+    data (max-pool's winning taps, dropout's mask): computing them through the engine makes
+    a captured step recompute them on every replay instead of freezing them.
+
+    forward(*arrays, *ctx) -> ndarray. Returns call(inputs, *ctx) -> Tensor (outside the
+    graph: the result never requires grad)."""
+    prim = engine.Primitive(name, forward, lambda n, g: (None,) * len(n.next), rule=rule)
+
+    def call(inputs, *ctx):
+        prev = _State.grad_enabled
+        _State.grad_enabled = False
+        try:
+            return engine.apply(prim, tuple(inputs), *ctx)
+        finally:
+            _State.grad_enabled = prev
+    call.primitive = prim
+    return call
+
+
 def guard_value(array, fn, expected, what):
     """Called where library code branches in Python on the values of an input (nll_loss asks
     whether any target is ignore_index): during capture, a replay then checks

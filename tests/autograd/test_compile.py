@@ -267,3 +267,77 @@ def test_decorator_with_arguments():
     for _ in range(4):
         np.testing.assert_array_equal(f(x).numpy(), np.full(3, 2.0, np.float32))
     assert f.mode == "replay"
+
+
+def _cnn():
+    gg.manual_seed(0)
+    return nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Conv2d(4, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Flatten(), nn.Linear(8 * 2 * 2, 5))
+
+
+def _bn_mlp():
+    gg.manual_seed(0)
+    return nn.Sequential(nn.Linear(12, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Linear(16, 5))
+
+
+def _dropout_mlp():
+    gg.manual_seed(0)
+    return nn.Sequential(nn.Linear(12, 16), nn.ReLU(), nn.Dropout(0.3), nn.Linear(16, 5))
+
+
+@pytest.mark.parametrize("model_fn,shape", [(_cnn, (6, 1, 8, 8)), (_bn_mlp, (6, 12)),
+                                            (_dropout_mlp, (6, 12))],
+                         ids=["cnn", "batchnorm_train", "dropout"])
+def test_models_replay_bitwise(model_fn, shape):
+    rng = np.random.default_rng(3)
+    xs = [gg.tensor(rng.standard_normal(shape).astype(np.float32)) for _ in range(12)]
+    ys = [gg.tensor(rng.integers(0, 5, shape[0])) for _ in range(12)]
+    make_opt = lambda m: optim.SGD(m.parameters(), lr=0.1, momentum=0.9)
+    gg.manual_seed(7)
+    ref, _, _ = _train(model_fn, make_opt, xs, ys, compiled=False)
+    gg.manual_seed(7)
+    got, f, _ = _train(model_fn, make_opt, xs, ys, compiled=True)
+    assert f.mode == "replay", f.reason
+    _assert_same(ref, got)          # parameters and BatchNorm's running statistics
+
+
+def test_dropout_masks_are_fresh_on_every_replay():
+    model = _dropout_mlp()
+
+    @gg.compile
+    def forward(x):
+        return model(x)
+    x = gg.ones(4, 12)
+    outs = [forward(x).numpy() for _ in range(6)]
+    assert forward.mode == "replay"
+    assert not np.array_equal(outs[-1], outs[-2])
+
+
+def test_batchnorm_eval_replays_with_running_statistics():
+    model = _bn_mlp()
+    xs, _ = _data(8)
+    for x in xs[:3]:
+        model(x)                        # some running statistics
+    model.eval()
+
+    @gg.compile
+    def forward(x):
+        return model(x)
+    got = [forward(x).numpy() for x in xs]
+    assert forward.mode == "replay"
+    for x, g in zip(xs, got):
+        np.testing.assert_array_equal(model(x).numpy(), g)
+
+
+def test_max_pool_taps_follow_the_data():
+    pool = nn.MaxPool2d(2)
+
+    @gg.compile
+    def f(x):
+        return pool(x)
+    rng = np.random.default_rng(0)
+    for _ in range(6):
+        x = gg.tensor(rng.standard_normal((2, 3, 6, 6)).astype(np.float32))
+        np.testing.assert_array_equal(f(x).numpy(), pool(x).numpy())
+    assert f.mode == "replay"
