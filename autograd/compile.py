@@ -2,9 +2,9 @@
 
 How it works, in three phases:
 
-1. The first call runs `fn` eagerly (optimizers create their state, fused optimizers move
-   parameters into flat buffers, so the arrays a step touches settle down).
-2. The next two calls run `fn` eagerly while a `Recorder` listens: the engine reports every
+1. (No separate warm-up: parameters are re-read on every replay, so optimizers may create
+   their state or move parameters into flat buffers during the captures.)
+2. The first two calls run `fn` eagerly while a `Recorder` listens: the engine reports every
    primitive it applies (forward and backward alike, since rules are written in primitives),
    leaf gradients set or accumulated by the backward walk, in-place arithmetic done outside
    the graph, and the optimizer / zero_grad / scheduler calls (recorded as one host call
@@ -58,6 +58,10 @@ class Recorder:
         self.paused = 0
         self.scope_seen = None
         self.value_guards = []      # (input index, fn, expected value, what)
+        self.args = args
+        # argument state before the call (a leaf argument's .grad decides set vs accumulate)
+        self.arg_guard = [(a._data.shape, a._data.dtype, a._requires_grad, a.grad is None)
+                          if isinstance(a, Tensor) else ("value", a) for a in args]
         for i, a in enumerate(args):
             if isinstance(a, Tensor):
                 self._label(a._data, (_IN, i))
@@ -139,7 +143,8 @@ class Recorder:
         if self.paused or self.abort:
             return
         src = self.ref(g._data)
-        lref = self._live(leaf)
+        lref = next(((_IN, i) for i, a in enumerate(self.args) if a is leaf), None) \
+            or self._live(leaf)
         if accumulate:
             self.events.append(("acc_grad", lref, src))
         else:
@@ -302,8 +307,7 @@ class Program:
 
     def __init__(self, rec, args, result):
         self.n_in = len(args)
-        self.arg_guard = [(a.shape, a.dtype) if isinstance(a, Tensor) else ("value", a)
-                          for a in args]
+        self.arg_guard = rec.arg_guard
         self.live = list(rec.live)
         self.live_guard = [(t._data.shape, t._data.dtype, t._requires_grad) for t in rec.live]
         self.consts = list(rec.consts)
@@ -377,12 +381,12 @@ class Program:
             elif kind == "set_grad":
                 _, lref, src, out = e
                 alias = uses.get(idx(src), 0) == 1
-                self.steps.append((1, self.live[lref[1]], idx(src), alias, idx(out)))
+                self.steps.append((1, self._leaf(lref), idx(src), alias, idx(out)))
                 self.lines.append(f"{names(idx(lref))}.grad = "
                                   f"{names(idx(src))}{'' if alias else '.copy()'}")
             elif kind == "acc_grad":
                 _, lref, src = e
-                self.steps.append((2, self.live[lref[1]], idx(src)))
+                self.steps.append((2, self._leaf(lref), idx(src)))
                 self.lines.append(f"{names(idx(lref))}.grad += {names(idx(src))}")
             elif kind == "inplace":
                 _, xref, ufunc, oref, alpha, owner = e
@@ -396,6 +400,10 @@ class Program:
                 _, label, fn, args_, kwargs = e
                 self.steps.append((4, fn, args_, kwargs))
                 self.lines.append(f"{label}()  (host call: runs the optimizer's numpy update)")
+
+    def _leaf(self, lref):
+        """A parameter (the tensor itself) or an argument (its position, an int)."""
+        return lref[1] if lref[0] == _IN else self.live[lref[1]]
 
     def _names(self, rec, idx):
         labels = {}
@@ -415,7 +423,8 @@ class Program:
             if g[0] == "value":
                 if isinstance(a, Tensor) or not _same_value(a, g[1]):
                     return False
-            elif not isinstance(a, Tensor) or a._data.shape != g[0] or a._data.dtype != g[1]:
+            elif not isinstance(a, Tensor) or a._data.shape != g[0] or a._data.dtype != g[1] \
+                    or a._requires_grad != g[2] or (a.grad is None) != g[3]:
                 return False
         for t, (shape, dtype, rg) in zip(self.live, self.live_guard):
             d = t._data
@@ -454,6 +463,8 @@ class Program:
                     env[out] = data if data.__class__ is np.ndarray else np.asarray(data)
                 elif kind == 1:
                     _, leaf, src, alias, out = step
+                    if leaf.__class__ is int:
+                        leaf = args[leaf]
                     g = env[src]
                     if g.dtype != leaf._data.dtype:
                         g = g.astype(leaf._data.dtype)
@@ -463,6 +474,8 @@ class Program:
                     env[out] = g
                 elif kind == 2:
                     _, leaf, src = step
+                    if leaf.__class__ is int:
+                        leaf = args[leaf]
                     leaf.grad._data += env[src]
                     leaf.grad._vbox[0] += 1
                 elif kind == 3:
@@ -531,14 +544,14 @@ class CompiledStep:
     """A step function wrapped by `compile`: call it like the function.
 
     Attributes: `program` (the captured Program, printable; None until captured),
-    `mode` ('warmup', 'capture', 'replay' or 'eager'), `reason` (why it runs eagerly, if it
+    `mode` ('capture', 'replay' or 'eager'), `reason` (why it runs eagerly, if it
     does), `captures` (how many times it was captured)."""
 
     def __init__(self, fn, max_recaptures=3):
         self.fn = fn
         self.max_recaptures = max_recaptures
         self.program = None
-        self.mode = "warmup"
+        self.mode = "capture"
         self.reason = None
         self.captures = 0
         self.mismatches = 0
@@ -561,9 +574,6 @@ class CompiledStep:
                 return self.fn(*args)
             self.mode, self.program, self._first = "capture", None, None
             return self._capture(args)
-        if mode == "warmup":
-            self.mode = "capture"
-            return self.fn(*args)
         if mode == "capture":
             return self._capture(args)
         return self.fn(*args)
@@ -633,8 +643,8 @@ def compile(fn=None, *, max_recaptures=3):
     Returns
     -------
     CompiledStep
-        Callable like `fn`. The first call runs eagerly, the next two are run eagerly and
-        recorded (and compared), later calls replay the recorded program when the guards
+        Callable like `fn`. The first two calls run eagerly and are recorded (and compared),
+        later calls replay the recorded program when the guards
         hold. `compiled.program` prints that program, one line per call.
 
     Notes

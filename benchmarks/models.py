@@ -83,3 +83,19 @@ def train_step_fn(lib, model, opt, x, y):
         opt.step()
         return loss
     return step
+
+
+def compiled_step_fn(lib, model, opt, x, y):
+    """The same step as `train_step_fn`, wrapped in glassgrad.compile (glassgrad only).
+    Returns (callable, the CompiledStep)."""
+    loss_fn = lib.nn.CrossEntropyLoss()
+    xt, yt = lib.tensor(x), lib.long(y)
+
+    def step(xt, yt):
+        opt.zero_grad()
+        loss = loss_fn(model(xt), yt)
+        loss.backward()
+        opt.step()
+        return loss
+    compiled = lib.ag.compile(step)
+    return (lambda: compiled(xt, yt)), compiled

@@ -341,3 +341,20 @@ def test_max_pool_taps_follow_the_data():
         x = gg.tensor(rng.standard_normal((2, 3, 6, 6)).astype(np.float32))
         np.testing.assert_array_equal(f(x).numpy(), pool(x).numpy())
     assert f.mode == "replay"
+
+
+def test_gradient_of_an_argument_lands_on_that_argument():
+    w = gg.tensor(np.linspace(-1, 1, 6).astype(np.float32)).requires_grad_(True)
+
+    @gg.compile
+    def f(x):
+        ((x * w).relu() * 1.5 + x).sum().backward()
+    rng = np.random.default_rng(0)
+    for _ in range(6):
+        base = rng.standard_normal(6).astype(np.float32)
+        x = gg.tensor(base.copy()).requires_grad_(True)
+        ref = gg.tensor(base.copy()).requires_grad_(True)
+        f(x)
+        ((ref * w.detach()).relu() * 1.5 + ref).sum().backward()
+        np.testing.assert_array_equal(x.grad.numpy(), ref.grad.numpy())
+    assert f.mode == "replay"
