@@ -7,7 +7,8 @@
     x.grad
 """
 from . import _malloc
-_malloc.tune()
+_malloc.tune_if_requested()
+from ._malloc import tune as tune_malloc
 
 from .dtypes import (bool_ as bool, float16, float32, float64, get_default_dtype, int8, int16,
                      int32, int64, set_default_dtype, uint8)

@@ -9,8 +9,9 @@ at batch 1024). Raising both thresholds once makes such steps reuse their memory
 memory then stays at its high-water mark (up to TRIM_THRESHOLD bytes more) instead of
 shrinking between steps; arrays above MMAP_THRESHOLD are still mapped and unmapped.
 
-Set the environment variable GLASSGRAD_MALLOC_TUNING=0 before importing to leave malloc as it
-is. Nothing happens outside glibc (macOS, Windows, musl).
+This changes the allocator of the whole host process, so it is opt-in: call
+`glassgrad.autograd.tune_malloc()`, or set the environment variable GLASSGRAD_MALLOC_TUNING=1
+before importing glassgrad. Nothing happens outside glibc (macOS, Windows, musl).
 """
 import ctypes
 import ctypes.util
@@ -25,10 +26,27 @@ MMAP_THRESHOLD = 32 << 20      # glibc's own ceiling for this setting on 64-bit 
 tuned = False
 
 
+def tune_if_requested():
+    """Tune at import only when GLASSGRAD_MALLOC_TUNING=1 is set."""
+    if os.environ.get("GLASSGRAD_MALLOC_TUNING", "0") == "1":
+        tune()
+
+
 def tune():
-    """Raise glibc's trim and mmap thresholds (once per process); True if they were set."""
+    """Keep freed memory for reuse: raise glibc's malloc trim threshold to 256 MiB and its
+    mmap threshold to 32 MiB, for the whole process (once per process).
+
+    Repeated training steps then reuse their arrays' memory instead of page-faulting fresh
+    pages in every step; resident memory stays at its high-water mark. Opt-in, because it
+    changes the allocator of the host process (PyTorch has no such switch).
+
+    Returns
+    -------
+    bool
+        True if the thresholds are set (now or by an earlier call); False outside glibc.
+    """
     global tuned
-    if tuned or os.environ.get("GLASSGRAD_MALLOC_TUNING", "1") == "0":
+    if tuned:
         return tuned
     if not sys.platform.startswith("linux"):
         return False

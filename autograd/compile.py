@@ -32,7 +32,7 @@ import warnings
 import numpy as np
 
 from . import engine
-from .grad_mode import _State
+from .grad_mode import _Process, _State
 from .tensor import Tensor, _wrap
 
 _IN, _LIVE, _SLOT, _CONST = "in", "live", "slot", "const"
@@ -314,7 +314,7 @@ class Program:
         self.modules = list(rec.modules.values())
         self.value_guards = list(rec.value_guards)
         self.grad_enabled = _State.grad_enabled
-        self.anomaly = _State.anomaly
+        self.anomaly = _Process.anomaly
         base_live = self.n_in
         base_const = base_live + len(self.live)
         base_slot = base_const + len(self.consts)
@@ -417,7 +417,7 @@ class Program:
 
     def guards_hold(self, args):
         if len(args) != self.n_in or _State.grad_enabled != self.grad_enabled \
-                or _State.anomaly != self.anomaly:
+                or _Process.anomaly != self.anomaly:
             return False
         for a, g in zip(args, self.arg_guard):
             if g[0] == "value":

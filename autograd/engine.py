@@ -8,13 +8,12 @@ reference cycles and is freed by reference counting as soon as the user drops it
 """
 import gc
 import itertools
-import sys
-from sys import getrefcount as _getrefcount
+import threading
 
 import numpy as np
 
-from .grad_mode import _State
-from .tensor import Tensor, _wrap
+from .grad_mode import _Process, _State
+from .tensor import RemovableHandle, Tensor, _wrap  # noqa: F401 (RemovableHandle: re-exported)
 from ._quiet import quiet, set_errstate as _set_errstate, reset_errstate as _reset_errstate, \
     IGNORE as _IGNORE
 
@@ -154,26 +153,94 @@ class AccumulateGrad:
         return f"<AccumulateGrad {self.variable.shape}>"
 
 
-class RemovableHandle:
-    """Returned by register_hook; `remove()` unregisters the hook."""
-
-    def __init__(self, hooks, hook):
-        self._hooks, self._hook = hooks, hook
-
-    def remove(self):
-        if self._hook in self._hooks:
-            self._hooks.remove(self._hook)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.remove()
-
-
 _new_node = object.__new__
 _new_tensor = object.__new__
 _recorder = None    # the compile.Recorder capturing a step, if any (see compile.py)
+_GRAD_FN = Tensor.__dict__["grad_fn"]                 # the slots behind View's properties
+_REQUIRES_GRAD = Tensor.__dict__["_requires_grad"]
+_set_grad_fn = _GRAD_FN.__set__
+_set_requires_grad = _REQUIRES_GRAD.__set__
+
+
+def _shares_owner(a, b):
+    """True if ndarray a is a view into the memory b views (a reshape may copy instead).
+    The common case (a.base is b's owner) is checked first; views made by as_strided
+    (diagonal, windows) have a helper object as their base, so the bounds of the two
+    memory blocks decide for those."""
+    if (a.base if a.base is not None else a) is (b.base if b.base is not None else b):
+        return True
+    return a.base is not None and np.may_share_memory(a, b)
+
+
+class View(Tensor):
+    """A tensor that views another tensor's memory (made by slicing, reshape/view, permute/
+    transpose, expand, squeeze/unsqueeze...), as PyTorch's views do.
+
+    It remembers the tensor it was taken from (`_view_of`, itself possibly a view) and how
+    (`_view_op`: the primitive and its arguments), and shares that tensor's version counter.
+    When the shared memory is changed in place with its history rebased (on the base or on
+    another view), the version moves on, and the next read of this view's `grad_fn` or
+    `requires_grad` takes the view again from the base's new history, as PyTorch regenerates
+    a view's grad_fn. In-place ops on a view rebase the base's history (see
+    `ops._inplace_on_view`), as PyTorch's CopySlices does. A view taken under no_grad
+    (`_view_in_graph` False) stays out of the graph, as in PyTorch.
+    """
+    __slots__ = ("_view_of", "_view_op", "_view_version", "_view_in_graph")
+
+    @property
+    def _base(self):
+        """The tensor at the root of this view's chain (not itself a view)."""
+        t = self._view_of
+        while t.__class__ is View:
+            t = t._view_of
+        return t
+
+    @property
+    def grad_fn(self):
+        if self._vbox[0] != self._view_version:
+            self._refresh()
+        return _GRAD_FN.__get__(self)
+
+    @grad_fn.setter
+    def grad_fn(self, node):
+        _GRAD_FN.__set__(self, node)
+
+    @property
+    def _requires_grad(self):
+        if self._vbox[0] != self._view_version:
+            self._refresh()
+        return _REQUIRES_GRAD.__get__(self)
+
+    @_requires_grad.setter
+    def _requires_grad(self, flag):
+        _REQUIRES_GRAD.__set__(self, flag)
+
+    def _refresh(self):
+        """Take this view again from its (possibly rebased) source if the source's history
+        is not the one this view's node points to."""
+        self._view_version = self._vbox[0]
+        if not self._view_in_graph:
+            return
+        src = self._view_of
+        src_fn, src_req = src.grad_fn, src._requires_grad
+        if not src_req:
+            return
+        node = _GRAD_FN.__get__(self)
+        want = src_fn if src_fn is not None else src
+        if node is not None and node.next[0] is want:
+            return
+        prim, ctx = self._view_op
+        state = _State
+        prev = state.grad_enabled
+        state.grad_enabled = True
+        try:
+            fresh = apply(prim, (src,), *ctx)
+        finally:
+            state.grad_enabled = prev
+        _GRAD_FN.__set__(self, fresh.grad_fn)
+        _REQUIRES_GRAD.__set__(self, True)
+        self._view_version = self._vbox[0]
+
 
 
 def apply(prim, inputs, *ctx):
@@ -196,15 +263,26 @@ def apply(prim, inputs, *ctx):
             _reset_errstate(token)
     if data.__class__ is not np.ndarray:
         data = np.asarray(data)
-    out = _new_tensor(Tensor)
+    view = prim.view and _shares_owner(data, inputs[0]._data)
+    if view:
+        out = _new_tensor(View)
+        out._vbox = vbox = inputs[0]._vbox
+        out._view_of = inputs[0]
+        out._view_op = (prim, ctx)
+        out._view_version = vbox[0]
+        out._view_in_graph = _State.grad_enabled
+        _set_requires_grad(out, False)      # the slots, not View's properties
+        _set_grad_fn(out, None)
+    else:
+        out = _new_tensor(Tensor)
+        out._vbox = [0]
+        out._requires_grad = False
+        out.grad_fn = None
     out._data = data
-    out.grad = None
-    out._requires_grad = False
-    out.grad_fn = None
-    out._vbox = inputs[0]._vbox if prim.view else [0]
+    out._grad = None
     if _recorder is not None:
         _recorder.op(prim, inputs, ctx, data)
-    if _State.anomaly:
+    if _Process.anomaly:
         _check_forward(prim, inputs, data)
     if not _State.grad_enabled:
         return out
@@ -263,14 +341,20 @@ def apply(prim, inputs, *ctx):
     node.scope = _State.scope
     node.shape = shape
     node.dtype = data.dtype
-    if _State.keep_values:
+    if _Process.keep_values_blocks and _State.keep_values:
         node.value = data
-    out.grad_fn = node
-    out._requires_grad = True
+    if view:
+        _set_grad_fn(out, node)
+        _set_requires_grad(out, True)
+    else:
+        out.grad_fn = node
+        out._requires_grad = True
     return out
 
 
 def _check_forward(prim, inputs, data):
+    if _State.in_backward:      # a rule's own op: its result is checked as the gradient
+        return
     if data.dtype.kind == "f" and not np.isfinite(data).all():
         if all(not (t._data.dtype.kind == "f") or np.isfinite(t._data).all() for t in inputs):
             bad = "nan" if np.isnan(data).any() else "inf"
@@ -288,29 +372,41 @@ def _check_backward(node, grads):
                                f"(shape {g._data.shape})")
 
 
-def _count_dependents(roots, walk, visited=None):
+def _count_dependents(roots, walk):
     """Mark every node reachable from `roots` as seen by `walk` (an id no other walk uses)
-    and set its `pending` to how many reachable nodes feed a gradient into it. Nodes that an
-    enclosing, still running walk had counted are returned as (node, walk, pending), for
-    `_restore` to put back. Iterative: no recursion limit on graph depth."""
+    and set its `pending` to how many reachable nodes feed a gradient into it. Iterative: no
+    recursion limit on graph depth.
+
+    Returns the nodes that an enclosing walk of this thread (a hook may start a walk inside
+    a walk) had counted, as (node, walk, pending) for `_restore` to put back; or None if a
+    walk running in another thread holds one of the nodes: the caller then counts in a dict
+    (`_count_in_dict`) instead of on the nodes. Runs under `_Walks.lock`, so that two threads
+    never claim one node."""
+    me = threading.get_ident()
     enclosing = []
     stack = []
     for n in roots:
         if n.walk != walk:
-            if n.walk in _running:
+            owner = _running.get(n.walk)
+            if owner is not None:
+                if owner != me:
+                    _restore(enclosing)
+                    return None
                 enclosing.append((n, n.walk, n.pending))
             n.walk, n.pending = walk, 0
             stack.append(n)
     while stack:
         n = stack.pop()
-        if visited is not None:
-            visited.append(n)
         for m in n.next:
             if m is not None and m.__class__ is Node:
                 if m.walk == walk:
                     m.pending += 1
                 else:
-                    if m.walk in _running:
+                    owner = _running.get(m.walk)
+                    if owner is not None:
+                        if owner != me:
+                            _restore(enclosing)
+                            return None
                         enclosing.append((m, m.walk, m.pending))
                     m.walk, m.pending = walk, 1
                     stack.append(m)
@@ -322,16 +418,64 @@ def _restore(enclosing):
         n.walk, n.pending = walk, pending
 
 
+def _count_in_dict(roots):
+    """{node: count of dependents} for every node reachable from `roots`, touching no node."""
+    counts = {}
+    stack = []
+    for n in roots:
+        if n not in counts:
+            counts[n] = 0
+            stack.append(n)
+    while stack:
+        n = stack.pop()
+        for m in n.next:
+            if m is not None and m.__class__ is Node:
+                if m in counts:
+                    counts[m] += 1
+                else:
+                    counts[m] = 1
+                    stack.append(m)
+    return counts
+
+
 _walk_ids = itertools.count(1)
-_running = set()        # ids of the walks in progress (a hook may start a walk inside one)
+_running = {}               # id of each walk in progress -> the thread running it
+
+
+class _Walks:
+    """Bookkeeping shared by the walks of all threads, changed only under `lock`: the walks
+    in progress, and Python's cyclic GC, kept off while any walk runs (a walk makes no
+    reference cycles, so GC has nothing to find in it; left on, it would traverse the whole,
+    possibly huge, live graph now and then)."""
+    lock = threading.Lock()
+    gc_was_enabled = False
+
+
+def _begin_walk(roots, walk):
+    """Claim the nodes reachable from `roots` for `walk` (see `_count_dependents`) and pause
+    GC; returns what `_end_walk` needs."""
+    with _Walks.lock:
+        if not _running:
+            _Walks.gc_was_enabled = gc.isenabled()
+            gc.disable()
+        enclosing = _count_dependents(roots, walk)
+        _running[walk] = threading.get_ident()
+    return enclosing
+
+
+def _end_walk(walk, enclosing):
+    with _Walks.lock:
+        del _running[walk]
+        if enclosing is not None:
+            _restore(enclosing)
+        if not _running and _Walks.gc_was_enabled:
+            gc.enable()
 
 
 def toposort(roots):
     """Every node reachable from `roots`, with how many reachable nodes feed a gradient into
     it (its count of dependents)."""
-    visited = []
-    _restore(_count_dependents(roots, next(_walk_ids), visited))
-    return {n: n.pending for n in visited}
+    return _count_in_dict(roots)
 
 
 def _root_grads(tensors, grad_tensors):
@@ -363,6 +507,30 @@ def _root_grads(tensors, grad_tensors):
     return out
 
 
+def _run_hooks(hooks, g):
+    """Pass g through each hook; a hook's returned tensor replaces g and must keep its shape
+    and dtype (PyTorch raises the same way)."""
+    for hook in list(hooks):
+        r = hook(g)
+        if r is not None:
+            if not isinstance(r, Tensor):
+                raise TypeError(f"hook {_hook_name(hook)!r} returned a "
+                                f"{type(r).__name__}; a gradient hook must return a Tensor "
+                                f"or None")
+            if r._data.shape != g._data.shape:
+                raise RuntimeError(f"hook {_hook_name(hook)!r} has changed the size of value "
+                                   f"(was {g._data.shape} got {r._data.shape})")
+            if r._data.dtype != g._data.dtype:
+                raise RuntimeError(f"hook {_hook_name(hook)!r} has changed the type of value "
+                                   f"(was {g._data.dtype} got {r._data.dtype})")
+            g = r
+    return g
+
+
+def _hook_name(hook):
+    return getattr(hook, "__qualname__", None) or type(hook).__name__
+
+
 def run_backward(tensors, grad_tensors, retain_graph, create_graph, capture=None,
                  accumulate=True, observer=None):
     """The reverse walk shared by `backward`, `grad` and the stepper.
@@ -372,6 +540,10 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, capture=None
     uses. Leaf gradients are summed over the whole pass, passed through the leaf's hooks, and
     (if `accumulate`) added into `.grad`. `capture` maps nodes / leaf tensors to None and is
     filled with their total gradients. `observer(node, grad_out, grads_in)` sees each step.
+
+    Grad mode is switched (to `create_graph`) for this thread only; the dependency counts
+    live on the nodes, claimed by this walk, or in a dict of this walk when a walk of another
+    thread holds some of the same nodes.
     """
     if retain_graph is None:
         retain_graph = create_graph
@@ -391,19 +563,19 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, capture=None
             grads[n] = g if prev is None else prev + g
             roots.append(n)
     walk = next(_walk_ids)
-    enclosing = _count_dependents(roots, walk)
-    _running.add(walk)
-    ready = [n for n in dict.fromkeys(roots) if n.pending == 0]
-    prev_mode = _State.grad_enabled
-    _State.grad_enabled = bool(create_graph)
-    # The walk makes no reference cycles, so Python's cyclic GC has nothing to find in it;
-    # left on, it would traverse the whole (possibly huge) live graph now and then.
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    anomaly = _State.anomaly
-    _State.anomaly = False      # the rules' own ops are checked below, as the node's gradients
-    keep = _State.keep_values
+    state = _State
+    prev_mode, prev_in_backward = state.grad_enabled, state.in_backward
+    anomaly = _Process.anomaly
+    keep = state.keep_values
+    enclosing = _begin_walk(roots, walk)
     try:
+        state.grad_enabled = bool(create_graph)
+        state.in_backward = True    # the rules' own ops are checked below, as the gradients
+        counts = _count_in_dict(roots) if enclosing is None else None
+        if counts is None:
+            ready = [n for n in dict.fromkeys(roots) if n.pending == 0]
+        else:
+            ready = [n for n in dict.fromkeys(roots) if counts[n] == 0]
         with quiet():
             while ready:
                 n = ready.pop()
@@ -413,16 +585,13 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, capture=None
                     if n.hooks:
                         if _recorder is not None:
                             _recorder.fail("a backward hook on a non-leaf tensor ran")
-                        for hook in list(n.hooks):
-                            r = hook(g)
-                            if r is not None:
-                                g = r
+                        g = _run_hooks(n.hooks, g)
                     if n.retained is not None:
                         if _recorder is not None:
                             _recorder.fail("retain_grad() on a non-leaf tensor")
                         t = n.retained()
                         if t is not None:
-                            t.grad = g if t.grad is None else t.grad + g
+                            t._grad = g if t._grad is None else t._grad + g
                     if capture is not None and n in capture:
                         capture[n] = g
                     if keep:
@@ -445,8 +614,12 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, capture=None
                         if gi is not None:
                             prev = grads.get(m)
                             grads[m] = gi if prev is None else prev + gi
-                        d = m.pending - 1
-                        m.pending = d
+                        if counts is None:
+                            d = m.pending - 1
+                            m.pending = d
+                        else:
+                            d = counts[m] - 1
+                            counts[m] = d
                         if d == 0:
                             ready.append(m)
                     elif gi is not None:
@@ -460,64 +633,42 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, capture=None
                 if t._hooks:
                     if _recorder is not None:
                         _recorder.fail("a backward hook on a leaf tensor ran")
-                    for hook in list(t._hooks):
-                        r = hook(g)
-                        if r is not None:
-                            g = r
+                    g = _run_hooks(t._hooks, g)
                 if capture is not None and t in capture:
                     capture[t] = g
                 if observer is not None:
                     observer(t, g, None)
                 if accumulate:
-                    _accumulate(t, g, create_graph, from_walk=True)
+                    _accumulate(t, g, create_graph)
     finally:
-        _running.discard(walk)
-        _restore(enclosing)
-        _State.grad_enabled = prev_mode
-        _State.anomaly = anomaly
-        if gc_was_enabled:
-            gc.enable()
+        _end_walk(walk, enclosing)
+        state.grad_enabled = prev_mode
+        state.in_backward = prev_in_backward
 
 
-if sys.implementation.name == "cpython" and sys.version_info < (3, 14):
-    def _only_the_walk_holds(g):
-        """True if g and its array are referenced only by run_backward's leaf loop and this
-        call chain (local, _accumulate's argument, ours, getrefcount's), so the array can
-        become `.grad` as it is. A rule's fresh result passes; a gradient that is also
-        another leaf's, a view, the caller's `gradient=` or kept by a hook does not."""
-        a = g._data
-        return (_getrefcount(g) <= 4 and _getrefcount(a) <= 3 and a.flags.owndata
-                and a.flags.writeable)
-else:   # reference counts there may omit borrowed references: always copy
-    def _only_the_walk_holds(g):
-        return False
-
-
-def _accumulate(leaf, g, create_graph, from_walk=False):
+def _accumulate(leaf, g, create_graph):
     if g._data.dtype != leaf._data.dtype:
         g = g.to(leaf._data.dtype)
+    grad = leaf._grad
     if _recorder is not None:
         if create_graph:
             _recorder.fail("backward with create_graph=True")
-        elif leaf.grad is not None and leaf.grad._requires_grad:
+        elif grad is not None and grad._requires_grad:
             _recorder.fail("accumulating into a .grad that requires grad")
-    if leaf.grad is None:
-        # g may be another leaf's gradient too, or the caller's `gradient=` tensor, and later
-        # accumulation writes into .grad in place: store a copy, unless the walk is all that
-        # holds g and its array (`from_walk`: the caller is run_backward's leaf loop).
+    if grad is None:
+        # g may be another leaf's gradient too, a hook's, or the caller's `gradient=` tensor,
+        # and later accumulation writes into .grad in place: store a copy
         if create_graph and g._requires_grad:
-            leaf.grad = g.clone()
-        elif from_walk and _only_the_walk_holds(g):
-            leaf.grad = _wrap(g._data)
+            leaf._grad = g.clone()
         else:
-            leaf.grad = _wrap(np.array(g._data, copy=True))
+            leaf._grad = _wrap(np.array(g._data, copy=True))
         if _recorder is not None:
             _recorder.leaf_grad(leaf, g, accumulate=False)
-    elif create_graph or leaf.grad._requires_grad:
-        leaf.grad = leaf.grad + g
+    elif create_graph or grad._requires_grad:
+        leaf._grad = grad + g
     else:
-        leaf.grad._data += g._data
-        leaf.grad._vbox[0] += 1
+        grad._data += g._data
+        grad._vbox[0] += 1
         if _recorder is not None:
             _recorder.leaf_grad(leaf, g, accumulate=True)
 
@@ -574,3 +725,20 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                                    f"graph of the outputs; pass allow_unused=True to get None")
         result.append(g)
     return tuple(result)
+
+
+def _tensor_backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+    """Accumulate d(self)/d(leaf) into every leaf's `.grad` (see `engine.backward`).
+
+    Parameters
+    ----------
+    gradient : Tensor or array, optional
+        d(loss)/d(self), of self's shape; may be omitted for a one-element tensor.
+    retain_graph, create_graph, inputs
+        As in `engine.backward`.
+    """
+    backward([self], None if gradient is None else [gradient], retain_graph, create_graph,
+             inputs=inputs)
+
+
+Tensor.backward = _tensor_backward

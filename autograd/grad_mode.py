@@ -1,13 +1,37 @@
-"""Global engine switches: grad mode, anomaly detection, and the module scope of new nodes."""
+"""Engine switches: grad mode, anomaly detection, and the module scope of new nodes.
+
+Grad mode, the module scope and keep_values belong to the thread that sets them (as grad mode
+does in PyTorch): a `no_grad` block or a backward pass in one thread does not change what
+another thread records. Anomaly detection is process-wide, as in PyTorch.
+"""
 import functools
+import threading
 
 
-class _State:
-    """Mutable engine state, read on every op (class attributes are the fastest lookup)."""
-    grad_enabled = True
+class _ThreadState(threading.local):
+    """Per-thread engine state, read on every op. `__init__` runs once in each thread that
+    touches it, giving that thread the defaults (set on the instance: a faster lookup than
+    class-level defaults)."""
+
+    def __init__(self):
+        self.grad_enabled = True
+        self.scope = None           # the innermost module scope active while recording
+        self.keep_values = False    # nodes keep their forward value and backward gradient
+        self.in_backward = False    # a backward walk of this thread runs rules (anomaly
+                                    # checks skip them)
+        self.inference = False      # inside inference_mode()
+
+
+_State = _ThreadState()
+
+
+class _Process:
+    """Process-wide engine state."""
     anomaly = False
-    scope = None          # the innermost module scope active while recording (see `scope`)
-    keep_values = False   # nodes keep their forward value and backward gradient (see below)
+    # how many keep_values blocks are open in any thread: while none is, ops skip reading
+    # the thread's keep_values flag
+    keep_values_blocks = 0
+    lock = threading.Lock()
 
 
 class _GradSwitch:
@@ -76,12 +100,12 @@ class detect_anomaly:
         self.check_nan = check_nan
 
     def __enter__(self):
-        self._prev = _State.anomaly
-        _State.anomaly = self.check_nan
+        self._prev = _Process.anomaly
+        _Process.anomaly = self.check_nan
         return self
 
     def __exit__(self, *exc):
-        _State.anomaly = self._prev
+        _Process.anomaly = self._prev
         return False
 
     def __call__(self, fn):
@@ -93,7 +117,7 @@ class detect_anomaly:
 
 
 def is_anomaly_enabled():
-    return _State.anomaly
+    return _Process.anomaly
 
 
 class scope:
@@ -136,10 +160,14 @@ class keep_values:
     def __enter__(self):
         self._prev = _State.keep_values
         _State.keep_values = True
+        with _Process.lock:
+            _Process.keep_values_blocks += 1
         return self
 
     def __exit__(self, *exc):
         _State.keep_values = self._prev
+        with _Process.lock:
+            _Process.keep_values_blocks -= 1
         return False
 
     def __call__(self, fn):
@@ -197,8 +225,6 @@ class inference_mode(_GradSwitch):
                 return fn(*args, **kwargs)
         return wrapper
 
-
-_State.inference = False
 
 
 def is_inference_mode_enabled():

@@ -14,7 +14,7 @@ from . import primitives as P
 from ._dim_aliases import with_dim_aliases
 from .dtypes import get_default_dtype, promote, promote_operands, scalar_result_dtype
 from . import engine as _engine
-from .engine import apply
+from .engine import View, apply
 from .grad_mode import _State, no_grad
 from ._quiet import quiet
 from .random import get_rng
@@ -795,6 +795,8 @@ def getitem(x, index):
     except IndexError as e:
         raise IndexError(f"index {index!r} is invalid for a tensor of shape {x.shape}: {e}") \
             from None
+    if basic and not builtins.any(i is Ellipsis for i in idx):
+        idx = idx + (Ellipsis,)     # an int index down to 0-d gives a 0-d view, not a copy
     return apply(P.SLICE if basic else P.INDEX, (x,), idx, x._data.shape)
 
 
@@ -1123,48 +1125,116 @@ def fold2d(cols, output_shape, kernel_size, stride=1, dilation=1):
 
 
 def _tracked(x, *others):
-    return _State.grad_enabled and (x._requires_grad or builtins.any(
-        isinstance(o, Tensor) and o._requires_grad for o in others))
+    return _State.grad_enabled and (
+        x._requires_grad or builtins.any(isinstance(o, Tensor) and o._requires_grad
+                                         for o in others)
+        or (x.__class__ is View and x._base._requires_grad))
 
 
 def _inplace(x, name, compute, *args):
     """Write `compute(x, *args)` into x's memory and bump its version. When the graph is
     being recorded, x's history is rebased: x takes the new node, whose input is a copy of
-    x's old value carrying the old history."""
-    if _tracked(x, *args):
-        if _engine._recorder is not None:
-            _engine._recorder.fail(f"{name} rewrites a tensor that is part of the graph")
-        if x.grad_fn is None and x._requires_grad:
-            raise RuntimeError(f"{name}: a leaf tensor that requires grad (shape {x.shape}) is "
-                               f"being used in an in-place operation; wrap it in "
-                               f"ag.no_grad() (as optimizers and init do) or use the "
-                               f"out-of-place op")
-        if x.grad_fn is not None and x.grad_fn.prim.view:
-            raise RuntimeError(f"{name}: in-place ops on a view ({x.grad_fn.prim.name} output, "
-                               f"shape {x.shape}) of a tensor that requires grad are not "
-                               f"supported; use the out-of-place op")
-        old = _wrap(np.array(x._data, copy=True))
-        old.grad_fn, old._requires_grad = x.grad_fn, x._requires_grad
-        result = compute(old, *args)
-    else:
+    x's old value carrying the old history. On a view, the view's base is rebased instead
+    (`_inplace_on_view`); the base's other views then take their history from it."""
+    if not x._data.flags.writeable:
+        raise RuntimeError(f"{name}: the tensor (shape {x.shape}) is a read-only view, e.g. "
+                           f"from expand(); clone() it first")
+    if not _tracked(x, *args):
         with no_grad():
             result = compute(x, *args)
+        _write(x, name, result)
+        x._vbox[0] += 1
+        if _engine._recorder is not None:
+            _engine._recorder.inplace(x, None, result._data, 1)
+        return x
+    if _engine._recorder is not None:
+        _engine._recorder.fail(f"{name} rewrites a tensor that is part of the graph")
+    if x.__class__ is View:
+        return _inplace_on_view(x, name, compute, args)
+    if x.grad_fn is None and x._requires_grad:
+        raise RuntimeError(f"{name}: a leaf tensor that requires grad (shape {x.shape}) is "
+                           f"being used in an in-place operation; wrap it in "
+                           f"ag.no_grad() (as optimizers and init do) or use the "
+                           f"out-of-place op")
+    result = _in_graph(compute(_snapshot(x), *args))
+    _write(x, name, result)
+    x.grad_fn, x._requires_grad = result.grad_fn, result._requires_grad
+    x._vbox[0] += 1
+    return x
+
+
+def _snapshot(x):
+    """A copy of x's current value carrying x's current history."""
+    old = _wrap(np.array(x._data, copy=True))
+    old.grad_fn, old._requires_grad = x.grad_fn, x._requires_grad
+    return old
+
+
+def _in_graph(result):
+    """`result` as the output of a node: a leaf that requires grad (copy_(w) returns w
+    itself) goes through a clone, so that gradient flows into it."""
+    if result.grad_fn is None and result._requires_grad:
+        return clone(result)
+    return result
+
+
+def _write(x, name, result):
     if result._data.shape != x._data.shape:
         raise RuntimeError(f"{name}: output with shape {x.shape} doesn't match the broadcast "
                            f"shape {result.shape}")
     if not np.can_cast(result._data.dtype, x._data.dtype, "same_kind"):
         raise RuntimeError(f"{name}: result type {result._data.dtype} can't be cast to the "
                            f"desired output type {x._data.dtype}")
-    if not x._data.flags.writeable:
-        raise RuntimeError(f"{name}: the tensor (shape {x.shape}) is a read-only view, e.g. "
-                           f"from expand(); clone() it first")
     np.copyto(x._data, result._data, casting="same_kind")
-    if _engine._recorder is not None:
-        _engine._recorder.inplace(x, None, result._data, 1)
-    if result.grad_fn is not None:
-        x.grad_fn, x._requires_grad = result.grad_fn, True
-    x._vbox[0] += 1
-    return x
+
+
+def _view_positions(view, base):
+    """For each element of `view`, its flat (C-order) position in `base`: the view's chain
+    of view ops applied to an array of positions."""
+    chain = []
+    t = view
+    while t is not base:
+        chain.append(t._view_op)
+        t = t._view_of
+    positions = np.arange(base._data.size).reshape(base._data.shape)
+    for prim, ctx in reversed(chain):
+        positions = prim.forward(positions, *ctx)
+    return positions
+
+
+def _inplace_on_view(v, name, compute, args):
+    """In-place op on a view while the graph is recorded, as PyTorch's CopySlices: the new
+    value of the view is computed from its current history; the base's new history is
+    "old base with the view's elements replaced by that value" (gradient: g with the view's
+    elements zeroed to the old base, g at the view's elements to the new value); the view and
+    every other view of the base then take their history from the base's."""
+    if not v._view_in_graph:
+        raise RuntimeError(f"{name}: a view (shape {v.shape}) was created in no_grad mode and "
+                           f"is being modified in place with grad mode enabled; take the view "
+                           f"with grad mode on, or do the in-place op under no_grad too")
+    base = v._base
+    if base.grad_fn is None and base._requires_grad:
+        raise RuntimeError(f"{name}: a view of a leaf tensor that requires grad (base shape "
+                           f"{base.shape}, view shape {v.shape}) is being used in an in-place "
+                           f"operation; wrap it in ag.no_grad() or work on a clone()")
+    result = compute(_snapshot(v), *args)
+    if result._data.shape != v._data.shape:
+        raise RuntimeError(f"{name}: output with shape {v.shape} doesn't match the broadcast "
+                           f"shape {result.shape}")
+    if not np.can_cast(result._data.dtype, v._data.dtype, "same_kind"):
+        raise RuntimeError(f"{name}: result type {result._data.dtype} can't be cast to the "
+                           f"desired output type {v._data.dtype}")
+    result = to(_in_graph(result), base._data.dtype)
+    positions = _view_positions(v, base)
+    old_base = _wrap(base._data)        # INDEX_PUT saves nothing and copies in its forward
+    old_base.grad_fn, old_base._requires_grad = base.grad_fn, base._requires_grad
+    flat = apply(P.RESHAPE, (old_base,), (base._data.size,), base._data.shape)
+    new_base = apply(P.INDEX_PUT, (flat, result), (positions,), result._data.shape)
+    new_base = reshape(new_base, base._data.shape)
+    np.copyto(base._data, new_base._data)
+    base.grad_fn, base._requires_grad = new_base.grad_fn, new_base._requires_grad
+    v._vbox[0] += 1                     # the views of base take their history anew
+    return v
 
 
 def _arith_(x, name, ufunc, compute, other, alpha=1):
@@ -1214,14 +1284,30 @@ def masked_fill_(x, mask, value):
     return _inplace(x, "masked_fill_", lambda s: masked_fill(s, mask, value))
 
 
+def _replace(old, new):
+    """`new` (broadcast to old's shape, cast to its dtype) as the value that replaces `old` in
+    an in-place op: old's history stays connected with a zero gradient (as PyTorch's
+    FillBackward / CopyBackwards), and gradient flows into `new` if it requires grad."""
+    new = to(_tensor(new, old), old._data.dtype)
+    if not (old._requires_grad or new._requires_grad):
+        return _wrap(np.array(np.broadcast_to(new._data, old._data.shape)))
+    return apply(P.WHERE, (new, old), np.True_)
+
+
 def copy_(x, src):
-    """Copy `src` (broadcast to x's shape, cast to x's dtype) into x."""
-    return _inplace(x, "copy_", lambda s, o: to(expand(_tensor(o, s), s.shape), s.dtype), src)
+    """Copy `src` (broadcast to x's shape, cast to x's dtype) into x. Gradient flows to src
+    (summed over broadcast dims), none to x's old value."""
+    if isinstance(src, Tensor):
+        try:
+            np.broadcast_shapes(src._data.shape, x._data.shape)
+        except ValueError:
+            raise RuntimeError(f"copy_: the source of shape {src.shape} cannot be broadcast to "
+                               f"the destination shape {x.shape}") from None
+    return _inplace(x, "copy_", _replace, src)
 
 
 def _fill_with(x, name, values):
-    return _inplace(x, name, lambda s: _wrap(np.broadcast_to(
-        np.asarray(values, dtype=x._data.dtype), x._data.shape)))
+    return _inplace(x, name, lambda s: _replace(s, np.asarray(values, dtype=x._data.dtype)))
 
 
 def fill_(x, value):
@@ -1286,6 +1372,10 @@ def _attach():
     for name, fn in methods.items():
         setattr(T, name, fn)
     T.where = lambda self, condition, other: where(condition, self, other)
+    T.T = property(lambda self: permute(self, tuple(range(self._data.ndim - 1, -1, -1))),
+                   doc="The tensor with its dims reversed (a view).")
+    T.mT = property(lambda self: transpose(self, -2, -1),
+                    doc="The tensor with its last two dims swapped (a view).")
     T.float = lambda self: to(self, np.float32)
     T.double = lambda self: to(self, np.float64)
     T.half = lambda self: to(self, np.float16)

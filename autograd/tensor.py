@@ -3,6 +3,8 @@
 Operators and methods are thin sugar over the ops in `ops.py` and the primitives in
 `primitives.py`; the graph walk lives in `engine.py`.
 """
+import weakref
+
 import numpy as np
 
 from . import dtypes
@@ -93,9 +95,11 @@ class Tensor:
 
     `_data` is the ndarray (shared with `numpy()`); `grad_fn` is the engine's Node that made
     this tensor (None for leaves); `_vbox` is a one-element list, the version counter shared
-    with every view of the same memory, bumped by in-place ops.
+    with every view of the same memory, bumped by in-place ops. `_grad` holds `.grad`: the
+    engine writes it directly, users go through the checked `grad` property.
     """
-    __slots__ = ("_data", "grad", "_requires_grad", "grad_fn", "_vbox", "__dict__", "__weakref__")
+    __slots__ = ("_data", "_grad", "_requires_grad", "grad_fn", "_vbox", "__dict__",
+                 "__weakref__")
     # Rarely set attributes live in the instance __dict__ (created only when first set), so
     # that making a tensor on the hot path sets five slots and nothing else.
     _hooks = None           # hooks of a leaf (a non-leaf's hooks live on its grad_fn)
@@ -106,7 +110,7 @@ class Tensor:
 
     def __init__(self, data, requires_grad=False, dtype=None):
         self._data = data if (type(data) is np.ndarray and dtype is None) else _as_array(data, dtype)
-        self.grad = None
+        self._grad = None
         self._requires_grad = False
         self.grad_fn = None
         self._vbox = [0]
@@ -183,24 +187,50 @@ class Tensor:
         return self._vbox[0]
 
     @property
+    def grad(self):
+        """The gradient accumulated by backward (None until then). Assigning checks, as
+        PyTorch does, that the new value is None or a Tensor of this tensor's shape and dtype.
+        """
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad "
+                                f"of type {type(value).__name__}")
+            if value._data.shape != self._data.shape:
+                raise RuntimeError(f"attempting to assign a gradient of size "
+                                   f"{list(value._data.shape)} to a tensor of size "
+                                   f"{list(self._data.shape)}. Please ensure that the gradient "
+                                   f"and the tensor are the same size")
+            if value._data.dtype != self._data.dtype:
+                raise RuntimeError(f"attempting to assign a gradient with dtype "
+                                   f"{value._data.dtype} to a tensor with dtype "
+                                   f"{self._data.dtype}. The gradient must match the tensor's "
+                                   f"dtype")
+        self._grad = value
+
+    @grad.deleter
+    def grad(self):
+        self._grad = None
+
+    @property
     def data(self):
-        """A detached tensor sharing this tensor's memory (and version counter)."""
-        return self.detach()
+        """A detached tensor sharing this tensor's memory, with a version counter of its own
+        (as in PyTorch): in-place changes made through `.data` are invisible to autograd, so
+        they raise no version error at backward (and may silently change what a saved tensor
+        holds; prefer `with no_grad():` on the tensor itself)."""
+        t = _wrap(self._data)
+        return t
 
     @data.setter
     def data(self, value):
-        value = value._data if isinstance(value, Tensor) else np.asarray(value)
-        self._data = value
-
-    @property
-    def T(self):
-        from .ops import permute
-        return permute(self, tuple(range(self._data.ndim - 1, -1, -1)))
-
-    @property
-    def mT(self):
-        from .ops import transpose
-        return transpose(self, -2, -1)
+        """Replace the memory this tensor refers to (shape and dtype may change), keeping
+        its history and version counter."""
+        if not isinstance(value, Tensor):
+            raise TypeError(f"data: expected a Tensor, got {type(value).__name__}")
+        self._data = value._data
 
     # ----- conversion -------------------------------------------------------------------
     def numpy(self):
@@ -295,16 +325,12 @@ class Tensor:
         self._requires_grad = False
         return self
 
-    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-        """Accumulate d(self)/d(leaf) into every leaf's `.grad` (see `engine.backward`)."""
-        from .engine import backward
-        backward([self], None if gradient is None else [gradient], retain_graph,
-                 create_graph, inputs=inputs)
+    # backward(), T and mT are attached by engine.py and ops.py, which build on this module
 
     def register_hook(self, hook):
         """Call `hook(grad)` when this tensor's gradient is computed; a returned tensor
-        replaces the gradient. Returns a handle with `.remove()`."""
-        from .engine import RemovableHandle
+        (of the gradient's shape and dtype) replaces the gradient. Returns a handle with
+        `.remove()`."""
         if not self._requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that does not require grad")
         if self.grad_fn is not None:
@@ -324,7 +350,6 @@ class Tensor:
             raise RuntimeError("can't retain_grad on a tensor that does not require grad")
         if self.grad_fn is None:
             return
-        import weakref
         self.grad_fn.retained = weakref.ref(self)
         self._retains_grad = True
 
@@ -341,11 +366,28 @@ def _rebuild_tensor(data, requires_grad):
     return t
 
 
+class RemovableHandle:
+    """Returned by register_hook; `remove()` unregisters the hook."""
+
+    def __init__(self, hooks, hook):
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self):
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
 def _wrap(data):
     """Fast constructor for engine-made tensors: `data` must already be an ndarray."""
     t = _new(Tensor)
     t._data = data
-    t.grad = None
+    t._grad = None
     t._requires_grad = False
     t.grad_fn = None
     t._vbox = [0]

@@ -13,8 +13,11 @@ torch.set_num_threads), after waiting until the 1-minute load average is below -
 its figures. Prints a table of medians, spreads (IQR) and ratios (glassgrad / PyTorch, the
 median of per-round ratios of interleaved runs; < 1 means glassgrad is faster; `cpu` is the
 same from process CPU time), the compiled step's ratio where a workload has one, and how
-far a step is from its GEMM floor (the step's matmuls alone in numpy). Writes the figures to
-benchmarks/results.json (a --quick run to benchmarks/out/results_quick.json).
+far a step is from its GEMM floor (the step's matmuls alone in numpy).
+Without --json, a full run writes the tracked benchmarks/results.json (the README's
+figures); a `--quick` or `--only` run writes benchmarks/out/results_quick.json or
+benchmarks/out/results_partial.json (not tracked), so a short run never replaces the full
+figures.
 """
 import argparse
 import json
@@ -80,13 +83,23 @@ def print_rows(rows):
             print(f"{'':<32}{r['note']}")
 
 
+def default_json_path(quick, partial):
+    """Where a run's figures go when --json is not given: only a full run may replace the
+    tracked benchmarks/results.json."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    if not quick and not partial:
+        return os.path.join(here, "results.json")
+    return os.path.join(here, "out", "results_quick.json" if quick else "results_partial.json")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats, skip the longest runs")
     parser.add_argument("--only", default="", help="comma-separated workloads: " + ",".join(WORKLOADS))
     parser.add_argument("--json", default=None,
-                        help="where to write the figures (default benchmarks/results.json, "
-                             "or benchmarks/out/results_quick.json with --quick)")
+                        help="where to write the figures (default: results.json for a full "
+                             "run, out/results_quick.json or out/results_partial.json "
+                             "otherwise)")
     parser.add_argument("--threads", default="1,2",
                         help="comma-separated BLAS thread counts to run every workload with")
     parser.add_argument("--idle-load", type=float, default=1.0,
@@ -96,10 +109,8 @@ def main(argv=None):
     parser.add_argument("--blas-unset", action="store_true",
                         help="rerun this command with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset")
     args = parser.parse_args(argv)
-    here = os.path.dirname(os.path.abspath(__file__))
     if args.json is None:
-        args.json = (os.path.join(here, "out", "results_quick.json") if args.quick
-                     else os.path.join(here, "results.json"))
+        args.json = default_json_path(args.quick, bool(args.only))
     if args.blas_unset:
         env = {k: v for k, v in os.environ.items()
                if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}

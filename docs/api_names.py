@@ -64,14 +64,34 @@ def public_names():
 
 
 def public_methods(cls):
-    """Public methods and properties defined by a glassgrad class (inherited ones included)."""
+    """Public methods and properties that a glassgrad class defines itself (inherited ones
+    are checked where they are defined)."""
     out = []
-    for name in dir(cls):
+    for name in vars(cls):
         if name.startswith("_"):
             continue
-        value = inspect.getattr_static(cls, name)
+        value = vars(cls)[name]
         if isinstance(value, (staticmethod, classmethod)):
             value = value.__func__
         if inspect.isfunction(value) or isinstance(value, property):
             out.append((name, value))
     return out
+
+
+def missing_docstrings():
+    """'module.name' (or 'module.Class.method') of every public name without a docstring.
+    A method that overrides a documented one inherits its docstring (as Sphinx shows it)."""
+    missing = []
+    for module_name, names in public_names().items():
+        module = importlib.import_module(module_name)
+        for name in names:
+            value = getattr(module, name)
+            if not (inspect.getdoc(value) or "").strip():
+                missing.append(f"{module_name}.{name}")
+            if inspect.isclass(value):
+                for method_name, method in public_methods(value):
+                    doc = method.__doc__ if isinstance(method, property) else \
+                        inspect.getdoc(getattr(value, method_name))
+                    if not (doc or "").strip():
+                        missing.append(f"{module_name}.{name}.{method_name}")
+    return missing

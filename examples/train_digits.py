@@ -14,11 +14,26 @@ the test accuracies and writes:
   out/mlp.safetensors, out/cnn.safetensors the best weights (loadable by PyTorch too)
 """
 import argparse
+import importlib.util
 import math
 import os
 import shutil
 import sys
 import time
+
+
+def require_extras(modules=("matplotlib", "graphviz", "tqdm")):
+    """Stop at once, naming the extra to install, when a package of `.[all]` is missing
+    (rather than failing after training, when the plots are drawn)."""
+    missing = [m for m in modules if importlib.util.find_spec(m) is None]
+    if missing:
+        sys.exit(f"{os.path.basename(__file__)}: missing {', '.join(missing)}, which the "
+                 f"core install of glassgrad does not bring. Install the 'all' extra:\n"
+                 f"    pip install -e \".[all]\"      (from the repository root)\n"
+                 f"and run it again.")
+
+
+require_extras()
 
 from glassgrad import autograd as ag
 from glassgrad import nn

@@ -16,6 +16,13 @@ saves it with its outputs, so the notebooks read well on GitHub.
     python notebooks/build.py                 # build every notebook
     python notebooks/build.py 01 03_gradient   # only those whose name starts so
     python notebooks/build.py --no-execute     # convert only (no outputs)
+    python notebooks/build.py exercises        # only the exercise notebooks
+
+Exercises: `exercises/src/NN_name.py` holds the exercise *with* its solution; every block
+of code lines between `# BEGIN SOLUTION` and `# END SOLUTION` is the learner's part. It
+gives two notebooks: `exercises/NN_name.ipynb`, each block replaced by
+`raise NotImplementedError(...)` and not executed (the learner runs it), and
+`exercises/solutions/NN_name.ipynb`, the markers removed, executed with its outputs.
 
 Needs nbformat, nbclient and ipykernel (pip install -e ".[notebooks]").
 """
@@ -79,14 +86,57 @@ def parse(text):
     return cells
 
 
-def to_notebook(path):
-    """The nbformat NotebookNode of one source file (not executed)."""
+EXERCISES = os.path.join(HERE, "exercises")
+EXERCISE_SRC = os.path.join(EXERCISES, "src")
+SOLUTIONS = os.path.join(EXERCISES, "solutions")
+_BEGIN = re.compile(r"^(\s*)# BEGIN SOLUTION\s*$")
+_END = re.compile(r"^\s*# END SOLUTION\s*$")
+STUB = 'raise NotImplementedError("your code here")'
+
+
+def exercise_sources(prefixes=()):
+    """Paths of exercises/src/NN_name.py, sorted, filtered by name prefixes like sources()."""
+    names = sorted(f for f in os.listdir(EXERCISE_SRC) if re.match(r"\d\d_.*\.py$", f))
+    if prefixes:
+        names = [f for f in names if any(f.startswith(p) for p in prefixes)]
+    return [os.path.join(EXERCISE_SRC, f) for f in names]
+
+
+def split_solution(text, solution):
+    """The solution (solution=True: marker lines dropped) or the exercise (every marked block
+    replaced by one `raise NotImplementedError` line at the marker's indentation)."""
+    out, inside = [], None
+    for number, line in enumerate(text.splitlines(), 1):
+        begin = _BEGIN.match(line)
+        if begin:
+            if inside is not None:
+                raise ValueError(f"line {number}: BEGIN SOLUTION inside another solution block")
+            inside = number
+            if not solution:
+                out.append(begin.group(1) + STUB)
+        elif _END.match(line):
+            if inside is None:
+                raise ValueError(f"line {number}: END SOLUTION without BEGIN SOLUTION")
+            inside = None
+        elif inside is None or solution:
+            out.append(line)
+    if inside is not None:
+        raise ValueError(f"line {inside}: BEGIN SOLUTION is never closed")
+    return "\n".join(out) + "\n"
+
+
+def to_notebook(path, solution=None):
+    """The nbformat NotebookNode of one source file (not executed); for an exercise source,
+    solution=True/False gives its solution / its exercise (see split_solution)."""
     import nbformat
     from nbformat import v4
 
     with open(path, encoding="utf-8") as f:
         try:
-            cells = parse(f.read())
+            text = f.read()
+            if solution is not None:
+                text = split_solution(text, solution)
+            cells = parse(text)
         except ValueError as e:
             raise ValueError(f"{path}: {e}") from None
     nb = v4.new_notebook()
@@ -188,10 +238,17 @@ def stabilize(nb):
     return nb
 
 
-def build(path, run=True):
-    """Write notebooks/NN_name.ipynb for src/NN_name.py; return (ipynb path, seconds)."""
+def _write(nb, out):
     import nbformat
 
+    tmp = out + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        nbformat.write(nb, f)
+    os.replace(tmp, out)
+
+
+def build(path, run=True):
+    """Write notebooks/NN_name.ipynb for src/NN_name.py; return (ipynb path, seconds)."""
     nb = to_notebook(path)
     start = time.perf_counter()
     if run:
@@ -199,10 +256,25 @@ def build(path, run=True):
         stabilize(nb)
     seconds = time.perf_counter() - start
     out = os.path.join(HERE, os.path.basename(path)[:-3] + ".ipynb")
-    tmp = out + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        nbformat.write(nb, f)
-    os.replace(tmp, out)
+    _write(nb, out)
+    return out, seconds
+
+
+def build_exercise(path, run=True):
+    """Write exercises/NN_name.ipynb (the stubs, never executed) and
+    exercises/solutions/NN_name.ipynb (executed) for exercises/src/NN_name.py; return
+    (solution ipynb path, seconds)."""
+    name = os.path.basename(path)[:-3] + ".ipynb"
+    _write(to_notebook(path, solution=False), os.path.join(EXERCISES, name))
+    nb = to_notebook(path, solution=True)
+    start = time.perf_counter()
+    if run:
+        execute(nb)
+        stabilize(nb)
+    seconds = time.perf_counter() - start
+    os.makedirs(SOLUTIONS, exist_ok=True)
+    out = os.path.join(SOLUTIONS, name)
+    _write(nb, out)
     return out, seconds
 
 
@@ -211,20 +283,25 @@ def main(argv=None):
     parser.add_argument("names", nargs="*", help="build only notebooks whose name starts so")
     parser.add_argument("--no-execute", action="store_true", help="convert without running")
     args = parser.parse_args(argv)
-    paths = sources(args.names)
-    if not paths:
+    names = [n for n in args.names if n != "exercises"]
+    jobs = []
+    if names or not args.names:
+        jobs += [(build, p) for p in sources(names)]
+    if "exercises" in args.names or not args.names:
+        jobs += [(build_exercise, p) for p in exercise_sources()]
+    if not jobs:
         parser.error(f"no source in {SRC} matches {args.names}")
     from nbclient.exceptions import CellExecutionError
 
-    for path in paths:
+    for make, path in jobs:
         try:
-            out, seconds = build(path, run=not args.no_execute)
+            out, seconds = make(path, run=not args.no_execute)
         except CellExecutionError as e:
             print(f"{os.path.basename(path)} failed; its notebook was not written:\n{e}",
                   file=sys.stderr)
             return 1
         size = os.path.getsize(out) / 1024
-        print(f"{os.path.basename(out):32s} {seconds:6.1f} s {size:8.0f} KiB", flush=True)
+        print(f"{os.path.relpath(out, HERE):42s} {seconds:6.1f} s {size:8.0f} KiB", flush=True)
     return 0
 
 

@@ -16,6 +16,9 @@ from .rmsprop import RMSprop
 from .adadelta import Adadelta
 from .adam import Adam, AdamW, NAdam
 from . import lr_scheduler
+from .lbfgs import LBFGS
+from . import swa_utils
 
 __all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adadelta", "Adam", "AdamW", "NAdam",
            "lr_scheduler"]
+__all__ += ["LBFGS", "swa_utils"]

@@ -419,3 +419,441 @@ class ReduceLROnPlateau(LRScheduler):
     def load_state_dict(self, state_dict):
         self.__dict__.update(state_dict)
         self._init_is_better(self.mode, self.threshold, self.threshold_mode)
+
+
+# ----- schedules added with LBFGS and SWA: PyTorch's MultiplicativeLR, ConstantLR, PolynomialLR,
+# ChainedScheduler, CyclicLR and OneCycleLR -------------------------------------------------------
+
+def _format_param(name, optimizer, param):
+    """One value per parameter group: a list/tuple of that length, or a value for all."""
+    if isinstance(param, (list, tuple)):
+        if len(param) != len(optimizer.param_groups):
+            raise ValueError(f"{name} must have the same length as optimizer.param_groups. "
+                             f"{name} has {len(param)} values, param_groups has "
+                             f"{len(optimizer.param_groups)}.")
+        return list(param)
+    return [param] * len(optimizer.param_groups)
+
+
+class MultiplicativeLR(LRScheduler):
+    """Multiply each group's lr by ``lr_lambda(epoch)`` at every step after the first.
+
+    Parameters
+    ----------
+    optimizer : Optimizer
+    lr_lambda : callable or list of callables
+        ``epoch -> factor``, one for all groups or one per group.
+    last_epoch : int, default -1
+
+    Raises
+    ------
+    ValueError
+        A list of lr_lambdas whose length is not the number of groups.
+    TypeError
+        An lr_lambda that is not callable.
+    """
+
+    def __init__(self, optimizer, lr_lambda, last_epoch=-1):
+        self.optimizer = optimizer
+        if isinstance(lr_lambda, (list, tuple)):
+            if len(lr_lambda) != len(optimizer.param_groups):
+                raise ValueError(f"Expected {len(optimizer.param_groups)} lr_lambdas, but got "
+                                 f"{len(lr_lambda)}")
+            self.lr_lambdas = list(lr_lambda)
+        else:
+            self.lr_lambdas = [lr_lambda] * len(optimizer.param_groups)
+        for fn in self.lr_lambdas:
+            if not callable(fn):
+                raise TypeError(f"lr_lambda should be a function, but got {type(fn).__name__}")
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        if self._is_initial:
+            return _group_lrs(self.optimizer)
+        return [group["lr"] * fn(self.last_epoch)
+                for fn, group in zip(self.lr_lambdas, self.optimizer.param_groups)]
+
+    state_dict = LambdaLR.state_dict
+    load_state_dict = LambdaLR.load_state_dict
+
+
+class ConstantLR(LRScheduler):
+    """Multiply the lr by `factor` for the first `total_iters` epochs, then restore it.
+
+    Parameters
+    ----------
+    optimizer : Optimizer
+    factor : float in [0, 1], default 1/3
+    total_iters : int, default 5
+    last_epoch : int, default -1
+
+    Raises
+    ------
+    ValueError
+        `factor` outside [0, 1].
+    """
+
+    def __init__(self, optimizer, factor=1.0 / 3, total_iters=5, last_epoch=-1):
+        if factor > 1.0 or factor < 0:
+            raise ValueError("Constant multiplicative factor expected to be between 0 and 1.")
+        self.factor = factor
+        self.total_iters = total_iters
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        lrs = _group_lrs(self.optimizer)
+        if self.last_epoch == 0:
+            return [lr * self.factor for lr in lrs]
+        if self.last_epoch != self.total_iters:
+            return lrs
+        return [lr * (1.0 / self.factor) for lr in lrs]
+
+    def _closed_form_lr(self):
+        return [base * (self.factor + (self.last_epoch >= self.total_iters) * (1 - self.factor))
+                for base in self.base_lrs]
+
+
+class PolynomialLR(LRScheduler):
+    """Decay the lr polynomially to zero over `total_iters` epochs:
+    ``lr = base_lr * (1 - min(epoch, total_iters) / total_iters) ** power``.
+
+    Parameters
+    ----------
+    optimizer : Optimizer
+    total_iters : int, default 5
+    power : float, default 1.0
+    last_epoch : int, default -1
+    """
+
+    def __init__(self, optimizer, total_iters=5, power=1.0, last_epoch=-1):
+        self.total_iters = total_iters
+        self.power = power
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        lrs = _group_lrs(self.optimizer)
+        if self._is_initial or self.last_epoch > self.total_iters:
+            return lrs
+        factor = ((1.0 - self.last_epoch / self.total_iters)
+                  / (1.0 - (self.last_epoch - 1) / self.total_iters)) ** self.power
+        return [lr * factor for lr in lrs]
+
+    def _closed_form_lr(self):
+        return [base * (1.0 - min(self.total_iters, self.last_epoch) / self.total_iters)
+                ** self.power for base in self.base_lrs]
+
+
+class ChainedScheduler(LRScheduler):
+    """Step several schedulers of one optimizer together: each ``step()`` calls every
+    scheduler's ``step()`` in order, so their (multiplicative) effects compose.
+
+    Parameters
+    ----------
+    schedulers : sequence of LRScheduler
+        At least one, all of the same optimizer, no ReduceLROnPlateau.
+    optimizer : Optimizer, optional
+        Default: the first scheduler's.
+
+    Raises
+    ------
+    ValueError
+        No scheduler, a ReduceLROnPlateau, or schedulers of different optimizers.
+    TypeError
+        A scheduler without an `optimizer` attribute.
+    """
+
+    def __init__(self, schedulers, optimizer=None):
+        name = type(self).__name__
+        if len(schedulers) < 1:
+            raise ValueError(f"{name} expects at least one scheduler to be chained, but got no "
+                             f"scheduler.")
+        optimizer = optimizer or schedulers[0].optimizer
+        for i, s in enumerate(schedulers):
+            if not hasattr(s, "optimizer"):
+                raise TypeError(f"{name} at index {i} should have `optimizer` as its "
+                                f"attribute.")
+            if isinstance(s, ReduceLROnPlateau):
+                raise ValueError(f"{name} does not support `ReduceLROnPlateau` scheduler as it "
+                                 f"requires additional kwargs to be specified when calling "
+                                 f"`step`, but got one at index {i} in the given schedulers "
+                                 f"sequence.")
+            if optimizer is not s.optimizer:
+                raise ValueError(f"{name} expects all schedulers to belong to the same "
+                                 f"optimizer, but got scheduler {type(s).__name__} at index "
+                                 f"{i} has {s.optimizer}, which is different from "
+                                 f"{type(optimizer).__name__}.")
+        self._schedulers = list(schedulers)
+        self.optimizer = optimizer
+        self._last_lr = _group_lrs(self._schedulers[-1].optimizer)
+
+    def step(self):
+        """Step every chained scheduler once."""
+        for s in self._schedulers:
+            s.step()
+        self._last_lr = _group_lrs(self._schedulers[-1].optimizer)
+
+    state_dict = SequentialLR.state_dict
+    load_state_dict = SequentialLR.load_state_dict
+
+
+def _set_momentums(optimizer, use_beta1, values, extra=None):
+    for i, (group, m) in enumerate(zip(optimizer.param_groups, values)):
+        if use_beta1:
+            group["betas"] = (m, *group["betas"][1:])
+        else:
+            group["momentum"] = m
+        if extra is not None:
+            for key, per_group in extra.items():
+                group[key] = per_group[i]
+
+
+def _momentum_kind(optimizer):
+    if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+        raise ValueError("optimizer must support momentum or beta1 with `cycle_momentum` "
+                         "option enabled")
+    return "betas" in optimizer.defaults
+
+
+class CyclicLR(LRScheduler):
+    """Cyclical learning rates (Smith 2017): the lr goes back and forth between `base_lr` and
+    `max_lr`, one step per batch; with `cycle_momentum` the momentum (or Adam's beta1) moves
+    the opposite way between `max_momentum` and `base_momentum`.
+
+    Parameters
+    ----------
+    optimizer : Optimizer
+    base_lr, max_lr : float or list of float (one per group)
+    step_size_up : int, default 2000
+        Steps from base_lr up to max_lr.
+    step_size_down : int, optional
+        Steps back down; default `step_size_up`.
+    mode : {'triangular', 'triangular2', 'exp_range'}
+        Amplitude per cycle: constant, halved each cycle, or ``gamma ** step``.
+    gamma : float, default 1.0
+        For 'exp_range'.
+    scale_fn : callable, optional
+        A custom amplitude ``x -> scale`` (overrides `mode`), of the cycle number or the step
+        (`scale_mode` 'cycle' or 'iterations').
+    scale_mode : {'cycle', 'iterations'}
+    cycle_momentum : bool, default True
+        Needs an optimizer with `momentum` or `betas`.
+    base_momentum, max_momentum : float or list of float
+    last_epoch : int, default -1
+
+    Raises
+    ------
+    TypeError
+        `optimizer` is not an Optimizer.
+    ValueError
+        Unknown mode without scale_fn, a list of the wrong length, or cycle_momentum with an
+        optimizer that has neither momentum nor betas.
+    """
+
+    def __init__(self, optimizer, base_lr, max_lr, step_size_up=2000, step_size_down=None,
+                 mode="triangular", gamma=1.0, scale_fn=None, scale_mode="cycle",
+                 cycle_momentum=True, base_momentum=0.8, max_momentum=0.9, last_epoch=-1):
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
+        self.optimizer = optimizer
+        base_lrs = _format_param("base_lr", optimizer, base_lr)
+        if last_epoch == -1:
+            for lr, group in zip(base_lrs, optimizer.param_groups):
+                group["lr"] = lr
+        self.max_lrs = _format_param("max_lr", optimizer, max_lr)
+        step_size_up = float(step_size_up)
+        step_size_down = float(step_size_down) if step_size_down is not None else step_size_up
+        self.total_size = step_size_up + step_size_down
+        self.step_ratio = step_size_up / self.total_size
+        if mode not in ("triangular", "triangular2", "exp_range") and scale_fn is None:
+            raise ValueError("mode is invalid and scale_fn is None")
+        self.mode = mode
+        self.gamma = gamma
+        self._scale_fn_custom = scale_fn
+        self.scale_mode = scale_mode
+        self._init_scale_fn()
+        self.cycle_momentum = cycle_momentum
+        if cycle_momentum:
+            self.use_beta1 = _momentum_kind(optimizer)
+            self.base_momentums = _format_param("base_momentum", optimizer, base_momentum)
+            self.max_momentums = _format_param("max_momentum", optimizer, max_momentum)
+            if last_epoch == -1:
+                _set_momentums(optimizer, self.use_beta1, self.max_momentums,
+                               {"max_momentum": self.max_momentums,
+                                "base_momentum": self.base_momentums})
+        super().__init__(optimizer, last_epoch)
+        self.base_lrs = base_lrs
+
+    def _init_scale_fn(self):
+        if self._scale_fn_custom is not None:
+            return
+        if self.mode == "triangular":
+            self.scale_mode = "cycle"
+        elif self.mode == "triangular2":
+            self.scale_mode = "cycle"
+        elif self.mode == "exp_range":
+            self.scale_mode = "iterations"
+
+    def scale_fn(self, x):
+        """The amplitude factor at cycle (or step) x."""
+        if self._scale_fn_custom is not None:
+            return self._scale_fn_custom(x)
+        if self.mode == "triangular":
+            return 1.0
+        if self.mode == "triangular2":
+            return 1 / (2.0 ** (x - 1))
+        return self.gamma ** x
+
+    def get_lr(self):
+        cycle = math.floor(1 + self.last_epoch / self.total_size)
+        x = 1.0 + self.last_epoch / self.total_size - cycle
+        if x <= self.step_ratio:
+            scale_factor = x / self.step_ratio
+        else:
+            scale_factor = (x - 1) / (self.step_ratio - 1)
+        at = cycle if self.scale_mode == "cycle" else self.last_epoch
+        lrs = [base + (top - base) * scale_factor * self.scale_fn(at)
+               for base, top in zip(self.base_lrs, self.max_lrs)]
+        if self.cycle_momentum:
+            momentums = [top - (top - base) * scale_factor * self.scale_fn(at)
+                         for base, top in zip(self.base_momentums, self.max_momentums)]
+            _set_momentums(self.optimizer, self.use_beta1, momentums)
+        return lrs
+
+    def state_dict(self):
+        state = super().state_dict()
+        fn = state.pop("_scale_fn_custom")
+        state["_scale_fn_custom"] = None
+        if fn is not None and not isinstance(fn, types.FunctionType):
+            state["_scale_fn_custom"] = dict(vars(fn))
+        return state
+
+    def load_state_dict(self, state_dict):
+        state = dict(state_dict)
+        fn = state.pop("_scale_fn_custom")
+        custom = self._scale_fn_custom
+        super().load_state_dict(state)
+        self._scale_fn_custom = custom
+        if fn is not None:
+            vars(self._scale_fn_custom).update(fn)
+        self._init_scale_fn()
+
+
+class OneCycleLR(LRScheduler):
+    """The 1cycle policy (Smith & Topin 2018): the lr rises from ``max_lr / div_factor`` to
+    `max_lr` over the first `pct_start` of the run, then anneals to
+    ``initial_lr / final_div_factor``; momentum moves the opposite way. Step once per batch,
+    `total_steps` times in all.
+
+    Parameters
+    ----------
+    optimizer : Optimizer
+    max_lr : float or list of float (one per group)
+    total_steps : int, optional
+        Or give `epochs` and `steps_per_epoch`.
+    epochs, steps_per_epoch : int, optional
+    pct_start : float in [0, 1], default 0.3
+    anneal_strategy : {'cos', 'linear'}
+    cycle_momentum : bool, default True
+    base_momentum, max_momentum : float or list of float, defaults 0.85 and 0.95
+    div_factor : float, default 25
+    final_div_factor : float, default 1e4
+    three_phase : bool, default False
+        Rise, fall back to the initial lr symmetrically, then anneal to the minimum.
+    last_epoch : int, default -1
+
+    Raises
+    ------
+    TypeError
+        `optimizer` is not an Optimizer.
+    ValueError
+        Missing or non-positive step counts, `pct_start` not a float in [0, 1], an unknown
+        `anneal_strategy`, cycle_momentum without momentum or betas, or stepping more than
+        `total_steps` times.
+    """
+
+    def __init__(self, optimizer, max_lr, total_steps=None, epochs=None, steps_per_epoch=None,
+                 pct_start=0.3, anneal_strategy="cos", cycle_momentum=True, base_momentum=0.85,
+                 max_momentum=0.95, div_factor=25.0, final_div_factor=1e4, three_phase=False,
+                 last_epoch=-1):
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
+        self.optimizer = optimizer
+        if total_steps is not None:
+            if not isinstance(total_steps, int) or total_steps <= 0:
+                raise ValueError(f"Expected positive integer total_steps, but got {total_steps}")
+            self.total_steps = total_steps
+        elif epochs is not None and steps_per_epoch is not None:
+            if not isinstance(epochs, int) or epochs <= 0:
+                raise ValueError(f"Expected positive integer epochs, but got {epochs}")
+            if not isinstance(steps_per_epoch, int) or steps_per_epoch <= 0:
+                raise ValueError(f"Expected positive integer steps_per_epoch, but got "
+                                 f"{steps_per_epoch}")
+            self.total_steps = epochs * steps_per_epoch
+        else:
+            raise ValueError("You must define either total_steps OR (epochs AND "
+                             "steps_per_epoch)")
+        up = float(pct_start * self.total_steps) - 1
+        if three_phase:
+            self._schedule_phases = [
+                dict(end_step=up, start_lr="initial_lr", end_lr="max_lr",
+                     start_momentum="max_momentum", end_momentum="base_momentum"),
+                dict(end_step=float(2 * pct_start * self.total_steps) - 2, start_lr="max_lr",
+                     end_lr="initial_lr", start_momentum="base_momentum",
+                     end_momentum="max_momentum"),
+                dict(end_step=self.total_steps - 1, start_lr="initial_lr", end_lr="min_lr",
+                     start_momentum="max_momentum", end_momentum="max_momentum")]
+        else:
+            self._schedule_phases = [
+                dict(end_step=up, start_lr="initial_lr", end_lr="max_lr",
+                     start_momentum="max_momentum", end_momentum="base_momentum"),
+                dict(end_step=self.total_steps - 1, start_lr="max_lr", end_lr="min_lr",
+                     start_momentum="base_momentum", end_momentum="max_momentum")]
+        if pct_start < 0 or pct_start > 1 or not isinstance(pct_start, float):
+            raise ValueError(f"Expected float between 0 and 1 pct_start, but got {pct_start}")
+        if anneal_strategy not in ("cos", "linear"):
+            raise ValueError(f"anneal_strategy must be one of 'cos' or 'linear', instead got "
+                             f"{anneal_strategy}")
+        self._anneal_func_type = anneal_strategy
+        max_lrs = _format_param("max_lr", optimizer, max_lr)
+        if last_epoch == -1:
+            for top, group in zip(max_lrs, optimizer.param_groups):
+                group["initial_lr"] = top / div_factor
+                group["max_lr"] = top
+                group["min_lr"] = group["initial_lr"] / final_div_factor
+        self.cycle_momentum = cycle_momentum
+        if cycle_momentum:
+            self.use_beta1 = _momentum_kind(optimizer)
+            max_momentums = _format_param("max_momentum", optimizer, max_momentum)
+            base_momentums = _format_param("base_momentum", optimizer, base_momentum)
+            if last_epoch == -1:
+                _set_momentums(optimizer, self.use_beta1, max_momentums,
+                               {"max_momentum": max_momentums, "base_momentum": base_momentums})
+        super().__init__(optimizer, last_epoch)
+
+    def _anneal_func(self, start, end, pct):
+        if self._anneal_func_type == "cos":
+            return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
+        return (end - start) * pct + start
+
+    def get_lr(self):
+        step_num = self.last_epoch
+        if step_num > self.total_steps:
+            raise ValueError(f"Tried to step {step_num} times. The specified number of total "
+                             f"steps is {self.total_steps}")
+        lrs, momentums = [], []
+        for group in self.optimizer.param_groups:
+            start_step = 0.0
+            for i, phase in enumerate(self._schedule_phases):
+                end_step = phase["end_step"]
+                if step_num <= end_step or i == len(self._schedule_phases) - 1:
+                    pct = (step_num - start_step) / (end_step - start_step)
+                    lrs.append(self._anneal_func(group[phase["start_lr"]],
+                                                 group[phase["end_lr"]], pct))
+                    if self.cycle_momentum:
+                        momentums.append(self._anneal_func(group[phase["start_momentum"]],
+                                                           group[phase["end_momentum"]], pct))
+                    break
+                start_step = phase["end_step"]
+        if self.cycle_momentum:
+            _set_momentums(self.optimizer, self.use_beta1, momentums)
+        return lrs

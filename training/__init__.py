@@ -10,6 +10,8 @@ its inputs, checks it, watches it, or repeats it.
 from . import datasets
 from .data import (DataLoader, Dataset, Subset, TensorDataset, default_collate, random_split,
                    train_val_test_split)
+from .data import (BatchSampler, ConcatDataset, IterableDataset, RandomSampler, Sampler,
+                   SequentialSampler, SubsetRandomSampler, WeightedRandomSampler)
 from .preprocessing import PCA, Standardizer, Whitening
 from .checks import (check_gradients, check_initial_loss, check_overfit, check_regularization,
                      expected_initial_loss, l2_penalty, sanity_checks)
@@ -30,3 +32,5 @@ __all__ = ["datasets", "Dataset", "TensorDataset", "Subset", "DataLoader", "defa
            "Ensemble", "average_predictions", "ParameterAverage"]
 __all__ += ["SearchResult", "SearchTrial", "compare_runs", "create_search", "load_search",
             "average_parameters"]
+__all__ += ["IterableDataset", "ConcatDataset", "Sampler", "SequentialSampler", "RandomSampler",
+            "SubsetRandomSampler", "WeightedRandomSampler", "BatchSampler"]

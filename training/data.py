@@ -1,21 +1,29 @@
-"""Datasets, mini-batches and splits, following torch.utils.data.
+"""The toolkit's data helpers, built on glassgrad.utils.data (PyTorch's Dataset, DataLoader,
+samplers and random_split, re-exported here) plus what PyTorch does not have:
+`train_val_test_split` (with stratification), `DataLoader(seed=...)`, a tuple of arrays as a
+dataset, and `random_split(seed=...)`.
 
     ds = TensorDataset(X, y)                       # ndarrays or tensors, same first dim
     train, val = random_split(ds, [0.8, 0.2], seed=0)
     for xb, yb in DataLoader(train, batch_size=32, shuffle=True, seed=0):
-        ...                                        # xb, yb are ag.Tensors
+        ...                                        # xb, yb are Tensors
 
-Shuffling draws from a generator: the loader's own (`seed=` or `generator=`, a numpy
-Generator) or, by default, glassgrad's global one (`ag.random.get_rng()`), so `ag.manual_seed`
-fixes the order. Every epoch is a fresh permutation that visits each example exactly once.
+Shuffling draws from a generator: the loader's own (`seed=` or `generator=`) or, by default,
+glassgrad's global one, so `glassgrad.manual_seed` fixes the order. Every epoch is a fresh
+permutation that visits each example exactly once.
 """
-import math
 from collections import namedtuple
 
 import numpy as np
 
 from glassgrad import autograd as ag
 from glassgrad.autograd.tensor import Tensor
+from glassgrad.utils import data as _data
+# re-exported: the toolkit's data names are PyTorch's (glassgrad.utils.data)
+from glassgrad.utils.data import (BatchSampler, ConcatDataset, Dataset,  # noqa: F401
+                                  IterableDataset, RandomSampler, Sampler, SequentialSampler,
+                                  Subset, SubsetRandomSampler, TensorDataset,
+                                  WeightedRandomSampler, default_collate)
 
 
 def _array(x):
@@ -35,172 +43,49 @@ def _rng(seed=None, generator=None):
     return ag.random.get_rng()
 
 
-class Dataset:
-    """A map-style dataset: `ds[i]` gives example i, `len(ds)` how many there are.
+class DataLoader(_data.DataLoader):
+    """glassgrad.utils.data.DataLoader with two conveniences of the toolkit.
 
-    Subclasses implement `__getitem__` and `__len__`. A subclass may also implement
-    `batch(indices)` returning an already collated batch (tuple of arrays) for speed;
-    DataLoader uses it when present."""
+    Parameters
+    ----------
+    dataset : Dataset, or a tuple of equally long arrays / Tensors
+        A tuple (not a Dataset) is wrapped in a TensorDataset; PyTorch would treat it as a
+        sequence of examples.
+    seed : int, optional
+        Shuffle with a numpy Generator seeded with `seed` and owned by the loader (each epoch
+        continues its stream). Exclusive with `generator`.
+    **kwargs
+        Everything glassgrad.utils.data.DataLoader takes (batch_size, shuffle, drop_last,
+        collate_fn, sampler, generator, ...).
 
-    def __getitem__(self, index):
-        raise NotImplementedError(f"{type(self).__name__} must implement __getitem__")
+    Raises
+    ------
+    ValueError
+        Both `seed` and `generator` given, or what the base class raises.
+    """
 
-    def __len__(self):
-        raise NotImplementedError(f"{type(self).__name__} must implement __len__")
-
-
-class TensorDataset(Dataset):
-    """Rows of one or more equally long arrays: `ds[i] == (a[i], b[i], ...)`.
-
-    Accepts ndarrays, Tensors or lists; stores them as ndarrays (shared with the Tensors'
-    memory, not copied). `ds[i]` returns a tuple of ndarrays/scalars; the DataLoader turns
-    batches into ag.Tensors."""
-
-    def __init__(self, *arrays):
-        if not arrays:
-            raise ValueError("TensorDataset needs at least one array")
-        self.arrays = tuple(_array(a) for a in arrays)
-        sizes = [a.shape[0] if a.ndim else None for a in self.arrays]
-        if None in sizes or len(set(sizes)) != 1:
-            shapes = [a.shape for a in self.arrays]
-            raise ValueError(f"TensorDataset: all arrays need the same first dimension, "
-                             f"got shapes {shapes}")
-
-    def __len__(self):
-        return self.arrays[0].shape[0]
-
-    def __getitem__(self, index):
-        return tuple(a[index] for a in self.arrays)
-
-    def batch(self, indices):
-        return tuple(a[indices] for a in self.arrays)
-
-
-class Subset(Dataset):
-    """The examples of `dataset` at `indices`, in that order."""
-
-    def __init__(self, dataset, indices):
-        self.dataset = dataset
-        self.indices = np.asarray(indices, dtype=np.int64)
-
-    def __len__(self):
-        return len(self.indices)
-
-    def __getitem__(self, index):
-        return self.dataset[int(self.indices[index])]
-
-    def batch(self, indices):
-        picked = self.indices[np.asarray(indices, dtype=np.int64)]
-        if hasattr(self.dataset, "batch"):
-            return self.dataset.batch(picked)
-        return collate_numpy([self.dataset[int(i)] for i in picked])
-
-
-def collate_numpy(samples):
-    """Stack a list of samples (tuples / dicts / arrays / numbers) field by field into
-    ndarrays: [(x0, y0), (x1, y1)] -> (stack(x), stack(y))."""
-    first = samples[0]
-    if isinstance(first, tuple) or isinstance(first, list):
-        return type(first)(collate_numpy([s[i] for s in samples]) for i in range(len(first)))
-    if isinstance(first, dict):
-        return {k: collate_numpy([s[k] for s in samples]) for k in first}
-    return np.stack([_array(s) for s in samples])
-
-
-def to_tensors(batch):
-    """Turn the ndarrays of a collated batch into ag.Tensors (dtypes kept: float64 stays
-    float64, int labels int64)."""
-    if isinstance(batch, (tuple, list)):
-        return type(batch)(to_tensors(b) for b in batch)
-    if isinstance(batch, dict):
-        return {k: to_tensors(v) for k, v in batch.items()}
-    arr = _array(batch)
-    if arr.dtype.kind in "iu":
-        arr = arr.astype(np.int64, copy=False)
-    return ag.tensor(arr)
-
-
-def default_collate(samples):
-    """Stack samples field by field and return ag.Tensors (see collate_numpy)."""
-    return to_tensors(collate_numpy(samples))
-
-
-class DataLoader:
-    """Iterate over `dataset` in mini-batches of `batch_size`.
-
-    dataset: a Dataset (anything with __getitem__ and __len__), or a tuple of equally long
-        arrays (wrapped in a TensorDataset).
-    shuffle: a new permutation each epoch (drawn from `generator`, else a Generator seeded
-        with `seed` and owned by the loader, else glassgrad's global generator).
-    drop_last: skip the final batch when it is smaller than `batch_size`.
-    collate_fn: turns a list of samples into a batch (default: stacked ag.Tensors).
-    `len(loader)` is the number of batches per epoch."""
-
-    def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, seed=None,
-                 generator=None, collate_fn=None):
-        if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-            raise ValueError(f"DataLoader: batch_size must be a positive integer, got "
-                             f"{batch_size!r}")
-        if isinstance(dataset, (tuple, list)) and not isinstance(dataset, Dataset):
+    def __init__(self, dataset, batch_size=1, shuffle=None, *args, seed=None, **kwargs):
+        if isinstance(dataset, tuple) and not isinstance(dataset, Dataset):
             dataset = TensorDataset(*dataset)
-        self.dataset = dataset
-        self.batch_size = int(batch_size)
-        self.shuffle = bool(shuffle)
-        self.drop_last = bool(drop_last)
-        self.collate_fn = collate_fn
-        self._own_rng = None if (seed is None and generator is None) else _rng(seed, generator)
-
-    def __len__(self):
-        n = len(self.dataset)
-        return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
-
-    def _order(self):
-        n = len(self.dataset)
-        if not self.shuffle:
-            return np.arange(n)
-        rng = self._own_rng if self._own_rng is not None else ag.random.get_rng()
-        return rng.permutation(n)
-
-    def __iter__(self):
-        order = self._order()
-        for b in range(len(self)):
-            idx = order[b * self.batch_size:(b + 1) * self.batch_size]
-            if self.collate_fn is None and hasattr(self.dataset, "batch"):
-                yield to_tensors(self.dataset.batch(idx))
-            else:
-                samples = [self.dataset[int(i)] for i in idx]
-                yield (self.collate_fn or default_collate)(samples)
-
-
-def _split_lengths(lengths, n):
-    """Integer lengths summing to n from ints or fractions (PyTorch's rule: floor each
-    fraction, then hand out the remainder one by one from the first split on)."""
-    lengths = list(lengths)
-    if all(isinstance(v, (int, np.integer)) for v in lengths):
-        if sum(lengths) != n:
-            raise ValueError(f"random_split: lengths {lengths} sum to {sum(lengths)}, but the "
-                             f"dataset has {n} examples")
-        return [int(v) for v in lengths]
-    if any(v < 0 or v > 1 for v in lengths) or not math.isclose(sum(lengths), 1.0,
-                                                              abs_tol=1e-6):
-        raise ValueError(f"random_split: fractions must lie in [0, 1] and sum to 1, got "
-                         f"{lengths}")
-    counts = [int(math.floor(n * f)) for f in lengths]
-    for i in range(n - sum(counts)):
-        counts[i % len(counts)] += 1
-    return counts
+        if seed is not None:
+            kwargs["generator"] = _rng(seed, kwargs.get("generator"))
+        super().__init__(dataset, batch_size, shuffle, *args, **kwargs)
 
 
 def random_split(dataset, lengths, seed=None, generator=None):
-    """Split `dataset` into non-overlapping random Subsets of the given lengths (ints summing
-    to len(dataset), or fractions summing to 1)."""
-    if isinstance(dataset, (tuple, list)):
+    """glassgrad.utils.data.random_split, plus `seed=` (a fresh numpy Generator seeded with it)
+    and a tuple of arrays as the dataset (wrapped in a TensorDataset).
+
+    Raises
+    ------
+    ValueError
+        Both `seed` and `generator` given, or what glassgrad.utils.data.random_split raises.
+    """
+    if isinstance(dataset, tuple):
         dataset = TensorDataset(*dataset)
-    n = len(dataset)
-    counts = _split_lengths(lengths, n)
-    perm = _rng(seed, generator).permutation(n)
-    bounds = np.cumsum([0] + counts)
-    return [Subset(dataset, perm[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
+    if seed is not None:
+        generator = _rng(seed, generator)
+    return _data.random_split(dataset, lengths, generator=generator)
 
 
 Splits = namedtuple("Splits", ["train", "val", "test"])

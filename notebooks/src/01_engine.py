@@ -15,6 +15,9 @@
 # Run it top to bottom, then change the numbers and run it again.
 
 # %%
+from threadpoolctl import threadpool_limits
+threadpool_limits(1)   # one BLAS thread: small matrices gain nothing from more, and a busy
+                       # machine makes extra threads wait (10x slower here with the default)
 import numpy as np
 from glassgrad import autograd as ag
 import glassgrad.viz  # noqa: F401  (ag.viz)
@@ -43,6 +46,7 @@ with ag.keep_values():
     L = d * f
 
 print(f"e = {e.item()}, d = {d.item()}, L = {L.item()}")
+assert (e.item(), d.item(), L.item()) == (-6.0, 4.0, -8.0)
 print("L.grad_fn:", L.grad_fn, " (the node that produced L)")
 
 # %% [markdown]
@@ -102,6 +106,7 @@ with ag.no_grad():
     nudged = expression(*[ag.tensor(v + (h if i == 0 else 0.0), dtype=ag.float64)
                           for i, v in enumerate(x)]).item()
 print(f"(L(a + h) - L(a)) / h = {(nudged - base) / h:.6f}   engine: dL/da = {a.grad.item()}")
+assert abs((nudged - base) / h - a.grad.item()) < 1e-6      # L moved by h * dL/da
 
 # %% [markdown]
 # ## One neuron
@@ -126,6 +131,7 @@ print(f"n = {n.item():.4f}, out = tanh(n) = {out.item():.4f}")
 print(f"local derivative 1 - tanh(n)^2 = {1 - out.item() ** 2:.4f}")
 print(f"dout/dw1 = x1 * (1 - tanh^2) = {x1.item() * (1 - out.item() ** 2):.4f};"
       f" engine: {w1.grad.item():.4f}")
+assert np.isclose(w1.grad.item(), x1.item() * (1 - out.item() ** 2))
 ag.viz.draw(out, names=dict(n=n, out=out))
 
 # %% [markdown]
@@ -162,6 +168,9 @@ by_hand_b = (f_np * a_np).sum(axis=0)                    # summed over the 3 use
 print("a.grad matches the broadcast-summed chain rule:", np.allclose(A.grad.numpy(), by_hand_a))
 print("b.grad matches the broadcast-summed chain rule:", np.allclose(B.grad.numpy(), by_hand_b))
 print("c.grad = sum of f:", np.isclose(C.grad.item(), f_np.sum()))
+assert A.grad.shape == A.shape and B.grad.shape == B.shape      # gradients have the leaves' shapes
+assert np.allclose(A.grad.numpy(), by_hand_a) and np.allclose(B.grad.numpy(), by_hand_b)
+assert np.isclose(C.grad.item(), f_np.sum())
 
 # %% [markdown]
 # Drawn, a tensor node shows its shape and dtype; small tensors show their values, larger
@@ -180,6 +189,7 @@ ag.viz.draw(loss, names=dict(e=E, d=D, loss=loss))
 
 # %%
 print("leaf a: grad_fn =", A.grad_fn, " is_leaf =", A.is_leaf)
+assert A.grad_fn is None and A.is_leaf and loss.grad_fn is not None
 
 def show(fn, depth=0):
     print("    " * depth + str(fn))
@@ -212,6 +222,8 @@ t = z.tanh()
 th = np.tanh(0.5)
 print(f"tanh at 0.5:  first {dt.item():.6f} vs {1 - th ** 2:.6f},"
       f"  second {d2t.item():.6f} vs {-2 * th * (1 - th ** 2):.6f}")
+assert dy.item() == 12.0 and d2y.item() == 12.0              # 3x^2 and 6x at x = 2
+assert np.isclose(dt.item(), 1 - th ** 2) and np.isclose(d2t.item(), -2 * th * (1 - th ** 2))
 
 # %% [markdown]
 # The first derivative `dy` is an ordinary tensor with its own graph - here is the graph

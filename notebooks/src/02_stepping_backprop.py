@@ -12,6 +12,9 @@
 # is exactly what `backward()` produces.
 
 # %%
+from threadpoolctl import threadpool_limits
+threadpool_limits(1)   # one BLAS thread: small matrices gain nothing from more, and a busy
+                       # machine makes extra threads wait (10x slower here with the default)
 import numpy as np
 from glassgrad import autograd as ag
 import glassgrad.viz  # noqa: F401  (ag.viz)
@@ -52,6 +55,7 @@ stepper.draw()
 # %%
 stepper.next()
 print(stepper.describe())
+assert stepper[0].op == "tanh"          # the claim above: the first step is the tanh node
 stepper.draw()
 
 # %% [markdown]
@@ -64,6 +68,7 @@ stepper.draw()
 for _ in range(2):
     stepper.next()
     print(stepper.describe(), "\n")
+assert [stepper[k].op for k in (1, 2)] == ["add", "add"]      # "next come the two additions"
 stepper.draw()
 
 # %% [markdown]
@@ -74,6 +79,7 @@ stepper.draw()
 for _ in range(2):
     stepper.next()
     print(stepper.describe(), "\n")
+assert sorted(stepper[k].op for k in (3, 4)) == ["mul", "mul"]  # "then the two multiplications"
 stepper.draw()
 
 # %% [markdown]
@@ -99,6 +105,8 @@ o.backward(retain_graph=True)
 for t in leaves:
     print(f"{t.name:>3}: stepper {stepped[t.name].item(): .6f}   backward() {t.grad.item(): .6f}")
 print("identical:", all(np.array_equal(stepped[t.name], t.grad.numpy()) for t in leaves))
+assert all(np.array_equal(stepped[t.name], t.grad.numpy()) for t in leaves)   # bit for bit
+assert w2.grad.item() == 0.0             # "w2 gets 0: its partner x2 is 0"
 
 # %% [markdown]
 # ### Stepping backward
@@ -143,6 +151,7 @@ twice = ag.viz.BackwardStepper(L, names=dict(p=p, L=L))
 twice.run_to_end()
 print(twice.trace())
 print(f"\ndL/da = c + 1 = {c.item() + 1}; the stepper left a.grad = {a.grad.item()}")
+assert a.grad.item() == c.item() + 1     # the two contributions to a.grad were added
 twice.draw()
 
 # %% [markdown]
@@ -167,21 +176,28 @@ for step in mlp:
     print("  ", step.lines[0])
 
 # %% [markdown]
-# The loss comes first (`mse_loss` is composed of a subtraction, the product of the
-# difference with itself, a sum and a division), then the last layer, the `tanh`, the first layer, and finally the four
-# parameters. Step 6 is the matrix product of the last layer, `h @ W^T` (the weight enters
-# transposed, through `permute`):
+# The loss comes first (`mse_loss` is composed of a division, a sum, the product of the
+# difference with itself and a subtraction, walked from the output back), then the last
+# layer, the `tanh`, the first layer, and finally the four parameters. Each `nn.Linear` is
+# a single `linear` node computing `x @ W^T + b`. The cell finds the last layer's step (the
+# first `linear` step of the walk: step 5) and stops right after it:
 
 # %%
-mlp.goto(6)
+ops = [step.op for step in mlp]
+print("ops in backward order:", ops)
+k = ops.index("linear")                       # the last layer comes first in the walk
+assert ops[:k] == ["div", "sum", "mul", "sub"] and ops[k + 1] == "tanh"   # the order above
+assert k + 1 == 5                             # the prose calls it step 5
+mlp.goto(k + 1)
 print(mlp.describe())
 mlp.draw()
 
 # %% [markdown]
-# Its rule sends `a^T @ g` to the weight side: the gradient of a weight is the layer's input
+# Its rule sends `g^T @ x` to the weight: the gradient of a weight is the layer's input
 # times the upstream gradient - the notes' *"the gradient that goes to any weight is a
-# product of the input of that neuron and the upstream gradient"*. The other input, the
-# hidden activations, receives `g @ W`, which flows on into the `tanh`.
+# product of the input of that neuron and the upstream gradient"*. The bias receives the
+# upstream gradient summed over the batch, and the other input, the hidden activations,
+# receives `g @ W`, which flows on into the `tanh` (step 6).
 #
 # Run to the end, then compare with `loss.backward()` for every parameter:
 
@@ -193,6 +209,7 @@ loss.backward()
 for name, p in model.named_parameters():
     same = np.array_equal(stepped[name], p.grad.numpy())
     print(f"{name:>9} {str(tuple(p.shape)):>7}: identical to backward(): {same}")
+    assert same                          # the stepper's end state is backward()'s
 mlp.draw()
 
 # %% [markdown]

@@ -18,6 +18,9 @@
 # catches a deliberately broken gradient.
 
 # %%
+from threadpoolctl import threadpool_limits
+threadpool_limits(1)   # one BLAS thread: small matrices gain nothing from more, and a busy
+                       # machine makes extra threads wait (10x slower here with the default)
 import warnings
 import numpy as np
 import matplotlib.pyplot as plt
@@ -77,9 +80,14 @@ ax.legend(fontsize=8)
 ax.set_title("finite differences: truncation (right) vs round-off (left)")
 plt.show()
 
+best_h, best_err = {}, {}
 for (name, kind), err in errors.items():
     k = int(np.argmin(err))
+    best_h[name, kind], best_err[name, kind] = hs[k], err[k]
     print(f"{kind:>9}, {name}: best h = {hs[k]:.0e}, relative error there {err[k]:.1e}")
+# the claims below: centered beats one-sided, float64 beats float32, by orders of magnitude
+assert all(best_err[n, "centered"] < best_err[n, "one-sided"] / 100 for n in ("float64", "float32"))
+assert all(best_err["float64", k] < best_err["float32", k] / 100 for k in ("one-sided", "centered"))
 
 # %% [markdown]
 # Read the plot from right to left. For large h the error falls with slope 1 (one-sided)
@@ -93,6 +101,8 @@ for name, dtype in [("float64", np.float64), ("float32", np.float32)]:
     eps = float(np.finfo(dtype).eps)
     print(f"{name}: machine eps {eps:.1e}; sqrt(eps) = {eps ** 0.5:.0e}, "
           f"eps^(1/3) = {eps ** (1 / 3):.0e}")
+    # the measured best h is within a factor 10 of the theory
+    assert 0.1 < best_h[name, "one-sided"] / eps ** 0.5 < 10 and 0.1 < best_h[name, "centered"] / eps ** (1 / 3) < 10
 
 # %% [markdown]
 # This is why `ag.gradcheck` works in float64 with `eps=1e-6` by default (close to the best
@@ -133,6 +143,7 @@ for scale in (1.0, 1e6):
     rel = relative_error(analytic, numeric)
     print(f"scale {scale:7.0e}: absolute error {abs(analytic - numeric):.1e}, relative error "
           f"{rel:.1e} -> {verdict(rel)}")
+    assert verdict(rel) == "happy"           # scale free: happy at both scales
 
 # %% [markdown]
 # ## Kinks
@@ -154,6 +165,8 @@ for m in report.kinks:
     print(f"x = {xk.numpy()[m.element]: .0e}: analytic {m.analytic:g}, numeric {m.numeric:.3g}"
           f" (slopes left {m.left:.3g}, right {m.right:.3g})")
 print(len(caught), "warning(s); the first starts:", str(caught[0].message)[:80], "...")
+assert ok and len(report.kinks) == 3                  # the three inputs at or near 0 are kinks
+assert {m.element for m in report.kinks} == {(0,), (1,), (2,)}
 
 # %% [markdown]
 # The inputs at 0.5 and -0.5 are far from the kink and check normally. A network with relu
@@ -186,8 +199,9 @@ model.eval()
 print(f"loss after burn-in: {loss_fn(model(X), y).item():.4f}")
 
 params = list(model.parameters())
-print("gradcheck on", sum(p.numel() for p in params), "parameters:",
-      ag.gradcheck(lambda *ps: loss_fn(model(X), y), params))
+passed = ag.gradcheck(lambda *ps: loss_fn(model(X), y), params)
+print("gradcheck on", sum(p.numel() for p in params), "parameters:", passed)
+assert passed
 
 # %% [markdown]
 # `gradcheck` passed. To look inside, compute every numeric gradient ourselves (the centered
@@ -232,6 +246,7 @@ plt.show()
 print(f"median relative error {np.median(rel):.1e} ({verdict(np.median(rel))}), "
       f"largest {rel.max():.1e} ({verdict(rel.max())}) on an entry of size "
       f"{abs(ana[rel.argmax()]):.1e}")
+assert np.median(rel) < 1e-7 and abs(ana[rel.argmax()]) < 1e-2   # worst error: on a tiny entry
 
 # %% [markdown]
 # The errors line up along the round-off estimate: the smaller a gradient entry compared with
@@ -243,9 +258,12 @@ print(f"median relative error {np.median(rel):.1e} ({verdict(np.median(rel))}), 
 # The same measurement across step sizes shows the h trade-off on a real model:
 
 # %%
+medians = {}
 for h in (1e-2, 1e-4, 1e-6, 1e-8, 1e-10):
     _, rel = all_errors(h)
+    medians[h] = np.median(rel)
     print(f"h = {h:.0e}: median relative error {np.median(rel):.1e}, largest {rel.max():.1e}")
+assert min(medians, key=medians.get) in (1e-4, 1e-6)     # the trade-off: best in the middle
 
 # %% [markdown]
 # In float32 the same model, with the same weights, gives errors orders of magnitude larger,
@@ -260,6 +278,7 @@ for h in (1e-2, 1e-3, 1e-4):
     _, rel = all_errors(h)
     print(f"float32, h = {h:.0e}: median relative error {np.median(rel):.1e} "
           f"({verdict(np.median(rel))}), largest {rel.max():.1e}")
+    assert np.median(rel) > 100 * min(medians.values())      # orders of magnitude worse
 model.double()
 X, params = X.double(), list(model.parameters())
 
@@ -274,7 +293,9 @@ from glassgrad.training import check_gradients as check_model_gradients
 
 ag.manual_seed(1)
 fresh = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Dropout(0.5), nn.Linear(16, 3))
-print(check_model_gradients(fresh, loss_fn, X[:4], y[:4], burn_in=10))
+model_check = check_model_gradients(fresh, loss_fn, X[:4], y[:4], burn_in=10)
+print(model_check)
+assert model_check.passed
 
 # %% [markdown]
 # ## Catching a wrong gradient
@@ -308,6 +329,44 @@ with ag.no_grad():
 for bug in (False, True):
     rel = relative_error(softmax_loss_grad_by_hand(W, Xb, yb, bug), num).max()
     print(f"{'buggy' if bug else 'correct'} backward: max relative error {rel:.1e} -> {verdict(rel)}")
+    assert verdict(rel) == ("probably wrong" if bug else "happy")
+
+# %% [markdown]
+# ### Check with the regularization off, then on
+#
+# The notes add: *"check the data loss alone first, and the regularization term second and
+# independently"*. The reason: the penalty's gradient can be much larger than the data
+# gradient, and a check of the total then mostly checks the (easy) penalty. Add an L2
+# penalty `reg / 2 * sum(W**2)` to the same loss - its gradient `reg * W` is written
+# correctly - and keep the buggy data gradient. The error measured here is that of the whole
+# gradient, `|a - n| / max(|a|, |n|)` with vector norms, which is what a check of "the
+# gradient" reports when it is not broken down entry by entry:
+
+# %%
+def total_loss(W, reg):
+    return softmax_loss(ag.tensor(W), ag.tensor(Xb), ag.tensor(yb)).item() + reg / 2 * (W ** 2).sum()
+
+def vector_error(a, n):
+    return np.linalg.norm(a - n) / max(np.linalg.norm(a), np.linalg.norm(n))
+
+for reg in (0.0, 10.0, 1000.0):
+    num = numeric_grad(lambda: total_loss(W, reg), W)
+    for bug in (False, True):
+        ana = softmax_loss_grad_by_hand(W, Xb, yb, bug) + reg * W
+        rel = vector_error(ana, num)
+        print(f"reg {reg:6g}, {'buggy' if bug else 'correct'} data gradient: relative error "
+              f"{rel:.1e} -> {verdict(rel)}   (|penalty gradient| / |data gradient| = "
+              f"{np.linalg.norm(reg * W) / np.linalg.norm(softmax_loss_grad_by_hand(W, Xb, yb)):.0f})")
+        if reg == 0.0:
+            assert verdict(rel) == ("probably wrong" if bug else "happy")
+        if reg == 1000.0 and bug:
+            assert verdict(rel) != "probably wrong"    # the strong penalty hides the bug
+
+# %% [markdown]
+# With the regularization off the bug is unmistakable; when the penalty's gradient is a
+# few hundred times the data gradient, the same bug only makes the check "uncomfortable", easy to
+# shrug off. Check the data loss with
+# `reg = 0` first, then the penalty on its own.
 
 # %% [markdown]
 # ### A broken graph
@@ -329,8 +388,10 @@ def swish_broken(t):
 xs = ag.tensor([-1.5, 0.3, 2.0], dtype=ag.float64, requires_grad=True)
 print("forward values agree:", np.allclose(swish_ok(xs).numpy(), swish_broken(xs).numpy()))
 print("gradcheck(swish_ok):", ag.gradcheck(swish_ok, (xs,)))
+assert np.allclose(swish_ok(xs).numpy(), swish_broken(xs).numpy()) and ag.gradcheck(swish_ok, (xs,))
 try:
     ag.gradcheck(swish_broken, (xs,))
+    raise AssertionError("gradcheck should have caught swish_broken")
 except ag.GradcheckError as err:
     print("gradcheck(swish_broken) raised GradcheckError:")
     print(err)

@@ -15,6 +15,9 @@
 # 4. train, plot loss and accuracy on train and validation, report the test accuracy once.
 
 # %%
+from threadpoolctl import threadpool_limits
+threadpool_limits(1)   # one BLAS thread: small matrices gain nothing from more, and a busy
+                       # machine makes extra threads wait (10x slower here with the default)
 import math
 import numpy as np
 import matplotlib.pyplot as plt
@@ -39,6 +42,8 @@ plt.rcParams.update({"figure.dpi": 80, "figure.figsize": (6.4, 3.6)})
 X, y = load_digits()
 print("X", X.shape, X.dtype, f"pixel range {X.min():g}..{X.max():g};  y", y.shape, y.dtype)
 print("examples per class:", np.bincount(y))
+assert X.shape == (1797, 64) and X.min() == 0 and X.max() == 16      # as described above
+assert np.bincount(y).min() > 0.95 * np.bincount(y).max()             # balanced classes
 
 fig, axes = plt.subplots(2, 10, figsize=(8, 2))
 for k, ax in enumerate(axes.flat):
@@ -57,6 +62,7 @@ plt.show()
 (Xtr, ytr), (Xva, yva), (Xte, yte) = train_val_test_split(X, y, val=0.15, test=0.15,
                                                           seed=0, stratify=y)
 print(f"train {len(ytr)}, validation {len(yva)}, test {len(yte)}")
+assert all(np.bincount(part).min() >= 0.9 * np.bincount(part).max() for part in (ytr, yva, yte))
 
 # %% [markdown]
 # ## Standardize with the training statistics
@@ -81,6 +87,8 @@ print(f"{(~varying).sum()} pixels are constant in the training split (std taken 
 worst = int(np.argmax(Zva.std(0)))
 print(f"largest std of a standardized feature on validation: {Zva.std(0)[worst]:.2f} "
       f"(pixel {worst}, whose training std is {scaler.std_[worst]:.3f})")
+assert np.allclose(Ztr[:, varying].mean(0), 0, atol=1e-5) and np.allclose(Ztr[:, varying].std(0), 1, atol=1e-4)
+assert Zva.std(0)[worst] > 2 and scaler.std_[worst] < 0.1     # the catch discussed next
 
 # %% [markdown]
 # One catch, visible in the last line: a pixel that is almost constant in the training split
@@ -123,6 +131,8 @@ for name, Z in [("train", Xtr), ("validation", Xva)]:
     off = np.abs(C - np.diag(np.diag(C))).max()
     print(f"{name:>10}, whitened (30 dims): covariance diagonal {np.diag(C).min():.3f}..{np.diag(C).max():.3f},"
           f" largest off-diagonal {off:.3f}")
+    if name == "train":
+        assert np.allclose(C, np.eye(30), atol=1e-3)     # identity covariance on the training split
 
 # %% [markdown]
 # ## The model, and the loss at initialization
@@ -141,7 +151,9 @@ ag.manual_seed(0)
 model = make_model()
 loss_fn = nn.CrossEntropyLoss()
 print(f"ln 10 = {math.log(10):.4f}")
-print(training.check_initial_loss(model, loss_fn, Ztr, ytr))
+initial = training.check_initial_loss(model, loss_fn, Ztr, ytr)
+print(initial)
+assert initial.passed and abs(initial.loss - math.log(10)) < 0.1     # close to ln 10
 
 # %% [markdown]
 # What a bad initialization looks like: the same model with its last layer's weights 20 times
@@ -152,14 +164,18 @@ ag.manual_seed(0)
 loud = make_model()
 with ag.no_grad():
     loud[2].weight.mul_(20.0)
-print(training.check_initial_loss(loud, loss_fn, Ztr, ytr))
+loud_initial = training.check_initial_loss(loud, loss_fn, Ztr, ytr)
+print(loud_initial)
+assert not loud_initial.passed and loud_initial.loss > 2 * math.log(10)   # far above ln 10
 
 # %% [markdown]
 # Second sanity check: adding an L2 penalty `0.5 * strength * sum(W**2)` must raise the loss,
 # more for larger strengths.
 
 # %%
-print(training.check_regularization(model, loss_fn, Ztr, ytr))
+reg_check = training.check_regularization(model, loss_fn, Ztr, ytr)
+print(reg_check)
+assert reg_check.passed             # the loss rises with the strength
 
 # %% [markdown]
 # ## Overfit a tiny subset
@@ -174,6 +190,7 @@ result = training.check_overfit(model, loss_fn, Ztr, ytr, n=20,
                                 optimizer=lambda ps: optim.Adam(ps, lr=3e-3), steps=500,
                                 target_loss=1e-3)
 print(result)
+assert result.passed                 # 20 examples memorised: loss below 1e-3
 plt.semilogy(result.losses)
 plt.xlabel("step (full batch of 20 examples)")
 plt.ylabel("training loss")
@@ -239,6 +256,7 @@ plt.show()
 best = int(np.argmax(curves["val_acc"]))
 print(f"best validation accuracy {curves['val_acc'][best]:.3f} at epoch {best + 1}; "
       f"final train/validation accuracy {curves['train_acc'][-1]:.3f} / {curves['val_acc'][-1]:.3f}")
+assert curves["val_acc"][best] > 0.96 and curves["train_acc"][-1] >= curves["val_acc"][-1]   # a gap
 
 # %% [markdown]
 # ## The test set, once
@@ -249,6 +267,7 @@ print(f"best validation accuracy {curves['val_acc'][best]:.3f} at epoch {best + 
 test_loss, test_acc = evaluate(model, loss_fn, DataLoader((Zte, yte), batch_size=512))
 print(f"test loss {test_loss:.4f}, test accuracy {test_acc:.3f} "
       f"({round(test_acc * len(yte))} of {len(yte)} digits)")
+assert test_acc > 0.95
 
 with ag.no_grad():
     model.eval()
@@ -270,13 +289,108 @@ plt.show()
 # unit responds to. The notes list this among the things to look at: a well-trained,
 # well-regularized network on images has smooth, structured first-layer features, and
 # noisy ones hint at too little training or regularization. With 8x8 inputs, 25 epochs and
-# no regularization, judge for yourself - then rerun it with weight decay
-# (`optim.AdamW(..., weight_decay=...)`, notebook 6) and compare.
+# no regularization, judge for yourself:
 
 # %%
 fig = first_layer(model, max_units=32)
 fig.set_size_inches(8, 4)
 plt.show()
+
+# %% [markdown]
+# ### With and without weight decay
+#
+# The same training run, once more with decoupled weight decay (`optim.AdamW`,
+# `weight_decay=2`: every step multiplies the weights by `1 - lr * 2`, on top of Adam's
+# update; notebook 6 explains why AdamW rather than an L2 term under Adam). Side by side, the
+# first 16 hidden units of each network, on one shared colour scale (grey = 0) so that the
+# sizes compare too. Weight decay removes what the data does not keep asking for: the
+# weights are smaller overall and less noisy, and the strokes that remain are the ones the
+# data keeps pushing back up. The cleanest case is the 3 pixels that are constant in the
+# training split: standardized, they are always 0, so their weights get no gradient from the
+# data at all. Without decay those weights keep their random initial values forever; with
+# it they shrink by exactly `(1 - lr * weight_decay)` per step.
+
+# %%
+def train_digits(make_optimizer, epochs=25):
+    ag.manual_seed(0)
+    net = make_model()
+    opt = make_optimizer(net.parameters())
+    for _ in range(epochs):
+        net.train()
+        for xb, yb in DataLoader((Ztr, ytr), batch_size=64, shuffle=True, seed=0):
+            opt.zero_grad()
+            loss_fn(net(xb), yb).backward()
+            opt.step()
+    return net
+
+decayed = train_digits(lambda ps: optim.AdamW(ps, lr=1e-3, weight_decay=2.0))
+panels = {"no weight decay (the model above)": model, "AdamW, weight_decay=2": decayed}
+scale = max(np.abs(m[0].weight.numpy()[:16]).max() for m in panels.values())
+fig, axes = plt.subplots(4, 8, figsize=(9, 4.8))
+for block, (title, net) in enumerate(panels.items()):
+    W1 = net[0].weight.numpy()[:16]
+    for k, ax in enumerate(axes[2 * block: 2 * block + 2].flat):
+        ax.imshow(W1[k].reshape(8, 8), cmap="RdBu_r", vmin=-scale, vmax=scale)
+        ax.set_xticks([]); ax.set_yticks([])
+    axes[2 * block, 0].set_title(title, fontsize=9, loc="left")
+plt.tight_layout()
+plt.show()
+
+dead_pixels = ~varying
+steps = 25 * len(DataLoader((Ztr, ytr), batch_size=64))
+for title, net in panels.items():
+    W1 = net[0].weight.numpy()
+    print(f"{title:>34}: mean |w| {np.abs(W1).mean():.4f}; on the constant pixels "
+          f"{np.abs(W1[:, dead_pixels]).mean():.4f}")
+shrink = np.abs(decayed[0].weight.numpy()[:, dead_pixels]).mean() / np.abs(model[0].weight.numpy()[:, dead_pixels]).mean()
+print(f"constant-pixel weights, with / without decay: {shrink:.4f};"
+      f"  (1 - 1e-3 * 2) ** {steps} steps = {(1 - 2e-3) ** steps:.4f}")
+dec_loss, dec_acc = evaluate(decayed, loss_fn, DataLoader((Zva, yva), batch_size=512))
+print(f"validation accuracy: without {curves['val_acc'][-1]:.3f}, with weight decay {dec_acc:.3f}")
+assert np.isclose(shrink, (1 - 2e-3) ** steps, rtol=1e-3)   # pure decay where the data is silent
+assert np.abs(decayed[0].weight.numpy()).mean() < 0.8 * np.abs(model[0].weight.numpy()).mean()
+assert dec_acc > 0.95                               # decayed, and still accurate
+
+# %% [markdown]
+# ## Other losses: the multiclass SVM (hinge) and binary cross-entropy
+#
+# Softmax cross-entropy is one choice of loss. The notes' other classic is the **multiclass
+# SVM** (hinge) loss: for each wrong class j, `max(0, s_j - s_y + margin)` - zero once the
+# correct score beats every other by the margin, so well-classified examples stop
+# contributing. glassgrad has it as `nn.MultiMarginLoss` (PyTorch's version, which divides
+# by the number of classes C). A third option treats the 10 classes as 10 independent yes/no
+# questions with **binary cross-entropy** on one-hot targets (`nn.BCEWithLogitsLoss`, the
+# sigmoid and the log fused for stability).
+#
+# The sanity check at initialization applies to each, with its own value at chance: with
+# all scores near 0, the hinge loss is `(C - 1) * margin / C = 0.9` and each binary
+# cross-entropy is `ln 2 = 0.693`. Then the same training run with each loss:
+
+# %%
+onehot = lambda yb: nn.functional.one_hot(yb, 10).float()
+losses = {
+    "cross-entropy": (nn.CrossEntropyLoss(), lambda yb: yb),
+    "multiclass hinge": (nn.MultiMarginLoss(), lambda yb: yb),
+    "binary cross-entropy": (nn.BCEWithLogitsLoss(), onehot),
+}
+for name, (criterion, target) in losses.items():
+    ag.manual_seed(0)
+    net = make_model()
+    with ag.no_grad():
+        start = criterion(net(ag.tensor(Ztr)), target(ag.tensor(ytr))).item()
+    expected, formula = training.expected_initial_loss(criterion, 10)
+    opt = optim.Adam(net.parameters(), lr=1e-3)
+    for _ in range(10):
+        for xb, yb in DataLoader((Ztr, ytr), batch_size=64, shuffle=True, seed=0):
+            opt.zero_grad()
+            criterion(net(xb), target(yb)).backward()
+            opt.step()
+    net.eval()
+    with ag.no_grad():
+        acc = float((net(ag.tensor(Zva)).numpy().argmax(1) == yva).mean())
+    print(f"{name:>21}: initial loss {start:.3f} (at chance: {formula} = {expected:.3f}); "
+          f"validation accuracy after 10 epochs {acc:.3f}")
+    assert abs(start - expected) < 0.1 * expected and acc > 0.93     # sane start, and it learns
 
 # %% [markdown]
 # ## Try it

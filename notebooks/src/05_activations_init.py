@@ -16,6 +16,9 @@
 #   initialization (`std = sqrt(2/fan_in)`) does the same for ReLU.
 
 # %%
+from threadpoolctl import threadpool_limits
+threadpool_limits(1)   # one BLAS thread: small matrices gain nothing from more, and a busy
+                       # machine makes extra threads wait (10x slower here with the default)
 import numpy as np
 import matplotlib.pyplot as plt
 from glassgrad import autograd as ag
@@ -42,9 +45,11 @@ activations = {
     "gelu": nn.functional.gelu,
 }
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.4))
+local_grads = {}
 for name, act in activations.items():
     out = act(z)
     (local,) = ag.grad(out.sum(), z)
+    local_grads[name] = local.numpy()
     ax1.plot(z.numpy(), out.numpy(), label=name)
     ax2.plot(z.numpy(), local.numpy(), label=name)
     print(f"{name:>10}: largest local gradient {local.numpy().max():.3f}, "
@@ -53,6 +58,10 @@ ax1.set_ylim(-1.5, 3); ax1.set_title("f(z)"); ax1.legend(fontsize=8)
 ax2.set_title("local gradient f'(z)")
 plt.tight_layout()
 plt.show()
+at5 = np.argmin(abs(z.numpy() - 5))
+assert np.isclose(local_grads["sigmoid"].max(), 0.25, atol=1e-4)   # "at most 1/4" (below)
+assert local_grads["sigmoid"][at5] < 0.01 and local_grads["tanh"][at5] < 0.001  # tails pass ~0
+assert local_grads["relu"][at5] == 1 and local_grads["relu"][z.numpy() < 0].max() == 0
 
 # %% [markdown]
 # The sigmoid's derivative is at most 1/4, so a chain of sigmoid layers scales the gradient
@@ -75,6 +84,8 @@ for name, x in [("sigmoid", pre.sigmoid()), ("tanh", pre.tanh())]:
     w.grad = None
     (w * x).sum().backward(ag.tensor(-0.7))      # an upstream gradient of -0.7
     print(f"inputs from {name:>7}: signs of dL/dw = {''.join('+' if g > 0 else '-' for g in w.grad.numpy())}")
+    same_sign = len(set(np.sign(w.grad.numpy()))) == 1
+    assert same_sign == (name == "sigmoid")      # one sign from sigmoid inputs, mixed from tanh
 
 # %% [markdown]
 # ## Initialization in a deep network
@@ -127,6 +138,38 @@ print(f"{'':>15} " + " ".join(f"{'layer ' + str(k + 1):>9}" for k in range(DEPTH
 for name, (acts, grads) in results.items():
     print(f"{name:>15} " + " ".join(f"{a.std():9.2g}" for a in acts), "  activation std")
     print(f"{'':>15} " + " ".join(f"{g.std():9.2g}" for g in grads), "  gradient std")
+
+def stds(name, which):
+    return np.array([t.std() for t in results[name][which]])
+
+# the claims of the histograms below, on these numbers:
+assert stds("tanh, std 0.01", 0)[-1] < 1e-5 * stds("tanh, std 0.01", 0)[0]   # collapses to 0
+assert np.all(stds("tanh, std 1", 0) > 0.95)                   # tanh piled up at -1 and +1
+g = stds("tanh, Xavier", 1); assert g.max() / g.min() < 3     # similar gradients at every layer
+a = stds("relu, Xavier", 0); assert np.all(0.6 < a[1:] / a[:-1]) and np.all(a[1:] / a[:-1] < 0.8)
+a = stds("relu, He", 0); assert a.max() / a.min() < 1.3        # He: flat across depth
+
+# %% [markdown]
+# One row deserves a second look: **tanh, std 1**. The units are saturated (activation std
+# 0.97, nearly all at -1 or +1), and the notes say saturated units kill the gradient - yet
+# the gradient *grows* about 3x per layer on its way back, from 0.002 at the last layer to
+# about 4 at the first. Both effects are real, and they compete. Going back through one
+# layer multiplies the gradient by `W^T` and by the local derivatives `1 - tanh^2`: with std-1
+# weights, `W^T` scales a vector by about `sqrt(256) = 16`; the local derivatives, near 0 for
+# most units but near 1 for the few that are not saturated, shrink it by a factor of about 5
+# on average. 16 / 5 is about 3. So the net neither learns well (most units are stuck) nor has
+# stable gradients (the first layers receive updates 1000x larger than the last):
+
+# %%
+g = stds("tanh, std 1", 1)
+growth = g[:-1] / g[1:]
+print("gradient growth per layer, going back:", np.round(growth, 2))
+with ag.no_grad():
+    acts = results["tanh, std 1"][0]
+    shrink = [np.sqrt(np.mean((1 - a ** 2) ** 2)) for a in acts]
+print("RMS local derivative 1 - tanh^2 per layer:", np.round(shrink, 3),
+      " -> 16 x that:", np.round(16 * np.array(shrink), 2))
+assert np.all(growth > 2) and g[0] > 1000 * g[-1]     # the exploding gradient described above
 
 # %% [markdown]
 # The same numbers as curves (log scale): a healthy scheme keeps both flat across depth.
@@ -229,6 +272,7 @@ def dead_fractions(model):
                 fractions.append(float((h.numpy().max(axis=0) <= 0).mean()))
     return fractions
 
+dead_after, final_loss = {}, {}
 for lr in (0.05, 0.5, 2.0):
     ag.manual_seed(0)
     net = nn.Sequential(nn.Linear(2, 100), nn.ReLU(), nn.Linear(100, 100), nn.ReLU(),
@@ -243,8 +287,20 @@ for lr in (0.05, 0.5, 2.0):
     after = dead_fractions(net)
     print(f"lr {lr:4}: dead units per layer {[f'{d:.0%}' for d in before]} at init -> "
           f"{[f'{d:.0%}' for d in after]} after 300 steps (final loss {loss.item():.3f})")
+    dead_after[lr], final_loss[lr] = after, loss.item()
+
+# %%
+assert min(dead_after[2.0]) > 0.5 and max(dead_after[0.5]) < 0.2   # lr 2 killed over half
+assert final_loss[2.0] < 1.2 * final_loss[0.05]     # ... and still matched the slow, healthy run
 
 # %% [markdown]
+# The surprise in these lines: the network trained at lr 2.0 lost three quarters of its
+# second-layer units and still ends with about the loss of the healthy network trained at
+# lr 0.05. Dead units are wasted capacity, not an error in the function: the 24 units that
+# survive are plenty for 600 two-dimensional points, while lr 0.05 is simply slow (300
+# steps are not enough for it). The lowest loss belongs to lr 0.5 - fast *and* alive. A
+# low loss does not prove a healthy net; count the dead units too.
+#
 # And the proof that dead units do not learn: in the network trained with the largest
 # learning rate, the weights into the dead units of the second layer get a gradient of
 # exactly zero.
@@ -258,6 +314,7 @@ dead = h2.numpy().max(axis=0) <= 0
 row_norms = np.linalg.norm(net[2].weight.grad.numpy(), axis=1)
 print(f"{dead.sum()} dead units: largest gradient norm of their weight rows {row_norms[dead].max():.1e}")
 print(f"{(~dead).sum()} live units: median gradient norm of their weight rows {np.median(row_norms[~dead]):.1e}")
+assert row_norms[dead].max() == 0.0 and np.median(row_norms[~dead]) > 0   # exactly zero
 
 # %% [markdown]
 # Remedies from the notes: a smaller learning rate; Leaky ReLU (`nn.LeakyReLU`), whose
@@ -265,6 +322,77 @@ print(f"{(~dead).sum()} live units: median gradient norm of their weight rows {n
 # initialization; and watching the dead fraction during training (`Monitor` warns when it
 # gets large).
 #
+# ## Maxout: no dead units by construction
+#
+# A **maxout** unit (`nn.Maxout(in, out, pieces=2)`) computes two (or more) linear functions
+# of its input and outputs their maximum, `max(w1.x + b1, w2.x + b2)`. ReLU is the special
+# case `max(w.x + b, 0)`; with both pieces learned the unit never has a flat side, so its
+# gradient always flows into one of its pieces and it cannot die. The notes' price: twice
+# the parameters per unit. The same experiment at lr 0.5, where the ReLU net above ended with
+# a sixth of its second-layer units dead (at lr 2.0 this net, unbounded on both sides,
+# diverges):
+
+# %%
+ag.manual_seed(0)
+maxnet = nn.Sequential(nn.Maxout(2, 100, pieces=2), nn.Maxout(100, 100, pieces=2),
+                       nn.Linear(100, 3))
+opt = optim.SGD(maxnet.parameters(), lr=0.5)
+for step in range(300):
+    opt.zero_grad()
+    loss = nn.functional.cross_entropy(maxnet(Xs), ys)
+    loss.backward()
+    opt.step()
+opt.zero_grad()
+nn.functional.cross_entropy(maxnet(Xs), ys).backward()
+rows = np.linalg.norm(maxnet[1].weight.grad.numpy(), axis=1).reshape(100, 2)   # (unit, piece)
+print(f"maxout, lr 0.5: final loss {loss.item():.3f}; units whose pieces both get no gradient: "
+      f"{int((rows.max(axis=1) == 0).sum())} of 100")
+print(f"parameters: maxout net {sum(p.numel() for p in maxnet.parameters())}, "
+      f"ReLU net {sum(p.numel() for p in net.parameters())}")
+assert np.isfinite(loss.item()) and (rows.max(axis=1) == 0).sum() == 0   # no maxout unit is dead
+assert dead_after[0.5][1] > 0.1                    # while the ReLU net lost over 10% at lr 0.5
+
+# %% [markdown]
+# ## Two more initializations: constant and sparse
+#
+# **Constant** initialization (`nn.init.constant_`, e.g. all weights 0.1) is the notes'
+# pitfall: every unit of a layer computes the same function, receives the same gradient
+# (the weights leaving it are the same too) and makes the same update, so the units stay
+# identical forever - *symmetry is never broken*, and 50 units are worth one.
+# **Sparse** initialization (`nn.init.sparse_`) draws small random weights and then zeroes a
+# fraction of each unit's connections, so units start different *and* sparsely connected.
+
+# %%
+def train_spirals(init, steps=200):
+    ag.manual_seed(0)
+    net = nn.Sequential(nn.Linear(2, 50), nn.Tanh(), nn.Linear(50, 3))
+    for layer in (net[0], net[2]):
+        init(layer.weight); nn.init.zeros_(layer.bias)
+    opt = optim.SGD(net.parameters(), lr=0.5)
+    for _ in range(steps):
+        opt.zero_grad()
+        loss = nn.functional.cross_entropy(net(Xs), ys)
+        loss.backward()
+        opt.step()
+    W = net[0].weight.numpy()
+    return loss.item(), len(np.unique(W.round(6), axis=0)), W    # distinct weight rows
+
+for name, init in [("constant 0.1", lambda w: nn.init.constant_(w, 0.1)),
+                   ("sparse (50% zeros)", lambda w: nn.init.sparse_(w, sparsity=0.5, std=1.0)),
+                   ("Xavier", nn.init.xavier_normal_)]:
+    loss, distinct, W = train_spirals(init)
+    print(f"{name:>19}: final loss {loss:.3f}; distinct first-layer units {distinct} of 50")
+    if name.startswith("constant"):
+        assert distinct == 1 and np.allclose(W, W[0])   # all 50 units are still the same unit
+    else:
+        assert distinct == 50
+
+ag.manual_seed(0)
+w = nn.init.sparse_(ag.empty(8, 5), sparsity=0.5, std=0.01)
+print("sparse_(8 x 5, sparsity 0.5): zeros per column", (w.numpy() == 0).sum(axis=0))
+assert np.all((w.numpy() == 0).sum(axis=0) == 4)     # half of each column's 8 rows
+
+# %% [markdown]
 # ## Try it
 #
 # * Add `nn.BatchNorm1d(WIDTH)` after each `Linear` in `run` and rerun the std-0.01 and

@@ -16,6 +16,9 @@
 # on a 2-D parameter so that its path can be drawn.
 
 # %%
+from threadpoolctl import threadpool_limits
+threadpool_limits(1)   # one BLAS thread: small matrices gain nothing from more, and a busy
+                       # machine makes extra threads wait (10x slower here with the default)
 import math
 import warnings
 import numpy as np
@@ -134,31 +137,38 @@ for surface, s in surfaces.items():
 # Read the table before the pictures: plain SGD diverges on Rosenbrock for any learning rate
 # above a few 1e-3 (the valley walls are steep), yet such a small rate crawls along the valley
 # floor; the adaptive methods tolerate rates a thousand times larger.
-#
-# Now the paths, each optimizer with the learning rate kept in the table:
+
+# %%
+assert best["Rosenbrock", "SGD"] <= 3e-3               # SGD: only a few 1e-3 or less
+assert min(best["Rosenbrock", n] for n in ("Adagrad", "RMSprop", "Adadelta", "Adam")) >= 3e-2
+assert max(best["Rosenbrock", n] for n in ("Adagrad", "Adadelta")) >= 1.0   # ~1000x SGD's
+
+# %% [markdown]
+# Now the paths, each optimizer with the learning rate kept in the table, one small panel
+# per optimizer (same axes everywhere, so the panels compare at a glance):
 
 # %%
 paths = {(surface, name): descend(lambda ps: optimizers[name](ps, best[surface, name]),
                                   s["f"], s["start"], s["steps"])
          for surface, s in surfaces.items() for name in optimizers}
 
-fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-for ax, (surface, s) in zip(axes, surfaces.items()):
+fig, axes = plt.subplots(2, len(optimizers), figsize=(15, 4.6))
+for row, (surface, s) in zip(axes, surfaces.items()):
     x0, x1, y0, y1 = s["box"]
-    gx, gy = np.meshgrid(np.linspace(x0, x1, 200), np.linspace(y0, y1, 200))
+    gx, gy = np.meshgrid(np.linspace(x0, x1, 150), np.linspace(y0, y1, 150))
     with ag.no_grad():
         gz = s["f"](ag.tensor(np.stack([gx, gy]))).numpy()
-    ax.contour(gx, gy, gz, levels=np.logspace(-2, np.log10(gz.max()), 18), colors="0.75",
-               linewidths=0.6)
-    for k, name in enumerate(optimizers):
-        path = paths[surface, name][0]
-        ax.plot(path[:, 0], path[:, 1], "-", color=f"C{k}", lw=1.1,
-                label=f"{name} (lr {best[surface, name]:g})")
-    ax.plot(*s["start"], "ko", ms=5)
-    ax.plot(*((0, 0) if surface == "taco shell" else (1, 1)), "k*", ms=12)
-    ax.set_xlim(x0, x1); ax.set_ylim(y0, y1)
-    ax.set_title(f"{surface}, {s['steps']} steps")
-    ax.legend(fontsize=7, loc="upper left" if surface == "taco shell" else "lower right")
+    for k, (ax, name) in enumerate(zip(row, optimizers)):
+        ax.contour(gx, gy, gz, levels=np.logspace(-2, np.log10(gz.max()), 12), colors="0.8",
+                   linewidths=0.5)
+        path, losses = paths[surface, name]
+        ax.plot(path[:, 0], path[:, 1], ".-", color=f"C{k}", lw=1, ms=2)
+        ax.plot(*s["start"], "ko", ms=4)
+        ax.plot(*((0, 0) if surface == "taco shell" else (1, 1)), "k*", ms=9)
+        ax.set_xlim(x0, x1); ax.set_ylim(y0, y1)
+        ax.set_xticks([]); ax.set_yticks([])
+        ax.set_title(f"{name}, lr {best[surface, name]:g}\nfinal loss {losses[-1]:.1e}", fontsize=8)
+    row[0].set_ylabel(f"{surface}\n{s['steps']} steps", fontsize=9)
 plt.tight_layout()
 plt.show()
 
@@ -172,10 +182,34 @@ plt.show()
 #   gradient size, so the steep and the shallow directions move at similar speeds and the
 #   path heads more directly to the minimum;
 # * on Rosenbrock, the first few steps fall into the valley, and the rest of the run is the
-#   slow walk along it. Adagrad's and Adadelta's first steps are large (Adagrad's first step
-#   has size `lr` in every coordinate, whatever the gradient), so their paths start with a
-#   jump.
+#   slow walk along it;
+# * the first steps of the adaptive methods do not depend on the size of the gradient, only
+#   on its sign: Adagrad's first step has size `lr` in every coordinate (the accumulator is
+#   exactly `g^2`), so at its kept rate of 3 its path starts with a jump of `3 * sqrt(2)`;
+#   Adadelta's first step is `lr * sqrt(eps / ((1 - rho) g^2)) * g`, about
+#   `lr * sqrt(1e-6 / 0.1) = lr / 316` per coordinate - its numerator, the running average of
+#   past squared *updates*, starts at zero - so it starts with tiny steps and speeds up only
+#   slowly. It is the one adaptive method that reaches neither target in its budget.
 #
+# The first steps, measured on the paths above:
+
+# %%
+def step_sizes(surface, name):
+    return np.linalg.norm(np.diff(paths[surface, name][0], axis=0), axis=1)
+
+for name in ("Adagrad", "RMSprop", "Adadelta", "Adam"):
+    sizes = step_sizes("Rosenbrock", name)
+    print(f"{name:>9} (lr {best['Rosenbrock', name]:g}): first three steps "
+          f"{', '.join(f'{v:.3g}' for v in sizes[:3])};  median step {np.median(sizes):.2g}")
+adagrad_first = step_sizes("Rosenbrock", "Adagrad")[0]
+adadelta_first = step_sizes("Rosenbrock", "Adadelta")[0]
+assert np.isclose(adagrad_first, best["Rosenbrock", "Adagrad"] * np.sqrt(2))  # lr per coordinate
+assert adadelta_first < adagrad_first / 100                      # Adadelta starts tiny
+assert np.isclose(adadelta_first, best["Rosenbrock", "Adadelta"] * np.sqrt(2 * 1e-6 / 0.1),
+                  rtol=1e-3)                                      # lr * sqrt(eps / (1 - rho))
+assert all(paths[s, "Adadelta"][1][-1] > TARGET for s in surfaces)   # reaches neither target
+
+# %% [markdown]
 # The same runs as loss curves (log scale):
 
 # %%
@@ -229,9 +263,11 @@ start = np.array(surfaces["Rosenbrock"]["start"])
 ours = descend(lambda ps: optim.SGD(ps, lr=1e-3, momentum=0.9), rosenbrock, start, 200)[0]
 print("momentum: largest difference to the notes' formula",
       np.abs(ours - notes_momentum(start, 1e-3, 0.9, 200)).max())
+assert np.allclose(ours, notes_momentum(start, 1e-3, 0.9, 200), atol=1e-9)   # same path
 ours = descend(lambda ps: optim.Adam(ps, lr=0.1), rosenbrock, start, 200)[0]
 print("Adam:     largest difference to the notes' formula",
       np.abs(ours - notes_adam(start, 0.1, 0.9, 0.999, 1e-8, 200)).max())
+assert np.allclose(ours, notes_adam(start, 0.1, 0.9, 0.999, 1e-8, 200), atol=1e-9)
 
 # %% [markdown]
 # ## Adagrad's learning rate only shrinks
@@ -256,14 +292,17 @@ def effective_steps(opt_class, key, lr=0.3, steps=100):
     return np.array(out)
 
 fig, ax = plt.subplots(figsize=(6.4, 3.2))
+eff_by = {}
 for opt_class, key, color in [(optim.Adagrad, "sum", "C3"), (optim.RMSprop, "square_avg", "C4")]:
-    eff = effective_steps(opt_class, key)
+    eff = eff_by[opt_class.__name__] = effective_steps(opt_class, key)
     ax.semilogy(eff[:, 0], color=color, label=f"{opt_class.__name__}, x (shallow)")
     ax.semilogy(eff[:, 1], color=color, ls="--", label=f"{opt_class.__name__}, y (steep)")
 ax.set_xlabel("step")
 ax.set_title("effective step size lr / sqrt(accumulator) per coordinate")
 ax.legend(fontsize=8)
 plt.show()
+assert np.all(np.diff(eff_by["Adagrad"], axis=0) <= 0)          # Adagrad's only shrinks
+assert np.all(eff_by["RMSprop"][-1] > eff_by["RMSprop"].min(axis=0))  # RMSprop's recovers
 
 # %% [markdown]
 # ## Learning-rate schedules
@@ -300,8 +339,9 @@ schedules = {
             lr_scheduler.CosineAnnealingLR(o, T_max=90)], milestones=[10]),
 }
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 3.4))
+seen = {}
 for name, make in schedules.items():
-    lrs_seen = schedule(make)
+    lrs_seen = seen[name] = schedule(make)
     ax1.plot(lrs_seen, label=name)
     ax2.semilogy(lrs_seen, label=name)
 ax1.set_title("learning rate per epoch"); ax1.set_xlabel("epoch")
@@ -309,6 +349,10 @@ ax2.set_title("same, log scale"); ax2.set_xlabel("epoch")
 ax1.legend(fontsize=8)
 plt.tight_layout()
 plt.show()
+assert np.isclose(seen["step (StepLR 30, x0.1)"][30], 0.01)          # divided by 10 at 30
+assert np.isclose(seen["exponential (0.95)"][10], 0.1 * 0.95 ** 10)
+assert np.isclose(seen["1/t (LambdaLR, k = 0.1)"][10], 0.1 / 2)
+assert np.isclose(seen["warmup 10 + cosine"][0], 0.001) and np.isclose(seen["warmup 10 + cosine"][10], 0.1)
 
 # %% [markdown]
 # ### Why anneal: noisy gradients
@@ -341,14 +385,105 @@ def noisy_run(make_sched, steps=300, lr=0.05, noise=1.0):
     return np.array(losses)
 
 fig, ax = plt.subplots(figsize=(6.4, 3.4))
+settled = {}
 for name, make in [("constant", None),
                    ("step decay (x0.1 every 100)", lambda o: lr_scheduler.StepLR(o, 100, 0.1)),
                    ("cosine", lambda o: lr_scheduler.CosineAnnealingLR(o, T_max=300))]:
     losses = noisy_run(make)
+    settled[name] = losses[-50:].mean()
     ax.semilogy(losses, lw=0.8, label=f"{name}: mean loss over the last 50 steps {losses[-50:].mean():.1e}")
 ax.set_xlabel("step"); ax.set_ylabel("true loss f(p)")
 ax.legend(fontsize=8)
 plt.show()
+assert max(settled["step decay (x0.1 every 100)"], settled["cosine"]) < settled["constant"] / 5  # decay settles
+
+# %% [markdown]
+# ### Reducing the rate when progress stalls: `ReduceLROnPlateau`
+#
+# The schedules above are fixed in advance. `lr_scheduler.ReduceLROnPlateau` watches a
+# metric instead (in practice the validation loss, once per epoch) and multiplies the rate
+# by `factor` when the metric has not improved for `patience` calls - the notes' *"reduce the
+# learning rate by a constant whenever the validation error stops improving"*. On the noisy
+# bowl, one "epoch" = 10 steps, the metric = the mean loss of those 10 steps:
+
+# %%
+def plateau_run(steps=300, lr=0.05, noise=1.0, epoch=10):
+    rng = np.random.default_rng(0)
+    p = ag.tensor(np.array([-3.0, 2.0]), requires_grad=True)
+    opt = optim.SGD([p], lr=lr, momentum=0.9)
+    sched = lr_scheduler.ReduceLROnPlateau(opt, factor=0.3, patience=2)
+    losses, rates = [], []
+    for step in range(steps):
+        opt.zero_grad()
+        loss = bowl(p)
+        losses.append(loss.item())
+        rates.append(opt.param_groups[0]["lr"])
+        (loss + (ag.tensor(noise * rng.standard_normal(2)) * p).sum()).backward()
+        opt.step()
+        if (step + 1) % epoch == 0:
+            sched.step(np.mean(losses[-epoch:]))
+    return np.array(losses), np.array(rates)
+
+plateau_losses, plateau_rates = plateau_run()
+fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 3.2))
+ax1.semilogy(noisy_run(None), lw=0.8, label="constant")
+ax1.semilogy(plateau_losses, lw=0.8, label="ReduceLROnPlateau")
+ax1.set_xlabel("step"); ax1.set_ylabel("true loss f(p)"); ax1.legend(fontsize=8)
+ax2.semilogy(plateau_rates); ax2.set_xlabel("step"); ax2.set_title("learning rate")
+plt.tight_layout()
+plt.show()
+drops = np.flatnonzero(np.diff(plateau_rates) < 0) + 1
+print(f"the rate was cut {len(drops)} times, first at step {drops[0]}; mean loss over the last"
+      f" 50 steps {plateau_losses[-50:].mean():.1e} (constant rate: {settled['constant']:.1e})")
+assert len(drops) >= 1 and plateau_losses[-50:].mean() < settled["constant"]   # it helped
+
+# %% [markdown]
+# ## Second-order methods: the Hessian and a Newton step
+#
+# Every method above uses first derivatives only. Newton's method also uses the **Hessian**
+# `H`, the matrix of second derivatives, and jumps to the minimum of the local quadratic
+# model: `w <- w - H^{-1} g`. No learning rate at all, and on a quadratic like the taco shell
+# it lands on the minimum in **one** step, whatever the curvature - the zigzag problem
+# vanishes because `H^{-1}` rescales every direction by its own curvature. The notes' catch:
+# a network with a million parameters has a Hessian of 10^12 entries, so in deep learning
+# one uses first-order methods (or approximations such as L-BFGS, which glassgrad does
+# not have). `ag.functional.hessian` computes it by differentiating the gradient (gradients of
+# gradients, notebook 1):
+
+# %%
+from glassgrad.autograd.functional import hessian
+
+def newton(f, start, steps):
+    w = ag.tensor(np.array(start))
+    path = [w.numpy().copy()]
+    for _ in range(steps):
+        w_ = w.detach().requires_grad_()
+        (g,) = ag.grad(f(w_), w_)
+        H = hessian(f, w.detach())
+        w = w - ag.tensor(np.linalg.solve(H.numpy(), g.numpy()))
+        path.append(w.numpy().copy())
+    return np.array(path)
+
+print("Hessian of the taco shell:\n", hessian(taco, ag.tensor(np.array([-9.0, 2.0]))).numpy())
+taco_newton = newton(taco, surfaces["taco shell"]["start"], 1)
+print("one Newton step from (-9, 2):", taco_newton[-1])
+assert np.allclose(taco_newton[-1], 0.0)                 # a quadratic: the minimum in one step
+rosen_newton = newton(rosenbrock, surfaces["Rosenbrock"]["start"], 8)
+with ag.no_grad():
+    rosen_losses = [rosenbrock(ag.tensor(w)).item() for w in rosen_newton]
+print("Newton on Rosenbrock, loss per step:", ", ".join(f"{v:.1e}" for v in rosen_losses))
+assert rosen_losses[-1] < 1e-10      # minutes of SGD (or 500 Adam steps) vs a handful here
+
+# %% [markdown]
+# Pure Newton is not a descent method: at step 3 the loss jumps to about 3e3, because far
+# from the minimum the quadratic model is poor (the Hessian of Rosenbrock is not even
+# positive definite everywhere) and the full step overshoots. Once close, it converges
+# *quadratically* - the number of correct digits doubles at each step - which first-order
+# methods never do. Practical second-order methods add a line search or a trust region.
+
+# %%
+assert max(rosen_losses) > rosen_losses[0]          # the overshoot the text describes
+assert rosen_losses[6] < 1e-20 and rosen_losses[5] < 1e-10   # then quadratic convergence
 
 # %% [markdown]
 # ## Try it

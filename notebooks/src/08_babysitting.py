@@ -17,6 +17,8 @@
 import warnings
 import numpy as np
 import matplotlib.pyplot as plt
+from threadpoolctl import threadpool_limits
+threadpool_limits(1)        # one BLAS thread: small matrices, and fast on a busy machine
 from glassgrad import autograd as ag
 from glassgrad import nn
 from glassgrad import optim
@@ -171,12 +173,13 @@ fig, ax = plt.subplots(figsize=(6.4, 4))
 for stage, marker in [(0, "o"), (1, "s")]:
     trials = [t for t in result.trials if t.stage == stage]
     sc = ax.scatter([t.params["lr"] for t in trials], [t.params["weight_decay"] for t in trials],
-                    c=[t.score for t in trials], cmap="viridis", vmin=0, vmax=1, marker=marker,
+                    c=[max(1 - t.score, 3e-3) for t in trials], cmap="viridis_r", marker=marker,
+                    norm=plt.matplotlib.colors.LogNorm(3e-3, 1),   # error on a log scale: 1% vs 3% readable
                     s=60, edgecolors="k", label=f"stage {stage}")
 ax.plot(result.best.params["lr"], result.best.params["weight_decay"], "r+", ms=18, label="best")
 ax.set_xscale("log"); ax.set_yscale("log")
 ax.set_xlabel("learning rate"); ax.set_ylabel("weight decay (L2)")
-fig.colorbar(sc, label="validation accuracy")
+fig.colorbar(sc, label="validation error, 1 - accuracy (log scale)")
 ax.legend(fontsize=8)
 plt.show()
 

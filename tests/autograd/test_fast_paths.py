@@ -110,26 +110,7 @@ def test_narrow_log_softmax_float32_and_minus_inf():
     np.testing.assert_allclose(np.exp(out).sum(1), [1, 1], rtol=1e-6)
 
 
-# ----- leaf gradients taken without a copy ----------------------------------------------------
-
-def _leaf_grad_ids(loss):
-    """Run backward; return {id(leaf): id(the gradient array the walk handed to it)}."""
-    seen = {}
-
-    def observe(node, grad_out, grads_in):
-        if grads_in is None:            # a leaf: keep ids only, so that no reference is held
-            seen[id(node)] = id(grad_out._data)
-    engine.run_backward([loss], None, False, False, observer=observe)
-    return seen
-
-
-@pytest.mark.skipif(sys.implementation.name != "cpython" or sys.version_info >= (3, 14),
-                    reason="the copy is skipped only where reference counts are exact")
-def test_a_fresh_leaf_gradient_becomes_grad_without_a_copy():
-    x = _t(3, 4)
-    seen = _leaf_grad_ids((x * 2.0).sum())
-    assert id(x.grad._data) == seen[id(x)]
-
+# ----- leaf gradients are copied, never shared -----------------------------------------------
 
 def test_a_gradient_shared_by_two_leaves_is_copied():
     a, b = _t(3), _t(3)
@@ -174,19 +155,32 @@ def test_a_view_of_another_gradient_is_copied():
 
 # ----- malloc tuning --------------------------------------------------------------------------
 
-def _tuned_in_fresh_process(env):
-    code = "import autograd, autograd._malloc as m; print(m.tuned)"
-    out = subprocess.run([sys.executable, "-c", code], env={**os.environ, **env},
-                         capture_output=True, text=True, check=True)
+def _tuned_in_fresh_process(env, code="import glassgrad.autograd, glassgrad.autograd._malloc as m; "
+                                       "print(m.tuned)"):
+    env = {k: v for k, v in os.environ.items() if k != "GLASSGRAD_MALLOC_TUNING"} | env
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                         text=True, check=True)
     return out.stdout.strip()
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc malloc only")
-def test_malloc_tuning_is_on_by_default_and_can_be_switched_off():
+def _need_glibc():
     import ctypes
+    if not sys.platform.startswith("linux"):
+        pytest.skip("glibc malloc only")
     try:
         ctypes.CDLL("libc.so.6").gnu_get_libc_version
     except (OSError, AttributeError):
         pytest.skip("not glibc")
-    assert _tuned_in_fresh_process({}) == "True"
+
+
+def test_import_leaves_the_host_allocator_alone():
+    assert _tuned_in_fresh_process({}) == "False"
     assert _tuned_in_fresh_process({"GLASSGRAD_MALLOC_TUNING": "0"}) == "False"
+
+
+def test_malloc_tuning_is_opt_in_by_environment_or_call():
+    _need_glibc()
+    assert _tuned_in_fresh_process({"GLASSGRAD_MALLOC_TUNING": "1"}) == "True"
+    code = ("import glassgrad.autograd as ag, glassgrad.autograd._malloc as m; "
+            "print(m.tuned, ag.tune_malloc(), m.tuned)")
+    assert _tuned_in_fresh_process({}, code) == "False True True"

@@ -192,11 +192,12 @@ def test_setitem_float64_value_into_float32_tensor_keeps_float32():
     assert v.grad.dtype == ag.float64 and v.grad.numpy().tolist() == [1.0, 1.0]
 
 
-def test_inplace_on_view_of_tensor_requiring_grad_raises_clearly():
+def test_inplace_on_view_of_tensor_requiring_grad_rebases_the_base():
     a = ag.tensor([1.0, 2.0], requires_grad=True)
     b = a * 1.0
-    with pytest.raises(RuntimeError, match=r"mul_: in-place ops on a view \(slice output"):
-        b[0:1].mul_(2.0)
+    b[0:1].mul_(2.0)
+    b.sum().backward()
+    assert a.grad.numpy().tolist() == [2.0, 1.0]
 
 
 def test_inplace_shape_and_dtype_errors():
@@ -211,3 +212,40 @@ def test_inplace_shape_and_dtype_errors():
     e = ag.zeros(3).expand(2, 3)
     with pytest.raises(RuntimeError, match="read-only view"):
         e.add_(1.0)
+
+
+@pytest.mark.parametrize("op", ["zero_()", "fill_(2.0)", "normal_()", "uniform_()",
+                                "copy_(lib.tensor([5.0, 6.0, 7.0]))", "copy_(lib.tensor(7.0))"])
+def test_filling_a_non_leaf_sends_no_gradient_to_its_old_history(op):
+    torch = pytest.importorskip("torch")
+    grads = []
+    for lib in (ag, torch):
+        x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        y = x.clone()
+        eval("y." + op, {"y": y, "lib": lib})
+        assert y.requires_grad and y.grad_fn is not None
+        (y * y).sum().backward()
+        grads.append(x.grad.numpy().copy())
+    np.testing.assert_array_equal(grads[0], grads[1])
+    assert not grads[0].any()
+
+
+@pytest.mark.parametrize("dst_shape, src_shape", [((3,), (3,)), ((2, 3), (3,)), ((2, 3), (1,)),
+                                                  ((2, 3), ())])
+def test_copy_from_a_tensor_requiring_grad_connects_it(dst_shape, src_shape):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    src_np = rng.standard_normal(src_shape)
+    out = []
+    for lib in (ag, torch):
+        w = lib.tensor(src_np, requires_grad=True)                      # float64
+        x = lib.tensor(np.ones(dst_shape, np.float32), requires_grad=True)
+        y = x * 2                                                        # float32 non-leaf
+        y.copy_(w)
+        buf = lib.zeros(dst_shape, dtype=lib.float32)                    # plain buffer
+        buf.copy_(w)
+        ((y * 3).sum() + (buf * buf).sum()).backward()
+        out.append((w.grad.numpy().copy(), x.grad.numpy().copy(), str(w.grad.dtype)))
+    np.testing.assert_allclose(out[0][0], out[1][0], rtol=1e-6)
+    np.testing.assert_array_equal(out[0][1], out[1][1])
+    assert out[0][2] == "float64" and out[1][2] == "torch.float64"

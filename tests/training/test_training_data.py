@@ -103,7 +103,7 @@ def test_subset_batches_through_loader():
     assert sub[0][1] == 9
     (xb, yb), = list(DataLoader(sub, batch_size=3))
     assert yb.tolist() == [9, 2, 4]
-    np.testing.assert_array_equal(xb.numpy(), ds.arrays[0][[9, 2, 4]])
+    np.testing.assert_array_equal(xb.numpy(), ds.tensors[0].numpy()[[9, 2, 4]])
 
 
 def test_train_val_test_split_partitions_rows_together():
