@@ -16,7 +16,16 @@ from glassgrad.autograd.tensor import Tensor
 
 from .parameter import Parameter
 
-IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+class IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
+    """What `load_state_dict` returns: the keys the module expected but did not get, and the
+    keys it got but does not have (both empty after a strict load). Printed as PyTorch does:
+    `<All keys matched successfully>` when both are empty."""
+    __slots__ = ()
+
+    def __repr__(self):
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return super().__repr__()
 
 
 class _HookHandle:
