@@ -295,6 +295,7 @@ class SequentialLR(LRScheduler):
 
     @replayable("step")
     def step(self):
+        """Advance one epoch: step the scheduler whose milestone has been reached."""
         self.last_epoch += 1
         idx = bisect_right(self._milestones, self.last_epoch)
         scheduler = self._schedulers[idx]
