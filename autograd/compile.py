@@ -399,7 +399,7 @@ class Program:
             else:
                 _, label, fn, args_, kwargs = e
                 self.steps.append((4, fn, args_, kwargs))
-                self.lines.append(f"{label}()  (host call: runs the optimizer's numpy update)")
+                self.lines.append(f"{label}()  (host call: replayed by calling it)")
 
     def _leaf(self, lref):
         """A parameter (the tensor itself) or an argument (its position, an int)."""
