@@ -31,7 +31,7 @@ import warnings
 
 import numpy as np
 
-from . import engine
+from . import _capture, engine
 from .grad_mode import _Process, _State
 from .tensor import Tensor, _wrap
 
@@ -160,6 +160,16 @@ class Recorder:
     def host_call(self, label, fn, args, kwargs):
         self.events.append(("host", label, fn, args, kwargs))
 
+    def host_read(self, tensor, what):
+        """A Tensor method hands values to Python (item, bool, tolist): the step can't be
+        replayed if they are data of this call."""
+        if self.paused:
+            return
+        ref = self.where.get(id(tensor._data))
+        if ref is None or ref[0] == _SLOT or ref[0] == _IN:
+            self.fail(f"{what} reads a tensor's value into Python during the step (a replay "
+                      f"can't follow data-dependent Python code)")
+
     def fail(self, reason):
         if self.abort is None:
             self.abort = reason
@@ -170,16 +180,6 @@ class Recorder:
 def recording():
     """The active Recorder, or None (the common case: one global read)."""
     return engine._recorder
-
-
-def host_read(tensor, what):
-    """Called by Tensor methods that hand values to Python (item, bool, ...)."""
-    rec = engine._recorder
-    if rec is not None and not rec.paused:
-        ref = rec.where.get(id(tensor._data))
-        if ref is None or ref[0] == _SLOT or ref[0] == _IN:
-            rec.fail(f"{what} reads a tensor's value into Python during the step (a replay "
-                     f"can't follow data-dependent Python code)")
 
 
 def data_op(name, forward, rule):
@@ -595,11 +595,11 @@ class CompiledStep:
             self._stay_eager("a compiled step was called while another one was capturing")
             return self.fn(*args)
         rec = Recorder(args)
-        engine._recorder = rec
+        engine._recorder = _capture.recorder = rec
         try:
             result = self.fn(*args)
         finally:
-            engine._recorder = None
+            engine._recorder = _capture.recorder = None
         if rec.abort:
             self._stay_eager(rec.abort)
             return result

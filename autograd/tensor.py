@@ -7,6 +7,8 @@ import weakref
 
 import numpy as np
 
+from . import _capture
+
 from . import dtypes
 from .device import CPU as _CPU
 
@@ -399,7 +401,6 @@ _new = object.__new__
 
 def _note_host_read(t, what):
     """Tell a capturing `compile` that a tensor's value goes to Python (it then stays eager)."""
-    from .engine import _recorder
-    if _recorder is not None:
-        from .compile import host_read
-        host_read(t, what)
+    rec = _capture.recorder
+    if rec is not None:
+        rec.host_read(t, what)
