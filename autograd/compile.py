@@ -202,6 +202,14 @@ def data_op(name, forward, rule):
     return call
 
 
+def uncapturable(reason):
+    """Called by library code on a path that derives arrays from data outside the primitives
+    (which a replay would freeze): a capture in progress gives up, naming `reason`."""
+    rec = engine._recorder
+    if rec is not None and not rec.paused:
+        rec.fail(reason)
+
+
 def guard_value(array, fn, expected, what):
     """Called where library code branches in Python on the values of an input (nll_loss asks
     whether any target is ignore_index): during capture, a replay then checks

@@ -18,7 +18,7 @@ from glassgrad import autograd as ag
 from glassgrad.autograd.grad_mode import no_grad
 from glassgrad.autograd.ops import binary_cross_entropy as _bce
 from glassgrad.autograd.ops import nll as _nll_rows
-from glassgrad.autograd.compile import data_op, guard_value
+from glassgrad.autograd.compile import data_op, guard_value, uncapturable
 from glassgrad.autograd.tensor import Tensor
 
 # ----- helpers ---------------------------------------------------------------------------
@@ -610,6 +610,9 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     if isinstance(target, Tensor):
         guard_value(target._data, lambda a: bool((a != ignore_index).all()), kept_all,
                     "nll_loss's ignore_index check")
+    if not kept_all or weight is not None:
+        uncapturable("nll_loss with ignored targets or class weights (its coefficients are "
+                     "computed from the targets outside the primitives)")
     index = t if kept_all else np.where(keep, t, 0)
     try:    # a class index out of range raises here (the ignored ones are 0 by now)
         if weight is None:

@@ -95,10 +95,11 @@ def test_new_input_shape_recaptures_and_stays_exact():
 def test_ignore_index_in_a_later_batch_fails_the_guard():
     xs, ys = _data(8)
     ys[6] = gg.tensor(np.array([1, -100, 2, 3, -100, 0]))
-    loss = lambda: nn.CrossEntropyLoss()
     ref, _, _ = _train(_mlp, lambda m: optim.SGD(m.parameters(), lr=0.1), xs, ys, False)
-    got, f, _ = _train(_mlp, lambda m: optim.SGD(m.parameters(), lr=0.1), xs, ys, True)
+    with pytest.warns(RuntimeWarning, match="ignored targets"):
+        got, f, _ = _train(_mlp, lambda m: optim.SGD(m.parameters(), lr=0.1), xs, ys, True)
     _assert_same(ref, got)
+    assert f.mode == "eager"
 
 
 def test_train_eval_switch_recaptures():
@@ -358,3 +359,20 @@ def test_gradient_of_an_argument_lands_on_that_argument():
         ((ref * w.detach()).relu() * 1.5 + ref).sum().backward()
         np.testing.assert_array_equal(x.grad.numpy(), ref.grad.numpy())
     assert f.mode == "replay"
+
+
+def test_class_weights_keep_the_step_eager():
+    xs, ys = _data(5)
+    model = _mlp()
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    weight = gg.tensor(np.linspace(0.5, 1.5, 5).astype(np.float32))
+
+    @gg.compile
+    def step(x, y):
+        opt.zero_grad()
+        nn.functional.cross_entropy(model(x), y, weight=weight).backward()
+        opt.step()
+    with pytest.warns(RuntimeWarning, match="class weights"):
+        for x, y in zip(xs, ys):
+            step(x, y)
+    assert step.mode == "eager"
