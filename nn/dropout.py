@@ -1,5 +1,6 @@
 """Dropout (inverted)."""
 from . import functional as F
+from ._functional_core import _check_p
 from .module import Module
 
 
@@ -12,7 +13,7 @@ class Dropout(Module):
 
     def __init__(self, p=0.5, inplace=False):
         super().__init__()
-        F._check_p(p, "Dropout")
+        _check_p(p, "Dropout")
         self.p, self.inplace = p, inplace
 
     def forward(self, input):
@@ -27,7 +28,7 @@ class _DropoutNd(Module):
 
     def __init__(self, p=0.5, inplace=False):
         super().__init__()
-        F._check_p(p, type(self).__name__)
+        _check_p(p, type(self).__name__)
         self.p, self.inplace = p, inplace
 
     def forward(self, input):

@@ -14,7 +14,7 @@ import numpy as np
 
 from glassgrad import autograd as ag
 
-from . import functional as F
+from . import _functional_core as F
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):

@@ -13,7 +13,7 @@ import numpy as np
 from glassgrad import autograd as ag
 from glassgrad.autograd.ops import fold2d as _fold2d
 
-from .functional import _pair
+from ._functional_core import _pair
 
 
 def _tuple(v, n, what):

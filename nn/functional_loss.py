@@ -19,7 +19,7 @@ import numpy as np
 from glassgrad import autograd as ag
 from glassgrad.autograd.tensor import Tensor
 
-from . import functional as F
+from . import _functional_core as F
 
 
 def _t(x, like=None):

@@ -9,7 +9,7 @@ import numpy as np
 
 from glassgrad import autograd as ag
 
-from . import functional as F
+from . import _functional_core as F
 
 
 def rms_norm(input, normalized_shape, weight=None, eps=None):

@@ -14,6 +14,8 @@ import numpy as np
 
 from glassgrad import autograd as ag
 
+from .functional_pool import _adaptive_avg, _along
+
 _PAD_MODES = ("constant", "reflect", "replicate", "circular")
 
 
@@ -194,13 +196,6 @@ def _cubic_matrix(n_in, n_out, scale, align_corners, a=-0.75):
     return m
 
 
-def _along(x, dim, matrix):
-    """Apply the (n_out, n_in) matrix along `dim` of x."""
-    m = ag.tensor(matrix.astype(x.dtype))
-    moved = x.transpose(dim, -1)
-    return ag.matmul(moved, m.transpose(0, 1)).transpose(dim, -1)
-
-
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False):
     """Resize the spatial dims of (N, C, d1, ...) inputs, PyTorch's F.interpolate.
@@ -247,7 +242,6 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if min(sizes) < 1:
         raise ValueError(f"interpolate: output size {sizes} must be positive")
     if mode == "area":
-        from .functional_pool import _adaptive_avg
         return _adaptive_avg(input, sizes)
     out = input
     for i, (n_in, n_out, scale) in enumerate(zip(input.shape[2:], sizes, scales)):

@@ -10,9 +10,15 @@ import numpy as np
 
 from glassgrad import autograd as ag
 
-from . import functional as F
+from . import _functional_core as F
 from .functional_conv import _tuple
-from .functional_pad import _along
+
+
+def _along(x, dim, matrix):
+    """Apply the (n_out, n_in) matrix along `dim` of x."""
+    m = ag.tensor(matrix.astype(x.dtype))
+    moved = x.transpose(dim, -1)
+    return ag.matmul(moved, m.transpose(0, 1)).transpose(dim, -1)
 
 
 def _squeeze_1d(out):

@@ -1,0 +1,746 @@
+"""The core of nn.functional: activations, linear, pooling, normalization, dropout and the
+classic losses, plus the helpers (reductions, argument checks) that the other
+nn/functional_*.py modules share. Import it as `glassgrad.nn.functional`, which
+re-exports everything here and in those modules."""
+import math
+
+import numpy as np
+
+from glassgrad import autograd as ag
+from glassgrad.autograd.grad_mode import no_grad
+from glassgrad.autograd.ops import binary_cross_entropy as _bce
+from glassgrad.autograd.ops import nll as _nll_rows
+from glassgrad.autograd.compile import data_op, guard_value, uncapturable
+from glassgrad.autograd.tensor import Tensor
+
+# ----- helpers ---------------------------------------------------------------------------
+
+
+def _pair(v, what="argument"):
+    if isinstance(v, (int, np.integer)):
+        return int(v), int(v)
+    v = tuple(int(a) for a in v)
+    if len(v) != 2:
+        raise ValueError(f"{what} must be an int or a pair of ints, got {v}")
+    return v
+
+
+def _const(arr, like):
+    """An ndarray as a constant tensor of `like`'s dtype."""
+    return ag.tensor(np.asarray(arr, dtype=like.dtype))
+
+
+def _reduce(loss, reduction, fn):
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    if reduction == "none":
+        return loss
+    raise ValueError(f"{fn}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
+def _same_shape(input, target, fn):
+    if input.shape != target.shape:
+        raise ValueError(f"{fn}: target shape {tuple(target.shape)} must equal input shape "
+                         f"{tuple(input.shape)}")
+
+
+def _as_tensor(x):
+    return x if isinstance(x, Tensor) else ag.tensor(x)
+
+
+# ----- linear, convolution, pooling --------------------------------------------------------
+
+
+def linear(input, weight, bias=None):
+    """input (..., in) @ weight.T (out, in) + bias (out,) -> (..., out) (one engine node)."""
+    return ag.linear(input, weight, bias)
+
+
+def maxout(input, weight, bias=None, pieces=2):
+    """Maxout: linear to out*pieces features, then the max over each unit's `pieces`.
+
+    Layout: unit j uses rows j*pieces ... j*pieces + pieces - 1 of `weight` (out*pieces, in),
+    i.e. the linear output is viewed as (..., out, pieces). The gradient goes to the first
+    maximal piece."""
+    z = linear(input, weight, bias)
+    n = z.shape[-1]
+    if n % pieces:
+        raise ValueError(f"maxout: {n} linear outputs are not a multiple of pieces={pieces}")
+    z = z.reshape(z.shape[:-1] + (n // pieces, pieces))
+    return z.max(dim=-1).values
+
+
+def _pool_geometry(h, k, s, p, d, ceil_mode):
+    """Output size and the extra padding at the end that ceil_mode needs (PyTorch's rule:
+    the last window must start inside the input or the left padding)."""
+    span = d * (k - 1) + 1
+    if ceil_mode:
+        out = -(-(h + 2 * p - span) // s) + 1
+        if (out - 1) * s >= h + p:
+            out -= 1
+    else:
+        out = (h + 2 * p - span) // s + 1
+    if out < 1:
+        raise ValueError(f"pooling: kernel {k} (dilation {d}, padding {p}) is larger than "
+                         f"the input size {h}")
+    extra = max(0, (out - 1) * s + span - (h + 2 * p))
+    return out, extra
+
+
+def _pool_args(kernel_size, stride, padding, dilation, fn):
+    k = _pair(kernel_size, f"{fn} kernel_size")
+    s = k if stride is None or (not isinstance(stride, int) and len(stride) == 0) \
+        else _pair(stride, f"{fn} stride")
+    p, d = _pair(padding, f"{fn} padding"), _pair(dilation, f"{fn} dilation")
+    for what, v in (("kernel_size", k), ("stride", s), ("dilation", d)):
+        if min(v) < 1:
+            raise ValueError(f"{fn}: {what} must be positive, got {v}")
+    for pi, ki in zip(p, k):
+        if pi > ki // 2:
+            raise ValueError(f"{fn}: padding {p} should be at most half of kernel size {k}")
+    return k, s, p, d
+
+
+def _pool_extent(input, k, s, p, d, ceil_mode, fn):
+    """Input size (H, W), output size (OH, OW) and the extra end padding (eh, ew) that
+    ceil_mode needs, for a (N, C, H, W) or (C, H, W) input."""
+    if input.ndim not in (3, 4):
+        raise ValueError(f"{fn}: expected a (N, C, H, W) or (C, H, W) input, got shape "
+                         f"{tuple(input.shape)}")
+    h, w = input.shape[-2:]
+    oh, eh = _pool_geometry(h, k[0], s[0], p[0], d[0], ceil_mode)
+    ow, ew = _pool_geometry(w, k[1], s[1], p[1], d[1], ceil_mode)
+    return h, w, oh, ow, eh, ew
+
+
+def _windows(input, k, s, p, d, ceil_mode, value, fn):
+    """Pad (with `value`) and cut into windows (N, C, kh*kw, OH, OW)."""
+    h, w, oh, ow, eh, ew = _pool_extent(input, k, s, p, d, ceil_mode, fn)
+    x = input if input.ndim == 4 else input.unsqueeze(0)
+    widths = (p[1], p[1] + ew, p[0], p[0] + eh)
+    if any(widths):
+        x = ag.pad(x, widths, value)
+    cols = ag.unfold2d(x, k, s, d)
+    n, c = cols.shape[:2]
+    return cols.reshape(n, c, k[0] * k[1], oh, ow), (h, w, eh, ew)
+
+
+def _tap_columns(data, k, s, p, d, extra, fill):
+    """Windows of data (M, H, W) as a (kh*kw, OH*OW, M) copy, padded with `fill` (p on both
+    sides plus `extra` at the end, per dim): one row per kernel tap, the M images innermost so
+    that the copy runs along long strides. Also returns the (kh*kw, OH*OW, 1) mask of the
+    taps that fall inside the input, or None without padding."""
+    m, h, w = data.shape
+    hp, wp = h + 2 * p[0] + extra[0], w + 2 * p[1] + extra[1]
+    oh, ow = (hp - d[0] * (k[0] - 1) - 1) // s[0] + 1, (wp - d[1] * (k[1] - 1) - 1) // s[1] + 1
+
+    def taps(a):
+        st = a.strides
+        view = np.lib.stride_tricks.as_strided(
+            a, (k[0], k[1], oh, ow, a.shape[0]),
+            (st[1] * d[0], st[2] * d[1], st[1] * s[0], st[2] * s[1], st[0]), writeable=False)
+        return view.reshape(k[0] * k[1], oh * ow, a.shape[0])
+
+    if (hp, wp) == (h, w):
+        return taps(data), None
+    padded = np.full((m, hp, wp), fill, dtype=data.dtype)
+    padded[:, p[0]:p[0] + h, p[1]:p[1] + w] = data
+    inside = np.zeros((1, hp, wp), dtype=bool)
+    inside[:, p[0]:p[0] + h, p[1]:p[1] + w] = True
+    return taps(padded), taps(inside)
+
+
+def _first_max_tap(cols, inside):
+    """Per window (cols[:, i, j]), the tap PyTorch's max_pool picks: the first maximum among
+    the taps inside the input, or the last NaN if the window holds NaNs."""
+    top = cols.max(axis=0)                          # nan wherever a window holds a nan
+    hit = cols == top
+    if inside is not None:
+        hit &= inside
+    taps = cols.shape[0]
+    rank = np.arange(taps, 0, -1, dtype=np.min_scalar_type(taps))[:, None, None]
+    first = taps - (hit * rank).max(axis=0)         # vectorized "first True along axis 0"
+    if cols.dtype.kind == "f":
+        nan = np.isnan(top)
+        if nan.any():
+            last_nan = (np.isnan(cols) * rank[::-1]).max(axis=0) - 1
+            first = np.where(nan, last_nan, first)
+    return first
+
+
+def _max_pool_index(x, k, s, p, d, extent):
+    """(M * OH*OW,) int64: the flat index into x (M = N*C planes of H x W) of each window's
+    first maximum, plane by plane."""
+    h, w, oh, ow, eh, ew = extent
+    data = x.reshape(-1, h, w)
+    fill = -np.inf if data.dtype.kind == "f" else np.iinfo(data.dtype).min
+    cols, inside = _tap_columns(data, k, s, p, d, (eh, ew), fill)
+    tap = _first_max_tap(cols, inside).T            # (M, OH*OW)
+    # flat index into the input: image start + window start + the tap's offset in the window
+    offsets = (np.arange(k[0])[:, None] * (d[0] * w) + np.arange(k[1]) * d[1]).ravel()
+    index = offsets[tap]
+    index += ((np.arange(oh) * s[0] - p[0])[:, None] * w + np.arange(ow) * s[1] - p[1]).ravel()
+    index += (np.arange(data.shape[0]) * (h * w))[:, None]
+    return index.reshape(-1)
+
+
+# the taps are found by a (non-differentiable) primitive so that a captured step finds them
+# again on every replay
+_max_pool_taps = data_op("max_pool2d_taps", _max_pool_index,
+                         "the flat index of each window's first maximum (no gradient)")
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """Max over kh x kw windows of (N, C, H, W) or (C, H, W) (stride defaults to the kernel;
+    padding never wins). As in PyTorch, the gradient goes to the first maximum of each window
+    (row-major order), and a window holding NaNs gives NaN, its gradient going to the last.
+    return_indices=True also returns, as PyTorch, the int64 flat position (h * W + w) of each
+    window's pick within its (H, W) plane (the input for max_unpool2d).
+
+    The winning taps are found in numpy; the output is then one gather from the flattened
+    input, so the backward is one scatter."""
+    k, s, p, d = _pool_args(kernel_size, stride, padding, dilation, "max_pool2d")
+    h, w, oh, ow, eh, ew = _pool_extent(input, k, s, p, d, ceil_mode, "max_pool2d")
+    index = _max_pool_taps((input,), k, s, p, d, (h, w, oh, ow, eh, ew))._data
+    # a 1-D index: the backward's np.add.at is several times faster with one than with 4-D
+    out = input.reshape(-1)[index].reshape(tuple(input.shape[:-2]) + (oh, ow))
+    if return_indices:     # PyTorch's indices: flat positions within each (H, W) plane
+        # (a new array: the gather above keeps `index` for its backward)
+        planes = input._data.size // (h * w)
+        plane = index.reshape(planes, -1) - (np.arange(planes) * (h * w))[:, None]
+        return out, ag.tensor(plane.reshape(out.shape).astype(np.int64))
+    return out
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True, divisor_override=None):
+    """Mean over kh x kw windows of (N, C, H, W) (stride defaults to the kernel). Zero
+    padding counts in the divisor unless count_include_pad=False; the extra border that
+    ceil_mode adds never counts (PyTorch's convention)."""
+    k, s, p, _ = _pool_args(kernel_size, stride, padding, 1, "avg_pool2d")
+    cols, (h, w, eh, ew) = _windows(input, k, s, p, (1, 1), ceil_mode, 0.0, "avg_pool2d")
+    oh, ow = cols.shape[-2:]
+    total = cols.sum(dim=2)
+    if divisor_override:
+        out = total / float(divisor_override)
+    else:
+        # the divisor of each window: how many of its cells are counted
+        mask = np.zeros((1, h + 2 * p[0] + eh, w + 2 * p[1] + ew), dtype=cols.dtype)
+        if count_include_pad:
+            mask[:, :h + 2 * p[0], :w + 2 * p[1]] = 1
+        else:
+            mask[:, p[0]:p[0] + h, p[1]:p[1] + w] = 1
+        taps, _ = _tap_columns(mask, k, s, (0, 0), (1, 1), (0, 0), 0)
+        out = total / _const(taps.sum(axis=0).reshape(1, 1, oh, ow), total)
+    return out.squeeze(0) if input.ndim == 3 else out
+
+
+def flatten(input, start_dim=1, end_dim=-1):
+    """Merge dims start_dim..end_dim into one (Flatten's default keeps the batch dim)."""
+    return ag.flatten(input, start_dim, end_dim)
+
+
+def one_hot(tensor, num_classes=-1):
+    """int64 one-hot encoding: (...) -> (..., num_classes) (max + 1 classes when -1)."""
+    idx = tensor._data if isinstance(tensor, Tensor) else np.asarray(tensor)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"one_hot: expected an integer tensor, got dtype {idx.dtype}")
+    if num_classes < 0:
+        num_classes = int(idx.max()) + 1 if idx.size else 0
+    if idx.size and (idx.min() < 0 or idx.max() >= num_classes):
+        raise ValueError(f"one_hot: class values must lie in [0, {num_classes}), got min "
+                         f"{idx.min()} and max {idx.max()}")
+    return ag.tensor((idx[..., None] == np.arange(num_classes)).astype(np.int64))
+
+
+# ----- dropout ---------------------------------------------------------------------------
+
+
+def _check_p(p, fn):
+    if not isinstance(p, (int, float, np.floating)) or not 0.0 <= p <= 1.0:
+        raise ValueError(f"{fn}: dropout probability has to be between 0 and 1, but got {p}")
+
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    """Inverted dropout: zero each element with probability `p` (the DROP probability, as in
+    PyTorch; the lecture notes' p is the KEEP probability, 1 - p here) and scale the
+    survivors by 1 / (1 - p), so nothing changes at test time. Identity when not training;
+    p = 1 gives zeros. The mask is drawn from ag.random.get_rng()."""
+    _check_p(p, "dropout")
+    if not training or p == 0:
+        return input
+    if p == 1:
+        return input * 0.0
+    return input * _dropout_mask((input,), 1.0 - p)
+
+
+def _dropout_mask_forward(x, keep):
+    return (ag.get_rng().random(x.shape) < keep).astype(x.dtype) / x.dtype.type(keep)
+
+
+# drawn by a (non-differentiable) primitive so that a replayed step draws a fresh mask
+_dropout_mask = data_op("dropout_mask", _dropout_mask_forward,
+                        "1/keep where a uniform draw < keep, else 0 (no gradient)")
+
+
+# ----- normalization ---------------------------------------------------------------------
+
+
+def _update_running(running, batch_value, momentum):
+    with no_grad():
+        if isinstance(batch_value, Tensor):     # computed in the engine (a replay redoes it)
+            batch_value = batch_value.to(running.dtype)
+        else:
+            batch_value = _const(batch_value, running)
+        running.mul_(1.0 - momentum).add_(batch_value * momentum)
+
+
+def _affine(normalized, weight, bias, shape=None):
+    """The learned scale and shift every norm layer ends with; weight/bias (either may be
+    None) are reshaped to `shape` to broadcast against the normalized input."""
+    if weight is not None:
+        normalized = normalized * (weight if shape is None else weight.reshape(shape))
+    if bias is not None:
+        normalized = normalized + (bias if shape is None else bias.reshape(shape))
+    return normalized
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
+               momentum=0.1, eps=1e-5):
+    """Normalize over every dim but the channels (dim 1): (N, C, ...) -> same shape.
+
+    Training uses the batch mean and biased variance and, when running buffers are given,
+    updates them in place: running = (1 - momentum) * running + momentum * batch, with the
+    unbiased batch variance for running_var. Evaluation uses the running statistics."""
+    if input.ndim < 2:
+        raise ValueError(f"batch_norm: expected an input with at least 2 dims (N, C, ...), got "
+                         f"shape {tuple(input.shape)}")
+    dims = (0,) + tuple(range(2, input.ndim))
+    shape = (1, input.shape[1]) + (1,) * (input.ndim - 2)
+    if training and input.numel() == 0:
+        # an empty batch (as PyTorch): an empty output, zero gradients for weight and bias,
+        # the running statistics untouched
+        return _affine(input * 1.0, weight, bias, shape)
+    if training:
+        n = input.numel() // input.shape[1]
+        if n <= 1:
+            raise ValueError(f"batch_norm: expected more than 1 value per channel when "
+                             f"training, got input size {tuple(input.shape)}")
+        mean = input.mean(dim=dims, keepdim=True)
+        var = input.var(dim=dims, keepdim=True, correction=0)
+        if running_mean is not None:
+            _update_running(running_mean, mean.detach().reshape(-1), momentum)
+        if running_var is not None:
+            with no_grad():
+                unbiased = var.detach().reshape(-1) * (n / (n - 1))
+            _update_running(running_var, unbiased, momentum)
+    else:
+        if running_mean is None or running_var is None:
+            raise ValueError("batch_norm: evaluation needs running_mean and running_var")
+        mean = running_mean.reshape(shape)
+        var = running_var.reshape(shape)
+    return _affine((input - mean) / ag.sqrt(var + eps), weight, bias, shape)
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
+                  use_input_stats=True, momentum=0.1, eps=1e-5):
+    """Normalize each (sample, channel) over its spatial dims: (N, C, ...) -> same shape.
+    With running buffers and use_input_stats, they move towards the batch average of the
+    per-instance mean and unbiased variance; use_input_stats=False uses them instead."""
+    if input.ndim < 3:
+        raise ValueError(f"instance_norm: expected (N, C, ...) with spatial dims, got shape "
+                         f"{tuple(input.shape)}")
+    dims = tuple(range(2, input.ndim))
+    shape = (1, input.shape[1]) + (1,) * (input.ndim - 2)
+    if use_input_stats:
+        n = int(np.prod(input.shape[2:]))
+        mean = input.mean(dim=dims, keepdim=True)
+        var = input.var(dim=dims, keepdim=True, correction=0)
+        if running_mean is not None:
+            _update_running(running_mean, mean._data.mean(axis=0).reshape(-1), momentum)
+        if running_var is not None:
+            unbiased = var._data * (n / max(n - 1, 1))
+            _update_running(running_var, unbiased.mean(axis=0).reshape(-1), momentum)
+    else:
+        mean, var = running_mean.reshape(shape), running_var.reshape(shape)
+    return _affine((input - mean) / ag.sqrt(var + eps), weight, bias, shape)
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """Normalize over the last len(normalized_shape) dims (biased variance), then scale by
+    `weight` and shift by `bias` (both of shape normalized_shape)."""
+    normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) \
+        else tuple(normalized_shape)
+    k = len(normalized_shape)
+    if tuple(input.shape[input.ndim - k:]) != normalized_shape:
+        raise ValueError(f"layer_norm: expected input (..., {', '.join(map(str, normalized_shape))})"
+                         f", got {tuple(input.shape)}")
+    dims = tuple(range(input.ndim - k, input.ndim))
+    mean = input.mean(dim=dims, keepdim=True)
+    var = input.var(dim=dims, keepdim=True, correction=0)
+    return _affine((input - mean) / ag.sqrt(var + eps), weight, bias)
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+    """Split the C channels of (N, C, ...) into `num_groups` groups and normalize each
+    (sample, group) over its channels and spatial positions; per-channel affine after."""
+    n, c = input.shape[:2]
+    if c % num_groups:
+        raise ValueError(f"group_norm: {c} channels are not divisible into {num_groups} groups")
+    # the group size spelled out: -1 cannot be inferred for an empty batch
+    x = input.reshape(n, num_groups, (c // num_groups) * math.prod(input.shape[2:]))
+    mean = x.mean(dim=2, keepdim=True)
+    var = x.var(dim=2, keepdim=True, correction=0)
+    return _affine(((x - mean) / ag.sqrt(var + eps)).reshape(input.shape), weight, bias,
+                   (1, c) + (1,) * (input.ndim - 2))
+
+
+# ----- activations -----------------------------------------------------------------------
+
+
+def relu(input):
+    return ag.relu(input)
+
+
+def leaky_relu(input, negative_slope=0.01):
+    """x for x > 0, negative_slope * x otherwise."""
+    return ag.where(input._data > 0, input, input * negative_slope)
+
+
+def prelu(input, weight):
+    """leaky_relu with a learned slope per channel (dim 1), or one shared slope."""
+    w = weight
+    if weight.numel() > 1:
+        if input.ndim < 2 or input.shape[1] != weight.numel():
+            raise ValueError(f"prelu: {weight.numel()} slopes need an input (N, "
+                             f"{weight.numel()}, ...), got {tuple(input.shape)}")
+        w = weight.reshape((1, weight.numel()) + (1,) * (input.ndim - 2))
+    return ag.where(input._data > 0, input, input * w)
+
+
+def elu(input, alpha=1.0):
+    """x for x > 0, alpha * (exp(x) - 1) otherwise."""
+    # NaN takes the identity branch, its gradient passing as in PyTorch's elu_backward; the
+    # exp branch sees only the inputs <= 0 (no overflow, no 0 * NaN in its gradient)
+    positive = ~(input._data <= 0)
+    negative = ag.expm1(ag.where(positive, 0.0, input))
+    return ag.where(positive, input, negative * alpha)
+
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def selu(input):
+    """scale * elu(x, alpha) with the self-normalizing constants of Klambauer et al."""
+    return elu(input, _SELU_ALPHA) * _SELU_SCALE
+
+
+def gelu(input, approximate="none"):
+    """x * Phi(x): exact with erf ('none') or the tanh approximation ('tanh')."""
+    if approximate == "none":
+        return input * 0.5 * (1.0 + ag.erf(input * (1.0 / math.sqrt(2.0))))
+    if approximate == "tanh":
+        inner = (input + input * input * input * 0.044715) * math.sqrt(2.0 / math.pi)
+        return input * 0.5 * (1.0 + ag.tanh(inner))
+    raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+
+
+def silu(input):
+    """x * sigmoid(x) (a.k.a. swish)."""
+    return input * ag.sigmoid(input)
+
+
+def sigmoid(input):
+    return ag.sigmoid(input)
+
+
+def tanh(input):
+    return ag.tanh(input)
+
+
+def _softplus(z):
+    """log(1 + exp(z)), finite with finite gradients for any z: each branch of the `where`
+    sees only the inputs it is used for (z + log1p(exp(-z)) for z > 0, log1p(exp(z)) else)."""
+    pos = z._data > 0
+    zp = ag.where(pos, z, 0.0)
+    zn = ag.where(pos, 0.0, z)
+    return ag.where(pos, zp + ag.log1p(ag.exp(-zp)), ag.log1p(ag.exp(zn)))
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    """log(1 + exp(beta x)) / beta, and x itself where beta x > threshold (as PyTorch)."""
+    z = input * beta if beta != 1 else input
+    soft = _softplus(z)
+    if beta != 1:
+        soft = soft / beta
+    return ag.where(z._data > threshold, input, soft)
+
+
+def _softmax_dim(ndim):
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    return ag.softmax(input, _softmax_dim(input.ndim) if dim is None else dim, dtype=dtype)
+
+
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    return ag.log_softmax(input, _softmax_dim(input.ndim) if dim is None else dim, dtype=dtype)
+
+
+# ----- losses ------------------------------------------------------------------------------
+
+
+def mse_loss(input, target, reduction="mean"):
+    """(input - target)^2, reduced."""
+    _same_shape(input, target, "mse_loss")
+    diff = input - target
+    return _reduce(diff * diff, reduction, "mse_loss")
+
+
+def l1_loss(input, target, reduction="mean"):
+    """|input - target|, reduced."""
+    _same_shape(input, target, "l1_loss")
+    return _reduce(ag.abs(input - target), reduction, "l1_loss")
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0):
+    """0.5 d^2 where |d| < delta, delta (|d| - 0.5 delta) elsewhere (d = input - target)."""
+    _same_shape(input, target, "huber_loss")
+    if delta <= 0:
+        raise ValueError(f"huber_loss: delta must be positive, got {delta}")
+    d = input - target
+    quad, lin = _split_at(d, delta)
+    loss = ag.where(np.abs(d._data) > delta, (ag.abs(lin) - 0.5 * delta) * delta,
+                    quad * quad * 0.5)
+    return _reduce(loss, reduction, "huber_loss")
+
+
+def _split_at(d, edge):
+    """(d where |d| <= edge else 0, d where |d| > edge else 0): each branch of a piecewise
+    loss sees only its own inputs, so an infinite d in the linear branch cannot make NaN
+    through the quadratic one (0 * inf). NaN goes to the quadratic branch, as in PyTorch's
+    backward (x < -edge, x > edge, else)."""
+    outer = np.abs(d._data) > edge
+    return ag.where(outer, 0.0, d), ag.where(outer, d, 0.0)
+
+
+def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
+    """0.5 d^2 / beta where |d| < beta, |d| - 0.5 beta elsewhere (huber_loss / beta);
+    beta = 0 is the L1 loss."""
+    _same_shape(input, target, "smooth_l1_loss")
+    if beta < 0:
+        raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
+    d = input - target
+    if beta == 0:
+        return _reduce(ag.abs(d), reduction, "smooth_l1_loss")
+    quad, lin = _split_at(d, beta)
+    loss = ag.where(np.abs(d._data) > beta, ag.abs(lin) - 0.5 * beta, quad * quad * (0.5 / beta))
+    return _reduce(loss, reduction, "smooth_l1_loss")
+
+
+def _check_targets(target, n_classes, ignore_index, fn):
+    t = target._data if isinstance(target, Tensor) else np.asarray(target)
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"{fn}: class-index targets must be integers, got dtype {t.dtype}")
+    if not t.size or (t.min() >= 0 and t.max() < n_classes):
+        return t
+    valid = t[t != ignore_index]
+    if valid.size and (valid.min() < 0 or valid.max() >= n_classes):
+        bad = valid.min() if valid.min() < 0 else valid.max()
+        raise IndexError(f"{fn}: target {bad} is out of bounds for {n_classes} classes "
+                         f"(valid class indices are 0 .. {n_classes - 1})")
+    return t
+
+
+def _check_class_weight(weight, n_classes, fn):
+    if weight is not None and tuple(np.shape(weight._data if isinstance(weight, Tensor)
+                                            else weight)) != (n_classes,):
+        got = tuple(np.shape(weight._data if isinstance(weight, Tensor) else weight))
+        raise ValueError(f"{fn}: weight must hold one entry per class, shape ({n_classes},), "
+                         f"got shape {got}")
+
+
+def _class_layout(input, fn):
+    """Class dim and expected target shape for (C,), (N, C) or (N, C, d1, ...) inputs."""
+    if input.ndim == 0:
+        raise ValueError(f"{fn}: input needs a class dim: (C,), (N, C) or (N, C, d1, ...) "
+                         f"logits, got a 0-d tensor")
+    if input.ndim == 1:
+        return 0, ()
+    return 1, (input.shape[0],) + tuple(input.shape[2:])
+
+
+def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
+    """Negative log-likelihood of log-probabilities `input` (N, C, d1, ...) at class indices
+    `target` (N, d1, ...), optionally weighted per class. 'mean' divides by the summed
+    weights of the non-ignored targets (PyTorch's weighted mean)."""
+    cdim, expected = _class_layout(input, "nll_loss")
+    if tuple(target.shape) != expected:
+        raise ValueError(f"nll_loss: expected target shape {expected} for input "
+                         f"{tuple(input.shape)}, got {tuple(target.shape)}")
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"nll_loss: reduction must be 'mean', 'sum' or 'none', got "
+                         f"{reduction!r}")
+    n_classes = input.shape[cdim]
+    t = target._data if isinstance(target, Tensor) else np.asarray(target)
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"nll_loss: class-index targets must be integers, got dtype {t.dtype}; "
+                        f"use target.long()")
+    t = t.reshape(-1)
+    rows = input                    # (rows, C): one row per target
+    if input.ndim == 1:
+        rows = input.reshape(1, n_classes)
+    elif input.ndim > 2:
+        rows = input.permute(0, *range(2, input.ndim), 1).reshape(-1, n_classes)
+    keep = t != ignore_index
+    kept_all = bool(keep.all())
+    if isinstance(target, Tensor):
+        guard_value(target._data, lambda a: bool((a != ignore_index).all()), kept_all,
+                    "nll_loss's ignore_index check")
+    if not kept_all or weight is not None:
+        uncapturable("nll_loss with ignored targets or class weights (its coefficients are "
+                     "computed from the targets outside the primitives)")
+    index = t if kept_all else np.where(keep, t, 0)
+    try:    # a class index out of range raises here (the ignored ones are 0 by now)
+        if weight is None:
+            w = None if kept_all else keep.astype(input.dtype)
+            total = float(t.size if kept_all else np.count_nonzero(keep))
+        else:
+            w = np.asarray(weight._data if isinstance(weight, Tensor) else weight,
+                           dtype=input.dtype)
+            if w.shape != (n_classes,):
+                raise ValueError(f"nll_loss: weight must have shape ({n_classes},), one entry "
+                                 f"per class, got {w.shape}")
+            w = w[index]
+            if not kept_all:
+                w *= keep
+            total = float(w.sum())
+        loss = _nll_rows(rows, index, w, total if reduction == "mean" else 1.0,
+                         reduction == "none")
+    except IndexError:
+        _check_targets(target, n_classes, ignore_index, "nll_loss")   # names the bad target
+        raise
+    return loss.reshape(expected) if reduction == "none" else loss
+
+
+def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean",
+                  label_smoothing=0.0):
+    """log_softmax over the class dim followed by the NLL loss.
+
+    `input` (C,), (N, C) or (N, C, d1, ...) are logits. `target` holds class indices
+    (shape (N, d1, ...), integers; `ignore_index` entries contribute nothing) or class
+    probabilities (same shape as input, floats). label_smoothing = eps mixes the target with
+    the uniform distribution: (1 - eps) * target + eps / C. Stable for any finite logits."""
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got "
+                         f"{label_smoothing}")
+    cdim, _ = _class_layout(input, "cross_entropy")
+    n_classes = input.shape[cdim]
+    _check_class_weight(weight, n_classes, "cross_entropy")
+    logp = ag.log_softmax(input, cdim)
+    wshape = [1] * input.ndim
+    wshape[cdim] = n_classes
+    wt = None if weight is None else _const(
+        weight._data if isinstance(weight, Tensor) else weight, input).reshape(wshape)
+    t_data = target._data if isinstance(target, Tensor) else np.asarray(target)
+    if t_data.dtype.kind == "f" and t_data.shape != tuple(input.shape):
+        raise TypeError(f"cross_entropy: class-index targets must be integers, got dtype "
+                        f"{t_data.dtype} with shape {t_data.shape}; use target.long(). "
+                        f"(Float targets are class probabilities and need the input's shape "
+                        f"{tuple(input.shape)}.)")
+    if t_data.dtype.kind == "f":
+        _same_shape(input, target, "cross_entropy (class probabilities)")
+        probs = _as_tensor(target)
+        if label_smoothing > 0:
+            probs = probs * (1 - label_smoothing) + label_smoothing / n_classes
+        prod = logp * probs if wt is None else logp * probs * wt
+        loss = -prod.sum(dim=cdim)
+        if reduction == "mean":
+            return loss.sum() / float(max(input.numel() // n_classes, 1))
+        return _reduce(loss, reduction, "cross_entropy")
+    nll = nll_loss(logp, target, weight, ignore_index, reduction)
+    if label_smoothing == 0:
+        return nll
+    t = _check_targets(target, n_classes, ignore_index, "cross_entropy")
+    keep = t != ignore_index
+    smooth = -(logp if wt is None else logp * wt).sum(dim=cdim)
+    smooth = smooth * _const(keep, input)
+    if reduction == "mean":
+        if weight is None:
+            denom = keep.sum()
+        else:
+            w = np.asarray(weight._data if isinstance(weight, Tensor) else weight)
+            denom = w[np.where(keep, t, 0)][keep].sum()
+        smooth = smooth.sum() / _const(denom, input)
+    else:
+        smooth = _reduce(smooth, reduction, "cross_entropy")
+    return nll * (1 - label_smoothing) + smooth * (label_smoothing / n_classes)
+
+
+def binary_cross_entropy(input, target, weight=None, reduction="mean"):
+    """-(t log p + (1 - t) log(1 - p)) for probabilities p in [0, 1]; each log is clamped at
+    -100, as in PyTorch, so p = 0 or 1 gives a finite loss. An input outside [0, 1] or NaN
+    raises RuntimeError, as in PyTorch."""
+    _same_shape(input, target, "binary_cross_entropy")
+    p = input._data
+    if p.size and not ((p >= 0) & (p <= 1)).all():      # NaN fails both comparisons
+        bad = p[~((p >= 0) & (p <= 1))].ravel()[0]
+        raise RuntimeError(f"binary_cross_entropy: all elements of input should be "
+                           f"probabilities in [0, 1], got {bad} (shape {tuple(input.shape)}); "
+                           f"apply sigmoid first or use binary_cross_entropy_with_logits")
+    loss = _bce(input, _as_tensor(target))
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction, "binary_cross_entropy")
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean",
+                                     pos_weight=None):
+    """Sigmoid + binary cross-entropy in one stable formula:
+    (1 - t) x + (1 + (pos_weight - 1) t) softplus(-x). Finite for any finite logits."""
+    _same_shape(input, target, "binary_cross_entropy_with_logits")
+    target = _as_tensor(target)
+    sp = _softplus(-input)
+    if pos_weight is not None:
+        sp = sp * ((pos_weight - 1.0) * target + 1.0)
+    loss = (1.0 - target) * input + sp
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction, "binary_cross_entropy_with_logits")
+
+
+def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, reduction="mean"):
+    """Multiclass hinge loss: for each sample, sum over classes i != y of
+    max(0, margin - x[y] + x[i])^p (times weight[y]), divided by C as PyTorch does.
+    p=1 is the lecture notes' multiclass SVM loss (which does not divide by C); p=2 the
+    squared hinge."""
+    if p not in (1, 2):
+        raise ValueError(f"multi_margin_loss: only p=1 and p=2 are supported, got {p}")
+    x = input if input.ndim == 2 else input.reshape(1, -1)
+    if input.ndim not in (1, 2):
+        raise ValueError(f"multi_margin_loss: expected input (N, C) or (C,), got "
+                         f"{tuple(input.shape)}")
+    n, c = x.shape
+    t = _check_targets(target, c, None, "multi_margin_loss").reshape(-1)
+    if t.shape != (n,):
+        raise ValueError(f"multi_margin_loss: expected target ({n},) for input "
+                         f"{tuple(input.shape)}, got {tuple(target.shape)}")
+    xy = ag.gather(x, 1, ag.tensor(t[:, None].astype(np.int64)))
+    h = ag.relu(x - xy + margin)
+    if p == 2:
+        h = h * h
+    others = np.arange(c)[None, :] != t[:, None]
+    if weight is not None:
+        w = np.asarray(weight._data if isinstance(weight, Tensor) else weight, dtype=x.dtype)
+        h = h * _const(w[t][:, None], x)
+    # where, not a multiply by the mask: the target's own term (inf - inf at an infinite
+    # score) must not turn the loss into NaN
+    loss = ag.where(others, h, 0.0).sum(dim=1) / float(c)
+    if input.ndim == 1:
+        loss = loss.reshape(())
+    return _reduce(loss, reduction, "multi_margin_loss")
