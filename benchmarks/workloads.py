@@ -105,9 +105,10 @@ def _capture_cost(compiled_fn, compiled, eager_step):
     return (time.perf_counter() - t0) / eager_step if eager_step else None
 
 
-def _step_pair(build, make_opt, x, y, reps, number=1, compiled=True):
+def _step_pair(build, make_opt, x, y, reps, number=1, compiled=True, gemm_shapes=None):
     """Eager glassgrad, compiled glassgrad (fused optimizer) and PyTorch eager, interleaved,
-    all from the same initial weights."""
+    all from the same initial weights; with `gemm_shapes`, the step's matmuls alone (its GEMM
+    floor) are timed in the same rounds, as `gemm_floor`."""
     glass, torch = models.glassgrad_lib(), models.torch_lib()
     glass.manual_seed(0)
     g_model = build(glass)
@@ -129,6 +130,8 @@ def _step_pair(build, make_opt, x, y, reps, number=1, compiled=True):
         t_model = build(torch)
         models.copy_weights(g_model, t_model, torch)
         fns["torch"] = models.train_step_fn(torch, t_model, make_opt(torch, t_model), x, y)
+    if gemm_shapes:
+        fns["gemm_floor"] = _gemms(gemm_shapes)
     res = interleave(fns, reps, warmup=3, number=number)
     if compiled:
         res["capture_cost_steps"] = capture
@@ -136,8 +139,8 @@ def _step_pair(build, make_opt, x, y, reps, number=1, compiled=True):
     return res
 
 
-def _gemm_floor(shapes, reps):
-    """numpy's time for just the matmuls (a @ b for each (a_shape, b_shape)) of one step."""
+def _gemms(shapes):
+    """A callable doing just the matmuls (a @ b for each (a_shape, b_shape)) of one step."""
     rng = np.random.default_rng(0)
     pairs = [(rng.standard_normal(a).astype(np.float32), rng.standard_normal(b).astype(
         np.float32)) for a, b in shapes]
@@ -145,7 +148,7 @@ def _gemm_floor(shapes, reps):
     def gemms():
         for a, b in pairs:
             a @ b
-    return time_call(gemms, reps, number=5)
+    return gemms
 
 
 def mlp_gemms(bs, hidden, dims_in=64, dims_out=10):
@@ -186,8 +189,9 @@ def mlp_step(quick=False):
         xb, yb = models.batch(x, y, bs)
         reps = (7 if quick else 25) if bs < 1024 else (5 if quick else 15)
         number = 20 if bs == 1 else (5 if bs == 128 else 1)
-        res = _step_pair(lambda lib: models.mlp(lib, hidden), adam, xb, yb, reps, number)
-        floor = _gemm_floor(mlp_gemms(bs, hidden), reps)
+        res = _step_pair(lambda lib: models.mlp(lib, hidden), adam, xb, yb, reps, number,
+                         gemm_shapes=mlp_gemms(bs, hidden))
+        floor = res.pop("gemm_floor")
         raw[f"b{bs}_h{hidden}"] = {**res, "gemm_floor": floor}
         rows.append(_row(f"mlp_step b={bs} h={hidden}", res, target, floor=floor,
                          note=_capture_note(res)))
@@ -200,8 +204,9 @@ def cnn_step(quick=False):
     xb, yb = models.batch(x, y, 64)
     xb = xb.reshape(64, 1, 8, 8)
     sgd = lambda lib, m, **kw: lib.optim.SGD(m.parameters(), lr=0.01, momentum=0.9, **kw)
-    res = _step_pair(models.cnn, sgd, xb, yb, 7 if quick else 25, number=3)
-    floor = _gemm_floor(cnn_gemms(64), 7 if quick else 25)
+    res = _step_pair(models.cnn, sgd, xb, yb, 7 if quick else 25, number=3,
+                     gemm_shapes=cnn_gemms(64))
+    floor = res.pop("gemm_floor")
     return {"rows": [_row("cnn_step b=64", res, "eager <= 0.9; compiled <= 0.7", floor=floor,
                           note=_capture_note(res))],
             "raw": {**res, "gemm_floor": floor}}
