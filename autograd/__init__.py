@@ -80,6 +80,9 @@ from .elementwise import (acos, acosh, addcdiv, addcmul, arccos, arccosh, arcsin
 from .elementwise import (absolute, deg2rad, greater, greater_equal, less, less_equal, not_equal,
                           rad2deg, sinc)
 
+# capture and replay of a training step
+from .compile import CompiledStep, compile
+
 __version__ = "0.1.0"
 
 # Every public name bound above except the submodules: what `from glassgrad.autograd import *`

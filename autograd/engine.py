@@ -155,6 +155,7 @@ class AccumulateGrad:
 
 _new_node = object.__new__
 _new_tensor = object.__new__
+_recorder = None    # the compile.Recorder capturing a step, if any (see compile.py)
 _GRAD_FN = Tensor.__dict__["grad_fn"]                 # the slots behind View's properties
 _REQUIRES_GRAD = Tensor.__dict__["_requires_grad"]
 _set_grad_fn = _GRAD_FN.__set__
@@ -279,6 +280,8 @@ def apply(prim, inputs, *ctx):
         out.grad_fn = None
     out._data = data
     out._grad = None
+    if _recorder is not None:
+        _recorder.op(prim, inputs, ctx, data)
     if _Process.anomaly:
         _check_forward(prim, inputs, data)
     if not _State.grad_enabled:
@@ -544,6 +547,8 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, capture=None
     """
     if retain_graph is None:
         retain_graph = create_graph
+    if _recorder is not None and (create_graph or observer is not None):
+        _recorder.fail("backward with create_graph=True (or observed by the stepper)")
     grad_tensors = _root_grads(tensors, grad_tensors)
     grads = {}
     leaf_grads = {}
@@ -578,8 +583,12 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, capture=None
                 in_grads = None
                 if g is not None:
                     if n.hooks:
+                        if _recorder is not None:
+                            _recorder.fail("a backward hook on a non-leaf tensor ran")
                         g = _run_hooks(n.hooks, g)
                     if n.retained is not None:
+                        if _recorder is not None:
+                            _recorder.fail("retain_grad() on a non-leaf tensor")
                         t = n.retained()
                         if t is not None:
                             t._grad = g if t._grad is None else t._grad + g
@@ -622,6 +631,8 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, capture=None
             for t in list(leaf_grads):
                 g = leaf_grads.pop(t)       # from here on, g's holders can be counted
                 if t._hooks:
+                    if _recorder is not None:
+                        _recorder.fail("a backward hook on a leaf tensor ran")
                     g = _run_hooks(t._hooks, g)
                 if capture is not None and t in capture:
                     capture[t] = g
@@ -639,6 +650,11 @@ def _accumulate(leaf, g, create_graph):
     if g._data.dtype != leaf._data.dtype:
         g = g.to(leaf._data.dtype)
     grad = leaf._grad
+    if _recorder is not None:
+        if create_graph:
+            _recorder.fail("backward with create_graph=True")
+        elif grad is not None and grad._requires_grad:
+            _recorder.fail("accumulating into a .grad that requires grad")
     if grad is None:
         # g may be another leaf's gradient too, a hook's, or the caller's `gradient=` tensor,
         # and later accumulation writes into .grad in place: store a copy
@@ -646,11 +662,15 @@ def _accumulate(leaf, g, create_graph):
             leaf._grad = g.clone()
         else:
             leaf._grad = _wrap(np.array(g._data, copy=True))
+        if _recorder is not None:
+            _recorder.leaf_grad(leaf, g, accumulate=False)
     elif create_graph or grad._requires_grad:
         leaf._grad = grad + g
     else:
         grad._data += g._data
         grad._vbox[0] += 1
+        if _recorder is not None:
+            _recorder.leaf_grad(leaf, g, accumulate=True)
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):

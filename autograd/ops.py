@@ -13,6 +13,7 @@ import numpy as np
 from . import primitives as P
 from ._dim_aliases import with_dim_aliases
 from .dtypes import get_default_dtype, promote, promote_operands, scalar_result_dtype
+from . import engine as _engine
 from .engine import View, apply
 from .grad_mode import _State, no_grad
 from ._quiet import quiet
@@ -2128,7 +2129,11 @@ def _inplace(x, name, compute, *args):
             result = compute(x, *args)
         _write(x, name, result)
         x._vbox[0] += 1
+        if _engine._recorder is not None:
+            _engine._recorder.inplace(x, None, result._data, 1)
         return x
+    if _engine._recorder is not None:
+        _engine._recorder.fail(f"{name} rewrites a tensor that is part of the graph")
     if x.__class__ is View:
         return _inplace_on_view(x, name, compute, args)
     if x.grad_fn is None and x._requires_grad:
@@ -2232,6 +2237,8 @@ def _arith_(x, name, ufunc, compute, other, alpha=1):
             pass
         else:
             x._vbox[0] += 1
+            if _engine._recorder is not None:
+                _engine._recorder.inplace(x, ufunc, o, alpha)
             return x
     return _inplace(x, name, compute, other)
 

@@ -1050,15 +1050,24 @@ def _nll_forward(logp, index, weight, denom, per_sample, n_classes):
 
 
 def _nll_vjp(n, g):
-    index, weight, denom, per_sample, n_classes = n.ctx
-    coef = np.zeros((len(index), n_classes), dtype=n.dtype)
+    # the coefficients come from the targets inside a primitive, so that a captured step
+    # (compile.py) recomputes them from each call's targets instead of freezing them
+    return (apply(NLL_GRAD, (g,), *n.ctx),)
+
+
+def _nll_grad_forward(g, index, weight, denom, per_sample, n_classes):
+    coef = np.zeros((len(index), n_classes), dtype=g.dtype)
     coef[np.arange(len(index)), index] = np.divide(-1.0 if weight is None else -weight, denom)
-    return ((g.reshape(-1, 1) if per_sample else g) * _const(coef),)
+    return np.multiply(g.reshape(-1, 1) if per_sample else g, coef)
 
 
 NLL = Primitive("nll", _nll_forward, _nll_vjp, quiet=True,
                 rule="out = -sum_i w_i logp[i, t_i] / denom (per row: -w_i logp[i, t_i] / denom);"
                      "  dL/dlogp = -g w_i / denom at (i, t_i), 0 elsewhere")
+NLL_GRAD = Primitive("nll_grad", _nll_grad_forward, lambda n, gg: (apply(NLL, (gg,), *n.ctx),),
+                     quiet=True,
+                     rule="out = g * c with c = -w_i / denom at (i, t_i), 0 elsewhere (the "
+                          "gradient of nll);  dL/dg = nll(gg) = sum_i -w_i gg[i, t_i] / denom")
 
 # ===== reductions and scans (prod, cumulative ops) ===========================================
 

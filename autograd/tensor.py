@@ -7,6 +7,8 @@ import weakref
 
 import numpy as np
 
+from . import _capture
+
 from . import dtypes
 from .device import CPU as _CPU
 
@@ -325,6 +327,7 @@ class Tensor:
         RuntimeError
             If the tensor has more or fewer than one element.
         """
+        _note_host_read(self, "item()")
         if self._data.size != 1:
             raise RuntimeError(f"item(): a tensor with {self._data.size} elements cannot be "
                                f"converted to a Python scalar (shape {self._data.shape})")
@@ -332,6 +335,7 @@ class Tensor:
 
     def tolist(self):
         """Return the values as a nested list of Python numbers (a number for a 0-d tensor)."""
+        _note_host_read(self, "tolist()")
         return self._data.tolist()
 
     def __float__(self):
@@ -346,6 +350,7 @@ class Tensor:
         return int(self._data.item())
 
     def __bool__(self):
+        _note_host_read(self, "bool(tensor) (e.g. a Python `if` on a tensor)")
         if self._data.size != 1:
             raise RuntimeError(f"the truth value of a tensor with {self._data.size} elements "
                                f"is ambiguous (shape {self._data.shape})")
@@ -479,3 +484,10 @@ def _wrap(data):
 
 
 _new = object.__new__
+
+
+def _note_host_read(t, what):
+    """Tell a capturing `compile` that a tensor's value goes to Python (it then stays eager)."""
+    rec = _capture.recorder
+    if rec is not None:
+        rec.host_read(t, what)

@@ -29,7 +29,6 @@ def torch_lib():
         import torch
     except ImportError:
         return None
-    torch.set_num_threads(min(2, os.cpu_count() or 1))
     return SimpleNamespace(name="torch", nn=torch.nn, optim=torch.optim, ag=torch,
                            tensor=lambda a: torch.from_numpy(np.ascontiguousarray(a)),
                            long=lambda a: torch.from_numpy(np.asarray(a, dtype=np.int64)),
@@ -84,3 +83,19 @@ def train_step_fn(lib, model, opt, x, y):
         opt.step()
         return loss
     return step
+
+
+def compiled_step_fn(lib, model, opt, x, y):
+    """The same step as `train_step_fn`, wrapped in glassgrad.compile (glassgrad only).
+    Returns (callable, the CompiledStep)."""
+    loss_fn = lib.nn.CrossEntropyLoss()
+    xt, yt = lib.tensor(x), lib.long(y)
+
+    def step(xt, yt):
+        opt.zero_grad()
+        loss = loss_fn(model(xt), yt)
+        loss.backward()
+        opt.step()
+        return loss
+    compiled = lib.ag.compile(step)
+    return (lambda: compiled(xt, yt)), compiled

@@ -5,12 +5,19 @@ micrograd, side by side in one process run (same data, same threads).
     python -m benchmarks.run --quick         # fewer repeats, no 1e6 chain / 10,000-step run
     python -m benchmarks.run --only mlp_step,op_overhead
     python -m benchmarks.run --blas-unset    # rerun with OPENBLAS_CORETYPE/L2_SIZE unset
+    python -m benchmarks.run --threads 1,2 --idle-load 1.0 --idle-timeout 900
 
-Prints a table of medians, spreads (IQR) and ratios (glassgrad / PyTorch; < 1 means
-glassgrad is faster) and writes the figures to a JSON file: a full run to the tracked
-benchmarks/results.json (the README's figures), a `--quick` or `--only` run to
-benchmarks/out/results_quick.json or benchmarks/out/results_partial.json (not tracked), so
-that a short run never replaces the full figures; `--json PATH` chooses the file.
+Each workload runs once per BLAS thread count (numpy through threadpoolctl, PyTorch through
+torch.set_num_threads), after waiting until the 1-minute load average is below --idle-load
+(or --idle-timeout seconds passed); the load before and after each workload is recorded with
+its figures. Prints a table of medians, spreads (IQR) and ratios (glassgrad / PyTorch, the
+median of per-round ratios of interleaved runs; < 1 means glassgrad is faster; `cpu` is the
+same from process CPU time), the compiled step's ratio where a workload has one, and how
+far a step is from its GEMM floor (the step's matmuls alone in numpy).
+Without --json, a full run writes the tracked benchmarks/results.json (the README's
+figures); a `--quick` or `--only` run writes benchmarks/out/results_quick.json or
+benchmarks/out/results_partial.json (not tracked), so a short run never replaces the full
+figures.
 """
 import argparse
 import json
@@ -23,7 +30,7 @@ import time
 import numpy as np
 
 from benchmarks import workloads
-from benchmarks.harness import fmt_time
+from benchmarks.harness import fmt_time, load_average, threads, wait_for_idle
 
 WORKLOADS = ["op_overhead", "mlp_step", "cnn_step", "micrograd_moons", "optim_step",
              "deep_chain", "memory", "ceiling"]
@@ -51,25 +58,29 @@ def machine_info():
     return info
 
 
+def _cell(v):
+    if v is None:
+        return f"{'-':>11}"
+    if isinstance(v, dict):
+        return f"{fmt_time(v['median']):>11}"
+    return f"{v:>11}"
+
+
+def _num(v, width=7):
+    return f"{v:>{width}.2f}" if isinstance(v, float) else f"{'-':>{width}}"
+
+
 def print_rows(rows):
-    header = f"{'workload':<34}{'glassgrad':>14}{'pytorch':>14}{'micrograd':>14}{'ratio':>8}  target"
+    header = (f"{'workload':<32}{'glassgrad':>11}{'compiled':>11}{'pytorch':>11}"
+              f"{'micrograd':>11}{'ratio':>7}{'cpu':>7}{'comp':>7}{'floor':>7}  target")
     print(header)
     print("-" * len(header))
     for r in rows:
-        cells = []
-        for key in ("glassgrad", "torch", "micrograd"):
-            v = r.get(key)
-            if v is None:
-                cells.append(f"{'-':>14}")
-            elif isinstance(v, dict):
-                cells.append(f"{fmt_time(v['median']):>14}")
-            else:
-                cells.append(f"{v:>14}")
-        ratio = r.get("ratio")
-        ratio_s = f"{ratio:>8.2f}" if isinstance(ratio, float) else f"{'-':>8}"
-        print(f"{r['name']:<34}{''.join(cells)}{ratio_s}  {r.get('target', '')}")
+        cells = "".join(_cell(r.get(k)) for k in ("glassgrad", "compiled", "torch", "micrograd"))
+        print(f"{r['name']:<32}{cells}{_num(r.get('ratio'))}{_num(r.get('cpu_ratio'))}"
+              f"{_num(r.get('compiled_ratio'))}{_num(r.get('floor_x'))}  {r.get('target', '')}")
         if r.get("note"):
-            print(f"{'':<34}{r['note']}")
+            print(f"{'':<32}{r['note']}")
 
 
 def default_json_path(quick, partial):
@@ -89,6 +100,12 @@ def main(argv=None):
                         help="where to write the figures (default: results.json for a full "
                              "run, out/results_quick.json or out/results_partial.json "
                              "otherwise)")
+    parser.add_argument("--threads", default="1,2",
+                        help="comma-separated BLAS thread counts to run every workload with")
+    parser.add_argument("--idle-load", type=float, default=1.0,
+                        help="wait until the 1-minute load average is below this")
+    parser.add_argument("--idle-timeout", type=float, default=600.0,
+                        help="seconds to wait for an idle machine before timing anyway")
     parser.add_argument("--blas-unset", action="store_true",
                         help="rerun this command with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset")
     args = parser.parse_args(argv)
@@ -108,15 +125,27 @@ def main(argv=None):
     info = machine_info()
     print("machine:", json.dumps(info))
     print(f"command: python -m benchmarks.run {' '.join(sys.argv[1:])}")
-    results, rows = {"machine": info, "quick": args.quick, "workloads": {}}, []
-    for name in chosen:
-        t0 = time.perf_counter()
-        out = getattr(workloads, name)(quick=args.quick)
-        results["workloads"][name] = out
-        rows.extend(out["rows"])
-        print(f"[{name} done in {time.perf_counter() - t0:.1f} s]", file=sys.stderr)
-    print()
-    print_rows(rows)
+    results = {"machine": info, "quick": args.quick, "runs": {}}
+    log = lambda msg: print(msg, file=sys.stderr)
+    for n_threads in [int(t) for t in args.threads.split(",") if t]:
+        run = results["runs"][f"threads={n_threads}"] = {"workloads": {}}
+        rows = []
+        with threads(n_threads):
+            for name in chosen:
+                idle = wait_for_idle(args.idle_load, args.idle_timeout, log=log)
+                t0 = time.perf_counter()
+                out = getattr(workloads, name)(quick=args.quick)
+                out["load_before"], out["load_after"] = idle, load_average()
+                out["threads"] = n_threads
+                run["workloads"][name] = out
+                for r in out["rows"]:
+                    r["load"] = f"{idle['load']} -> {out['load_after']}"
+                    r["note"] = (r.get("note") or "") + \
+                        f"{'; ' if r.get('note') else ''}load {r['load']}"
+                rows.extend(out["rows"])
+                log(f"[{name} ({n_threads} threads) done in {time.perf_counter() - t0:.1f} s]")
+        print(f"\n== {n_threads} BLAS thread(s) ==")
+        print_rows(rows)
     os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
     with open(args.json, "w") as f:
         json.dump(results, f, indent=1, default=str)

@@ -7,23 +7,36 @@ import sys
 import numpy as np
 
 from benchmarks import models
-from benchmarks.harness import interleave
+from benchmarks.harness import interleave, round_ratio, time_call
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
 
 def _ratio(a, b):
-    return a["median"] / b["median"] if a and b else None
+    """Median of per-round ratios when a and b were interleaved, else ratio of medians."""
+    if not (a and b):
+        return None
+    r = round_ratio(a, b)
+    return r if r is not None else a["median"] / b["median"]
 
 
-def _row(name, results, target="", per=1.0, note=""):
+def _row(name, results, target="", per=1.0, note="", floor=None):
     g, t, m = (results.get(k) for k in ("glassgrad", "torch", "micrograd"))
-    scale = lambda r: None if r is None else {**r, "median": r["median"] / per,
-                                              "iqr": r["iqr"] / per}
-    g, t, m = scale(g), scale(t), scale(m)
-    return {"name": name, "glassgrad": g, "torch": t, "micrograd": m,
-            "ratio": _ratio(g, t), "target": target, "note": note}
+    c = results.get("compiled")
+    scale = lambda r: None if r is None else {
+        **{k: v for k, v in r.items() if k not in ("times", "cpu")},
+        "median": r["median"] / per, "iqr": r["iqr"] / per}
+    row = {"name": name, "glassgrad": scale(g), "torch": scale(t), "micrograd": scale(m),
+           "compiled": scale(c), "ratio": _ratio(g, t), "target": target, "note": note,
+           "cpu_ratio": round_ratio(g, t, "cpu"), "compiled_ratio": _ratio(c, t),
+           "compiled_cpu_ratio": round_ratio(c, t, "cpu") if c else None}
+    if floor is not None:
+        row["gemm_floor"] = floor["median"]
+        row["floor_x"] = g["median"] / floor["median"]
+        if c:
+            row["compiled_floor_x"] = c["median"] / floor["median"]
+    return row
 
 
 # ----- op_overhead ---------------------------------------------------------------------------
@@ -51,6 +64,12 @@ def op_overhead(quick=False):
                 y.sum().backward()
             return run
         fns["glassgrad"] = make(glass)
+
+        def chain_step(x):
+            _chain(lambda v: (v * 1.0001 + 0.0001).relu(), x, n_ops).sum().backward()
+        compiled_chain = glass.ag.compile(chain_step)
+        fns["compiled"] = lambda: compiled_chain(
+            glass.tensor(base.copy()).requires_grad_(True))
         if torch:
             fns["torch"] = make(torch)
         if shape == (1,):
@@ -69,39 +88,113 @@ def op_overhead(quick=False):
                 pass
         res = interleave(fns, reps)
         raw[str(shape)] = res
-        rows.append(_row(f"op_overhead {shape} per op", res, "ratio <= 1.0", per=n_ops))
+        rows.append(_row(f"op_overhead {shape} per op", res, "compiled <= 0.45", per=n_ops,
+                         note=f"compiled mode {compiled_chain.mode}"))
     return {"rows": rows, "raw": raw}
 
 
 # ----- mlp_step / cnn_step --------------------------------------------------------------------
 
-def _step_pair(build, make_opt, x, y, reps, number=1):
+def _capture_cost(compiled_fn, compiled, eager_step):
+    """Wall time of a compiled step's capture (its first two calls, recorded and compared,
+    and building the program) in units of one eager step's time."""
+    import time
+    t0 = time.perf_counter()
+    while compiled.mode == "capture":
+        compiled_fn()
+    return (time.perf_counter() - t0) / eager_step if eager_step else None
+
+
+def _step_pair(build, make_opt, x, y, reps, number=1, compiled=True, gemm_shapes=None):
+    """Eager glassgrad, compiled glassgrad (fused optimizer) and PyTorch eager, interleaved,
+    all from the same initial weights; with `gemm_shapes`, the step's matmuls alone (its GEMM
+    floor) are timed in the same rounds, as `gemm_floor`."""
     glass, torch = models.glassgrad_lib(), models.torch_lib()
     glass.manual_seed(0)
     g_model = build(glass)
     fns = {"glassgrad": models.train_step_fn(glass, g_model, make_opt(glass, g_model), x, y)}
+    capture = None
+    if compiled:
+        c_model = build(glass)
+        models.copy_weights(g_model, c_model, glass)
+        c_fn, c_step = models.compiled_step_fn(glass, c_model,
+                                               make_opt(glass, c_model, fused=True), x, y)
+        import time
+        t0 = time.perf_counter()
+        for _ in range(3):
+            fns["glassgrad"]()
+        eager_step = (time.perf_counter() - t0) / 3
+        capture = _capture_cost(c_fn, c_step, eager_step)
+        fns["compiled"] = c_fn
     if torch:
         t_model = build(torch)
         models.copy_weights(g_model, t_model, torch)
         fns["torch"] = models.train_step_fn(torch, t_model, make_opt(torch, t_model), x, y)
-    return interleave(fns, reps, warmup=3, number=number)
+    if gemm_shapes:
+        fns["gemm_floor"] = _gemms(gemm_shapes)
+    res = interleave(fns, reps, warmup=3, number=number)
+    if compiled:
+        res["capture_cost_steps"] = capture
+        res["compiled_mode"] = c_step.mode
+    return res
+
+
+def _gemms(shapes):
+    """A callable doing just the matmuls (a @ b for each (a_shape, b_shape)) of one step."""
+    rng = np.random.default_rng(0)
+    pairs = [(rng.standard_normal(a).astype(np.float32), rng.standard_normal(b).astype(
+        np.float32)) for a, b in shapes]
+
+    def gemms():
+        for a, b in pairs:
+            a @ b
+    return gemms
+
+
+def mlp_gemms(bs, hidden, dims_in=64, dims_out=10):
+    """(a, b) shapes of an MLP step's 8 matmuls: 3 forward, 3 weight and 2 input gradients."""
+    dims = [dims_in, hidden, hidden, dims_out]
+    fwd = [((bs, dims[i]), (dims[i], dims[i + 1])) for i in range(3)]
+    wgrad = [((dims[i + 1], bs), (bs, dims[i])) for i in range(3)]
+    igrad = [((bs, dims[i + 1]), (dims[i + 1], dims[i])) for i in (1, 2)]
+    return fwd + wgrad + igrad
+
+
+def cnn_gemms(bs=64):
+    """The small CNN's matmuls as im2col GEMMs: conv1 (forward, weight gradient), conv2
+    (forward, weight and input gradients), the final Linear (all three)."""
+    p1, p2 = bs * 8 * 8, bs * 4 * 4
+    return [((p1, 9), (9, 16)), ((16, p1), (p1, 9)),
+            ((p2, 144), (144, 32)), ((32, p2), (p2, 144)), ((p2, 32), (32, 144)),
+            ((bs, 128), (128, 10)), ((10, bs), (bs, 128)), ((bs, 10), (10, 128))]
+
+
+def _capture_note(res):
+    cost = res.get("capture_cost_steps")
+    if cost is None:
+        return ""
+    return (f"compiled (fused optimizer, mode {res.get('compiled_mode')}): capture cost "
+            f"{cost:.1f} eager steps")
 
 
 def mlp_step(quick=False):
     """One training step (zero_grad, forward, cross-entropy, backward, Adam) of the
     64-256-256-10 MLP on the digits, at batch 1, 128, 1024, and hidden 1024 at batch 1024."""
     x, y = models.digits()
-    adam = lambda lib, m: lib.optim.Adam(m.parameters(), lr=1e-3)
+    adam = lambda lib, m, **kw: lib.optim.Adam(m.parameters(), lr=1e-3, **kw)
     rows, raw = [], {}
-    cases = [(1, 256, "ratio <= 1.0"), (128, 256, "ratio <= 0.8"),
-             (1024, 256, ""), (1024, 1024, "ratio <= 0.9; <= 1.2x GEMM ceiling")]
+    cases = [(1, 256, "compiled <= 0.35"), (128, 256, "eager <= 0.85; compiled <= 0.6"),
+             (1024, 256, ""), (1024, 1024, "<= 1.1x GEMM floor")]
     for bs, hidden, target in cases:
         xb, yb = models.batch(x, y, bs)
         reps = (7 if quick else 25) if bs < 1024 else (5 if quick else 15)
         number = 20 if bs == 1 else (5 if bs == 128 else 1)
-        res = _step_pair(lambda lib: models.mlp(lib, hidden), adam, xb, yb, reps, number)
-        raw[f"b{bs}_h{hidden}"] = res
-        rows.append(_row(f"mlp_step b={bs} h={hidden}", res, target))
+        res = _step_pair(lambda lib: models.mlp(lib, hidden), adam, xb, yb, reps, number,
+                         gemm_shapes=mlp_gemms(bs, hidden))
+        floor = res.pop("gemm_floor")
+        raw[f"b{bs}_h{hidden}"] = {**res, "gemm_floor": floor}
+        rows.append(_row(f"mlp_step b={bs} h={hidden}", res, target, floor=floor,
+                         note=_capture_note(res)))
     return {"rows": rows, "raw": raw}
 
 
@@ -110,9 +203,13 @@ def cnn_step(quick=False):
     x, y = models.digits()
     xb, yb = models.batch(x, y, 64)
     xb = xb.reshape(64, 1, 8, 8)
-    sgd = lambda lib, m: lib.optim.SGD(m.parameters(), lr=0.01, momentum=0.9)
-    res = _step_pair(models.cnn, sgd, xb, yb, 7 if quick else 25, number=3)
-    return {"rows": [_row("cnn_step b=64", res, "ratio <= 1.5")], "raw": res}
+    sgd = lambda lib, m, **kw: lib.optim.SGD(m.parameters(), lr=0.01, momentum=0.9, **kw)
+    res = _step_pair(models.cnn, sgd, xb, yb, 7 if quick else 25, number=3,
+                     gemm_shapes=cnn_gemms(64))
+    floor = res.pop("gemm_floor")
+    return {"rows": [_row("cnn_step b=64", res, "eager <= 0.9; compiled <= 0.7", floor=floor,
+                          note=_capture_note(res))],
+            "raw": {**res, "gemm_floor": floor}}
 
 
 # ----- micrograd's own demo ------------------------------------------------------------------
@@ -138,6 +235,27 @@ class _MoonsRun:
                                    nn.Linear(16, 1)).double()
         self.x, self.t = lib.tensor(x), lib.tensor(y)
         self.params = list(self.model.parameters())
+
+    def compiled(self):
+        """This run with its step captured by glassgrad.compile (the lr is passed in as a
+        0-d tensor, so that the replay reads it on every call)."""
+        def step(lr):
+            scores = self.model(self.x).reshape(-1)
+            loss = (1 - self.t * scores).relu().mean() + 1e-4 * sum((p * p).sum()
+                                                                    for p in self.params)
+            for p in self.params:
+                p.grad = None
+            loss.backward()
+            with self.lib.no_grad():
+                for p in self.params:
+                    p -= lr * p.grad
+        compiled = self.lib.ag.compile(step)
+
+        def call():
+            compiled(self.lib.tensor(np.array(1.0 - 0.9 * self.k / 100)))
+            self.k = (self.k + 1) % 100
+        call.step = compiled
+        return call
 
     def __call__(self):
         scores = self.model(self.x).reshape(-1)
@@ -192,27 +310,35 @@ def micrograd_moons(quick=False):
     trained to 100 steps and its accuracy reported."""
     x, y = _moons()
     runs = {"glassgrad": _MoonsRun(models.glassgrad_lib(), x, y)}
+    compiled_run = _MoonsRun(models.glassgrad_lib(), x, y)
+    compiled_call = compiled_run.compiled()
+    runs["compiled"] = compiled_call
     if models.torch_lib():
         runs["torch"] = _MoonsRun(models.torch_lib(), x, y)
-    out = interleave(runs, 5 if quick else 15, warmup=0, number=5)
+    out = interleave(runs, 5 if quick else 15, warmup=3, number=5)
     try:
         runs["micrograd"] = _MicrogradMoons(x, y)
         from benchmarks.harness import time_call
         out["micrograd"] = time_call(runs["micrograd"], 1 if quick else 3, warmup=0, number=2)
     except ImportError:
         pass
+    runs["compiled"] = compiled_run
+    out["compiled_mode"] = compiled_call.step.mode
     for name, run in runs.items():
         if name == "micrograd" and quick:
             continue                # ~100 s more: only in the full run
+        step = compiled_call if name == "compiled" else run
         while run.k != 0:           # finish the 100-step schedule
-            run()
+            step()
         out[name]["accuracy"] = run.accuracy()
     note = "accuracy after 100 steps: " + ", ".join(
-        f"{k} {v['accuracy']:.2f}" for k, v in out.items() if "accuracy" in v)
+        f"{k} {v['accuracy']:.2f}" for k, v in out.items()
+        if isinstance(v, dict) and "accuracy" in v)
+    note += f"; compiled mode {out['compiled_mode']}"
     if "micrograd" in out:
         note += f"; micrograd / glassgrad = {out['micrograd']['median'] / out['glassgrad']['median']:.0f}x"
     return {"rows": [_row("micrograd_moons per step", out,
-                          "ratio <= 1.0; >= 100x faster than micrograd", note=note)],
+                          "compiled <= 0.3; >= 100x faster than micrograd", note=note)],
             "raw": out}
 
 

@@ -10,6 +10,7 @@ from glassgrad import autograd as ag
 from glassgrad.autograd.grad_mode import no_grad
 from glassgrad.autograd.ops import binary_cross_entropy as _bce
 from glassgrad.autograd.ops import nll as _nll_rows
+from glassgrad.autograd.compile import data_op, guard_value, uncapturable
 from glassgrad.autograd.tensor import Tensor
 
 # ----- helpers ---------------------------------------------------------------------------
@@ -169,6 +170,28 @@ def _first_max_tap(cols, inside):
     return first
 
 
+def _max_pool_index(x, k, s, p, d, extent):
+    """(M * OH*OW,) int64: the flat index into x (M = N*C planes of H x W) of each window's
+    first maximum, plane by plane."""
+    h, w, oh, ow, eh, ew = extent
+    data = x.reshape(-1, h, w)
+    fill = -np.inf if data.dtype.kind == "f" else np.iinfo(data.dtype).min
+    cols, inside = _tap_columns(data, k, s, p, d, (eh, ew), fill)
+    tap = _first_max_tap(cols, inside).T            # (M, OH*OW)
+    # flat index into the input: image start + window start + the tap's offset in the window
+    offsets = (np.arange(k[0])[:, None] * (d[0] * w) + np.arange(k[1]) * d[1]).ravel()
+    index = offsets[tap]
+    index += ((np.arange(oh) * s[0] - p[0])[:, None] * w + np.arange(ow) * s[1] - p[1]).ravel()
+    index += (np.arange(data.shape[0]) * (h * w))[:, None]
+    return index.reshape(-1)
+
+
+# the taps are found by a (non-differentiable) primitive so that a captured step finds them
+# again on every replay
+_max_pool_taps = data_op("max_pool2d_taps", _max_pool_index,
+                         "the flat index of each window's first maximum (no gradient)")
+
+
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
     """Max over kh x kw windows of (N, C, H, W) or (C, H, W) (stride defaults to the kernel;
@@ -181,20 +204,13 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     input, so the backward is one scatter."""
     k, s, p, d = _pool_args(kernel_size, stride, padding, dilation, "max_pool2d")
     h, w, oh, ow, eh, ew = _pool_extent(input, k, s, p, d, ceil_mode, "max_pool2d")
-    data = input._data.reshape(-1, h, w)
-    fill = -np.inf if data.dtype.kind == "f" else np.iinfo(data.dtype).min
-    cols, inside = _tap_columns(data, k, s, p, d, (eh, ew), fill)
-    tap = _first_max_tap(cols, inside).T            # (M, OH*OW)
-    # flat index into the input: image start + window start + the tap's offset in the window
-    offsets = (np.arange(k[0])[:, None] * (d[0] * w) + np.arange(k[1]) * d[1]).ravel()
-    index = offsets[tap]
-    index += ((np.arange(oh) * s[0] - p[0])[:, None] * w + np.arange(ow) * s[1] - p[1]).ravel()
-    index += (np.arange(data.shape[0]) * (h * w))[:, None]
+    index = _max_pool_taps((input,), k, s, p, d, (h, w, oh, ow, eh, ew))._data
     # a 1-D index: the backward's np.add.at is several times faster with one than with 4-D
-    out = input.reshape(-1)[index.reshape(-1)].reshape(tuple(input.shape[:-2]) + (oh, ow))
+    out = input.reshape(-1)[index].reshape(tuple(input.shape[:-2]) + (oh, ow))
     if return_indices:     # PyTorch's indices: flat positions within each (H, W) plane
         # (a new array: the gather above keeps `index` for its backward)
-        plane = index - (np.arange(data.shape[0]) * (h * w))[:, None]
+        planes = input._data.size // (h * w)
+        plane = index.reshape(planes, -1) - (np.arange(planes) * (h * w))[:, None]
         return out, ag.tensor(plane.reshape(out.shape).astype(np.int64))
     return out
 
@@ -258,9 +274,16 @@ def dropout(input, p=0.5, training=True, inplace=False):
         return input
     if p == 1:
         return input * 0.0
-    keep = 1.0 - p
-    mask = (ag.get_rng().random(input.shape) < keep).astype(input.dtype) / input.dtype.type(keep)
-    return input * ag.tensor(mask)
+    return input * _dropout_mask((input,), 1.0 - p)
+
+
+def _dropout_mask_forward(x, keep):
+    return (ag.get_rng().random(x.shape) < keep).astype(x.dtype) / x.dtype.type(keep)
+
+
+# drawn by a (non-differentiable) primitive so that a replayed step draws a fresh mask
+_dropout_mask = data_op("dropout_mask", _dropout_mask_forward,
+                        "1/keep where a uniform draw < keep, else 0 (no gradient)")
 
 
 # ----- normalization ---------------------------------------------------------------------
@@ -268,7 +291,11 @@ def dropout(input, p=0.5, training=True, inplace=False):
 
 def _update_running(running, batch_value, momentum):
     with no_grad():
-        running.mul_(1.0 - momentum).add_(_const(batch_value, running) * momentum)
+        if isinstance(batch_value, Tensor):     # computed in the engine (a replay redoes it)
+            batch_value = batch_value.to(running.dtype)
+        else:
+            batch_value = _const(batch_value, running)
+        running.mul_(1.0 - momentum).add_(batch_value * momentum)
 
 
 def _affine(normalized, weight, bias, shape=None):
@@ -305,9 +332,11 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         mean = input.mean(dim=dims, keepdim=True)
         var = input.var(dim=dims, keepdim=True, correction=0)
         if running_mean is not None:
-            _update_running(running_mean, mean._data.reshape(-1), momentum)
+            _update_running(running_mean, mean.detach().reshape(-1), momentum)
         if running_var is not None:
-            _update_running(running_var, var._data.reshape(-1) * (n / (n - 1)), momentum)
+            with no_grad():
+                unbiased = var.detach().reshape(-1) * (n / (n - 1))
+            _update_running(running_var, unbiased, momentum)
     else:
         if running_mean is None or running_var is None:
             raise ValueError("batch_norm: evaluation needs running_mean and running_var")
@@ -640,6 +669,12 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
         rows = input.permute(0, *range(2, input.ndim), 1).reshape(-1, n_classes)
     keep = t != ignore_index
     kept_all = bool(keep.all())
+    if isinstance(target, Tensor):
+        guard_value(target._data, lambda a: bool((a != ignore_index).all()), kept_all,
+                    "nll_loss's ignore_index check")
+    if not kept_all or weight is not None:
+        uncapturable("nll_loss with ignored targets or class weights (its coefficients are "
+                     "computed from the targets outside the primitives)")
     index = t if kept_all else np.where(keep, t, 0)
     try:    # a class index out of range raises here (the ignored ones are 0 by now)
         if weight is None:

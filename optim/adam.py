@@ -78,6 +78,14 @@ class Adam(Optimizer):
         Divide by the running maximum of v (the AMSGrad variant).
     maximize : bool, default False
         Ascend the objective instead of descending it.
+    foreach : bool, optional
+        Accepted for compatibility; no effect (numpy has no multi-tensor kernels).
+    fused : bool, optional
+        True updates each group in one vectorised pass: its parameters, gradients and
+        moment buffers become views of flat arrays (see ``glassgrad.optim.flat``), with
+        results identical bit for bit to the default per-parameter path. Unlike PyTorch, a
+        parameter's array is rebound to a view of the flat array on the first step, so numpy
+        views taken of a parameter before that step no longer alias it.
 
     Raises
     ------
@@ -107,9 +115,10 @@ class Adam(Optimizer):
     _decoupled = False
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
-                 amsgrad=False, *, maximize=False):
+                 amsgrad=False, *, maximize=False, foreach=None, fused=None):
         defaults = dict(lr=lr, betas=tuple(betas) if isinstance(betas, list) else betas,
-                        eps=eps, weight_decay=weight_decay, amsgrad=amsgrad, maximize=maximize)
+                        eps=eps, weight_decay=weight_decay, amsgrad=amsgrad, maximize=maximize,
+                        foreach=foreach, fused=fused)
         super().__init__(params, defaults)
 
     def _check_group(self, group):
@@ -127,6 +136,19 @@ class Adam(Optimizer):
         beta1, beta2 = (float(b) for b in group["betas"])
         amsgrad, maximize = group["amsgrad"], group["maximize"]
         decoupled = self._decoupled
+        names = ("exp_avg", "exp_avg_sq") + (("max_exp_avg_sq",) if amsgrad else ())
+        flat, _ = self._one_pass(group, names, lambda p: self._init_state(p, amsgrad))
+        if flat is not None and _same_step(self.state, group["params"]):
+            t = 0.0
+            for p in group["params"]:
+                t = _count_step(self.state[p])
+            in_blocks(_adam_update, (flat.params, flat.grads, flat.state["exp_avg"],
+                                     flat.state["exp_avg_sq"], flat.state.get("max_exp_avg_sq"))
+                      + self._flat_scratch(flat, 2), lr, wd, decoupled, maximize, beta1, beta2,
+                      eps, lr / (1.0 - beta1 ** t), (1.0 - beta2 ** t) ** 0.5)
+            for p in group["params"]:
+                p._vbox[0] += 1
+            return
         for p, st in self._with_state(group, lambda p: self._init_state(p, amsgrad)):
             if amsgrad and "max_exp_avg_sq" not in st:      # amsgrad switched on later
                 st["max_exp_avg_sq"] = zeros_state(p)
@@ -137,6 +159,12 @@ class Adam(Optimizer):
                       lr, wd, decoupled, maximize, beta1, beta2, eps, lr / (1.0 - beta1 ** t),
                       (1.0 - beta2 ** t) ** 0.5)
             p._vbox[0] += 1
+
+
+def _same_step(state, params):
+    """True if every parameter's step counter holds the same count."""
+    first = state[params[0]]["step"]._data
+    return all(state[p]["step"]._data == first for p in params)
 
 
 def _adam_update(data, grad, m, v, vmax, s1, s2, lr, wd, decoupled, maximize, beta1, beta2,
@@ -184,6 +212,14 @@ class AdamW(Adam):
         Divide by the running maximum of v (the AMSGrad variant).
     maximize : bool, default False
         Ascend the objective instead of descending it.
+    foreach : bool, optional
+        Accepted for compatibility; no effect (numpy has no multi-tensor kernels).
+    fused : bool, optional
+        True updates each group in one vectorised pass: its parameters, gradients and
+        moment buffers become views of flat arrays (see ``glassgrad.optim.flat``), with
+        results identical bit for bit to the default per-parameter path. Unlike PyTorch, a
+        parameter's array is rebound to a view of the flat array on the first step, so numpy
+        views taken of a parameter before that step no longer alias it.
 
     Raises
     ------
@@ -212,8 +248,9 @@ class AdamW(Adam):
     _decoupled = True
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
-                 amsgrad=False, *, maximize=False):
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize)
+                 amsgrad=False, *, maximize=False, foreach=None, fused=None):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize,
+                         foreach=foreach, fused=fused)
 
 
 class NAdam(Optimizer):

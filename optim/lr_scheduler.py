@@ -12,6 +12,7 @@ from bisect import bisect_right
 from collections import Counter
 
 from .optimizer import Optimizer
+from glassgrad.autograd.compile import replayable
 
 
 def _group_lrs(optimizer):
@@ -61,6 +62,7 @@ class LRScheduler:
         """The lrs set by the most recent step, one per parameter group."""
         return list(self._last_lr)
 
+    @replayable("step")
     def step(self, epoch=None):
         """Advance one epoch and set the groups' lrs (or jump to `epoch`)."""
         self._step_count += 1
@@ -325,7 +327,9 @@ class SequentialLR(LRScheduler):
         first._initial_step()
         self._last_lr = first.get_last_lr()
 
+    @replayable("step")
     def step(self):
+        """Advance one epoch: step the scheduler whose milestone has been reached."""
         self.last_epoch += 1
         idx = bisect_right(self._milestones, self.last_epoch)
         scheduler = self._schedulers[idx]

@@ -18,6 +18,9 @@ from collections import defaultdict
 import numpy as np
 
 from glassgrad.autograd import Tensor, enable_grad, no_grad
+from glassgrad.autograd.compile import replayable
+
+from .flat import FlatGroup
 
 
 _SCALAR_STATE = ("step", "mu_product")     # state entries that are counters, not buffers
@@ -88,6 +91,7 @@ class Optimizer:
         self.state = defaultdict(dict)
         self.param_groups = []
         self._buffers = {}          # per-parameter scratch arrays (not part of the state)
+        self._flat_groups = {}      # id(group["params"]) -> FlatGroup, for fused=True groups
         if isinstance(params, Tensor):
             raise TypeError(f"{type(self).__name__}: params should be an iterable of Tensors or "
                             f"dicts, got a single Tensor of shape {params.shape}; wrap it in a "
@@ -161,6 +165,7 @@ class Optimizer:
         """Validate a group's hyperparameters (subclasses raise ValueError)."""
 
     # ----- the step -------------------------------------------------------------------------
+    @replayable("zero_grad")
     def zero_grad(self, set_to_none=True):
         """Reset the gradient of every parameter of every group.
 
@@ -186,6 +191,7 @@ class Optimizer:
                     g._data.fill(0)
                     g._vbox[0] += 1
 
+    @replayable("step")
     def step(self, closure=None):
         """Perform one update of every parameter that has a gradient.
 
@@ -235,6 +241,43 @@ class Optimizer:
                 if not st:
                     st = state[p] = init(p)
                 yield p, st
+
+    def _one_pass(self, group, names, init):
+        """(flat, fresh): the group's FlatGroup, synced so that its parameters, gradients and
+        state buffers `names` are views of flat arrays, and whether the state was created
+        just now by `init(p)`; or (None, False) when this step must take the per-parameter
+        path (fused off, a parameter without gradient, mixed dtypes, or state that exists for
+        some parameters only)."""
+        if not group.get("fused"):
+            return None, False
+        params = group["params"]
+        state = self.state
+        for p in params:
+            if p.grad is None:
+                return None, False
+        have = [all(k in state.get(p, ()) for k in names) for p in params]
+        fresh = not any(have)
+        if not fresh and not all(have):
+            return None, False
+        flat = self._flat_groups.get(id(params))
+        if flat is None:
+            flat = self._flat_groups[id(params)] = FlatGroup()
+        if fresh:
+            if any(state.get(p) for p in params):
+                return None, False
+            if not flat.sync(params, state, ()):
+                return None, False
+            for p in params:
+                state[p] = init(p)
+        return (flat, fresh) if flat.sync(params, state, names) else (None, False)
+
+    def _flat_scratch(self, flat, n):
+        """n work arrays shaped and typed like the flat parameter array of `flat`."""
+        bufs = self._buffers.get(flat)
+        if bufs is None or len(bufs) < n or bufs[0].shape != flat.params.shape \
+                or bufs[0].dtype != flat.params.dtype:
+            bufs = self._buffers[flat] = tuple(np.empty_like(flat.params) for _ in range(n))
+        return bufs[:n]
 
     # ----- checkpoints ----------------------------------------------------------------------
     def state_dict(self):

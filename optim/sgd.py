@@ -43,6 +43,9 @@ class SGD(Optimizer):
         Nesterov momentum; needs ``momentum > 0`` and ``dampening == 0``.
     maximize : bool, default False
         Ascend the objective instead of descending it.
+    foreach, fused : bool, optional
+        As in Adam: ``fused=True`` updates each group in one vectorised pass over flat
+        arrays, bit for bit as the per-parameter path; ``foreach`` has no effect.
 
     Raises
     ------
@@ -71,9 +74,10 @@ class SGD(Optimizer):
     """
 
     def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0,
-                 nesterov=False, *, maximize=False):
+                 nesterov=False, *, maximize=False, foreach=None, fused=None):
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening,
-                        weight_decay=weight_decay, nesterov=nesterov, maximize=maximize)
+                        weight_decay=weight_decay, nesterov=nesterov, maximize=maximize,
+                        foreach=foreach, fused=fused)
         super().__init__(params, defaults)
 
     def _check_group(self, group):
@@ -89,6 +93,16 @@ class SGD(Optimizer):
         lr, mu = float(group["lr"]), float(group["momentum"])
         damp, wd = float(group["dampening"]), float(group["weight_decay"])
         nesterov, maximize = group["nesterov"], group["maximize"]
+        names = ("momentum_buffer",) if mu != 0 else ()
+        flat, fresh = self._one_pass(group, names, lambda p: {"momentum_buffer": Tensor(
+            np.empty_like(p._data))})
+        if flat is not None:
+            s1, s2 = self._flat_scratch(flat, 2)
+            _sgd_update(flat.params, flat.grads, flat.state.get("momentum_buffer"), fresh,
+                        s1, s2, lr, mu, damp, wd, nesterov, maximize)
+            for p in group["params"]:
+                p._vbox[0] += 1
+            return
         for p in group["params"]:
             if p.grad is None:
                 continue
@@ -120,3 +134,29 @@ class SGD(Optimizer):
             data -= out
             p._vbox[0] += 1
 
+
+
+def _sgd_update(data, grad, b, fresh, s1, s2, lr, mu, damp, wd, nesterov, maximize):
+    """One SGD step over arrays, in place (the same operations as the per-parameter loop):
+    `b` is the momentum buffer (None without momentum), `fresh` says it is filled with the
+    gradient instead of updated; s1, s2 are work arrays."""
+    g = effective_grad(grad, data, wd, maximize, s1)
+    if b is not None:
+        if fresh:
+            np.copyto(b, g)
+        else:
+            b *= mu
+            if damp == 0:
+                b += g
+            else:
+                np.multiply(g, 1.0 - damp, out=s2)
+                b += s2
+        if nesterov:
+            np.multiply(b, mu, out=s2)
+            np.add(g, s2, out=s2)
+            g = s2
+        else:
+            g = b
+    out = s2 if g is not s2 else s1
+    np.multiply(g, lr, out=out)
+    data -= out

@@ -1,0 +1,672 @@
+"""`compile(fn)`: capture a training step once, then replay it as a flat list of numpy calls.
+
+How it works, in three phases:
+
+1. (No separate warm-up: parameters are re-read on every replay, so optimizers may create
+   their state or move parameters into flat buffers during the captures.)
+2. The first two calls run `fn` eagerly while a `Recorder` listens: the engine reports every
+   primitive it applies (forward and backward alike, since rules are written in primitives),
+   leaf gradients set or accumulated by the backward walk, in-place arithmetic done outside
+   the graph, and the optimizer / zero_grad / scheduler calls (recorded as one host call
+   each, replayed by calling them). Each array is labelled by where it comes from: an input
+   argument, a live tensor (a parameter or buffer, re-read on every replay), the output of an
+   earlier call, or a constant. The two tapes are compared: a constant whose value differs
+   between them was computed from data outside the primitives (a mask made in Python) and
+   would be frozen by a replay, so the step is left eager, with a warning that says why.
+3. Later calls check the guards (argument shapes and dtypes, grad and anomaly mode, the
+   train/eval flag and the absence of hooks on every module that ran, shape, dtype and
+   requires_grad of every live tensor) and replay the tape: each primitive's numpy forward on
+   the arrays of the current call, nothing else (no graph, no nodes, no Python model code).
+   A failed guard captures again (up to `max_recaptures` times, then stays eager).
+
+Host reads during capture (`.item()`, `float(t)`, `bool(t)` as in a Python `if`, `.tolist()`,
+`.numpy()` of a computed tensor), backward hooks, and create_graph make the step stay eager
+with a one-time warning that names the cause.
+
+Differences from eager execution, all documented on `compile`: tensors returned by a replay
+are copies outside the graph (no grad_fn); numpy floating-point warnings are silenced during
+a replay; the replay is not thread-safe (capture records every thread's ops).
+"""
+import warnings
+
+import numpy as np
+
+from . import _capture, engine
+from .grad_mode import _Process, _State
+from .tensor import Tensor, _wrap
+
+_IN, _LIVE, _SLOT, _CONST = "in", "live", "slot", "const"
+
+
+class CaptureAbort(Exception):
+    """Raised inside the recorder when a step can't be captured (the reason is the message)."""
+
+
+class Recorder:
+    """Listens to the engine during one call of the step and builds its tape."""
+
+    def __init__(self, args):
+        self.events = []            # ("op"|"set_grad"|"acc_grad"|"inplace"|"host", ...)
+        self.where = {}             # id(array) -> ref: (_IN, i) | (_LIVE, k) | (_SLOT, k)
+        self.keep = []              # every array seen, alive, so ids stay unique
+        self.live = []              # live tensors, in order of first use
+        self.live_index = {}
+        self.consts = []
+        self.n_slots = 0
+        self.modules = {}           # id(module) -> (module, training)
+        self.abort = None
+        self.paused = 0
+        self.scope_seen = None
+        self.value_guards = []      # (input index, fn, expected value, what)
+        self.args = args
+        # argument state before the call (a leaf argument's .grad decides set vs accumulate)
+        self.arg_guard = [(a._data.shape, a._data.dtype, a._requires_grad, a.grad is None)
+                          if isinstance(a, Tensor) else ("value", a) for a in args]
+        for i, a in enumerate(args):
+            if isinstance(a, Tensor):
+                self._label(a._data, (_IN, i))
+
+    def _label(self, arr, ref):
+        self.keep.append(arr)
+        self.where[id(arr)] = ref
+        return ref
+
+    def _new_slot(self, arr):
+        k = self.n_slots
+        self.n_slots += 1
+        return self._label(arr, (_SLOT, k))
+
+    def ref(self, arr, owner=None):
+        """The ref of an array read by a recorded call (labelling it if new)."""
+        r = self.where.get(id(arr))
+        if r is not None:
+            return r
+        if owner is not None and owner._data is arr and owner.grad_fn is None \
+                and owner._requires_grad:
+            return self._live(owner)
+        base = arr.base
+        if base is not None and arr.flags.c_contiguous and arr.size == base.size \
+                and base.flags.c_contiguous and id(base) in self.where \
+                and arr.__array_interface__["data"][0] == base.__array_interface__["data"][0]:
+            # a reshaped view of a known array (nll_loss's flattened targets): a reshape
+            src = self.where[id(base)]
+            ref = self._new_slot(arr)
+            self.events.append(("view", src, arr.shape, ref))
+            return ref
+        k = len(self.consts)
+        self.consts.append(arr)
+        return self._label(arr, (_CONST, k))
+
+    def _live(self, t):
+        k = self.live_index.get(id(t))
+        if k is None:
+            k = self.live_index[id(t)] = len(self.live)
+            self.live.append(t)
+        return self._label(t._data, (_LIVE, k))
+
+    def _ctx(self, ctx):
+        out = []
+        for c in ctx:
+            if isinstance(c, np.ndarray):
+                out.append(("arr", self.ref(c)))
+            elif isinstance(c, tuple) and any(isinstance(x, np.ndarray) for x in c):
+                out.append(("tuple", tuple(("arr", self.ref(x)) if isinstance(x, np.ndarray)
+                                           else ("val", x) for x in c)))
+            else:
+                out.append(("val", c))
+        return tuple(out)
+
+    def _note_scope(self):
+        s = _State.scope
+        if s is self.scope_seen:
+            return
+        self.scope_seen = s
+        while s is not None:
+            m = s.module
+            if m is not None and id(m) not in self.modules:
+                if getattr(m, "_forward_hooks", None) or getattr(m, "_forward_pre_hooks", None):
+                    self.fail(f"module {type(m).__name__} has forward hooks (Python code a "
+                              f"replay would skip)")
+                self.modules[id(m)] = (m, getattr(m, "training", None))
+            s = s.parent
+
+    # ----- the engine's reports -----------------------------------------------------------
+    def op(self, prim, inputs, ctx, data):
+        if self.paused or self.abort:
+            return
+        self._note_scope()
+        ins = tuple(self.ref(t._data, t) for t in inputs)
+        self.events.append(("op", prim, ins, self._ctx(ctx), self._new_slot(data),
+                            data.shape, data.dtype))
+
+    def leaf_grad(self, leaf, g, accumulate):
+        if self.paused or self.abort:
+            return
+        src = self.ref(g._data)
+        lref = next(((_IN, i) for i, a in enumerate(self.args) if a is leaf), None) \
+            or self._live(leaf)
+        if accumulate:
+            self.events.append(("acc_grad", lref, src))
+        else:
+            self.events.append(("set_grad", lref, src, self._new_slot(leaf.grad._data)))
+
+    def inplace(self, x, ufunc, other, alpha):
+        if self.paused or self.abort:
+            return
+        xref = self.ref(x._data, x)
+        oref = ("val", other) if not isinstance(other, np.ndarray) else ("arr", self.ref(other))
+        self.events.append(("inplace", xref, ufunc, oref, alpha, x))
+
+    def host_call(self, label, fn, args, kwargs):
+        self.events.append(("host", label, fn, args, kwargs))
+
+    def host_read(self, tensor, what):
+        """A Tensor method hands values to Python (item, bool, tolist): the step can't be
+        replayed if they are data of this call."""
+        if self.paused:
+            return
+        ref = self.where.get(id(tensor._data))
+        if ref is None or ref[0] == _SLOT or ref[0] == _IN:
+            self.fail(f"{what} reads a tensor's value into Python during the step (a replay "
+                      f"can't follow data-dependent Python code)")
+
+    def fail(self, reason):
+        if self.abort is None:
+            self.abort = reason
+
+
+# ----- hooks used by the rest of the library ---------------------------------------------------
+
+def recording():
+    """The active Recorder, or None (the common case: one global read)."""
+    return engine._recorder
+
+
+def data_op(name, forward, rule):
+    """A non-differentiable primitive for values that library code derives from tensors'
+    data (max-pool's winning taps, dropout's mask): computing them through the engine makes
+    a captured step recompute them on every replay instead of freezing them.
+
+    forward(*arrays, *ctx) -> ndarray. Returns call(inputs, *ctx) -> Tensor (outside the
+    graph: the result never requires grad)."""
+    prim = engine.Primitive(name, forward, lambda n, g: (None,) * len(n.next), rule=rule)
+
+    def call(inputs, *ctx):
+        prev = _State.grad_enabled
+        _State.grad_enabled = False
+        try:
+            return engine.apply(prim, tuple(inputs), *ctx)
+        finally:
+            _State.grad_enabled = prev
+    call.primitive = prim
+    return call
+
+
+def uncapturable(reason):
+    """Called by library code on a path that derives arrays from data outside the primitives
+    (which a replay would freeze): a capture in progress gives up, naming `reason`."""
+    rec = engine._recorder
+    if rec is not None and not rec.paused:
+        rec.fail(reason)
+
+
+def guard_value(array, fn, expected, what):
+    """Called where library code branches in Python on the values of an input (nll_loss asks
+    whether any target is ignore_index): during capture, a replay then checks
+    `fn(array) == expected` on each call's array before running, and captures again if not.
+    On values computed inside the step the capture gives up (the branch depends on data)."""
+    rec = engine._recorder
+    if rec is None or rec.paused:
+        return
+    ref = rec.where.get(id(array))
+    if ref is None or ref[0] != _IN:
+        if ref is not None:
+            rec.fail(f"{what} branches on values computed during the step")
+        return
+    rec.value_guards.append((ref[1], fn, expected, what))
+
+
+def replayable(label):
+    """Decorator for methods that act outside the graph on live state (optimizer.step,
+    zero_grad, scheduler.step): during capture the call is recorded as one host call and
+    replayed by calling the method again; ops inside it are not recorded."""
+    def wrap(method):
+        def inner(self, *args, **kwargs):
+            rec = engine._recorder
+            if rec is None:
+                return method(self, *args, **kwargs)
+            if any(callable(a) for a in args) or any(callable(v) for v in kwargs.values()):
+                rec.fail(f"{type(self).__name__}.{label}() with a closure can't be captured")
+            rec.host_call(f"{type(self).__name__}.{method.__name__}",
+                          method.__get__(self), args, kwargs)
+            rec.paused += 1
+            try:
+                return method(self, *args, **kwargs)
+            finally:
+                rec.paused -= 1
+        inner.__name__, inner.__qualname__ = method.__name__, method.__qualname__
+        inner.__doc__ = method.__doc__
+        inner.__wrapped__ = method
+        return inner
+    return wrap
+
+
+# ----- the program ---------------------------------------------------------------------------
+
+def _same_value(a, b):
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray)
+                and a.shape == b.shape and a.dtype == b.dtype
+                and np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
+    try:
+        return bool(a == b) and type(a) is type(b)
+    except Exception:
+        return repr(a) == repr(b)
+
+
+def _compare(ta, tb):
+    """None if the two tapes describe the same program, else the first difference."""
+    if len(ta.events) != len(tb.events):
+        return f"the two captures made {len(ta.events)} and {len(tb.events)} calls"
+    if len(ta.consts) != len(tb.consts) or len(ta.live) != len(tb.live):
+        return "the two captures read different tensors"
+    if any(a is not b for a, b in zip(ta.live, tb.live)):
+        return "the two captures read different parameters or buffers"
+    for i, (ea, eb) in enumerate(zip(ta.events, tb.events)):
+        if ea[0] != eb[0]:
+            return f"call {i} differs ({ea[0]} vs {eb[0]})"
+        if ea[0] == "host":
+            if ea[1] != eb[1] or not _same_value(ea[3], eb[3]) or ea[4] != eb[4]:
+                return f"call {i} ({ea[1]}) differs between the captures"
+            continue
+        if ea[0] == "view" and ea[2] != eb[2]:
+            return f"call {i} (a reshape) differs between the captures"
+        if ea[0] == "op" and (ea[1] is not eb[1] or ea[5] != eb[5] or ea[6] != eb[6]):
+            return f"call {i} ({ea[1].name}) differs between the captures"
+        if ea[0] == "inplace" and ea[2] is not eb[2]:
+            return f"call {i} (an in-place update) differs between the captures"
+        if not _same_struct(ea[1:5] if ea[0] == "inplace" else ea[1:], eb[1:5] if eb[0] ==
+                            "inplace" else eb[1:], ta, tb):
+            name = ea[1].name if ea[0] == "op" else ea[0]
+            return (f"call {i} ({name}) reads a value that changed between the two captures "
+                    f"but was computed outside the primitives (it would be frozen)")
+    return None
+
+
+def _same_struct(a, b, ta, tb):
+    if isinstance(a, tuple) and len(a) == 2 and a and a[0] == _CONST:
+        return (isinstance(b, tuple) and len(b) == 2 and b[0] == _CONST
+                and _same_value(ta.consts[a[1]], tb.consts[b[1]]))
+    if isinstance(a, tuple):
+        return isinstance(b, tuple) and len(a) == len(b) and all(
+            _same_struct(x, y, ta, tb) for x, y in zip(a, b))
+    if isinstance(a, (np.dtype, type)) or hasattr(a, "forward"):
+        return a == b
+    if isinstance(a, Tensor):
+        return a is b
+    return _same_value(a, b)
+
+
+class Program:
+    """A captured step: the tape turned into a flat list of steps over numbered arrays.
+
+    Array numbering (`env`): inputs first, then live tensors, then constants, then the
+    outputs of the calls in order."""
+
+    def __init__(self, rec, args, result):
+        self.n_in = len(args)
+        self.arg_guard = rec.arg_guard
+        self.live = list(rec.live)
+        self.live_guard = [(t._data.shape, t._data.dtype, t._requires_grad) for t in rec.live]
+        self.consts = list(rec.consts)
+        self.modules = list(rec.modules.values())
+        self.value_guards = list(rec.value_guards)
+        self.grad_enabled = _State.grad_enabled
+        self.anomaly = _Process.anomaly
+        base_live = self.n_in
+        base_const = base_live + len(self.live)
+        base_slot = base_const + len(self.consts)
+        self.size = base_slot + rec.n_slots
+
+        def idx(ref):
+            kind, k = ref
+            return {_IN: 0, _LIVE: base_live, _CONST: base_const, _SLOT: base_slot}[kind] + k
+
+        def ctx_of(ctx):
+            plain, subs = [], []
+            for pos, (kind, v) in enumerate(ctx):
+                if kind == "arr":
+                    plain.append(None)
+                    subs.append((pos, idx(v), None))
+                elif kind == "tuple":
+                    plain.append(None)
+                    subs.append((pos, None, tuple((k, idx(x) if k == "arr" else x)
+                                                  for k, x in v)))
+                else:
+                    plain.append(v)
+            return tuple(plain), tuple(subs)
+
+        self.steps = []
+        self.lines = []
+        uses = {}
+        for e in rec.events:
+            if e[0] == "op":
+                for r in e[2]:
+                    uses[idx(r)] = uses.get(idx(r), 0) + 1
+                for kind, v in e[3]:
+                    if kind == "arr":
+                        uses[idx(v)] = uses.get(idx(v), 0) + 1
+                    elif kind == "tuple":
+                        for k, x in v:
+                            if k == "arr":
+                                uses[idx(x)] = uses.get(idx(x), 0) + 1
+            elif e[0] in ("set_grad", "acc_grad"):
+                uses[idx(e[2])] = uses.get(idx(e[2]), 0) + 1
+            elif e[0] == "view":
+                uses[idx(e[1])] = uses.get(idx(e[1]), 0) + 2
+            elif e[0] == "inplace" and e[3][0] == "arr":
+                uses[idx(e[3][1])] = uses.get(idx(e[3][1]), 0) + 1
+        self.result = _result_refs(rec, result, idx)
+        for r in _flat_refs(self.result):
+            uses[r] = uses.get(r, 0) + 2
+        names = self._names(rec, idx)
+        for e in rec.events:
+            kind = e[0]
+            if kind == "op":
+                _, prim, ins, ctx, out, shape, dtype = e
+                plain, subs = ctx_of(ctx)
+                self.steps.append((0, prim.forward, tuple(idx(r) for r in ins), plain, subs,
+                                   idx(out)))
+                shown = ", ".join([names(idx(r)) for r in ins] + [
+                    names(idx(v)) if k == "arr" else ("(..)" if k == "tuple" else _short(v))
+                    for k, v in ctx])
+                self.lines.append(f"{names(idx(out))} = {prim.name}({shown})"
+                                  f"  -> {tuple(shape)} {dtype}")
+            elif kind == "view":
+                _, src, shape, out = e
+                self.steps.append((5, idx(src), shape, idx(out)))
+                self.lines.append(f"{names(idx(out))} = {names(idx(src))}.reshape({shape})")
+            elif kind == "set_grad":
+                _, lref, src, out = e
+                alias = uses.get(idx(src), 0) == 1
+                self.steps.append((1, self._leaf(lref), idx(src), alias, idx(out)))
+                self.lines.append(f"{names(idx(lref))}.grad = "
+                                  f"{names(idx(src))}{'' if alias else '.copy()'}")
+            elif kind == "acc_grad":
+                _, lref, src = e
+                self.steps.append((2, self._leaf(lref), idx(src)))
+                self.lines.append(f"{names(idx(lref))}.grad += {names(idx(src))}")
+            elif kind == "inplace":
+                _, xref, ufunc, oref, alpha, owner = e
+                o = (True, idx(oref[1])) if oref[0] == "arr" else (False, oref[1])
+                self.steps.append((3, idx(xref), ufunc, o, alpha, owner))
+                shown = names(o[1]) if o[0] else _short(o[1])
+                fname = "copyto" if ufunc is None else ufunc.__name__
+                self.lines.append(f"np.{fname}({names(idx(xref))}, {shown}"
+                                  f"{'' if alpha == 1 else f' * {alpha}'})  (in place)")
+            else:
+                _, label, fn, args_, kwargs = e
+                self.steps.append((4, fn, args_, kwargs))
+                self.lines.append(f"{label}()  (host call: replayed by calling it)")
+
+    def _leaf(self, lref):
+        """A parameter (the tensor itself) or an argument (its position, an int)."""
+        return lref[1] if lref[0] == _IN else self.live[lref[1]]
+
+    def _names(self, rec, idx):
+        labels = {}
+        for i in range(self.n_in):
+            labels[i] = f"in{i}"
+        for k, t in enumerate(self.live):
+            labels[idx((_LIVE, k))] = f"p{k}{list(t._data.shape)}"
+        for k, c in enumerate(self.consts):
+            labels[idx((_CONST, k))] = f"c{k}{list(np.shape(c))}"
+        return lambda i: labels.get(i, f"%{i}")
+
+    def guards_hold(self, args):
+        if len(args) != self.n_in or _State.grad_enabled != self.grad_enabled \
+                or _Process.anomaly != self.anomaly:
+            return False
+        for a, g in zip(args, self.arg_guard):
+            if g[0] == "value":
+                if isinstance(a, Tensor) or not _same_value(a, g[1]):
+                    return False
+            elif not isinstance(a, Tensor) or a._data.shape != g[0] or a._data.dtype != g[1] \
+                    or a._requires_grad != g[2] or (a.grad is None) != g[3]:
+                return False
+        for t, (shape, dtype, rg) in zip(self.live, self.live_guard):
+            d = t._data
+            if d.shape != shape or d.dtype != dtype or t._requires_grad != rg or t._hooks:
+                return False
+        for i, fn, expected, _ in self.value_guards:
+            if fn(args[i]._data) != expected:
+                return False
+        for m, training in self.modules:
+            if getattr(m, "training", None) != training or getattr(m, "_forward_hooks", None) \
+                    or getattr(m, "_forward_pre_hooks", None):
+                return False
+        return True
+
+    def run(self, args):
+        env = [None] * self.size
+        for i, a in enumerate(args):
+            if isinstance(a, Tensor):
+                env[i] = a._data
+        base = self.n_in
+        for k, t in enumerate(self.live):
+            env[base + k] = t._data
+        base += len(self.live)
+        env[base:base + len(self.consts)] = self.consts
+        with np.errstate(all="ignore"):
+            for step in self.steps:
+                kind = step[0]
+                if kind == 0:
+                    _, fwd, ins, ctx, subs, out = step
+                    if subs:
+                        ctx = list(ctx)
+                        for pos, i, tup in subs:
+                            ctx[pos] = env[i] if tup is None else tuple(
+                                env[x] if k == "arr" else x for k, x in tup)
+                    data = fwd(*[env[i] for i in ins], *ctx)
+                    env[out] = data if data.__class__ is np.ndarray else np.asarray(data)
+                elif kind == 1:
+                    _, leaf, src, alias, out = step
+                    if leaf.__class__ is int:
+                        leaf = args[leaf]
+                    g = env[src]
+                    if g.dtype != leaf._data.dtype:
+                        g = g.astype(leaf._data.dtype)
+                    elif not (alias and g.flags.owndata and g.flags.writeable):
+                        g = np.array(g, copy=True)
+                    leaf.grad = _wrap(g)
+                    env[out] = g
+                elif kind == 2:
+                    _, leaf, src = step
+                    if leaf.__class__ is int:
+                        leaf = args[leaf]
+                    leaf.grad._data += env[src]
+                    leaf.grad._vbox[0] += 1
+                elif kind == 3:
+                    _, x, ufunc, (is_arr, o), alpha, owner = step
+                    o = env[o] if is_arr else o
+                    if ufunc is None:
+                        np.copyto(env[x], o, casting="same_kind")
+                    else:
+                        ufunc(env[x], o if alpha == 1 else np.multiply(o, alpha),
+                              out=env[x], casting="same_kind")
+                    if owner is not None:
+                        owner._vbox[0] += 1
+                elif kind == 5:
+                    _, src, shape, out = step
+                    env[out] = env[src].reshape(shape)
+                else:
+                    _, fn, a, kw = step
+                    fn(*a, **kw)
+        return _rebuild(self.result, env)
+
+    def __str__(self):
+        head = [f"# {len(self.steps)} calls; arrays: {self.n_in} inputs, {len(self.live)} "
+                f"parameters/buffers (p*), {len(self.consts)} constants (c*), "
+                f"{self.size - self.n_in - len(self.live) - len(self.consts)} computed (%*)"]
+        return "\n".join(head + self.lines)
+
+
+def _short(v):
+    s = repr(v)
+    return s if len(s) <= 40 else s[:37] + "..."
+
+
+def _result_refs(rec, result, idx):
+    if result is None:
+        return None
+    if isinstance(result, Tensor):
+        ref = rec.where.get(id(result._data))
+        if ref is None:
+            raise CaptureAbort("the step returns a tensor that no recorded call computed")
+        return ("t", idx(ref))
+    if isinstance(result, (tuple, list)):
+        return ("seq", type(result), tuple(_result_refs(rec, r, idx) for r in result))
+    raise CaptureAbort(f"the step returns a {type(result).__name__}; return tensors, a tuple "
+                       f"of tensors, or None")
+
+
+def _flat_refs(spec):
+    if spec is None:
+        return []
+    if spec[0] == "t":
+        return [spec[1]]
+    return [r for s in spec[2] for r in _flat_refs(s)]
+
+
+def _rebuild(spec, env):
+    if spec is None:
+        return None
+    if spec[0] == "t":
+        return _wrap(np.array(env[spec[1]], copy=True))
+    return spec[1](_rebuild(s, env) for s in spec[2])
+
+
+# ----- the user-facing object ------------------------------------------------------------------
+
+class CompiledStep:
+    """A step function wrapped by `compile`: call it like the function.
+
+    Attributes: `program` (the captured Program, printable; None until captured),
+    `mode` ('capture', 'replay' or 'eager'), `reason` (why it runs eagerly, if it
+    does), `captures` (how many times it was captured)."""
+
+    def __init__(self, fn, max_recaptures=3):
+        self.fn = fn
+        self.max_recaptures = max_recaptures
+        self.program = None
+        self.mode = "capture"
+        self.reason = None
+        self.captures = 0
+        self.mismatches = 0
+        self._first = None
+        self._warned = False
+        self.__wrapped__ = fn
+        self.__name__ = getattr(fn, "__name__", "step")
+        self.__doc__ = getattr(fn, "__doc__", None)
+
+    def __call__(self, *args, **kwargs):
+        if kwargs:
+            return self._eager_for("keyword arguments are not supported by the capture",
+                                   args, kwargs, permanent=False)
+        mode = self.mode
+        if mode == "replay":
+            if self.program.guards_hold(args):
+                return self.program.run(args)
+            if self.captures > self.max_recaptures:
+                self._stay_eager("guards failed after the maximum number of recaptures")
+                return self.fn(*args)
+            self.mode, self.program, self._first = "capture", None, None
+            return self._capture(args)
+        if mode == "capture":
+            return self._capture(args)
+        return self.fn(*args)
+
+    def _eager_for(self, reason, args, kwargs, permanent=True):
+        if permanent:
+            self._stay_eager(reason)
+        return self.fn(*args, **kwargs)
+
+    def _stay_eager(self, reason):
+        self.mode, self.reason, self.program = "eager", reason, None
+        if not self._warned:
+            self._warned = True
+            warnings.warn(f"glassgrad.compile: {self.__name__} runs eagerly from now on: "
+                          f"{reason}", RuntimeWarning, stacklevel=4)
+
+    def _capture(self, args):
+        if engine._recorder is not None:
+            self._stay_eager("a compiled step was called while another one was capturing")
+            return self.fn(*args)
+        rec = Recorder(args)
+        engine._recorder = _capture.recorder = rec
+        try:
+            result = self.fn(*args)
+        finally:
+            engine._recorder = _capture.recorder = None
+        if rec.abort:
+            self._stay_eager(rec.abort)
+            return result
+        if self._first is None:
+            self._first = (rec, result)
+            return result
+        first, _ = self._first
+        self._first = None
+        diff = _compare(first, rec)
+        if diff is not None:
+            self.mismatches += 1
+            if self.mismatches > self.max_recaptures:
+                self._stay_eager(diff)
+            else:                       # e.g. one odd batch: compare the next call with this
+                self._first = (rec, result)
+            return result
+        try:
+            self.program = Program(rec, args, result)
+        except CaptureAbort as e:
+            self._stay_eager(str(e))
+            return result
+        self.captures += 1
+        self.mode = "replay"
+        return result
+
+
+def compile(fn=None, *, max_recaptures=3):
+    """Capture a training step once and replay it as a flat program of numpy calls.
+
+    Usable as `step = gg.compile(step)` or as the decorator `@gg.compile`.
+
+    Parameters
+    ----------
+    fn : callable
+        The step: takes tensors (and, optionally, other hashable arguments that must be equal
+        on every call) and does forward, backward, `optimizer.step()` and `zero_grad()`. It
+        may return None, a tensor or a tuple/list of tensors.
+    max_recaptures : int
+        How many times a failed guard may trigger a new capture before the step stays eager.
+
+    Returns
+    -------
+    CompiledStep
+        Callable like `fn`. The first two calls run eagerly and are recorded (and compared),
+        later calls replay the recorded program when the guards
+        hold. `compiled.program` prints that program, one line per call.
+
+    Notes
+    -----
+    Parameters after N replayed steps are identical bit for bit to N eager steps: a replay
+    calls the same numpy functions on the same values. Differences from eager execution:
+    tensors returned by a replay are copies outside the graph (no grad_fn, safe to keep);
+    numpy floating-point warnings are silenced during a replay; capture is not thread-safe.
+    A step that reads tensor values into Python (`.item()`, `if loss > 0:`), uses backward
+    hooks or create_graph, or computes arrays outside the primitives that change from call
+    to call (a mask drawn in Python) runs eagerly, with a one-time RuntimeWarning naming the
+    cause. There is no counterpart in PyTorch 2.x other than `torch.compile`, which this
+    resembles only in spirit (no code generation: the replay runs the same numpy kernels).
+    """
+    if fn is None:
+        return lambda f: CompiledStep(f, max_recaptures)
+    return CompiledStep(fn, max_recaptures)
