@@ -14,6 +14,7 @@ from . import primitives as P
 from .dtypes import get_default_dtype, promote, scalar_result_dtype
 from .engine import apply
 from .grad_mode import _State, no_grad
+from .naming import composite     # composite ops drawn as one box (ag.viz)
 from ._quiet import quiet
 from .random import get_rng
 from .tensor import Tensor, _wrap
@@ -378,6 +379,7 @@ def sum(x, dim=None, keepdim=False, dtype=None):
     return apply(P.SUM, (x,), axis, keepdim, x._data.shape)
 
 
+@composite("mean")
 def mean(x, dim=None, keepdim=False, dtype=None):
     """Arithmetic mean over `dim` (all elements when None); floating tensors only."""
     if dtype is not None:
@@ -390,6 +392,7 @@ def mean(x, dim=None, keepdim=False, dtype=None):
     return div(sum(x, dim, keepdim), n) if n != 1 else sum(x, dim, keepdim)
 
 
+@composite("var")
 def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """Variance over `dim` with Bessel's `correction` (default 1: unbiased, as PyTorch);
     `unbiased=False` is correction=0."""
@@ -401,6 +404,7 @@ def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
     return div(sum(mul(centered, centered), dim, keepdim), float(builtins.max(n - correction, 0)))
 
 
+@composite("std")
 def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """Standard deviation: sqrt(var(...)) with the same arguments. Where the deviation is 0
     its gradient is 0, as in PyTorch."""
@@ -494,6 +498,7 @@ def _max_shift(x, axis):
     return _wrap(np.where(np.isfinite(shift), shift, 0).astype(x._data.dtype, copy=False))
 
 
+@composite("logsumexp")
 def logsumexp(x, dim=None, keepdim=False):
     """log(sum(exp(x))) over `dim`, computed stably by shifting by the (constant) maximum."""
     axis = _axes(dim, x._data.ndim, "logsumexp")
@@ -505,6 +510,7 @@ def logsumexp(x, dim=None, keepdim=False):
     return out
 
 
+@composite("softmax")
 def softmax(x, dim=-1, dtype=None):
     """exp(x) / sum(exp(x)) along `dim`, shifted by the (constant) max for stability.
     With `dtype`, x is converted to it first (as PyTorch)."""
@@ -548,6 +554,7 @@ def nll(logp, index, weight=None, denom=1.0, per_sample=False):
     return apply(P.NLL, (logp,), ind, weight, float(denom), bool(per_sample), rows.shape[1])
 
 
+@composite("norm")
 def norm(x, p=2, dim=None, keepdim=False):
     """Vector p-norm over `dim` (all elements when None): p = 1, 2 ('fro'), inf or any p > 0.
     At a zero vector the gradient is 0, as in PyTorch."""

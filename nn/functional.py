@@ -16,6 +16,7 @@ import numpy as np
 
 from glassgrad import autograd as ag
 from glassgrad.autograd.grad_mode import no_grad
+from glassgrad.autograd.naming import composite   # drawn as one box (ag.viz)
 from glassgrad.autograd.ops import nll as _nll_rows
 from glassgrad.autograd.tensor import Tensor
 
@@ -346,6 +347,7 @@ def _affine(normalized, weight, bias, shape=None):
     return normalized
 
 
+@composite("batch_norm")
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
                momentum=0.1, eps=1e-5):
     """Normalize over every dim but the channels (dim 1): (N, C, ...) -> same shape.
@@ -377,6 +379,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     return _affine((input - mean) / ag.sqrt(var + eps), weight, bias, shape)
 
 
+@composite("instance_norm")
 def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
                   use_input_stats=True, momentum=0.1, eps=1e-5):
     """Normalize each (sample, channel) over its spatial dims: (N, C, ...) -> same shape.
@@ -401,6 +404,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     return _affine((input - mean) / ag.sqrt(var + eps), weight, bias, shape)
 
 
+@composite("layer_norm")
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """Normalize over the last len(normalized_shape) dims (biased variance), then scale by
     `weight` and shift by `bias` (both of shape normalized_shape)."""
@@ -416,6 +420,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     return _affine((input - mean) / ag.sqrt(var + eps), weight, bias)
 
 
+@composite("group_norm")
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     """Split the C channels of (N, C, ...) into `num_groups` groups and normalize each
     (sample, group) over its channels and spatial positions; per-channel affine after."""
@@ -452,6 +457,7 @@ def prelu(input, weight):
     return ag.where(input._data > 0, input, input * w)
 
 
+@composite("elu")
 def elu(input, alpha=1.0):
     """x for x > 0, alpha * (exp(x) - 1) otherwise."""
     negative = ag.expm1(ag.clamp(input, max=0.0))  # clamp: no exp overflow in the unused branch
@@ -462,11 +468,13 @@ _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
 
 
+@composite("selu")
 def selu(input):
     """scale * elu(x, alpha) with the self-normalizing constants of Klambauer et al."""
     return elu(input, _SELU_ALPHA) * _SELU_SCALE
 
 
+@composite("gelu")
 def gelu(input, approximate="none"):
     """x * Phi(x): exact with erf ('none') or the tanh approximation ('tanh')."""
     if approximate == "none":
@@ -477,6 +485,7 @@ def gelu(input, approximate="none"):
     raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
 
 
+@composite("silu")
 def silu(input):
     """x * sigmoid(x) (a.k.a. swish)."""
     return input * ag.sigmoid(input)
@@ -499,6 +508,7 @@ def _softplus(z):
     return ag.where(pos, zp + ag.log1p(ag.exp(-zp)), ag.log1p(ag.exp(zn)))
 
 
+@composite("softplus")
 def softplus(input, beta=1.0, threshold=20.0):
     """log(1 + exp(beta x)) / beta, and x itself where beta x > threshold (as PyTorch)."""
     z = input * beta if beta != 1 else input
@@ -512,10 +522,12 @@ def _softmax_dim(ndim):
     return 0 if ndim in (0, 1, 3) else 1
 
 
+@composite("softmax")
 def softmax(input, dim=None, _stacklevel=3, dtype=None):
     return ag.softmax(input, _softmax_dim(input.ndim) if dim is None else dim, dtype=dtype)
 
 
+@composite("log_softmax")
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     return ag.log_softmax(input, _softmax_dim(input.ndim) if dim is None else dim, dtype=dtype)
 
@@ -523,6 +535,7 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
 # ----- losses ------------------------------------------------------------------------------
 
 
+@composite("mse_loss")
 def mse_loss(input, target, reduction="mean"):
     """(input - target)^2, reduced."""
     _same_shape(input, target, "mse_loss")
@@ -530,12 +543,14 @@ def mse_loss(input, target, reduction="mean"):
     return _reduce(diff * diff, reduction, "mse_loss")
 
 
+@composite("l1_loss")
 def l1_loss(input, target, reduction="mean"):
     """|input - target|, reduced."""
     _same_shape(input, target, "l1_loss")
     return _reduce(ag.abs(input - target), reduction, "l1_loss")
 
 
+@composite("huber_loss")
 def huber_loss(input, target, reduction="mean", delta=1.0):
     """0.5 d^2 where |d| < delta, delta (|d| - 0.5 delta) elsewhere (d = input - target)."""
     _same_shape(input, target, "huber_loss")
@@ -547,6 +562,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
     return _reduce(loss, reduction, "huber_loss")
 
 
+@composite("smooth_l1_loss")
 def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
     """0.5 d^2 / beta where |d| < beta, |d| - 0.5 beta elsewhere (huber_loss / beta);
     beta = 0 is the L1 loss."""
@@ -584,6 +600,7 @@ def _class_layout(input, fn):
     return 1, (input.shape[0],) + tuple(input.shape[2:])
 
 
+@composite("nll_loss")
 def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     """Negative log-likelihood of log-probabilities `input` (N, C, d1, ...) at class indices
     `target` (N, d1, ...), optionally weighted per class. 'mean' divides by the summed
@@ -630,6 +647,7 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     return loss.reshape(expected) if reduction == "none" else loss
 
 
+@composite("cross_entropy")
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean",
                   label_smoothing=0.0):
     """log_softmax over the class dim followed by the NLL loss.
@@ -686,6 +704,7 @@ def _clamped_log(x):
     return ag.clamp(ag.where(pos, lx, -100.0), min=-100.0)
 
 
+@composite("binary_cross_entropy")
 def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     """-(t log p + (1 - t) log(1 - p)) for probabilities p in [0, 1]; each log is clamped at
     -100, as in PyTorch, so p = 0 or 1 gives a finite loss."""
@@ -701,6 +720,7 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     return _reduce(loss, reduction, "binary_cross_entropy")
 
 
+@composite("binary_cross_entropy_with_logits")
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean",
                                      pos_weight=None):
     """Sigmoid + binary cross-entropy in one stable formula:
