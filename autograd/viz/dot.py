@@ -180,10 +180,13 @@ def _label(graph, v, overlay, max_elements, show_values):
                         f'{len(v.members)} ops: {_multiline(_wrap_text(inner))}</FONT></TD></TR>')
         rows.append(f'<TR><TD COLSPAN="2">{_esc(shape_text(node.shape, node.dtype))}</TD></TR>')
     elif v.kind == CONST:
-        rows.append('<TR><TD COLSPAN="2"><B>constant</B></TD></TR>')
-        node = v.key[1]
-        shape = f"{shape_text(v.shape, node.dtype)}" if v.shape is not None else "shape ?"
+        rows.append(f'<TR><TD COLSPAN="2"><B>{_esc(v.name or "constant")}</B></TD></TR>')
+        value = graph.values.get(v.key)
+        dtype = value.dtype if value is not None else v.key[1].dtype
+        shape = f"{shape_text(v.shape, dtype)}" if v.shape is not None else "shape ?"
         rows.append(f'<TR><TD COLSPAN="2">{_esc(shape)}</TD></TR>')
+        if value is not None and show_values:
+            rows += _data_grad_rows(value, None, False, max_elements, False)
     elif v.kind == MODULE:
         rows.append(f'<TR><TD COLSPAN="2"><B>{_esc(v.name)}</B></TD></TR>')
         ops = {}

@@ -21,6 +21,8 @@ Vertex kinds:
 """
 from collections import deque
 
+import numpy as np
+
 from glassgrad.autograd.engine import Node
 from glassgrad.autograd.naming import CompositeScope, node_name
 from glassgrad.autograd.tensor import Tensor
@@ -28,6 +30,8 @@ from glassgrad.autograd.tensor import Tensor
 OP, PARAM, INPUT, SAVED, MODULE, CUT = "op", "param", "input", "saved", "module", "cut"
 CONST, COMPOSITE = "const", "composite"
 AUTO_COLLAPSE = 40      # more boxes than this: modules are collapsed (auto_collapse=None: never)
+# ops that take a target as an argument rather than as an input: which ctx entry, and its name
+CTX_TARGETS = {"nll": (0, "target")}
 
 
 class Vertex:
@@ -333,6 +337,13 @@ def build_graph(roots, params=None, names=None, depth=None, collapse=False, max_
                     v = add(("input const", key, i), CONST, None, None, dist[key] + 1)
                     v.shape = _input_shape(key, i)
                     g.edges.append(Edge(v.key, key, i, "saved"))
+        target = CTX_TARGETS.get(key.prim.name)
+        if show_saved and target is not None and key.ctx:
+            value = np.asarray(key.ctx[target[0]])
+            v = add(("ctx const", key), CONST, target[1], None, dist[key] + 1)
+            v.shape = value.shape
+            g.values[v.key] = value
+            g.edges.append(Edge(v.key, key, len(key.next), "saved"))
         if show_saved == "all" and key.out is not None:
             out_key = ("out", key)
             add(out_key, SAVED, "out", key.scope, dist[key])

@@ -292,3 +292,13 @@ def test_composites_and_constants_render_to_svg():
     clusters = [g for g in root.iter(f"{SVG}g") if g.get("class") == "cluster"]
     assert {"".join(c.find(f"{SVG}text").itertext()) for c in clusters} >= {"layer_norm",
                                                                               "mse_loss"}
+
+
+def test_cross_entropy_target_indices_are_drawn_dimmed_beside_the_box():
+    x = leaf([[0.5, -1.0, 2.0], [1.5, 0.0, -0.5]], "x")
+    loss = F.cross_entropy(x, ag.tensor([2, 0]))
+    text = viz.to_dot(loss)
+    target_id, attrs = only(text, "<B>target</B>")
+    assert "(2,) int64" in attrs and "data [2, 0]" in attrs and 'fontcolor="#888888"' in attrs
+    box_id = only(text, "<B>cross_entropy</B>")[0]
+    assert any(s == target_id and d == box_id for s, d, _ in edges(text))
