@@ -432,6 +432,13 @@ def _collapse_composites(g, expand, tensor_names):
             g.rep[m.key] = box.key
             del g.vertices[m.key]
         g.vertices[box.key] = box
+    # cut markers and kept outputs of boxed ops sit beside the box, not in a cluster of it
+    for v in g.vertices.values():
+        if v.kind in (CUT, SAVED) and v.scope is not None:
+            for s in _chain(v.scope):
+                if s in boxes:
+                    v.scope = s.parent
+                    break
     # scalar constants used only inside one box are drawn inside it; parameters, data and
     # loss targets stay visible
     consumers = {}

@@ -302,3 +302,12 @@ def test_cross_entropy_target_indices_are_drawn_dimmed_beside_the_box():
     assert "(2,) int64" in attrs and "data [2, 0]" in attrs and 'fontcolor="#888888"' in attrs
     box_id = only(text, "<B>cross_entropy</B>")[0]
     assert any(s == target_id and d == box_id for s, d, _ in edges(text))
+
+
+def test_depth_cut_and_kept_outputs_inside_a_composite_make_no_stray_cluster():
+    x = leaf([0.5, -1.0, 2.0], "x")
+    loss = (x.exp().softmax(-1) * 2.0).sum()
+    for options in (dict(depth=3), dict(show_saved="all")):
+        text = viz.to_dot(loss, **options)
+        assert 'label="softmax"' not in text, options      # no cluster for a boxed op
+        assert "<B>softmax</B>" in text
