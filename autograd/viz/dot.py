@@ -189,9 +189,17 @@ def _label(graph, v, overlay, max_elements, show_values):
             rows += _data_grad_rows(value, None, False, max_elements, False)
     elif v.kind == MODULE:
         rows.append(f'<TR><TD COLSPAN="2"><B>{_esc(v.name)}</B></TD></TR>')
-        ops = {}
+        ops, boxes = {}, set()
         for n in v.members:
-            ops[n.prim.name] = ops.get(n.prim.name, 0) + 1
+            box = graph.rep.get(n)
+            if isinstance(box, tuple) and box[0] == COMPOSITE:    # a composite op: once
+                if box in boxes:
+                    continue
+                boxes.add(box)
+                name = box[1].name
+            else:
+                name = n.prim.name
+            ops[name] = ops.get(name, 0) + 1
         opstext = ", ".join(f"{k} x{c}" if c > 1 else k for k, c in ops.items())
         rows.append(f'<TR><TD COLSPAN="2">{len(v.members)} ops: {_multiline(_wrap_text(opstext))}'
                     f'</TD></TR>')

@@ -547,12 +547,15 @@ def _collapse(g, collapse, max_depth, mod_names):
             box.absorbed = []
             boxes[box_scope] = box
         if v.kind in (OP, COMPOSITE):
-            box.members += [v.key] if v.kind == OP else v.members
+            box.members += [(-v.dist, n) for n in ([v.key] if v.kind == OP else v.members)]
             box.is_output = box.is_output or v.is_output
         box.dist = min(box.dist, v.dist)
         g.rep[v.key] = box.key
         del g.vertices[v.key]
     for box in boxes.values():
+        # members in forward order: farthest from the output first (a stable sort keeps a
+        # composite's own ops in order)
+        box.members = [n for _, n in sorted(box.members, key=lambda dn: dn[0])]
         g.vertices[box.key] = box
 
     # parameters and constants used only inside one box are drawn inside it (a Linear's

@@ -311,3 +311,10 @@ def test_depth_cut_and_kept_outputs_inside_a_composite_make_no_stray_cluster():
         text = viz.to_dot(loss, **options)
         assert 'label="softmax"' not in text, options      # no cluster for a boxed op
         assert "<B>softmax</B>" in text
+
+
+def test_module_boxes_list_composite_ops_by_name():
+    net, loss = deep_mlp(blocks=2)
+    text = viz.to_dot(loss, max_depth=1)
+    block = only(text, "<B>1: Sequential</B>")[1]
+    assert "16 ops: linear, layer_norm, relu" in block
