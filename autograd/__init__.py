@@ -97,3 +97,6 @@ def __getattr__(name):
         import importlib
         return importlib.import_module("glassgrad.viz")
     raise AttributeError(f"module 'glassgrad.autograd' has no attribute {name!r}")
+
+# ----- drawings: composite ops drawn as one box, tensor names on intermediates (issue 17) -----
+from .naming import composite

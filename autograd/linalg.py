@@ -21,6 +21,7 @@ from .dtypes import promote
 from .engine import apply
 from .ops import (_axes, _pair, _root, _tensor, abs, add, amax, amin, cat, div, expand, matmul,
                   mul, pow, reshape, squeeze, sub, sum, to, unsqueeze, where)
+from .naming import composite
 from .tensor import Tensor, _wrap
 from ._dim_aliases import alias_module
 
@@ -780,6 +781,7 @@ def linalg_norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
     raise RuntimeError(f"linalg.norm: dim must be an int or a pair, got {dim}")
 
 
+@composite("norm")
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     """torch.norm: p 'fro' is the 2-norm over `dim` (all elements when None), p 'nuc' the
     nuclear norm of matrices (dim a pair, default the last two), a number p the vector

@@ -16,6 +16,7 @@ from .dtypes import get_default_dtype, promote, promote_operands, scalar_result_
 from . import engine as _engine
 from .engine import View, apply
 from .grad_mode import _State, no_grad
+from .naming import composite     # composite ops drawn as one box (ag.viz)
 from ._quiet import quiet
 from .random import get_rng
 from .tensor import Tensor, _as_array, _wrap
@@ -756,6 +757,7 @@ def sum(x, dim=None, keepdim=False, dtype=None):
     return apply(P.SUM, (x,), axis, keepdim, x._data.shape)
 
 
+@composite("mean")
 def mean(x, dim=None, keepdim=False, dtype=None):
     """Return the arithmetic mean of ``input`` over ``dim`` (all elements when None).
 
@@ -995,6 +997,7 @@ def _max_shift(x, axis, keep_pos_inf=False):
     return _wrap(np.where(usable, shift, 0).astype(x._data.dtype, copy=False))
 
 
+@composite("logsumexp")
 def logsumexp(x, dim=None, keepdim=False):
     """Return ``log(sum(exp(input)))`` over ``dim``, computed stably (also ``x.logsumexp(dim)``).
 
@@ -1028,6 +1031,7 @@ def logsumexp(x, dim=None, keepdim=False):
     return out
 
 
+@composite("softmax")
 def softmax(x, dim=-1, dtype=None):
     """Return ``exp(x) / sum(exp(x))`` along ``dim``: each slice becomes a probability vector.
 

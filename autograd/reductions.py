@@ -16,6 +16,7 @@ from . import primitives as P
 from .engine import apply
 from .ops import (_axes, _reduce_count, _root, _tensor, amax, amin, div, gather, masked_fill,
                   mean, mul, reshape, sub, sum, to)
+from .naming import composite
 from .tensor import Tensor, _wrap
 from ._dim_aliases import alias_module
 from ._stl_order import topk_order
@@ -565,6 +566,7 @@ def _var_args(x, dim, unbiased, correction, op):
     return dim, correction
 
 
+@composite("var")
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """Return the variance of ``input`` over ``dim`` (all elements when None), with Bessel's correction (also ``x.var(...)``).
 
@@ -610,6 +612,7 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     return apply(P.VAR, (x,), axis, bool(keepdim), float(builtins.max(n - correction, 0)))
 
 
+@composite("std")
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """Return the standard deviation ``sqrt(var(...))`` over ``dim``, with :func:`var`'s arguments (also ``x.std(...)``).
 

@@ -11,6 +11,7 @@ from glassgrad.autograd.grad_mode import no_grad
 from glassgrad.autograd.ops import binary_cross_entropy as _bce
 from glassgrad.autograd.ops import nll as _nll_rows
 from glassgrad.autograd.compile import data_op, guard_value, uncapturable
+from glassgrad.autograd.naming import composite
 from glassgrad.autograd.tensor import Tensor
 
 # ----- helpers ---------------------------------------------------------------------------
@@ -308,6 +309,7 @@ def _affine(normalized, weight, bias, shape=None):
     return normalized
 
 
+@composite("batch_norm")
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
                momentum=0.1, eps=1e-5):
     """Normalize over every dim but the channels (dim 1): (N, C, ...) -> same shape.
@@ -345,6 +347,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     return _affine((input - mean) / ag.sqrt(var + eps), weight, bias, shape)
 
 
+@composite("instance_norm")
 def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
                   use_input_stats=True, momentum=0.1, eps=1e-5):
     """Normalize each (sample, channel) over its spatial dims: (N, C, ...) -> same shape.
@@ -369,6 +372,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     return _affine((input - mean) / ag.sqrt(var + eps), weight, bias, shape)
 
 
+@composite("layer_norm")
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """Normalize over the last len(normalized_shape) dims (biased variance), then scale by
     `weight` and shift by `bias` (both of shape normalized_shape)."""
@@ -384,6 +388,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     return _affine((input - mean) / ag.sqrt(var + eps), weight, bias)
 
 
+@composite("group_norm")
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     """Split the C channels of (N, C, ...) into `num_groups` groups and normalize each
     (sample, group) over its channels and spatial positions; per-channel affine after."""
@@ -433,6 +438,7 @@ def prelu(input, weight):
     return ag.where(input._data > 0, input, input * w)
 
 
+@composite("elu")
 def elu(input, alpha=1.0):
     """x for x > 0, alpha * (exp(x) - 1) otherwise."""
     # NaN takes the identity branch, its gradient passing as in PyTorch's elu_backward; the
@@ -446,11 +452,13 @@ _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
 
 
+@composite("selu")
 def selu(input):
     """scale * elu(x, alpha) with the self-normalizing constants of Klambauer et al."""
     return elu(input, _SELU_ALPHA) * _SELU_SCALE
 
 
+@composite("gelu")
 def gelu(input, approximate="none"):
     """x * Phi(x): exact with erf ('none') or the tanh approximation ('tanh')."""
     if approximate == "none":
@@ -461,6 +469,7 @@ def gelu(input, approximate="none"):
     raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
 
 
+@composite("silu")
 def silu(input):
     """x * sigmoid(x) (a.k.a. swish)."""
     return input * ag.sigmoid(input)
@@ -507,6 +516,7 @@ def _softplus(z):
     return ag.where(pos, zp + ag.log1p(ag.exp(-zp)), ag.log1p(ag.exp(zn)))
 
 
+@composite("softplus")
 def softplus(input, beta=1.0, threshold=20.0):
     """log(1 + exp(beta x)) / beta, and x itself where beta x > threshold (as PyTorch)."""
     z = input * beta if beta != 1 else input
@@ -520,6 +530,7 @@ def _softmax_dim(ndim):
     return 0 if ndim in (0, 1, 3) else 1
 
 
+@composite("softmax")
 def softmax(input, dim=None, _stacklevel=3, dtype=None):
     """Softmax along `dim`: ``exp(x) / exp(x).sum(dim, keepdim=True)``, computed stably.
 
@@ -541,6 +552,7 @@ def softmax(input, dim=None, _stacklevel=3, dtype=None):
     return ag.softmax(input, _softmax_dim(input.ndim) if dim is None else dim, dtype=dtype)
 
 
+@composite("log_softmax")
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     """Logarithm of the softmax along `dim`, computed stably (``x - logsumexp(x, dim)``).
 
@@ -564,6 +576,7 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
 # ----- losses ------------------------------------------------------------------------------
 
 
+@composite("mse_loss")
 def mse_loss(input, target, reduction="mean"):
     """(input - target)^2, reduced."""
     _same_shape(input, target, "mse_loss")
@@ -571,12 +584,14 @@ def mse_loss(input, target, reduction="mean"):
     return _reduce(diff * diff, reduction, "mse_loss")
 
 
+@composite("l1_loss")
 def l1_loss(input, target, reduction="mean"):
     """Mean absolute error: ``abs(input - target)``, reduced."""
     _same_shape(input, target, "l1_loss")
     return _reduce(ag.abs(input - target), reduction, "l1_loss")
 
 
+@composite("huber_loss")
 def huber_loss(input, target, reduction="mean", delta=1.0):
     """Huber loss: ``0.5 d^2`` where ``abs(d) < delta``, ``delta (abs(d) - 0.5 delta)`` elsewhere
     (``d = input - target``), reduced."""
@@ -599,6 +614,7 @@ def _split_at(d, edge):
     return ag.where(outer, 0.0, d), ag.where(outer, d, 0.0)
 
 
+@composite("smooth_l1_loss")
 def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
     """Smooth L1 loss: ``0.5 d^2 / beta`` where ``abs(d) < beta``, ``abs(d) - 0.5 beta``
     elsewhere (``d = input - target``; huber_loss / beta); beta = 0 is the L1 loss."""
@@ -645,6 +661,7 @@ def _class_layout(input, fn):
     return 1, (input.shape[0],) + tuple(input.shape[2:])
 
 
+@composite("nll_loss")
 def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     """Negative log-likelihood of log-probabilities `input` (N, C, d1, ...) at class indices
     `target` (N, d1, ...), optionally weighted per class. 'mean' divides by the summed
@@ -698,6 +715,7 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     return loss.reshape(expected) if reduction == "none" else loss
 
 
+@composite("cross_entropy")
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean",
                   label_smoothing=0.0):
     """log_softmax over the class dim followed by the NLL loss.
@@ -752,6 +770,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     return nll * (1 - label_smoothing) + smooth * (label_smoothing / n_classes)
 
 
+@composite("binary_cross_entropy")
 def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     """-(t log p + (1 - t) log(1 - p)) for probabilities p in [0, 1]; each log is clamped at
     -100, as in PyTorch, so p = 0 or 1 gives a finite loss. An input outside [0, 1] or NaN
@@ -769,6 +788,7 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     return _reduce(loss, reduction, "binary_cross_entropy")
 
 
+@composite("binary_cross_entropy_with_logits")
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean",
                                      pos_weight=None):
     """Sigmoid + binary cross-entropy in one stable formula:

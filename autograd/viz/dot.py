@@ -5,14 +5,21 @@
 the `dot` program (apt-get install graphviz).
 
 Legend (one style per kind of box; edges run the way data flows, input -> op):
-    op         grey rounded box: op name, its number (#3), output shape and dtype, then
-               "data | grad" (values for small tensors, the gradient's norm for large ones)
+    op         grey rounded box: op name, then the name of the tensor it made (`.name`, or
+               `names=`), its number (#3), output shape and dtype, then "data | grad"
+               (values for small tensors; norm, mean and the first entries for large ones)
+    composite  white rounded box with a double title rule: one call of a composite op (mean,
+               softmax, layer_norm, cross_entropy, ...) with the ops it is made of; data and
+               grad are its output's. expand=True draws the ops inside a dotted cluster
     input      green box: a leaf that requires grad (named by `tensor.name` or `names=`)
     parameter  blue box: a leaf named as a parameter (`params=` or a module's scope)
-    saved      orange dashed box and dashed edge: a tensor an op keeps for its rule that is
-               not otherwise in the graph (a constant, a data batch that needs no grad)
+    saved      dimmed orange dashed box and dashed edge: a tensor an op keeps for its rule
+               that is not otherwise in the graph (a constant, a data batch, a loss target)
+    constant   dimmed grey dashed box: an input that needs no gradient and that its op does
+               not keep (e.g. the target subtracted in mse_loss): only its shape is known
     output     yellow fill and a double border: each root passed in (loss, auxiliary output)
-    module     lavender 3-D box: the ops of one module call collapsed into one box
+    module     lavender 3-D box: the ops of one module call collapsed into one box (done
+               automatically when a drawing would have more than 40 boxes: auto_collapse)
     cut        "..." where the drawing stops (depth=N)
     cluster    a dashed frame per module call (from node.scope), nested as modules nest
     stepping   the current node has a thick red border, the edges that just carried its
@@ -26,22 +33,28 @@ import numpy as np
 
 from glassgrad.autograd._atomic import write_atomic
 from glassgrad.autograd.engine import Node
+from glassgrad.autograd.naming import CompositeScope
 from glassgrad.autograd.tensor import Tensor
-from .graph import CUT, INPUT, MODULE, OP, PARAM, SAVED, build_graph
-from .labels import array_text, number, shape_text
+from .graph import COMPOSITE, CONST, CUT, INPUT, MODULE, OP, PARAM, SAVED, build_graph
+from .labels import array_text, brief, number, shape_text
 
 STYLES = {
     OP: dict(shape="box", style="rounded,filled", fillcolor="#eeeeee", color="#666666"),
     INPUT: dict(shape="box", style="filled", fillcolor="#c7e9c0", color="#41ab5d"),
     PARAM: dict(shape="box", style="filled", fillcolor="#c6dbef", color="#4292c6"),
-    SAVED: dict(shape="box", style="filled,dashed", fillcolor="#fdd0a2", color="#e6550d"),
+    SAVED: dict(shape="box", style="filled,dashed", fillcolor="#feebd8", color="#f2a76b",
+                 fontcolor="#7f5f4a"),
+    CONST: dict(shape="box", style="filled,dashed", fillcolor="#f6f6f6", color="#bbbbbb",
+                fontcolor="#888888"),
+    COMPOSITE: dict(shape="box", style="rounded,filled", fillcolor="#ffffff", color="#444444",
+                    penwidth="1.5"),
     MODULE: dict(shape="box3d", style="filled", fillcolor="#e5d8f0", color="#756bb1"),
     CUT: dict(shape="plaintext", style="", fillcolor="", color=""),
 }
 OUTPUT_FILL = "#ffeda0"
 HIGHLIGHT = "#d62728"
 FINISHED_BG = "#fde0dd"
-EDGE_STYLES = {"data": "", "saved": 'style=dashed color="#e6550d"',
+EDGE_STYLES = {"data": "", "saved": 'style=dashed color="#f2a76b"',
                "kept": 'style=dashed color="#e6550d" arrowhead=none', "cut": "style=dotted"}
 
 INSTALL_HINT = ("install Graphviz's `dot` program: apt-get install graphviz (Debian/Ubuntu), "
@@ -93,6 +106,10 @@ def _grad_of(graph, v, overlay):
         return None
     if overlay is not None and overlay.grads is not None:
         return overlay.grads.get(key)
+    if v.kind == COMPOSITE:
+        key = v.out_node
+        if overlay is not None and overlay.grads is not None:
+            return overlay.grads.get(key)
     if isinstance(key, Node):
         grad = getattr(key, "grad", None)
         if grad is None and key in graph.tensors:
@@ -104,7 +121,7 @@ def _grad_of(graph, v, overlay):
 
 
 def _value_of(graph, v, overlay):
-    key = v.key
+    key = v.out_node if v.kind == COMPOSITE else v.key
     if v.tensor is not None:
         return v.tensor._data
     if not isinstance(key, Node):
@@ -115,10 +132,14 @@ def _value_of(graph, v, overlay):
 
 
 def _data_grad_rows(value, grad, shown, max_elements, finished):
-    """micrograd's 'data | grad' for scalars; stacked rows for small tensors; the gradient's
-    norm for large ones. `shown` False: no grad cell at all."""
+    """micrograd's 'data | grad' for scalars; stacked rows for small tensors; norm, mean and
+    the first entries for large ones. `shown` False: no grad cell at all."""
     bg = f' BGCOLOR="{FINISHED_BG}"' if finished and grad is not None else ""
-    data_text = array_text(value, max_elements) if value is not None else None
+    data_text = None
+    if value is not None:
+        data_text = array_text(value, max_elements)
+        if data_text is None:
+            data_text = brief(value)
     grad_arr = grad._data if grad is not None else None
     scalar = (value is None or np.size(value) == 1) and (grad_arr is None or grad_arr.size == 1)
     if scalar and (value is not None or shown):
@@ -137,11 +158,7 @@ def _data_grad_rows(value, grad, shown, max_elements, finished):
             text = ""
         else:
             small = array_text(grad_arr, max_elements)
-            if small is not None:
-                text = _multiline(small)
-            else:
-                norm = float(np.sqrt(np.sum(np.square(grad_arr, dtype=np.float64))))
-                text = f"norm {number(norm)}"
+            text = _multiline(small if small is not None else brief(grad_arr))
         rows.append(f'<TR><TD COLSPAN="2"{bg}>grad {text}</TD></TR>')
     return rows
 
@@ -150,18 +167,39 @@ def _label(graph, v, overlay, max_elements, show_values):
     if v.kind == CUT:
         return '"..."'
     rows = []
-    if v.kind == OP:
-        node = v.key
-        title = f"<B>{_esc(node.prim.name)}</B>"
+    if v.kind in (OP, COMPOSITE):
+        node = v.key if v.kind == OP else v.out_node
+        op = node.prim.name if v.kind == OP else v.key[1].name
+        title = f"<B>{_esc(op)}</B>"
         title += f"&#160;&#160;{_esc(v.name)}" if v.name else ""   # a kept space: "mul  e"
         title += f' <FONT POINT-SIZE="8" COLOR="#777777">#{v.id[1:]}</FONT>'
         rows.append(f'<TR><TD COLSPAN="2">{title}</TD></TR>')
+        if v.kind == COMPOSITE:
+            inner = " ".join(n.prim.name for n in v.members)
+            rows.append(f'<TR><TD COLSPAN="2"><FONT POINT-SIZE="8" COLOR="#777777">'
+                        f'{len(v.members)} ops: {_multiline(_wrap_text(inner))}</FONT></TD></TR>')
         rows.append(f'<TR><TD COLSPAN="2">{_esc(shape_text(node.shape, node.dtype))}</TD></TR>')
+    elif v.kind == CONST:
+        rows.append(f'<TR><TD COLSPAN="2"><B>{_esc(v.name or "constant")}</B></TD></TR>')
+        value = graph.values.get(v.key)
+        dtype = value.dtype if value is not None else v.key[1].dtype
+        shape = f"{shape_text(v.shape, dtype)}" if v.shape is not None else "shape ?"
+        rows.append(f'<TR><TD COLSPAN="2">{_esc(shape)}</TD></TR>')
+        if value is not None and show_values:
+            rows += _data_grad_rows(value, None, False, max_elements, False)
     elif v.kind == MODULE:
         rows.append(f'<TR><TD COLSPAN="2"><B>{_esc(v.name)}</B></TD></TR>')
-        ops = {}
+        ops, boxes = {}, set()
         for n in v.members:
-            ops[n.prim.name] = ops.get(n.prim.name, 0) + 1
+            box = graph.rep.get(n)
+            if isinstance(box, tuple) and box[0] == COMPOSITE:    # a composite op: once
+                if box in boxes:
+                    continue
+                boxes.add(box)
+                name = box[1].name
+            else:
+                name = n.prim.name
+            ops[name] = ops.get(name, 0) + 1
         opstext = ", ".join(f"{k} x{c}" if c > 1 else k for k, c in ops.items())
         rows.append(f'<TR><TD COLSPAN="2">{len(v.members)} ops: {_multiline(_wrap_text(opstext))}'
                     f'</TD></TR>')
@@ -189,7 +227,7 @@ def _label(graph, v, overlay, max_elements, show_values):
                 title = f"<B>{_esc(v.name or ('parameter' if v.kind == PARAM else 'input'))}</B>"
             rows.append(f'<TR><TD COLSPAN="2">{title}</TD></TR>')
             rows.append(f'<TR><TD COLSPAN="2">{_esc(shape_text(t.shape, t.dtype))}</TD></TR>')
-    if v.kind == OP or v.tensor is not None:
+    if v.kind in (OP, COMPOSITE) or v.tensor is not None:
         value = _value_of(graph, v, overlay) if show_values else None
         grad = _grad_of(graph, v, overlay)
         shown = v.kind != SAVED and (overlay is None or overlay.show_grads)
@@ -232,7 +270,12 @@ def _node_line(graph, v, overlay, max_elements, show_values):
 def _edge_line(graph, e, overlay):
     src, dst = graph.vertex(e.src), graph.vertex(e.dst)
     attrs = EDGE_STYLES[e.kind]
-    flow = overlay.flows.get((id(e.src), id(e.dst))) if overlay is not None else None
+    flow = None
+    if overlay is not None and overlay.flows:
+        for a, b in e.pairs:
+            flow = overlay.flows.get((id(a), id(b)))
+            if flow is not None:
+                break
     if flow is not None:
         attrs = f'color="{HIGHLIGHT}" penwidth=2'
         text = array_text(flow._data if isinstance(flow, Tensor) else flow, 1)
@@ -258,8 +301,12 @@ def dot_lines(graph, overlay=None, rankdir="LR", max_elements=6, show_values=Tru
         counter[0] += 1
         pad = "\t" * indent
         lines.append(f"{pad}subgraph cluster_{counter[0]} {{\n")
-        lines.append(f"{pad}\tlabel={_attr(graph.scope_labels[scope])} style=\"rounded,dashed\" "
-                     f"color=\"#9e9ac8\" fontcolor=\"#54278f\"\n")
+        if isinstance(scope, CompositeScope):      # an expanded composite op
+            lines.append(f"{pad}\tlabel={_attr(graph.scope_labels[scope])} style=\"rounded,dotted\""
+                         f" color=\"#888888\" fontcolor=\"#444444\"\n")
+        else:
+            lines.append(f"{pad}\tlabel={_attr(graph.scope_labels[scope])} "
+                         f"style=\"rounded,dashed\" color=\"#9e9ac8\" fontcolor=\"#54278f\"\n")
         for v in by_scope.get(scope, ()):
             lines.append(pad + _node_line(graph, v, overlay, max_elements, show_values))
         for child in graph.children.get(scope, ()):
@@ -275,8 +322,8 @@ def dot_lines(graph, overlay=None, rankdir="LR", max_elements=6, show_values=Tru
 
 
 def _graph_and_options(roots, params, options):
-    walk = {k: options.pop(k) for k in ("names", "depth", "collapse", "max_depth", "show_saved")
-            if k in options}
+    walk = {k: options.pop(k) for k in ("names", "depth", "collapse", "max_depth", "show_saved",
+                                        "expand", "auto_collapse") if k in options}
     overlay = options.pop("overlay", None)
     style = {k: options.pop(k) for k in ("rankdir", "max_elements", "show_values")
              if k in options}
@@ -293,8 +340,14 @@ def to_dot(roots, params=None, **options):
     names: dict name -> tensor (leaf or intermediate) to label, e.g. dict(e=e, d=d).
     depth: draw only what is at most `depth` ops from a root. collapse=True: one box per
         innermost module; max_depth=k: one box per module nested deeper than k.
-    show_saved: True (saved tensors not otherwise drawn), "all" (also kept outputs), False.
-    overlay: an `Overlay` (stepper state). rankdir: "LR" (default) or "TB".
+    auto_collapse: more boxes than this (default 40) and neither collapse nor max_depth
+        given: modules are collapsed to the deepest level that fits. None: never.
+    expand: False (default) draws each composite op call (mean, softmax, layer_norm,
+        cross_entropy, ...) as one box; True draws its ops; a set of names expands those.
+    show_saved: True (saved tensors and constants not otherwise drawn), "all" (also kept
+        outputs), False.
+    overlay: an `Overlay` (stepper state). rankdir: "LR" (default, left to right) or "TB"
+        (top to bottom: deep nets fit a notebook column).
     max_elements: tensors up to this many elements show their values (default 6).
     show_values: False hides data values.
     Needs no graphviz. The legend is in this module's docstring (`ag.viz.dot.__doc__`)."""

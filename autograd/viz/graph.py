@@ -10,15 +10,28 @@ Vertex kinds:
     input   any other leaf that requires grad
     saved   a tensor a node keeps for its rule that is not itself in the graph (a constant,
             a data batch that needs no grad) or, with show_saved="all", a node's kept output
-    module  a module whose ops were collapsed into one box (collapse=True / max_depth=k)
+    const   an input that needs no gradient and that its op does not keep (a loss target
+            subtracted, a constant added): only its shape is known, drawn dimmed
+    composite  the ops of one call of a composite function (mean, softmax, layer_norm,
+            cross_entropy, ...: see `ag.composite`) drawn as one box named after it
+            (expand=True draws the ops inside, framed by a cluster with that name)
+    module  a module whose ops were collapsed into one box (collapse=True / max_depth=k, or
+            automatically when the drawing would have more than `auto_collapse` boxes)
     cut     where the walk stopped (depth=N): the inputs of that node are not drawn
 """
 from collections import deque
 
+import numpy as np
+
 from glassgrad.autograd.engine import Node
+from glassgrad.autograd.naming import CompositeScope, node_name
 from glassgrad.autograd.tensor import Tensor
 
 OP, PARAM, INPUT, SAVED, MODULE, CUT = "op", "param", "input", "saved", "module", "cut"
+CONST, COMPOSITE = "const", "composite"
+AUTO_COLLAPSE = 40      # more boxes than this: modules are collapsed (auto_collapse=None: never)
+# ops that take a target as an argument rather than as an input: which ctx entry, and its name
+CTX_TARGETS = {"nll": (0, "target")}
 
 
 class Vertex:
@@ -27,7 +40,7 @@ class Vertex:
     `tensor` is the tensor of a param / input / saved vertex; `id` is the DOT id ("n3");
     `ref` is how text names it."""
     __slots__ = ("key", "id", "kind", "name", "ref", "scope", "dist", "is_output", "members",
-                 "absorbed", "tensor")
+                 "absorbed", "tensor", "out_node", "shape")
 
     def __init__(self, key, number, kind, name, scope, dist, tensor=None):
         self.key = key
@@ -40,6 +53,8 @@ class Vertex:
         self.is_output = False
         self.members = None      # module boxes: the op nodes inside
         self.absorbed = None     # module boxes: (name, tensor) of parameters drawn inside
+        self.out_node = None     # composite boxes: the node whose output leaves the box
+        self.shape = None        # const vertices: the shape when known
         if name:
             self.ref = name
         elif kind == OP:
@@ -52,11 +67,13 @@ class Vertex:
 
 
 class Edge:
-    """src -> dst in the direction data flows; `index` is the input slot of dst it feeds."""
-    __slots__ = ("src", "dst", "index", "kind")
+    """src -> dst in the direction data flows; `index` is the input slot of dst it feeds;
+    `pairs` the (src, dst) keys of the walked edges it draws (several once boxes merge them)."""
+    __slots__ = ("src", "dst", "index", "kind", "pairs")
 
-    def __init__(self, src, dst, index, kind):
+    def __init__(self, src, dst, index, kind, pairs=None):
         self.src, self.dst, self.index, self.kind = src, dst, index, kind
+        self.pairs = pairs if pairs is not None else ((src, dst),)
 
 
 class Graph:
@@ -73,11 +90,18 @@ class Graph:
         self.children = {}        # scope -> child scopes (None -> top-level scopes)
         self.scope_labels = {}
         self.depth = None
+        self.inner_refs = {}      # op node drawn inside a composite box -> 'div#7 in mean#5'
+        self.numbers = 0          # vertices numbered so far (ids stay unique as boxes replace)
+
+    def new_number(self):
+        self.numbers += 1
+        return self.numbers - 1
 
     def vertex(self, key):
         v = self.vertices.get(key)
-        if v is None and key in self.rep:
-            v = self.vertices.get(self.rep[key])
+        while v is None and key in self.rep:      # an op in a composite in a module box
+            key = self.rep[key]
+            v = self.vertices.get(key)
         return v
 
     def ref(self, key):
@@ -85,6 +109,8 @@ class Graph:
         v = self.vertices.get(key)
         if v is not None:
             return v.ref
+        if key in self.inner_refs:
+            return self.inner_refs[key]
         if isinstance(key, Node):
             return key.prim.name
         return getattr(key, "name", None) or "tensor"
@@ -167,7 +193,7 @@ def _scope_label(scope, names):
 
 
 def build_graph(roots, params=None, names=None, depth=None, collapse=False, max_depth=None,
-                show_saved=True):
+                show_saved=True, expand=False, auto_collapse=AUTO_COLLAPSE):
     """Walk the graph behind `roots` (a Tensor or a list of them) into a `Graph`.
 
     params: dict name -> parameter (e.g. dict(model.named_parameters())), pairs, or a module;
@@ -176,9 +202,29 @@ def build_graph(roots, params=None, names=None, depth=None, collapse=False, max_
     depth: draw only vertices at most `depth` ops away from a root; cut markers show where.
     collapse: each innermost module becomes one box; max_depth=k: every module nested deeper
         than k levels becomes one box (max_depth=0: each top-level module is one box).
-    show_saved: True draws saved tensors that are not in the graph, "all" also each node's
-        kept output, False none.
+    show_saved: True draws saved tensors that are not in the graph and the constants an op
+        takes without keeping them, "all" also each node's kept output, False none.
+    expand: False draws each call of a composite op (mean, softmax, layer_norm, ...) as one
+        box; True draws the ops inside (in a cluster named after it); a set of names expands
+        only those composites, e.g. {"cross_entropy"}.
+    auto_collapse: when neither collapse nor max_depth is given and the drawing would have
+        more than this many boxes, modules are collapsed (max_depth = the deepest level that
+        fits, else 0). None: never.
     """
+    if auto_collapse is not None and not collapse and max_depth is None:
+        g = build_graph(roots, params, names, depth, False, None, show_saved, expand, None)
+        if len(g.vertices) <= auto_collapse:
+            return g
+        levels = max((len(_module_chain(v.scope)) for v in g.vertices.values()), default=0)
+        for k in range(levels - 1, -1, -1):
+            g = build_graph(roots, params, names, depth, False, k, show_saved, expand, None)
+            if len(g.vertices) <= auto_collapse:
+                break
+        return g
+    if expand not in (True, False):
+        if isinstance(expand, str):
+            expand = {expand}
+        expand = frozenset(expand)
     roots = _as_roots(roots)
     if depth is not None and depth < 0:
         raise ValueError(f"viz: depth must be >= 0, got {depth}")
@@ -239,12 +285,8 @@ def build_graph(roots, params=None, names=None, depth=None, collapse=False, max_
             mod_names.add_root(_outermost_module(key.scope))
 
     # 3. vertices for nodes and leaves, values learned on the way
-    number = 0
-
     def add(key, kind, name, scope, d, tensor=None):
-        nonlocal number
-        v = Vertex(key, number, kind, name, scope, d, tensor)
-        number += 1
+        v = Vertex(key, g.new_number(), kind, name, scope, d, tensor)
         g.vertices[key] = v
         return v
 
@@ -252,7 +294,7 @@ def build_graph(roots, params=None, names=None, depth=None, collapse=False, max_
         if not visible(key):
             continue
         if key.__class__ is Node:
-            add(key, OP, tensor_names.get(key), key.scope, dist[key])
+            add(key, OP, tensor_names.get(key) or node_name(key), key.scope, dist[key])
             value = getattr(key, "value", None)
             if value is None and key.out is not None:
                 value = key.out
@@ -288,6 +330,20 @@ def build_graph(roots, params=None, names=None, depth=None, collapse=False, max_
                     if skey not in g.vertices:
                         add(skey, SAVED, tensor_names.get(s) or s.name, None, dist[key] + 1, s)
                     g.edges.append(Edge(skey, key, i, "saved"))
+        if show_saved and len(key.next) > 1:
+            kept = len(key.saved) if key.saved is not None else 0
+            for i, m in enumerate(key.next):
+                if m is None and i >= kept:     # a constant input the op does not keep
+                    v = add(("input const", key, i), CONST, None, None, dist[key] + 1)
+                    v.shape = _input_shape(key, i)
+                    g.edges.append(Edge(v.key, key, i, "saved"))
+        target = CTX_TARGETS.get(key.prim.name)
+        if show_saved and target is not None and key.ctx:
+            value = np.asarray(key.ctx[target[0]])
+            v = add(("ctx const", key), CONST, target[1], None, dist[key] + 1)
+            v.shape = value.shape
+            g.values[v.key] = value
+            g.edges.append(Edge(v.key, key, len(key.next), "saved"))
         if show_saved == "all" and key.out is not None:
             out_key = ("out", key)
             add(out_key, SAVED, "out", key.scope, dist[key])
@@ -298,7 +354,10 @@ def build_graph(roots, params=None, names=None, depth=None, collapse=False, max_
             add(cut_key, CUT, None, key.scope, depth + 1)
             g.edges.append(Edge(cut_key, key, -1, "cut"))
 
-    # 5. clusters: the scope tree of every drawn op, params placed with their consumers
+    # 5. composite ops boxed, clusters: the scope tree of every drawn op, params placed with
+    # their consumers
+    if expand is not True:
+        _collapse_composites(g, expand, tensor_names)
     _place_leaves(g)
     if collapse or max_depth is not None:
         _collapse(g, collapse, max_depth, mod_names)
@@ -309,6 +368,115 @@ def build_graph(roots, params=None, names=None, depth=None, collapse=False, max_
             g.children.setdefault(s.parent, []).append(s)
             s = s.parent
     return g
+
+
+def _input_shape(node, i):
+    """Shape of input i of `node` when the node tells it: a broadcasting op records the
+    shapes of inputs that differ from its output's, and same-shape inputs are its output's."""
+    if node.shapes is not None:
+        return tuple(node.shapes[i])
+    if node.prim.broadcasts:
+        return tuple(node.shape)
+    return None
+
+
+def _module_chain(scope):
+    """The scopes of `scope`'s chain that are not composite ops, outermost first."""
+    return [s for s in _chain(scope) if not isinstance(s, CompositeScope)]
+
+
+def _module_scope(scope):
+    """The innermost scope at or above `scope` that is not a composite op."""
+    while isinstance(scope, CompositeScope):
+        scope = scope.parent
+    return scope
+
+
+def _collapse_composites(g, expand, tensor_names):
+    """Replace the ops of each call of a composite op by one `composite` vertex (the outermost
+    composite of an op's scope chain that `expand` does not name). A composite of a single op
+    is left as that op."""
+    boxes = {}          # CompositeScope -> [op vertices]
+    for v in g.vertices.values():
+        if v.kind != OP:
+            continue
+        outer = None
+        for s in _chain(v.scope):
+            if isinstance(s, CompositeScope) and not (expand and s.name in expand):
+                outer = s
+                break
+        if outer is not None:
+            boxes.setdefault(outer, []).append(v)
+    if not boxes:
+        return
+    for cscope, members in boxes.items():
+        if len(members) == 1:
+            members[0].scope = cscope.parent        # no one-op box, and no cluster around it
+            continue
+        member_keys = {m.key for m in members}
+        leaving = [e.src for e in g.edges if e.src in member_keys and e.dst not in member_keys]
+        outs = [m for m in members if m.is_output or m.key in leaving]
+        out = min(outs or members, key=lambda m: m.dist)
+        name = out.name
+        box = Vertex(("composite", cscope), g.new_number(), COMPOSITE, name, cscope.parent,
+                     min(m.dist for m in members))
+        if not name:
+            box.ref = f"{cscope.name}#{box.id[1:]}"
+        box.out_node = out.key
+        box.is_output = any(m.is_output for m in members)
+        # members in forward order (the walk found them from the root backwards)
+        box.members = [m.key for m in sorted(members, key=lambda m: -m.dist)]
+        box.absorbed = []
+        for m in members:
+            g.inner_refs[m.key] = f"{m.ref} in {box.ref}"
+            g.rep[m.key] = box.key
+            del g.vertices[m.key]
+        g.vertices[box.key] = box
+    # cut markers and kept outputs of boxed ops sit beside the box, not in a cluster of it
+    for v in g.vertices.values():
+        if v.kind in (CUT, SAVED) and v.scope is not None:
+            for s in _chain(v.scope):
+                if s in boxes:
+                    v.scope = s.parent
+                    break
+    # scalar constants used only inside one box are drawn inside it; parameters, data and
+    # loss targets stay visible
+    consumers = {}
+    for e in g.edges:
+        consumers.setdefault(e.src, set()).add(g.rep.get(e.dst, e.dst))
+    for v in list(g.vertices.values()):
+        scalar = (v.kind == SAVED and v.tensor is not None and v.tensor._data.size == 1) or \
+            (v.kind == CONST and v.shape == ())
+        users = consumers.get(v.key, ())
+        if scalar and len(users) == 1:
+            (only,) = users
+            box = g.vertices.get(only)
+            if box is not None and box.kind == COMPOSITE:
+                g.rep[v.key] = only
+                del g.vertices[v.key]
+    _merge_edges(g)
+
+
+def _merge_edges(g):
+    """Redirect edges to the boxes that now draw their ends; one edge per (src, dst, kind)."""
+    edges, seen = [], {}
+    for e in g.edges:
+        src, dst = g.rep.get(e.src, e.src), g.rep.get(e.dst, e.dst)
+        if src is dst:
+            continue
+        boxed = src is not e.src or dst is not e.dst
+        if not boxed:
+            edges.append(e)
+            continue
+        sig = (id(src) if isinstance(src, Tensor) else src,
+               id(dst) if isinstance(dst, Tensor) else dst, e.kind)
+        if sig in seen:
+            seen[sig].pairs += e.pairs
+            continue
+        merged = Edge(src, dst, 0, e.kind, tuple(e.pairs))
+        seen[sig] = merged
+        edges.append(merged)
+    g.edges = edges
 
 
 def _common_scope(scopes):
@@ -338,55 +506,56 @@ def _place_leaves(g):
         consumers.setdefault(e.src, []).append(e.dst)
     for v in g.vertices.values():
         if v.kind == PARAM or (v.kind == SAVED and v.tensor is not None
-                               and v.tensor._data.size == 1):
+                               and v.tensor._data.size == 1) or (v.kind == CONST
+                                                                 and v.shape == ()):
             scopes = [g.vertices[c].scope for c in consumers.get(v.key, ())]
             v.scope = _common_scope(scopes) if scopes else None
 
 
 def _collapse(g, collapse, max_depth, mod_names):
     """Replace the ops of deep modules by one `module` vertex per module (call)."""
+    # composite ops are not modules: a module is collapsed with the composites inside it
     parents = set()
     for v in g.vertices.values():
-        if v.kind == OP and v.scope is not None:
-            s = v.scope.parent
-            while s is not None:
-                parents.add(s)
-                s = s.parent
+        if v.kind in (OP, COMPOSITE) and v.scope is not None:
+            parents.update(_module_chain(v.scope)[:-1])
 
     def target(scope):
-        if scope is None:
+        chain = _module_chain(scope)
+        if not chain:
             return None
-        chain = _chain(scope)
         if max_depth is not None:
             return chain[max_depth] if len(chain) > max_depth else None
-        return scope if scope not in parents else None
+        return chain[-1] if chain[-1] not in parents else None
 
     boxes = {}
-    number = len(g.vertices)
     for v in list(g.vertices.values()):
-        if v.kind not in (OP, CUT) and not (v.kind == SAVED and v.tensor is None):
+        if v.kind not in (OP, CUT, COMPOSITE) and not (v.kind == SAVED and v.tensor is None):
             continue
         box_scope = target(v.scope)
         if box_scope is None:
             continue
         if v.kind == CUT:       # stays visible, next to the box of the op it belongs to
-            v.scope = box_scope.parent
+            v.scope = _module_scope(box_scope.parent)
             continue
         box = boxes.get(box_scope)
         if box is None:
-            box = Vertex(("module", box_scope), number, MODULE,
-                         _scope_label(box_scope, mod_names), box_scope.parent, v.dist)
-            number += 1
+            box = Vertex(("module", box_scope), g.new_number(), MODULE,
+                         _scope_label(box_scope, mod_names), _module_scope(box_scope.parent),
+                         v.dist)
             box.members = []
             box.absorbed = []
             boxes[box_scope] = box
-        if v.kind == OP:
-            box.members.append(v.key)
+        if v.kind in (OP, COMPOSITE):
+            box.members += [(-v.dist, n) for n in ([v.key] if v.kind == OP else v.members)]
             box.is_output = box.is_output or v.is_output
         box.dist = min(box.dist, v.dist)
         g.rep[v.key] = box.key
         del g.vertices[v.key]
     for box in boxes.values():
+        # members in forward order: farthest from the output first (a stable sort keeps a
+        # composite's own ops in order)
+        box.members = [n for _, n in sorted(box.members, key=lambda dn: dn[0])]
         g.vertices[box.key] = box
 
     # parameters and constants used only inside one box are drawn inside it (a Linear's
@@ -396,7 +565,8 @@ def _collapse(g, collapse, max_depth, mod_names):
         consumers.setdefault(e.src, set()).add(g.rep.get(e.dst, e.dst))
     for v in list(g.vertices.values()):
         if v.kind == PARAM or (v.kind == SAVED and v.tensor is not None
-                               and v.tensor._data.size == 1):
+                               and v.tensor._data.size == 1) or (v.kind == CONST
+                                                                 and v.shape == ()):
             users = consumers.get(v.key, set())
             if len(users) == 1:
                 (only,) = users
@@ -406,21 +576,7 @@ def _collapse(g, collapse, max_depth, mod_names):
                         box.absorbed.append((v.ref, v.tensor))
                     g.rep[v.key] = only
                     del g.vertices[v.key]
-
-    edges, seen = [], set()
-    for e in g.edges:
-        src, dst = g.rep.get(e.src, e.src), g.rep.get(e.dst, e.dst)
-        if src is dst:
-            continue
-        boxed = e.src in g.rep or e.dst in g.rep
-        if boxed:
-            sig = (id(src) if isinstance(src, Tensor) else src,
-                   id(dst) if isinstance(dst, Tensor) else dst, e.kind)
-            if sig in seen:
-                continue
-            seen.add(sig)
-        edges.append(Edge(src, dst, e.index if not boxed else 0, e.kind))
-    g.edges = edges
+    _merge_edges(g)
 
 
 def forward_order(roots):

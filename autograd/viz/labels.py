@@ -60,6 +60,26 @@ def summary(a, max_elements=6):
             + f"; first [{first}, ...]")
 
 
+def brief(a, entries=3):
+    """Two short lines for a tensor too large to print, as drawings show it:
+    'norm 3.21  mean 0.0123' and '[0.1, -0.3, 0.7, ...]' (the first `entries` values)."""
+    if isinstance(a, Tensor):
+        a = a._data
+    a = np.asarray(a)
+    if not a.size:
+        return "empty"
+    flat = a.ravel()
+    if a.dtype.kind in "fc":
+        wide = a.astype(np.float64) if a.dtype.kind == "f" else np.abs(a).astype(np.float64)
+        first = ", ".join(number(v) for v in flat[:entries].real)
+        stats = f"norm {number(np.sqrt(np.sum(np.square(wide))))}  mean {number(wide.mean())}"
+    else:
+        first = ", ".join(str(v) for v in flat[:entries].tolist())
+        stats = f"min {a.min()}  max {a.max()}"
+    more = ", ..." if a.size > entries else ""
+    return f"{stats}\n[{first}{more}]"
+
+
 def shaped(a, max_elements=6):
     """`summary(a)` followed by the shape when the values are shown: '[1.0, 2.0] (2,) float32'
     (a summary of a large array names its shape already; a scalar needs none)."""

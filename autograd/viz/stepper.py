@@ -26,7 +26,7 @@ from .graph import _as_roots, build_graph, forward_order
 from .labels import (derivative_lines, forward_line, operand_lines, shape_text, shaped, summary,
                      value_term)
 
-_WALK = ("depth", "collapse", "max_depth", "show_saved")
+_WALK = ("depth", "collapse", "max_depth", "show_saved", "expand", "auto_collapse")
 _STYLE = ("rankdir", "max_elements", "show_values")
 TEXT_ELEMENTS = 24      # the step texts show every number of tensors up to this size
 _LEAF_RULE = "leaf: .grad += the sum of the gradients of all its uses"

@@ -131,7 +131,7 @@ def test_without_keep_values_unknown_values_are_left_out():
     assert "data -10.0" in node_with(text, "peripheries")[1]  # the root's own value
 
 
-def test_small_tensors_show_values_large_ones_show_gradient_norm():
+def test_small_tensors_show_values_large_ones_a_summary():
     small = ag.tensor([1.0, 2.0, 3.0], requires_grad=True)
     small.name = "small"
     big = ag.ones(100, requires_grad=True)
@@ -142,8 +142,10 @@ def test_small_tensors_show_values_large_ones_show_gradient_norm():
     s_attrs = node_with(text, "<B>small</B>")[1]
     assert "data [1.0, 2.0, 3.0]" in s_attrs and "grad [2.0, 2.0, 2.0]" in s_attrs
     b_attrs = node_with(text, "<B>big</B>")[1]
-    assert "(100,) float32" in b_attrs and "data" not in b_attrs
-    assert f"grad norm {vdot.number(30.0)}" in b_attrs          # sqrt(100 * 3^2)
+    assert "(100,) float32" in b_attrs
+    # large tensors: norm, mean and the first entries, for the data and for the gradient
+    assert "data norm 10.0  mean 1.0<BR/>[1.0, 1.0, 1.0, ...]" in b_attrs
+    assert f"grad norm {vdot.number(30.0)}  mean 3.0<BR/>[3.0, 3.0, 3.0, ...]" in b_attrs
 
 
 def test_styles_are_distinct_per_kind():
