@@ -64,6 +64,8 @@ sys.path.insert(0, _here)
 import api_names  # noqa: E402
 
 _modules_dir = os.path.join(_here, "api", "modules")
+for _stale in (_modules_dir, os.path.join(_here, "api", "generated")):
+    shutil.rmtree(_stale, ignore_errors=True)       # pages of names that no longer exist
 os.makedirs(_modules_dir, exist_ok=True)
 _public = api_names.public_names()
 for _module, _title in api_names.available_modules():

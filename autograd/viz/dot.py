@@ -68,13 +68,18 @@ class GraphvizNotFoundError(RuntimeError):
 class Overlay:
     """Per-step state drawn over a graph, e.g. by the steppers.
 
-    current: key (Node or leaf Tensor) to highlight.
-    grads: key -> gradient Tensor; when given, only these gradients are drawn (finished) and
+    current
+        key (Node or leaf Tensor) to highlight.
+    grads
+        key -> gradient Tensor; when given, only these gradients are drawn (finished) and
         every other gradient cell is empty (pending).
-    values: key -> ndarray; when given, op values come only from here (forward stepping).
-    flows: {(id(src_key), id(dst_key)): Tensor or ndarray} edges that just carried a
+    values
+        key -> ndarray; when given, op values come only from here (forward stepping).
+    flows
+        {(id(src_key), id(dst_key)): Tensor or ndarray} edges that just carried a
         gradient (or, forward, a value): drawn red, labelled when scalar.
-    show_grads: False hides every gradient cell (forward stepping).
+    show_grads
+        False hides every gradient cell (forward stepping).
     """
     __slots__ = ("current", "grads", "values", "flows", "show_grads")
 
@@ -335,21 +340,31 @@ def _graph_and_options(roots, params, options):
 def to_dot(roots, params=None, **options):
     """DOT text of the graph behind `roots` (a Tensor or a list: e.g. [loss, aux]).
 
-    params: dict name -> parameter (dict(model.named_parameters())), pairs or a module;
+    params
+        dict name -> parameter (dict(model.named_parameters())), pairs or a module;
         unnamed parameters are named through the modules of node.scope when possible.
-    names: dict name -> tensor (leaf or intermediate) to label, e.g. dict(e=e, d=d).
-    depth: draw only what is at most `depth` ops from a root. collapse=True: one box per
+    names
+        dict name -> tensor (leaf or intermediate) to label, e.g. dict(e=e, d=d).
+    depth
+        draw only what is at most `depth` ops from a root. collapse=True: one box per
         innermost module; max_depth=k: one box per module nested deeper than k.
-    auto_collapse: more boxes than this (default 40) and neither collapse nor max_depth
+    auto_collapse
+        more boxes than this (default 40) and neither collapse nor max_depth
         given: modules are collapsed to the deepest level that fits. None: never.
-    expand: False (default) draws each composite op call (mean, softmax, layer_norm,
+    expand
+        False (default) draws each composite op call (mean, softmax, layer_norm,
         cross_entropy, ...) as one box; True draws its ops; a set of names expands those.
-    show_saved: True (saved tensors and constants not otherwise drawn), "all" (also kept
+    show_saved
+        True (saved tensors and constants not otherwise drawn), "all" (also kept
         outputs), False.
-    overlay: an `Overlay` (stepper state). rankdir: "LR" (default, left to right) or "TB"
+    overlay
+        an `Overlay` (stepper state). rankdir: "LR" (default, left to right) or "TB"
         (top to bottom: deep nets fit a notebook column).
-    max_elements: tensors up to this many elements show their values (default 6).
-    show_values: False hides data values.
+    max_elements
+        tensors up to this many elements show their values (default 6).
+    show_values
+        False hides data values.
+
     Needs no graphviz. The legend is in this module's docstring (`ag.viz.dot.__doc__`)."""
     graph, overlay, style = _graph_and_options(roots, params, dict(options))
     return graph_to_dot(graph, overlay, **style)

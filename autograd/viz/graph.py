@@ -196,18 +196,25 @@ def build_graph(roots, params=None, names=None, depth=None, collapse=False, max_
                 show_saved=True, expand=False, auto_collapse=AUTO_COLLAPSE):
     """Walk the graph behind `roots` (a Tensor or a list of them) into a `Graph`.
 
-    params: dict name -> parameter (e.g. dict(model.named_parameters())), pairs, or a module;
+    params
+        dict name -> parameter (e.g. dict(model.named_parameters())), pairs, or a module;
         parameters not named there are named through node.scope's modules when possible.
-    names: dict name -> any tensor (leaf or not) to label it, e.g. dict(e=e, d=d).
-    depth: draw only vertices at most `depth` ops away from a root; cut markers show where.
-    collapse: each innermost module becomes one box; max_depth=k: every module nested deeper
+    names
+        dict name -> any tensor (leaf or not) to label it, e.g. dict(e=e, d=d).
+    depth
+        draw only vertices at most `depth` ops away from a root; cut markers show where.
+    collapse
+        each innermost module becomes one box; max_depth=k: every module nested deeper
         than k levels becomes one box (max_depth=0: each top-level module is one box).
-    show_saved: True draws saved tensors that are not in the graph and the constants an op
+    show_saved
+        True draws saved tensors that are not in the graph and the constants an op
         takes without keeping them, "all" also each node's kept output, False none.
-    expand: False draws each call of a composite op (mean, softmax, layer_norm, ...) as one
+    expand
+        False draws each call of a composite op (mean, softmax, layer_norm, ...) as one
         box; True draws the ops inside (in a cluster named after it); a set of names expands
         only those composites, e.g. {"cross_entropy"}.
-    auto_collapse: when neither collapse nor max_depth is given and the drawing would have
+    auto_collapse
+        when neither collapse nor max_depth is given and the drawing would have
         more than this many boxes, modules are collapsed (max_depth = the deepest level that
         fits, else 0). None: never.
     """

@@ -35,15 +35,23 @@ _LEAF_RULE = "leaf: .grad += the sum of the gradients of all its uses"
 class Step:
     """One step of a walk.
 
-    kind: "node" (an op's rule ran), "leaf" (a leaf's total gradient was accumulated into
+    kind
+        "node" (an op's rule ran), "leaf" (a leaf's total gradient was accumulated into
         .grad) or "forward" (an op produced its value).
-    node: the Node (or the leaf Tensor for leaf steps); op: primitive name or "accumulate";
-    ref: its short name ('mul#3', 'a', '0.weight').
-    grad_out: the upstream gradient dL/dout (node steps) or the leaf's total gradient.
-    grads_in: per input (node.next order), the gradient passed to it, or None.
-    targets: per input, the name of what received it.
-    rule: the derivative rule in words (Primitive.rule); lines: the rule with values.
-    value / inputs: forward steps: the output value and the input values (ndarrays).
+    node
+        the Node (or the leaf Tensor for leaf steps); op: primitive name or "accumulate";
+    ref
+        its short name ('mul#3', 'a', '0.weight').
+    grad_out
+        the upstream gradient dL/dout (node steps) or the leaf's total gradient.
+    grads_in
+        per input (node.next order), the gradient passed to it, or None.
+    targets
+        per input, the name of what received it.
+    rule
+        the derivative rule in words (Primitive.rule); lines: the rule with values.
+    value / inputs
+        forward steps: the output value and the input values (ndarrays).
     """
     __slots__ = ("index", "kind", "node", "op", "ref", "grad_out", "grads_in", "targets",
                  "rule", "lines", "value", "inputs", "sources")
@@ -250,13 +258,17 @@ class _untouched:
 class BackwardStepper(_Stepper):
     """The backward pass of `roots` (a Tensor or a list, e.g. [loss, aux]), one node at a time.
 
-    gradient: the seed (a Tensor per root; default ones for scalar roots), as in backward().
-    create_graph: the recorded gradients are themselves differentiable (as backward(...,
+    gradient
+        the seed (a Tensor per root; default ones for scalar roots), as in backward().
+    create_graph
+        the recorded gradients are themselves differentiable (as backward(...,
         create_graph=True)); stepping to the end leaves graph-carrying .grad on the leaves.
-    text_elements: the step texts print every number of the tensors they show (the upstream
+    text_elements
+        the step texts print every number of the tensors they show (the upstream
         gradient, the operands the rule reads, the gradients it sends) up to this many
         elements (default 24); larger ones as shape, norm, mean, std, min, max and their
         first entries.
+
     params / names and the drawing options (depth, collapse, max_depth, show_saved,
         rankdir, max_elements, show_values) are those of `ag.viz.to_dot`.
 
