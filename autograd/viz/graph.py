@@ -94,10 +94,13 @@ class Graph:
         self.numbers = 0          # vertices numbered so far (ids stay unique as boxes replace)
 
     def new_number(self):
+        """A fresh vertex number (vertex ids are "n" + number)."""
         self.numbers += 1
         return self.numbers - 1
 
     def vertex(self, key):
+        """The vertex that draws `key` (a Node, a leaf tensor or a box key), following ops
+        drawn inside a composite or module box to that box; None if it is not drawn."""
         v = self.vertices.get(key)
         while v is None and key in self.rep:      # an op in a composite in a module box
             key = self.rep[key]
@@ -122,6 +125,7 @@ class Graph:
         return self.values.get(key)
 
     def count(self, kind=None):
+        """How many vertices the graph has (of one kind: "op", "param", "input", ...)."""
         return sum(1 for v in self.vertices.values() if kind is None or v.kind == kind)
 
 

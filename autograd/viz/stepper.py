@@ -68,6 +68,7 @@ class Step:
         self.sources = []      # (ref of the step that sent it, gradient) for each contribution
 
     def text(self):
+        """The step's lines as one text."""
         return "\n".join(self.lines)
 
     __str__ = text
@@ -162,6 +163,8 @@ class _Stepper:
 
     # ----- drawings ---------------------------------------------------------------------
     def overlay(self, k=None):
+        """The `Overlay` (highlighted node, gradients or values shown, edges that just carried
+        something) that draws position k (default: the current one)."""
         raise NotImplementedError
 
     def dot(self, k=None):
