@@ -1,5 +1,4 @@
 """Is one setting better than another over several seeds? A paired Wilcoxon signed-rank test."""
-import math
 from dataclasses import dataclass
 
 import numpy as np
