@@ -22,7 +22,15 @@ The subpackages are imported on first use, so ``import glassgrad`` stays light. 
 """
 import importlib as _importlib
 
-from glassgrad import autograd
+try:
+    from glassgrad import autograd
+except ImportError as _error:      # pragma: no cover - only without an install
+    if "glassgrad.autograd" in str(_error) or "cannot import name 'autograd'" in str(_error):
+        raise ImportError(
+            "glassgrad's subpackages live in the repository's top-level folders (autograd/, "
+            "nn/, ...) and are mapped into the package when it is installed: run "
+            "`pip install -e .` in the repository first") from _error
+    raise
 from glassgrad.autograd import __version__
 
 # The engine's own API stays under glassgrad.autograd, as in torch.autograd.
