@@ -24,7 +24,6 @@ PENDING = {
     "autograd/linalg.py",
     "autograd/ops.py",
     "autograd/random.py",
-    "autograd/reductions.py",
     "autograd/sampling.py",
     "autograd/shape_ops.py",
     "autograd/tensor.py",
