@@ -25,7 +25,6 @@ PENDING = {
     "autograd/ops.py",
     "autograd/random.py",
     "autograd/sampling.py",
-    "autograd/shape_ops.py",
     "autograd/tensor.py",
     "autograd/tensor_api.py",
     "autograd/viz/dot.py",
