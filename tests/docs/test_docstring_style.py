@@ -21,7 +21,6 @@ PENDING = {
     "autograd/elementwise.py",
     "autograd/function.py",
     "autograd/grad_mode.py",
-    "autograd/linalg.py",
     "autograd/ops.py",
     "autograd/random.py",
     "autograd/sampling.py",
