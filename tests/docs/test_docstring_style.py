@@ -22,7 +22,6 @@ PENDING = {
     "autograd/function.py",
     "autograd/grad_mode.py",
     "autograd/ops.py",
-    "autograd/sampling.py",
     "autograd/tensor.py",
     "autograd/tensor_api.py",
     "autograd/viz/dot.py",
