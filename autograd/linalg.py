@@ -1458,20 +1458,27 @@ def _attach():
         setattr(Tensor, name, fn)
 
 
-def _logdet(A):
-    """Return ``log(det(A))`` of square matrices (also ``A.logdet()``).
+def _logdet(input):
+    """Return ``log(det(input))`` of square matrices (also ``x.logdet()``).
 
     Parameters
     ----------
-    A : Tensor
+    input : Tensor
         A floating tensor of shape (\\*, n, n).
 
     Returns
     -------
     Tensor
-        Shape (\\*): NaN where the determinant is negative, ``-inf`` where it is 0.
+        Shape (\\*): NaN where the determinant is negative, ``-inf`` where it is 0. The
+        gradient flows through ``log(abs(det))`` (``input^-T g``) where the determinant is
+        positive.
+
+    Raises
+    ------
+    RuntimeError
+        If ``input`` is not floating or not a batch of square matrices.
     """
-    sign, logabs = slogdet(A)
+    sign, logabs = slogdet(input)
     return where(sign._data < 0, float("nan"), where(sign._data == 0, -_INF, logabs))
 
 

@@ -28,3 +28,15 @@ def test_repeat_names_its_counts_repeats_as_torch():
                                   torch.tensor(a).repeat(2, 1, 1).numpy())
     np.testing.assert_array_equal(gg.tensor(a).repeat((1, 2)).numpy(),
                                   torch.tensor(a).repeat((1, 2)).numpy())
+
+
+def test_logdet_takes_input_by_keyword_as_torch():
+    torch = pytest.importorskip("torch")
+    a = np.array([[2.0, 1.0], [1.0, 3.0]])
+    x = gg.tensor(a, requires_grad=True)
+    t = torch.tensor(a, requires_grad=True)
+    got, want = gg.logdet(input=x), torch.logdet(input=t)
+    np.testing.assert_allclose(got.item(), want.item())
+    got.backward()
+    want.backward()
+    np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy())
