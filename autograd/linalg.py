@@ -146,6 +146,8 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     ------
     RuntimeError
         If ``mat1`` or ``mat2`` is not 2-D, or their sizes do not match.
+    ValueError
+        If ``input`` does not broadcast to the product's shape.
 
     Notes
     -----
@@ -182,6 +184,8 @@ def addmv(input, mat, vec, *, beta=1, alpha=1):
     ------
     RuntimeError
         If ``mat`` is not 2-D, ``vec`` not 1-D, or their sizes do not match.
+    ValueError
+        If ``input`` does not broadcast to the product's shape.
 
     Notes
     -----
@@ -216,6 +220,8 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
     ------
     RuntimeError
         If ``batch1`` or ``batch2`` is not 3-D, or their sizes do not match.
+    ValueError
+        If ``input`` does not broadcast to the product's shape.
 
     Notes
     -----
@@ -250,6 +256,8 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
     ------
     RuntimeError
         If ``batch1`` or ``batch2`` is not 3-D, or their sizes do not match.
+    ValueError
+        If ``input`` does not broadcast to the product's shape.
 
     Notes
     -----
@@ -284,6 +292,8 @@ def addr(input, vec1, vec2, *, beta=1, alpha=1):
     ------
     RuntimeError
         If ``vec1`` or ``vec2`` is not 1-D.
+    ValueError
+        If ``input`` does not broadcast to the product's shape.
 
     Notes
     -----
@@ -588,6 +598,8 @@ def cross(input, other, dim=None):
         If there is no dim of size 3 (``dim`` None), or ``dim`` does not have size 3.
     IndexError
         If ``dim`` is out of range.
+    ValueError
+        If the shapes do not broadcast.
 
     Notes
     -----
@@ -718,6 +730,8 @@ def chain_matmul(*matrices):
     ------
     RuntimeError
         If neighbouring sizes do not match.
+    IndexError
+        If no matrix is given.
 
     Notes
     -----
@@ -1161,7 +1175,7 @@ def lstsq(A, B, rcond=None, *, driver=None):
     Raises
     ------
     RuntimeError
-        If ``A`` and ``B`` are not floating or have different numbers of rows.
+        If the inputs are not floating or have different numbers of rows.
     """
     a, b = _floating(A, B, op="lstsq")
     vector = b._data.ndim == a._data.ndim - 1
@@ -1512,6 +1526,8 @@ def linalg_cross(input, other, *, dim=-1):
         If ``dim`` does not have size 3.
     IndexError
         If ``dim`` is out of range.
+    ValueError
+        If the shapes do not broadcast.
     """
     return cross(input, other, dim)
 
@@ -1537,6 +1553,8 @@ def vecdot(x, y, *, dim=-1):
     ------
     IndexError
         If ``dim`` is out of range.
+    ValueError
+        If the shapes do not broadcast.
 
     Notes
     -----

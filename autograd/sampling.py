@@ -125,6 +125,8 @@ def bernoulli(input, p=None, *, generator=None):
     RuntimeError
         If a probability lies outside [0, 1] or is NaN, or ``input`` is not floating when
         ``p`` is None.
+    ValueError
+        If a tensor ``p`` does not broadcast to ``input``'s shape.
     """
     x = _array(input)
     if p is None:
@@ -274,6 +276,8 @@ def bernoulli_(self, p=0.5, *, generator=None):
     ------
     RuntimeError
         If a probability lies outside [0, 1] or is NaN.
+    ValueError
+        If a tensor ``p`` does not broadcast to this tensor's shape.
     """
     probs = _probabilities(np.broadcast_to(np.asarray(_array(p), np.float64), self.shape),
                            "bernoulli_")

@@ -840,6 +840,8 @@ def index_put(input, indices, values, accumulate=False):
     ------
     IndexError
         If ``indices`` are invalid for ``input``'s shape.
+    ValueError
+        If ``values`` does not broadcast to the indexed shape.
     """
     x = _as(input)
     idx = tuple(i._data if isinstance(i, Tensor) else np.asarray(i) for i in indices)
@@ -1153,6 +1155,8 @@ def take_along_dim(input, indices, dim=None):
         If ``input`` and ``indices`` have different numbers of dims.
     IndexError
         If ``indices`` is not an integer tensor, or ``dim`` is out of range.
+    ValueError
+        If ``input`` and ``indices`` do not broadcast outside ``dim``.
     """
     x = _as(input)
     idx = _index_array(indices, "take_along_dim").astype(np.int64)
@@ -1213,6 +1217,8 @@ def masked_scatter(input, mask, source):
     ------
     RuntimeError
         If ``mask`` is not bool, or ``source`` has too few elements.
+    ValueError
+        If ``mask`` does not broadcast to ``input``'s shape.
     """
     x = _as(input)
     m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
@@ -1369,7 +1375,7 @@ def hstack(tensors):
 
     Raises
     ------
-    RuntimeError
+    ValueError
         If the shapes do not match.
     """
     ts = _as_tuple(atleast_1d(*tensors))
@@ -1391,7 +1397,7 @@ def vstack(tensors):
 
     Raises
     ------
-    RuntimeError
+    ValueError
         If the shapes do not match.
     """
     return cat(_as_tuple(atleast_2d(*tensors)), 0)
@@ -1415,7 +1421,7 @@ def dstack(tensors):
 
     Raises
     ------
-    RuntimeError
+    ValueError
         If the shapes do not match.
     """
     return cat(_as_tuple(atleast_3d(*tensors)), 2)
@@ -1436,7 +1442,7 @@ def column_stack(tensors):
 
     Raises
     ------
-    RuntimeError
+    ValueError
         If the shapes do not match.
     """
     ts = [reshape(t, (t._data.size, 1)) if t._data.ndim <= 1 else t
