@@ -322,7 +322,7 @@ def random_(self, from_=0, to=None, *, generator=None):
 
     Parameters
     ----------
-    from_ : int, optional
+    from\\_ : int, optional
         The lower bound (inclusive); alone, it is the upper bound ``to``. Default 0. PyTorch
         spells it ``from``, which is a Python keyword.
     to : int, optional
