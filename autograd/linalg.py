@@ -55,7 +55,26 @@ def _check_dims(t, op, nd, what="input"):
 
 
 def bmm(input, mat2):
-    """Batched matrix product of (b, n, m) and (b, m, p) -> (b, n, p) (no broadcasting)."""
+    """Return the batched matrix product of ``input`` (b, n, m) and ``mat2`` (b, m, p) (also ``x.bmm(mat2)``).
+
+    Parameters
+    ----------
+    input : Tensor
+        Shape (b, n, m).
+    mat2 : Tensor
+        Shape (b, m, p).
+
+    Returns
+    -------
+    Tensor
+        Shape (b, n, p): ``out[i] = input[i] @ mat2[i]``.
+
+    Raises
+    ------
+    RuntimeError
+        If either tensor is not 3-D, or the batch sizes or inner sizes differ (there is no
+        broadcasting, as in PyTorch; see :func:`matmul` for that).
+    """
     a, b = _pair(input, mat2)
     _check_dims(a, "bmm", 3)
     _check_dims(b, "bmm", 3, "mat2")
@@ -65,7 +84,25 @@ def bmm(input, mat2):
 
 
 def mv(input, vec):
-    """Matrix (n, m) times vector (m,) -> (n,)."""
+    """Return the product of the matrix ``input`` (n, m) and the vector ``vec`` (m,) (also ``x.mv(vec)``).
+
+    Parameters
+    ----------
+    input : Tensor
+        Shape (n, m).
+    vec : Tensor
+        Shape (m,).
+
+    Returns
+    -------
+    Tensor
+        Shape (n,).
+
+    Raises
+    ------
+    RuntimeError
+        If ``input`` is not 2-D, ``vec`` not 1-D, or the sizes do not match.
+    """
     a, v = _pair(input, vec)
     _check_dims(a, "mv", 2)
     _check_dims(v, "mv", 1, "vec")
@@ -85,34 +122,207 @@ def _add_scaled(input, product, beta, alpha):
 
 
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):
-    """beta * input + alpha * (mat1 @ mat2) for 2-D mat1, mat2; input broadcasts."""
+    """Return ``beta * input + alpha * (mat1 @ mat2)`` for 2-D ``mat1`` and ``mat2`` (also ``x.addmm(mat1, mat2)``).
+
+    Parameters
+    ----------
+    input : Tensor
+        Broadcastable to (n, p).
+    mat1 : Tensor
+        Shape (n, m).
+    mat2 : Tensor
+        Shape (m, p).
+    beta : number, optional
+        Multiplies ``input`` (keyword only). Default 1.
+    alpha : number, optional
+        Multiplies the product (keyword only). Default 1.
+
+    Returns
+    -------
+    Tensor
+        Shape (n, p).
+
+    Raises
+    ------
+    RuntimeError
+        If ``mat1`` or ``mat2`` is not 2-D, or their sizes do not match.
+    ValueError
+        If ``input`` does not broadcast to the product's shape.
+
+    Notes
+    -----
+    As in PyTorch, ``beta=0`` ignores ``input`` entirely (a NaN or inf in it does not reach
+    the result), and ``input`` gets no gradient then.
+    """
     _check_dims(_as(mat1), "addmm", 2, "mat1")
     _check_dims(_as(mat2), "addmm", 2, "mat2")
     return _add_scaled(input, matmul(mat1, mat2), beta, alpha)
 
 
 def addmv(input, mat, vec, *, beta=1, alpha=1):
-    """beta * input + alpha * (mat @ vec)."""
+    """Return ``beta * input + alpha * (mat @ vec)`` (also ``x.addmv(mat, vec)``).
+
+    Parameters
+    ----------
+    input : Tensor
+        Broadcastable to (n,).
+    mat : Tensor
+        Shape (n, m).
+    vec : Tensor
+        Shape (m,).
+    beta : number, optional
+        Multiplies ``input`` (keyword only). Default 1.
+    alpha : number, optional
+        Multiplies the product (keyword only). Default 1.
+
+    Returns
+    -------
+    Tensor
+        Shape (n,).
+
+    Raises
+    ------
+    RuntimeError
+        If ``mat`` is not 2-D, ``vec`` not 1-D, or their sizes do not match.
+    ValueError
+        If ``input`` does not broadcast to the product's shape.
+
+    Notes
+    -----
+    As in PyTorch, ``beta=0`` ignores ``input`` entirely (a NaN or inf in it does not reach
+    the result), and ``input`` gets no gradient then.
+    """
     return _add_scaled(input, mv(mat, vec), beta, alpha)
 
 
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
-    """beta * input + alpha * bmm(batch1, batch2)."""
+    """Return ``beta * input + alpha * bmm(batch1, batch2)`` (also ``x.baddbmm(batch1, batch2)``).
+
+    Parameters
+    ----------
+    input : Tensor
+        Broadcastable to (b, n, p).
+    batch1 : Tensor
+        Shape (b, n, m).
+    batch2 : Tensor
+        Shape (b, m, p).
+    beta : number, optional
+        Multiplies ``input`` (keyword only). Default 1.
+    alpha : number, optional
+        Multiplies the products (keyword only). Default 1.
+
+    Returns
+    -------
+    Tensor
+        Shape (b, n, p).
+
+    Raises
+    ------
+    RuntimeError
+        If ``batch1`` or ``batch2`` is not 3-D, or their sizes do not match.
+    ValueError
+        If ``input`` does not broadcast to the product's shape.
+
+    Notes
+    -----
+    As in PyTorch, ``beta=0`` ignores ``input`` entirely (a NaN or inf in it does not reach
+    the result), and ``input`` gets no gradient then.
+    """
     return _add_scaled(input, bmm(batch1, batch2), beta, alpha)
 
 
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
-    """beta * input + alpha * sum_b batch1[b] @ batch2[b]."""
+    """Return ``beta * input + alpha * sum_b batch1[b] @ batch2[b]`` (also ``x.addbmm(batch1, batch2)``).
+
+    Parameters
+    ----------
+    input : Tensor
+        Broadcastable to (n, p).
+    batch1 : Tensor
+        Shape (b, n, m).
+    batch2 : Tensor
+        Shape (b, m, p).
+    beta : number, optional
+        Multiplies ``input`` (keyword only). Default 1.
+    alpha : number, optional
+        Multiplies the summed products (keyword only). Default 1.
+
+    Returns
+    -------
+    Tensor
+        Shape (n, p).
+
+    Raises
+    ------
+    RuntimeError
+        If ``batch1`` or ``batch2`` is not 3-D, or their sizes do not match.
+    ValueError
+        If ``input`` does not broadcast to the product's shape.
+
+    Notes
+    -----
+    As in PyTorch, ``beta=0`` ignores ``input`` entirely (a NaN or inf in it does not reach
+    the result), and ``input`` gets no gradient then.
+    """
     return _add_scaled(input, sum(bmm(batch1, batch2), 0), beta, alpha)
 
 
 def addr(input, vec1, vec2, *, beta=1, alpha=1):
-    """beta * input + alpha * outer(vec1, vec2)."""
+    """Return ``beta * input + alpha * outer(vec1, vec2)`` (also ``x.addr(vec1, vec2)``).
+
+    Parameters
+    ----------
+    input : Tensor
+        Broadcastable to (n, m).
+    vec1 : Tensor
+        Shape (n,).
+    vec2 : Tensor
+        Shape (m,).
+    beta : number, optional
+        Multiplies ``input`` (keyword only). Default 1.
+    alpha : number, optional
+        Multiplies the outer product (keyword only). Default 1.
+
+    Returns
+    -------
+    Tensor
+        Shape (n, m).
+
+    Raises
+    ------
+    RuntimeError
+        If ``vec1`` or ``vec2`` is not 1-D.
+    ValueError
+        If ``input`` does not broadcast to the product's shape.
+
+    Notes
+    -----
+    As in PyTorch, ``beta=0`` ignores ``input`` entirely (a NaN or inf in it does not reach
+    the result), and ``input`` gets no gradient then.
+    """
     return _add_scaled(input, outer(vec1, vec2), beta, alpha)
 
 
 def outer(input, vec2):
-    """Outer product of two 1-D tensors: (n,) and (m,) -> (n, m)."""
+    """Return the outer product of two 1-D tensors, (n,) and (m,) to (n, m) (also ``ger`` and ``x.outer(vec2)``).
+
+    Parameters
+    ----------
+    input : Tensor
+        Shape (n,).
+    vec2 : Tensor
+        Shape (m,).
+
+    Returns
+    -------
+    Tensor
+        Shape (n, m): ``out[i, j] = input[i] * vec2[j]``.
+
+    Raises
+    ------
+    RuntimeError
+        If either tensor is not 1-D.
+    """
     a, b = _pair(input, vec2)
     _check_dims(a, "outer", 1)
     _check_dims(b, "outer", 1, "vec2")
@@ -123,7 +333,26 @@ ger = outer
 
 
 def inner(input, other):
-    """Sum of products over the last dims (a scalar for 1-D tensors; a number broadcasts)."""
+    """Return the sum of products of ``input`` and ``other`` over their last dims (also ``x.inner(other)``).
+
+    Parameters
+    ----------
+    input : Tensor
+        Shape (..., n), or 0-d.
+    other : Tensor
+        Shape (..., n), or 0-d.
+
+    Returns
+    -------
+    Tensor
+        Shape ``input.shape[:-1] + other.shape[:-1]``: 0-d for two 1-D tensors. When either
+        is 0-d (a number), their elementwise product instead.
+
+    Raises
+    ------
+    RuntimeError
+        If the last dims differ.
+    """
     a, b = _pair(input, other)
     if a._data.ndim == 0 or b._data.ndim == 0:
         return mul(a, b)
@@ -133,7 +362,30 @@ def inner(input, other):
 
 
 def vdot(input, other):
-    """Dot product of two 1-D tensors."""
+    """Return the dot product of two 1-D tensors (also ``x.vdot(other)``).
+
+    Parameters
+    ----------
+    input : Tensor
+        Shape (n,).
+    other : Tensor
+        Shape (n,).
+
+    Returns
+    -------
+    Tensor
+        0-d: ``sum(input * other)``.
+
+    Raises
+    ------
+    RuntimeError
+        If the sizes differ.
+
+    Notes
+    -----
+    This is :func:`inner`: tensors with more dims are accepted (PyTorch requires 1-D
+    tensors), and there is no complex conjugation (glassgrad has no complex dtypes).
+    """
     return inner(input, other)
 
 
@@ -178,10 +430,46 @@ def _parse_einsum(equation, shapes):
 
 
 def einsum(equation, *operands):
-    """Einstein summation as numpy.einsum / torch.einsum (with '...' and implicit output).
-    One primitive: its gradient for each operand is the einsum of the output gradient with
-    the other operands. A subscript repeated within one operand ('ii->i') takes that
-    operand's diagonal first."""
+    """Return the Einstein summation of ``operands`` described by ``equation``, as ``numpy.einsum`` / ``torch.einsum``.
+
+    Each operand gets one letter per dim; letters shared by operands are multiplied together,
+    letters missing from the output (after ``->``) are summed over. ``'...'`` stands for the
+    remaining (broadcast) dims; without ``->`` the output holds ``'...'`` followed by the
+    letters that appear once, in alphabetical order. Size-1 dims broadcast, as in PyTorch.
+
+    Parameters
+    ----------
+    equation : str
+        Subscripts such as ``'ij,jk->ik'``; spaces are ignored.
+    *operands : Tensor, or one sequence of Tensor
+        One tensor per term of ``equation``. If any is floating, all are converted to their
+        common floating dtype; otherwise integer tensors give an integer result.
+
+    Returns
+    -------
+    Tensor
+        Shape given by the output subscripts.
+
+    Raises
+    ------
+    RuntimeError
+        If the number of operands or of a term's letters does not match the equation, a
+        letter has two sizes (neither 1), or an output letter appears in no input.
+
+    Notes
+    -----
+    It is one operation in the graph: its gradient for each operand is the einsum of the
+    output gradient with the other operands. A letter repeated within one operand
+    (``'ii->i'``) takes that operand's diagonal first.
+
+    Examples
+    --------
+    >>> a = gg.tensor([[1.0, 2.0], [3.0, 4.0]])
+    >>> gg.einsum('ij,j->i', a, gg.tensor([1.0, 1.0]))
+    tensor([3., 7.])
+    >>> gg.einsum('ii', a)
+    tensor(5.)
+    """
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = operands[0]
     ts = _floating(*operands, op="einsum") if builtins.any(
@@ -212,8 +500,29 @@ def einsum(equation, *operands):
 
 
 def tensordot(a, b, dims=2):
-    """Sum of products over the given dims: `dims` an int (the last dims of a with the first
-    of b) or a pair of lists of dims."""
+    """Return the sum of products of ``a`` and ``b`` over the given dims.
+
+    Parameters
+    ----------
+    a : Tensor
+        A tensor of any shape.
+    b : Tensor
+        A tensor of any shape.
+    dims : int or (sequence of int, sequence of int), optional
+        An int k contracts the last k dims of ``a`` with the first k of ``b``; a pair of lists
+        (or ints) names the dims of ``a`` and of ``b`` to contract, pairwise (negative counts
+        from the end). Default 2.
+
+    Returns
+    -------
+    Tensor
+        The dims of ``a`` not contracted, followed by those of ``b``.
+
+    Raises
+    ------
+    RuntimeError
+        If ``dims`` is a negative int, or the contracted dims differ in number or size.
+    """
     a, b = _pair(a, b)
     if isinstance(dims, (int, np.integer)):
         if dims < 0:
@@ -240,7 +549,20 @@ def tensordot(a, b, dims=2):
 
 
 def kron(input, other):
-    """Kronecker product: blocks input[i, j] * other, for any numbers of dims."""
+    """Return the Kronecker product of ``input`` and ``other``: blocks ``input[i, j] * other`` (also ``x.kron(other)``).
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape.
+    other : Tensor
+        A tensor of any shape; the one with fewer dims gets leading 1s.
+
+    Returns
+    -------
+    Tensor
+        Shape ``(input.shape[i] * other.shape[i], ...)``.
+    """
     a, b = _pair(input, other)
     nd = builtins.max(a._data.ndim, b._data.ndim)
     a = reshape(a, (1,) * (nd - a._data.ndim) + a.shape)
@@ -252,8 +574,37 @@ def kron(input, other):
 
 
 def cross(input, other, dim=None):
-    """Cross product of 3-vectors along `dim` (torch.cross: the first dim of size 3 when dim
-    is None; torch.linalg.cross defaults to -1). Inputs broadcast."""
+    """Return the cross product of 3-vectors along ``dim`` (also ``x.cross(other)``).
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor with a dim of size 3.
+    other : Tensor
+        Broadcastable with ``input``.
+    dim : int, optional
+        The dim holding the vectors (negative counts from the end). None (the default) takes
+        the first dim of size 3 of the broadcast shape, as ``torch.cross`` (whereas
+        :func:`glassgrad.linalg.cross` defaults to -1).
+
+    Returns
+    -------
+    Tensor
+        The broadcast shape.
+
+    Raises
+    ------
+    RuntimeError
+        If there is no dim of size 3 (``dim`` None), or ``dim`` does not have size 3.
+    IndexError
+        If ``dim`` is out of range.
+    ValueError
+        If the shapes do not broadcast.
+
+    Notes
+    -----
+    PyTorch warns that ``dim=None`` is deprecated; glassgrad does not.
+    """
     a, b = _pair(input, other)
     shape = np.broadcast_shapes(a.shape, b.shape)
     a, b = expand(a, shape), expand(b, shape)
@@ -272,8 +623,37 @@ def cross(input, other, dim=None):
 
 
 def cdist(x1, x2, p=2.0, compute_mode=None):
-    """Pairwise p-norm distances between the rows of x1 (..., P, M) and x2 (..., R, M):
-    (..., P, R). p >= 0 (inf allowed). The gradient at coincident points is 0, as in PyTorch."""
+    """Return the p-norm distances between each row of ``x1`` and each row of ``x2``.
+
+    Parameters
+    ----------
+    x1 : Tensor
+        Shape (..., P, M), floating.
+    x2 : Tensor
+        Shape (..., R, M), floating; batch dims broadcast with ``x1``'s.
+    p : float, optional
+        The norm's order, ``p >= 0`` (``inf`` allowed). Default 2.
+    compute_mode : str, optional
+        Accepted for compatibility and ignored: distances are always computed directly from
+        the differences (PyTorch may use a matrix product for p = 2).
+
+    Returns
+    -------
+    Tensor
+        Shape (..., P, R): ``out[..., i, j] = vector_norm(x1[..., i, :] - x2[..., j, :], p)``.
+
+    Raises
+    ------
+    RuntimeError
+        If the inputs are not floating, not at least 2-D, have different last dims, or ``p``
+        is negative.
+
+    Notes
+    -----
+    The gradient at coincident points is 0, as in PyTorch. With ``p=inf`` every coordinate
+    attaining the maximum gets the full gradient (it is not shared among ties), which is
+    PyTorch's rule.
+    """
     a, b = _floating(x1, x2, op="cdist")
     if a._data.ndim < 2 or b._data.ndim < 2 or a.shape[-1] != b.shape[-1]:
         raise RuntimeError(f"cdist: expected (..., P, M) and (..., R, M), got {a.shape} and "
@@ -292,8 +672,29 @@ def cdist(x1, x2, p=2.0, compute_mode=None):
 
 
 def matrix_power(input, n):
-    """input @ input @ ... (n times) for square (..., k, k) input; n = 0 gives identity,
-    negative n powers of the inverse."""
+    """Return ``input`` multiplied by itself ``n`` times, for square matrices (also ``x.matrix_power(n)``).
+
+    Computed by repeated squaring.
+
+    Parameters
+    ----------
+    input : Tensor
+        Square matrices, shape (..., k, k).
+    n : int
+        The power. 0 gives identity matrices; a negative ``n`` gives powers of the inverse.
+
+    Returns
+    -------
+    Tensor
+        Shape (..., k, k). For ``n = 0`` a new identity tensor (no gradient); for ``n = 1``
+        ``input`` itself.
+
+    Raises
+    ------
+    RuntimeError
+        If ``input`` is not a batch of square matrices, or (negative ``n``) a matrix is
+        singular.
+    """
     a = _as(input)
     if a._data.ndim < 2 or a.shape[-1] != a.shape[-2]:
         raise RuntimeError(f"matrix_power: expected square matrices (..., n, n), got {a.shape}")
@@ -313,7 +714,30 @@ def matrix_power(input, n):
 
 
 def chain_matmul(*matrices):
-    """Product of 2-D matrices, left to right."""
+    """Return the product of 2-D matrices, multiplied left to right.
+
+    Parameters
+    ----------
+    *matrices : Tensor
+        At least one 2-D tensor, each with as many rows as the previous one has columns.
+
+    Returns
+    -------
+    Tensor
+        Shape (rows of the first, columns of the last). With one matrix, that matrix itself.
+
+    Raises
+    ------
+    RuntimeError
+        If neighbouring sizes do not match.
+    IndexError
+        If no matrix is given.
+
+    Notes
+    -----
+    PyTorch orders the multiplications to minimize their cost (and deprecates the function
+    in favour of ``torch.linalg.multi_dot``); glassgrad multiplies left to right.
+    """
     out = matrices[0]
     for m in matrices[1:]:
         out = matmul(out, m)
@@ -388,7 +812,31 @@ def det(A):
 
 
 def slogdet(A):
-    """``(sign, log(abs(det(A))))`` as a named tuple; the gradient flows through logabsdet (A^-T g)."""
+    """Return the sign and the log of the absolute value of the determinant of square matrices (``torch.linalg.slogdet``; also ``A.slogdet()``).
+
+    Parameters
+    ----------
+    A : Tensor
+        Shape (..., n, n), floating.
+
+    Returns
+    -------
+    sign : Tensor
+        Shape (...): 1, -1, or 0 for a singular matrix; a constant (no gradient).
+    logabsdet : Tensor
+        Shape (...): ``log(abs(det(A)))`` (``-inf`` for a singular matrix); the gradient
+        flows through it (``A^-T g``). The two come as a named tuple ``(sign, logabsdet)``.
+
+    Raises
+    ------
+    RuntimeError
+        If ``A`` is not floating or not a batch of square matrices.
+
+    Notes
+    -----
+    ``glassgrad.slogdet`` is this function, whose parameter is named ``A`` as in
+    ``torch.linalg.slogdet``; ``torch.slogdet`` names it ``input``.
+    """
     a = _square(A, "slogdet")
     sign = _wrap(np.linalg.slogdet(a._data)[0].astype(a._data.dtype))
     return slogdet_result(sign, apply(P.LOGABSDET, (a,)))
@@ -618,14 +1066,67 @@ def eigh(A, UPLO="L"):
 
 
 def eigvalsh(A, UPLO="L"):
-    """Eigenvalues of symmetric A, ascending (see eigh)."""
+    """Return the eigenvalues of symmetric matrices, in ascending order (``torch.linalg.eigvalsh``).
+
+    Parameters
+    ----------
+    A : Tensor
+        Symmetric matrices, shape (..., n, n), floating.
+    UPLO : {'L', 'U'}, optional
+        Read the lower (default) or the upper triangle of ``A``.
+
+    Returns
+    -------
+    Tensor
+        Shape (..., n). The gradient stays defined where eigenvalues repeat.
+
+    Raises
+    ------
+    RuntimeError
+        If ``A`` is not floating or not a batch of square matrices, or ``UPLO`` is not 'L' or
+        'U'.
+
+    See Also
+    --------
+    eigh : The eigenvalues with the eigenvectors.
+    """
     return eigh(A, UPLO).eigenvalues
 
 
 def pinv(A, *, atol=None, rtol=None, hermitian=False):
-    """Moore-Penrose pseudoinverse via the SVD: singular values at most max(atol, rtol *
-    s_max) are treated as zero (rtol defaults to eps * max(m, n)). The gradient is that of the
-    SVD composition: defined where the kept singular values are distinct."""
+    """Return the Moore-Penrose pseudoinverse of matrices, computed from the SVD (``torch.linalg.pinv``; also ``gg.pinverse`` and ``A.pinverse()``).
+
+    Singular values at most ``max(atol, rtol * s_max)`` are treated as zero.
+
+    Parameters
+    ----------
+    A : Tensor
+        Shape (..., m, n), floating.
+    atol : float, optional
+        Absolute tolerance (keyword only). Default None (0).
+    rtol : float, optional
+        Tolerance relative to the largest singular value (keyword only). Default None: 0 when
+        ``atol`` is positive, else ``eps * max(m, n)`` for ``A``'s dtype.
+    hermitian : bool, optional
+        Accepted for compatibility and ignored (keyword only): the general SVD is always used.
+
+    Returns
+    -------
+    Tensor
+        Shape (..., n, m); zeros when m or n is 0. The gradient is that of the SVD
+        composition: defined where the kept singular values are distinct.
+
+    Raises
+    ------
+    RuntimeError
+        If ``A`` is not floating or has fewer than 2 dims.
+
+    Notes
+    -----
+    ``gg.pinverse`` and ``Tensor.pinverse`` are this function, with ``torch.linalg.pinv``'s
+    arguments; PyTorch's ``torch.pinverse(input, rcond=1e-15)`` takes ``rcond`` instead
+    (pass it as ``rtol=``).
+    """
     a = _floating(A, op="pinv")[0]
     if a._data.ndim < 2:
         raise RuntimeError(f"linalg.pinv: expected a tensor with 2 or more dims, got {a.shape}")
@@ -644,9 +1145,38 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False):
 
 
 def lstsq(A, B, rcond=None, *, driver=None):
-    """Least-squares solution of A X = B: named tuple (solution, residuals, rank,
-    singular_values). The solution is pinv(A) @ B; as with PyTorch's default CPU driver
-    ('gelsy') residuals and singular_values are empty and rank holds the numerical rank."""
+    """Return the least-squares solution of ``A X = B`` (``torch.linalg.lstsq``).
+
+    Parameters
+    ----------
+    A : Tensor
+        Shape (..., m, n), floating.
+    B : Tensor
+        Shape (..., m, k), or (..., m) (one vector per matrix, when it has one dim less than
+        ``A``).
+    rcond : float, optional
+        Singular values below ``rcond`` times the largest are treated as zero. Default None
+        (``eps * max(m, n)``).
+    driver : str, optional
+        Accepted for compatibility and ignored (keyword only).
+
+    Returns
+    -------
+    solution : Tensor
+        ``pinv(A) @ B``: shape (..., n, k) (or (..., n)); differentiable.
+    residuals : Tensor
+        Empty, as with PyTorch's default CPU driver ('gelsy').
+    rank : Tensor
+        int64, shape (...): the numerical rank of ``A``.
+    singular_values : Tensor
+        Empty, as with the 'gelsy' driver. The four come as a named tuple ``(solution,
+        residuals, rank, singular_values)``.
+
+    Raises
+    ------
+    RuntimeError
+        If the inputs are not floating or have different numbers of rows.
+    """
     a, b = _floating(A, B, op="lstsq")
     vector = b._data.ndim == a._data.ndim - 1
     if vector:
@@ -663,7 +1193,25 @@ def lstsq(A, B, rcond=None, *, driver=None):
 
 
 def matrix_rank(A, *, atol=None, rtol=None, hermitian=False):
-    """Number of singular values above the tolerance (int64; not differentiable)."""
+    """Return the numerical rank of matrices: the number of singular values above the tolerance (``torch.linalg.matrix_rank``).
+
+    Parameters
+    ----------
+    A : Tensor
+        Shape (..., m, n).
+    atol : float, optional
+        Absolute tolerance (keyword only). Default None (0).
+    rtol : float, optional
+        Tolerance relative to the largest singular value (keyword only). Default None: 0 when
+        ``atol`` is positive, else ``eps * max(m, n)``.
+    hermitian : bool, optional
+        Accepted for compatibility and ignored (keyword only).
+
+    Returns
+    -------
+    Tensor
+        int64, shape (...). Not differentiable.
+    """
     a = _as(A)._data
     s = np.linalg.svd(a, compute_uv=False)
     if rtol is None:
@@ -679,9 +1227,42 @@ _INF = float("inf")
 
 
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
-    """Vector ord-norm over `dim` (every element when None; an int or a tuple):
-    ``sum(abs(x)**ord)**(1/ord)`` for any real ord, ord=inf the max of ``abs(x)``, -inf the min, 0 the
-    number of non-zeros (gradient 0). At 0 the gradient is 0 (PyTorch's subgradient)."""
+    """Return the vector ``ord``-norm of ``x`` over ``dim``, every element when None (``torch.linalg.vector_norm``).
+
+    ``sum(abs(x)**ord)**(1/ord)`` for any real ``ord``; ``inf`` gives the maximum of
+    ``abs(x)``, ``-inf`` the minimum, 0 the number of non-zero elements.
+
+    Parameters
+    ----------
+    x : Tensor
+        A floating tensor of any shape (or any tensor with a floating ``dtype``).
+    ord : float, optional
+        The order. Default 2.
+    dim : int or tuple of int, optional
+        The dim(s) to reduce (negative counts from the end); all of them when None.
+    keepdim : bool, optional
+        Keep the reduced dims with size 1. Default False.
+    dtype : numpy.dtype, optional
+        Convert ``x`` to this dtype first (keyword only).
+
+    Returns
+    -------
+    Tensor
+        The norms, of ``x``'s (floating) dtype.
+
+    Raises
+    ------
+    RuntimeError
+        If ``x`` is not floating or ``ord`` is a string.
+    IndexError
+        If a dim is out of range.
+
+    Notes
+    -----
+    Gradients follow PyTorch's subgradients: 0 where the norm is 0 (for ``ord > 0``), 0 for
+    ``ord=0``, and, for ``ord < 0``, a zero element makes the norm 0 with gradient 0. With
+    ``ord=inf`` or ``-inf`` a NaN makes its slice's norm NaN with a zero gradient.
+    """
     x = _as(x)
     if dtype is not None:
         x = to(x, dtype)
@@ -727,9 +1308,35 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
 
 
 def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
-    """Matrix norm over the two dims `dim`: 'fro', 'nuc' (sum of singular values), 2 / -2
-    (largest / smallest singular value), 1 / -1 (max / min column sum of ``abs(A)``), inf / -inf
-    (max / min row sum)."""
+    """Return the matrix norm of ``A`` over the two dims ``dim`` (``torch.linalg.matrix_norm``).
+
+    Parameters
+    ----------
+    A : Tensor
+        A floating tensor with at least 2 dims.
+    ord : {'fro', 'nuc', 2, -2, 1, -1, inf, -inf}, optional
+        ``'fro'`` (default) the Frobenius norm; ``'nuc'`` the sum of the singular values;
+        2 / -2 the largest / smallest singular value; 1 / -1 the max / min column sum of
+        ``abs(A)``; inf / -inf the max / min row sum.
+    dim : (int, int), optional
+        The two dims holding the matrices (negative counts from the end). Default (-2, -1).
+    keepdim : bool, optional
+        Keep the two dims with size 1. Default False.
+    dtype : numpy.dtype, optional
+        Convert ``A`` to this dtype first (keyword only).
+
+    Returns
+    -------
+    Tensor
+        The norms: ``A``'s shape without the two dims.
+
+    Raises
+    ------
+    RuntimeError
+        If ``A`` has fewer than 2 dims, the two dims are the same, or ``ord`` is not supported.
+    IndexError
+        If a dim is out of range.
+    """
     a = _as(A)
     if dtype is not None:
         a = to(a, dtype)
@@ -758,11 +1365,38 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
     return out
 
 
-def linalg_norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
-    """torch.linalg.norm: with ord None, the 2-norm of the flattened input (or over `dim`);
-    otherwise a vector norm for 1-D input / an int dim and a matrix norm for 2-D input / a
-    2-tuple dim."""
-    a = _as(A)
+def linalg_norm(input, ord=None, dim=None, keepdim=False, *, dtype=None):
+    """Return a vector or matrix norm of ``input`` (``torch.linalg.norm``).
+
+    With ``ord`` None: the 2-norm of the flattened input (or over ``dim``). Otherwise a
+    vector norm for a 1-D input or an int ``dim``, a matrix norm for a 2-D input or a pair
+    ``dim``.
+
+    Parameters
+    ----------
+    input : Tensor
+        A floating tensor; 1-D or 2-D when ``ord`` is given and ``dim`` is None.
+    ord : float or str, optional
+        The order, as :func:`vector_norm` or :func:`matrix_norm` takes. Default None.
+    dim : int or (int, int), optional
+        The dim(s) to reduce (negative counts from the end). Default None.
+    keepdim : bool, optional
+        Keep the reduced dims with size 1. Default False.
+    dtype : numpy.dtype, optional
+        Convert ``input`` to this dtype first (keyword only).
+
+    Returns
+    -------
+    Tensor
+        The norms.
+
+    Raises
+    ------
+    RuntimeError
+        If ``ord`` is given with ``dim`` None and ``input`` is not 1-D or 2-D, ``dim`` has more
+        than two dims, or the underlying norm rejects the arguments.
+    """
+    a = _as(input)
     if dim is not None and not isinstance(dim, (int, np.integer)):
         dim = tuple(dim)
     if ord is None:
@@ -783,9 +1417,35 @@ def linalg_norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
 
 @composite("norm")
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
-    """torch.norm: p 'fro' is the 2-norm over `dim` (all elements when None), p 'nuc' the
-    nuclear norm of matrices (dim a pair, default the last two), a number p the vector
-    p-norm over `dim` (an int or a tuple, including 0, negative, inf and -inf)."""
+    """Return a vector or matrix norm of ``input``, as ``torch.norm`` (also ``x.norm(...)``).
+
+    Parameters
+    ----------
+    input : Tensor
+        A floating tensor of any shape.
+    p : {'fro', 'nuc'} or float, optional
+        ``'fro'`` (default) or None: the 2-norm over ``dim`` (all elements when None);
+        ``'nuc'``: the nuclear norm of matrices (``dim`` a pair, default the last two); a
+        number: the vector p-norm over ``dim``, including 0, negative, inf and -inf.
+    dim : int or tuple of int, optional
+        The dim(s) to reduce (negative counts from the end). Default None.
+    keepdim : bool, optional
+        Keep the reduced dims with size 1. Default False.
+    dtype : numpy.dtype, optional
+        Convert ``input`` to this dtype first.
+
+    Returns
+    -------
+    Tensor
+        The norms; gradients as :func:`glassgrad.linalg.vector_norm`'s.
+
+    Raises
+    ------
+    RuntimeError
+        If ``p`` is another string, or ``input`` is not floating.
+    IndexError
+        If a dim is out of range.
+    """
     x = _as(input)
     if p == "nuc":
         return matrix_norm(x, "nuc", (-2, -1) if dim is None else dim, keepdim, dtype=dtype)
@@ -812,20 +1472,27 @@ def _attach():
         setattr(Tensor, name, fn)
 
 
-def _logdet(A):
-    """Return ``log(det(A))`` of square matrices (also ``A.logdet()``).
+def _logdet(input):
+    """Return ``log(det(input))`` of square matrices (also ``x.logdet()``).
 
     Parameters
     ----------
-    A : Tensor
+    input : Tensor
         A floating tensor of shape (\\*, n, n).
 
     Returns
     -------
     Tensor
-        Shape (\\*): NaN where the determinant is negative, ``-inf`` where it is 0.
+        Shape (\\*): NaN where the determinant is negative, ``-inf`` where it is 0. The
+        gradient flows through ``log(abs(det))`` (``input^-T g``) where the determinant is
+        positive.
+
+    Raises
+    ------
+    RuntimeError
+        If ``input`` is not floating or not a batch of square matrices.
     """
-    sign, logabs = slogdet(A)
+    sign, logabs = slogdet(input)
     return where(sign._data < 0, float("nan"), where(sign._data == 0, -_INF, logabs))
 
 
@@ -837,10 +1504,60 @@ _attach()
 
 
 def linalg_cross(input, other, *, dim=-1):
-    """torch.linalg.cross: cross product along `dim` (default the last)."""
+    """Return the cross product of 3-vectors along ``dim``, the last dim by default (``torch.linalg.cross``).
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor whose ``dim`` has size 3.
+    other : Tensor
+        Broadcastable with ``input``.
+    dim : int, optional
+        The dim holding the vectors (keyword only; negative counts from the end). Default -1.
+
+    Returns
+    -------
+    Tensor
+        The broadcast shape.
+
+    Raises
+    ------
+    RuntimeError
+        If ``dim`` does not have size 3.
+    IndexError
+        If ``dim`` is out of range.
+    ValueError
+        If the shapes do not broadcast.
+    """
     return cross(input, other, dim)
 
 
 def vecdot(x, y, *, dim=-1):
-    """Dot product of vectors along `dim` (inputs broadcast)."""
+    """Return the dot product of the vectors of ``x`` and ``y`` along ``dim`` (``torch.linalg.vecdot``).
+
+    Parameters
+    ----------
+    x : Tensor
+        A tensor of any shape.
+    y : Tensor
+        Broadcastable with ``x``.
+    dim : int, optional
+        The dim to sum over (keyword only; negative counts from the end). Default -1.
+
+    Returns
+    -------
+    Tensor
+        ``sum(x * y, dim)``: the broadcast shape without ``dim``.
+
+    Raises
+    ------
+    IndexError
+        If ``dim`` is out of range.
+    ValueError
+        If the shapes do not broadcast.
+
+    Notes
+    -----
+    No complex conjugation: glassgrad has no complex dtypes.
+    """
     return sum(mul(x, y), dim)

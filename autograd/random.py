@@ -62,23 +62,71 @@ class Generator:
         return self._device
 
     def manual_seed(self, seed):
-        """Reseed the generator; returns the generator itself (as PyTorch)."""
+        """Reseed this generator.
+
+        Parameters
+        ----------
+        seed : int
+            In ``[-2**63, 2**64)``; negative seeds wrap around modulo 2**64, as in PyTorch.
+
+        Returns
+        -------
+        Generator
+            The generator itself, as in PyTorch, so that ``Generator().manual_seed(0)`` can be
+            passed on directly.
+
+        Raises
+        ------
+        RuntimeError
+            If ``seed`` is a float.
+        TypeError
+            If ``seed`` is not an int.
+        ValueError
+            If ``seed`` is out of range.
+
+        Notes
+        -----
+        The numpy generator is reseeded in place: whatever holds it (see :func:`glassgrad.get_rng`)
+        follows the new seed. Unlike :func:`glassgrad.manual_seed`, a float seed is refused (as
+        ``torch.Generator.manual_seed`` does).
+        """
         self._seed = _check_seed(seed, "manual_seed")
         # reseed in place: whoever holds the numpy generator follows the new seed
         self._rng.bit_generator.state = np.random.PCG64(self._seed).state
         return self
 
     def seed(self):
-        """Reseed from fresh OS entropy; returns the new seed."""
+        """Reseed this generator from fresh operating-system entropy.
+
+        Returns
+        -------
+        int
+            The new seed (non-negative, below 2**63).
+        """
         self.manual_seed(_fresh_seed())
         return self._seed
 
     def initial_seed(self):
-        """The seed last set (by the constructor, `manual_seed` or `seed`)."""
+        """Return the seed this generator was last seeded with.
+
+        Set by the constructor, :meth:`manual_seed`, :meth:`seed` or :meth:`set_state`.
+
+        Returns
+        -------
+        int
+            The seed.
+        """
         return self._seed
 
     def get_state(self):
-        """The generator's state as a 1-D uint8 tensor (see `set_state`)."""
+        """Return this generator's state, to restore later with :meth:`set_state`.
+
+        Returns
+        -------
+        Tensor
+            A 1-D uint8 tensor of 45 bytes (like PyTorch's ByteTensor state). States are not
+            interchangeable with PyTorch's: the algorithms differ.
+        """
         from .tensor import _wrap
         st = self._rng.bit_generator.state
         pcg = st["state"]
@@ -88,8 +136,23 @@ class Generator:
         return _wrap(np.frombuffer(raw, dtype=np.uint8).copy())
 
     def set_state(self, new_state):
-        """Restore a state returned by `get_state()` (a uint8 tensor or array); returns the
-        generator."""
+        """Restore a state returned by :meth:`get_state`.
+
+        Parameters
+        ----------
+        new_state : Tensor or numpy.ndarray
+            A uint8 tensor (or array) from :meth:`get_state`.
+
+        Returns
+        -------
+        Generator
+            The generator itself.
+
+        Raises
+        ------
+        RuntimeError
+            If ``new_state`` is not a 1-D uint8 tensor of the right length.
+        """
         arr = np.asarray(getattr(new_state, "_data", new_state))
         if arr.dtype != np.uint8 or arr.shape != (_STATE_BYTES,):
             raise RuntimeError(f"set_state: expected a uint8 tensor of {_STATE_BYTES} bytes from "
@@ -141,33 +204,77 @@ def manual_seed(seed):
 
 
 def seed():
-    """Reseed the global generator from fresh entropy and return the seed used."""
+    """Reseed the global default generator from fresh operating-system entropy (as ``torch.seed``).
+
+    Returns
+    -------
+    int
+        The seed used (non-negative, below 2**63).
+    """
     return default_generator.seed()
 
 
 def initial_seed():
-    """The seed of the global default generator."""
+    """Return the seed the global default generator was last seeded with (as ``torch.initial_seed``).
+
+    Returns
+    -------
+    int
+        The seed.
+    """
     return default_generator.initial_seed()
 
 
 def get_rng_state():
-    """The global generator's state as a uint8 tensor (see `set_rng_state`)."""
+    """Return the state of the global default generator (as ``torch.get_rng_state``).
+
+    Returns
+    -------
+    Tensor
+        A 1-D uint8 tensor, to restore with :func:`set_rng_state`. It is not interchangeable
+        with PyTorch's state (the algorithms differ).
+    """
     return default_generator.get_state()
 
 
 def set_rng_state(new_state):
-    """Restore the global generator's state from `get_rng_state()`."""
+    """Restore the state of the global default generator (as ``torch.set_rng_state``).
+
+    Parameters
+    ----------
+    new_state : Tensor
+        A uint8 tensor returned by :func:`get_rng_state`.
+
+    Raises
+    ------
+    RuntimeError
+        If ``new_state`` is not a 1-D uint8 tensor of the right length.
+    """
     default_generator.set_state(new_state)
 
 
 def get_rng(generator=None):
-    """The numpy `np.random.Generator` behind `generator` (the global default generator when
-    None): draw from it for any random number that must follow `manual_seed` / `generator=`.
+    """Return the numpy random generator behind ``generator``, or behind the global default generator when None.
+
+    Draw from it for any random number that must follow :func:`glassgrad.manual_seed` and
+    ``generator=`` arguments, as glassgrad's own random functions do. PyTorch has no
+    counterpart: its generators are not numpy's.
+
+    Parameters
+    ----------
+    generator : Generator, optional
+        A glassgrad generator. Default None (the global default generator).
+
+    Returns
+    -------
+    numpy.random.Generator
+        The generator's numpy generator (PCG64), shared, not a copy: drawing from it advances
+        the glassgrad generator.
 
     Raises
     ------
     TypeError
-        If `generator` is not a glassgrad Generator.
+        If ``generator`` is not a glassgrad Generator.
     """
     if generator is None:
         return default_generator._rng

@@ -70,17 +70,35 @@ def _int_promoted(x, dtype):
 
 
 def prod(input, dim=None, keepdim=False, *, dtype=None):
-    """Product of the elements over `dim` (all elements when None); bool and integer inputs
-    give int64. The gradient is prod_{j != i} x_j, exact where x holds zeros.
+    """Return the product of the elements of ``input`` over ``dim`` (also ``x.prod(...)``).
+
+    With ``dim=None`` every element is multiplied into a 0-d tensor. The product of an empty
+    tensor (or over an empty dim) is 1.
 
     Parameters
     ----------
     input : Tensor
+        A tensor of any shape and dtype.
     dim : int, optional
-        One dim (PyTorch's prod takes one dim, not a tuple).
-    keepdim : bool
+        The one dim to reduce (negative counts from the end); all elements when None, the
+        default. PyTorch's prod takes one dim, not a tuple.
+    keepdim : bool, optional
+        Keep the reduced dim with size 1. Default False.
     dtype : numpy.dtype, optional
-        Cast the input to this dtype first.
+        Cast ``input`` to this dtype first (keyword only). Without it, bool and integer
+        inputs give int64.
+
+    Returns
+    -------
+    Tensor
+        The products; 0-d when ``dim`` is None. The gradient is ``prod_{j != i} x_j``, exact
+        also where ``input`` holds zeros. For a 0-d ``input`` with a ``dim``, ``input`` itself
+        is returned (converted first if needed).
+
+    Raises
+    ------
+    IndexError
+        If ``dim`` is out of range.
     """
     x = _int_promoted(_as_tensor(input), dtype)
     if dim is None:
@@ -118,9 +136,35 @@ def cumsum(input, dim, *, dtype=None):
 
 
 def cumprod(input, dim, *, dtype=None):
-    """Cumulative product along `dim`: out_i = x_0 * ... * x_i (ints give int64). The
-    gradient is exact also where the input holds zeros (O(n) for a first-order backward;
-    differentiating it again with zeros present costs n^3 memory per slice)."""
+    """Return the cumulative product of ``input`` along ``dim`` (also ``x.cumprod(dim)``).
+
+    Along ``dim``, ``out[i] = x[0] * x[1] * ... * x[i]``.
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape; a 0-d tensor gives a copy of itself.
+    dim : int
+        The dim to accumulate along (negative counts from the end).
+    dtype : numpy.dtype, optional
+        Convert ``input`` to this dtype first (keyword only); bool and integer inputs give
+        int64 otherwise.
+
+    Returns
+    -------
+    Tensor
+        Same shape as ``input``. The gradient is exact also where ``input`` holds zeros.
+
+    Raises
+    ------
+    IndexError
+        If ``dim`` is out of range.
+
+    Notes
+    -----
+    A first-order backward costs O(n) per slice; differentiating that backward again when
+    zeros are present costs n**3 memory per slice of length n.
+    """
     x = _int_promoted(_as_tensor(input), dtype)
     if x._data.ndim == 0:
         return apply(P.CLONE, (x,))
@@ -128,7 +172,27 @@ def cumprod(input, dim, *, dtype=None):
 
 
 def logcumsumexp(input, dim):
-    """log(cumsum(exp(x))) along `dim`, computed without overflow."""
+    """Return ``log(cumsum(exp(x)))`` along ``dim``, computed without overflow (also ``x.logcumsumexp(dim)``).
+
+    Parameters
+    ----------
+    input : Tensor
+        A floating tensor of any shape; a 0-d tensor gives a copy of itself.
+    dim : int
+        The dim to accumulate along (negative counts from the end).
+
+    Returns
+    -------
+    Tensor
+        Same shape and dtype as ``input``.
+
+    Raises
+    ------
+    RuntimeError
+        If ``input`` is not floating point.
+    IndexError
+        If ``dim`` is out of range.
+    """
     x = _as_tensor(input)
     _floating(x, "logcumsumexp")
     if x._data.ndim == 0:
@@ -159,13 +223,70 @@ def _cum_extreme(x, dim, largest, op):
 
 
 def cummax(input, dim):
-    """Running maximum along `dim`: named tuple (values, indices). On ties the later index
-    wins, as in PyTorch; NaN propagates. The gradient goes to the indexed elements."""
+    """Return the running maximum of ``input`` along ``dim`` and its indices (also ``x.cummax(dim)``).
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape. A 0-d tensor gives a copy of itself and index 0.
+    dim : int
+        The dim to scan (negative counts from the end).
+
+    Returns
+    -------
+    values : Tensor
+        ``values[i] = max(x[0], ..., x[i])`` along ``dim``; same shape and dtype as ``input``.
+    indices : Tensor
+        int64, same shape: the index along ``dim`` of each running maximum. On ties the later
+        index wins, as in PyTorch. The two come as a named tuple ``(values, indices)``; the
+        gradient goes to the indexed elements.
+
+    Raises
+    ------
+    IndexError
+        If ``dim`` is out of range.
+
+    Notes
+    -----
+    NaN propagates: from the first NaN on, the values are NaN and the index is that first
+    NaN's. PyTorch moves the index on to each later NaN.
+    """
     return _cum_extreme(input, dim, True, "cummax")
 
 
 def cummin(input, dim):
-    """Running minimum along `dim`: named tuple (values, indices); see cummax."""
+    """Return the running minimum of ``input`` along ``dim`` and its indices (also ``x.cummin(dim)``).
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape. A 0-d tensor gives a copy of itself and index 0.
+    dim : int
+        The dim to scan (negative counts from the end).
+
+    Returns
+    -------
+    values : Tensor
+        ``values[i] = min(x[0], ..., x[i])`` along ``dim``; same shape and dtype as ``input``.
+    indices : Tensor
+        int64, same shape: the index along ``dim`` of each running minimum. On ties the later
+        index wins, as in PyTorch. The two come as a named tuple ``(values, indices)``; the
+        gradient goes to the indexed elements.
+
+    Raises
+    ------
+    IndexError
+        If ``dim`` is out of range.
+
+    See Also
+    --------
+    cummax : The running maximum; NaN is handled the same way.
+
+    Notes
+    -----
+    NaN propagates: from the first NaN on, the values are NaN and the index is that first
+    NaN's. PyTorch moves the index on to each later NaN.
+    """
     return _cum_extreme(input, dim, False, "cummin")
 
 
@@ -224,7 +345,39 @@ def sort(input, dim=-1, descending=False, stable=False):
 
 
 def argsort(input, dim=-1, descending=False, stable=False):
-    """Indices that sort `input` along `dim` (stable; see sort)."""
+    """Return the indices that sort ``input`` along ``dim`` (also ``x.argsort(...)``).
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape; a 0-d tensor gives the 0-d index 0.
+    dim : int, optional
+        The dim to sort along (negative counts from the end). Default -1.
+    descending : bool, optional
+        Sort from largest to smallest. Default False.
+    stable : bool, optional
+        Accepted for compatibility: the sort is always stable. Default False.
+
+    Returns
+    -------
+    Tensor
+        int64, same shape as ``input``: ``sort(input, dim, descending).indices``. Not
+        differentiable.
+
+    Raises
+    ------
+    IndexError
+        If ``dim`` is out of range.
+
+    See Also
+    --------
+    sort : The sorted values with these indices.
+
+    Notes
+    -----
+    The sort is always stable (equal elements keep their order, also when descending), which
+    is what PyTorch's CPU sort returns; NaN counts as the largest value.
+    """
     x = _as_tensor(input)
     if x._data.ndim == 0:
         return _index_tensor(0)
@@ -233,7 +386,23 @@ def argsort(input, dim=-1, descending=False, stable=False):
 
 
 def msort(input):
-    """sort(input, dim=0).values."""
+    """Return ``input`` sorted along its first dim, ``sort(input, dim=0).values`` (also ``x.msort()``).
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape.
+
+    Returns
+    -------
+    Tensor
+        Same shape and dtype as ``input``; ascending along dim 0, NaN last. The gradient
+        flows back to each value's original position.
+
+    See Also
+    --------
+    sort : Sorting along any dim, with the indices.
+    """
     return sort(input, 0).values
 
 
@@ -357,10 +526,40 @@ def _quickselect_index(row, k):
 
 
 def kthvalue(input, k, dim=-1, keepdim=False):
-    """The k-th smallest element (k counts from 1) along `dim`: named tuple (values,
-    indices). Among tied elements the index is the one PyTorch's CPU selection returns (its
-    quickselect is replayed for rows holding ties or NaN, up to 2^18 elements in all; beyond,
-    a stable sort's); NaN counts as the largest."""
+    """Return the ``k``-th smallest element of ``input`` along ``dim`` and its index (also ``x.kthvalue(k)``).
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape. A 0-d tensor (with ``k=1``) gives a copy of itself and index 0.
+    k : int
+        Which element, counting from 1 (the smallest).
+    dim : int, optional
+        The dim to select along (negative counts from the end). Default -1.
+    keepdim : bool, optional
+        Keep ``dim`` with size 1. Default False.
+
+    Returns
+    -------
+    values : Tensor
+        The k-th smallest values, with ``dim`` removed (or of size 1 with ``keepdim``).
+    indices : Tensor
+        int64, same shape: their indices along ``dim``. The two come as a named tuple
+        ``(values, indices)``; the gradient goes to the indexed elements.
+
+    Raises
+    ------
+    RuntimeError
+        If ``k`` is not in ``[1, input.shape[dim]]``.
+    IndexError
+        If ``dim`` is out of range.
+
+    Notes
+    -----
+    Among tied elements the index is the one PyTorch's CPU selection returns: its
+    quickselect is replayed for rows holding ties or NaN, up to 2**18 replayed elements in
+    all; beyond, the index is a stable sort's. NaN counts as the largest value.
+    """
     x = _as_tensor(input)
     n = x._data.shape[_dim(x, dim, "kthvalue")] if x._data.ndim else 1
     if not 1 <= k <= n:
@@ -434,25 +633,107 @@ def _median(input, dim, keepdim, ignore_nan, op, result):
 
 
 def median(input, dim=None, keepdim=False):
-    """Median (the lower of the two middle values for an even count).
+    """Return the median of ``input``, the lower of the two middle values for an even count (also ``x.median(...)``).
 
-    `median(x)` returns a 0-d tensor whose gradient is shared evenly among the elements equal
-    to the median (as in PyTorch); a NaN anywhere gives NaN. `median(x, dim)` returns a named
-    tuple (values, indices); among tied elements the index is the one a stable sort puts at
-    the median (PyTorch breaks ties by index the same way); a row holding NaN gives NaN and
-    the first NaN's index.
+    Two forms, as in PyTorch: ``median(x)`` reduces every element to a 0-d tensor;
+    ``median(x, dim)`` returns a named tuple ``(values, indices)``.
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape.
+    dim : int, optional
+        The dim to reduce (negative counts from the end). None (the default) takes the median
+        of all elements.
+    keepdim : bool, optional
+        Keep ``dim`` with size 1 (only with a ``dim``). Default False.
+
+    Returns
+    -------
+    Tensor or (Tensor, Tensor)
+        Without ``dim``: a 0-d tensor whose gradient is shared evenly among the elements equal
+        to the median (as in PyTorch); a NaN anywhere gives NaN. With ``dim``: the named tuple
+        ``(values, indices)``, ``indices`` int64 along ``dim``, the gradient going to the
+        indexed elements. Among tied elements the index is the one a stable sort puts at the
+        median (PyTorch breaks ties by index the same way); a row holding NaN gives NaN and the
+        index of its first NaN. A 0-d ``input`` with a ``dim`` gives a copy and index 0.
+
+    Raises
+    ------
+    IndexError
+        If ``input`` is empty (without ``dim``), if ``dim`` is empty or out of range.
+
+    See Also
+    --------
+    nanmedian : The median ignoring NaN.
+    quantile : Any quantile, with interpolation.
     """
     return _median(input, dim, keepdim, False, "median", median_result)
 
 
 def nanmedian(input, dim=None, keepdim=False):
-    """median ignoring NaN (NaN only where every element is NaN); see median."""
+    """Return the median of ``input`` ignoring NaN (also ``x.nanmedian(...)``).
+
+    As :func:`median`, on the non-NaN elements only: the result is NaN only where every
+    element is NaN.
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape.
+    dim : int, optional
+        The dim to reduce (negative counts from the end). None (the default) takes the median
+        of all elements.
+    keepdim : bool, optional
+        Keep ``dim`` with size 1 (only with a ``dim``). Default False.
+
+    Returns
+    -------
+    Tensor or (Tensor, Tensor)
+        Without ``dim``: a 0-d tensor (the lower middle value of the non-NaN elements), its
+        gradient shared evenly among the elements equal to it. With ``dim``: a named tuple
+        ``(values, indices)``, ``indices`` int64; a row of NaN only gives NaN and index 0
+        (PyTorch's choice).
+
+    Raises
+    ------
+    IndexError
+        If ``input`` is empty (without ``dim``), if ``dim`` is empty or out of range.
+
+    See Also
+    --------
+    median : The median with NaN propagating.
+    """
     return _median(input, dim, keepdim, True, "nanmedian", nanmedian_result)
 
 
 def mode(input, dim=-1, keepdim=False):
-    """Most frequent value along `dim` (the smallest on a tie of counts) and the index of its
-    last occurrence, as PyTorch returns: named tuple (values, indices)."""
+    """Return the most frequent value of ``input`` along ``dim`` and the index of its last occurrence (also ``x.mode(...)``).
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape. A 0-d tensor gives a copy of itself and index 0.
+    dim : int, optional
+        The dim to reduce (negative counts from the end). Default -1.
+    keepdim : bool, optional
+        Keep ``dim`` with size 1. Default False.
+
+    Returns
+    -------
+    values : Tensor
+        The most frequent value of each slice; on a tie of counts, the smallest of the tied
+        values. All NaNs of a slice count as one value (larger than every number).
+    indices : Tensor
+        int64: the index of the last occurrence of that value along ``dim``, as PyTorch
+        returns. The two come as a named tuple ``(values, indices)``; the gradient goes to the
+        indexed elements.
+
+    Raises
+    ------
+    IndexError
+        If ``dim`` is empty or out of range.
+    """
     x = _as_tensor(input)
     if x._data.ndim == 0:
         return mode_result(apply(P.CLONE, (x,)), _index_tensor(0))
@@ -533,22 +814,86 @@ def _quantile(input, q, dim, keepdim, interpolation, ignore_nan, op):
 
 
 def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
-    """q-th quantiles along `dim` (of all elements when None), as torch.quantile.
+    """Return the ``q``-th quantiles of ``input`` along ``dim``, of all elements when None, as ``torch.quantile`` (also ``x.quantile(q)``).
 
     Parameters
     ----------
+    input : Tensor
+        A floating tensor of any shape.
     q : float or 1-D Tensor of values in [0, 1]
-        With a tensor q the result gets a leading dim of len(q).
-    interpolation : {'linear', 'lower', 'higher', 'midpoint', 'nearest'}
-        How to pick between the two closest sorted values (nearest rounds half to even).
+        The quantile(s). With a tensor (or list) ``q`` the result gets a leading dim of
+        ``len(q)``; a tensor ``q`` must have ``input``'s dtype.
+    dim : int, optional
+        The dim to reduce (negative counts from the end); None (the default) flattens
+        ``input`` first.
+    keepdim : bool, optional
+        Keep the reduced dim(s) with size 1. Default False.
+    interpolation : {'linear', 'lower', 'higher', 'midpoint', 'nearest'}, optional
+        How to pick between the two closest sorted values (keyword only; default
+        ``'linear'``). ``'nearest'`` rounds half to even, as ``torch.round``.
 
-    A NaN in a reduced slice gives NaN. Differentiable through the selected values.
+    Returns
+    -------
+    Tensor
+        The quantiles, of ``input``'s dtype: shape ``input.shape`` without ``dim`` (all dims
+        when ``dim`` is None), preceded by ``len(q)`` for a tensor ``q``. A NaN in a reduced
+        slice gives NaN. Differentiable through the selected values.
+
+    Raises
+    ------
+    RuntimeError
+        If ``input`` is not floating, ``q`` has more than one dim, is a tensor of another dtype,
+        or holds a value outside [0, 1] or NaN.
+    ValueError
+        If ``interpolation`` is not one of the five names.
+    IndexError
+        If the reduced dim is empty, or ``dim`` is out of range.
+
+    See Also
+    --------
+    nanquantile : The same, ignoring NaN.
     """
     return _quantile(input, q, dim, keepdim, interpolation, False, "quantile")
 
 
 def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
-    """quantile ignoring NaN (NaN only where a slice holds nothing else)."""
+    """Return the ``q``-th quantiles of ``input`` along ``dim`` ignoring NaN (also ``x.nanquantile(q)``).
+
+    As :func:`quantile`, computed on the non-NaN elements of each slice: the result is NaN
+    only where a slice holds nothing else.
+
+    Parameters
+    ----------
+    input : Tensor
+        A floating tensor of any shape.
+    q : float or 1-D Tensor of values in [0, 1]
+        The quantile(s). With a tensor (or list) ``q`` the result gets a leading dim of
+        ``len(q)``; a tensor ``q`` must have ``input``'s dtype.
+    dim : int, optional
+        The dim to reduce (negative counts from the end); None (the default) flattens
+        ``input`` first.
+    keepdim : bool, optional
+        Keep the reduced dim(s) with size 1. Default False.
+    interpolation : {'linear', 'lower', 'higher', 'midpoint', 'nearest'}, optional
+        How to pick between the two closest sorted values (keyword only; default
+        ``'linear'``). ``'nearest'`` rounds half to even.
+
+    Returns
+    -------
+    Tensor
+        The quantiles, shaped as :func:`quantile`'s. Differentiable through the selected
+        values.
+
+    Raises
+    ------
+    RuntimeError
+        If ``input`` is not floating, ``q`` has more than one dim, is a tensor of another dtype,
+        or holds a value outside [0, 1] or NaN.
+    ValueError
+        If ``interpolation`` is not one of the five names.
+    IndexError
+        If the reduced dim is empty, or ``dim`` is out of range.
+    """
     return _quantile(input, q, dim, keepdim, interpolation, True, "nanquantile")
 
 
@@ -641,20 +986,107 @@ var_mean_result = namedtuple("var_mean", ["var", "mean"])
 
 
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    """(var, mean) over `dim`, with var's arguments. Returns a plain pair of tensors."""
+    """Return the variance and the mean of ``input`` over ``dim``, with :func:`var`'s arguments.
+
+    Parameters
+    ----------
+    input : Tensor
+        A floating tensor of any shape.
+    dim : int or tuple of int, optional
+        The dim(s) to reduce; all of them when None. A positional bool here is ``unbiased``,
+        as in :func:`var`.
+    unbiased : bool, optional
+        True: divide by N - 1; False: by N (same as ``correction=0``).
+    keepdim : bool, optional
+        Keep the reduced dims with size 1. Default False.
+    correction : int, optional
+        Subtracted from N in the variance's divisor (keyword only). Default 1.
+
+    Returns
+    -------
+    var : Tensor
+        The variances, as :func:`var`.
+    mean : Tensor
+        The means, as :func:`mean`. The two come as a plain tuple ``(var, mean)``, as in
+        PyTorch.
+
+    Raises
+    ------
+    RuntimeError
+        If ``input`` is not floating point.
+    TypeError
+        If both ``unbiased`` and ``correction`` are given.
+    IndexError
+        If a dim is out of range.
+    """
     return (var(input, dim, unbiased, keepdim, correction=correction),
             mean(_as_tensor(input), dim if not isinstance(dim, bool) else None, keepdim))
 
 
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    """(std, mean) over `dim`, with std's arguments."""
+    """Return the standard deviation and the mean of ``input`` over ``dim``, with :func:`std`'s arguments.
+
+    Parameters
+    ----------
+    input : Tensor
+        A floating tensor of any shape.
+    dim : int or tuple of int, optional
+        The dim(s) to reduce; all of them when None. A positional bool here is ``unbiased``,
+        as in :func:`var`.
+    unbiased : bool, optional
+        True: divide by N - 1; False: by N (same as ``correction=0``).
+    keepdim : bool, optional
+        Keep the reduced dims with size 1. Default False.
+    correction : int, optional
+        Subtracted from N in the variance's divisor (keyword only). Default 1.
+
+    Returns
+    -------
+    std : Tensor
+        The standard deviations, as :func:`std`.
+    mean : Tensor
+        The means, as :func:`mean`. The two come as a plain tuple ``(std, mean)``, as in
+        PyTorch.
+
+    Raises
+    ------
+    RuntimeError
+        If ``input`` is not floating point.
+    TypeError
+        If both ``unbiased`` and ``correction`` are given.
+    IndexError
+        If a dim is out of range.
+    """
     return (std(input, dim, unbiased, keepdim, correction=correction),
             mean(_as_tensor(input), dim if not isinstance(dim, bool) else None, keepdim))
 
 
 def aminmax(input, *, dim=None, keepdim=False):
-    """(min, max) over `dim` (all elements when None), a named tuple; gradients shared among
-    ties as amin/amax."""
+    """Return the minimum and the maximum of ``input`` over ``dim``, all elements when None (also ``x.aminmax()``).
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape.
+    dim : int, optional
+        The dim to reduce (keyword only; negative counts from the end); all dims when None,
+        the default.
+    keepdim : bool, optional
+        Keep the reduced dim with size 1 (keyword only). Default False.
+
+    Returns
+    -------
+    min : Tensor
+        The minima, as :func:`amin`.
+    max : Tensor
+        The maxima, as :func:`amax`. The two come as a named tuple ``(min, max)``. The
+        gradients are shared evenly among tied extremes, as for ``amin``/``amax``.
+
+    Raises
+    ------
+    IndexError
+        If ``dim`` is out of range.
+    """
     x = _as_tensor(input)
     return aminmax_result(amin(x, dim, keepdim), amax(x, dim, keepdim))
 
@@ -663,7 +1095,30 @@ def aminmax(input, *, dim=None, keepdim=False):
 
 
 def nansum(input, dim=None, keepdim=False, *, dtype=None):
-    """Sum treating NaN as zero; NaN elements get zero gradient."""
+    """Return the sum of ``input`` over ``dim`` treating NaN as zero (also ``x.nansum(...)``).
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape.
+    dim : int or tuple of int, optional
+        The dim(s) to reduce (negative counts from the end); all of them when None.
+    keepdim : bool, optional
+        Keep the reduced dims with size 1. Default False.
+    dtype : numpy.dtype, optional
+        Convert to this dtype before summing (keyword only).
+
+    Returns
+    -------
+    Tensor
+        The sums, as :func:`sum` (bool and integer inputs give int64). NaN elements get a
+        zero gradient.
+
+    Raises
+    ------
+    IndexError
+        If a dim is out of range.
+    """
     x = _as_tensor(input)
     if x._data.dtype.kind == "f":
         x = masked_fill(x, np.isnan(x._data), 0.0)
@@ -671,7 +1126,32 @@ def nansum(input, dim=None, keepdim=False, *, dtype=None):
 
 
 def nanmean(input, dim=None, keepdim=False, *, dtype=None):
-    """Mean of the non-NaN elements (NaN where there are none)."""
+    """Return the mean of the non-NaN elements of ``input`` over ``dim`` (also ``x.nanmean(...)``).
+
+    Parameters
+    ----------
+    input : Tensor
+        A floating tensor of any shape (or any tensor with a floating ``dtype``).
+    dim : int or tuple of int, optional
+        The dim(s) to reduce (negative counts from the end); all of them when None.
+    keepdim : bool, optional
+        Keep the reduced dims with size 1. Default False.
+    dtype : numpy.dtype, optional
+        Convert ``input`` to this dtype first (keyword only).
+
+    Returns
+    -------
+    Tensor
+        The means of the non-NaN elements: NaN where a slice has none. NaN elements get a
+        zero gradient.
+
+    Raises
+    ------
+    RuntimeError
+        If ``input`` (after ``dtype``) is not floating point.
+    IndexError
+        If a dim is out of range.
+    """
     x = _as_tensor(input)
     if dtype is not None:
         x = to(x, dtype)
@@ -682,17 +1162,70 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None):
 
 
 def count_nonzero(input, dim=None):
-    """Number of non-zero elements over `dim` (int or tuple; all when None), int64."""
+    """Return the number of non-zero elements of ``input`` over ``dim`` (also ``x.count_nonzero()``).
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape and dtype; NaN counts as non-zero.
+    dim : int or tuple of int, optional
+        The dim(s) to reduce (negative counts from the end); all of them when None.
+
+    Returns
+    -------
+    Tensor
+        int64 counts, with the reduced dims removed. Not differentiable.
+
+    Raises
+    ------
+    IndexError
+        If a dim is out of range.
+    """
     x = _as_tensor(input)
     axis = _axes(dim, x._data.ndim, "count_nonzero") if x._data.ndim else None
     return _wrap(np.asarray(np.count_nonzero(x._data, axis=axis), dtype=np.int64))
 
 
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
-    """Unique elements (or unique slices along `dim`), sorted; optionally the inverse indices
-    (the position of each input element in the output) and the counts. Not differentiable
-    (the output never requires grad), as in PyTorch. The output is always sorted: PyTorch's
-    CPU unique also sorts when sorted=False."""
+    """Return the unique elements of ``input`` (or its unique slices along ``dim``), sorted (also ``x.unique()``).
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape.
+    sorted : bool, optional
+        Accepted for compatibility: the output is always sorted (PyTorch's CPU unique also
+        sorts when ``sorted=False``). Default True.
+    return_inverse : bool, optional
+        Also return the position in the output of each input element (or slice). Default
+        False.
+    return_counts : bool, optional
+        Also return how often each unique element (or slice) occurs. Default False.
+    dim : int, optional
+        Find unique slices along this dim (negative counts from the end); None (the default)
+        works on the flattened tensor.
+
+    Returns
+    -------
+    output : Tensor
+        The unique elements, 1-D (or ``input`` with ``dim`` holding the unique slices), in
+        ascending order. Every NaN is distinct from the others, as in PyTorch.
+    inverse_indices : Tensor, optional
+        int64, shape of ``input`` (``(input.shape[dim],)`` with ``dim``); only with
+        ``return_inverse``.
+    counts : Tensor, optional
+        int64, one per unique element; only with ``return_counts``. With either flag, the
+        values come as a plain tuple in this order; otherwise ``output`` alone.
+
+    Raises
+    ------
+    IndexError
+        If ``dim`` is out of range.
+
+    Notes
+    -----
+    Not differentiable: the output never requires grad, as in PyTorch.
+    """
     x = _as_tensor(input)
     a = x._data
     if dim is not None:
@@ -709,8 +1242,30 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
 
 
 def bincount(input, weights=None, minlength=0):
-    """Count of each value of a 1-D non-negative integer tensor (or the sum of `weights` per
-    value): length max(input) + 1, at least `minlength`. Not differentiable."""
+    """Return the number of occurrences of each value of a 1-D non-negative integer tensor, or the sum of ``weights`` per value (also ``x.bincount()``).
+
+    Parameters
+    ----------
+    input : Tensor
+        A 1-D tensor of non-negative integers (bool included).
+    weights : Tensor, optional
+        Same shape as ``input``: ``out[v]`` becomes the sum of the weights where
+        ``input == v`` instead of a count.
+    minlength : int, optional
+        The minimum length of the result. Default 0.
+
+    Returns
+    -------
+    Tensor
+        Length ``max(input) + 1`` (0 for an empty input), at least ``minlength``. int64
+        counts; with ``weights``, their dtype if floating, else float64. Not differentiable.
+
+    Raises
+    ------
+    RuntimeError
+        If ``input`` is not a 1-D tensor of non-negative integers, ``minlength`` is negative,
+        or ``weights`` has another shape.
+    """
     x = _as_tensor(input)
     a = x._data
     if a.ndim != 1 or a.dtype.kind not in "iub" or (a.size and a.min() < 0):
@@ -728,8 +1283,32 @@ def bincount(input, weights=None, minlength=0):
 
 
 def histc(input, bins=100, min=0, max=0):
-    """Histogram of `bins` equal-width bins over [min, max] (the data's range when min ==
-    max); elements outside are ignored. Same dtype as the input; not differentiable."""
+    """Return a histogram of ``input`` with ``bins`` equal-width bins over ``[min, max]`` (also ``x.histc()``).
+
+    Elements outside ``[min, max]``, and NaN and infinities, are ignored. When ``min == max``
+    the range of the data is used (widened by 1 on each side if every element is equal).
+
+    Parameters
+    ----------
+    input : Tensor
+        A floating tensor of any shape (it is flattened).
+    bins : int, optional
+        The number of bins. Default 100.
+    min : float, optional
+        The lower end of the range. Default 0.
+    max : float, optional
+        The upper end of the range. Default 0.
+
+    Returns
+    -------
+    Tensor
+        Shape ``(bins,)``, the counts in ``input``'s dtype. Not differentiable.
+
+    Raises
+    ------
+    RuntimeError
+        If ``input`` is not floating point, ``bins`` is not positive, or ``min > max``.
+    """
     x = _as_tensor(input)
     a = x._data
     _floating(x, "histc")
@@ -766,13 +1345,39 @@ def _attach():
         setattr(Tensor, name, fn)
 
     def cumsum_(self, dim, *, dtype=None):
-        """In-place form of :func:`glassgrad.cumsum`: write the cumulative sum along ``dim``
-        into this tensor and return it."""
+        """Write the cumulative sum of this tensor along ``dim`` into it, in place (see :func:`glassgrad.cumsum`).
+
+        Parameters
+        ----------
+        dim : int
+            The dim to accumulate along (negative counts from the end).
+        dtype : numpy.dtype, optional
+            Compute in this dtype (keyword only); the result is cast back to this tensor's dtype
+            when written.
+
+        Returns
+        -------
+        Tensor
+            This tensor, modified.
+        """
         return self.copy_(cumsum(self, dim, dtype=dtype))
 
     def cumprod_(self, dim, *, dtype=None):
-        """In-place form of :func:`glassgrad.cumprod`: write the cumulative product along
-        ``dim`` into this tensor and return it."""
+        """Write the cumulative product of this tensor along ``dim`` into it, in place (see :func:`glassgrad.cumprod`).
+
+        Parameters
+        ----------
+        dim : int
+            The dim to accumulate along (negative counts from the end).
+        dtype : numpy.dtype, optional
+            Compute in this dtype (keyword only); the result is cast back to this tensor's dtype
+            when written.
+
+        Returns
+        -------
+        Tensor
+            This tensor, modified.
+        """
         return self.copy_(cumprod(self, dim, dtype=dtype))
     Tensor.cumsum_ = cumsum_
     Tensor.cumprod_ = cumprod_

@@ -21,22 +21,25 @@ def _array(x):
 
 
 def multinomial(input, num_samples, replacement=False, *, generator=None):
-    """Indices drawn from the categorical distribution(s) whose weights are `input`.
+    """Return indices drawn from the categorical distribution(s) whose weights are ``input`` (also ``x.multinomial(...)``).
 
     Parameters
     ----------
-    input : Tensor, (C,) or (R, C), floating
+    input : Tensor of shape (C,) or (R, C), floating
         Non-negative weights (they need not sum to one); one distribution per row.
     num_samples : int
         Draws per distribution.
-    replacement : bool
-        With replacement, draws are independent. Without, a category is drawn at most once
-        (categories of weight zero come last, only when the positive ones run out).
+    replacement : bool, optional
+        With replacement, draws are independent. Without (the default), a category is drawn
+        at most once (categories of weight zero come last, only when the positive ones run
+        out).
     generator : Generator, optional
+        Draw from this generator instead of the global default one (keyword only).
 
     Returns
     -------
-    Tensor of int64, (num_samples,) or (R, num_samples)
+    Tensor
+        int64, shape (num_samples,) or (R, num_samples): the drawn category indices.
 
     Raises
     ------
@@ -44,6 +47,12 @@ def multinomial(input, num_samples, replacement=False, *, generator=None):
         For an input that is not 1-D or 2-D or not floating, a weight that is negative, inf or
         nan, a row summing to zero, num_samples <= 0, or, without replacement, more samples
         than categories (PyTorch's messages).
+
+    Notes
+    -----
+    Without replacement, the draw takes the ``num_samples`` largest keys ``weight / E`` with
+    ``E`` exponentially distributed, as PyTorch does; the random streams differ from
+    PyTorch's.
     """
     p = _array(input)
     if p.ndim not in (1, 2):
@@ -89,13 +98,35 @@ def _probabilities(p, op):
 
 
 def bernoulli(input, p=None, *, generator=None):
-    """0/1 draws: out[i] = 1 with probability input[i] (or with the scalar `p` for every
-    element, `input` then giving only the shape and dtype). Same dtype as `input`.
+    """Return 0/1 draws: ``out[i]`` is 1 with probability ``input[i]`` (also ``x.bernoulli()``).
+
+    With a scalar ``p``, every element is 1 with probability ``p`` and ``input`` gives only
+    the shape and dtype.
+
+    Parameters
+    ----------
+    input : Tensor
+        The probabilities, in [0, 1], floating; with ``p`` given, any tensor (only its shape
+        and dtype are used).
+    p : float or Tensor, optional
+        One probability for every element (or a tensor broadcast to ``input``'s shape).
+        Default None (use ``input``).
+    generator : Generator, optional
+        Draw from this generator instead of the global default one (keyword only).
+
+    Returns
+    -------
+    Tensor
+        Same shape and dtype as ``input``, holding 0 and 1. A constant: no gradient flows to
+        ``input`` (PyTorch gives it a zero gradient).
 
     Raises
     ------
     RuntimeError
-        If a probability lies outside [0, 1].
+        If a probability lies outside [0, 1] or is NaN, or ``input`` is not floating when
+        ``p`` is None.
+    ValueError
+        If a tensor ``p`` does not broadcast to ``input``'s shape.
     """
     x = _array(input)
     if p is None:
@@ -112,17 +143,52 @@ def bernoulli(input, p=None, *, generator=None):
 
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None,
            requires_grad=False):
-    """Normal samples with the given means and standard deviations.
+    """Return samples from normal distributions with the given means and standard deviations.
 
-    Forms (as PyTorch): `normal(mean: Tensor, std: Tensor)` (broadcast), `normal(mean: Tensor,
-    std: float = 1.0)`, `normal(mean: float, std: Tensor)`, and `normal(mean: float,
-    std: float, size)` (default float dtype unless `dtype`). A tensor form keeps the floating
-    dtype of its tensor argument(s).
+    The forms of PyTorch: ``normal(mean: Tensor, std: Tensor)`` (broadcast against each
+    other), ``normal(mean: Tensor, std: float = 1.0)``, ``normal(mean: float, std: Tensor)``,
+    and ``normal(mean: float, std: float, size)``.
+
+    Parameters
+    ----------
+    mean : float or Tensor, optional
+        The mean(s). Default 0.
+    std : float or Tensor, optional
+        The standard deviation(s), non-negative. Default 1.
+    size : int or sequence of int, optional
+        The shape of the result; required when ``mean`` and ``std`` are both numbers, refused
+        otherwise.
+    generator : Generator, optional
+        Draw from this generator instead of the global default one (keyword only).
+    dtype : numpy.dtype, optional
+        A floating dtype for the number form (keyword only; the default float dtype when
+        None). Ignored in the tensor forms.
+    device : str or device, optional
+        Only the CPU is available (keyword only).
+    requires_grad : bool, optional
+        Make the result of the number form a leaf that requires grad (keyword only). Default
+        False. Ignored in the tensor forms.
+
+    Returns
+    -------
+    Tensor
+        The samples: shape ``size`` in the number form, else the broadcast shape of ``mean``
+        and ``std``, keeping the floating dtype of the tensor argument(s) (promoted when both
+        are tensors). Samples are constants: no gradient flows to ``mean`` or ``std``.
 
     Raises
     ------
     RuntimeError
         For a negative std, shapes that do not broadcast, or integer tensor arguments.
+    TypeError
+        If ``size`` is missing in the number form, or given in a tensor form.
+    NotImplementedError
+        If ``dtype`` is not floating.
+
+    Notes
+    -----
+    The random streams differ from PyTorch's (another algorithm): the same seed gives the
+    same draws in glassgrad, not the same numbers as PyTorch.
     """
     check_device(device, "normal")
     rng = get_rng(generator)
@@ -154,12 +220,25 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
 
 
 def poisson(input, generator=None):
-    """Poisson samples, out[i] ~ Poisson(rate = input[i]), in input's floating dtype.
+    """Return Poisson samples, ``out[i] ~ Poisson(rate=input[i])``.
+
+    Parameters
+    ----------
+    input : Tensor
+        The rates, non-negative, floating.
+    generator : Generator, optional
+        Draw from this generator instead of the global default one. Default None.
+
+    Returns
+    -------
+    Tensor
+        Same shape and floating dtype as ``input``, holding whole numbers. A constant: no
+        gradient flows to ``input``.
 
     Raises
     ------
     RuntimeError
-        For a negative or nan rate, or a non-floating input.
+        For a negative or NaN rate, or a non-floating input.
     """
     rates = _array(input)
     if rates.dtype.kind != "f":
@@ -178,14 +257,55 @@ def _float_only(x, name):
 
 
 def bernoulli_(self, p=0.5, *, generator=None):
-    """Fill with 0/1 draws, 1 with probability `p` (a float, or a tensor broadcast to self)."""
+    """Fill this tensor with 0/1 draws, 1 with probability ``p``, in place.
+
+    Parameters
+    ----------
+    p : float or Tensor, optional
+        The probability, in [0, 1]: one number, or a tensor broadcast to this tensor's shape.
+        Default 0.5.
+    generator : Generator, optional
+        Draw from this generator instead of the global default one (keyword only).
+
+    Returns
+    -------
+    Tensor
+        This tensor, modified (its dtype kept).
+
+    Raises
+    ------
+    RuntimeError
+        If a probability lies outside [0, 1] or is NaN.
+    ValueError
+        If a tensor ``p`` does not broadcast to this tensor's shape.
+    """
     probs = _probabilities(np.broadcast_to(np.asarray(_array(p), np.float64), self.shape),
                            "bernoulli_")
     return _fill_with(self, "bernoulli_", get_rng(generator).random(self.shape) < probs)
 
 
 def exponential_(self, lambd=1.0, *, generator=None):
-    """Fill with Exponential(rate `lambd`) draws (density lambd * exp(-lambd x))."""
+    """Fill this tensor with draws from the exponential distribution of rate ``lambd``, in place.
+
+    The density is ``lambd * exp(-lambd * x)`` for ``x >= 0``.
+
+    Parameters
+    ----------
+    lambd : float, optional
+        The rate, positive. Default 1.
+    generator : Generator, optional
+        Draw from this generator instead of the global default one (keyword only).
+
+    Returns
+    -------
+    Tensor
+        This tensor, modified.
+
+    Raises
+    ------
+    RuntimeError
+        If the tensor is not floating, or ``lambd`` is not positive.
+    """
     _float_only(self, "exponential_")
     if not lambd > 0:
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
@@ -194,9 +314,32 @@ def exponential_(self, lambd=1.0, *, generator=None):
 
 
 def random_(self, from_=0, to=None, *, generator=None):
-    """Fill with integers uniform in [from, to). `random_(to)` draws from [0, to);
-    `random_()` from [0, 2**mantissa] for floats (2**24 for float32, 2**53 for float64) and
-    over the dtype's non-negative range for integers (bool: {False, True}), as PyTorch."""
+    """Fill this tensor with integers drawn uniformly from ``[from_, to)``, in place.
+
+    ``random_(to)`` draws from ``[0, to)``. ``random_()`` draws from ``[0, 2**mantissa]`` for
+    floating tensors (``2**24`` for float32, ``2**53`` for float64) and over the dtype's
+    non-negative range for integers (bool: False and True), as PyTorch.
+
+    Parameters
+    ----------
+    from\\_ : int, optional
+        The lower bound (inclusive); alone, it is the upper bound ``to``. Default 0. PyTorch
+        spells it ``from``, which is a Python keyword.
+    to : int, optional
+        The upper bound (exclusive). Default None (the dtype's range, see above).
+    generator : Generator, optional
+        Draw from this generator instead of the global default one (keyword only).
+
+    Returns
+    -------
+    Tensor
+        This tensor, modified (the integers converted to its dtype).
+
+    Raises
+    ------
+    RuntimeError
+        If ``from_ >= to``.
+    """
     dt = self._data.dtype
     if to is None:
         if from_ != 0:
@@ -219,20 +362,78 @@ def random_(self, from_=0, to=None, *, generator=None):
 
 
 def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
-    """Fill with Cauchy(median, sigma) draws."""
+    """Fill this tensor with draws from the Cauchy distribution, in place.
+
+    Parameters
+    ----------
+    median : float, optional
+        The location. Default 0.
+    sigma : float, optional
+        The scale (half width at half maximum). Default 1.
+    generator : Generator, optional
+        Draw from this generator instead of the global default one (keyword only).
+
+    Returns
+    -------
+    Tensor
+        This tensor, modified.
+
+    Raises
+    ------
+    RuntimeError
+        If the tensor is not floating.
+    """
     _float_only(self, "cauchy_")
     return _fill_with(self, "cauchy_",
                       median + sigma * get_rng(generator).standard_cauchy(self.shape))
 
 
 def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
-    """Fill with draws exp(N(mean, std^2))."""
+    """Fill this tensor with log-normal draws ``exp(N(mean, std**2))``, in place.
+
+    Parameters
+    ----------
+    mean : float, optional
+        The mean of the underlying normal distribution. Default 1.
+    std : float, optional
+        The standard deviation of the underlying normal distribution. Default 2.
+    generator : Generator, optional
+        Draw from this generator instead of the global default one (keyword only).
+
+    Returns
+    -------
+    Tensor
+        This tensor, modified.
+
+    Raises
+    ------
+    RuntimeError
+        If the tensor is not floating.
+    """
     _float_only(self, "log_normal_")
     return _fill_with(self, "log_normal_", get_rng(generator).lognormal(mean, std, self.shape))
 
 
 def geometric_(self, p, *, generator=None):
-    """Fill with Geometric(p) draws: the number of trials up to the first success (>= 1)."""
+    """Fill this tensor with geometric draws: the number of trials up to the first success (at least 1), in place.
+
+    Parameters
+    ----------
+    p : float
+        The success probability of each trial, in (0, 1).
+    generator : Generator, optional
+        Draw from this generator instead of the global default one (keyword only).
+
+    Returns
+    -------
+    Tensor
+        This tensor, modified (the counts converted to its dtype).
+
+    Raises
+    ------
+    RuntimeError
+        If ``p`` is not in (0, 1).
+    """
     if not 0 < p < 1:
         raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p}")
     return _fill_with(self, "geometric_", get_rng(generator).geometric(p, self.shape))
@@ -250,9 +451,11 @@ def _attach():
     for fn in (bernoulli_, exponential_, random_, cauchy_, log_normal_, geometric_):
         setattr(Tensor, fn.__name__, fn)
     Tensor.bernoulli = _bernoulli_method
-    Tensor.bernoulli.__doc__ = bernoulli.__doc__
+    Tensor.bernoulli.__doc__ = ("See :func:`glassgrad.bernoulli`, with this tensor as "
+                                "``input``.")
     Tensor.multinomial = _multinomial_method
-    Tensor.multinomial.__doc__ = multinomial.__doc__
+    Tensor.multinomial.__doc__ = ("See :func:`glassgrad.multinomial`, with this tensor as "
+                                  "``input``.")
 
 
 _attach()

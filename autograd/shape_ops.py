@@ -109,21 +109,80 @@ def flip(input, dims):
 
 
 def fliplr(input):
-    """flip(input, [1]); input needs at least 2 dims."""
+    """Reverse ``input`` left to right, ``flip(input, [1])`` (also ``x.fliplr()``).
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor with at least 2 dims.
+
+    Returns
+    -------
+    Tensor
+        A copy (as in PyTorch), same shape, with dim 1 reversed.
+
+    Raises
+    ------
+    RuntimeError
+        If ``input`` has fewer than 2 dims.
+    """
     if _as(input)._data.ndim < 2:
         raise RuntimeError(f"fliplr: input must have at least 2 dims, got shape {input.shape}")
     return flip(input, [1])
 
 
 def flipud(input):
-    """flip(input, [0]); input needs at least 1 dim."""
+    """Reverse ``input`` upside down, ``flip(input, [0])`` (also ``x.flipud()``).
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor with at least 1 dim.
+
+    Returns
+    -------
+    Tensor
+        A copy (as in PyTorch), same shape, with dim 0 reversed.
+
+    Raises
+    ------
+    RuntimeError
+        If ``input`` is 0-d.
+    """
     if _as(input)._data.ndim < 1:
         raise RuntimeError("fliplr: input must have at least 1 dim")
     return flip(input, [0])
 
 
 def roll(input, shifts, dims=None):
-    """Shift elements cyclically along `dims` (the flattened tensor when dims is None)."""
+    """Shift the elements of ``input`` cyclically along ``dims`` (also ``x.roll(shifts, dims)``).
+
+    Elements shifted past the end come back at the start.
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape.
+    shifts : int or sequence of int
+        The number of places to shift (negative shifts go the other way), one per dim of
+        ``dims``.
+    dims : int or sequence of int, optional
+        The dims to roll (negative counts from the end). None (the default) rolls the
+        flattened tensor by one shift and restores the shape.
+
+    Returns
+    -------
+    Tensor
+        A copy, same shape.
+
+    Raises
+    ------
+    RuntimeError
+        If ``shifts`` and ``dims`` have different lengths, or ``dims`` is None and ``shifts``
+        holds more than one number.
+    IndexError
+        If a dim is out of range.
+    """
     x = _as(input)
     if dims is None:
         if not isinstance(shifts, (int, np.integer)) and len(shifts) != 1:
@@ -154,27 +213,34 @@ def _sizes(sizes):
     return tuple(int(s) for s in sizes)
 
 
-def repeat(input, *sizes):
-    """Tile ``input`` ``sizes[i]`` times along each dim ``i`` (``x.repeat(*sizes)``, as ``torch.Tensor.repeat``).
+def repeat(input, *repeats):
+    """Tile ``input`` ``repeats[i]`` times along each dim ``i`` (``x.repeat(*repeats)``, as ``torch.Tensor.repeat``).
 
     Parameters
     ----------
     input : Tensor
         A tensor with n dims.
-    sizes : ints or a sequence of int
-        At least n counts; extra leading counts add leading dims.
+    *repeats : int, or one sequence of int
+        At least n counts, given as separate ints or one tuple/list (or 1-D tensor); extra
+        leading counts add leading dims.
 
     Returns
     -------
     Tensor
-        A copy of shape ``(sizes[i] * shape[i], ...)``; the gradient sums over the copies.
+        A copy of shape ``(repeats[i] * shape[i], ...)`` (the shape padded with leading 1s);
+        the gradient sums over the copies.
+
+    Raises
+    ------
+    RuntimeError
+        If fewer counts than dims are given.
 
     Notes
     -----
     This is numpy's ``tile``, not numpy's ``repeat`` (which is :func:`repeat_interleave`).
     """
     x = _as(input)
-    sizes = _sizes(sizes)
+    sizes = _sizes(repeats)
     if len(sizes) < x._data.ndim:
         raise RuntimeError(f"repeat: number of repeat dims ({len(sizes)}) can not be smaller "
                            f"than the number of dims of the tensor ({x._data.ndim})")
@@ -207,9 +273,40 @@ def tile(input, dims):
 
 
 def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
-    """Repeat each element `repeats` times (an int, or one count per element along `dim`);
-    dim=None works on the flattened tensor. With a single integer tensor argument, returns
-    arange(len(repeats)) repeated by it (PyTorch's one-argument form)."""
+    """Repeat each element of ``input`` ``repeats`` times along ``dim`` (also ``x.repeat_interleave(repeats)``).
+
+    ``repeats`` is one count for every element or one count per element along ``dim``.
+    With a single integer tensor argument, ``repeat_interleave(repeats)`` returns
+    ``arange(len(repeats))`` with each index ``i`` repeated ``repeats[i]`` times (PyTorch's
+    one-argument form).
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape; in the one-argument form, a 1-D integer tensor of counts.
+    repeats : int or Tensor, optional
+        A non-negative int (or 0-d tensor), or a 1-D integer tensor with one count per entry
+        of ``dim``.
+    dim : int, optional
+        The dim to repeat along (negative counts from the end). None (the default) works on
+        the flattened tensor and returns a 1-D tensor.
+    output_size : int, optional
+        Accepted for compatibility and ignored (keyword only).
+
+    Returns
+    -------
+    Tensor
+        A copy, with ``dim`` (or the flattened length) multiplied by the counts; the
+        gradient sums over the copies. The one-argument form gives int64.
+
+    Raises
+    ------
+    RuntimeError
+        If a count is negative, or a tensor of counts does not have one count per entry of
+        ``dim``.
+    IndexError
+        If ``repeats`` is not an integer tensor, or ``dim`` is out of range.
+    """
     x = _as(input)
     if repeats is None:
         counts = _index_array(x, "repeat_interleave")
@@ -240,7 +337,31 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
 
 
 def movedim(input, source, destination):
-    """Move dims `source` to positions `destination` (ints or sequences); a view."""
+    """Move the dims ``source`` of ``input`` to the positions ``destination`` (also ``x.movedim(...)`` and ``moveaxis``).
+
+    The other dims keep their order.
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape.
+    source : int or sequence of int
+        The dims to move (negative counts from the end).
+    destination : int or sequence of int
+        Their new positions, as many as ``source``.
+
+    Returns
+    -------
+    Tensor
+        A view of ``input`` (a 0-d ``input`` is returned as is).
+
+    Raises
+    ------
+    RuntimeError
+        If ``source`` and ``destination`` have different lengths or repeat a dim.
+    IndexError
+        If a dim is out of range.
+    """
     x = _as(input)
     nd = x._data.ndim
     src = (source,) if isinstance(source, (int, np.integer)) else tuple(source)
@@ -267,12 +388,55 @@ moveaxis = movedim
 
 
 def swapdims(input, dim0, dim1):
-    """Exchange two dims (transpose); a view."""
+    """Exchange the dims ``dim0`` and ``dim1`` of ``input``, as ``transpose`` (also ``x.swapdims(dim0, dim1)``).
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape.
+    dim0 : int
+        The first dim (negative counts from the end).
+    dim1 : int
+        The second dim.
+
+    Returns
+    -------
+    Tensor
+        A view of ``input``.
+
+    Raises
+    ------
+    IndexError
+        If a dim is out of range.
+    """
     return _as(input).transpose(dim0, dim1)
 
 
 def unflatten(input, dim, sizes):
-    """Expand dim `dim` into `sizes` (one entry may be -1); a view."""
+    """Expand the dim ``dim`` of ``input`` into several dims of sizes ``sizes`` (also ``x.unflatten(dim, sizes)``).
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor with at least one dim.
+    dim : int
+        The dim to expand (negative counts from the end).
+    sizes : sequence of int
+        The new dims' sizes; their product must be ``input.shape[dim]``. One entry may be -1,
+        inferred from the others.
+
+    Returns
+    -------
+    Tensor
+        A view of ``input``.
+
+    Raises
+    ------
+    RuntimeError
+        If the sizes do not multiply up to the size of ``dim``.
+    IndexError
+        If ``dim`` is out of range.
+    """
     x = _as(input)
     d = _dim(x, dim, "unflatten")
     sizes = tuple(int(s) for s in sizes)
@@ -318,7 +482,29 @@ def narrow(input, dim, start, length):
 
 
 def select(input, dim, index):
-    """Slice dim `dim` at `index`, removing that dim; a view."""
+    """Return the slice of ``input`` at ``index`` along ``dim``, without that dim (also ``x.select(dim, index)``).
+
+    ``select(x, 1, 2)`` is ``x[:, 2]``.
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor with at least one dim.
+    dim : int
+        The dim to slice (negative counts from the end).
+    index : int
+        The position along ``dim`` (negative counts from the end).
+
+    Returns
+    -------
+    Tensor
+        A view of ``input`` with one dim less: in-place changes to it change ``input``.
+
+    Raises
+    ------
+    IndexError
+        If ``dim`` or ``index`` is out of range.
+    """
     x = _as(input)
     d = _dim(x, dim, "select")
     n = x._data.shape[d]
@@ -375,8 +561,33 @@ def diagonal(input, offset=0, dim1=0, dim2=1):
 
 
 def diag_embed(input, offset=0, dim1=-2, dim2=-1):
-    """Tensor whose diagonals (over dims dim1, dim2 of the result) hold the last dim of
-    `input`; every other element is 0."""
+    """Return a tensor whose diagonals over dims ``(dim1, dim2)`` hold the last dim of ``input``; every other element is 0.
+
+    Parameters
+    ----------
+    input : Tensor
+        Shape (..., n).
+    offset : int, optional
+        Which diagonal: 0 (default) the main one, positive above it, negative below it.
+    dim1 : int, optional
+        The first of the two dims of the result that hold the matrices (negative counts from
+        the end of the result's dims). Default -2.
+    dim2 : int, optional
+        The second. Default -1.
+
+    Returns
+    -------
+    Tensor
+        A new tensor with one dim more than ``input``: the dims ``dim1`` and ``dim2`` have size
+        ``n + abs(offset)``, the others are ``input``'s leading dims in order.
+
+    Raises
+    ------
+    RuntimeError
+        If ``dim1`` and ``dim2`` are the same dim.
+    IndexError
+        If a dim is out of range.
+    """
     x = _as(input)
     nd = x._data.ndim + 1
     d1, d2 = _dim(x, dim1, "diag_embed", nd), _dim(x, dim2, "diag_embed", nd)
@@ -389,8 +600,27 @@ def diag_embed(input, offset=0, dim1=-2, dim2=-1):
 
 
 def diag(input, diagonal=0):
-    """1-D input: a square matrix with it on diagonal `diagonal`. 2-D input: that diagonal
-    of it (a copy)."""
+    """Return a square matrix with a 1-D ``input`` on a diagonal, or a diagonal of a 2-D ``input`` (also ``x.diag()``).
+
+    Parameters
+    ----------
+    input : Tensor
+        A 1-D or 2-D tensor.
+    diagonal : int, optional
+        Which diagonal: 0 (default) the main one, positive above it, negative below it.
+
+    Returns
+    -------
+    Tensor
+        For a 1-D ``input`` of length n, an ``(n + abs(diagonal), n + abs(diagonal))``
+        matrix; for a 2-D ``input``, that diagonal as a 1-D copy (not a view: see
+        :func:`diagonal` for a view).
+
+    Raises
+    ------
+    RuntimeError
+        If ``input`` is neither 1-D nor 2-D.
+    """
     x = _as(input)
     if x._data.ndim == 1:
         return diag_embed(x, diagonal, 0, 1)
@@ -473,8 +703,37 @@ def _source_for(x, d, idx, source, op):
 
 
 def index_add(input, dim, index, source, *, alpha=1):
-    """input with `alpha * source` added at `index` along `dim` (repeated indices
-    accumulate)."""
+    """Return ``input`` with ``alpha * source`` added at the positions ``index`` along ``dim`` (also ``x.index_add(...)``).
+
+    For ``dim=0``: ``out[index[i]] += alpha * source[i]``; repeated indices accumulate.
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape.
+    dim : int
+        The dim to index (negative counts from the end).
+    index : Tensor
+        A 1-D integer tensor of positions along ``dim`` (negative ones count from the end).
+    source : Tensor
+        ``input``'s shape with ``len(index)`` entries along ``dim``; converted to ``input``'s
+        dtype.
+    alpha : number, optional
+        Multiplies ``source`` (keyword only). Default 1.
+
+    Returns
+    -------
+    Tensor
+        A new tensor of ``input``'s shape and dtype (``x.index_add_`` writes into ``x``).
+
+    Raises
+    ------
+    IndexError
+        If ``index`` is not an integer tensor, holds a position out of range, or ``dim`` is
+        out of range.
+    RuntimeError
+        If ``source`` has the wrong shape.
+    """
     x = _as(input)
     d = _dim(x, dim, "index_add")
     idx = _check_index_1d(x, d, index, "index_add")
@@ -485,7 +744,36 @@ def index_add(input, dim, index, source, *, alpha=1):
 
 
 def index_copy(input, dim, index, source):
-    """input with source's slices written at `index` along `dim`."""
+    """Return ``input`` with the slices of ``source`` written at the positions ``index`` along ``dim`` (also ``x.index_copy(...)``).
+
+    For ``dim=0``: ``out[index[i]] = source[i]``.
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape.
+    dim : int
+        The dim to index (negative counts from the end).
+    index : Tensor
+        A 1-D integer tensor of positions along ``dim`` (negative ones count from the end).
+    source : Tensor
+        ``input``'s shape with ``len(index)`` entries along ``dim``; converted to ``input``'s
+        dtype.
+
+    Returns
+    -------
+    Tensor
+        A new tensor of ``input``'s shape and dtype (``x.index_copy_`` writes into ``x``).
+        Where ``index`` repeats a position, one of the slices wins, as in PyTorch.
+
+    Raises
+    ------
+    IndexError
+        If ``index`` is not an integer tensor, holds a position out of range, or ``dim`` is
+        out of range.
+    RuntimeError
+        If ``source`` has the wrong shape.
+    """
     x = _as(input)
     d = _dim(x, dim, "index_copy")
     idx = _check_index_1d(x, d, index, "index_copy")
@@ -494,7 +782,31 @@ def index_copy(input, dim, index, source):
 
 
 def index_fill(input, dim, index, value):
-    """input with `value` (a number or 0-d tensor) at `index` along `dim`."""
+    """Return ``input`` with ``value`` written at the positions ``index`` along ``dim`` (also ``x.index_fill(...)``).
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape.
+    dim : int
+        The dim to index (negative counts from the end).
+    index : Tensor
+        A 1-D integer tensor of positions along ``dim`` (negative ones count from the end).
+    value : number or 0-d Tensor
+        The value to write.
+
+    Returns
+    -------
+    Tensor
+        A new tensor of ``input``'s shape and dtype (``x.index_fill_`` writes into ``x``);
+        the filled positions get no gradient.
+
+    Raises
+    ------
+    IndexError
+        If ``index`` is not an integer tensor, holds a position out of range, or ``dim`` is
+        out of range.
+    """
     x = _as(input)
     d = _dim(x, dim, "index_fill")
     idx = _check_index_1d(x, d, index, "index_fill")
@@ -504,8 +816,33 @@ def index_fill(input, dim, index, value):
 
 
 def index_put(input, indices, values, accumulate=False):
-    """input with x[indices] = values (or += with accumulate=True, repeated indices
-    summing). `indices` is a tuple of index tensors, as in torch.index_put."""
+    """Return ``input`` with ``input[indices] = values``, or ``+=`` with ``accumulate`` (also ``x.index_put(...)``).
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape.
+    indices : tuple of Tensor
+        One index tensor (integer or bool) per indexed dim, as ``torch.index_put``: the
+        positions are those of ``input[indices]``.
+    values : Tensor or number
+        Broadcast to the shape of ``input[indices]``; converted to ``input``'s dtype.
+    accumulate : bool, optional
+        Add ``values`` instead of writing them; repeated positions then sum. Default False.
+
+    Returns
+    -------
+    Tensor
+        A new tensor of ``input``'s shape and dtype (``x.index_put_`` writes into ``x``).
+        Without ``accumulate``, where a position repeats one of the values wins.
+
+    Raises
+    ------
+    IndexError
+        If ``indices`` are invalid for ``input``'s shape.
+    ValueError
+        If ``values`` does not broadcast to the indexed shape.
+    """
     x = _as(input)
     idx = tuple(i._data if isinstance(i, Tensor) else np.asarray(i) for i in indices)
     try:
@@ -556,10 +893,46 @@ def _src_part(src, idx):
 
 
 def scatter(input, dim, index, src=None, value=None, *, reduce=None):
-    """input with src (or the number `value`) written at `index` along `dim`:
-    out[index[i][j]][j] = src[i][j] for dim=0. With reduce='add' or 'multiply' the values are
-    combined with the input instead (see scatter_reduce). Where index repeats a position
-    without reduce, one of the values wins (which one is unspecified, as in PyTorch)."""
+    """Return ``input`` with ``src`` (or the number ``value``) written at the positions ``index`` along ``dim`` (also ``x.scatter(...)``).
+
+    For ``dim=0``: ``out[index[i][j]][j] = src[i][j]``. Only the part of ``src`` of
+    ``index``'s shape is read.
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape.
+    dim : int
+        The dim to index (negative counts from the end).
+    index : Tensor
+        An integer tensor with as many dims as ``input``, no larger than ``input`` (or ``src``)
+        in any dim but ``dim``; values in ``[0, input.shape[dim])``.
+    src : Tensor or number, optional
+        The values to write, converted to ``input``'s dtype. A number here is taken as
+        ``value``.
+    value : number, optional
+        Write this number everywhere instead of ``src``.
+    reduce : {'add', 'multiply'}, optional
+        Combine the values with ``input``'s instead of overwriting (keyword only); see
+        :func:`scatter_reduce`.
+
+    Returns
+    -------
+    Tensor
+        A new tensor of ``input``'s shape and dtype (``x.scatter_`` writes into ``x``). Where
+        ``index`` repeats a position without ``reduce``, one of the values wins (which one is
+        unspecified, as in PyTorch).
+
+    Raises
+    ------
+    TypeError
+        If neither ``src`` nor ``value`` is given.
+    RuntimeError
+        If ``index`` has the wrong number of dims, is too large, holds values out of range,
+        or ``reduce`` is not 'add' or 'multiply'.
+    IndexError
+        If ``index`` is not an integer tensor, or ``dim`` is out of range.
+    """
     x = _as(input)
     if src is None and value is None:
         raise TypeError("scatter: expected src (a tensor) or value (a number)")
@@ -582,7 +955,35 @@ def scatter(input, dim, index, src=None, value=None, *, reduce=None):
 
 
 def scatter_add(input, dim, index, src):
-    """input with src added at `index` along `dim` (repeated positions accumulate)."""
+    """Return ``input`` with ``src`` added at the positions ``index`` along ``dim`` (also ``x.scatter_add(...)``).
+
+    For ``dim=0``: ``out[index[i][j]][j] += src[i][j]``; repeated positions accumulate.
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape.
+    dim : int
+        The dim to index (negative counts from the end).
+    index : Tensor
+        An integer tensor with as many dims as ``input``, no larger than ``input`` or ``src``
+        in any dim but ``dim``; values in ``[0, input.shape[dim])``.
+    src : Tensor or number
+        The values to add, converted to ``input``'s dtype; only the part of ``index``'s shape
+        is read.
+
+    Returns
+    -------
+    Tensor
+        A new tensor of ``input``'s shape and dtype (``x.scatter_add_`` writes into ``x``).
+
+    Raises
+    ------
+    RuntimeError
+        If ``index`` has the wrong number of dims, is too large, or holds values out of range.
+    IndexError
+        If ``index`` is not an integer tensor, or ``dim`` is out of range.
+    """
     x = _as(input)
     src = to(_tensor(src, x), x._data.dtype)
     d, idx = _scatter_args(x, dim, index, "scatter_add", src)
@@ -595,16 +996,51 @@ _REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")
 
 
 def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
-    """Reduce src's values into input at `index` along `dim` with `reduce` in 'sum', 'prod',
-    'mean', 'amax', 'amin', including input's own value when `include_self`; positions no
-    index points at keep input's value.
+    """Return ``input`` with the values of ``src`` reduced into it at the positions ``index`` along ``dim`` (also ``x.scatter_reduce(...)``).
 
-    Each written position's values are laid out as one row of a (positions, k) matrix
-    (padded with the reduction's identity) and reduced along the row, so the gradients are
-    those of sum/prod/mean/amax/amin: amax and amin share the gradient evenly among tied
-    values, as in PyTorch. One difference: with include_self=False, PyTorch 2.13 still
-    counts an input value equal to the result among the ties (so src's shares add up to
-    less than the gradient); here only the reduced values share it.
+    Each position that ``index`` points at becomes the ``reduce`` of the ``src`` values sent
+    there, together with ``input``'s own value when ``include_self``; positions no index points
+    at keep ``input``'s value.
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape.
+    dim : int
+        The dim to index (negative counts from the end).
+    index : Tensor
+        An integer tensor with as many dims as ``input``, no larger than ``input`` or ``src``
+        in any dim but ``dim``; values in ``[0, input.shape[dim])``.
+    src : Tensor or number
+        The values to reduce, converted to ``input``'s dtype; only the part of ``index``'s
+        shape is read.
+    reduce : {'sum', 'prod', 'mean', 'amax', 'amin'}
+        The reduction. ``'mean'`` on integer tensors rounds down (floor division).
+    include_self : bool, optional
+        Include ``input``'s value at each written position in the reduction (keyword only).
+        Default True.
+
+    Returns
+    -------
+    Tensor
+        A new tensor of ``input``'s shape and dtype (``x.scatter_reduce_`` writes into ``x``).
+
+    Raises
+    ------
+    RuntimeError
+        If ``reduce`` is not one of the five names, or ``index`` has the wrong number of dims,
+        is too large, or holds values out of range.
+    IndexError
+        If ``index`` is not an integer tensor, or ``dim`` is out of range.
+
+    Notes
+    -----
+    Each written position's values are laid out as one row of a (positions, k) matrix (padded
+    with the reduction's identity) and reduced along the row, so the gradients are those of
+    sum/prod/mean/amax/amin: amax and amin share the gradient evenly among tied values, as in
+    PyTorch. One difference: with ``include_self=False``, PyTorch 2.13 still counts an input
+    value equal to the result among the ties (so src's shares add up to less than the
+    gradient); here only the reduced values share it.
     """
     x = _as(input)
     if reduce not in _REDUCTIONS:
@@ -663,7 +1099,26 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
 
 
 def take(input, index):
-    """Elements of the flattened input at `index`; the result has index's shape."""
+    """Return the elements of the flattened ``input`` at ``index`` (also ``x.take(index)``).
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape, read in row-major order.
+    index : Tensor
+        An integer tensor of any shape; negative positions count from the end.
+
+    Returns
+    -------
+    Tensor
+        A copy with ``index``'s shape and ``input``'s dtype; the gradient accumulates over
+        repeated positions.
+
+    Raises
+    ------
+    IndexError
+        If ``index`` is not an integer tensor or holds a position out of range.
+    """
     x = _as(input)
     idx = _index_array(index, "take")
     n = x._data.size
@@ -673,8 +1128,36 @@ def take(input, index):
 
 
 def take_along_dim(input, indices, dim=None):
-    """Values along `dim` at `indices` (gather, with input and indices broadcast outside
-    `dim`); dim=None works on the flattened tensors."""
+    """Return the values of ``input`` at ``indices`` along ``dim`` (also ``x.take_along_dim(...)``).
+
+    This is :func:`gather` with ``input`` and ``indices`` broadcast against each other in
+    every dim but ``dim``, as ``numpy.take_along_axis``.
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape.
+    indices : Tensor
+        An integer tensor with as many dims as ``input`` (any shape when ``dim`` is None).
+    dim : int, optional
+        The dim to index (negative counts from the end). None (the default) works on the
+        flattened tensors.
+
+    Returns
+    -------
+    Tensor
+        The selected values: the broadcast shape, with ``indices``' size along ``dim`` (1-D
+        when ``dim`` is None).
+
+    Raises
+    ------
+    RuntimeError
+        If ``input`` and ``indices`` have different numbers of dims.
+    IndexError
+        If ``indices`` is not an integer tensor, or ``dim`` is out of range.
+    ValueError
+        If ``input`` and ``indices`` do not broadcast outside ``dim``.
+    """
     x = _as(input)
     idx = _index_array(indices, "take_along_dim").astype(np.int64)
     if dim is None:
@@ -714,8 +1197,29 @@ def masked_select(input, mask):
 
 
 def masked_scatter(input, mask, source):
-    """input with the positions where `mask` (broadcast to input) is true filled, in order,
-    by source's first elements."""
+    """Return ``input`` with the positions where ``mask`` is True filled, in row-major order, by the first elements of ``source`` (also ``x.masked_scatter(...)``).
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape.
+    mask : Tensor
+        A bool tensor, broadcast to ``input``'s shape.
+    source : Tensor
+        At least as many elements as ``mask`` selects; converted to ``input``'s dtype.
+
+    Returns
+    -------
+    Tensor
+        A new tensor of ``input``'s shape and dtype (``x.masked_scatter_`` writes into ``x``).
+
+    Raises
+    ------
+    RuntimeError
+        If ``mask`` is not bool, or ``source`` has too few elements.
+    ValueError
+        If ``mask`` does not broadcast to ``input``'s shape.
+    """
     x = _as(input)
     m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
     if m.dtype != np.bool_:
@@ -757,7 +1261,18 @@ def nonzero(input, *, as_tuple=False):
 
 
 def argwhere(input):
-    """nonzero(input): (N, ndim) indices of the non-zero elements."""
+    """Return the indices of the non-zero elements of ``input``, as ``nonzero(input)`` (also ``x.argwhere()``).
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape.
+
+    Returns
+    -------
+    Tensor
+        int64, shape (N, input.ndim): one row per non-zero element, in row-major order.
+    """
     return nonzero(input)
 
 
@@ -787,17 +1302,55 @@ def _atleast(args, nd, op):
 
 
 def atleast_1d(*tensors):
-    """Each tensor viewed with at least 1 dim (one tensor in, one out; else a tuple)."""
+    """Return each tensor viewed with at least 1 dim; a 0-d tensor becomes shape (1,).
+
+    Parameters
+    ----------
+    *tensors : Tensor, or one sequence of Tensor
+        The tensors.
+
+    Returns
+    -------
+    Tensor or tuple of Tensor
+        One tensor for one tensor given, else a tuple; views of the inputs (tensors that
+        already have enough dims are returned as they are).
+    """
     return _atleast(tensors, 1, "atleast_1d")
 
 
 def atleast_2d(*tensors):
-    """Each tensor viewed with at least 2 dims (a 1-D (n,) becomes (1, n))."""
+    """Return each tensor viewed with at least 2 dims; a 1-D (n,) becomes (1, n), a 0-d (1, 1).
+
+    Parameters
+    ----------
+    *tensors : Tensor, or one sequence of Tensor
+        The tensors.
+
+    Returns
+    -------
+    Tensor or tuple of Tensor
+        One tensor for one tensor given, else a tuple; views of the inputs (tensors that
+        already have enough dims are returned as they are).
+    """
     return _atleast(tensors, 2, "atleast_2d")
 
 
 def atleast_3d(*tensors):
-    """Each tensor viewed with at least 3 dims ((n,) becomes (1, n, 1), (m, n) (m, n, 1))."""
+    """Return each tensor viewed with at least 3 dims; (n,) becomes (1, n, 1) and (m, n) becomes (m, n, 1).
+
+    A 0-d tensor becomes (1, 1, 1).
+
+    Parameters
+    ----------
+    *tensors : Tensor, or one sequence of Tensor
+        The tensors.
+
+    Returns
+    -------
+    Tensor or tuple of Tensor
+        One tensor for one tensor given, else a tuple; views of the inputs (tensors that
+        already have enough dims are returned as they are).
+    """
     return _atleast(tensors, 3, "atleast_3d")
 
 
@@ -806,13 +1359,47 @@ def _as_tuple(x):
 
 
 def hstack(tensors):
-    """Concatenate horizontally: along dim 0 for 1-D tensors, else dim 1."""
+    """Concatenate tensors horizontally: along dim 0 for 1-D tensors, else along dim 1.
+
+    0-d tensors are first viewed as (1,).
+
+    Parameters
+    ----------
+    tensors : sequence of Tensor
+        Tensors of matching shapes outside the concatenated dim.
+
+    Returns
+    -------
+    Tensor
+        A new tensor.
+
+    Raises
+    ------
+    ValueError
+        If the shapes do not match.
+    """
     ts = _as_tuple(atleast_1d(*tensors))
     return cat(ts, 0 if ts[0]._data.ndim == 1 else 1)
 
 
 def vstack(tensors):
-    """Concatenate vertically (dim 0) after atleast_2d."""
+    """Concatenate tensors vertically (along dim 0) after :func:`atleast_2d` (also ``row_stack``).
+
+    Parameters
+    ----------
+    tensors : sequence of Tensor
+        Tensors of matching shapes outside dim 0; a 1-D (n,) becomes a row (1, n).
+
+    Returns
+    -------
+    Tensor
+        A new tensor.
+
+    Raises
+    ------
+    ValueError
+        If the shapes do not match.
+    """
     return cat(_as_tuple(atleast_2d(*tensors)), 0)
 
 
@@ -820,20 +1407,78 @@ row_stack = vstack
 
 
 def dstack(tensors):
-    """Concatenate along dim 2 after atleast_3d."""
+    """Concatenate tensors depthwise (along dim 2) after :func:`atleast_3d`.
+
+    Parameters
+    ----------
+    tensors : sequence of Tensor
+        Tensors of matching shapes outside dim 2.
+
+    Returns
+    -------
+    Tensor
+        A new tensor.
+
+    Raises
+    ------
+    ValueError
+        If the shapes do not match.
+    """
     return cat(_as_tuple(atleast_3d(*tensors)), 2)
 
 
 def column_stack(tensors):
-    """Stack as columns: 0-d and 1-D tensors become (n, 1) columns; concatenated along dim 1."""
+    """Stack tensors as columns: 0-d and 1-D tensors become (n, 1) columns, then all are concatenated along dim 1.
+
+    Parameters
+    ----------
+    tensors : sequence of Tensor
+        0-d, 1-D or 2-D (or higher) tensors with matching leading dims.
+
+    Returns
+    -------
+    Tensor
+        A new tensor.
+
+    Raises
+    ------
+    ValueError
+        If the shapes do not match.
+    """
     ts = [reshape(t, (t._data.size, 1)) if t._data.ndim <= 1 else t
           for t in _tensors((tensors,), "column_stack")]
     return cat(ts, 1)
 
 
 def meshgrid(*tensors, indexing="ij"):
-    """Coordinate grids from 1-D (or 0-d) tensors, as expanded views. indexing='ij' (the
-    default) gives shape (len(t0), len(t1), ...); 'xy' swaps the first two dims."""
+    """Return coordinate grids built from 1-D (or 0-d) tensors, as expanded views.
+
+    Parameters
+    ----------
+    *tensors : Tensor, or one sequence of Tensor
+        k tensors of n_0, n_1, ... elements.
+    indexing : {'ij', 'xy'}, optional
+        ``'ij'`` (the default) gives grids of shape ``(n_0, n_1, ...)``; ``'xy'`` swaps the
+        first two dims (``(n_1, n_0, ...)``), as numpy's default.
+
+    Returns
+    -------
+    tuple of Tensor
+        k grids; grid ``i`` holds ``tensors[i]`` along its own dim. They are expanded views of
+        the inputs: read-only (clone one before writing into it).
+
+    Raises
+    ------
+    ValueError
+        If ``indexing`` is not ``'ij'`` or ``'xy'``.
+    RuntimeError
+        If a tensor has more than 1 dim.
+
+    Notes
+    -----
+    PyTorch warns when ``indexing`` is not given (a future default may change); glassgrad
+    uses ``'ij'`` silently.
+    """
     ts = _tensors(tensors, "meshgrid")
     if indexing not in ("ij", "xy"):
         raise ValueError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
@@ -857,8 +1502,31 @@ def meshgrid(*tensors, indexing="ij"):
 
 
 def tensor_split(input, indices_or_sections, dim=0):
-    """Split into `sections` nearly equal pieces (the first n % sections one longer), or at
-    the given indices; views."""
+    """Split ``input`` along ``dim`` into nearly equal pieces or at given indices (also ``x.tensor_split(...)``).
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor with at least one dim.
+    indices_or_sections : int or sequence of int or Tensor
+        An int n: n pieces, the first ``size % n`` of them one longer than the others. A
+        sequence (or 1-D tensor) of indices: split before each (negative ones count from the
+        end; out-of-range ones give empty pieces).
+    dim : int, optional
+        The dim to split (negative counts from the end). Default 0.
+
+    Returns
+    -------
+    tuple of Tensor
+        Views of ``input``.
+
+    Raises
+    ------
+    RuntimeError
+        If the number of sections is not positive.
+    IndexError
+        If ``dim`` is out of range.
+    """
     x = _as(input)
     d = _dim(x, dim, "tensor_split")
     n = x._data.shape[d]
@@ -917,7 +1585,8 @@ def _inplace_op(name, fn):
     def method(self, *args, **kwargs):
         return _inplace(self, name, lambda s: fn(s, *args, **kwargs))
     method.__name__ = name
-    method.__doc__ = f"In-place {fn.__name__}: writes the result into self (see {fn.__name__})."
+    method.__doc__ = (f"See :func:`glassgrad.{fn.__name__}`: this in-place form writes the "
+                      f"result into this tensor and returns it.")
     return method
 
 

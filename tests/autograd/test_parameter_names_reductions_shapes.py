@@ -1,0 +1,42 @@
+"""Parameter names follow PyTorch's documented ones, so torch code calling them by keyword
+runs unchanged (reductions, shape ops, linear algebra)."""
+import inspect
+
+import numpy as np
+import pytest
+
+import glassgrad as gg
+
+
+def test_linalg_norm_takes_input_by_keyword_as_torch():
+    torch = pytest.importorskip("torch")
+    a = np.array([[1.0, -2.0], [3.0, 4.0]])
+    for ord_ in (None, "fro", 1, float("inf")):
+        got = gg.linalg.norm(input=gg.tensor(a), ord=ord_)
+        want = torch.linalg.norm(input=torch.tensor(a), ord=ord_)
+        np.testing.assert_allclose(got.numpy(), want.numpy())
+    x = gg.tensor(a, requires_grad=True)
+    gg.linalg.norm(input=x).backward()
+    np.testing.assert_allclose(x.grad.numpy(), a / np.linalg.norm(a))
+
+
+def test_repeat_names_its_counts_repeats_as_torch():
+    torch = pytest.importorskip("torch")
+    assert list(inspect.signature(gg.repeat).parameters) == ["input", "repeats"]
+    a = np.arange(6.0).reshape(2, 3)
+    np.testing.assert_array_equal(gg.tensor(a).repeat(2, 1, 1).numpy(),
+                                  torch.tensor(a).repeat(2, 1, 1).numpy())
+    np.testing.assert_array_equal(gg.tensor(a).repeat((1, 2)).numpy(),
+                                  torch.tensor(a).repeat((1, 2)).numpy())
+
+
+def test_logdet_takes_input_by_keyword_as_torch():
+    torch = pytest.importorskip("torch")
+    a = np.array([[2.0, 1.0], [1.0, 3.0]])
+    x = gg.tensor(a, requires_grad=True)
+    t = torch.tensor(a, requires_grad=True)
+    got, want = gg.logdet(input=x), torch.logdet(input=t)
+    np.testing.assert_allclose(got.item(), want.item())
+    got.backward()
+    want.backward()
+    np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy())
