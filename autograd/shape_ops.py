@@ -150,7 +150,7 @@ def flipud(input):
         If ``input`` is 0-d.
     """
     if _as(input)._data.ndim < 1:
-        raise RuntimeError("fliplr: input must have at least 1 dim")
+        raise RuntimeError(f"flipud: input must have at least 1 dim, got shape {input.shape}")
     return flip(input, [0])
 
 

@@ -40,3 +40,9 @@ def test_logdet_takes_input_by_keyword_as_torch():
     got.backward()
     want.backward()
     np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy())
+
+
+def test_flipud_of_a_0d_tensor_names_flipud():
+    import glassgrad as gg
+    with pytest.raises(RuntimeError, match=r"flipud: .*shape \(\)"):
+        gg.flipud(gg.tensor(1.0))
