@@ -138,15 +138,14 @@ def _wide_grad(g, strides, length):
     return wide
 
 
-def _conv2d_forward(x, w, *rest):
-    *bias, padding, dilation = rest
+def _wide_conv2d_forward(x, w, bias, padding, dilation):
     n, o = x.shape[0], w.shape[0]
     strides, (oh, ow), _, (size, _, _) = _wide_geometry(x.shape, w.shape[2:], padding,
                                                         dilation)
     wide = _workspace.array("wide", (o, size), x.dtype)
     np.matmul(w.reshape(o, -1), _wide_columns(x, w.shape[2:], padding, dilation), out=wide)
-    if bias:
-        wide += bias[0][:, None]
+    if bias is not None:
+        wide += bias[:, None]
     out = np.empty((n, o, oh, ow), dtype=x.dtype)
     np.copyto(out.transpose(1, 0, 2, 3), wide.reshape((o, n) + strides)[:, :, :oh, :ow])
     return out
@@ -178,9 +177,7 @@ def _conv2d_weight_grad_direct(g, x, padding, dilation, w_shape):
     return np.einsum("nohw,ncijhw->ocij", g, cols).astype(g.dtype, copy=False)
 
 
-def _conv2d_input_grad_forward(g, w, padding, dilation, x_shape):
-    if not np.isfinite(w).all():
-        return _conv2d_input_grad_direct(g, w, padding, dilation, x_shape)
+def _wide_input_grad(g, w, padding, dilation, x_shape):
     n, c, h, width = x_shape
     o, _, kh, kw = w.shape
     (hs, ws), _, _, (size, length, first) = _wide_geometry(x_shape, (kh, kw), padding,
@@ -204,14 +201,181 @@ def _conv2d_input_grad_forward(g, w, padding, dilation, x_shape):
     return out
 
 
-def _conv2d_weight_grad_forward(g, x, padding, dilation, w_shape):
-    if not np.isfinite(x).all():
-        return _conv2d_weight_grad_direct(g, x, padding, dilation, w_shape)
+def _wide_weight_grad(g, x, padding, dilation, w_shape):
     strides, _, _, (size, _, _) = _wide_geometry(x.shape, w_shape[2:], padding, dilation)
     cols = _wide_columns(x, w_shape[2:], padding, dilation)
     # (cols @ g^T)^T: BLAS runs this orientation faster than g @ cols^T
     grad = np.matmul(cols, _wide_grad(g, strides, size).T)
     return np.ascontiguousarray(grad.T).reshape(w_shape)
+
+
+# ----- stride-1 convolution: channels-last and narrow im2col, path choice --------------------
+#
+# Two more layouts for the same three primitives, without the wide layout's garbage positions:
+# - "nhwc" (many channels): output positions are the GEMM rows. The padded input is copied
+#   channels-last (N, Hp, Wp, C), so a window holds kw*C contiguous values per kernel row and
+#   im2col copies long runs; (N*OH*OW, kh*kw*C) columns @ W^T give the output channels-last,
+#   one transposing copy back to (N, O, OH, OW).
+# - "narrow" (one or few channels, where a channels-last run would be C values long): the
+#   columns are tap-major (C*kh*kw, N*OH*OW), each row one strided view of the (C, N, Hp, Wp)
+#   padded input; W (O, C*kh*kw) @ columns.
+# The weight gradient recomputes the same columns inside its primitive (into the workspace:
+# the copy costs less than keeping a second copy of the input alive until the backward, and a
+# captured step replays it like any primitive) and contracts them with g. The input gradient
+# is the convolution of g with the kernel flipped and its channel axes swapped, g padded by
+# d (k - 1) - p (cropped where that is negative): im2col + GEMM instead of GEMM + col2im's
+# kh*kw scattered adds.
+
+
+def _spans(size, before, after):
+    """One spatial dim padded by (before, after), negative values cropping: (source slice,
+    destination slice, padded size)."""
+    src = slice(max(-before, 0), size - max(-after, 0))
+    start = max(before, 0)
+    return src, slice(start, start + src.stop - src.start), size + before + after
+
+
+def _padded_copy(x, padding, order):
+    """Workspace copy of x (N, C, H, W) zero padded by (top, bottom, left, right), with its
+    axes in `order` (e.g. (0, 2, 3, 1): channels last)."""
+    n, c, h, w = x.shape
+    top, bottom, left, right = padding
+    (src_h, dst_h, hp), (src_w, dst_w, wp) = _spans(h, top, bottom), _spans(w, left, right)
+    shape = (n, c, hp, wp)
+    out = _workspace.array("rows", tuple(shape[a] for a in order), x.dtype,
+                           zero=max(padding) > 0)
+    inverse = tuple(order.index(a) for a in range(4))
+    np.copyto(out.transpose(inverse)[:, :, dst_h, dst_w], x[:, :, src_h, src_w])
+    return out, inverse
+
+
+def _nhwc_columns(x, kernel, padding, dilation):
+    """(N*OH*OW, kh*kw*C) workspace columns, row = output position, column = (i, j, c)."""
+    xp, _ = _padded_copy(x, padding, (0, 2, 3, 1))
+    n, hp, wp, c = xp.shape
+    (kh, kw), (dh, dw) = kernel, dilation
+    oh, ow = hp - dh * (kh - 1), wp - dw * (kw - 1)
+    s = xp.strides
+    view = np.lib.stride_tricks.as_strided(
+        xp, (n, oh, ow, kh, kw, c), (s[0], s[1], s[2], s[1] * dh, s[2] * dw, s[3]),
+        writeable=False)
+    cols = _workspace.array("cols", (n * oh * ow, kh * kw * c), x.dtype)
+    np.copyto(cols.reshape(view.shape), view)
+    return cols, (n, oh, ow)
+
+
+def _narrow_columns(x, kernel, padding, dilation):
+    """(C*kh*kw, N*OH*OW) workspace columns, row = (c, i, j), column = output position."""
+    xp, _ = _padded_copy(x, padding, (1, 0, 2, 3))
+    c, n, hp, wp = xp.shape
+    (kh, kw), (dh, dw) = kernel, dilation
+    oh, ow = hp - dh * (kh - 1), wp - dw * (kw - 1)
+    s = xp.strides
+    view = np.lib.stride_tricks.as_strided(
+        xp, (c, kh, kw, n, oh, ow), (s[0], s[2] * dh, s[3] * dw, s[1], s[2], s[3]),
+        writeable=False)
+    cols = _workspace.array("cols", (c * kh * kw, n * oh * ow), x.dtype)
+    np.copyto(cols.reshape(view.shape), view)
+    return cols, (n, oh, ow)
+
+
+def _nhwc_conv2d(x, w, bias, padding, dilation):
+    o, c, kh, kw = w.shape
+    cols, (n, oh, ow) = _nhwc_columns(x, (kh, kw), padding, dilation)
+    res = _workspace.array("wide", (n * oh * ow, o), x.dtype)
+    np.matmul(cols, w.transpose(0, 2, 3, 1).reshape(o, kh * kw * c).T, out=res)
+    if bias is not None:
+        res += bias
+    out = np.empty((n, o, oh, ow), dtype=x.dtype)
+    np.copyto(out.transpose(0, 2, 3, 1), res.reshape(n, oh, ow, o))
+    return out
+
+
+def _narrow_conv2d(x, w, bias, padding, dilation):
+    o = w.shape[0]
+    cols, (n, oh, ow) = _narrow_columns(x, w.shape[2:], padding, dilation)
+    res = _workspace.array("wide", (o, n * oh * ow), x.dtype)
+    np.matmul(w.reshape(o, -1), cols, out=res)
+    if bias is not None:
+        res += bias[:, None]
+    out = np.empty((n, o, oh, ow), dtype=x.dtype)
+    np.copyto(out.transpose(1, 0, 2, 3), res.reshape(o, n, oh, ow))
+    return out
+
+
+def _nhwc_weight_grad(g, x, padding, dilation, w_shape):
+    o, c, kh, kw = w_shape
+    cols, (n, oh, ow) = _nhwc_columns(x, (kh, kw), padding, dilation)
+    rows = _workspace.array("grad", (n * oh * ow, o), g.dtype)
+    np.copyto(rows.reshape(n, oh, ow, o), g.transpose(0, 2, 3, 1))
+    grad = np.matmul(rows.T, cols)                                   # (O, kh*kw*C)
+    return np.ascontiguousarray(grad.reshape(o, kh, kw, c).transpose(0, 3, 1, 2))
+
+
+def _narrow_weight_grad(g, x, padding, dilation, w_shape):
+    o = w_shape[0]
+    cols, (n, oh, ow) = _narrow_columns(x, w_shape[2:], padding, dilation)
+    rows = _workspace.array("grad", (o, n * oh * ow), g.dtype)
+    np.copyto(rows.reshape(o, n, oh, ow), g.transpose(1, 0, 2, 3))
+    return np.matmul(rows, cols.T).reshape(w_shape)
+
+
+def _flipped_input_grad(g, w, padding, dilation, x_shape):
+    """The input gradient as the convolution of g with the flipped, channel-swapped kernel."""
+    _, _, kh, kw = w.shape
+    top, bottom, left, right = padding
+    eh, ew = dilation[0] * (kh - 1), dilation[1] * (kw - 1)
+    flipped = np.ascontiguousarray(w.transpose(1, 0, 2, 3)[:, :, ::-1, ::-1])
+    return _conv2d_forward(g, flipped, (eh - top, eh - bottom, ew - left, ew - right),
+                           dilation)
+
+
+def _path(c, plane):
+    """The layout for a stride-1 convolution of a C-channel input with `plane` = H*W pixels
+    per image, by measurement (one BLAS thread; the table is benchmarks/conv_paths.md):
+    channels-last wins for many channels on small images (16 channels at 4x4: forward 150
+    vs 230 us wide), loses on large ones (16 channels at 16x16: 600 vs 540 us), where the
+    wide layout's long copies win; with one or two channels the narrow columns win or tie."""
+    if c >= _NHWC_MIN_CHANNELS and plane <= _NHWC_MAX_PLANE:
+        return "nhwc"
+    return "narrow" if c <= _NARROW_MAX_CHANNELS else "wide"
+
+
+_NHWC_MIN_CHANNELS, _NHWC_MAX_PLANE, _NARROW_MAX_CHANNELS = 8, 100, 2
+
+
+def _conv2d_forward(x, w, *rest):
+    *bias, padding, dilation = rest
+    bias = bias[0] if bias else None
+    path = _path(x.shape[1], x.shape[2] * x.shape[3])
+    if path == "nhwc":
+        return _nhwc_conv2d(x, w, bias, padding, dilation)
+    if path == "narrow":
+        return _narrow_conv2d(x, w, bias, padding, dilation)
+    return _wide_conv2d_forward(x, w, bias, padding, dilation)
+
+
+def _conv2d_input_grad_forward(g, w, padding, dilation, x_shape):
+    if not np.isfinite(w).all():
+        # the flipped convolution multiplies w by the zeros padding g (0 * inf = nan), and
+        # the wide layout by its garbage positions: add only real products
+        return _conv2d_input_grad_direct(g, w, padding, dilation, x_shape)
+    # a flipped convolution with few output channels is a thin GEMM: measured slower than
+    # GEMM + col2im unless both channel counts are large (see _path)
+    if _path(min(g.shape[1], x_shape[1]), x_shape[2] * x_shape[3]) == "nhwc":
+        return _flipped_input_grad(g, w, padding, dilation, x_shape)
+    return _wide_input_grad(g, w, padding, dilation, x_shape)
+
+
+def _conv2d_weight_grad_forward(g, x, padding, dilation, w_shape):
+    path = _path(x.shape[1], x.shape[2] * x.shape[3])
+    if path == "nhwc":
+        return _nhwc_weight_grad(g, x, padding, dilation, w_shape)
+    if path == "narrow":
+        return _narrow_weight_grad(g, x, padding, dilation, w_shape)
+    if not np.isfinite(x).all():    # the wide layout's garbage positions: 0 * inf = nan
+        return _conv2d_weight_grad_direct(g, x, padding, dilation, w_shape)
+    return _wide_weight_grad(g, x, padding, dilation, w_shape)
 
 
 def _conv2d_vjp(n, g):
