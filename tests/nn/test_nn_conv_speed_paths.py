@@ -209,14 +209,15 @@ def test_avg_pool2d_float32_stays_float32():
 # ----- the tiled max-pool path (kernel == stride) against the general one ---------------------
 
 TILED = [((2, 3, 8, 8), (2, 2)), ((1, 2, 7, 9), (3, 3)), ((2, 1, 6, 5), (2, 1)),
-         ((1, 2, 4, 6), (1, 3))]
+         ((1, 2, 4, 6), (1, 3)), ((3, 2, 5, 7), (2, 2)), ((1, 1, 2, 2), (2, 2)),
+         ((1, 2, 3, 257), (2, 2))]
 
 
 @pytest.mark.parametrize("xs, k", TILED)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64])
 def test_tiled_max_pool_taps_match_the_general_path(xs, k, dtype):
     """Ties, infinities, NaN (the general path takes over), integers, every taps count."""
-    from glassgrad.nn._functional_core import (_tiled_max_pool_index,
+    from glassgrad.nn._functional_core import (_quad_max_pool_index, _tiled_max_pool_index,
                                                _windowed_max_pool_index)
     rng = np.random.default_rng(7)
     h, w = xs[2:]
@@ -232,10 +233,14 @@ def test_tiled_max_pool_taps_match_the_general_path(xs, k, dtype):
         datasets.append(np.full(data.shape, -np.inf, dtype))
         with_nan = special.copy()
         with_nan[rng.random(data.shape) < 0.1] = np.nan
+        with_nan[-1, -1, -1] = np.nan
         assert _tiled_max_pool_index(with_nan, k, oh, ow) is None
+        assert k != (2, 2) or _quad_max_pool_index(with_nan, oh, ow) is None
     for arr in datasets:
         expected = _windowed_max_pool_index(arr, k, k, (0, 0), (1, 1), extent)
         np.testing.assert_array_equal(_tiled_max_pool_index(arr, k, oh, ow), expected)
+        if k == (2, 2):
+            np.testing.assert_array_equal(_quad_max_pool_index(arr, oh, ow), expected)
 
 
 @pytest.mark.parametrize("xs, k", TILED)
