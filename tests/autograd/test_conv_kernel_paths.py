@@ -12,7 +12,10 @@ from glassgrad.autograd.engine import apply
 
 from test_conv_primitives import conv_loop, rnd, t64
 
-PATHS = ["wide", "narrow", "nhwc"]
+# (forward and weight-gradient layout, input-gradient method); the flipped input gradient is
+# itself a convolution, run channels-last or narrow (the forced layout; never wide)
+PATHS = [("wide", "col2im"), ("narrow", "col2im"), ("nhwc", "col2im"), ("nhwc", "flipped"),
+         ("narrow", "flipped")]
 
 # (x shape, w shape, padding (top, bottom, left, right), dilation)
 CASES = [
@@ -27,9 +30,11 @@ CASES = [
 IDS = [f"x{c[0]}-w{c[1]}-p{c[2]}-d{c[3]}" for c in CASES]
 
 
-@pytest.fixture(params=PATHS)
+@pytest.fixture(params=PATHS, ids=["-".join(p) for p in PATHS])
 def path(request, monkeypatch):
-    monkeypatch.setattr(K, "_path", lambda c, plane: request.param)
+    layout, input_grad = request.param
+    monkeypatch.setattr(K, "_path", lambda c, plane: layout)
+    monkeypatch.setattr(K, "_input_grad_path", lambda c, o, plane: input_grad)
     return request.param
 
 
@@ -125,3 +130,21 @@ def test_the_size_rule():
     assert K._path(2, 32 * 32) == "narrow"
     assert K._path(16, 16 * 16) == "wide"     # many channels on a large image
     assert K._path(4, 8 * 8) == "wide"
+    assert K._input_grad_path(16, 32, 4 * 4) == "flipped"
+    assert K._input_grad_path(8, 16, 8 * 8) == "col2im"
+    assert K._input_grad_path(1, 16, 8 * 8) == "col2im"
+    assert K._input_grad_path(32, 32, 16 * 16) == "col2im"
+
+
+def test_flipped_input_gradient_with_a_large_padding_crops_instead():
+    """16 channels on a 3x3 image padded by 5: the input gradient is the flipped convolution
+    of an 11x11 gradient with a negative padding (a crop), whatever layout the size rule
+    would pick for that gradient."""
+    x, w = rnd(2, 16, 3, 3), rnd(16, 16, 3, 3, seed=1)
+    pads, dil = (5, 5, 5, 5), (1, 1)
+    assert K._input_grad_path(16, 16, 9) == "flipped"
+    g = rnd(*K._conv2d_forward(x, w, pads, dil).shape, seed=2)
+    assert K._path(16, g.shape[2] * g.shape[3]) == "wide"
+    np.testing.assert_allclose(K._conv2d_input_grad_forward(g, w, pads, dil, x.shape),
+                               K._conv2d_input_grad_direct(g, w, pads, dil, x.shape),
+                               rtol=1e-11, atol=1e-12)
