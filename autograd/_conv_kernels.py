@@ -284,10 +284,11 @@ def _nhwc_conv2d(x, w, bias, padding, dilation):
     cols, (n, oh, ow) = _nhwc_columns(x, (kh, kw), padding, dilation)
     res = _workspace.array("wide", (n * oh * ow, o), x.dtype)
     np.matmul(cols, w.transpose(0, 2, 3, 1).reshape(o, kh * kw * c).T, out=res)
-    if bias is not None:
-        res += bias
     out = np.empty((n, o, oh, ow), dtype=x.dtype)
-    np.copyto(out.transpose(0, 2, 3, 1), res.reshape(n, oh, ow, o))
+    if bias is None:
+        np.copyto(out.transpose(0, 2, 3, 1), res.reshape(n, oh, ow, o))
+    else:       # the bias added in the transposing copy: one pass less
+        np.add(res.reshape(n, oh, ow, o), bias, out=out.transpose(0, 2, 3, 1))
     return out
 
 
@@ -296,10 +297,12 @@ def _narrow_conv2d(x, w, bias, padding, dilation):
     cols, (n, oh, ow) = _narrow_columns(x, w.shape[2:], padding, dilation)
     res = _workspace.array("wide", (o, n * oh * ow), x.dtype)
     np.matmul(w.reshape(o, -1), cols, out=res)
-    if bias is not None:
-        res += bias[:, None]
     out = np.empty((n, o, oh, ow), dtype=x.dtype)
-    np.copyto(out.transpose(1, 0, 2, 3), res.reshape(o, n, oh, ow))
+    if bias is None:
+        np.copyto(out.transpose(1, 0, 2, 3), res.reshape(o, n, oh, ow))
+    else:
+        np.add(res.reshape(o, n, oh, ow), bias[:, None, None, None],
+               out=out.transpose(1, 0, 2, 3))
     return out
 
 
