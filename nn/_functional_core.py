@@ -173,18 +173,18 @@ def _first_max_tap(cols, inside):
 
 class _QuadCorners:
     """The flat index of every 2x2 tile's top-left cell for the last planes shape seen (one
-    entry: a training loop pools the same shapes every step)."""
-    key, corners = None, None
+    entry: a training loop pools the same shapes every step; key and array are swapped as
+    one tuple, so threads never see a mismatched pair). The array is never written to."""
+    entry = (None, None)
 
     @classmethod
     def get(cls, m, h, w, oh, ow):
-        entry = cls.key, cls.corners
-        if entry[0] != (m, h, w):
+        key, corners = cls.entry
+        if key != (m, h, w, oh, ow):
             corners = ((np.arange(m) * (h * w))[:, None, None]
                        + (np.arange(oh) * (2 * w))[:, None] + np.arange(ow) * 2).reshape(-1)
-            entry = (m, h, w), corners
-            cls.key, cls.corners = entry
-        return entry[1]
+            cls.entry = ((m, h, w, oh, ow), corners)
+        return corners
 
 
 def _quad_max_pool_index(data, oh, ow):
