@@ -2046,8 +2046,9 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):
     (N, O, OH, OW), OH = (H + pad_top + pad_bottom - dh (kh - 1) - 1) // sh + 1. Zero
     padding: an int, a pair (ph, pw), or (left, right, top, bottom) as in ag.pad.
 
-    Stride 1 is one fused primitive (im2col in a layout where every kernel tap is a
-    contiguous slice, one GEMM); larger strides compose pad, unfold2d and matmul."""
+    Stride 1 is one fused primitive (im2col and one GEMM, in the layout measured fastest
+    for the channel count and image size: see autograd/_conv_kernels.py); larger strides
+    compose pad, unfold2d and matmul."""
     pair = lambda v: (int(v), int(v)) if isinstance(v, (int, np.integer)) else tuple(v)
     stride, dilation = pair(stride), pair(dilation)
     x = _tensor(x)

@@ -171,11 +171,99 @@ def _first_max_tap(cols, inside):
     return first
 
 
+class _QuadCorners:
+    """The flat index of every 2x2 tile's top-left cell for the last planes shape seen (one
+    entry: a training loop pools the same shapes every step; key and array are swapped as
+    one tuple, so threads never see a mismatched pair). The array is never written to."""
+    entry = (None, None)
+
+    @classmethod
+    def get(cls, m, h, w, oh, ow):
+        key, corners = cls.entry
+        if key != (m, h, w, oh, ow):
+            corners = ((np.arange(m) * (h * w))[:, None, None]
+                       + (np.arange(oh) * (2 * w))[:, None] + np.arange(ow) * 2).reshape(-1)
+            cls.entry = ((m, h, w, oh, ow), corners)
+        return corners
+
+
+def _quad_max_pool_index(data, oh, ow):
+    """_max_pool_index for 2x2 windows with stride 2 (no padding, dilation or overhang), or
+    None if the planes hold a NaN. Small planes make numpy's inner loops a few elements long,
+    so this works on whole flat arrays instead and keeps only the tiles' top-left cells: at
+    every cell, `down` = the cell below is strictly greater, `top` = the larger of the two;
+    then `right` = the right column's winner beats the left one's: greater, or equal and
+    earlier in row-major order (the right one from the top row, the left one from the
+    bottom). Measured (one thread, (64, 16, 8, 8) float32): ~55 us against ~115 us."""
+    m, h, w = data.shape
+    flat = data.reshape(-1)
+    below, above = flat[w:], flat[:-w]
+    down = below > above
+    top = np.maximum(above, below)
+    if top.dtype.kind == "f" and np.isnan(top).any():
+        return None
+    left, right_top = top[:-1], top[1:]
+    right = right_top > left
+    tie = right_top == left
+    tie &= down[:-1]
+    tie &= ~down[1:]
+    right |= tie
+    row = right & down[1:]                          # the winner's row: 1 = bottom
+    row |= ~right & down[:-1]
+    if w < 255:     # bool as uint8: far faster than converting to int64 cell by cell
+        offset = right.view(np.uint8) + row.view(np.uint8) * np.uint8(w)
+    else:
+        offset = right.astype(np.intp) + row.astype(np.intp) * w
+    st = offset.strides[0]
+    at_corners = np.lib.stride_tricks.as_strided(
+        offset, (m, oh, ow), (h * w * st, 2 * w * st, 2 * st), writeable=False)
+    return np.add(_QuadCorners.get(m, h, w, oh, ow), at_corners.reshape(-1), dtype=np.intp)
+
+
+def _tiled_max_pool_index(data, k, oh, ow):
+    """_max_pool_index for windows that tile the planes (kernel == stride, no padding or
+    dilation, no ceil_mode overhang), or None if a window holds a NaN (the general path then
+    applies the NaN rule). One copy puts the taps tap-major with the planes innermost, then a
+    running comparison keeps the first maximum: a later tap wins only if strictly greater.
+    Measured (one thread, (64, 16, 8, 8) float32, 2x2): ~80 us against ~110 us."""
+    m, h, w = data.shape
+    (kh, kw), st = k, data.strides
+    view = np.lib.stride_tricks.as_strided(
+        data, (kh, kw, oh, ow, m), (st[1], st[2], st[1] * kh, st[2] * kw, st[0]),
+        writeable=False)
+    cols = np.ascontiguousarray(view).reshape(kh * kw, oh * ow, m)
+    top = cols[0].copy()
+    tap = np.zeros(top.shape, np.min_scalar_type(kh * kw))
+    for t in range(1, kh * kw):
+        better = np.greater(cols[t], top)
+        np.maximum(top, cols[t], out=top)
+        tap += better * (tap.dtype.type(t) - tap)          # tap = t where better
+    if top.dtype.kind == "f" and np.isnan(top).any():
+        return None
+    offsets = (np.arange(kh)[:, None] * w + np.arange(kw)).ravel()
+    index = np.take(offsets, tap.T)                         # (M, OH*OW)
+    index += (np.arange(m) * (h * w))[:, None]
+    index += ((np.arange(oh) * (kh * w))[:, None] + np.arange(ow) * kw).ravel()
+    return index.reshape(-1)
+
+
 def _max_pool_index(x, k, s, p, d, extent):
     """(M * OH*OW,) int64: the flat index into x (M = N*C planes of H x W) of each window's
     first maximum, plane by plane."""
     h, w, oh, ow, eh, ew = extent
     data = x.reshape(-1, h, w)
+    if k == s and p == (0, 0) and d == (1, 1) and eh == ew == 0 and data.size:
+        index = _quad_max_pool_index(data, oh, ow) if k == (2, 2) and h > 1 and w > 1 \
+            else _tiled_max_pool_index(data, k, oh, ow)
+        if index is not None:
+            return index
+    return _windowed_max_pool_index(data, k, s, p, d, extent)
+
+
+def _windowed_max_pool_index(data, k, s, p, d, extent):
+    """_max_pool_index for any windows (overlapping, padded, dilated, ceil_mode) of the
+    planes data (M, H, W)."""
+    h, w, oh, ow, eh, ew = extent
     fill = -np.inf if data.dtype.kind == "f" else np.iinfo(data.dtype).min
     cols, inside = _tap_columns(data, k, s, p, d, (eh, ew), fill)
     tap = _first_max_tap(cols, inside).T            # (M, OH*OW)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from glassgrad import autograd as ag
-from glassgrad.autograd import primitives as P
+from glassgrad.autograd import _conv_kernels as P
 from glassgrad.autograd.engine import apply
 
 

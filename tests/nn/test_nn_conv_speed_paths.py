@@ -90,6 +90,12 @@ POOL = [  # (input shape, kwargs)
     ((2, 5, 5), dict(kernel_size=2, stride=1)),                            # unbatched, overlap
     ((1, 1, 5, 5), dict(kernel_size=(2, 3), stride=(3, 1), padding=(1, 1), dilation=(2, 1),
                         ceil_mode=True)),
+    # kernel == stride without padding or dilation: the tiled path
+    ((2, 2, 7, 5), dict(kernel_size=2)),                     # odd sizes: the last row dropped
+    ((1, 2, 6, 7), dict(kernel_size=3, stride=3)),           # 9 taps
+    ((2, 2, 6, 6), dict(kernel_size=(2, 3))),
+    ((3, 4, 5), dict(kernel_size=(1, 2), ceil_mode=True)),   # unbatched, ceil_mode overhang
+    ((1, 3, 4, 6), dict(kernel_size=2, ceil_mode=True)),     # ceil_mode without overhang
 ]
 POOL_IDS = [f"{x}-{k}" for x, k in POOL]
 
@@ -198,3 +204,58 @@ def test_avg_pool2d_float32_stays_float32():
     assert out.dtype == np.float32
     out.sum().backward()
     assert x.grad.dtype == np.float32
+
+
+# ----- the tiled max-pool path (kernel == stride) against the general one ---------------------
+
+TILED = [((2, 3, 8, 8), (2, 2)), ((1, 2, 7, 9), (3, 3)), ((2, 1, 6, 5), (2, 1)),
+         ((1, 2, 4, 6), (1, 3)), ((3, 2, 5, 7), (2, 2)), ((1, 1, 2, 2), (2, 2)),
+         ((1, 2, 3, 257), (2, 2))]
+
+
+@pytest.mark.parametrize("xs, k", TILED)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64])
+def test_tiled_max_pool_taps_match_the_general_path(xs, k, dtype):
+    """Ties, infinities, NaN (the general path takes over), integers, every taps count."""
+    from glassgrad.nn._functional_core import (_quad_max_pool_index, _tiled_max_pool_index,
+                                               _windowed_max_pool_index)
+    rng = np.random.default_rng(7)
+    h, w = xs[2:]
+    oh, ow = h // k[0], w // k[1]
+    extent = (h, w, oh, ow, 0, 0)
+    data = rng.integers(-2, 3, xs).astype(dtype).reshape(-1, h, w)
+    datasets = [data]
+    if dtype != np.int64:
+        special = data.copy()
+        special[rng.random(data.shape) < 0.2] = np.inf
+        special[rng.random(data.shape) < 0.2] = -np.inf
+        datasets.append(special)
+        datasets.append(np.full(data.shape, -np.inf, dtype))
+        with_nan = special.copy()
+        with_nan[rng.random(data.shape) < 0.1] = np.nan
+        with_nan[-1, -1, -1] = np.nan
+        assert _tiled_max_pool_index(with_nan, k, oh, ow) is None
+        assert k != (2, 2) or _quad_max_pool_index(with_nan, oh, ow) is None
+    for arr in datasets:
+        expected = _windowed_max_pool_index(arr, k, k, (0, 0), (1, 1), extent)
+        np.testing.assert_array_equal(_tiled_max_pool_index(arr, k, oh, ow), expected)
+        if k == (2, 2):
+            np.testing.assert_array_equal(_quad_max_pool_index(arr, oh, ow), expected)
+
+
+@pytest.mark.parametrize("xs, k", TILED)
+def test_tiled_max_pool_return_indices_and_infinities_match_torch(xs, k, torch):
+    rng = np.random.default_rng(9)
+    data = rng.integers(-1, 2, xs).astype(np.float64)
+    data[rng.random(xs) < 0.3] = -np.inf
+    data[rng.random(xs) < 0.1] = np.inf
+    x = ag.tensor(data, requires_grad=True)
+    tx = torch.tensor(data, requires_grad=True)
+    out, idx = F.max_pool2d(x, k, return_indices=True)
+    tout, tidx = torch.nn.functional.max_pool2d(tx, k, return_indices=True)
+    np.testing.assert_array_equal(out.numpy(), tout.detach().numpy())
+    np.testing.assert_array_equal(idx.numpy(), tidx.numpy())
+    g = rnd(*out.shape, seed=4)
+    out.backward(ag.tensor(g))
+    tout.backward(torch.from_numpy(g))
+    np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())

@@ -1,0 +1,436 @@
+"""The convolution and pooling kernels of the rule table (imported by primitives.py, which
+re-exports the primitives): sliding windows (unfold2d / fold2d) and stride-1 conv2d with its
+two gradient primitives. Same conventions as primitives.py: numpy forwards, VJPs in Tensor
+ops, so gradients of any order come from these rules."""
+import math
+import threading
+
+import numpy as np
+
+from .engine import Primitive, apply
+
+
+def _need(n, i):
+    return n.next[i] is not None
+
+
+# ----- convolution windows (im2col) --------------------------------------------------------
+
+
+def _unfold2d_forward(x, kernel, stride, dilation, in_shape):
+    """(N, C, H, W) -> (N, C, kh, kw, OH, OW): every kernel offset's strided view, copied."""
+    n, c, h, w = x.shape
+    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+    oh = (h - dh * (kh - 1) - 1) // sh + 1
+    ow = (w - dw * (kw - 1) - 1) // sw + 1
+    s = x.strides
+    view = np.lib.stride_tricks.as_strided(
+        x, (n, c, kh, kw, oh, ow), (s[0], s[1], s[2] * dh, s[3] * dw, s[2] * sh, s[3] * sw),
+        writeable=False)
+    return np.ascontiguousarray(view)
+
+
+def _fold2d_forward(g, kernel, stride, dilation, in_shape):
+    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+    n, c, _, _, oh, ow = g.shape
+    out = np.zeros(in_shape, dtype=g.dtype)
+    if (sh, sw) == (kh, kw) and (dh, dw) == (1, 1):
+        # the windows tile the image without overlap: col2im is one permuting copy, no sums
+        s = out.strides
+        tiles = np.lib.stride_tricks.as_strided(
+            out, (n, c, oh, kh, ow, kw), (s[0], s[1], s[2] * kh, s[2], s[3] * kw, s[3]))
+        tiles[...] = g.transpose(0, 1, 4, 2, 5, 3)
+        return out
+    for i in range(kh):
+        for j in range(kw):
+            out[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh,
+                j * dw:j * dw + sw * (ow - 1) + 1:sw] += g[:, :, i, j]
+    return out
+
+
+UNFOLD2D = Primitive("unfold2d", _unfold2d_forward,
+                     lambda n, g: (apply(FOLD2D, (g,), *n.ctx),),
+                     rule="out = sliding kernel windows of x (im2col);  "
+                          "dL/dx = each window's g added back where it came from (col2im)")
+FOLD2D = Primitive("fold2d", _fold2d_forward,
+                   lambda n, g: (apply(UNFOLD2D, (g,), *n.ctx),),
+                   rule="out = windows summed back into an image (col2im);  "
+                        "dL/dx = sliding windows of g (im2col)")
+
+# ----- stride-1 convolution: im2col in a "wide" layout, one GEMM -----------------------------
+#
+# Lay the input out channel-major, each channel one flat row holding the batch's images row
+# after row, every image row followed by zeros and every image by zero rows: the padding,
+# shared between neighbours (row r's right padding is row r+1's left padding). Count output
+# positions q in that same grid (row stride Ws, image stride Hs*Ws). The input that kernel tap
+# (i, j) reads at q is then q + i*dh*Ws + j*dw, for every image of the batch at once: each
+# tap's windows are ONE contiguous slice of the row. Stacking the kh*kw shifted slices gives
+# the im2col matrix (C*kh*kw, N*Hs*Ws) with long copies (instead of one short copy per
+# output row), and one GEMM yields the output at every q; the q outside the OH x OW outputs
+# of an image are garbage and dropped. The input gradient is the transpose: one GEMM into the
+# same layout, then kh*kw shifted contiguous adds (col2im). The garbage positions of an
+# output gradient are zeros, so they add nothing (unless weights or inputs hold infinities:
+# 0 * inf = nan).
+
+
+class _Workspace(threading.local):
+    """Per-thread scratch buffers for the temporaries of the convolution kernels below (the
+    im2col matrix, wide gradients), reused from call to call: at small sizes, touching a MB
+    of freshly mapped memory per call costs more than the GEMM. A temporary never leaves its
+    kernel; buffers larger than `limit` bytes are not kept."""
+    limit = 1 << 23
+
+    def __init__(self):
+        self.buffers = {}
+
+    def array(self, slot, shape, dtype, zero=False):
+        nbytes = math.prod(shape) * dtype.itemsize
+        if nbytes > self.limit:
+            return np.zeros(shape, dtype) if zero else np.empty(shape, dtype)
+        buf = self.buffers.get(slot)
+        if buf is None or buf.nbytes < nbytes:
+            buf = self.buffers[slot] = np.empty(nbytes, np.uint8)
+        out = buf[:nbytes].view(dtype).reshape(shape)
+        if zero:
+            out.fill(0)
+        return out
+
+
+_workspace = _Workspace()
+
+
+def _wide_geometry(x_shape, kernel, padding, dilation):
+    """Strides (Hs, Ws) of the wide grid, output size (OH, OW), flat offset of each tap, and
+    where (N*Hs*Ws positions, channel row length, first pixel) the images sit in a row."""
+    n, _, h, w = x_shape
+    (kh, kw), (top, bottom, left, right), (dh, dw) = kernel, padding, dilation
+    oh, ow = h + top + bottom - dh * (kh - 1), w + left + right - dw * (kw - 1)
+    hs, ws = max(h + max(top, bottom), oh), max(w + max(left, right), ow)
+    offsets = [i * dh * ws + j * dw for i in range(kh) for j in range(kw)]
+    size, first = n * hs * ws, top * ws + left
+    return (hs, ws), (oh, ow), offsets, (size, max(size + offsets[-1], first + size), first)
+
+
+def _wide_columns(x, kernel, padding, dilation):
+    """(N, C, H, W) -> (C*kh*kw, N*Hs*Ws) workspace array: row (c, i, j) is channel c's wide
+    row shifted left by tap (i, j)'s offset."""
+    n, c, h, w = x.shape
+    (hs, ws), _, offsets, (size, length, first) = _wide_geometry(x.shape, kernel, padding,
+                                                                 dilation)
+    rows = _workspace.array("rows", (c, length), x.dtype, zero=True)
+    rows[:, first:first + size].reshape(c, n, hs, ws)[:, :, :h, :w] = x.transpose(1, 0, 2, 3)
+    s = rows.itemsize
+    shifted = np.lib.stride_tricks.as_strided(
+        rows, (c, kernel[0], kernel[1], size),
+        (length * s, dilation[0] * ws * s, dilation[1] * s, s), writeable=False)
+    cols = _workspace.array("cols", (c * kernel[0] * kernel[1], size), x.dtype)
+    np.copyto(cols.reshape(shifted.shape), shifted)
+    return cols
+
+
+def _wide_grad(g, strides, length):
+    """(N, O, OH, OW) output gradient -> (O, length) workspace array in the wide layout,
+    zero at every garbage position and past N*Hs*Ws."""
+    n, o, oh, ow = g.shape
+    wide = _workspace.array("grad", (o, length), g.dtype, zero=True)
+    grid = wide[:, :n * strides[0] * strides[1]].reshape((o, n) + strides)
+    np.copyto(grid.transpose(1, 0, 2, 3)[:, :, :oh, :ow], g)
+    return wide
+
+
+def _wide_conv2d_forward(x, w, bias, padding, dilation):
+    n, o = x.shape[0], w.shape[0]
+    strides, (oh, ow), _, (size, _, _) = _wide_geometry(x.shape, w.shape[2:], padding,
+                                                        dilation)
+    wide = _workspace.array("wide", (o, size), x.dtype)
+    np.matmul(w.reshape(o, -1), _wide_columns(x, w.shape[2:], padding, dilation), out=wide)
+    if bias is not None:
+        wide += bias[:, None]
+    out = np.empty((n, o, oh, ow), dtype=x.dtype)
+    np.copyto(out.transpose(1, 0, 2, 3), wide.reshape((o, n) + strides)[:, :, :oh, :ow])
+    return out
+
+
+def _padded(x, padding):
+    top, bottom, left, right = padding
+    if not any(padding):
+        return x
+    return np.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)))
+
+
+def _conv2d_input_grad_direct(g, w, padding, dilation, x_shape):
+    """The input gradient without the wide layout, whose garbage positions would put
+    0 * inf = NaN into real ones when w holds an infinity: col2im of w^T g."""
+    top, bottom, left, right = padding
+    n, c, h, width = x_shape
+    padded = (n, c, h + top + bottom, width + left + right)
+    cols = np.einsum("ocij,nohw->ncijhw", w, g)
+    out = _fold2d_forward(cols, w.shape[2:], (1, 1), dilation, padded)
+    return np.ascontiguousarray(out[:, :, top:top + h, left:left + width])
+
+
+def _conv2d_weight_grad_direct(g, x, padding, dilation, w_shape):
+    """The weight gradient without the wide layout (see _conv2d_input_grad_direct), for an
+    x holding an infinity: g contracted with the im2col windows of the padded x."""
+    xp = _padded(x, padding)
+    cols = _unfold2d_forward(xp, w_shape[2:], (1, 1), dilation, xp.shape)
+    return np.einsum("nohw,ncijhw->ocij", g, cols).astype(g.dtype, copy=False)
+
+
+def _wide_input_grad(g, w, padding, dilation, x_shape):
+    n, c, h, width = x_shape
+    o, _, kh, kw = w.shape
+    (hs, ws), _, _, (size, length, first) = _wide_geometry(x_shape, (kh, kw), padding,
+                                                           dilation)
+    # rows (tap, channel) of the wide input gradient, each tap's block not yet shifted
+    taps = _workspace.array("cols", (kh * kw * c, length), g.dtype)
+    np.matmul(w.transpose(2, 3, 1, 0).reshape(kh * kw * c, o), _wide_grad(g, (hs, ws), length),
+              out=taps)
+    # col2im: sum the blocks, tap (i, j)'s shifted right by its offset, as one reduction over
+    # a view. Reading before a block's start lands in the previous block's tail, past
+    # N*Hs*Ws, where the gradient is zero.
+    block, s = c * length, taps.itemsize
+    step_i, step_j = kw * block - dilation[0] * ws, block - dilation[1]
+    shifted = np.lib.stride_tricks.as_strided(
+        taps, (kh, kw, block), (step_i * s, step_j * s, s), writeable=False)
+    rows = _workspace.array("rows", (block,), g.dtype)
+    np.sum(shifted, axis=(0, 1), out=rows)
+    images = rows.reshape(c, length)[:, first:first + size].reshape(c, n, hs, ws)
+    out = np.empty(x_shape, dtype=g.dtype)
+    np.copyto(out.transpose(1, 0, 2, 3), images[:, :, :h, :width])
+    return out
+
+
+def _wide_weight_grad(g, x, padding, dilation, w_shape):
+    strides, _, _, (size, _, _) = _wide_geometry(x.shape, w_shape[2:], padding, dilation)
+    cols = _wide_columns(x, w_shape[2:], padding, dilation)
+    # (cols @ g^T)^T: BLAS runs this orientation faster than g @ cols^T
+    grad = np.matmul(cols, _wide_grad(g, strides, size).T)
+    return np.ascontiguousarray(grad.T).reshape(w_shape)
+
+
+# ----- stride-1 convolution: channels-last and narrow im2col, path choice --------------------
+#
+# Two more layouts for the same three primitives, without the wide layout's garbage positions:
+# - "nhwc" (many channels): output positions are the GEMM rows. The padded input is copied
+#   channels-last (N, Hp, Wp, C), so a window holds kw*C contiguous values per kernel row and
+#   im2col copies long runs; (N*OH*OW, kh*kw*C) columns @ W^T give the output channels-last,
+#   one transposing copy back to (N, O, OH, OW).
+# - "narrow" (one or few channels, where a channels-last run would be C values long): the
+#   columns are tap-major (C*kh*kw, N*OH*OW), each row one strided view of the (C, N, Hp, Wp)
+#   padded input; W (O, C*kh*kw) @ columns.
+# The weight gradient recomputes the same columns inside its primitive (into the workspace:
+# the copy costs less than keeping a second copy of the input alive until the backward, and a
+# captured step replays it like any primitive) and contracts them with g. The input gradient
+# is the convolution of g with the kernel flipped and its channel axes swapped, g padded by
+# d (k - 1) - p (cropped where that is negative): im2col + GEMM instead of GEMM + col2im's
+# kh*kw scattered adds.
+
+
+def _spans(size, before, after):
+    """One spatial dim padded by (before, after), negative values cropping: (source slice,
+    destination slice, padded size)."""
+    src = slice(max(-before, 0), size - max(-after, 0))
+    start = max(before, 0)
+    return src, slice(start, start + src.stop - src.start), size + before + after
+
+
+def _padded_copy(x, padding, order):
+    """Workspace copy of x (N, C, H, W) zero padded by (top, bottom, left, right), with its
+    axes in `order` (e.g. (0, 2, 3, 1): channels last)."""
+    n, c, h, w = x.shape
+    top, bottom, left, right = padding
+    (src_h, dst_h, hp), (src_w, dst_w, wp) = _spans(h, top, bottom), _spans(w, left, right)
+    shape = (n, c, hp, wp)
+    out = _workspace.array("rows", tuple(shape[a] for a in order), x.dtype,
+                           zero=max(padding) > 0)
+    inverse = tuple(order.index(a) for a in range(4))
+    np.copyto(out.transpose(inverse)[:, :, dst_h, dst_w], x[:, :, src_h, src_w])
+    return out, inverse
+
+
+def _nhwc_columns(x, kernel, padding, dilation):
+    """(N*OH*OW, kh*kw*C) workspace columns, row = output position, column = (i, j, c)."""
+    xp, _ = _padded_copy(x, padding, (0, 2, 3, 1))
+    n, hp, wp, c = xp.shape
+    (kh, kw), (dh, dw) = kernel, dilation
+    oh, ow = hp - dh * (kh - 1), wp - dw * (kw - 1)
+    s = xp.strides
+    view = np.lib.stride_tricks.as_strided(
+        xp, (n, oh, ow, kh, kw, c), (s[0], s[1], s[2], s[1] * dh, s[2] * dw, s[3]),
+        writeable=False)
+    cols = _workspace.array("cols", (n * oh * ow, kh * kw * c), x.dtype)
+    np.copyto(cols.reshape(view.shape), view)
+    return cols, (n, oh, ow)
+
+
+def _narrow_columns(x, kernel, padding, dilation):
+    """(C*kh*kw, N*OH*OW) workspace columns, row = (c, i, j), column = output position."""
+    xp, _ = _padded_copy(x, padding, (1, 0, 2, 3))
+    c, n, hp, wp = xp.shape
+    (kh, kw), (dh, dw) = kernel, dilation
+    oh, ow = hp - dh * (kh - 1), wp - dw * (kw - 1)
+    s = xp.strides
+    view = np.lib.stride_tricks.as_strided(
+        xp, (c, kh, kw, n, oh, ow), (s[0], s[2] * dh, s[3] * dw, s[1], s[2], s[3]),
+        writeable=False)
+    cols = _workspace.array("cols", (c * kh * kw, n * oh * ow), x.dtype)
+    np.copyto(cols.reshape(view.shape), view)
+    return cols, (n, oh, ow)
+
+
+def _nhwc_conv2d(x, w, bias, padding, dilation):
+    o, c, kh, kw = w.shape
+    cols, (n, oh, ow) = _nhwc_columns(x, (kh, kw), padding, dilation)
+    res = _workspace.array("wide", (n * oh * ow, o), x.dtype)
+    np.matmul(cols, w.transpose(0, 2, 3, 1).reshape(o, kh * kw * c).T, out=res)
+    out = np.empty((n, o, oh, ow), dtype=x.dtype)
+    if bias is None:
+        np.copyto(out.transpose(0, 2, 3, 1), res.reshape(n, oh, ow, o))
+    else:       # the bias added in the transposing copy: one pass less
+        np.add(res.reshape(n, oh, ow, o), bias, out=out.transpose(0, 2, 3, 1))
+    return out
+
+
+def _narrow_conv2d(x, w, bias, padding, dilation):
+    o = w.shape[0]
+    cols, (n, oh, ow) = _narrow_columns(x, w.shape[2:], padding, dilation)
+    res = _workspace.array("wide", (o, n * oh * ow), x.dtype)
+    np.matmul(w.reshape(o, -1), cols, out=res)
+    out = np.empty((n, o, oh, ow), dtype=x.dtype)
+    if bias is None:
+        np.copyto(out.transpose(1, 0, 2, 3), res.reshape(o, n, oh, ow))
+    else:
+        np.add(res.reshape(o, n, oh, ow), bias[:, None, None, None],
+               out=out.transpose(1, 0, 2, 3))
+    return out
+
+
+def _nhwc_weight_grad(g, x, padding, dilation, w_shape):
+    o, c, kh, kw = w_shape
+    cols, (n, oh, ow) = _nhwc_columns(x, (kh, kw), padding, dilation)
+    rows = _workspace.array("grad", (n * oh * ow, o), g.dtype)
+    np.copyto(rows.reshape(n, oh, ow, o), g.transpose(0, 2, 3, 1))
+    grad = np.matmul(rows.T, cols)                                   # (O, kh*kw*C)
+    return np.ascontiguousarray(grad.reshape(o, kh, kw, c).transpose(0, 3, 1, 2))
+
+
+def _narrow_weight_grad(g, x, padding, dilation, w_shape):
+    o = w_shape[0]
+    cols, (n, oh, ow) = _narrow_columns(x, w_shape[2:], padding, dilation)
+    rows = _workspace.array("grad", (o, n * oh * ow), g.dtype)
+    np.copyto(rows.reshape(o, n, oh, ow), g.transpose(1, 0, 2, 3))
+    return np.matmul(rows, cols.T).reshape(w_shape)
+
+
+def _flipped_input_grad(g, w, padding, dilation, x_shape):
+    """The input gradient as the convolution of g with the flipped, channel-swapped kernel."""
+    _, _, kh, kw = w.shape
+    top, bottom, left, right = padding
+    eh, ew = dilation[0] * (kh - 1), dilation[1] * (kw - 1)
+    flipped = np.ascontiguousarray(w.transpose(1, 0, 2, 3)[:, :, ::-1, ::-1])
+    # the padding is negative (a crop) where p > d (k - 1): the channels-last and narrow
+    # layouts handle that, the wide one does not
+    conv = _narrow_conv2d if _path(g.shape[1], g.shape[2] * g.shape[3]) == "narrow" \
+        else _nhwc_conv2d
+    return conv(g, flipped, None, (eh - top, eh - bottom, ew - left, ew - right), dilation)
+
+
+def _path(c, plane):
+    """The layout for a stride-1 convolution of a C-channel input with `plane` = H*W pixels
+    per image, by measurement (one BLAS thread; the table is benchmarks/conv_paths.md):
+    channels-last wins for many channels on small images (16 channels at 4x4: forward 150
+    vs 230 us wide), loses on large ones (16 channels at 16x16: 600 vs 540 us), where the
+    wide layout's long copies win; with one or two channels the narrow columns win or tie."""
+    if c >= _NHWC_MIN_CHANNELS and plane <= _NHWC_MAX_PLANE:
+        return "nhwc"
+    return "narrow" if c <= _NARROW_MAX_CHANNELS else "wide"
+
+
+def _input_grad_path(c, o, plane):
+    """"flipped" (the flipped-kernel convolution of g) or "col2im" (GEMM + col2im in the wide
+    layout) for the input gradient of a C -> O channel convolution on H*W = `plane` images.
+    A flipped convolution with few output channels is a thin GEMM: it measured slower unless
+    both channel counts are large (16 -> 32 channels at 4x4: 180 vs 245 us; 8 -> 16 at 8x8:
+    275 vs 257 us)."""
+    if min(c, o) >= _FLIPPED_MIN_CHANNELS and plane <= _NHWC_MAX_PLANE:
+        return "flipped"
+    return "col2im"
+
+
+_NHWC_MIN_CHANNELS, _NHWC_MAX_PLANE, _NARROW_MAX_CHANNELS = 8, 100, 2
+_FLIPPED_MIN_CHANNELS = 16
+
+
+def _conv2d_forward(x, w, *rest):
+    *bias, padding, dilation = rest
+    bias = bias[0] if bias else None
+    path = _path(x.shape[1], x.shape[2] * x.shape[3])
+    if path == "nhwc":
+        return _nhwc_conv2d(x, w, bias, padding, dilation)
+    if path == "narrow":
+        return _narrow_conv2d(x, w, bias, padding, dilation)
+    return _wide_conv2d_forward(x, w, bias, padding, dilation)
+
+
+def _conv2d_input_grad_forward(g, w, padding, dilation, x_shape):
+    if not np.isfinite(w).all():
+        # the flipped convolution multiplies w by the zeros padding g (0 * inf = nan), and
+        # the wide layout by its garbage positions: add only real products
+        return _conv2d_input_grad_direct(g, w, padding, dilation, x_shape)
+    if _input_grad_path(x_shape[1], g.shape[1], x_shape[2] * x_shape[3]) == "flipped":
+        return _flipped_input_grad(g, w, padding, dilation, x_shape)
+    return _wide_input_grad(g, w, padding, dilation, x_shape)
+
+
+def _conv2d_weight_grad_forward(g, x, padding, dilation, w_shape):
+    path = _path(x.shape[1], x.shape[2] * x.shape[3])
+    if path == "nhwc":
+        return _nhwc_weight_grad(g, x, padding, dilation, w_shape)
+    if path == "narrow":
+        return _narrow_weight_grad(g, x, padding, dilation, w_shape)
+    if not np.isfinite(x).all():    # the wide layout's garbage positions: 0 * inf = nan
+        return _conv2d_weight_grad_direct(g, x, padding, dilation, w_shape)
+    return _wide_weight_grad(g, x, padding, dilation, w_shape)
+
+
+def _conv2d_vjp(n, g):
+    padding, dilation = n.ctx
+    x, w = n.input(0), n.input(1)
+    gx = apply(CONV2D_INPUT_GRAD, (g, w), padding, dilation, x.shape) if _need(n, 0) else None
+    gw = apply(CONV2D_WEIGHT_GRAD, (g, x), padding, dilation, w.shape) if _need(n, 1) else None
+    # batch first, then positions: two contiguous reductions beat one over (0, 2, 3)
+    gb = g.sum(0).sum((1, 2)) if len(n.next) == 3 and _need(n, 2) else None
+    return gx, gw, gb
+
+
+def _conv2d_input_grad_vjp(n, gg):      # gx = A(w)^T g is linear in g and in w
+    padding, dilation, _ = n.ctx
+    g, w = n.input(0), n.input(1)
+    return (apply(CONV2D, (gg, w), padding, dilation) if _need(n, 0) else None,
+            apply(CONV2D_WEIGHT_GRAD, (g, gg), padding, dilation, w.shape) if _need(n, 1)
+            else None)
+
+
+def _conv2d_weight_grad_vjp(n, gg):     # gw = g (*) x is linear in g and in x
+    padding, dilation, _ = n.ctx
+    g, x = n.input(0), n.input(1)
+    return (apply(CONV2D, (x, gg), padding, dilation) if _need(n, 0) else None,
+            apply(CONV2D_INPUT_GRAD, (g, gg), padding, dilation, x.shape) if _need(n, 1)
+            else None)
+
+
+CONV2D = Primitive("conv2d", _conv2d_forward, _conv2d_vjp, saves=("inputs",), quiet=True,
+                   rule="out = x (*) W + b, stride 1 (cross-correlation);  "
+                        "dL/dx = g (*)^T W (transposed conv),  dL/dW = g (*) x per tap,  "
+                        "dL/db = g summed over batch and positions")
+CONV2D_INPUT_GRAD = Primitive(
+    "conv2d_input_grad", _conv2d_input_grad_forward, _conv2d_input_grad_vjp,
+    saves=("inputs",), quiet=True,
+    rule="out = g (*)^T W (the input gradient of conv2d);  "
+         "dL/dg = gg (*) W,  dL/dW = conv2d weight gradient of g and gg")
+CONV2D_WEIGHT_GRAD = Primitive(
+    "conv2d_weight_grad", _conv2d_weight_grad_forward, _conv2d_weight_grad_vjp,
+    saves=("inputs",), quiet=True,
+    rule="out = g (*) x per tap (the weight gradient of conv2d);  "
+         "dL/dg = x (*) gg,  dL/dx = g (*)^T gg")
