@@ -69,16 +69,6 @@ PENDING = {
     "optim/lr_scheduler.py",
     "optim/optimizer.py",
     "optim/swa_utils.py",
-    "training/checks.py",
-    "training/data.py",
-    "training/datasets/__init__.py",
-    "training/ensemble.py",
-    "training/fit.py",
-    "training/monitor.py",
-    "training/preprocessing.py",
-    "training/search/core.py",
-    "training/search/spaces.py",
-    "training/search/study.py",
 }
 
 
