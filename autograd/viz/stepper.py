@@ -52,22 +52,25 @@ class Step:
     ref : str
         Its short name ('mul#3', 'a', '0.weight').
 
-    Attributes
-    ----------
-    grad_out : Tensor
-        The upstream gradient dL/dout (node steps) or the leaf's total gradient.
-    grads_in : tuple
+    Notes
+    -----
+    The stepper fills in the rest of the step (attributes of the same names):
+
+    grad_out
+        The upstream gradient dL/dout (node steps) or the leaf's total gradient (a Tensor).
+    grads_in
         Per input (node.next order), the gradient passed to it, or None.
-    targets : tuple of str
+    targets
         Per input, the name of what received it.
-    sources : list of (str, Tensor)
-        Per contribution to `grad_out`, the name of the step that sent it and the gradient.
-    rule : str
+    sources
+        Per contribution to ``grad_out``, the name of the step that sent it and the
+        gradient.
+    rule
         The derivative rule in words (Primitive.rule).
-    lines : list of str
+    lines
         The rule with values: the step's text, line by line.
-    value, inputs : ndarray, tuple of ndarray
-        Forward steps: the output value and the input values.
+    value, inputs
+        Forward steps: the output value and the input values (ndarrays).
     """
     __slots__ = ("index", "kind", "node", "op", "ref", "grad_out", "grads_in", "targets",
                  "rule", "lines", "value", "inputs", "sources")
