@@ -97,10 +97,41 @@ def _verdict(passed):
 def expected_initial_loss(loss_fn, num_classes):
     """The loss of a classifier whose scores are all (near) zero, i.e. at chance.
 
-    loss_fn: a loss module (CrossEntropyLoss / NLLLoss: ln C; MultiMarginLoss: PyTorch's
-    (C - 1) * margin**p / C, since it divides by C; BCEWithLogitsLoss: ln 2) or one of the
-    strings "softmax" (ln C), "svm" (the multiclass SVM loss, summed over the C - 1 wrong
-    classes with margin 1: C - 1) and "squared_svm" (also C - 1)."""
+    A freshly initialized classifier should not prefer any class, so its loss is known in
+    advance: with C classes and equal probabilities 1/C, the softmax cross-entropy is
+    ln C. A very different initial loss points to a bad initialization or a wrong loss.
+
+    Parameters
+    ----------
+    loss_fn : nn.Module or str
+        A loss module (CrossEntropyLoss / NLLLoss: ln C; MultiMarginLoss: PyTorch's
+        (C - 1) * margin**p / C, since it divides by C; BCEWithLogitsLoss: ln 2) or one of
+        the strings "softmax" (or "cross_entropy": ln C), "svm" (the multiclass SVM loss,
+        summed over the C - 1 wrong classes with margin 1: C - 1) and "squared_svm" (also
+        C - 1).
+    num_classes : int
+        The number of classes C.
+
+    Returns
+    -------
+    loss : float
+        The loss at chance.
+    formula : str
+        How it was computed, e.g. ``'ln(10)'``.
+
+    Raises
+    ------
+    ValueError
+        If there is no rule for `loss_fn`.
+
+    Examples
+    --------
+    >>> from glassgrad import nn
+    >>> from glassgrad.training import expected_initial_loss
+    >>> loss, formula = expected_initial_loss(nn.CrossEntropyLoss(), 10)
+    >>> round(loss, 4), formula
+    (2.3026, 'ln(10)')
+    """
     C = int(num_classes)
     name = loss_fn if isinstance(loss_fn, str) else type(loss_fn).__name__
     if name in ("softmax", "CrossEntropyLoss", "NLLLoss", "cross_entropy"):
@@ -148,10 +179,46 @@ class InitialLossResult:
 
 
 def check_initial_loss(model, loss_fn, X, y, kind=None, expected=None, rtol=0.1):
-    """Compare the untrained model's data loss (regularization off, eval mode) on (X, y)
-    with the loss at chance: ln C for softmax cross-entropy, C - 1 for the multiclass SVM
-    (see expected_initial_loss; `kind` or `expected` override the rule picked from
-    loss_fn). Passes when they agree within `rtol` (relative)."""
+    """Compare the untrained model's data loss with the loss at chance.
+
+    The loss on (X, y) is computed in eval mode without a graph, with regularization off,
+    and compared with the loss at chance: ln C for softmax cross-entropy, C - 1 for the
+    multiclass SVM (see :func:`expected_initial_loss`; `kind` or `expected` override the
+    rule picked from `loss_fn`). The number of classes C is the last dim of the output (2
+    for a 1-d output).
+
+    Parameters
+    ----------
+    model : nn.Module
+        The model to check, mapping `X` to scores (e.g. (N, C) class scores).
+    loss_fn : callable
+        ``loss_fn(output, target)`` returning the data loss alone (regularization off) as a
+        one-element Tensor, e.g. an nn loss module.
+    X : Tensor or array_like
+        The inputs, shape (N, ...).
+    y : Tensor or array_like
+        The targets, shape (N,) of class indices (integer arrays become int64) or whatever
+        `loss_fn` expects.
+    kind : str, optional
+        A rule name for :func:`expected_initial_loss` (``"softmax"``, ``"svm"``,
+        ``"squared_svm"``) used instead of `loss_fn`'s.
+    expected : float, optional
+        The loss at chance, given directly.
+    rtol : float, optional
+        The relative tolerance. Default 0.1.
+
+    Returns
+    -------
+    InitialLossResult
+        ``passed`` (also its truth value) when the loss is finite and within `rtol` of the
+        expected one; ``loss``, ``expected``, ``formula``, ``num_classes``; ``str()``
+        explains a failure.
+
+    Raises
+    ------
+    ValueError
+        If no rule fits `loss_fn` and neither `kind` nor `expected` is given.
+    """
     X, y = _inputs(X), _targets(y)
     with _Mode(model, False), ag.no_grad():
         out = model(X)
@@ -170,7 +237,23 @@ def check_initial_loss(model, loss_fn, X, y, kind=None, expected=None, rtol=0.1)
 
 def l2_penalty(model):
     """0.5 * sum of squared weights, biases and normalization parameters excluded (the
-    usual L2 term: parameters with at least 2 dims)."""
+    usual L2 term: parameters with at least 2 dims).
+
+    Parameters
+    ----------
+    model : nn.Module
+        The model whose weight matrices and filters are penalized.
+
+    Returns
+    -------
+    Tensor
+        A 0-d tensor, part of the graph (differentiable w.r.t. the weights).
+
+    Raises
+    ------
+    ValueError
+        If the model has no parameter with at least 2 dims.
+    """
     terms = [(p * p).sum() for p in model.parameters() if p.ndim >= 2]
     if not terms:
         raise ValueError("l2_penalty: the model has no weight matrices to regularize")
@@ -201,8 +284,40 @@ class RegularizationResult:
 
 def check_regularization(model, loss_fn, X, y, reg_fn=l2_penalty,
                          strengths=(0.0, 1e-3, 1e-2, 1e-1, 1.0)):
-    """Evaluate loss_fn(model(X), y) + s * reg_fn(model) for each strength s (eval mode)
-    and pass when the loss strictly increases with s."""
+    """Check that a stronger regularization gives a larger loss.
+
+    Evaluates ``loss_fn(model(X), y) + s * reg_fn(model)`` for each strength s (eval mode,
+    no graph) and passes when the loss strictly increases with s. A loss that does not grow
+    means the penalty is not added, is zero at these weights, or has the wrong sign.
+
+    Parameters
+    ----------
+    model : nn.Module
+        The model to check, mapping `X` to scores (e.g. (N, C) class scores).
+    loss_fn : callable
+        ``loss_fn(output, target)`` returning the data loss alone (regularization off) as a
+        one-element Tensor, e.g. an nn loss module.
+    X : Tensor or array_like
+        The inputs, shape (N, ...).
+    y : Tensor or array_like
+        The targets, shape (N,) of class indices (integer arrays become int64) or whatever
+        `loss_fn` expects.
+    reg_fn : callable, optional
+        ``reg_fn(model)`` returning the penalty as a one-element Tensor. Default
+        :func:`l2_penalty`.
+    strengths : sequence of float, optional
+        At least two strengths (sorted before use). Default (0, 1e-3, 1e-2, 1e-1, 1).
+
+    Returns
+    -------
+    RegularizationResult
+        ``passed`` (also its truth value), the sorted ``strengths`` and the ``losses``.
+
+    Raises
+    ------
+    ValueError
+        If fewer than two strengths are given.
+    """
     X, y = _inputs(X), _targets(y)
     strengths = sorted(float(s) for s in strengths)
     if len(strengths) < 2:
@@ -259,9 +374,13 @@ def _default_optimizer(params):
 
 def check_overfit(model, loss_fn, X, y, n=20, optimizer=None, steps=1000, target_loss=0.01,
                   seed=0, copy_model=True):
-    """Train on `n` examples of (X, y) (a random subset drawn with `seed`), full batch,
-    regularization off, and pass when the loss reaches `target_loss` (and, for
-    classification, 100% training accuracy).
+    """Check that the model can memorise a few examples.
+
+    Trains on `n` examples of (X, y) (a random subset drawn with `seed`), full batch,
+    regularization off, and passes when the loss reaches `target_loss` (and, for
+    classification, 100% training accuracy). A model that cannot memorise a handful of
+    examples has a bug (frozen or disconnected layers, a zero learning rate, a broken loss)
+    or too little capacity.
 
     `optimizer` is a function params -> optimizer (default Adam, lr 1e-2) applied to a deep
     copy of the model, so the model is untouched; or an optimizer instance, which then trains
@@ -270,7 +389,43 @@ def check_overfit(model, loss_fn, X, y, n=20, optimizer=None, steps=1000, target
     Training runs in eval mode (dropout off: it is regularization) with the global random
     state seeded by `seed` and restored afterwards, and stops once the target is reached.
     `no_grad_params` in the result names the parameters that never got a nonzero gradient
-    (frozen or disconnected layers)."""
+    (frozen or disconnected layers).
+
+    Parameters
+    ----------
+    model : nn.Module
+        The model to check, mapping `X` to scores (e.g. (N, C) class scores).
+    loss_fn : callable
+        ``loss_fn(output, target)`` returning the data loss alone (regularization off) as a
+        one-element Tensor, e.g. an nn loss module.
+    X : Tensor or array_like
+        The inputs, shape (N, ...).
+    y : Tensor or array_like
+        The targets, shape (N,) of class indices (integer arrays become int64) or whatever
+        `loss_fn` expects.
+    n : int, optional
+        How many examples to train on (all of them if there are fewer). Default 20.
+    optimizer : callable or optim.Optimizer, optional
+        A function ``params -> optimizer`` (default Adam with lr 1e-2), or an optimizer
+        instance, which trains `model` itself in place.
+    steps : int, optional
+        The largest number of optimizer steps. Default 1000.
+    target_loss : float, optional
+        The loss to reach. Default 0.01.
+    seed : int, optional
+        Seeds the choice of the subset and the global random state during training.
+        Default 0.
+    copy_model : bool, optional
+        Train a deep copy (without the model's forward hooks), leaving the model untouched.
+        False trains `model` itself. Default True.
+
+    Returns
+    -------
+    OverfitResult
+        ``passed`` (also its truth value), ``n_examples``, ``steps`` taken,
+        ``initial_loss``, ``final_loss``, ``target_loss``, the training ``accuracy`` (None
+        when not a classification), the ``losses`` per step and ``no_grad_params``.
+    """
     X, y = _inputs(X), _targets(y)
     if n < len(y):
         picks = np.sort(np.random.default_rng(seed).choice(len(y), n, replace=False))
@@ -384,7 +539,51 @@ def check_gradients(model, loss_fn, X, y, eps=1e-6, threshold=1e-4, max_per_para
     reseeds the global generator before every evaluation so dropout draws the same mask.
     burn_in: full-batch SGD steps (learning rate burn_in_lr) on the copy before checking,
     so that the check runs in a characteristic mode of operation rather than at the
-    initialization, where pathological cases can hide a wrong gradient."""
+    initialization, where pathological cases can hide a wrong gradient.
+
+    Parameters
+    ----------
+    model : nn.Module
+        The model to check, mapping `X` to scores (e.g. (N, C) class scores).
+    loss_fn : callable
+        ``loss_fn(output, target)`` returning the data loss alone (regularization off) as a
+        one-element Tensor, e.g. an nn loss module.
+    X : Tensor or array_like
+        The inputs, shape (N, ...).
+    y : Tensor or array_like
+        The targets, shape (N,) of class indices (integer arrays become int64) or whatever
+        `loss_fn` expects.
+    eps : float, optional
+        The finite-difference step. Default 1e-6.
+    threshold : float, optional
+        The largest relative error that passes. Default 1e-4.
+    max_per_param : int, optional
+        How many entries of each parameter to check at most. Default 20.
+    seed : int, optional
+        Seeds the choice of the entries (and the dropout masks with ``train_mode=True``).
+        Default 0.
+    train_mode : bool, optional
+        Run the copy in training mode (see above). Default False.
+    floor : float, optional
+        The smallest denominator of the relative error. Default 1e-5.
+    burn_in : int, optional
+        Full-batch gradient descent steps on the copy before checking. Default 0.
+    burn_in_lr : float, optional
+        Their learning rate. Default 1e-2.
+
+    Returns
+    -------
+    GradientCheckResult
+        ``passed`` (also its truth value), ``max_rel_error``, ``threshold``,
+        ``n_checked``, ``per_param`` (largest relative error per parameter), the ``worst``
+        entry, the ``kinks`` and ``failures`` (entries), and the ``loss`` at the checked
+        point.
+
+    Raises
+    ------
+    ValueError
+        If the model has no trainable parameters.
+    """
     X = _inputs(X)
     y = _targets(y)
     if X.dtype.kind == "f":
@@ -458,9 +657,46 @@ def check_gradients(model, loss_fn, X, y, eps=1e-6, threshold=1e-4, max_per_para
 
 def sanity_checks(model, loss_fn, X, y, reg_fn=l2_penalty, n_overfit=20, n_gradcheck=4,
                   optimizer=None, verbose=True):
-    """Run the four checks in the recommended order (initial loss, regularization raises
-    the loss, gradient check, overfit a small subset) and return their results in a dict
-    (printing each when verbose)."""
+    """Run the four checks in the recommended order: initial loss, regularization raises
+    the loss, gradient check, overfit a small subset.
+
+    Each check runs with its defaults (see :func:`check_initial_loss`,
+    :func:`check_regularization`, :func:`check_gradients`, :func:`check_overfit`).
+
+    Parameters
+    ----------
+    model : nn.Module
+        The model to check, mapping `X` to scores (e.g. (N, C) class scores).
+    loss_fn : callable
+        ``loss_fn(output, target)`` returning the data loss alone (regularization off) as a
+        one-element Tensor, e.g. an nn loss module.
+    X : Tensor or array_like
+        The inputs, shape (N, ...).
+    y : Tensor or array_like
+        The targets, shape (N,) of class indices (integer arrays become int64) or whatever
+        `loss_fn` expects.
+    reg_fn : callable, optional
+        The penalty for the regularization check. Default :func:`l2_penalty`.
+    n_overfit : int, optional
+        Examples for the overfit check. Default 20.
+    n_gradcheck : int, optional
+        The first `n_gradcheck` examples are used for the gradient check. Default 4.
+    optimizer : callable or optim.Optimizer, optional
+        For the overfit check (see :func:`check_overfit`).
+    verbose : bool, optional
+        Print each result. Default True.
+
+    Returns
+    -------
+    dict
+        The results under ``"initial_loss"``, ``"regularization"``, ``"gradients"`` and
+        ``"overfit"``.
+
+    Raises
+    ------
+    ValueError
+        As the checks it runs.
+    """
     results = {
         "initial_loss": check_initial_loss(model, loss_fn, X, y),
         "regularization": check_regularization(model, loss_fn, X, y, reg_fn=reg_fn),

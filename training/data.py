@@ -51,6 +51,12 @@ class DataLoader(_data.DataLoader):
     dataset : Dataset, or a tuple of equally long arrays / Tensors
         A tuple (not a Dataset) is wrapped in a TensorDataset; PyTorch would treat it as a
         sequence of examples.
+    batch_size : int, optional
+        Examples per batch. Default 1.
+    shuffle : bool, optional
+        Draw a fresh permutation every epoch. Default None (False, as in PyTorch).
+    *args
+        Further positional arguments of glassgrad.utils.data.DataLoader, in its order.
     seed : int, optional
         Shuffle with a numpy Generator seeded with `seed` and owned by the loader (each epoch
         continues its stream). Exclusive with `generator`.
@@ -76,6 +82,24 @@ def random_split(dataset, lengths, seed=None, generator=None):
     """glassgrad.utils.data.random_split, plus `seed=` (a fresh numpy Generator seeded with it)
     and a tuple of arrays as the dataset (wrapped in a TensorDataset).
 
+    Parameters
+    ----------
+    dataset : Dataset, or a tuple of equally long arrays / Tensors
+        The dataset to split.
+    lengths : sequence of int or float
+        The sizes of the parts, as counts summing to ``len(dataset)`` or as fractions
+        summing to 1 (as in PyTorch).
+    seed : int, optional
+        Draw the permutation from a fresh numpy Generator seeded with it.
+    generator : glassgrad.Generator or numpy.random.Generator, optional
+        Draw from this generator; without `seed` and `generator`, from glassgrad's global
+        one.
+
+    Returns
+    -------
+    list of Subset
+        One Subset of `dataset` per length.
+
     Raises
     ------
     ValueError
@@ -98,9 +122,47 @@ def train_val_test_split(*arrays, val=0.15, test=0.15, seed=None, generator=None
     `val` and `test` are fractions of the whole (or absolute counts when ints). With
     `stratify` (class labels, one per row) every class is split in those proportions, so the
     three parts keep the class balance (fractions only). Returns Splits(train, val, test),
-    each a tuple with one piece per input array, of the input's type (ndarray or Tensor):
+    each a tuple with one piece per input array, of the input's type (ndarray or Tensor)::
 
         (Xtr, ytr), (Xva, yva), (Xte, yte) = train_val_test_split(X, y, seed=0)
+
+    Parameters
+    ----------
+    *arrays : ndarray, Tensor or sequence
+        One or more arrays of the same length N (e.g. X and y), shuffled with one
+        permutation.
+    val, test : float or int, optional
+        The validation and test sizes: fractions of the whole (rounded to a count), or
+        counts when ints. Default 0.15 each.
+    seed : int, optional
+        Shuffle with a fresh numpy Generator seeded with it.
+    generator : glassgrad.Generator or numpy.random.Generator, optional
+        Shuffle with this generator; without `seed` and `generator`, with glassgrad's
+        global one.
+    stratify : array_like of shape (N,), optional
+        Class labels: split each class in the given proportions.
+
+    Returns
+    -------
+    Splits
+        A named tuple ``(train, val, test)``; each part is a tuple with one piece per input
+        array (Tensors stay Tensors, other inputs become ndarrays).
+
+    Raises
+    ------
+    ValueError
+        If no array is given, the arrays differ in length, both `seed` and `generator` are
+        given, `val` and `test` leave no training example (in a class, with `stratify`), or
+        `stratify` has not one label per row or comes with counts instead of fractions.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from glassgrad.training import train_val_test_split
+    >>> X, y = np.arange(20).reshape(10, 2), np.arange(10)
+    >>> train, val, test = train_val_test_split(X, y, val=0.2, test=0.2, seed=0)
+    >>> [len(part[1]) for part in (train, val, test)]
+    [6, 2, 2]
     """
     if not arrays:
         raise ValueError("train_val_test_split needs at least one array")

@@ -69,10 +69,42 @@ class Ensemble:
 
     @classmethod
     def from_checkpoints(cls, model_fn, paths, kind="predictions", **kwargs):
-        """Build one model per checkpoint: `model_fn()` makes a fresh model, then loads the
-        state dict from the file (a state dict saved with ag.save, or a checkpoint written
-        by training.fit). kind="parameters" averages the loaded models' weights (with
-        `weights`) into one model instead (see average_parameters)."""
+        """Build an ensemble with one model per checkpoint file.
+
+        For each path, `model_fn()` makes a fresh model, then the state dict is loaded from
+        the file (a state dict saved with ``glassgrad.save``, or a checkpoint written by
+        :func:`fit`). ``kind="parameters"`` averages the loaded models' weights (with
+        `weights`) into one model instead (see :func:`average_parameters`).
+
+        Parameters
+        ----------
+        model_fn : callable
+            ``model_fn()`` returns a fresh model of the checkpoints' architecture.
+        paths : iterable of str or path-like
+            The checkpoint files.
+        kind : {"predictions", "parameters"}, optional
+            Average the members' probabilities, or their weights into one model. Default
+            ``"predictions"``.
+        **kwargs
+            ``weights`` and ``output``, as for :class:`Ensemble` (with
+            ``kind="parameters"``, ``weights`` weighs the average of the parameters).
+
+        Returns
+        -------
+        Ensemble
+            The ensemble of the loaded models (one averaged model for
+            ``kind="parameters"``).
+
+        Raises
+        ------
+        ValueError
+            For an unknown `kind`, and as :class:`Ensemble` and :func:`average_parameters`
+            for bad weights or members.
+        FileNotFoundError
+            If a checkpoint file does not exist.
+        RuntimeError
+            If a checkpoint's entries do not match the model (from ``load_state_dict``).
+        """
         models = []
         for path in paths:
             model = model_fn()
@@ -101,17 +133,29 @@ class Ensemble:
             `model_fn()` makes a fresh model; the trial's checkpoint is loaded into it.
         study : SearchResult or optuna.Study, optional
             The search; or give `storage` (journal path or database URL) and `study_name`.
-        k : int
+        k : int, optional
             How many of the best trials (fewer if fewer completed trials have checkpoints).
-        kind : {"predictions", "parameters"}
-            Average the members' probabilities, or their weights into one model.
+            Default 5.
+        storage : str, optional
+            Where the study is stored (a journal file path or a database URL), when `study`
+            is not given.
+        study_name : str, optional
+            The study's name in `storage`. Default: the name searches use by default.
+        kind : {"predictions", "parameters"}, optional
+            Average the members' probabilities, or their weights into one model. Default
+            ``"predictions"``.
         **kwargs
-            weights, output: as for Ensemble.
+            ``weights`` and ``output``, as for :class:`Ensemble`.
+
+        Returns
+        -------
+        Ensemble
+            The ensemble; its ``trials`` attribute lists the member trials, best first.
 
         Raises
         ------
         ValueError
-            When no completed trial has a checkpoint on disk.
+            When no completed trial has a checkpoint on disk, or for an unknown `kind`.
         """
         from glassgrad.training.search.core import SearchResult, load_search
         from glassgrad.training.search.study import DEFAULT_STUDY
@@ -140,7 +184,22 @@ class Ensemble:
         return ens
 
     def member_predictions(self, x):
-        """A list with each model's probabilities for x (Tensors)."""
+        """Each model's probabilities for `x`.
+
+        Each model is called in eval mode without recording a graph; its training mode is
+        restored afterwards.
+
+        Parameters
+        ----------
+        x : Tensor or array_like
+            The input of every model, e.g. of shape (N, features).
+
+        Returns
+        -------
+        list of Tensor
+            One tensor per model, the model's output turned into probabilities (shape (N, C)
+            for class scores).
+        """
         x = x if isinstance(x, Tensor) else ag.tensor(np.asarray(x))
         preds = []
         with ag.no_grad():
@@ -165,19 +224,58 @@ class Ensemble:
 
     def predict(self, x):
         """Predicted class per row: argmax of the averaged probabilities (or probability >
-        0.5 elementwise for output="sigmoid")."""
+        0.5 elementwise for ``output="sigmoid"``).
+
+        Parameters
+        ----------
+        x : Tensor or array_like
+            The input of every model.
+
+        Returns
+        -------
+        Tensor of int64
+            Shape (N,) with the class indices; for ``output="sigmoid"``, the shape of the
+            probabilities with 0/1 entries.
+        """
         probs = self(x).numpy()
         if self.output == "sigmoid":
             return ag.tensor((probs > 0.5).astype(np.int64))
         return ag.tensor(probs.argmax(axis=-1).astype(np.int64))
 
     def accuracy(self, x, y):
-        """Fraction of correct predictions of the ensemble."""
+        """Fraction of correct predictions of the ensemble.
+
+        Parameters
+        ----------
+        x : Tensor or array_like
+            The input of every model.
+        y : Tensor or array_like of int
+            The true classes, shape (N,) (or 0/1 targets shaped like the probabilities for
+            ``output="sigmoid"``).
+
+        Returns
+        -------
+        float
+            The fraction of predictions (see :meth:`predict`) equal to `y`.
+        """
         y = y.numpy() if isinstance(y, Tensor) else np.asarray(y)
         return float((self.predict(x).numpy() == y).mean())
 
     def member_accuracies(self, x, y):
-        """Each member's own accuracy, to compare with the ensemble's."""
+        """Each member's own accuracy, to compare with the ensemble's.
+
+        Parameters
+        ----------
+        x : Tensor or array_like
+            The input of every model.
+        y : Tensor or array_like of int
+            The true classes, as for :meth:`accuracy`.
+
+        Returns
+        -------
+        list of float
+            One accuracy per model, in the order of ``models``.
+        """
         y = y.numpy() if isinstance(y, Tensor) else np.asarray(y)
         out = []
         for p in self.member_predictions(x):
@@ -209,9 +307,30 @@ def _takes_argument(fn):
 def average_parameters(models, weights=None):
     """One model whose parameters and floating-point buffers are the (weighted) mean of those
     of `models` (same architecture); integer buffers (counters) are taken from the first.
-    A copy of the first model is returned; the members are not changed.
 
-    Raises ValueError when the models' state dicts differ in names or shapes."""
+    Averaging weights makes sense for models that lie close together, such as checkpoints of
+    one training run; for independently trained models, average their predictions instead
+    (:class:`Ensemble`).
+
+    Parameters
+    ----------
+    models : iterable of nn.Module
+        At least one model, all with the same state dict names and shapes.
+    weights : sequence of float, optional
+        One non-negative weight per model, normalized to sum 1. Default equal weights.
+
+    Returns
+    -------
+    nn.Module
+        A copy of the first model holding the averages (floating entries keep their dtype);
+        the members are not changed.
+
+    Raises
+    ------
+    ValueError
+        When there is no model, the weights have the wrong length, are negative or sum to
+        zero, or the models' state dicts differ in names or shapes.
+    """
     models = list(models)
     if not models:
         raise ValueError("average_parameters needs at least one model")
@@ -244,17 +363,63 @@ def average_parameters(models, weights=None):
 
 
 def average_predictions(models, x, output="logits", weights=None):
-    """Averaged probabilities of `models` on x: Ensemble(models, weights, output)(x)."""
+    """Averaged probabilities of `models` on x: ``Ensemble(models, weights, output)(x)``.
+
+    Parameters
+    ----------
+    models : iterable of nn.Module
+        At least one model; all take the same input.
+    x : Tensor or array_like
+        The input of every model.
+    output : {"logits", "sigmoid", "probs"}, optional
+        What the models return, as for :class:`Ensemble`. Default ``"logits"``.
+    weights : sequence of float, optional
+        One non-negative weight per model (normalized to sum 1). Default equal weights.
+
+    Returns
+    -------
+    Tensor
+        The weighted mean of the probabilities, shaped like one model's output (e.g. (N, C))
+        and of its dtype.
+
+    Raises
+    ------
+    ValueError
+        As :class:`Ensemble`: no model, an unknown `output`, or bad weights.
+    """
     return Ensemble(models, weights=weights, output=output)(x)
 
 
 class ParameterAverage:
     """An exponential running average of a model's parameters (and a copy of its buffers),
-    kept in a separate model: call `update()` after each optimizer step, and evaluate
-    `averaged` (often better than the last iterate). decay=None keeps the plain mean of all
-    updates so far (stochastic weight averaging, like torch.optim.swa_utils.AveragedModel's
-    default; `update_parameters(model)`, `n_averaged`, `module` and calling the average work
-    as there)."""
+    kept in a separate model.
+
+    Call :meth:`update` after each optimizer step, and evaluate ``averaged`` (often better
+    than the last iterate: the average smooths out the noise of the last steps).
+    ``decay=None`` keeps the plain mean of all updates so far (stochastic weight averaging).
+
+    Parameters
+    ----------
+    model : nn.Module
+        The model being trained; a deep copy becomes the average.
+    decay : float or None, optional
+        How much of the old average each update keeps: the average moves toward the
+        parameters by ``max(1 - decay, 1 / count)``. None keeps the plain mean of all updates.
+        Default 0.999.
+
+    Attributes
+    ----------
+    averaged : nn.Module
+        The averaged model; calling the ParameterAverage calls it.
+    count : int
+        How many updates have been averaged.
+
+    Notes
+    -----
+    With ``decay=None`` this is like PyTorch's ``torch.optim.swa_utils.AveragedModel`` with
+    its default; ``update_parameters(model)``, ``n_averaged``, ``module`` and calling the
+    average work as there.
+    """
 
     def __init__(self, model, decay=0.999):
         self.model = model
@@ -266,8 +431,12 @@ class ParameterAverage:
         """Fold the model's current parameters into the average and copy its buffers.
 
         The average moves toward the parameters by ``max(1 - decay, 1 / count)`` (the plain mean
-        of all updates when ``decay`` is None). Call it after each optimizer step. Returns the
-        averaged model.
+        of all updates when ``decay`` is None). Call it after each optimizer step.
+
+        Returns
+        -------
+        nn.Module
+            The averaged model.
         """
         self.count += 1
         rate = 1.0 / self.count if self.decay is None else \
@@ -282,7 +451,23 @@ class ParameterAverage:
         return self.averaged
 
     def update_parameters(self, model=None):
-        """AveragedModel's name for update(); `model` must be the averaged model's source."""
+        """PyTorch AveragedModel's name for :meth:`update`.
+
+        Parameters
+        ----------
+        model : nn.Module, optional
+            Must be the model this average was created with (or omitted).
+
+        Returns
+        -------
+        nn.Module
+            The averaged model.
+
+        Raises
+        ------
+        ValueError
+            If `model` is another model.
+        """
         if model is not None and model is not self.model:
             raise ValueError("ParameterAverage.update_parameters: this average follows the "
                              "model it was created with; pass that model or nothing")

@@ -23,8 +23,27 @@ _SERIES = ("train_loss", "train_acc", "val_loss", "val_acc", "lr")
 
 
 def accuracy(scores, targets):
-    """Fraction of rows whose highest score is the target class; None unless scores are
-    (N, C) and targets (N,) class indices."""
+    """Fraction of rows whose highest score is the target class.
+
+    Parameters
+    ----------
+    scores : Tensor of shape (N, C)
+        One score per class and row (logits or probabilities).
+    targets : Tensor of shape (N,), integer
+        The true class of each row.
+
+    Returns
+    -------
+    float or None
+        The fraction of rows where the argmax of `scores` equals the target; None unless
+        scores are (N, C) and targets (N,) class indices.
+
+    Examples
+    --------
+    >>> from glassgrad.training import accuracy
+    >>> accuracy(gg.tensor([[0.1, 0.9], [0.8, 0.2]]), gg.tensor([1, 1]))
+    0.5
+    """
     s, t = scores.numpy(), targets.numpy()
     if s.ndim != 2 or t.ndim != 1 or t.dtype.kind not in "iu":
         return None
@@ -32,8 +51,33 @@ def accuracy(scores, targets):
 
 
 def evaluate(model, loss_fn, loader):
-    """Mean loss and accuracy (None when not classification) of `model` over `loader`, in
-    eval mode without recording a graph; the model's mode is restored afterwards."""
+    """Mean loss and accuracy of `model` over `loader`.
+
+    Runs in eval mode without recording a graph; the model's mode is restored afterwards.
+    The mean is over examples (each batch's loss is weighted by its size).
+
+    Parameters
+    ----------
+    model : nn.Module
+        Called as ``model(inputs)`` on each batch.
+    loss_fn : callable
+        ``loss_fn(output, target)`` returning a one-element Tensor (a mean over the batch).
+    loader : iterable of (inputs, target)
+        E.g. a ``glassgrad.utils.data.DataLoader``.
+
+    Returns
+    -------
+    loss : float
+        The mean loss per example.
+    accuracy : float or None
+        The fraction of correct predictions; None when not classification (outputs are not
+        (N, C) scores with class-index targets).
+
+    Raises
+    ------
+    ValueError
+        If the loader yields no examples.
+    """
     was_training = model.training
     model.eval()
     total, correct, n, classify = 0.0, 0, 0, True
@@ -58,10 +102,29 @@ def evaluate(model, loss_fn, loader):
 class History:
     """Per-epoch curves of a `fit` run and how it ended.
 
-    epochs: the epoch numbers (1-based); train_loss / train_acc: means over the epoch's
-    batches; val_loss / val_acc: on the validation loader (None without one); lr: the first
-    group's learning rate during the epoch. best_epoch / best_loss: the epoch with the lowest
-    monitored loss (validation loss, or training loss without a validation loader)."""
+    Every list has one entry per epoch; ``str(history)`` prints them as a table with the
+    best epoch marked by ``*``.
+
+    Parameters
+    ----------
+    epochs : list of int
+        The epoch numbers (1-based).
+    train_loss, train_acc : list of float
+        Means over the epoch's batches (accuracy None when not classification).
+    val_loss, val_acc : list of float or None
+        On the validation loader (None without one).
+    lr : list of float
+        The first parameter group's learning rate during the epoch.
+    best_epoch : int or None
+        The epoch with the lowest monitored loss (validation loss, or training loss without
+        a validation loader).
+    best_loss : float
+        That loss (``inf`` before any epoch).
+    stopped_early : bool
+        True when early stopping ended the run.
+    resumed_from : int or None
+        The epoch of the checkpoint the run resumed from.
+    """
     epochs: list = field(default_factory=list)
     train_loss: list = field(default_factory=list)
     train_acc: list = field(default_factory=list)
@@ -74,20 +137,46 @@ class History:
     resumed_from: int = None
 
     def append(self, epoch, **values):
-        """Record one epoch: its number and the values of the curves (missing ones are None)."""
+        """Record one epoch: its number and the values of the curves.
+
+        Parameters
+        ----------
+        epoch : int
+            The epoch's number.
+        **values : float
+            Values of ``train_loss``, ``train_acc``, ``val_loss``, ``val_acc`` and ``lr``;
+            missing ones are recorded as None, other names are ignored.
+        """
         self.epochs.append(epoch)
         for name in _SERIES:
             getattr(self, name).append(values.get(name))
 
     def as_dict(self):
-        """A plain dict of lists and numbers (JSON-serializable), the inverse of ``from_dict``."""
+        """A plain dict of lists and numbers (JSON-serializable), the inverse of ``from_dict``.
+
+        Returns
+        -------
+        dict
+            The series and the end state under the attribute names.
+        """
         return {"epochs": list(self.epochs), **{n: list(getattr(self, n)) for n in _SERIES},
                 "best_epoch": self.best_epoch, "best_loss": self.best_loss,
                 "stopped_early": self.stopped_early, "resumed_from": self.resumed_from}
 
     @classmethod
     def from_dict(cls, d):
-        """Rebuild a History from the dict that ``as_dict`` made."""
+        """Rebuild a History from the dict that ``as_dict`` made.
+
+        Parameters
+        ----------
+        d : dict
+            The dict (lists and tuples become lists).
+
+        Returns
+        -------
+        History
+            The rebuilt history.
+        """
         h = cls()
         for key, value in d.items():
             setattr(h, key, list(value) if isinstance(value, (list, tuple)) else value)
@@ -138,8 +227,34 @@ def _checkpoint(model, optimizer, scheduler, epoch, history, bad_epochs):
 
 
 def load_checkpoint(path, model, optimizer=None, scheduler=None):
-    """Load a checkpoint written by `fit` into model (and optimizer / scheduler) and
-    return it as a dict (epoch, history, ...)."""
+    """Load a checkpoint written by `fit` into model (and optimizer / scheduler).
+
+    Parameters
+    ----------
+    path : str or path-like
+        The checkpoint file, written by :func:`fit` with ``checkpoint_path``.
+    model : nn.Module
+        Receives the saved weights.
+    optimizer : optim.Optimizer, optional
+        Receives the saved optimizer state (when the checkpoint has one).
+    scheduler : learning-rate scheduler, optional
+        Receives the saved scheduler state (when the checkpoint has one).
+
+    Returns
+    -------
+    dict
+        The checkpoint: ``"model"``, ``"optimizer"``, ``"epoch"``, ``"bad_epochs"`` (epochs
+        without improvement so far), ``"history"`` (a :meth:`History.as_dict`) and
+        ``"scheduler"`` when one was saved.
+
+    Raises
+    ------
+    ValueError
+        If the file is not a checkpoint written by fit (no ``'model'`` entry); load a plain
+        state dict with ``glassgrad.load``.
+    FileNotFoundError
+        If the file does not exist.
+    """
     ckpt = ag.load(path)
     if not isinstance(ckpt, dict) or "model" not in ckpt:
         raise ValueError(f"load_checkpoint: {path} is not a checkpoint written by fit (no "
@@ -171,6 +286,7 @@ def fit(model, loss_fn, optimizer, train_loader, val_loader=None, epochs=10, sch
     loss_fn : callable
         ``loss_fn(output, target)`` returning a 0-d Tensor, e.g. ``nn.CrossEntropyLoss()``.
     optimizer : optim.Optimizer
+        Steps the model's parameters after each batch.
     train_loader : iterable of (inputs, target)
         E.g. a ``glassgrad.utils.data.DataLoader``; iterated once per epoch.
     val_loader : iterable of (inputs, target), optional
@@ -218,6 +334,14 @@ def fit(model, loss_fn, optimizer, train_loader, val_loader=None, epochs=10, sch
     ------
     optuna.TrialPruned
         With a `trial`, when the search prunes it.
+    ValueError
+        If the training loader yields no batches; if `trial_metric` is not one of
+        train_loss, train_acc, val_loss, val_acc, or is a validation series without
+        `val_loader`; if the reported value is None (accuracy without class-index targets).
+
+    Notes
+    -----
+    There is no PyTorch counterpart (PyTorch leaves the loop to the user).
 
     Examples
     --------

@@ -269,7 +269,16 @@ class Monitor:
         return layers
 
     def attach(self):
-        """Register the hooks (done by the constructor; call again after detach())."""
+        """Register the hooks on the model, the loss module and the optimizer.
+
+        The constructor already calls it; call it again after :meth:`detach` to resume
+        watching. Calling it while attached does nothing.
+
+        Returns
+        -------
+        Monitor
+            This monitor (so calls can be chained).
+        """
         if self._attached:
             return self
         for name, module in self._layers:
@@ -291,7 +300,15 @@ class Monitor:
         return self
 
     def detach(self):
-        """Remove every hook and restore optimizer.step; the records stay."""
+        """Remove every hook and restore ``optimizer.step``; the records stay.
+
+        Leaving a ``with Monitor(...)`` block calls it too.
+
+        Returns
+        -------
+        Monitor
+            This monitor (so calls can be chained).
+        """
         for h in self._handles:
             h.remove()
         self._handles = []
@@ -403,7 +420,12 @@ class Monitor:
         return result
 
     def step(self):
-        """End the current step (called by the wrapped optimizer.step)."""
+        """End the current step.
+
+        The wrapped ``optimizer.step`` calls it; call it yourself at the end of each step
+        when the Monitor has no optimizer. The step's record is appended to ``history``,
+        checked for symptoms, and printed as a table row every ``print_every`` steps.
+        """
         record = self._pending
         record.step = self.step_count
         self._forward_seen = False
@@ -414,8 +436,23 @@ class Monitor:
             print(self._row(record, header=record.step == 0))
 
     def record(self, **metrics):
-        """Attach metrics (loss=, train_acc=, val_acc=, val_loss=, anything numeric) to the
-        step in progress if it has begun, else to the last finished step."""
+        """Attach metrics to the step in progress if it has begun, else to the last finished
+        step.
+
+        Parameters
+        ----------
+        **metrics : float
+            Named numbers: ``loss=``, ``train_acc=``, ``val_acc=``, ``val_loss=`` or any
+            other name. ``loss`` becomes the step's loss; the others are kept in the step's
+            ``metrics`` and read back with :meth:`metric`. A ``val_acc`` far below the
+            training accuracy (by more than ``gap``, ``persist`` times in a row) warns of
+            overfitting.
+
+        Raises
+        ------
+        TypeError, ValueError
+            If a value cannot be converted with ``float``.
+        """
         target = self._pending if (not self._pending.empty() or not self.history) \
             else self.history[-1]
         if "loss" in metrics:
@@ -427,36 +464,122 @@ class Monitor:
 
     # ----- series ---------------------------------------------------------------------------
     def losses(self):
-        """(steps, losses) of the steps with a recorded loss."""
+        """The recorded training losses.
+
+        Returns
+        -------
+        steps : ndarray of int64, shape (n,)
+            The steps with a recorded loss.
+        losses : ndarray of float64, shape (n,)
+            Their losses.
+        """
         pts = [(r.step, r.loss) for r in self.history if r.loss is not None]
         return np.array([s for s, _ in pts], dtype=np.int64), np.array([v for _, v in pts])
 
     def metric(self, name):
-        """(steps, values) of a recorded metric such as 'val_acc'."""
+        """The values of a recorded metric such as ``'val_acc'``.
+
+        Parameters
+        ----------
+        name : str
+            The metric's name, as given to :meth:`record` (``'train_acc'`` is recorded
+            automatically for class-index targets when a criterion is watched).
+
+        Returns
+        -------
+        steps : ndarray of int64, shape (n,)
+            The steps where the metric was recorded (empty if never).
+        values : ndarray of float64, shape (n,)
+            Its values.
+        """
         pts = [(r.step, r.metrics[name]) for r in self.history if name in r.metrics]
         return np.array([s for s, _ in pts], dtype=np.int64), np.array([v for _, v in pts])
 
     def ratios(self, name):
-        """(steps, update:weight ratios) of one parameter."""
+        """The update:weight ratios of one parameter.
+
+        The ratio of a step is ``norm(update) / norm(weight)``: how much the optimizer step
+        changed the parameter relative to its size (about 1e-3 is healthy; ``inf`` for a
+        parameter whose norm was 0).
+
+        Parameters
+        ----------
+        name : str
+            The parameter's name in ``model.named_parameters()``, e.g. ``'0.weight'``.
+
+        Returns
+        -------
+        steps : ndarray of int64, shape (n,)
+            The measured steps where the parameter had a gradient.
+        ratios : ndarray of float64, shape (n,)
+            The ratios.
+        """
         pts = [(r.step, r.ratios[name]) for r in self.history if name in r.ratios]
         return np.array([s for s, _ in pts], dtype=np.int64), np.array([v for _, v in pts])
 
     def layer_series(self, layer, stat):
-        """(steps, values) of one LayerStats field ('mean', 'std', 'dead', ...) of a layer."""
+        """The values of one statistic of a layer's output over the steps.
+
+        Parameters
+        ----------
+        layer : str
+            The layer's name, one of :meth:`layer_names`.
+        stat : str
+            A field of the layer statistics: ``'mean'``, ``'std'``, ``'saturated'``
+            (tanh/sigmoid layers: the fraction of outputs within 0.01 of their limits),
+            ``'dead'`` (ReLU layers: the fraction of units that are zero for every example
+            of the batch) or ``'grad_norm'`` (the norm of the gradient flowing into the
+            output).
+
+        Returns
+        -------
+        steps : ndarray of int64, shape (n,)
+            The measured steps where the statistic has a value.
+        values : ndarray of float64, shape (n,)
+            Its values.
+
+        Raises
+        ------
+        AttributeError
+            If `stat` is not a field of the statistics.
+        """
         pts = [(r.step, getattr(r.layers[layer], stat)) for r in self.history
                if layer in r.layers and getattr(r.layers[layer], stat) is not None]
         return np.array([s for s, _ in pts], dtype=np.int64), np.array([v for _, v in pts])
 
     def layer_names(self):
-        """Names of the watched layers, in model order."""
+        """Names of the watched layers, in model order.
+
+        Returns
+        -------
+        list of str
+            The names in ``model.named_modules()`` of the leaf layers that are watched
+            (every leaf except Dropout, Flatten and Identity); a model that is itself a leaf
+            is named by its class.
+        """
         return [name for name, _ in self._layers]
 
     def last_measured(self):
-        """The latest finished StepRecord with layer statistics (None before any)."""
+        """The latest finished step record with layer statistics.
+
+        Returns
+        -------
+        StepRecord or None
+            The record (its ``layers`` maps each layer name to its statistics), or None
+            before any measured step.
+        """
         return next((r for r in reversed(self.history) if r.layers), None)
 
     def weight_names(self):
-        """Names of the weight matrices/filters (parameters with 2 or more dims)."""
+        """Names of the weight matrices and filters (parameters with 2 or more dims).
+
+        These are the parameters whose update:weight ratio and gradient norm are judged.
+
+        Returns
+        -------
+        list of str
+            Their names in ``model.named_parameters()``.
+        """
         return [n for n, p in self.model.named_parameters() if p.ndim >= 2]
 
     # ----- diagnosis ------------------------------------------------------------------------
@@ -596,15 +719,38 @@ class Monitor:
         return line
 
     def table(self, last=10):
-        """The last `last` steps: loss, accuracies, largest weight update:weight ratio."""
+        """A text table of the latest steps.
+
+        One row per step: the loss, the training and validation accuracies, the largest
+        update:weight ratio among the weights and the learning rate.
+
+        Parameters
+        ----------
+        last : int or None, optional
+            How many of the latest steps to show; 0 or None shows every step. Default 10.
+
+        Returns
+        -------
+        str
+            The table, or ``'(no steps recorded yet)'``.
+        """
         rows = self.history[-last:] if last else self.history
         if not rows:
             return "(no steps recorded yet)"
         return "\n".join(self._row(r, header=i == 0) for i, r in enumerate(rows))
 
     def layer_table(self):
-        """Per layer, at the latest measured step: activation mean/std, saturated or dead
-        fraction, output-gradient norm, and per weight its gradient norm and ratio."""
+        """A text table of the layers at the latest measured step.
+
+        Per layer: the output's mean and std, its saturated or dead fraction and the norm of
+        the gradient flowing into it; per parameter: its gradient norm and update:weight
+        ratio.
+
+        Returns
+        -------
+        str
+            The table, or ``'(no layer statistics recorded yet)'``.
+        """
         r = self.last_measured()
         if r is None:
             return "(no layer statistics recorded yet)"
@@ -622,8 +768,15 @@ class Monitor:
         return "\n".join(lines)
 
     def summary(self):
-        """The report as text: the step count, the statistics table, the per-layer table and the
-        warnings raised so far.
+        """The report as text: the step count, the statistics table, the per-layer table and
+        the warnings raised so far.
+
+        ``str(monitor)`` and ``print(monitor)`` give the same text.
+
+        Returns
+        -------
+        str
+            The report.
         """
         text = [f"Monitor: {self.step_count} steps", self.table(), self.layer_table()]
         if self.warnings:
@@ -640,33 +793,137 @@ class Monitor:
 
     # ----- plots (drawn by training.plots; matplotlib is imported only here) ---------------
     def plot_loss(self, path=None, smooth=None):
-        """Training loss per step with a moving average (`smooth` steps) and the validation
-        loss if recorded; saved as PNG to `path` when given. Returns the Figure."""
+        """Plot the training loss per step, its moving average and the validation loss if
+        recorded.
+
+        Parameters
+        ----------
+        path : str or path-like, optional
+            Save the figure there as a PNG and close it. Default None (not saved).
+        smooth : int, optional
+            Width in steps of the moving average. Default None (a twentieth of the run).
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            The figure (closed after saving when `path` is given).
+
+        Raises
+        ------
+        ImportError
+            If matplotlib is not installed.
+        """
         from . import plots
         return plots.loss_curve(self, path, smooth)
 
     def plot_curves(self, path=None):
-        """Loss, train/validation accuracy, and the update:weight ratio of every weight
-        (log scale, with the 1e-3 rule of thumb)."""
+        """Plot three panels: the loss, the training and validation accuracy, and the
+        update:weight ratio of every weight.
+
+        The ratios are drawn on a log scale with the 1e-3 rule of thumb as a dashed line.
+
+        Parameters
+        ----------
+        path : str or path-like, optional
+            Save the figure there as a PNG and close it. Default None (not saved).
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            The figure (closed after saving when `path` is given).
+
+        Raises
+        ------
+        ImportError
+            If matplotlib is not installed.
+        """
         from . import plots
         return plots.curves(self, path)
 
     def plot_activations(self, path=None):
-        """A histogram of each layer's output at the latest measured step."""
+        """Plot a histogram of each layer's output at the latest measured step.
+
+        Each panel's title gives the layer's mean, std and saturated or dead fraction.
+
+        Parameters
+        ----------
+        path : str or path-like, optional
+            Save the figure there as a PNG and close it. Default None (not saved).
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            The figure (closed after saving when `path` is given).
+
+        Raises
+        ------
+        RuntimeError
+            If no activations were recorded yet (no training step with the monitor attached).
+        ImportError
+            If matplotlib is not installed.
+        """
         from . import plots
         return plots.histograms(self, self.activation_samples, "activations", path, "value")
 
     def plot_gradients(self, path=None):
-        """A histogram of each layer's output gradient d loss / d output at the latest
-        measured step."""
+        """Plot a histogram of each layer's output gradient d loss / d output at the latest
+        measured step.
+
+        Parameters
+        ----------
+        path : str or path-like, optional
+            Save the figure there as a PNG and close it. Default None (not saved).
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            The figure (closed after saving when `path` is given).
+
+        Raises
+        ------
+        RuntimeError
+            If no gradients were recorded yet (no training step with the monitor attached).
+        ImportError
+            If matplotlib is not installed.
+        """
         from . import plots
         return plots.histograms(self, self.gradient_samples, "gradients", path,
                                 "d loss / d output")
 
     def plot_first_layer(self, path=None, image_shape=None, max_units=64):
-        """The first layer's weights as images: each row of a Linear weight reshaped to
-        `image_shape` (default: a square when in_features is one), or each Conv2d filter
-        (1 channel: gray, 3 channels: RGB)."""
+        """Show the first layer's weights as images.
+
+        What a first layer has learned is often visible: each unit of a Linear layer on
+        images, or each Conv2d filter, becomes a small picture of the input pattern it
+        responds to. Each row of the first Linear weight is reshaped to `image_shape`; each
+        Conv2d filter is shown in gray for 1 input channel, as RGB for 3, and by its first
+        channel otherwise. Each image is scaled to its own min..max.
+
+        Parameters
+        ----------
+        path : str or path-like, optional
+            Save the figure there as a PNG and close it. Default None (not saved).
+        image_shape : tuple of int, optional
+            ``(height, width)`` of a Linear unit's image. Default None: a square when
+            in_features is a perfect square.
+        max_units : int, optional
+            Show at most this many units or filters. Default 64.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            The figure (closed after saving when `path` is given).
+
+        Raises
+        ------
+        RuntimeError
+            If the model has no Linear or Conv2d weight (no parameter with 2 or 4 dims).
+        ValueError
+            If a Linear layer's in_features is not a perfect square and `image_shape` is
+            not given.
+        ImportError
+            If matplotlib is not installed.
+        """
         from . import plots
         return plots.first_layer(self.model, path, image_shape, max_units)
 

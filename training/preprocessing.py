@@ -89,6 +89,16 @@ class Standardizer(_Fitted):
         ----------
         X : ndarray or Tensor of shape (N, D)
             The training split (N >= 1).
+
+        Returns
+        -------
+        Standardizer
+            This scaler, fitted (so ``Standardizer().fit(X)`` can be assigned).
+
+        Raises
+        ------
+        ValueError
+            If `X` is not of shape (N, D) with N >= 1.
         """
         X = _fit_array(X, "Standardizer")
         axis = 0 if self.per_feature else None
@@ -103,18 +113,44 @@ class Standardizer(_Fitted):
         Parameters
         ----------
         X : ndarray or Tensor of shape (N, D)
+            Data with the fitted number of features D (any split).
 
         Returns
         -------
         ndarray or Tensor of shape (N, D)
             The same kind as `X`; a Tensor result is built from autograd operations in the input's
             dtype.
+
+        Raises
+        ------
+        RuntimeError
+            If the scaler is not fitted yet.
+        ValueError
+            If `X` does not have the fitted number of features (per-feature statistics).
         """
         self._check_fitted(X)
         return (X - _const(self.mean_, X)) / _const(self.std_, X)
 
     def inverse_transform(self, Z):
-        """Undo ``transform``: ``Z * std_ + mean_``, the same kind (ndarray or Tensor) as `Z`."""
+        """Undo ``transform``: ``Z * std_ + mean_``, the same kind (ndarray or Tensor) as `Z`.
+
+        Parameters
+        ----------
+        Z : ndarray or Tensor of shape (N, D)
+            Standardized data.
+
+        Returns
+        -------
+        ndarray or Tensor of shape (N, D)
+            The data in its original units, the same kind as `Z`.
+
+        Raises
+        ------
+        RuntimeError
+            If the scaler is not fitted yet.
+        ValueError
+            If `Z` does not have the fitted number of features (per-feature statistics).
+        """
         self._check_fitted(Z)
         return Z * _const(self.std_, Z) + _const(self.mean_, Z)
 
@@ -174,6 +210,16 @@ class PCA(_Fitted):
         ----------
         X : ndarray or Tensor of shape (N, D)
             The training split (N >= 1).
+
+        Returns
+        -------
+        PCA
+            This object, fitted.
+
+        Raises
+        ------
+        ValueError
+            If `X` is not of shape (N, D) with N >= 1, or `n_components` is out of range.
         """
         X = _fit_array(X, type(self).__name__)
         n, d = X.shape
@@ -216,11 +262,19 @@ class PCA(_Fitted):
         Parameters
         ----------
         X : ndarray or Tensor of shape (N, D)
+            Data with the fitted number of features D (any split).
 
         Returns
         -------
         ndarray or Tensor of shape (N, k)
             The same kind as `X`.
+
+        Raises
+        ------
+        RuntimeError
+            If it is not fitted yet.
+        ValueError
+            If `X` does not have D features.
         """
         self._check_fitted(X)
         Z = (X - _const(self.mean_, X)) @ _const(self.components_, X)
@@ -230,6 +284,23 @@ class PCA(_Fitted):
         """Map projected data `Z` of shape (N, k) back to the input space, shape (N, D).
 
         Exact when k = D; otherwise the best rank-k reconstruction.
+
+        Parameters
+        ----------
+        Z : ndarray or Tensor of shape (N, k)
+            Projected data (whitened when ``whiten=True``).
+
+        Returns
+        -------
+        ndarray or Tensor of shape (N, D)
+            The same kind as `Z`.
+
+        Raises
+        ------
+        RuntimeError
+            If it is not fitted yet.
+        ValueError
+            If `Z` is not of shape (N, k).
         """
         if getattr(self, "mean_", None) is None:
             raise RuntimeError(f"{type(self).__name__} is not fitted yet: call fit(X_train) "
@@ -245,8 +316,28 @@ class PCA(_Fitted):
 
 class Whitening(PCA):
     """PCA whitening: rotate into the eigenbasis and divide by sqrt(eigenvalue + eps), so the
-    training data gets zero mean and (nearly) identity covariance. Same as
-    PCA(n_components, whiten=True, eps)."""
+    training data gets zero mean and (nearly) identity covariance.
+
+    Same as ``PCA(n_components, whiten=True, eps)``: see :class:`PCA` for the attributes and
+    methods.
+
+    Parameters
+    ----------
+    n_components : int, float or None, optional
+        k as an int in [1, D]; a float in (0, 1) keeps the fewest components that explain
+        that fraction of the variance; None (default) keeps all D.
+    eps : float, optional
+        Added to the eigenvalues before dividing, so that directions with almost no variance
+        stay finite; a larger eps smooths, since whitening otherwise magnifies the noise in
+        those directions. Default 1e-5.
+
+    Raises
+    ------
+    ValueError
+        ``fit`` gets data that is not of shape (N, D), or `n_components` is out of range.
+    RuntimeError
+        ``transform`` or ``inverse_transform`` is called before ``fit``.
+    """
 
     def __init__(self, n_components=None, eps=1e-5):
         super().__init__(n_components=n_components, whiten=True, eps=eps)

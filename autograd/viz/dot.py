@@ -68,18 +68,24 @@ class GraphvizNotFoundError(RuntimeError):
 class Overlay:
     """Per-step state drawn over a graph, e.g. by the steppers.
 
-    current
-        key (Node or leaf Tensor) to highlight.
-    grads
-        key -> gradient Tensor; when given, only these gradients are drawn (finished) and
-        every other gradient cell is empty (pending).
-    values
-        key -> ndarray; when given, op values come only from here (forward stepping).
-    flows
-        {(id(src_key), id(dst_key)): Tensor or ndarray} edges that just carried a
-        gradient (or, forward, a value): drawn red, labelled when scalar.
-    show_grads
-        False hides every gradient cell (forward stepping).
+    Give it to :func:`to_dot` or :func:`graph_to_dot` as ``overlay=`` to draw one moment of a
+    pass: the node being processed, which gradients are finished, and which edges just
+    carried something.
+
+    Parameters
+    ----------
+    current : Node or Tensor, optional
+        The key (a Node, or a leaf Tensor) to highlight with a thick red border.
+    grads : dict, optional
+        Key -> gradient Tensor; when given, only these gradients are drawn (finished, on a
+        pink background) and every other gradient cell is empty (pending).
+    values : dict, optional
+        Key -> ndarray; when given, op values come only from here (forward stepping).
+    flows : dict, optional
+        ``{(id(src_key), id(dst_key)): Tensor or ndarray}``: the edges that just carried a
+        gradient (or, forward, a value), drawn red and labelled with the value when scalar.
+    show_grads : bool, optional
+        False hides every gradient cell (forward stepping). Default True.
     """
     __slots__ = ("current", "grads", "values", "flows", "show_grads")
 
@@ -340,44 +346,139 @@ def _graph_and_options(roots, params, options):
 def to_dot(roots, params=None, **options):
     """DOT text of the graph behind `roots` (a Tensor or a list: e.g. [loss, aux]).
 
-    params
-        dict name -> parameter (dict(model.named_parameters())), pairs or a module;
-        unnamed parameters are named through the modules of node.scope when possible.
-    names
-        dict name -> tensor (leaf or intermediate) to label, e.g. dict(e=e, d=d).
-    depth
-        draw only what is at most `depth` ops from a root. collapse=True: one box per
-        innermost module; max_depth=k: one box per module nested deeper than k.
-    auto_collapse
-        more boxes than this (default 40) and neither collapse nor max_depth
-        given: modules are collapsed to the deepest level that fits. None: never.
-    expand
-        False (default) draws each composite op call (mean, softmax, layer_norm,
-        cross_entropy, ...) as one box; True draws its ops; a set of names expands those.
-    show_saved
-        True (saved tensors and constants not otherwise drawn), "all" (also kept
-        outputs), False.
-    overlay
-        an `Overlay` (stepper state). rankdir: "LR" (default, left to right) or "TB"
-        (top to bottom: deep nets fit a notebook column).
-    max_elements
-        tensors up to this many elements show their values (default 6).
-    show_values
-        False hides data values.
+    Each op is a box with its name, the tensor it made (number, shape, dtype) and its data
+    and gradient; leaves, parameters, saved tensors and constants have their own styles.
+    Edges run the way data flows (input -> op). Needs no graphviz. The legend is in the
+    docstring of ``glassgrad.viz.dot`` (also ``glassgrad.viz.LEGEND``).
 
-    Needs no graphviz. The legend is in this module's docstring (`ag.viz.dot.__doc__`)."""
+    Parameters
+    ----------
+    roots : Tensor or list of Tensor
+        The result(s) whose graph is drawn, e.g. the loss or ``[loss, aux]``.
+    params : dict, iterable of (str, Tensor) or nn.Module, optional
+        Names of the parameters: ``dict(model.named_parameters())``, pairs, or a module.
+        Parameters not named there are named through the modules that made the ops when
+        possible (a module's parameters are drawn under their state-dict names).
+    **options
+        Keyword-only drawing options:
+
+        names : dict of str to Tensor
+            Tensors (leaf or intermediate) to label, e.g. ``dict(e=e, d=d)``; a tensor's
+            ``.name`` labels it too.
+        depth : int
+            Draw only what is at most `depth` ops from a root ("..." marks the cut).
+        collapse : bool
+            True: one box per innermost module. Default False.
+        max_depth : int
+            One box per module nested deeper than `max_depth` levels (0: each top-level
+            module is one box).
+        auto_collapse : int or None
+            With more boxes than this (default 40) and neither `collapse` nor `max_depth`
+            given, modules are collapsed to the deepest level that fits. None: never.
+        expand : bool or set of str
+            False (default) draws each composite op call (mean, softmax, layer_norm,
+            cross_entropy, ...) as one box; True draws its ops; a set of names expands
+            those.
+        show_saved : bool or "all"
+            True (default): saved tensors and constants not otherwise drawn; "all": also
+            each op's kept output; False: none.
+        overlay : Overlay
+            Stepper state drawn over the graph.
+        rankdir : {"LR", "TB"}
+            "LR" (default, left to right) or "TB" (top to bottom: deep nets fit a notebook
+            column).
+        max_elements : int
+            Tensors up to this many elements show their values (default 6); larger ones a
+            summary (norm, mean and the first entries).
+        show_values : bool
+            False hides data values. Default True.
+
+    Returns
+    -------
+    str
+        The DOT text (``digraph glassgrad {...}``), for Graphviz or any DOT viewer.
+
+    Raises
+    ------
+    TypeError
+        If a root, a parameter or a named tensor is not a Tensor, or an option is unknown.
+    ValueError
+        If no root is given, or `depth` or `max_depth` is negative.
+
+    See Also
+    --------
+    draw, svg, render, build_graph
+
+    Examples
+    --------
+    >>> a = gg.tensor(2.0, requires_grad=True)
+    >>> a.name = "a"
+    >>> text = gg.viz.to_dot(a * 3.0)
+    >>> text.splitlines()[0]
+    'digraph glassgrad {'
+    >>> "mul" in text and "<B>a</B>" in text
+    True
+    """
     graph, overlay, style = _graph_and_options(roots, params, dict(options))
     return graph_to_dot(graph, overlay, **style)
 
 
 def graph_to_dot(graph, overlay=None, **style):
-    """DOT text of an already built `Graph` (see `to_dot` for the style options)."""
+    """DOT text of an already built `Graph` (see `to_dot` for the style options).
+
+    Parameters
+    ----------
+    graph : Graph
+        A graph from :func:`build_graph`.
+    overlay : Overlay, optional
+        Stepper state drawn over the graph.
+    **style
+        ``rankdir``, ``max_elements`` and ``show_values``, as for :func:`to_dot`.
+
+    Returns
+    -------
+    str
+        The DOT text.
+
+    Raises
+    ------
+    TypeError
+        If a style option is unknown.
+    """
     return "digraph glassgrad {\n" + "".join(dot_lines(graph, overlay, **style)) + "}\n"
 
 
 def draw(roots, params=None, **options):
     """A `graphviz.Digraph` of the graph (Jupyter shows it inline); same options as `to_dot`.
-    Needs the graphviz Python package (pip install graphviz) and, to display, `dot`."""
+
+    Needs the graphviz Python package (pip install graphviz) and, to display, `dot`.
+
+    Parameters
+    ----------
+    roots : Tensor or list of Tensor
+        The result(s) whose graph is drawn, e.g. the loss or ``[loss, aux]``.
+    params : dict, iterable of (str, Tensor) or nn.Module, optional
+        Names of the parameters: ``dict(model.named_parameters())``, pairs, or a module.
+        Parameters not named there are named through the modules that made the ops when
+        possible (a module's parameters are drawn under their state-dict names).
+    **options
+        The drawing options of :func:`to_dot` (names, depth, collapse, max_depth,
+        auto_collapse, expand, show_saved, overlay, rankdir, max_elements, show_values).
+
+    Returns
+    -------
+    graphviz.Digraph
+        The drawing; ``.source`` is the DOT text, ``.render(...)`` writes files.
+
+    Raises
+    ------
+    GraphvizNotFoundError
+        If the graphviz Python package is not installed.
+    TypeError
+        If a root, a parameter or a named tensor is not a Tensor, or an option is unknown.
+    ValueError
+        If no root is given, or `depth` or `max_depth` is negative.
+    """
     graph, overlay, style = _graph_and_options(roots, params, dict(options))
     return digraph(dot_lines(graph, overlay, **style))
 
@@ -412,13 +513,93 @@ def pipe(dot_text, format="svg"):
 
 
 def svg(roots, params=None, **options):
-    """The drawing as SVG text (needs `dot`); same options as `to_dot`."""
+    """The drawing as SVG text (needs `dot`); same options as `to_dot`.
+
+    Parameters
+    ----------
+    roots : Tensor or list of Tensor
+        The result(s) whose graph is drawn, e.g. the loss or ``[loss, aux]``.
+    params : dict, iterable of (str, Tensor) or nn.Module, optional
+        Names of the parameters: ``dict(model.named_parameters())``, pairs, or a module.
+        Parameters not named there are named through the modules that made the ops when
+        possible (a module's parameters are drawn under their state-dict names).
+    **options
+        The drawing options of :func:`to_dot` (names, depth, collapse, max_depth,
+        auto_collapse, expand, show_saved, overlay, rankdir, max_elements, show_values).
+
+    Returns
+    -------
+    str
+        The SVG document.
+
+    Raises
+    ------
+    GraphvizNotFoundError
+        If Graphviz's `dot` program is not on PATH.
+    RuntimeError
+        If `dot` fails.
+    TypeError
+        If a root, a parameter or a named tensor is not a Tensor, or an option is unknown.
+    ValueError
+        If no root is given, or `depth` or `max_depth` is negative.
+    """
     return pipe(to_dot(roots, params, **options), "svg").decode("utf-8")
 
 
 def render(roots, path, format="svg", params=None, **options):
     """Render the graph with `dot` into exactly `path` (no extension added) and return
-    `path`. format: any `dot -T` format ("svg", "png", "pdf", ...); options as in `to_dot`."""
+    `path`.
+
+    The file is written atomically (a reader never sees half a file). Needs Graphviz's
+    `dot` program (apt-get install graphviz, brew install graphviz or conda install
+    graphviz), not the graphviz Python package.
+
+    Parameters
+    ----------
+    roots : Tensor or list of Tensor
+        The result(s) whose graph is drawn, e.g. the loss or ``[loss, aux]``.
+    path : str or path-like
+        The file to write, used as given.
+    format : str, optional
+        Any ``dot -T`` format: "svg" (default), "png", "pdf", ...
+    params : dict, iterable of (str, Tensor) or nn.Module, optional
+        Names of the parameters: ``dict(model.named_parameters())``, pairs, or a module.
+    **options
+        The drawing options of :func:`to_dot` (names, depth, collapse, max_depth,
+        auto_collapse, expand, show_saved, overlay, rankdir, max_elements, show_values).
+
+    Returns
+    -------
+    str or path-like
+        `path`.
+
+    Raises
+    ------
+    GraphvizNotFoundError
+        If Graphviz's `dot` program is not on PATH.
+    RuntimeError
+        If `dot` fails (e.g. an unknown format).
+    TypeError
+        If a root, a parameter or a named tensor is not a Tensor, or an option is unknown.
+    ValueError
+        If no root is given, or `depth` or `max_depth` is negative.
+
+    Notes
+    -----
+    PyTorch has no built-in graph drawing (the third-party torchviz's ``make_dot`` is the
+    closest); this one draws glassgrad's own recorded graph, with values and gradients.
+
+    Examples
+    --------
+    >>> from glassgrad import nn
+    >>> _ = gg.manual_seed(0)
+    >>> model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 1))
+    >>> loss = model(gg.randn(2, 3)).pow(2).mean()
+    >>> gg.viz.render(loss, "graph.svg", params=model)
+    'graph.svg'
+    >>> open("graph.svg").read().startswith("<?xml")
+    True
+    """
     data = pipe(to_dot(roots, params, **options), format)
     write_atomic(path, data)
     return path

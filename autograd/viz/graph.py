@@ -94,13 +94,30 @@ class Graph:
         self.numbers = 0          # vertices numbered so far (ids stay unique as boxes replace)
 
     def new_number(self):
-        """A fresh vertex number (vertex ids are "n" + number)."""
+        """A fresh vertex number (vertex ids are "n" + number).
+
+        Returns
+        -------
+        int
+            The next number, counting from 0.
+        """
         self.numbers += 1
         return self.numbers - 1
 
     def vertex(self, key):
-        """The vertex that draws `key` (a Node, a leaf tensor or a box key), following ops
-        drawn inside a composite or module box to that box; None if it is not drawn."""
+        """The vertex that draws `key`, following ops drawn inside a composite or module box
+        to that box.
+
+        Parameters
+        ----------
+        key : Node, Tensor or tuple
+            A walked key: a Node, a leaf tensor or a box key.
+
+        Returns
+        -------
+        Vertex or None
+            The vertex (``.id``, ``.kind``, ``.ref``, ...), or None if `key` is not drawn.
+        """
         v = self.vertices.get(key)
         while v is None and key in self.rep:      # an op in a composite in a module box
             key = self.rep[key]
@@ -108,7 +125,19 @@ class Graph:
         return v
 
     def ref(self, key):
-        """Short text name of a node or leaf, e.g. 'a', '0.weight', 'mul#3'."""
+        """Short text name of a node or leaf, e.g. 'a', '0.weight', 'mul#3'.
+
+        Parameters
+        ----------
+        key : Node or Tensor
+            A node or leaf of the walked graph (or any other).
+
+        Returns
+        -------
+        str
+            The vertex's name; for an op inside a box, e.g. ``'div#7 in mean#5'``; for a
+            key not drawn, the op's name or the tensor's ``.name`` (else ``'tensor'``).
+        """
         v = self.vertices.get(key)
         if v is not None:
             return v.ref
@@ -119,13 +148,37 @@ class Graph:
         return getattr(key, "name", None) or "tensor"
 
     def value(self, key):
-        """Forward value (ndarray) of a vertex key when known, else None."""
+        """Forward value of a vertex key when known.
+
+        Parameters
+        ----------
+        key : Node or Tensor
+            An op node or a tensor.
+
+        Returns
+        -------
+        ndarray or None
+            A tensor's data, or an op's output when it is known (kept by the graph or
+            recorded under ``keep_values()``), else None.
+        """
         if isinstance(key, Tensor):
             return key._data
         return self.values.get(key)
 
     def count(self, kind=None):
-        """How many vertices the graph has (of one kind: "op", "param", "input", ...)."""
+        """How many vertices the graph has (of one kind: "op", "param", "input", ...).
+
+        Parameters
+        ----------
+        kind : str, optional
+            One of "op", "param", "input", "saved", "const", "composite", "module", "cut";
+            None (default) counts every vertex.
+
+        Returns
+        -------
+        int
+            The count.
+        """
         return sum(1 for v in self.vertices.values() if kind is None or v.kind == kind)
 
 
@@ -200,27 +253,62 @@ def build_graph(roots, params=None, names=None, depth=None, collapse=False, max_
                 show_saved=True, expand=False, auto_collapse=AUTO_COLLAPSE):
     """Walk the graph behind `roots` (a Tensor or a list of them) into a `Graph`.
 
-    params
-        dict name -> parameter (e.g. dict(model.named_parameters())), pairs, or a module;
-        parameters not named there are named through node.scope's modules when possible.
-    names
-        dict name -> any tensor (leaf or not) to label it, e.g. dict(e=e, d=d).
-    depth
-        draw only vertices at most `depth` ops away from a root; cut markers show where.
-    collapse
-        each innermost module becomes one box; max_depth=k: every module nested deeper
-        than k levels becomes one box (max_depth=0: each top-level module is one box).
-    show_saved
-        True draws saved tensors that are not in the graph and the constants an op
-        takes without keeping them, "all" also each node's kept output, False none.
-    expand
-        False draws each call of a composite op (mean, softmax, layer_norm, ...) as one
-        box; True draws the ops inside (in a cluster named after it); a set of names expands
-        only those composites, e.g. {"cross_entropy"}.
-    auto_collapse
-        when neither collapse nor max_depth is given and the drawing would have
-        more than this many boxes, modules are collapsed (max_depth = the deepest level that
-        fits, else 0). None: never.
+    The walk goes breadth first from the roots along each op's inputs (no recursion, so any
+    depth is fine). Nothing here needs graphviz: :func:`graph_to_dot` turns the Graph into
+    DOT text, and the steppers use it to name what they talk about.
+
+    Parameters
+    ----------
+    roots : Tensor or list of Tensor
+        The result(s) whose graph is walked, e.g. the loss or ``[loss, aux]``.
+    params : dict, iterable of (str, Tensor) or nn.Module, optional
+        Names of the parameters (e.g. ``dict(model.named_parameters())``), pairs, or a
+        module; parameters not named there are named through the modules that made the ops
+        when possible.
+    names : dict of str to Tensor, optional
+        Any tensor (leaf or not) to label, e.g. ``dict(e=e, d=d)``.
+    depth : int, optional
+        Keep only vertices at most `depth` ops away from a root; cut markers show where.
+    collapse : bool, optional
+        Each innermost module becomes one box. Default False.
+    max_depth : int, optional
+        Every module nested deeper than `max_depth` levels becomes one box (0: each
+        top-level module is one box).
+    show_saved : bool or "all", optional
+        True (default) draws saved tensors that are not in the graph and the constants an
+        op takes without keeping them, "all" also each node's kept output, False none.
+    expand : bool, str or set of str, optional
+        False (default) draws each call of a composite op (mean, softmax, layer_norm, ...)
+        as one box; True draws the ops inside (in a cluster named after it); a set of names
+        expands only those composites, e.g. ``{"cross_entropy"}``.
+    auto_collapse : int or None, optional
+        When neither `collapse` nor `max_depth` is given and the drawing would have more
+        than this many boxes, modules are collapsed (max_depth = the deepest level that
+        fits, else 0). None: never. Default 40.
+
+    Returns
+    -------
+    Graph
+        The vertices (boxes), edges, known values and module clusters.
+
+    Raises
+    ------
+    TypeError
+        If a root, a parameter or a named tensor is not a Tensor.
+    ValueError
+        If no root is given, or `depth` or `max_depth` is negative.
+
+    Examples
+    --------
+    >>> a = gg.tensor(2.0, requires_grad=True)
+    >>> a.name = "a"
+    >>> b = gg.tensor(3.0, requires_grad=True)
+    >>> loss = (a * b).relu()
+    >>> g = gg.viz.build_graph(loss, names=dict(b=b))
+    >>> g.count(), g.count("op"), g.count("input")
+    (4, 2, 2)
+    >>> g.ref(loss.grad_fn), g.ref(a), g.ref(b)
+    ('relu#0', 'a', 'b')
     """
     if auto_collapse is not None and not collapse and max_depth is None:
         g = build_graph(roots, params, names, depth, False, None, show_saved, expand, None)

@@ -35,23 +35,42 @@ _LEAF_RULE = "leaf: .grad += the sum of the gradients of all its uses"
 class Step:
     """One step of a walk.
 
-    kind
+    The steppers create the steps; iterate over a stepper or index it to read them, and
+    ``str(step)`` gives the step's text.
+
+    Parameters
+    ----------
+    index : int
+        The step's place in the walk, from 0.
+    kind : {"node", "leaf", "forward"}
         "node" (an op's rule ran), "leaf" (a leaf's total gradient was accumulated into
         .grad) or "forward" (an op produced its value).
-    node
-        the Node (or the leaf Tensor for leaf steps); op: primitive name or "accumulate";
-    ref
-        its short name ('mul#3', 'a', '0.weight').
+    node : Node or Tensor
+        The Node (or the leaf Tensor for leaf steps).
+    op : str
+        The primitive's name, or "accumulate" for leaf steps.
+    ref : str
+        Its short name ('mul#3', 'a', '0.weight').
+
+    Notes
+    -----
+    The stepper fills in the rest of the step (attributes of the same names):
+
     grad_out
-        the upstream gradient dL/dout (node steps) or the leaf's total gradient.
+        The upstream gradient dL/dout (node steps) or the leaf's total gradient (a Tensor).
     grads_in
-        per input (node.next order), the gradient passed to it, or None.
+        Per input (node.next order), the gradient passed to it, or None.
     targets
-        per input, the name of what received it.
+        Per input, the name of what received it.
+    sources
+        Per contribution to ``grad_out``, the name of the step that sent it and the
+        gradient.
     rule
-        the derivative rule in words (Primitive.rule); lines: the rule with values.
-    value / inputs
-        forward steps: the output value and the input values (ndarrays).
+        The derivative rule in words (Primitive.rule).
+    lines
+        The rule with values: the step's text, line by line.
+    value, inputs
+        Forward steps: the output value and the input values (ndarrays).
     """
     __slots__ = ("index", "kind", "node", "op", "ref", "grad_out", "grads_in", "targets",
                  "rule", "lines", "value", "inputs", "sources")
@@ -68,7 +87,13 @@ class Step:
         self.sources = []      # (ref of the step that sent it, gradient) for each contribution
 
     def text(self):
-        """The step's lines as one text."""
+        """The step's lines as one text.
+
+        Returns
+        -------
+        str
+            The lines joined by newlines (also ``str(step)``).
+        """
         return "\n".join(self.lines)
 
     __str__ = text
@@ -104,10 +129,17 @@ class _Stepper:
 
     @property
     def done(self):
+        """True when every step is applied."""
         return self.position == len(self.steps)
 
     def next(self):
-        """Apply the next step and return it (None when already at the end)."""
+        """Apply the next step and return it.
+
+        Returns
+        -------
+        Step or None
+            The step just applied; None when already at the end.
+        """
         if self.done:
             return None
         step = self.steps[self.position]
@@ -116,7 +148,13 @@ class _Stepper:
         return step
 
     def prev(self):
-        """Undo the last applied step; return the step now current (None at the start)."""
+        """Undo the last applied step.
+
+        Returns
+        -------
+        Step or None
+            The step now current; None at the start.
+        """
         if self.position == 0:
             return None
         self.position -= 1
@@ -124,7 +162,23 @@ class _Stepper:
         return self.current
 
     def goto(self, k):
-        """Move to position k (0 = nothing applied, len(self) = all applied); return current."""
+        """Move to position k (0 = nothing applied, len(self) = all applied).
+
+        Parameters
+        ----------
+        k : int
+            The position, in [0, len(stepper)].
+
+        Returns
+        -------
+        Step or None
+            The step now current (the last one applied); None at position 0.
+
+        Raises
+        ------
+        IndexError
+            If `k` is not an int in [0, len(stepper)].
+        """
         if not isinstance(k, (int, np.integer)) or not 0 <= k <= len(self.steps):
             raise IndexError(f"{type(self).__name__}.goto: position must be an int in "
                              f"[0, {len(self.steps)}], got {k!r}")
@@ -135,9 +189,23 @@ class _Stepper:
         return self.current
 
     def reset(self):
+        """Undo every step (position 0).
+
+        Returns
+        -------
+        None
+            No step is current at the start.
+        """
         return self.goto(0)
 
     def run_to_end(self):
+        """Apply every remaining step.
+
+        Returns
+        -------
+        Step or None
+            The last step (None for a walk without steps).
+        """
         return self.goto(len(self.steps))
 
     def _apply(self, step):
@@ -148,14 +216,31 @@ class _Stepper:
 
     # ----- text -------------------------------------------------------------------------
     def describe(self, k=None):
-        """Text of position k (default: the current one): the step that brought us there."""
+        """Text of position k: the step that brought us there.
+
+        Parameters
+        ----------
+        k : int, optional
+            A position in [0, len(stepper)]; default the current one.
+
+        Returns
+        -------
+        str
+            The step's text (at position 0, the start and the number of steps).
+        """
         k = self.position if k is None else k
         if k == 0:
             return f"{self._title()}: start, {len(self.steps)} steps to go"
         return self.steps[k - 1].text()
 
     def trace(self):
-        """Every step's text, in order: the whole walk as plain text."""
+        """Every step's text, in order: the whole walk as plain text.
+
+        Returns
+        -------
+        str
+            The texts of the start and of every step, separated by blank lines.
+        """
         return "\n\n".join([self.describe(0)] + [s.text() for s in self.steps])
 
     def _title(self):
@@ -164,19 +249,73 @@ class _Stepper:
     # ----- drawings ---------------------------------------------------------------------
     def overlay(self, k=None):
         """The `Overlay` (highlighted node, gradients or values shown, edges that just carried
-        something) that draws position k (default: the current one)."""
+        something) that draws position k.
+
+        Parameters
+        ----------
+        k : int, optional
+            A position in [0, len(stepper)]; default the current one.
+
+        Returns
+        -------
+        Overlay
+            The state to draw.
+        """
         raise NotImplementedError
 
     def dot(self, k=None):
-        """DOT text of the graph at position k (default: the current one)."""
+        """DOT text of the graph at position k.
+
+        Parameters
+        ----------
+        k : int, optional
+            A position in [0, len(stepper)]; default the current one.
+
+        Returns
+        -------
+        str
+            The DOT text.
+        """
         return _dot.graph_to_dot(self.graph, self.overlay(k), **self._style)
 
     def draw(self, k=None):
-        """graphviz.Digraph of the graph at position k (shown inline in Jupyter)."""
+        """graphviz.Digraph of the graph at position k (shown inline in Jupyter).
+
+        Parameters
+        ----------
+        k : int, optional
+            A position in [0, len(stepper)]; default the current one.
+
+        Returns
+        -------
+        graphviz.Digraph
+            The drawing.
+
+        Raises
+        ------
+        GraphvizNotFoundError
+            If the graphviz Python package is not installed.
+        """
         return _dot.digraph(_dot.dot_lines(self.graph, self.overlay(k), **self._style))
 
     def svg(self, k=None):
-        """SVG text of the graph at position k (needs `dot`; cached per position)."""
+        """SVG text of the graph at position k (needs `dot`; cached per position).
+
+        Parameters
+        ----------
+        k : int, optional
+            A position in [0, len(stepper)]; default the current one.
+
+        Returns
+        -------
+        str
+            The SVG document.
+
+        Raises
+        ------
+        GraphvizNotFoundError
+            If Graphviz's `dot` program is not on PATH.
+        """
         k = self.position if k is None else k
         if k not in self._svg:
             self._svg[k] = _dot.pipe(self.dot(k), "svg").decode("utf-8")
@@ -184,7 +323,25 @@ class _Stepper:
 
     def save_svgs(self, folder, prefix="step"):
         """Write one SVG per position (step_000.svg is the start, step_00k.svg after step k)
-        and a trace.txt into `folder`; return the SVG paths."""
+        and a trace.txt into `folder`.
+
+        Parameters
+        ----------
+        folder : str or path-like
+            Created if missing.
+        prefix : str, optional
+            The start of the file names. Default "step".
+
+        Returns
+        -------
+        list of str
+            The SVG paths, one per position.
+
+        Raises
+        ------
+        GraphvizNotFoundError
+            If Graphviz's `dot` program is not on PATH.
+        """
         os.makedirs(folder, exist_ok=True)
         width = max(3, len(str(len(self.steps))))
         paths = []
@@ -197,15 +354,36 @@ class _Stepper:
 
     def widget(self):
         """A Jupyter widget: previous/next buttons, a slider over the steps, the SVG and the
-        step text. Its output also holds a static copy of every frame for viewers that cannot
-        run widgets (GitHub, nbviewer, exported HTML); without ipywidgets installed it is
-        that static view."""
+        step text.
+
+        Its output also holds a static copy of every frame for viewers that cannot run
+        widgets (GitHub, nbviewer, exported HTML); without ipywidgets installed it is that
+        static view. See :func:`stepper_widget`.
+
+        Returns
+        -------
+        ipywidgets.VBox or StaticStepperView
+            The widget.
+        """
         from .widget import stepper_widget
         return stepper_widget(self)
 
     def to_html(self, path=None, title=None):
         """A self-contained HTML page with every frame (SVG and text) and a plain-JavaScript
-        slider. Returns the page; with `path`, also writes it there (atomically)."""
+        slider.
+
+        Parameters
+        ----------
+        path : str or path-like, optional
+            Also write the page there (atomically).
+        title : str, optional
+            The page's title. Default "glassgrad backward stepper" (or forward).
+
+        Returns
+        -------
+        str
+            The HTML page.
+        """
         from .widget import stepper_page
         page = stepper_page(self, title or f"glassgrad {self._title()} stepper")
         if path is not None:
@@ -261,23 +439,79 @@ class _untouched:
 class BackwardStepper(_Stepper):
     """The backward pass of `roots` (a Tensor or a list, e.g. [loss, aux]), one node at a time.
 
-    gradient
-        the seed (a Tensor per root; default ones for scalar roots), as in backward().
-    create_graph
-        the recorded gradients are themselves differentiable (as backward(...,
+    The real backward pass runs once when the stepper is made (keeping the graph and
+    leaving every ``.grad`` untouched) and each of its steps is recorded in the engine's own
+    order; the stepper then replays them. ``next()``, ``prev()``, ``goto(k)``, ``reset()``
+    and ``run_to_end()`` move it; a leaf step writes ``.grad`` exactly as ``backward()``
+    would and moving back puts back what was there before (None included), so after
+    ``run_to_end()`` the leaves hold the same ``.grad`` as after ``loss.backward()``.
+    ``describe(k)`` and ``trace()`` give the steps as text (each op's rule with the numbers
+    put in); ``dot(k)``, ``draw(k)``, ``svg(k)``, ``save_svgs(folder)``, ``to_html()`` and
+    ``widget()`` draw them.
+
+    Parameters
+    ----------
+    roots : Tensor or list of Tensor
+        The result(s) to differentiate, e.g. the loss or ``[loss, aux]``.
+    gradient : Tensor or list of Tensor, optional
+        The seed (a Tensor per root; default ones for scalar roots), as in backward().
+    params : dict, iterable of (str, Tensor) or nn.Module, optional
+        Names of the parameters, as for :func:`to_dot`.
+    names : dict of str to Tensor, optional
+        Tensors to label, as for :func:`to_dot`.
+    create_graph : bool, optional
+        The recorded gradients are themselves differentiable (as backward(...,
         create_graph=True)); stepping to the end leaves graph-carrying .grad on the leaves.
-    text_elements
-        the step texts print every number of the tensors they show (the upstream
+        Default False.
+    text_elements : int, optional
+        The step texts print every number of the tensors they show (the upstream
         gradient, the operands the rule reads, the gradients it sends) up to this many
         elements (default 24); larger ones as shape, norm, mean, std, min, max and their
         first entries.
+    **options
+        The drawing options of :func:`to_dot`: depth, collapse, max_depth, auto_collapse,
+        expand, show_saved, rankdir, max_elements, show_values.
 
-    params / names and the drawing options (depth, collapse, max_depth, show_saved,
-        rankdir, max_elements, show_values) are those of `ag.viz.to_dot`.
+    Raises
+    ------
+    TypeError
+        If a root is not a Tensor or an option is unknown.
+    ValueError
+        If no root is given.
+    RuntimeError
+        As ``backward()``: a root that does not require grad, a non-scalar root without
+        `gradient`, or a graph already freed.
 
+    Notes
+    -----
     Hooks run once, while the steps are recorded. Moving the stepper changes `.grad` of the
     leaves (and of retain_grad() tensors) to their state at that step. Drawings show the
-    gradients of this pass (dL/dnode), not what earlier passes left in `.grad`.
+    gradients of this pass (dL/dnode), not what earlier passes left in `.grad`. PyTorch has
+    no counterpart.
+
+    Examples
+    --------
+    >>> a = gg.tensor(2.0, requires_grad=True)
+    >>> a.name = "a"
+    >>> b = gg.tensor(3.0, requires_grad=True)
+    >>> b.name = "b"
+    >>> loss = a * b + a
+    >>> s = gg.viz.BackwardStepper(loss)
+    >>> s
+    <BackwardStepper step 0/4>
+    >>> print(s.next())
+    step 1/4: add (AddBackward0) at add#0, output scalar float32
+      rule: out = a + b;  dL/da = g,  dL/db = g
+      upstream g = dL/dout = 1.0
+      add: dL/da = dL/dout = 1.0   -> mul#1
+      add: dL/db = dL/dout = 1.0   -> a
+    >>> s.goto(3).text().splitlines()[1]       # a is used twice: its gradients add up
+    '  dL/da = sum of 2 contributions (from add#0, mul#1): 1.0 + 3.0 = 4.0'
+    >>> a.grad, b.grad                         # b's step has not run yet
+    (tensor(4.), None)
+    >>> _ = s.run_to_end()
+    >>> b.grad
+    tensor(2.)
     """
 
     def __init__(self, roots, gradient=None, params=None, names=None, create_graph=False,
@@ -396,9 +630,32 @@ class BackwardStepper(_Stepper):
 
 class ForwardStepper(_Stepper):
     """The forward pass behind `roots`, one op at a time in topological order, with the value
-    each op produced. Record the forward under `ag.keep_values()` so that every node keeps its
-    value (without it, only values the graph happens to keep are known, and a node without
-    one raises). Options as in `BackwardStepper`."""
+    each op produced.
+
+    Record the forward under ``glassgrad.autograd.keep_values()`` so that every node keeps
+    its value (without it, only values the graph happens to keep are known, and a node
+    without one raises). It moves, prints and draws as :class:`BackwardStepper`; it
+    changes no ``.grad``.
+
+    Parameters
+    ----------
+    roots : Tensor or list of Tensor
+        The result(s) whose forward pass is walked.
+    params : dict, iterable of (str, Tensor) or nn.Module, optional
+        Names of the parameters, as for :func:`to_dot`.
+    names : dict of str to Tensor, optional
+        Tensors to label, as for :func:`to_dot`.
+    **options
+        The drawing options of :func:`to_dot`, as in :class:`BackwardStepper`.
+
+    Raises
+    ------
+    ValueError
+        If an op kept no value (run the forward pass under ``keep_values()``), or no root
+        is given.
+    TypeError
+        If a root is not a Tensor or an option is unknown.
+    """
 
     def __init__(self, roots, params=None, names=None, **options):
         roots = _as_roots(roots)

@@ -88,9 +88,27 @@ class StaticStepperView:
 
 def stepper_widget(stepper):
     """An ipywidgets.VBox that moves `stepper` (BackwardStepper / ForwardStepper) through its
-    steps. Moving the slider moves the stepper itself (and so the leaves' .grad).
+    steps.
 
-    Without ipywidgets, returns a `StaticStepperView` (all frames, a plain-JS slider)."""
+    Previous / next buttons, a slider, the step's text and the graph as SVG. Moving the
+    slider moves the stepper itself (and so the leaves' .grad). The widget's output also
+    carries a static HTML copy of every frame with a plain-JavaScript slider, which is what
+    GitHub, nbviewer and exported HTML show, since they cannot run widgets.
+    ``stepper.widget()`` calls it.
+
+    Parameters
+    ----------
+    stepper : BackwardStepper or ForwardStepper
+        The stepper to show and move.
+
+    Returns
+    -------
+    ipywidgets.VBox or StaticStepperView
+        The live widget (its ``stepper`` attribute is the stepper, ``controls`` the
+        buttons and slider); without ipywidgets, a `StaticStepperView` (all frames, a
+        plain-JS slider) that notebooks display as HTML. Without Graphviz's `dot`, each
+        frame shows how to install it instead of the drawing.
+    """
     try:
         import ipywidgets as w
     except ImportError:

@@ -24,10 +24,6 @@ PENDING = {
     "autograd/ops.py",
     "autograd/tensor.py",
     "autograd/tensor_api.py",
-    "autograd/viz/dot.py",
-    "autograd/viz/graph.py",
-    "autograd/viz/stepper.py",
-    "autograd/viz/widget.py",
     "glassgrad/utils/data/_collate.py",
     "glassgrad/utils/data/dataset.py",
     "nn/_functional_core.py",
@@ -64,16 +60,6 @@ PENDING = {
     "optim/lr_scheduler.py",
     "optim/optimizer.py",
     "optim/swa_utils.py",
-    "training/checks.py",
-    "training/data.py",
-    "training/datasets/__init__.py",
-    "training/ensemble.py",
-    "training/fit.py",
-    "training/monitor.py",
-    "training/preprocessing.py",
-    "training/search/core.py",
-    "training/search/spaces.py",
-    "training/search/study.py",
 }
 
 

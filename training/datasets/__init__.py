@@ -32,8 +32,36 @@ def _counts(n_samples, n_classes):
 def make_moons(n_samples=200, noise=0.1, seed=None, dtype=np.float32):
     """Two interleaving half circles in 2-D, a binary problem a linear model cannot solve.
 
-    Returns X (n_samples, 2) and y (n_samples,) in {0, 1}; Gaussian noise of std `noise` is
-    added to the points. Examples are ordered by class (shuffle with a DataLoader)."""
+    Gaussian noise of std `noise` is added to the points. Examples are ordered by class
+    (shuffle with a DataLoader).
+
+    Parameters
+    ----------
+    n_samples : int, optional
+        The number of points, split as evenly as possible between the two classes (the
+        first gets the extra one). Default 200.
+    noise : float, optional
+        The standard deviation of the Gaussian noise. Default 0.1.
+    seed : int, optional
+        Seeds a fresh numpy Generator for the draws; None (default) draws from glassgrad's
+        global generator (``glassgrad.manual_seed`` fixes them).
+    dtype : numpy.dtype, optional
+        The dtype of X. Default ``numpy.float32``.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, 2)
+        The points, of `dtype`.
+    y : ndarray of shape (n_samples,), int64
+        The class of each point, 0 (upper moon) or 1 (lower moon).
+
+    Examples
+    --------
+    >>> from glassgrad.training.datasets import make_moons
+    >>> X, y = make_moons(6, seed=0)
+    >>> X.shape, X.dtype, y.tolist()
+    ((6, 2), dtype('float32'), [0, 0, 0, 1, 1, 1])
+    """
     rng = _rng(seed)
     n0, n1 = _counts(n_samples, 2)
     t0, t1 = np.linspace(0, np.pi, n0), np.linspace(0, np.pi, n1)
@@ -45,10 +73,34 @@ def make_moons(n_samples=200, noise=0.1, seed=None, dtype=np.float32):
 
 
 def make_spirals(n_per_class=100, n_classes=3, noise=0.2, seed=None, dtype=np.float32):
-    """The CS231n spiral: `n_classes` arms in 2-D, each with `n_per_class` points.
+    """Points on `n_classes` interleaved spiral arms in 2-D, one class per arm.
 
-    Arm k has radius r in [0, 1] and angle t = 4 (k + r) + noise * N(0, 1), and the point is
-    (r sin t, r cos t). Returns X (n_per_class * n_classes, 2), y in 0..n_classes-1."""
+    The spiral data set of Stanford's CS231n course: a small problem that no linear
+    classifier can solve but a network with one hidden layer can. Arm k has `n_per_class`
+    points of radius r in [0, 1] and angle t = 4 (k + r) + noise * N(0, 1), and the point is
+    (r sin t, r cos t). Examples are ordered by class.
+
+    Parameters
+    ----------
+    n_per_class : int, optional
+        Points per arm. Default 100.
+    n_classes : int, optional
+        The number of arms (classes). Default 3.
+    noise : float, optional
+        The standard deviation of the noise added to the angle. Default 0.2.
+    seed : int, optional
+        Seeds a fresh numpy Generator for the draws; None (default) draws from glassgrad's
+        global generator (``glassgrad.manual_seed`` fixes them).
+    dtype : numpy.dtype, optional
+        The dtype of X. Default ``numpy.float32``.
+
+    Returns
+    -------
+    X : ndarray of shape (n_per_class * n_classes, 2)
+        The points, of `dtype`.
+    y : ndarray of shape (n_per_class * n_classes,), int64
+        The arm of each point, in 0..n_classes-1.
+    """
     rng = _rng(seed)
     r = np.linspace(0.0, 1.0, n_per_class)
     X = np.empty((n_per_class * n_classes, 2))
@@ -64,9 +116,38 @@ def make_blobs(n_samples=300, centers=3, n_features=2, cluster_std=1.0,
                center_box=(-5.0, 5.0), seed=None, dtype=np.float32):
     """Isotropic Gaussian blobs, one class per center.
 
-    centers: a number of centers (drawn uniformly in `center_box` per feature) or an array
-    (n_centers, n_features). cluster_std: one std for all blobs or one per blob.
-    Returns X (n_samples, n_features), y in 0..n_centers-1 (ordered by class)."""
+    Parameters
+    ----------
+    n_samples : int, optional
+        The number of points, split as evenly as possible between the blobs (the first ones
+        get the extra points). Default 300.
+    centers : int or array_like of shape (n_centers, n_features), optional
+        A number of centers (drawn uniformly in `center_box` per feature) or the centers
+        themselves. Default 3.
+    n_features : int, optional
+        The dimension of the points when `centers` is a number. Default 2.
+    cluster_std : float or array_like of shape (n_centers,), optional
+        One standard deviation for all blobs or one per blob. Default 1.0.
+    center_box : (float, float), optional
+        The range of the drawn centers' coordinates. Default (-5.0, 5.0).
+    seed : int, optional
+        Seeds a fresh numpy Generator for the draws; None (default) draws from glassgrad's
+        global generator (``glassgrad.manual_seed`` fixes them).
+    dtype : numpy.dtype, optional
+        The dtype of X. Default ``numpy.float32``.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_features)
+        The points, of `dtype`.
+    y : ndarray of shape (n_samples,), int64
+        The blob of each point, in 0..n_centers-1 (ordered by class).
+
+    Raises
+    ------
+    ValueError
+        If `centers` is neither a number nor a 2-d array.
+    """
     rng = _rng(seed)
     if np.ndim(centers) == 0:
         centers = rng.uniform(center_box[0], center_box[1], size=(int(centers), n_features))
@@ -86,9 +167,30 @@ def make_blobs(n_samples=300, centers=3, n_features=2, cluster_std=1.0,
 def load_digits(images=False, dtype=np.float32):
     """The 8x8 hand-written digits: 1797 images of the digits 0..9, pixels 0..16.
 
-    Returns X (1797, 64), or (1797, 8, 8) with `images=True`, as `dtype` (raw pixel counts,
-    not scaled: standardize with training.Standardizer fit on the training split), and
-    y (1797,) int64 in 0..9."""
+    The data ship with glassgrad (see DIGITS_LICENSE.txt beside this module): no download.
+
+    Parameters
+    ----------
+    images : bool, optional
+        Return the images as (1797, 8, 8) instead of flat rows of 64 pixels. Default False.
+    dtype : numpy.dtype, optional
+        The dtype of X. Default ``numpy.float32``.
+
+    Returns
+    -------
+    X : ndarray of shape (1797, 64), or (1797, 8, 8) with ``images=True``
+        Raw pixel counts 0..16 as `dtype`, not scaled: standardize with
+        training.Standardizer fit on the training split.
+    y : ndarray of shape (1797,), int64
+        The digit of each image, in 0..9.
+
+    Examples
+    --------
+    >>> from glassgrad.training.datasets import load_digits
+    >>> X, y = load_digits()
+    >>> X.shape, y.shape, int(X.max()), sorted(set(y.tolist()))
+    ((1797, 64), (1797,), 16, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
+    """
     with np.load(os.path.join(_HERE, "digits.npz")) as f:
         pixels, labels = f["images"], f["labels"]
     X = pixels if images else pixels.reshape(len(pixels), -1)
@@ -108,6 +210,7 @@ def load_text(name="poems"):
     Returns
     -------
     str
+        The whole text.
 
     Raises
     ------

@@ -58,7 +58,32 @@ class Trial:
 @dataclass
 class SearchResult:
     """All trials of a search; `best` is the best trial, `ranges` the ranges of each stage,
-    `study` the Optuna study (with `storage` and `study_name` when it is stored)."""
+    `study` the Optuna study (with `storage` and `study_name` when it is stored).
+
+    Returned by :func:`random_search` and :func:`load_search`; ``str(result)`` gives a
+    summary line, the ten best trials as a table and the border warnings.
+
+    Parameters
+    ----------
+    trials : list of Trial
+        Every finished trial (completed, pruned or failed), each with its ``index`` (Optuna's
+        trial number), ``stage``, ``params``, ``score`` (NaN when the trial failed or was
+        pruned), ``state``, ``checkpoint`` and ``history`` files and ``worker``.
+    mode : {"min", "max"}
+        Whether a lower or a higher score is better.
+    space : dict
+        The search space: name to distribution or fixed value.
+    ranges : list of dict, optional
+        The (narrowed) ranges of each stage.
+    border_warnings : list of str, optional
+        The messages about best values near the border of their range.
+    study : optuna.Study, optional
+        The Optuna study holding the trials.
+    storage : str, path or Optuna storage, optional
+        Where the study is stored (None in memory).
+    study_name : str, optional
+        The study's name in `storage`.
+    """
     trials: list
     mode: str
     space: dict
@@ -69,14 +94,26 @@ class SearchResult:
     study_name: str = None
 
     def sorted(self):
-        """Trials best first (NaN scores, i.e. failed or pruned trials, last)."""
+        """Trials best first (NaN scores, i.e. failed or pruned trials, last).
+
+        Returns
+        -------
+        list of Trial
+            Every trial, ranked.
+        """
         sign = 1 if self.mode == "min" else -1
         return sorted(self.trials, key=lambda t: (math.isnan(t.score), sign * t.score
                                                   if not math.isnan(t.score) else 0))
 
     @property
     def best(self):
-        """The best completed trial; ValueError when no trial completed."""
+        """The best completed trial (a Trial).
+
+        Raises
+        ------
+        ValueError
+            When no trial completed.
+        """
         ranked = self.sorted()
         if not ranked or math.isnan(ranked[0].score):
             raise ValueError(f"random_search: none of the {len(self.trials)} trials completed "
@@ -84,11 +121,36 @@ class SearchResult:
         return ranked[0]
 
     def top(self, k):
-        """The k best completed trials."""
+        """The k best completed trials.
+
+        Parameters
+        ----------
+        k : int
+            How many.
+
+        Returns
+        -------
+        list of Trial
+            Best first; fewer than `k` when fewer trials completed.
+        """
         return [t for t in self.sorted() if not math.isnan(t.score)][:k]
 
     def table(self, top=None):
-        """The trials as text, sorted best first."""
+        """The trials as text, sorted best first.
+
+        One row per trial: its rank, number, stage, score and hyperparameters (and state
+        when some trial did not complete).
+
+        Parameters
+        ----------
+        top : int, optional
+            Show only the `top` best trials. Default None (all).
+
+        Returns
+        -------
+        str
+            The table.
+        """
         names = list(self.space)
         rows = self.sorted()[:top]
         states = any(t.state != "COMPLETE" for t in rows)
@@ -175,11 +237,48 @@ def _trials_of(study, space):
 def create_search(space, storage, study_name=_study.DEFAULT_STUDY, n_trials=20, seed=None,
                   mode="min", sampler="random", pruner=None, checkpoint_dir=None):
     """Create (or open, if it exists with the same space and mode) a search study on `storage`
-    and queue its first stage, for workers to run (`python -m glassgrad.training.search
-    worker ...` on any machine that reaches the storage). Returns the Optuna study.
+    and queue its first stage, for workers to run (``python -m glassgrad.training.search
+    worker ...`` on any machine that reaches the storage).
 
     A one-stage study is finished by the workers alone; later stages of a coarse-to-fine
-    study are queued by `random_search` (with n_jobs=0 it only coordinates)."""
+    study are queued by :func:`random_search` (with ``n_jobs=0`` it only coordinates).
+
+    Parameters
+    ----------
+    space : dict
+        ``{name: LogUniform | Uniform | IntUniform | Choice | fixed value}``. To be rebuilt
+        by workers in other processes, fixed values and options must be JSON values
+        (str, int, float, bool, None).
+    storage : str, path or Optuna storage
+        A journal file path or a database URL that the workers reach (see
+        :func:`random_search`).
+    study_name : str, optional
+        The study's name in the storage. Default ``"glassgrad-search"``.
+    n_trials : int or list of int, optional
+        Trials per stage; a list gives one stage per entry. Default 20.
+    seed : int, optional
+        Seeds the sampler (None: drawn from glassgrad's global generator).
+    mode : {"min", "max"}, optional
+        Minimise or maximise the score. Default ``"min"``.
+    sampler : {"random", "tpe"} or Optuna sampler, optional
+        How the workers draw the values. Default ``"random"``.
+    pruner : {None, "median", "hyperband"} or Optuna pruner, optional
+        Stops hopeless trials early. Default None (never).
+    checkpoint_dir : path, optional
+        Where trials write checkpoints and histories; default: a folder named after the
+        study next to a journal file, none for a database.
+
+    Returns
+    -------
+    optuna.Study
+        The study, with its first stage queued.
+
+    Raises
+    ------
+    ValueError
+        Bad mode, sampler, pruner or n_trials; an existing study with another space or
+        mode, or with trials that random_search did not create.
+    """
     study, config = _open(space, storage, study_name, n_trials, seed, mode, sampler, pruner,
                           checkpoint_dir, 10, None)
     _queue_stage(study, config, 0, _ranges(space))
@@ -324,6 +423,7 @@ def random_search(objective, space, n_trials=20, seed=None, mode="min", keep=0.2
     Returns
     -------
     SearchResult
+        Every trial, the ranges of each stage, and the border warnings.
 
     Raises
     ------
@@ -417,7 +517,26 @@ def _drive(study, config, objective, stage, n_jobs, procs, heartbeat_interval, g
 
 
 def load_search(storage, study_name=_study.DEFAULT_STUDY):
-    """The SearchResult of a study on `storage` (finished or not), without running anything."""
+    """The SearchResult of a study on `storage` (finished or not), without running anything.
+
+    Parameters
+    ----------
+    storage : str, path or Optuna storage
+        A journal file path or a database URL.
+    study_name : str, optional
+        The study's name in the storage. Default ``"glassgrad-search"``.
+
+    Returns
+    -------
+    SearchResult
+        The trials finished so far and the ranges of the stages queued so far.
+
+    Raises
+    ------
+    ValueError
+        If the journal file does not exist, the storage holds no study of that name, or the
+        study was not created by :func:`random_search` or :func:`create_search`.
+    """
     study = _study.load_study(storage, study_name)
     config = _study.SearchConfig.from_study(study)
     ranges = []

@@ -13,7 +13,30 @@ _PRIMITIVE = (type(None), bool, int, float, str)
 
 
 class LogUniform:
-    """Values whose logarithm is uniform in [log low, log high] (0 < low < high)."""
+    """Values whose logarithm is uniform in [log low, log high] (0 < low < high).
+
+    The usual choice for a learning rate or a regularization strength: each factor of 10
+    between `low` and `high` is sampled equally often, so 1e-5..1e-4 gets as many trials as
+    1e-2..1e-1.
+
+    Parameters
+    ----------
+    low, high : float
+        The range's ends, ``0 < low < high``.
+
+    Raises
+    ------
+    ValueError
+        If not ``0 < low < high``.
+
+    See Also
+    --------
+    Uniform, IntUniform, Choice
+
+    Notes
+    -----
+    Optuna's counterpart is ``FloatDistribution(low, high, log=True)``.
+    """
     log = True
 
     def __init__(self, low, high):
@@ -22,16 +45,55 @@ class LogUniform:
         self.low, self.high = float(low), float(high)
 
     def sample(self, rng):
-        """Draw one value with `rng` (a numpy.random.Generator)."""
+        """Draw one value.
+
+        Parameters
+        ----------
+        rng : numpy.random.Generator
+            The random number generator to draw from.
+
+        Returns
+        -------
+        float
+            A value in [low, high] whose logarithm is uniform.
+        """
         return float(math.exp(rng.uniform(math.log(self.low), math.log(self.high))))
 
     def position(self, value):
-        """Where value sits in the range, 0 (low) .. 1 (high), on the sampling scale."""
+        """Where `value` sits in the range, on the sampling (log) scale.
+
+        Parameters
+        ----------
+        value : float
+            A positive value.
+
+        Returns
+        -------
+        float
+            0 at `low`, 1 at `high` (outside 0..1 for values outside the range).
+
+        Raises
+        ------
+        ValueError
+            If `value` is not positive (its logarithm is undefined).
+        """
         return (math.log(value) - math.log(self.low)) / (math.log(self.high) - math.log(self.low))
 
     def narrowed(self, values, margin):
         """A narrower range covering `values`, widened on each side by `margin` (a fraction of
         the current range, on the log scale), clipped to the current range.
+
+        Parameters
+        ----------
+        values : sequence of float
+            The values to cover (typically those of the best trials), at least one.
+        margin : float
+            How much to widen the range on each side, as a fraction of the current range (on the log scale).
+
+        Returns
+        -------
+        LogUniform
+            The narrowed range.
         """
         lo, hi = math.log(min(values)), math.log(max(values))
         pad = margin * (math.log(self.high) - math.log(self.low))
@@ -43,7 +105,26 @@ class LogUniform:
 
 
 class Uniform:
-    """Values uniform in [low, high]."""
+    """Values uniform in [low, high].
+
+    Parameters
+    ----------
+    low, high : float
+        The range's ends, ``low < high``.
+
+    Raises
+    ------
+    ValueError
+        If not ``low < high``.
+
+    See Also
+    --------
+    LogUniform, IntUniform, Choice
+
+    Notes
+    -----
+    Optuna's counterpart is ``FloatDistribution(low, high)``.
+    """
     log = False
 
     def __init__(self, low, high):
@@ -52,16 +133,56 @@ class Uniform:
         self.low, self.high = float(low), float(high)
 
     def sample(self, rng):
-        """Draw one value with `rng` (a numpy.random.Generator)."""
+        """Draw one value.
+
+        Parameters
+        ----------
+        rng : numpy.random.Generator
+            The random number generator to draw from.
+
+        Returns
+        -------
+        float
+            A value uniform in [low, high].
+        """
         return float(rng.uniform(self.low, self.high))
 
     def position(self, value):
-        """Where `value` sits in the range, 0 (low) .. 1 (high)."""
+        """Where `value` sits in the range.
+
+        Parameters
+        ----------
+        value : float
+            The value.
+
+        Returns
+        -------
+        float
+            0 at `low`, 1 at `high`, linear in between (outside 0..1 for values outside the
+            range).
+        """
         return (value - self.low) / (self.high - self.low)
 
     def narrowed(self, values, margin):
         """A narrower range covering `values`, widened on each side by `margin` (a fraction of
         the current range), clipped to the current range.
+
+        Parameters
+        ----------
+        values : sequence of float
+            The values to cover (typically those of the best trials), at least one.
+        margin : float
+            How much to widen the range on each side, as a fraction of the current range.
+
+        Returns
+        -------
+        Uniform
+            The narrowed range (of the same class).
+
+        Raises
+        ------
+        ValueError
+            If the covered range is empty (all `values` equal and `margin` 0).
         """
         pad = margin * (self.high - self.low)
         return type(self)(max(min(values) - pad, self.low), min(max(values) + pad, self.high))
@@ -71,7 +192,29 @@ class Uniform:
 
 
 class IntUniform(Uniform):
-    """Integers uniform in [low, high] (both included); `log=True` samples log-uniformly."""
+    """Integers uniform in [low, high] (both included); `log=True` samples log-uniformly.
+
+    Parameters
+    ----------
+    low, high : int
+        The range's ends, both included, ``low < high``.
+    log : bool, optional
+        Sample the logarithm uniformly (each factor of 2 between `low` and `high` as often as
+        another; for layer widths or batch sizes); needs ``low >= 1``. Default False.
+
+    Raises
+    ------
+    ValueError
+        If not ``int(low) < int(high)``, or if `log` is True and ``low < 1``.
+
+    See Also
+    --------
+    LogUniform, Uniform, Choice
+
+    Notes
+    -----
+    Optuna's counterpart is ``IntDistribution(low, high, log=log)``.
+    """
 
     def __init__(self, low, high, log=False):
         if not (int(low) < int(high)) or (log and low < 1):
@@ -80,14 +223,37 @@ class IntUniform(Uniform):
         self.low, self.high, self.log = int(low), int(high), bool(log)
 
     def sample(self, rng):
-        """Draw one integer with `rng` (a numpy.random.Generator)."""
+        """Draw one integer.
+
+        Parameters
+        ----------
+        rng : numpy.random.Generator
+            The random number generator to draw from.
+
+        Returns
+        -------
+        int
+            An integer in [low, high], uniform (or log-uniform when ``log=True``).
+        """
         if self.log:
             v = math.exp(rng.uniform(math.log(self.low), math.log(self.high + 1)))
             return int(min(self.high, math.floor(v)))
         return int(rng.integers(self.low, self.high + 1))
 
     def position(self, value):
-        """Where `value` sits in the range, 0 (low) .. 1 (high), on the sampling scale."""
+        """Where `value` sits in the range, on the sampling scale.
+
+        Parameters
+        ----------
+        value : int
+            The value (positive when ``log=True``).
+
+        Returns
+        -------
+        float
+            0 at `low`, 1 at `high`, linear in between, or linear in the logarithm when
+            ``log=True``.
+        """
         if self.log:
             return (math.log(value) - math.log(self.low)) / \
                 (math.log(self.high) - math.log(self.low))
@@ -96,6 +262,21 @@ class IntUniform(Uniform):
     def narrowed(self, values, margin):
         """A narrower integer range covering `values`, widened on each side by `margin` (a
         fraction of the current range), clipped to the current range.
+
+        The ends are rounded outwards and the range keeps at least two integers.
+
+        Parameters
+        ----------
+        values : sequence of int
+            The values to cover (typically those of the best trials), at least one.
+        margin : float
+            How much to widen the range on each side, as a fraction of the current range.
+
+        Returns
+        -------
+        IntUniform
+            The narrowed range, with the same `log` (this range itself when the narrowed
+            range would start at its top end).
         """
         span = self.high - self.low
         lo = max(self.low, int(math.floor(min(values) - margin * span)))
@@ -107,7 +288,30 @@ class IntUniform(Uniform):
 
 
 class Choice:
-    """One of a fixed list of options, each equally likely."""
+    """One of a fixed list of options, each equally likely.
+
+    Options can be any Python objects (numbers, strings, classes, functions). Optuna's
+    categorical parameters hold only None, bool, int, float and str: when an option is of
+    another type, Optuna is given the options' positions (0, 1, ...) instead.
+
+    Parameters
+    ----------
+    options : iterable
+        The options, at least one.
+
+    Raises
+    ------
+    ValueError
+        If there is no option.
+
+    See Also
+    --------
+    LogUniform, Uniform, IntUniform
+
+    Notes
+    -----
+    Optuna's counterpart is ``CategoricalDistribution(options)``.
+    """
     log = False
 
     def __init__(self, options):
@@ -116,16 +320,56 @@ class Choice:
             raise ValueError("Choice needs at least one option")
 
     def sample(self, rng):
-        """Draw one option with `rng` (a numpy.random.Generator)."""
+        """Draw one option.
+
+        Parameters
+        ----------
+        rng : numpy.random.Generator
+            The random number generator to draw from.
+
+        Returns
+        -------
+        object
+            One of the options, each equally likely.
+        """
         return self.options[int(rng.integers(len(self.options)))]
 
     def narrowed(self, values, margin):
-        """The options that occur in `values` (all options if none does); `margin` is ignored."""
+        """The options that occur in `values` (all options if none does).
+
+        Parameters
+        ----------
+        values : sequence
+            The values to keep (typically those of the best trials).
+        margin : float
+            Ignored (accepted so that every distribution narrows the same way).
+
+        Returns
+        -------
+        Choice
+            A Choice of the kept options, in their original order.
+        """
         kept = [o for o in self.options if o in values]
         return Choice(kept or self.options)
 
     def index(self, value):
-        """Position of `value` among the options (identity first, then equality)."""
+        """Position of `value` among the options (identity first, then equality).
+
+        Parameters
+        ----------
+        value : object
+            One of the options.
+
+        Returns
+        -------
+        int
+            Its position in ``options``.
+
+        Raises
+        ------
+        ValueError
+            If `value` is not one of the options.
+        """
         for i, o in enumerate(self.options):
             if o is value:
                 return i

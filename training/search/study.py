@@ -366,11 +366,32 @@ class _StageSampler:
 class SearchTrial:
     """What an objective gets as `trial`: the hyperparameters and where to write.
 
-    Attributes: number (Optuna's trial number), stage, params, mode ("min"/"max"),
-    checkpoint_path / history_path (None when the search has no checkpoint folder), and
-    optuna_trial (the underlying optuna.Trial). `report(value, step)` and `should_prune()`
-    are Optuna's; `training.fit(..., trial=trial)` calls them each epoch, writes its best
-    checkpoint to checkpoint_path and its history to history_path."""
+    The search creates it; an objective declares a ``trial`` parameter to receive it.
+    `report(value, step)` and `should_prune()` are Optuna's; ``training.fit(...,
+    trial=trial)`` calls them each epoch, writes its best checkpoint to checkpoint_path and
+    its history to history_path.
+
+    Parameters
+    ----------
+    optuna_trial : optuna.Trial
+        The underlying Optuna trial.
+    stage : int
+        The stage the trial belongs to (0 for the first).
+    params : dict
+        The trial's hyperparameters.
+    mode : {"min", "max"}
+        Whether the search minimises or maximises the score.
+    checkpoint_dir : str or None
+        The search's checkpoint folder (created if missing); None for no files.
+
+    Attributes
+    ----------
+    number : int
+        Optuna's trial number.
+    checkpoint_path, history_path : str or None
+        ``trial_<number>.safetensors`` and ``trial_<number>.history.json`` in the
+        checkpoint folder (None when the search has no checkpoint folder).
+    """
 
     def __init__(self, optuna_trial, stage, params, mode, checkpoint_dir):
         self.optuna_trial, self.stage, self.params, self.mode = optuna_trial, stage, params, mode
@@ -382,19 +403,57 @@ class SearchTrial:
             self.checkpoint_path, self.history_path = stem + ".safetensors", stem + ".history.json"
 
     def report(self, value, step):
-        """Report the objective `value` after `step` (e.g. the epoch) to Optuna, for pruning."""
+        """Report the objective `value` after `step` (e.g. the epoch) to Optuna, for pruning.
+
+        A pruner compares the values reported by the trials at the same step and stops the
+        trials that do clearly worse than the others.
+
+        Parameters
+        ----------
+        value : float
+            The intermediate score (e.g. this epoch's validation loss).
+        step : int
+            Where in training the value was measured (e.g. the epoch).
+        """
         self.optuna_trial.report(float(value), int(step))
 
     def should_prune(self):
-        """True if Optuna's pruner says this trial should stop now (raise ``optuna.TrialPruned``)."""
+        """Whether Optuna's pruner says this trial should stop now.
+
+        Returns
+        -------
+        bool
+            True when the objective should stop (by raising ``optuna.TrialPruned``).
+        """
         return self.optuna_trial.should_prune()
 
     def set_user_attr(self, key, value):
-        """Store `value` under `key` with the trial (Optuna's user attributes)."""
+        """Store `value` under `key` with the trial (Optuna's user attributes).
+
+        Parameters
+        ----------
+        key : str
+            The attribute's name.
+        value : object
+            A JSON-serializable value.
+        """
         self.optuna_trial.set_user_attr(key, value)
 
     def save_history(self, history):
-        """Write a training History (or dict) to history_path as JSON, atomically."""
+        """Write a training History (or dict) to history_path as JSON, atomically.
+
+        Parameters
+        ----------
+        history : History or dict
+            The history of a :func:`fit` run (or any dict of JSON values; other numbers are
+            written as floats).
+
+        Returns
+        -------
+        str or None
+            The path written, or None (nothing written) when the search has no checkpoint
+            folder.
+        """
         if self.history_path is None:
             return None
         import json
