@@ -14,9 +14,9 @@ The styles are described in `ag.viz.dot` (LEGEND).
 from .dot import (GraphvizNotFoundError, Overlay, draw, graph_to_dot, render, svg, to_dot)
 from .dot import __doc__ as LEGEND
 from .graph import Graph, build_graph
-from .stepper import BackwardStepper, ForwardStepper, Step
+from .stepper import BackwardStepper, ForwardStepper, Step, Stepper
 from .widget import stepper_widget
 
 __all__ = ["to_dot", "draw", "render", "svg", "graph_to_dot", "build_graph", "Graph", "Overlay",
-           "BackwardStepper", "ForwardStepper", "Step", "stepper_widget",
+           "BackwardStepper", "ForwardStepper", "Step", "Stepper", "stepper_widget",
            "GraphvizNotFoundError", "LEGEND"]

@@ -102,8 +102,22 @@ class Step:
         return f"<Step {self.index} {self.kind} {self.ref}>"
 
 
-class _Stepper:
-    """Position k in [0, len(steps)]: the first k steps are applied."""
+class Stepper:
+    """What BackwardStepper and ForwardStepper share: moving through a list of steps and
+    drawing the graph at the current position.
+
+    The stepper stands at a position k in [0, len(steps)]: the first k steps are applied.
+    It is not constructed directly; build a ``BackwardStepper`` or ``ForwardStepper``.
+
+    Parameters
+    ----------
+    graph : Graph
+        The graph being stepped through.
+    steps : list of Step
+        The steps, in the order they are applied.
+    style : dict
+        Drawing options passed on to the graph's rendering.
+    """
 
     def __init__(self, graph, steps, style):
         self.graph = graph
@@ -436,7 +450,7 @@ class _untouched:
         return False
 
 
-class BackwardStepper(_Stepper):
+class BackwardStepper(Stepper):
     """The backward pass of `roots` (a Tensor or a list, e.g. [loss, aux]), one node at a time.
 
     The real backward pass runs once when the stepper is made (keeping the graph and
@@ -628,7 +642,7 @@ class BackwardStepper(_Stepper):
         return _dot.Overlay(current=current, grads=grads, flows=flows)
 
 
-class ForwardStepper(_Stepper):
+class ForwardStepper(Stepper):
     """The forward pass behind `roots`, one op at a time in topological order, with the value
     each op produced.
 
