@@ -25,8 +25,10 @@ with a one-time warning that names the cause.
 
 Differences from eager execution, all documented on `compile`: tensors returned by a replay
 are copies outside the graph (no grad_fn); numpy floating-point warnings are silenced during
-a replay; the replay is not thread-safe (capture records every thread's ops).
+a replay; captures are per thread (another thread's ops never land in one), and one
+compiled step serves one call at a time (a lock: concurrent calls of it wait their turn).
 """
+import threading
 import warnings
 
 import numpy as np
@@ -176,28 +178,120 @@ class Recorder:
 
 
 # ----- hooks used by the rest of the library ---------------------------------------------------
+#
+# Captures are per thread. While no thread captures, engine._recorder is None (the one global
+# read of the hot path). While some thread does, it is _THIS_THREAD, which hands each report to
+# the capturing Recorder of the reporting thread, if any: ops run by other threads never land in
+# a capture.
+
+_local = threading.local()
+_active_lock = threading.Lock()
+_active = [0]           # how many threads are capturing
+
+
+def _current():
+    """This thread's Recorder, or None."""
+    return getattr(_local, "rec", None)
+
+
+class _ThisThread:
+    """Stands for 'the Recorder of whichever thread reports' in engine._recorder and
+    _capture.recorder while at least one thread captures."""
+    __slots__ = ()
+
+    def op(self, prim, inputs, ctx, data):
+        rec = getattr(_local, "rec", None)
+        if rec is not None:
+            rec.op(prim, inputs, ctx, data)
+
+    def leaf_grad(self, leaf, g, accumulate):
+        rec = getattr(_local, "rec", None)
+        if rec is not None:
+            rec.leaf_grad(leaf, g, accumulate)
+
+    def inplace(self, x, ufunc, other, alpha):
+        rec = getattr(_local, "rec", None)
+        if rec is not None:
+            rec.inplace(x, ufunc, other, alpha)
+
+    def host_read(self, tensor, what):
+        rec = getattr(_local, "rec", None)
+        if rec is not None:
+            rec.host_read(tensor, what)
+
+    def fail(self, reason):
+        rec = getattr(_local, "rec", None)
+        if rec is not None:
+            rec.fail(reason)
+
+
+_THIS_THREAD = _ThisThread()
+
+
+def _start_recording(rec):
+    _local.rec = rec
+    with _active_lock:
+        _active[0] += 1
+        engine._recorder = _capture.recorder = _THIS_THREAD
+
+
+def _stop_recording():
+    _local.rec = None
+    with _active_lock:
+        _active[0] -= 1
+        if not _active[0]:
+            engine._recorder = _capture.recorder = None
+
 
 def recording():
-    """The active Recorder, or None (the common case: one global read)."""
-    return engine._recorder
+    """The Recorder capturing a step in this thread, or None (the common case)."""
+    if engine._recorder is None:
+        return None
+    return _current()
+
+
+def capturing():
+    """True while this thread captures a step (and the capture is not paused): library code
+    then takes its general path where eager code would take a shortcut decided by the data
+    (a mask that is all False this time), so that the recorded program holds for any data."""
+    if engine._recorder is None:
+        return False
+    rec = _current()
+    return rec is not None and not rec.paused
+
+
+def note_op(prim, inputs, ctx, data):
+    """Report to a capture in progress an op computed outside `engine.apply` (no graph: a
+    comparison, argmax, a cast to an integer dtype): a replay then calls `prim.forward(*arrays
+    of inputs, *ctx)` again. `data` is the array the op returned. Costs one global read when
+    nothing captures."""
+    rec = engine._recorder
+    if rec is not None:
+        rec.op(prim, inputs, ctx, data)
+
+
+def _no_gradient(n, g):
+    return (None,) * len(n.next)
 
 
 def data_op(name, forward, rule):
     """A non-differentiable primitive for values that library code derives from tensors'
-    data (max-pool's winning taps, dropout's mask): computing them through the engine makes
-    a captured step recompute them on every replay instead of freezing them.
+    data (max-pool's winning taps, dropout's mask, a gradient's mask): computing them through
+    it makes a captured step recompute them on every replay instead of freezing them.
 
     forward(*arrays, *ctx) -> ndarray. Returns call(inputs, *ctx) -> Tensor (outside the
-    graph: the result never requires grad)."""
-    prim = engine.Primitive(name, forward, lambda n, g: (None,) * len(n.next), rule=rule)
+    graph: the result never requires grad; no node is made, so it costs a numpy call, a
+    tensor and one global read)."""
+    prim = engine.Primitive(name, forward, _no_gradient, rule=rule)
 
     def call(inputs, *ctx):
-        prev = _State.grad_enabled
-        _State.grad_enabled = False
-        try:
-            return engine.apply(prim, tuple(inputs), *ctx)
-        finally:
-            _State.grad_enabled = prev
+        data = forward(*[t._data for t in inputs], *ctx)
+        if data.__class__ is not np.ndarray:
+            data = np.asarray(data)
+        rec = engine._recorder
+        if rec is not None:
+            rec.op(prim, inputs, ctx, data)
+        return _wrap(data)
     call.primitive = prim
     return call
 
@@ -205,7 +299,9 @@ def data_op(name, forward, rule):
 def uncapturable(reason):
     """Called by library code on a path that derives arrays from data outside the primitives
     (which a replay would freeze): a capture in progress gives up, naming `reason`."""
-    rec = engine._recorder
+    if engine._recorder is None:
+        return
+    rec = _current()
     if rec is not None and not rec.paused:
         rec.fail(reason)
 
@@ -215,7 +311,7 @@ def guard_value(array, fn, expected, what):
     whether any target is ignore_index): during capture, a replay then checks
     `fn(array) == expected` on each call's array before running, and captures again if not.
     On values computed inside the step the capture gives up (the branch depends on data)."""
-    rec = engine._recorder
+    rec = recording()
     if rec is None or rec.paused:
         return
     ref = rec.where.get(id(array))
@@ -232,7 +328,7 @@ def replayable(label):
     replayed by calling the method again; ops inside it are not recorded."""
     def wrap(method):
         def inner(self, *args, **kwargs):
-            rec = engine._recorder
+            rec = recording()
             if rec is None:
                 return method(self, *args, **kwargs)
             if any(callable(a) for a in args) or any(callable(v) for v in kwargs.values()):
@@ -565,11 +661,16 @@ class CompiledStep:
         self.mismatches = 0
         self._first = None
         self._warned = False
+        self._lock = threading.RLock()
         self.__wrapped__ = fn
         self.__name__ = getattr(fn, "__name__", "step")
         self.__doc__ = getattr(fn, "__doc__", None)
 
     def __call__(self, *args, **kwargs):
+        with self._lock:
+            return self._call_unlocked(*args, **kwargs)
+
+    def _call_unlocked(self, *args, **kwargs):
         if kwargs:
             return self._eager_for("keyword arguments are not supported by the capture",
                                    args, kwargs, permanent=False)
@@ -596,18 +697,18 @@ class CompiledStep:
         if not self._warned:
             self._warned = True
             warnings.warn(f"glassgrad.compile: {self.__name__} runs eagerly from now on: "
-                          f"{reason}", RuntimeWarning, stacklevel=4)
+                          f"{reason}", RuntimeWarning, stacklevel=5)
 
     def _capture(self, args):
-        if engine._recorder is not None:
+        if recording() is not None:
             self._stay_eager("a compiled step was called while another one was capturing")
             return self.fn(*args)
         rec = Recorder(args)
-        engine._recorder = _capture.recorder = rec
+        _start_recording(rec)
         try:
             result = self.fn(*args)
         finally:
-            engine._recorder = _capture.recorder = None
+            _stop_recording()
         if rec.abort:
             self._stay_eager(rec.abort)
             return result
@@ -660,7 +761,10 @@ def compile(fn=None, *, max_recaptures=3):
     Parameters after N replayed steps are identical bit for bit to N eager steps: a replay
     calls the same numpy functions on the same values. Differences from eager execution:
     tensors returned by a replay are copies outside the graph (no grad_fn, safe to keep);
-    numpy floating-point warnings are silenced during a replay; capture is not thread-safe.
+    numpy floating-point warnings are silenced during a replay. Captures are per thread: ops run
+    by other threads meanwhile are not recorded, and different compiled steps may capture and
+    replay in different threads at once; calls of one compiled step from several threads are
+    serialized by a lock (each call runs whole, capture or replay, before the next starts).
     A step that reads tensor values into Python (`.item()`, `if loss > 0:`), uses backward
     hooks or create_graph, or computes arrays outside the primitives that change from call
     to call (a mask drawn in Python) runs eagerly, with a one-time RuntimeWarning naming the
