@@ -1139,6 +1139,48 @@ NLL_GRAD = Primitive("nll_grad", _nll_grad_forward, lambda n, gg: (apply(NLL, (g
                      rule="out = g * c with c = -w_i / denom at (i, t_i), 0 elsewhere (the "
                           "gradient of nll);  dL/dg = nll(gg) = sum_i -w_i gg[i, t_i] / denom")
 
+def nll_terms(t, weight, ignore_index, dtype, mean):
+    """What nll_loss picks from the targets t (any shape) with class weights `weight` ((C,)
+    or None): (index (N,), per-row weight (N,) or None, denominator). Ignored rows point at
+    class 0 with weight 0; the denominator is the summed weight of the kept rows ('mean') or
+    1."""
+    t = t.reshape(-1)
+    keep = t != ignore_index
+    kept_all = bool(keep.all())
+    index = t if kept_all else np.where(keep, t, 0)
+    if weight is None:
+        w = None if kept_all else keep.astype(dtype)
+        total = float(t.size if kept_all else np.count_nonzero(keep))
+    else:
+        w = np.asarray(weight, dtype=dtype)[index]
+        if not kept_all:
+            w *= keep
+        total = float(w.sum())
+    return index, w, total if mean else 1.0
+
+
+def _nll_targets_forward(logp, t, weight, ignore_index, per_sample, mean, n_classes):
+    index, w, denom = nll_terms(t, weight, ignore_index, logp.dtype, mean)
+    return _nll_forward(logp, index, w, denom, per_sample, n_classes)
+
+
+def _nll_targets_grad_forward(g, t, weight, ignore_index, per_sample, mean, n_classes):
+    index, w, denom = nll_terms(t, weight, ignore_index, g.dtype, mean)
+    return _nll_grad_forward(g, index, w, denom, per_sample, n_classes)
+
+
+# nll with ignored targets or class weights: the per-row weights and the denominator are
+# computed from the targets (ctx[0]) inside the forward and the gradient, so that a captured
+# step (compile.py) computes them from each call's targets
+NLL_TARGETS = Primitive("nll_targets", _nll_targets_forward,
+                        lambda n, g: (apply(NLL_TARGETS_GRAD, (g,), *n.ctx),), quiet=True,
+                        rule="out = -sum_i w_i logp[i, t_i] / sum_i w_i, w_i = weight[t_i] "
+                             "(0 where t_i is ignored);  dL/dlogp = -g w_i / sum w at (i, t_i)")
+NLL_TARGETS_GRAD = Primitive("nll_targets_grad", _nll_targets_grad_forward,
+                             lambda n, gg: (apply(NLL_TARGETS, (gg,), *n.ctx),), quiet=True,
+                             rule="out = g * c, c = -w_i / sum w at (i, t_i) (the gradient of "
+                                  "nll_targets);  dL/dg = nll_targets(gg)")
+
 # ===== reductions and scans (prod, cumulative ops) ===========================================
 
 from .grad_mode import _State   # noqa: E402  (here, to keep this section self-contained)
