@@ -308,18 +308,22 @@ def uncapturable(reason):
 
 def guard_value(array, fn, expected, what):
     """Called where library code branches in Python on the values of an input (nll_loss asks
-    whether any target is ignore_index): during capture, a replay then checks
-    `fn(array) == expected` on each call's array before running, and captures again if not.
-    On values computed inside the step the capture gives up (the branch depends on data)."""
+    whether any target is ignore_index), before taking the branch that `expected` (the
+    value of `fn(array)` now) selects.
+
+    Returns True when that branch may be taken: nothing captures, or `array` is an argument
+    of the captured step, in which case a replay checks `fn(array) == expected` on each
+    call's array before running, and captures again if not. Returns False when `array` was
+    computed during the step (no replay could check it before running): the caller must
+    take a path that holds for any values. `what` names the check for messages."""
     rec = recording()
     if rec is None or rec.paused:
-        return
+        return True
     ref = rec.where.get(id(array))
     if ref is None or ref[0] != _IN:
-        if ref is not None:
-            rec.fail(f"{what} branches on values computed during the step")
-        return
+        return ref is None      # an array the capture never saw: a constant of the step
     rec.value_guards.append((ref[1], fn, expected, what))
+    return True
 
 
 def replayable(label):

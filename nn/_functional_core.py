@@ -699,8 +699,10 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     kept_all = bool(keep.all())
     general = not kept_all or weight is not None
     if isinstance(target, Tensor) and not general:
-        guard_value(target._data, lambda a: bool((a != ignore_index).all()), kept_all,
-                    "nll_loss's ignore_index check")
+        # the shortcut for 'no target ignored' holds in a captured step only if a replay can
+        # check it on each call's targets (an argument); else take the general path
+        general = not guard_value(target._data, lambda a: bool((a != ignore_index).all()),
+                                  kept_all, "nll_loss's ignore_index check")
     if general and not isinstance(target, Tensor):
         uncapturable("nll_loss with ignored targets or class weights given as an array, not "
                      "a tensor")
