@@ -28,6 +28,7 @@ are copies outside the graph (no grad_fn); numpy floating-point warnings are sil
 a replay; captures are per thread (another thread's ops never land in one), and one
 compiled step serves one call at a time (a lock: concurrent calls of it wait their turn).
 """
+import operator
 import threading
 import warnings
 
@@ -60,6 +61,7 @@ class Recorder:
         self.paused = 0
         self.scope_seen = None
         self.value_guards = []      # (input index, fn, expected value, what)
+        self.buffer_ids = set()     # id() of the buffers of the modules that ran
         self.args = args
         # argument state before the call (a leaf argument's .grad decides set vs accumulate)
         self.arg_guard = [(a._data.shape, a._data.dtype, a._requires_grad, a.grad is None)
@@ -84,7 +86,7 @@ class Recorder:
         if r is not None:
             return r
         if owner is not None and owner._data is arr and owner.grad_fn is None \
-                and owner._requires_grad:
+                and (owner._requires_grad or id(owner) in self.buffer_ids):
             return self._live(owner)
         base = arr.base
         if base is not None and arr.flags.c_contiguous and arr.size == base.size \
@@ -130,6 +132,9 @@ class Recorder:
                     self.fail(f"module {type(m).__name__} has forward hooks (Python code a "
                               f"replay would skip)")
                 self.modules[id(m)] = (m, getattr(m, "training", None))
+                # buffers (running statistics) are re-read on every replay, as parameters
+                self.buffer_ids.update(id(b) for b in getattr(m, "_buffers", {}).values()
+                                       if b is not None)
             s = s.parent
 
     # ----- the engine's reports -----------------------------------------------------------
@@ -666,6 +671,7 @@ class CompiledStep:
         self._first = None
         self._warned = False
         self._lock = threading.RLock()
+        self._identities = ()
         self.__wrapped__ = fn
         self.__name__ = getattr(fn, "__name__", "step")
         self.__doc__ = getattr(fn, "__doc__", None)
@@ -680,7 +686,7 @@ class CompiledStep:
                                    args, kwargs, permanent=False)
         mode = self.mode
         if mode == "replay":
-            if self.program.guards_hold(args):
+            if _identities_hold(self._identities) and self.program.guards_hold(args):
                 return self.program.run(args)
             if self.captures > self.max_recaptures:
                 self._stay_eager("guards failed after the maximum number of recaptures")
@@ -734,9 +740,61 @@ class CompiledStep:
         except CaptureAbort as e:
             self._stay_eager(str(e))
             return result
+        self._identities = _identities(self.fn, rec)
         self.captures += 1
         self.mode = "replay"
         return result
+
+
+def _identities(fn, rec):
+    """What a replay assumes is still the same object as during the capture: the objects the
+    step function reaches by name (its closure cells and the globals it names: the model, the
+    optimizer) and every parameter and buffer of the modules that ran. A replay calls the
+    captured optimizer and reads the captured tensors, so rebinding `opt = Adam(...)` or
+    assigning a new Parameter to a module must capture again.
+
+    Returns (cells, globals dict, global names, parameter/buffer dicts with their sizes,
+    the objects expected, in the order `_current_objects` lists them)."""
+    cells = tuple(fn.__closure__ or ())
+    g = getattr(fn, "__globals__", {})
+    code = getattr(fn, "__code__", None)
+    names = tuple(n for n in (code.co_names if code is not None else ()) if n in g)
+    dicts = []
+    for m, _ in rec.modules.values():
+        for d in (getattr(m, "_parameters", None), getattr(m, "_buffers", None)):
+            if d:
+                dicts.append((d, len(d)))
+    ids = (cells, g, names, tuple(dicts), None)
+    return ids[:4] + (_current_objects(ids),)
+
+
+def _current_objects(ids):
+    cells, g, names, dicts, _ = ids
+    objs = []
+    for c in cells:
+        try:
+            objs.append(c.cell_contents)
+        except ValueError:          # an empty cell
+            objs.append(_EMPTY)
+    objs += [g.get(n, _EMPTY) for n in names]
+    for d, n in dicts:
+        if len(d) != n:
+            return None
+        objs += d.values()
+    return objs
+
+
+_EMPTY = object()
+
+
+def _identities_hold(ids):
+    if not ids:
+        return True
+    now = _current_objects(ids)
+    return now is not None and all(map(_is, now, ids[4]))
+
+
+_is = operator.is_
 
 
 def compile(fn=None, *, max_recaptures=3):
