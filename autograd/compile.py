@@ -749,27 +749,51 @@ class CompiledStep:
 def _identities(fn, rec):
     """What a replay assumes is still the same object as during the capture: the objects the
     step function reaches by name (its closure cells and the globals it names: the model, the
-    optimizer) and every parameter and buffer of the modules that ran. A replay calls the
-    captured optimizer and reads the captured tensors, so rebinding `opt = Adam(...)` or
-    assigning a new Parameter to a module must capture again.
+    optimizer, a Python number), the modules, optimizers and tensors it reaches one level
+    further (attributes of the object a bound-method step belongs to, values of a dict it
+    reaches by name), and every parameter and buffer of the modules that ran. A replay calls
+    the captured optimizer and reads the captured tensors, so rebinding `opt = Adam(...)`,
+    `self.opt = ...`, `state["opt"] = ...` or assigning a new Parameter to a module must
+    capture again.
 
-    Returns (cells, globals dict, global names, parameter/buffer dicts with their sizes,
-    the objects expected, in the order `_current_objects` lists them)."""
-    cells = tuple(fn.__closure__ or ())
+    Returns (cells, globals dict, global names, (dict, key) slots, parameter/buffer dicts
+    with their sizes, the objects expected, in the order `_current_objects` lists them)."""
+    cells = tuple(getattr(fn, "__closure__", None) or ())
     g = getattr(fn, "__globals__", {})
     code = getattr(fn, "__code__", None)
     names = tuple(n for n in (code.co_names if code is not None else ()) if n in g)
+    holders = [c.cell_contents for c in cells if _filled(c)] + [g[n] for n in names]
+    owner = getattr(fn, "__self__", None)
+    slots = []
+    for d in ([vars(owner)] if hasattr(owner, "__dict__") else []) + \
+            [h for h in holders if isinstance(h, dict) and h is not g]:
+        slots += [(d, k) for k, v in d.items() if _holds_state(v)]
     dicts = []
     for m, _ in rec.modules.values():
         for d in (getattr(m, "_parameters", None), getattr(m, "_buffers", None)):
             if d:
                 dicts.append((d, len(d)))
-    ids = (cells, g, names, tuple(dicts), None)
-    return ids[:4] + (_current_objects(ids),)
+    ids = (cells, g, names, tuple(slots), tuple(dicts), None)
+    return ids[:5] + (_current_objects(ids),)
+
+
+def _holds_state(v):
+    """A module, an optimizer or scheduler, or a tensor (duck-typed: autograd does not
+    import nn or optim)."""
+    return isinstance(v, Tensor) or hasattr(v, "_parameters") or hasattr(v, "param_groups") \
+        or hasattr(v, "optimizer")
+
+
+def _filled(cell):
+    try:
+        cell.cell_contents
+        return True
+    except ValueError:          # an empty cell
+        return False
 
 
 def _current_objects(ids):
-    cells, g, names, dicts, _ = ids
+    cells, g, names, slots, dicts, _ = ids
     objs = []
     for c in cells:
         try:
@@ -777,6 +801,7 @@ def _current_objects(ids):
         except ValueError:          # an empty cell
             objs.append(_EMPTY)
     objs += [g.get(n, _EMPTY) for n in names]
+    objs += [d.get(k, _EMPTY) for d, k in slots]
     for d, n in dicts:
         if len(d) != n:
             return None
@@ -791,7 +816,7 @@ def _identities_hold(ids):
     if not ids:
         return True
     now = _current_objects(ids)
-    return now is not None and all(map(_is, now, ids[4]))
+    return now is not None and all(map(_is, now, ids[5]))
 
 
 _is = operator.is_
