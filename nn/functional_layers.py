@@ -31,6 +31,8 @@ def _indices(input, n, fn):
 def _renorm_rows(weight, idx, max_norm, norm_type):
     """PyTorch's embedding_renorm_: rows referenced by idx whose norm exceeds max_norm are
     scaled in place (without recording a gradient) to norm max_norm (over norm + 1e-7)."""
+    uncapturable("embedding with max_norm (the rows renormalized in place are chosen from "
+                 "the data)")
     rows = np.unique(idx % weight.shape[0])
     if not rows.size:
         return

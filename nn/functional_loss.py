@@ -17,7 +17,7 @@ import math
 import numpy as np
 
 from glassgrad import autograd as ag
-from glassgrad.autograd.compile import capturing
+from glassgrad.autograd.compile import capturing, data_op
 from glassgrad.autograd.tensor import Tensor
 
 from . import _functional_core as F
@@ -223,12 +223,33 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
                                  f"for {c} classes")
             listed[r, j] = True
     # pairs (j listed, i unlisted): hinge on x[j] - x[i]
-    pairs = (listed[:, :, None] & ~listed[:, None, :]).astype(x.dtype)      # (N, j, i)
+    target = target if isinstance(target, Tensor) else ag.tensor(t)
+    pairs = _listed_pairs((target,), (n, c), x.dtype)                        # (N, j, i)
     h = ag.clamp(1.0 - (x.unsqueeze(2) - x.unsqueeze(1)), min=0.0)
-    loss = (h * ag.tensor(pairs)).sum(dim=(1, 2)) / float(c)
+    loss = (h * pairs).sum(dim=(1, 2)) / float(c)
     if input.ndim == 1:
         loss = loss.reshape(())
     return F._reduce(loss, reduction, "multilabel_margin_loss")
+
+
+def _listed_pairs_forward(t, shape, dtype):
+    """(N, C, C): 1 at (r, j, i) where class j is listed in row r's targets (up to the first
+    negative entry) and class i is not."""
+    t = t.reshape(shape)
+    n, c = shape
+    listed = np.zeros((n, c), dtype=bool)
+    for r in range(n):
+        for j in t[r]:
+            if j < 0:
+                break
+            listed[r, j] = True
+    return (listed[:, :, None] & ~listed[:, None, :]).astype(dtype)
+
+
+# from the targets by a (non-differentiable) primitive: a captured step computes the pairs
+# of each call's targets
+_listed_pairs = data_op("multilabel_pairs", _listed_pairs_forward,
+                        "1 at (row, listed class, unlisted class), else 0 (no gradient)")
 
 
 def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8,

@@ -138,6 +138,8 @@ LOSSES = {
     "multi_margin": (F.multi_margin_loss, _classes(5, 3)),
     "multi_margin_p2_weight": (lambda o, y: F.multi_margin_loss(
         o, y, p=2, weight=gg.tensor([0.5, 1.0, 2.0])), _classes(5, 3)),
+    "multilabel_margin": (F.multilabel_margin_loss,
+                          lambda rng: gg.tensor(rng.integers(-1, 3, (5, 3)))),
     "multilabel_soft_margin": (lambda o, y: F.multilabel_soft_margin_loss(o, (y > 0).float()),
                                _floats(5, 3)),
     "hinge_embedding": (lambda o, y: F.hinge_embedding_loss(o, _sign(y)), _floats(5, 3)),
