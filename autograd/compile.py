@@ -25,8 +25,11 @@ with a one-time warning that names the cause.
 
 Differences from eager execution, all documented on `compile`: tensors returned by a replay
 are copies outside the graph (no grad_fn); numpy floating-point warnings are silenced during
-a replay; the replay is not thread-safe (capture records every thread's ops).
+a replay; captures are per thread (another thread's ops never land in one), and one
+compiled step serves one call at a time (a lock: concurrent calls of it wait their turn).
 """
+import operator
+import threading
 import warnings
 
 import numpy as np
@@ -58,6 +61,7 @@ class Recorder:
         self.paused = 0
         self.scope_seen = None
         self.value_guards = []      # (input index, fn, expected value, what)
+        self.buffer_ids = set()     # id() of the buffers of the modules that ran
         self.args = args
         # argument state before the call (a leaf argument's .grad decides set vs accumulate)
         self.arg_guard = [(a._data.shape, a._data.dtype, a._requires_grad, a.grad is None)
@@ -82,7 +86,7 @@ class Recorder:
         if r is not None:
             return r
         if owner is not None and owner._data is arr and owner.grad_fn is None \
-                and owner._requires_grad:
+                and (owner._requires_grad or id(owner) in self.buffer_ids):
             return self._live(owner)
         base = arr.base
         if base is not None and arr.flags.c_contiguous and arr.size == base.size \
@@ -128,6 +132,9 @@ class Recorder:
                     self.fail(f"module {type(m).__name__} has forward hooks (Python code a "
                               f"replay would skip)")
                 self.modules[id(m)] = (m, getattr(m, "training", None))
+                # buffers (running statistics) are re-read on every replay, as parameters
+                self.buffer_ids.update(id(b) for b in getattr(m, "_buffers", {}).values()
+                                       if b is not None)
             s = s.parent
 
     # ----- the engine's reports -----------------------------------------------------------
@@ -176,28 +183,120 @@ class Recorder:
 
 
 # ----- hooks used by the rest of the library ---------------------------------------------------
+#
+# Captures are per thread. While no thread captures, engine._recorder is None (the one global
+# read of the hot path). While some thread does, it is _THIS_THREAD, which hands each report to
+# the capturing Recorder of the reporting thread, if any: ops run by other threads never land in
+# a capture.
+
+_local = threading.local()
+_active_lock = threading.Lock()
+_active = [0]           # how many threads are capturing
+
+
+def _current():
+    """This thread's Recorder, or None."""
+    return getattr(_local, "rec", None)
+
+
+class _ThisThread:
+    """Stands for 'the Recorder of whichever thread reports' in engine._recorder and
+    _capture.recorder while at least one thread captures."""
+    __slots__ = ()
+
+    def op(self, prim, inputs, ctx, data):
+        rec = getattr(_local, "rec", None)
+        if rec is not None:
+            rec.op(prim, inputs, ctx, data)
+
+    def leaf_grad(self, leaf, g, accumulate):
+        rec = getattr(_local, "rec", None)
+        if rec is not None:
+            rec.leaf_grad(leaf, g, accumulate)
+
+    def inplace(self, x, ufunc, other, alpha):
+        rec = getattr(_local, "rec", None)
+        if rec is not None:
+            rec.inplace(x, ufunc, other, alpha)
+
+    def host_read(self, tensor, what):
+        rec = getattr(_local, "rec", None)
+        if rec is not None:
+            rec.host_read(tensor, what)
+
+    def fail(self, reason):
+        rec = getattr(_local, "rec", None)
+        if rec is not None:
+            rec.fail(reason)
+
+
+_THIS_THREAD = _ThisThread()
+
+
+def _start_recording(rec):
+    _local.rec = rec
+    with _active_lock:
+        _active[0] += 1
+        engine._recorder = _capture.recorder = _THIS_THREAD
+
+
+def _stop_recording():
+    _local.rec = None
+    with _active_lock:
+        _active[0] -= 1
+        if not _active[0]:
+            engine._recorder = _capture.recorder = None
+
 
 def recording():
-    """The active Recorder, or None (the common case: one global read)."""
-    return engine._recorder
+    """The Recorder capturing a step in this thread, or None (the common case)."""
+    if engine._recorder is None:
+        return None
+    return _current()
+
+
+def capturing():
+    """True while this thread captures a step (and the capture is not paused): library code
+    then takes its general path where eager code would take a shortcut decided by the data
+    (a mask that is all False this time), so that the recorded program holds for any data."""
+    if engine._recorder is None:
+        return False
+    rec = _current()
+    return rec is not None and not rec.paused
+
+
+def note_op(prim, inputs, ctx, data):
+    """Report to a capture in progress an op computed outside `engine.apply` (no graph: a
+    comparison, argmax, a cast to an integer dtype): a replay then calls `prim.forward(*arrays
+    of inputs, *ctx)` again. `data` is the array the op returned. Costs one global read when
+    nothing captures."""
+    rec = engine._recorder
+    if rec is not None:
+        rec.op(prim, inputs, ctx, data)
+
+
+def _no_gradient(n, g):
+    return (None,) * len(n.next)
 
 
 def data_op(name, forward, rule):
     """A non-differentiable primitive for values that library code derives from tensors'
-    data (max-pool's winning taps, dropout's mask): computing them through the engine makes
-    a captured step recompute them on every replay instead of freezing them.
+    data (max-pool's winning taps, dropout's mask, a gradient's mask): computing them through
+    it makes a captured step recompute them on every replay instead of freezing them.
 
     forward(*arrays, *ctx) -> ndarray. Returns call(inputs, *ctx) -> Tensor (outside the
-    graph: the result never requires grad)."""
-    prim = engine.Primitive(name, forward, lambda n, g: (None,) * len(n.next), rule=rule)
+    graph: the result never requires grad; no node is made, so it costs a numpy call, a
+    tensor and one global read)."""
+    prim = engine.Primitive(name, forward, _no_gradient, rule=rule)
 
     def call(inputs, *ctx):
-        prev = _State.grad_enabled
-        _State.grad_enabled = False
-        try:
-            return engine.apply(prim, tuple(inputs), *ctx)
-        finally:
-            _State.grad_enabled = prev
+        data = forward(*[t._data for t in inputs], *ctx)
+        if data.__class__ is not np.ndarray:
+            data = np.asarray(data)
+        rec = engine._recorder
+        if rec is not None:
+            rec.op(prim, inputs, ctx, data)
+        return _wrap(data)
     call.primitive = prim
     return call
 
@@ -205,25 +304,31 @@ def data_op(name, forward, rule):
 def uncapturable(reason):
     """Called by library code on a path that derives arrays from data outside the primitives
     (which a replay would freeze): a capture in progress gives up, naming `reason`."""
-    rec = engine._recorder
+    if engine._recorder is None:
+        return
+    rec = _current()
     if rec is not None and not rec.paused:
         rec.fail(reason)
 
 
 def guard_value(array, fn, expected, what):
     """Called where library code branches in Python on the values of an input (nll_loss asks
-    whether any target is ignore_index): during capture, a replay then checks
-    `fn(array) == expected` on each call's array before running, and captures again if not.
-    On values computed inside the step the capture gives up (the branch depends on data)."""
-    rec = engine._recorder
+    whether any target is ignore_index), before taking the branch that `expected` (the
+    value of `fn(array)` now) selects.
+
+    Returns True when that branch may be taken: nothing captures, or `array` is an argument
+    of the captured step, in which case a replay checks `fn(array) == expected` on each
+    call's array before running, and captures again if not. Returns False when `array` was
+    computed during the step (no replay could check it before running): the caller must
+    take a path that holds for any values. `what` names the check for messages."""
+    rec = recording()
     if rec is None or rec.paused:
-        return
+        return True
     ref = rec.where.get(id(array))
     if ref is None or ref[0] != _IN:
-        if ref is not None:
-            rec.fail(f"{what} branches on values computed during the step")
-        return
+        return ref is None      # an array the capture never saw: a constant of the step
     rec.value_guards.append((ref[1], fn, expected, what))
+    return True
 
 
 def replayable(label):
@@ -232,7 +337,7 @@ def replayable(label):
     replayed by calling the method again; ops inside it are not recorded."""
     def wrap(method):
         def inner(self, *args, **kwargs):
-            rec = engine._recorder
+            rec = recording()
             if rec is None:
                 return method(self, *args, **kwargs)
             if any(callable(a) for a in args) or any(callable(v) for v in kwargs.values()):
@@ -565,17 +670,23 @@ class CompiledStep:
         self.mismatches = 0
         self._first = None
         self._warned = False
+        self._lock = threading.RLock()
+        self._identities = ()
         self.__wrapped__ = fn
         self.__name__ = getattr(fn, "__name__", "step")
         self.__doc__ = getattr(fn, "__doc__", None)
 
     def __call__(self, *args, **kwargs):
+        with self._lock:
+            return self._call_unlocked(*args, **kwargs)
+
+    def _call_unlocked(self, *args, **kwargs):
         if kwargs:
             return self._eager_for("keyword arguments are not supported by the capture",
                                    args, kwargs, permanent=False)
         mode = self.mode
         if mode == "replay":
-            if self.program.guards_hold(args):
+            if _identities_hold(self._identities) and self.program.guards_hold(args):
                 return self.program.run(args)
             if self.captures > self.max_recaptures:
                 self._stay_eager("guards failed after the maximum number of recaptures")
@@ -596,18 +707,18 @@ class CompiledStep:
         if not self._warned:
             self._warned = True
             warnings.warn(f"glassgrad.compile: {self.__name__} runs eagerly from now on: "
-                          f"{reason}", RuntimeWarning, stacklevel=4)
+                          f"{reason}", RuntimeWarning, stacklevel=5)
 
     def _capture(self, args):
-        if engine._recorder is not None:
+        if recording() is not None:
             self._stay_eager("a compiled step was called while another one was capturing")
             return self.fn(*args)
         rec = Recorder(args)
-        engine._recorder = _capture.recorder = rec
+        _start_recording(rec)
         try:
             result = self.fn(*args)
         finally:
-            engine._recorder = _capture.recorder = None
+            _stop_recording()
         if rec.abort:
             self._stay_eager(rec.abort)
             return result
@@ -629,9 +740,86 @@ class CompiledStep:
         except CaptureAbort as e:
             self._stay_eager(str(e))
             return result
+        self._identities = _identities(self.fn, rec)
         self.captures += 1
         self.mode = "replay"
         return result
+
+
+def _identities(fn, rec):
+    """What a replay assumes is still the same object as during the capture: the objects the
+    step function reaches by name (its closure cells and the globals it names: the model, the
+    optimizer, a Python number), the modules, optimizers and tensors it reaches one level
+    further (attributes of the object a bound-method step belongs to, values of a dict it
+    reaches by name), and every parameter and buffer of the modules that ran. A replay calls
+    the captured optimizer and reads the captured tensors, so rebinding `opt = Adam(...)`,
+    `self.opt = ...`, `state["opt"] = ...` or assigning a new Parameter to a module must
+    capture again.
+
+    Returns (cells, globals dict, global names, (dict, key) slots, parameter/buffer dicts
+    with their sizes, the objects expected, in the order `_current_objects` lists them)."""
+    cells = tuple(getattr(fn, "__closure__", None) or ())
+    g = getattr(fn, "__globals__", {})
+    code = getattr(fn, "__code__", None)
+    names = tuple(n for n in (code.co_names if code is not None else ()) if n in g)
+    holders = [c.cell_contents for c in cells if _filled(c)] + [g[n] for n in names]
+    owner = getattr(fn, "__self__", None)
+    slots = []
+    for d in ([vars(owner)] if hasattr(owner, "__dict__") else []) + \
+            [h for h in holders if isinstance(h, dict) and h is not g]:
+        slots += [(d, k) for k, v in d.items() if _holds_state(v)]
+    dicts = []
+    for m, _ in rec.modules.values():
+        for d in (getattr(m, "_parameters", None), getattr(m, "_buffers", None)):
+            if d:
+                dicts.append((d, len(d)))
+    ids = (cells, g, names, tuple(slots), tuple(dicts), None)
+    return ids[:5] + (_current_objects(ids),)
+
+
+def _holds_state(v):
+    """A module, an optimizer or scheduler, or a tensor (duck-typed: autograd does not
+    import nn or optim)."""
+    return isinstance(v, Tensor) or hasattr(v, "_parameters") or hasattr(v, "param_groups") \
+        or hasattr(v, "optimizer")
+
+
+def _filled(cell):
+    try:
+        cell.cell_contents
+        return True
+    except ValueError:          # an empty cell
+        return False
+
+
+def _current_objects(ids):
+    cells, g, names, slots, dicts, _ = ids
+    objs = []
+    for c in cells:
+        try:
+            objs.append(c.cell_contents)
+        except ValueError:          # an empty cell
+            objs.append(_EMPTY)
+    objs += [g.get(n, _EMPTY) for n in names]
+    objs += [d.get(k, _EMPTY) for d, k in slots]
+    for d, n in dicts:
+        if len(d) != n:
+            return None
+        objs += d.values()
+    return objs
+
+
+_EMPTY = object()
+
+
+def _identities_hold(ids):
+    if not ids:
+        return True
+    now = _current_objects(ids)
+    return now is not None and all(map(_is, now, ids[5]))
+
+
+_is = operator.is_
 
 
 def compile(fn=None, *, max_recaptures=3):
@@ -660,7 +848,10 @@ def compile(fn=None, *, max_recaptures=3):
     Parameters after N replayed steps are identical bit for bit to N eager steps: a replay
     calls the same numpy functions on the same values. Differences from eager execution:
     tensors returned by a replay are copies outside the graph (no grad_fn, safe to keep);
-    numpy floating-point warnings are silenced during a replay; capture is not thread-safe.
+    numpy floating-point warnings are silenced during a replay. Captures are per thread: ops run
+    by other threads meanwhile are not recorded, and different compiled steps may capture and
+    replay in different threads at once; calls of one compiled step from several threads are
+    serialized by a lock (each call runs whole, capture or replay, before the next starts).
     A step that reads tensor values into Python (`.item()`, `if loss > 0:`), uses backward
     hooks or create_graph, or computes arrays outside the primitives that change from call
     to call (a mask drawn in Python) runs eagerly, with a one-time RuntimeWarning naming the

@@ -16,6 +16,8 @@ from .ops import (_Scalar, _float_pair, _inplace, _pair, add, clamp, div, ge, gt
                   logical_not, lt, mul, ne, neg, pow, sign, sub, to, where)
 from .ops import abs as absolute
 from .tensor import Tensor, _wrap
+from .compile import data_op as _data_op, note_op as _note_op
+from . import engine as _engine
 
 
 def _as_tensor(x):
@@ -539,7 +541,7 @@ def isposinf(input):
     Tensor
         A bool tensor of the same shape.
     """
-    return _wrap(np.isposinf(_as_tensor(input)._data))
+    return _isposinf((_as_tensor(input),))
 
 
 def isneginf(input):
@@ -555,14 +557,26 @@ def isneginf(input):
     Tensor
         A bool tensor of the same shape.
     """
-    return _wrap(np.isneginf(_as_tensor(input)._data))
+    return _isneginf((_as_tensor(input),))
+
+
+def _recorded_pair_op(ufunc, name):
+    """The primitive a capture (compile.py) records a non-differentiable two-operand op as."""
+    return P.Primitive(name, lambda a, b: np.asarray(ufunc(a, b)),
+                       lambda n, g: (None, None), rule=f"out = {name}(a, b) (no gradient)")
 
 
 def _logical(ufunc, name):
+    prim = _recorded_pair_op(ufunc, name)
+
     def op(input, other):
-        a, b = _as_tensor(input)._data, _as_tensor(other)._data
+        ta, tb = _as_tensor(input), _as_tensor(other)
+        a, b = ta._data, tb._data
         try:
-            return _wrap(np.asarray(ufunc(a, b)))
+            data = np.asarray(ufunc(a, b))
+            if _engine._recorder is not None:
+                _note_op(prim, (ta, tb), (), data)
+            return _wrap(data)
         except ValueError:
             raise RuntimeError(f"{name}: shapes {a.shape} and {b.shape} do not broadcast") \
                 from None
@@ -595,12 +609,17 @@ logical_xor = _logical(np.logical_xor, "logical_xor")
 
 
 def _bitwise(ufunc, name):
+    prim = _recorded_pair_op(ufunc, name)
+
     def op(input, other):
         a, b = _pair(input, other)
         if a._data.dtype.kind not in "iub":
             raise _not_implemented(name, a._data.dtype)
         try:
-            return _wrap(np.asarray(ufunc(a._data, b._data)))
+            data = np.asarray(ufunc(a._data, b._data))
+            if _engine._recorder is not None:
+                _note_op(prim, (a, b), (), data)
+            return _wrap(data)
         except ValueError:
             raise RuntimeError(f"{name}: shapes {a.shape} and {b.shape} do not broadcast") \
                 from None
@@ -751,11 +770,16 @@ def _attach():
     T.__ipow__ = T.pow_
 
 
+_isposinf = _data_op("isposinf", np.isposinf, "x == +inf (no gradient)")
+_isneginf = _data_op("isneginf", np.isneginf, "x == -inf (no gradient)")
+_inverted = _data_op("invert", np.invert, "~x, bitwise (logical for bool; no gradient)")
+
+
 def _invert(self):
     if self._data.dtype.kind not in "iub":
         raise TypeError("~ (operator.invert) is only implemented on integer and bool tensors, "
                         f"got {self._data.dtype}")
-    return _wrap(np.invert(self._data))
+    return _inverted((self,))
 
 
 _attach()

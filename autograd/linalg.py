@@ -23,6 +23,7 @@ from .ops import (_axes, _pair, _root, _tensor, abs, add, amax, amin, cat, div, 
                   mul, pow, reshape, squeeze, sub, sum, to, unsqueeze, where)
 from .naming import composite
 from .tensor import Tensor, _wrap
+from .compile import capturing, data_op
 from ._dim_aliases import alias_module
 
 slogdet_result = namedtuple("slogdet", ["sign", "logabsdet"])
@@ -665,10 +666,20 @@ def cdist(x1, x2, p=2.0, compute_mode=None):
         # PyTorch's rule: every coordinate attaining the max gets the full gradient (no
         # sharing among ties): max plus a zero-valued term with those coordinates' slopes
         ad = abs(diff)
-        top = np.amax(ad._data, -1, keepdims=True) if ad._data.size else ad._data[..., :1]
-        hit = _wrap((ad._data == top).astype(ad._data.dtype))
-        return add(_wrap(np.array(top[..., 0])), sum(mul(sub(ad, ad.detach()), hit), -1))
+        return add(_cdist_top((ad,)), sum(mul(sub(ad, ad.detach()), _cdist_hit((ad,))), -1))
     return vector_norm(diff, p, -1)
+
+
+def _last_max(ad):
+    return np.amax(ad, -1, keepdims=True) if ad.size else ad[..., :1]
+
+
+# cdist's inf-norm value and tie mask from the data by (non-differentiable) primitives, so
+# that a captured step (compile.py) computes them for each call
+_cdist_top = data_op("last_dim_max", lambda ad: np.array(_last_max(ad)[..., 0]),
+                     "the max over the last dim (no gradient)")
+_cdist_hit = data_op("last_dim_argmax_mask", lambda ad: (ad == _last_max(ad)).astype(ad.dtype),
+                     "1 where an element attains its row's max, else 0 (no gradient)")
 
 
 def matrix_power(input, n):
@@ -1277,24 +1288,26 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     if ord in (_INF, -_INF):
         extreme = amax if ord == _INF else amin
         nan = np.isnan(x._data)
-        if not nan.any():
+        if not (nan.any() or capturing()):
             return extreme(ax, dim, keepdim)
+        nan = _isnan((x,))
         # a NaN makes its slice's norm NaN with a zero gradient (PyTorch), where amax/amin
         # would give every element of the slice a NaN gradient
         top = extreme(abs(where(nan, 0.0, x)), dim, keepdim)
         axis = _axes(dim, x._data.ndim, "vector_norm") if x._data.ndim else None
-        has_nan = np.any(nan, axis=axis, keepdims=keepdim)
+        has_nan = _any_along((nan,), axis, keepdim)
         return where(has_nan, float("nan"), top)
     if ord == 0:
-        return to(sum(to(_wrap(x._data != 0), x._data.dtype), dim, keepdim), x._data.dtype)
+        return to(sum(to(x != 0, x._data.dtype), dim, keepdim), x._data.dtype)
     if ord == 1:
         return sum(ax, dim, keepdim)
     if ord == 2:
         return _root(sum(mul(x, x), dim, keepdim), 2)
     zero = x._data == 0
-    if not zero.any():
+    if not (zero.any() or capturing()):
         powered = pow(ax, float(ord))
     else:               # |0|^ord without a nan gradient (0 * inf) at the zeros
+        zero = _is_zero((x,))
         powered = pow(where(zero, 1.0, ax), float(ord)).masked_fill(zero, 0.0 if ord > 0
                                                                     else float("inf"))
     if ord > 0:
@@ -1302,9 +1315,19 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     # ord < 0: a zero element makes the norm 0, with gradient 0
     total = sum(powered, dim, keepdim)
     inf = np.isinf(total._data)
-    if not inf.any():
+    if not (inf.any() or capturing()):
         return pow(total, 1.0 / ord)
+    inf = _isinf((total,))
     return where(inf, 0.0, pow(where(inf, 1.0, total), 1.0 / ord))
+
+
+# vector_norm's masks, by (non-differentiable) primitives (a captured step takes the masked
+# path and computes them for each call)
+_isnan = data_op("isnan", np.isnan, "x is NaN (no gradient)")
+_isinf = data_op("isinf", np.isinf, "x is infinite (no gradient)")
+_is_zero = data_op("is_zero", lambda x: x == 0, "x == 0 (no gradient)")
+_any_along = data_op("any", lambda m, axis, keepdims: np.any(m, axis=axis, keepdims=keepdims),
+                     "some element is True along the axes (no gradient)")
 
 
 def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):

@@ -20,6 +20,8 @@ from .naming import composite     # composite ops drawn as one box (ag.viz)
 from ._quiet import quiet
 from .random import get_rng
 from .tensor import Tensor, _as_array, _wrap
+from .compile import data_op as _data_op, note_op as _note_op, \
+    uncapturable as _uncapturable, capturing as _capturing
 
 _Scalar = (int, float, bool, np.number, np.bool_)
 
@@ -430,9 +432,10 @@ def clamp(x, min=None, max=None):
             if bound is None:
                 continue
             b = _tensor(bound, x)
-            keep, clipped = inside(out._data, b._data), outside(out._data, b._data)
-            nan = ~(keep | clipped)     # x or the bound is NaN
-            clipped_or_nan = where(clipped, b, float("nan")) if nan.any() else b
+            keep, clipped = _clamp_side((out, b), inside), _clamp_side((out, b), outside)
+            nan = ~(keep._data | clipped._data)     # x or the bound is NaN
+            clipped_or_nan = where(clipped, b, float("nan")) \
+                if nan.any() or _capturing() else b
             out = where(keep, out, clipped_or_nan)
         return out
     if x._data.dtype.kind != "f" and (isinstance(min, float) or isinstance(max, float)):
@@ -441,6 +444,12 @@ def clamp(x, min=None, max=None):
 
 
 clip = clamp
+
+_clamp_side = _data_op("clamp_side", lambda x, b, ufunc: ufunc(x, b),
+                       "out = x compared with a clamp bound (a mask, no gradient)")
+
+
+_as_bool = _data_op("to_bool", lambda c: c.astype(bool), "out = c != 0 (no gradient)")
 
 
 def where(condition, x, y):
@@ -468,7 +477,8 @@ def where(condition, x, y):
     """
     cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
     if cond.dtype != np.bool_:
-        cond = cond.astype(bool)
+        cond = _as_bool((condition,))._data if isinstance(condition, Tensor) \
+            else cond.astype(bool)
     x, y = _pair(x, y)
     try:
         return apply(P.WHERE, (x, y), cond)
@@ -502,8 +512,12 @@ def to(x, dtype):
     if x._data.dtype == dtype:
         return x
     if dtype.kind != "f" or x._data.dtype.kind != "f":
-        return _wrap(x._data.astype(dtype))
+        return _cast_op((x,), dtype)
     return apply(P.CAST, (x,), dtype, x._data.dtype)
+
+
+_cast_op = _data_op("cast", lambda x, dtype: x.astype(dtype),
+                    "out = x converted to another dtype (not between floats: no gradient)")
 
 
 def clone(x):
@@ -552,9 +566,28 @@ def _comparable(a, b):
 
 
 def _compare(ufunc, name):
+    # the primitives a capture (compile.py) records the comparison as: tensor-tensor,
+    # tensor-other and other-tensor (the non-tensor operand in the ctx)
+    rule = f"out = {name}(a, b), bool (no gradient)"
+    both = P.Primitive(name, lambda x, y: np.asarray(ufunc(*_comparable(_wrap(x), _wrap(y)))),
+                       _no_gradient, rule=rule)
+    left = P.Primitive(name, lambda x, b: np.asarray(ufunc(*_comparable(_wrap(x), b))),
+                       _no_gradient, rule=rule)
+    right = P.Primitive(name, lambda y, a: np.asarray(ufunc(*_comparable(a, _wrap(y)))),
+                        _no_gradient, rule=rule)
+
     def op(a, b):
         a_data, b_data = _comparable(a, b)
-        return _wrap(np.asarray(ufunc(a_data, b_data)))
+        data = np.asarray(ufunc(a_data, b_data))
+        if _engine._recorder is not None:
+            if isinstance(a, Tensor):
+                if isinstance(b, Tensor):
+                    _note_op(both, (a, b), (), data)
+                else:
+                    _note_op(left, (a,), (b,), data)
+            elif isinstance(b, Tensor):
+                _note_op(right, (b,), (a,), data)
+        return _wrap(data)
     op.__name__ = name
     op.__doc__ = f"""Compare ``input`` and ``other`` elementwise ({name}), with broadcasting.
 
@@ -573,12 +606,19 @@ def _compare(ufunc, name):
     return op
 
 
+def _no_gradient(n, g):
+    return (None,) * len(n.next)
+
+
 eq = _compare(np.equal, "eq")
 ne = _compare(np.not_equal, "ne")
 lt = _compare(np.less, "lt")
 le = _compare(np.less_equal, "le")
 gt = _compare(np.greater, "gt")
 ge = _compare(np.greater_equal, "ge")
+
+
+_isnan_op = _data_op("isnan", np.isnan, "out = isnan(x), bool (no gradient)")
 
 
 def isnan(x):
@@ -594,7 +634,10 @@ def isnan(x):
     Tensor
         A bool tensor of the same shape (not differentiable).
     """
-    return _wrap(np.isnan(x._data))
+    return _isnan_op((x,))
+
+
+_isinf_op = _data_op("isinf", np.isinf, "out = isinf(x), bool (no gradient)")
 
 
 def isinf(x):
@@ -610,7 +653,10 @@ def isinf(x):
     Tensor
         A bool tensor of the same shape (not differentiable).
     """
-    return _wrap(np.isinf(x._data))
+    return _isinf_op((x,))
+
+
+_isfinite_op = _data_op("isfinite", np.isfinite, "out = isfinite(x), bool (no gradient)")
 
 
 def isfinite(x):
@@ -626,7 +672,10 @@ def isfinite(x):
     Tensor
         A bool tensor of the same shape (not differentiable).
     """
-    return _wrap(np.isfinite(x._data))
+    return _isfinite_op((x,))
+
+
+_logical_not_op = _data_op("logical_not", np.logical_not, "out = logical_not(x), bool (no gradient)")
 
 
 def logical_not(x):
@@ -642,7 +691,7 @@ def logical_not(x):
     Tensor
         A bool tensor of the same shape.
     """
-    return _wrap(np.logical_not(x._data))
+    return _logical_not_op((x,))
 
 
 def allclose(a, b, rtol=1e-5, atol=1e-8, equal_nan=False):
@@ -858,6 +907,14 @@ MaxResult = namedtuple("max", ["values", "indices"])
 MinResult = namedtuple("min", ["values", "indices"])
 
 
+_argmax_op = _data_op("argmax", lambda x, axis, keepdims: np.asarray(
+    np.argmax(x, axis=axis, keepdims=keepdims) if axis is not None else np.argmax(x),
+    dtype=np.int64), "out = index of the first maximum (int64, no gradient)")
+_argmin_op = _data_op("argmin", lambda x, axis, keepdims: np.asarray(
+    np.argmin(x, axis=axis, keepdims=keepdims) if axis is not None else np.argmin(x),
+    dtype=np.int64), "out = index of the first minimum (int64, no gradient)")
+
+
 def argmax(x, dim=None, keepdim=False):
     """Return the index of the first maximum of ``input`` (also ``x.argmax(dim)``).
 
@@ -876,9 +933,9 @@ def argmax(x, dim=None, keepdim=False):
         An int64 tensor (not differentiable).
     """
     if dim is None:
-        return _wrap(np.asarray(np.argmax(x._data), dtype=np.int64))
+        return _argmax_op((x,), None, False)
     d = _axes(dim, x._data.ndim, "argmax")[0] if x._data.ndim else None
-    return _wrap(np.asarray(np.argmax(x._data, axis=d, keepdims=keepdim), dtype=np.int64))
+    return _argmax_op((x,), d, keepdim)
 
 
 def argmin(x, dim=None, keepdim=False):
@@ -899,9 +956,12 @@ def argmin(x, dim=None, keepdim=False):
         An int64 tensor (not differentiable).
     """
     if dim is None:
-        return _wrap(np.asarray(np.argmin(x._data), dtype=np.int64))
+        return _argmin_op((x,), None, False)
     d = _axes(dim, x._data.ndim, "argmin")[0] if x._data.ndim else None
-    return _wrap(np.asarray(np.argmin(x._data, axis=d, keepdims=keepdim), dtype=np.int64))
+    return _argmin_op((x,), d, keepdim)
+
+
+_squeeze_index = _data_op("squeeze", lambda i, d: i.squeeze(d), "out = i without dim d")
 
 
 def _max_or_min(x, dim, keepdim, other, largest):
@@ -922,7 +982,7 @@ def _max_or_min(x, dim, keepdim, other, largest):
     values = gather(x, d, idx)
     if not keepdim:
         values = squeeze(values, d)
-        idx = _wrap(idx._data.squeeze(d))
+        idx = _squeeze_index((idx,), d)
     return (MaxResult if largest else MinResult)(values, idx)
 
 
@@ -990,11 +1050,20 @@ def _max_shift(x, axis, keep_pos_inf=False):
     `keep_pos_inf` a +inf max stays (softmax: exp(x - inf) makes the row NaN, as PyTorch)."""
     if not x._data.size:
         return _wrap(np.zeros((), x._data.dtype))
-    shift = np.amax(x._data, axis=axis if x._data.ndim else None, keepdims=True)
+    return _max_shift_op((x,), axis if x._data.ndim else None, keep_pos_inf)
+
+
+def _max_shift_forward(x, axis, keep_pos_inf):
+    shift = np.amax(x, axis=axis, keepdims=True)
     usable = np.isfinite(shift)
     if keep_pos_inf:
         usable |= np.isposinf(shift)
-    return _wrap(np.where(usable, shift, 0).astype(x._data.dtype, copy=False))
+    return np.where(usable, shift, 0).astype(x.dtype, copy=False)
+
+
+# a primitive (no gradient), so that a captured step takes each call's maximum
+_max_shift_op = _data_op("max_shift", _max_shift_forward,
+                         "out = max(x) over the axes, 0 where not finite (no gradient)")
 
 
 @composite("logsumexp")
@@ -1129,6 +1198,12 @@ def binary_cross_entropy(p, t):
 
 
 
+_all_op = _data_op("all", lambda x, axis, keepdims: np.asarray(
+    np.all(x, axis=axis, keepdims=keepdims)), "out = every element is nonzero (no gradient)")
+_any_op = _data_op("any", lambda x, axis, keepdims: np.asarray(
+    np.any(x, axis=axis, keepdims=keepdims)), "out = some element is nonzero (no gradient)")
+
+
 def all(x, dim=None, keepdim=False):
     """Test whether every element of ``input`` is nonzero, over all elements or along ``dim``.
 
@@ -1148,7 +1223,7 @@ def all(x, dim=None, keepdim=False):
     Tensor
         A bool tensor.
     """
-    return _wrap(np.asarray(np.all(x._data, axis=dim, keepdims=keepdim)))
+    return _all_op((x,), dim, keepdim)
 
 
 def any(x, dim=None, keepdim=False):
@@ -1170,7 +1245,7 @@ def any(x, dim=None, keepdim=False):
     Tensor
         A bool tensor.
     """
-    return _wrap(np.asarray(np.any(x._data, axis=dim, keepdims=keepdim)))
+    return _any_op((x,), dim, keepdim)
 
 
 # ----- shape -------------------------------------------------------------------------------
@@ -1588,6 +1663,9 @@ def getitem(x, index):
             from None
     if basic and not builtins.any(i is Ellipsis for i in idx):
         idx = idx + (Ellipsis,)     # an int index down to 0-d gives a 0-d view, not a copy
+    elif not basic and _engine._recorder is not None and builtins.any(
+            isinstance(i, np.ndarray) and i.dtype == np.bool_ and i.ndim for i in idx):
+        _uncapturable("indexing with a boolean mask (the result's shape depends on the data)")
     return apply(P.SLICE if basic else P.INDEX, (x,), idx, x._data.shape)
 
 

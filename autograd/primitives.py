@@ -17,6 +17,7 @@ import numpy as np
 
 from .engine import Primitive, apply
 from .tensor import _wrap
+from .compile import capturing, data_op, uncapturable
 
 
 def _const(array):
@@ -67,11 +68,17 @@ def _pow_vjp(n, g):
     a, b = n.input(0), n.input(1)
     ga = gb = None
     if _need(n, 0):   # d(a^b)/da = b a^(b-1), taken as 0 where b == 0 (PyTorch)
-        ga = (g * b * a ** (b - 1)).masked_fill(b._data == 0, 0.0)
+        ga = (g * b * a ** (b - 1)).masked_fill(_is_zero((b,)), 0.0)
     if _need(n, 1):   # d(a^b)/db = a^b log a, taken as 0 where a == 0 and b >= 0
-        ga_mask = (a._data == 0) & (b._data >= 0)
-        gb = (g * n.output() * a.log()).masked_fill(ga_mask, 0.0)
+        gb = (g * n.output() * a.log()).masked_fill(_zero_base((a, b)), 0.0)
     return ga, gb
+
+
+# masks of the rules, computed by (non-differentiable) primitives so that a captured step
+# recomputes them from each call's data (compile.py)
+_is_zero = data_op("is_zero", lambda x: x == 0, "x == 0 (a mask, no gradient)")
+_zero_base = data_op("zero_base", lambda a, b: (a == 0) & (b >= 0),
+                     "a == 0 and b >= 0 (a mask, no gradient)")
 
 
 # (the cast: numpy raises bool to a bool power as int8; PyTorch keeps bool)
@@ -106,12 +113,26 @@ def _minmax_weight(loses, tie, dtype):
                                                                           copy=False))
 
 
-def _maximum_vjp(n, g, greater=True):
-    a, b = n.input(0)._data, n.input(1)._data
+def _minmax_grad_forward(g, a, b, greater, second):
+    """g times the share of maximum's (greater) or minimum's gradient that goes to input a
+    (second False) or b (second True)."""
     tie, a_less, a_more = a == b, a < b, a > b
     lose_a, lose_b = (a_less, a_more) if greater else (a_more, a_less)
-    return (g * _minmax_weight(lose_a, tie, a.dtype) if _need(n, 0) else None,
-            g * _minmax_weight(lose_b, tie, a.dtype) if _need(n, 1) else None)
+    return np.multiply(g, _minmax_weight(lose_b if second else lose_a, tie, a.dtype)._data)
+
+
+# maximum/minimum's gradient as one op that finds the winners itself (from the inputs'
+# arrays in its ctx): linear in g with a fixed weight, so its own gradient is the same op
+MINMAX_GRAD = Primitive("minmax_grad", _minmax_grad_forward,
+                        lambda n, gg: (apply(MINMAX_GRAD, (gg,), *n.ctx),),
+                        rule="out = g * w, w = 1 where this input of max(a, b) (min) wins, "
+                             "0.5 on ties, 0 where it loses;  dL/dg = gg * w")
+
+
+def _maximum_vjp(n, g, greater=True):
+    a, b = n.input(0)._data, n.input(1)._data
+    return (apply(MINMAX_GRAD, (g,), a, b, greater, False) if _need(n, 0) else None,
+            apply(MINMAX_GRAD, (g,), a, b, greater, True) if _need(n, 1) else None)
 
 
 MAXIMUM = Primitive("maximum", np.maximum, _maximum_vjp, saves=("inputs",), broadcasts=True,
@@ -125,8 +146,21 @@ MINIMUM = Primitive("minimum", np.minimum, lambda n, g: _maximum_vjp(n, g, great
 
 def _where_vjp(n, g):
     cond = n.ctx[0]
-    return (g.masked_fill(~cond, 0.0) if _need(n, 0) else None,
-            g.masked_fill(cond, 0.0) if _need(n, 1) else None)
+    return (apply(WHERE_GRAD, (g,), cond, True) if _need(n, 0) else None,
+            apply(WHERE_GRAD, (g,), cond, False) if _need(n, 1) else None)
+
+
+def _where_grad_forward(g, cond, keep_true):
+    zero = np.zeros((), g.dtype)
+    return np.where(cond, g, zero) if keep_true else np.where(cond, zero, g)
+
+
+# where's gradient as one op reading the condition from its ctx (so that a captured step
+# reads each call's condition): linear in g, its own gradient is the same op
+WHERE_GRAD = Primitive("where_grad", _where_grad_forward,
+                       lambda n, gg: (apply(WHERE_GRAD, (gg,), *n.ctx),),
+                       rule="out = g where cond (for a; where not cond for b), else 0;  "
+                            "dL/dg = gg where cond, else 0")
 
 
 WHERE = Primitive("where", lambda a, b, cond: np.where(cond, a, b), _where_vjp,
@@ -201,23 +235,36 @@ def _sign(x):
     return s
 
 
-ABS = Primitive("abs", np.abs, lambda n, g: (g * _const(_sign(n.input(0)._data)),),
+ABS = Primitive("abs", np.abs, lambda n, g: (apply(ABS_GRAD, (g,), n.input(0)._data),),
                 saves=("inputs",), rule="out = |x|;  dL/dx = g * sign(x)  (0 at x = 0 and NaN)")
+# abs's gradient as one op that reads x's array (its ctx): linear in g, as relu_grad
+ABS_GRAD = Primitive("abs_grad", lambda g, x: np.multiply(g, _sign(x)),
+                     lambda n, gg: (apply(ABS_GRAD, (gg,), *n.ctx),),
+                     rule="out = g * sign(x) (x: abs's input);  dL/dg = gg * sign(x)")
 
 
 def _clamp_forward(x, lo, hi):
     return np.clip(x, lo, hi).astype(x.dtype, copy=False)
 
 
-def _clamp_vjp(n, g):
-    x = n.input(0)._data
-    lo, hi = n.ctx
+def _clamp_grad_forward(g, x, lo, hi):
     keep = np.ones(x.shape, dtype=bool)
     if lo is not None:
         keep &= x >= lo
     if hi is not None:
         keep &= x <= hi
-    return (g * _const(keep.astype(g.dtype)),)
+    return np.multiply(g, keep.astype(g.dtype))
+
+
+# clamp's gradient as one op that reads x's array (its ctx): linear in g, as relu_grad
+CLAMP_GRAD = Primitive("clamp_grad", _clamp_grad_forward,
+                       lambda n, gg: (apply(CLAMP_GRAD, (gg,), *n.ctx),),
+                       rule="out = g where lo <= x <= hi, else 0 (x: clamp's input);  "
+                            "dL/dg = gg where lo <= x <= hi, else 0")
+
+
+def _clamp_vjp(n, g):
+    return (apply(CLAMP_GRAD, (g,), n.input(0)._data, *n.ctx),)
 
 
 CLAMP = Primitive("clamp", _clamp_forward, _clamp_vjp, saves=("inputs",),
@@ -379,8 +426,8 @@ def _atan2_vjp(n, g):
     a, b = n.input(0), n.input(1)
     denom = a * a + b * b
     origin = denom._data == 0
-    if origin.any():        # at (0, 0) the gradient is taken as 0, as PyTorch
-        denom = denom.masked_fill(origin, 1.0)
+    if capturing() or origin.any():     # at (0, 0) the gradient is taken as 0, as PyTorch
+        denom = denom.masked_fill(_is_zero((denom,)), 1.0)
     scale = g / denom
     return (scale * b if _need(n, 0) else None, -(scale * a) if _need(n, 1) else None)
 
@@ -433,12 +480,14 @@ def _xlogy_vjp(n, g):
     x, y = n.input(0), n.input(1)
     gx = gy = None
     if _need(n, 0):         # d/dx = ln y (taken as 0 where x = 0 and y <= 0, as PyTorch)
-        gx = (g * y.log()).masked_fill((x._data == 0) & (y._data <= 0), 0.0)
+        gx = (g * y.log()).masked_fill(_zero_x_nonpositive_y((x, y)), 0.0)
     if _need(n, 1):
         gy = g * x / y
     return gx, gy
 
 
+_zero_x_nonpositive_y = data_op("xlogy_mask", lambda x, y: (x == 0) & (y <= 0),
+                                "x == 0 and y <= 0 (a mask, no gradient)")
 XLOGY = Primitive("xlogy", _xlogy_forward, _xlogy_vjp, saves=("inputs",), broadcasts=True,
                   quiet=True, rule="out = x ln y (0 where x = 0 and y is not nan);  "
                                    "dL/dx = g ln y,  dL/dy = g x / y")
@@ -454,10 +503,15 @@ def _logit_vjp(n, g):
     x, eps = n.input(0), n.ctx[0]
     grad = g / (x * (1.0 - x))
     if eps is None:         # outside [0, 1] the gradient is nan, as PyTorch
-        outside = (x._data < 0) | (x._data > 1)
-        return (grad.masked_fill(outside, math.nan) if outside.any() else grad,)
-    clamped = (x._data < eps) | (x._data > 1.0 - eps)
-    return (grad.masked_fill(clamped, 0.0) if clamped.any() else grad,)
+        outside = _outside_interval((x,), 0, 1)
+        return (grad.masked_fill(outside, math.nan)
+                if capturing() or outside._data.any() else grad,)
+    clamped = _outside_interval((x,), eps, 1.0 - eps)
+    return (grad.masked_fill(clamped, 0.0) if capturing() or clamped._data.any() else grad,)
+
+
+_outside_interval = data_op("outside_interval", lambda x, lo, hi: (x < lo) | (x > hi),
+                            "x < lo or x > hi (a mask, no gradient)")
 
 
 LOGIT = Primitive("logit", _logit_forward, _logit_vjp, saves=("inputs",), quiet=True,
@@ -465,11 +519,18 @@ LOGIT = Primitive("logit", _logit_forward, _logit_vjp, saves=("inputs",), quiet=
                        "dL/dx = g / (x (1 - x)) (0 where clamped)")
 
 
-def _copysign_vjp(n, g):
-    a = n.input(0)._data
+def _copysign_ratio(a, out, dtype):
     with np.errstate(invalid="ignore", divide="ignore"):
-        ratio = np.where(a == 0, 0, n.output()._data / np.where(a == 0, 1, a)).astype(g.dtype)
-    return (g * _const(ratio) if _need(n, 0) else None,
+        return np.where(a == 0, 0, out / np.where(a == 0, 1, a)).astype(dtype)
+
+
+_copysign_weight = data_op("copysign_weight", _copysign_ratio,
+                           "out / a, 0 where a == 0 (a weight, no gradient)")
+
+
+def _copysign_vjp(n, g):
+    ratio = _copysign_weight((n.input(0), n.output()), g.dtype) if _need(n, 0) else None
+    return (g * ratio if _need(n, 0) else None,
             g.masked_fill(np.True_, 0.0) if _need(n, 1) else None)
 
 
@@ -525,13 +586,22 @@ def _extreme_vjp(n, g):
     unless ctx[3] (max()/min() of all elements) sends the gradient to the NaNs."""
     axis, keepdims, in_shape = n.ctx[:3]
     kept = _kept_shape(in_shape, axis)
-    x = n.input(0)._data
-    out = n.output()._data.reshape(kept)
+    weight = _extreme_weight((n.input(0), n.output()), axis, kept, len(n.ctx) > 3, g.dtype)
+    return (g.reshape(kept).expand(in_shape) * weight,)
+
+
+def _extreme_weight_forward(x, out, axis, kept, nan_wins, dtype):
+    """1 / (number of elements that attain the extreme) at those elements, 0 elsewhere."""
+    out = out.reshape(kept)
     hit = x == out
-    if len(n.ctx) > 3 and x.dtype.kind == "f":
+    if nan_wins and x.dtype.kind == "f":
         hit |= np.isnan(x) & np.isnan(out)
-    weight = hit / np.sum(hit, axis=axis, keepdims=True)
-    return (g.reshape(kept).expand(in_shape) * _const(weight.astype(g.dtype)),)
+    return (hit / np.sum(hit, axis=axis, keepdims=True)).astype(dtype)
+
+
+_extreme_weight = data_op("extreme_weight", _extreme_weight_forward,
+                          "1/k at the k elements that attain the max (min), else 0 "
+                          "(a weight, no gradient)")
 
 
 AMAX = Primitive("amax", lambda x, axis, keepdims, in_shape, *_: np.amax(x, axis=axis, keepdims=keepdims),
@@ -832,6 +902,48 @@ NLL_GRAD = Primitive("nll_grad", _nll_grad_forward, lambda n, gg: (apply(NLL, (g
                      rule="out = g * c with c = -w_i / denom at (i, t_i), 0 elsewhere (the "
                           "gradient of nll);  dL/dg = nll(gg) = sum_i -w_i gg[i, t_i] / denom")
 
+def nll_terms(t, weight, ignore_index, dtype, mean):
+    """What nll_loss picks from the targets t (any shape) with class weights `weight` ((C,)
+    or None): (index (N,), per-row weight (N,) or None, denominator). Ignored rows point at
+    class 0 with weight 0; the denominator is the summed weight of the kept rows ('mean') or
+    1."""
+    t = t.reshape(-1)
+    keep = t != ignore_index
+    kept_all = bool(keep.all())
+    index = t if kept_all else np.where(keep, t, 0)
+    if weight is None:
+        w = None if kept_all else keep.astype(dtype)
+        total = float(t.size if kept_all else np.count_nonzero(keep))
+    else:
+        w = np.asarray(weight, dtype=dtype)[index]
+        if not kept_all:
+            w *= keep
+        total = float(w.sum())
+    return index, w, total if mean else 1.0
+
+
+def _nll_targets_forward(logp, t, weight, ignore_index, per_sample, mean, n_classes):
+    index, w, denom = nll_terms(t, weight, ignore_index, logp.dtype, mean)
+    return _nll_forward(logp, index, w, denom, per_sample, n_classes)
+
+
+def _nll_targets_grad_forward(g, t, weight, ignore_index, per_sample, mean, n_classes):
+    index, w, denom = nll_terms(t, weight, ignore_index, g.dtype, mean)
+    return _nll_grad_forward(g, index, w, denom, per_sample, n_classes)
+
+
+# nll with ignored targets or class weights: the per-row weights and the denominator are
+# computed from the targets (ctx[0]) inside the forward and the gradient, so that a captured
+# step (compile.py) computes them from each call's targets
+NLL_TARGETS = Primitive("nll_targets", _nll_targets_forward,
+                        lambda n, g: (apply(NLL_TARGETS_GRAD, (g,), *n.ctx),), quiet=True,
+                        rule="out = -sum_i w_i logp[i, t_i] / sum_i w_i, w_i = weight[t_i] "
+                             "(0 where t_i is ignored);  dL/dlogp = -g w_i / sum w at (i, t_i)")
+NLL_TARGETS_GRAD = Primitive("nll_targets_grad", _nll_targets_grad_forward,
+                             lambda n, gg: (apply(NLL_TARGETS, (gg,), *n.ctx),), quiet=True,
+                             rule="out = g * c, c = -w_i / sum w at (i, t_i) (the gradient of "
+                                  "nll_targets);  dL/dg = nll_targets(gg)")
+
 # ===== reductions and scans (prod, cumulative ops) ===========================================
 
 from .grad_mode import _State   # noqa: E402  (here, to keep this section self-contained)
@@ -867,6 +979,7 @@ def _prod_vjp(n, g):
         g = g.unsqueeze(axis)
     if axis is None:
         g = g.reshape((1,) * len(in_shape))
+    uncapturable("prod's gradient, which branches on whether an element is zero")
     if not np.any(x._data == 0):
         out = n.output()
         if not keepdims and axis is not None:
@@ -904,6 +1017,7 @@ PROD = Primitive("prod", lambda x, axis, keepdims, in_shape: np.prod(x, axis=axi
 def _cumprod_vjp(n, g):
     axis = n.ctx[0]
     x = n.input(0)
+    uncapturable("cumprod's gradient, which branches on whether an element is zero")
     if not np.any(x._data == 0):
         return (apply(CUMSUM, (g * n.output(),), axis, True) / x,)
     if not _State.grad_enabled:
@@ -952,6 +1066,7 @@ def _logcumsumexp_vjp(n, g):
     axis = n.ctx[0]
     x, out = n.input(0), n.output()
     # dL/dx_j = sum_{i>=j} g_i e^(x_j - out_i); every term has x_j <= out_i, so e^(...) <= 1
+    uncapturable("logcumsumexp's gradient, which shifts by a constant taken from the data")
     finite = out._data[np.isfinite(out._data)]
     spread = float(finite.max() - finite.min()) if finite.size else 0.0
     if spread < np.log(np.finfo(x._data.dtype).max) - 8:
@@ -1089,6 +1204,7 @@ def _cofactors(a):
 def _det_vjp(n, g):
     a = n.input(0)
     scale = g.unsqueeze(-1).unsqueeze(-1)
+    uncapturable("det's gradient, which branches on whether the determinant is zero")
     if np.all(n.output()._data != 0):
         return ((g * n.output()).unsqueeze(-1).unsqueeze(-1) * apply(INV, (a,)).mT,)
     # a singular matrix in the batch: the cofactors, as constants (first order only)
@@ -1154,6 +1270,7 @@ def _eigh_vjp(n, g):
     v, w = packed[..., :-1, :], packed[..., -1, :]
     gv, gw = g[..., :-1, :], g[..., -1, :]
     inner = apply(DIAGONAL_BACKWARD, (gw,), 0, gw.ndim - 1, gw.ndim, gw.shape + gw.shape[-1:])
+    uncapturable("an eigendecomposition's gradient, which branches on the gradients' values")
     if np.any(gv._data):    # eigenvalues alone have a gradient even where they repeat
         vhgv = v.mT @ gv    # projected onto the skew-symmetric matrices, as PyTorch does
         inner = inner + (vhgv - vhgv.mT) * 0.5 * _gap_inverse(w)
@@ -1189,6 +1306,7 @@ def _svd_vjp(n, g):
     if full:    # the extra columns of U and rows of Vh are arbitrary: drop them (as PyTorch)
         k = min(m, cols)
         u, gu, vh, gvh = u[..., :k], gu[..., :k], vh[..., :k, :], gvh[..., :k, :]
+    uncapturable("svd's gradient, which branches on the gradients' values")
     has_u, has_v = bool(np.any(gu._data)), bool(np.any(gvh._data))
     inner = apply(DIAGONAL_BACKWARD, (gs,), 0, gs.ndim - 1, gs.ndim, gs.shape + gs.shape[-1:])
     # singular values alone have a gradient even where they repeat: add the singular-vector

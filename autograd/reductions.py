@@ -18,6 +18,7 @@ from .ops import (_axes, _reduce_count, _root, _tensor, amax, amin, div, gather,
                   mean, mul, reshape, sub, sum, to)
 from .naming import composite
 from .tensor import Tensor, _wrap
+from .compile import capturing, data_op, uncapturable
 from ._dim_aliases import alias_module
 from ._stl_order import topk_order
 
@@ -206,7 +207,11 @@ def _cum_extreme(x, dim, largest, op):
     if x._data.ndim == 0:
         return result(apply(P.CLONE, (x,)), _index_tensor(0))
     d = _dim(x, dim, op)
-    a = x._data
+    indices = _indices_of((x,), _cum_extreme_indices, d, largest)
+    return result(gather(x, d, indices), indices)
+
+
+def _cum_extreme_indices(a, d, largest):
     running = (np.maximum if largest else np.minimum).accumulate(a, axis=d) if a.size else a
     # a position holding its running extreme starts a new record (ties included: the later
     # index wins, as in PyTorch); the index is that of the latest record so far
@@ -217,9 +222,7 @@ def _cum_extreme(x, dim, largest, op):
     shape = [1] * a.ndim
     shape[d] = a.shape[d]
     positions = np.where(record, np.arange(a.shape[d]).reshape(shape), 0)
-    idx = np.maximum.accumulate(positions, axis=d) if a.size else positions
-    indices = np.ascontiguousarray(idx, dtype=np.int64)
-    return result(gather(x, d, _wrap(indices)), _wrap(indices))
+    return np.maximum.accumulate(positions, axis=d) if a.size else positions
 
 
 def cummax(input, dim):
@@ -303,13 +306,22 @@ def _stable_argsort(a, axis, descending):
     return np.flip(n - 1 - rev, axis)
 
 
+# the indices that sort, select or pick elements are computed from the values by a
+# (non-differentiable) primitive, so that a captured step (compile.py) computes them for each
+# call: _indices_of((x,), fn, *args) is fn(x's array, *args) as a contiguous int64 tensor
+_indices_of = data_op("indices", lambda a, fn, *args: np.ascontiguousarray(fn(a, *args),
+                                                                           dtype=np.int64),
+                      "the int64 indices fn(x) that sort or select x's elements (no gradient)")
+_squeezed = data_op("squeeze", lambda i, d: i.squeeze(d), "i without its dim d (no gradient)")
+
+
 def _select(x, d, indices, keepdim=True):
-    indices = np.ascontiguousarray(indices, dtype=np.int64)
-    values = gather(x, d, _wrap(indices))
+    """(values, indices) of the elements at `indices` (an int64 tensor, kept dim d)."""
+    values = gather(x, d, indices)
     if not keepdim:
         values = values.squeeze(d)
-        indices = indices.squeeze(d)
-    return values, _wrap(indices)
+        indices = _squeezed((indices,), d)
+    return values, indices
 
 
 def sort(input, dim=-1, descending=False, stable=False):
@@ -341,7 +353,7 @@ def sort(input, dim=-1, descending=False, stable=False):
     if x._data.ndim == 0:
         return sort_result(apply(P.CLONE, (x,)), _index_tensor(0))
     d = _dim(x, dim, "sort")
-    return sort_result(*_select(x, d, _stable_argsort(x._data, d, descending)))
+    return sort_result(*_select(x, d, _indices_of((x,), _stable_argsort, d, descending)))
 
 
 def argsort(input, dim=-1, descending=False, stable=False):
@@ -382,7 +394,7 @@ def argsort(input, dim=-1, descending=False, stable=False):
     if x._data.ndim == 0:
         return _index_tensor(0)
     d = _dim(x, dim, "argsort")
-    return _wrap(np.ascontiguousarray(_stable_argsort(x._data, d, descending), dtype=np.int64))
+    return _indices_of((x,), _stable_argsort, d, descending)
 
 
 def msort(input):
@@ -463,11 +475,16 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     if x._data.ndim == 0:
         return topk_result(apply(P.CLONE, (x,)), _index_tensor(0))
     d = _dim(x, dim, "topk")
-    rows = np.moveaxis(x._data, d, -1)
-    order = np.moveaxis(_stable_argsort(x._data, d, largest), d, -1)
+    return topk_result(*_select(x, d, _indices_of((x,), _topk_indices, d, k, largest, sorted)))
+
+
+def _topk_indices(a, d, k, largest, sorted):
+    n = a.shape[d]
+    rows = np.moveaxis(a, d, -1)
+    order = np.moveaxis(_stable_argsort(a, d, largest), d, -1)
     idx = order[..., :k].copy()
     if k:
-        if not sorted and k * 64 > n and x._data.size <= _REPLAY_LIMIT:
+        if not sorted and k * 64 > n and a.size <= _REPLAY_LIMIT:
             replay = np.ones(rows.shape[:-1], dtype=bool)     # nth_element's own order
         else:
             head = np.take_along_axis(rows, order[..., :min(k + 1, n)], -1)
@@ -476,7 +493,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
                 replay |= np.isnan(rows).any(-1)
         for pos in _replayed(replay, n):
             idx[pos] = topk_order(rows[pos].tolist(), k, largest, sorted)
-    return topk_result(*_select(x, d, np.moveaxis(idx, -1, d)))
+    return np.moveaxis(idx, -1, d)
 
 
 def _greater_or_nan(a, b):
@@ -568,8 +585,13 @@ def kthvalue(input, k, dim=-1, keepdim=False):
     if x._data.ndim == 0:
         return kthvalue_result(apply(P.CLONE, (x,)), _index_tensor(0))
     d = _dim(x, dim, "kthvalue")
-    order = np.moveaxis(_stable_argsort(x._data, d, False), d, -1)
-    rows = np.moveaxis(x._data, d, -1)
+    return kthvalue_result(*_select(x, d, _indices_of((x,), _kth_indices, d, k), keepdim))
+
+
+def _kth_indices(a, d, k):
+    n = a.shape[d]
+    order = np.moveaxis(_stable_argsort(a, d, False), d, -1)
+    rows = np.moveaxis(a, d, -1)
     idx = order[..., k - 1].copy()
     ordered = np.take_along_axis(rows, order, -1)
     tied = np.any(ordered[..., 1:] == ordered[..., :-1], -1)
@@ -577,19 +599,7 @@ def kthvalue(input, k, dim=-1, keepdim=False):
         tied |= np.isnan(rows).any(-1)
     for pos in _replayed(tied, n):
         idx[pos] = _quickselect_index(rows[pos], k - 1)
-    return kthvalue_result(*_select(x, d, np.expand_dims(idx, d), keepdim))
-
-
-def _shared_value(x, value, hit):
-    """A 0-d result equal to `value` whose gradient is shared evenly among the `hit`
-    elements (PyTorch's rule for the median of all elements): value + sum(w (x - x)) with
-    constant weights w, which adds exactly zero to the value."""
-    out = _wrap(np.asarray(value, dtype=x._data.dtype))
-    if not x._requires_grad:
-        return out
-    count = hit.sum()
-    w = _wrap((hit / builtins.max(count, 1)).astype(x._data.dtype))
-    return out + sum(mul(sub(x, x.detach()), w))
+    return np.expand_dims(idx, d)
 
 
 def _lower_median_index(a, d, ignore_nan):
@@ -612,24 +622,44 @@ def _lower_median_index(a, d, ignore_nan):
     return idx
 
 
+def _median_all_forward(x, ignore_nan, weight):
+    """The median of all of x (0-d) or, with `weight`, the weights that share its gradient
+    evenly among the elements equal to it (a NaN median: the NaN picked)."""
+    a = x.reshape(-1)
+    i = _lower_median_index(a, 0, ignore_nan)[0]
+    value = a[i]
+    if not weight:
+        return np.asarray(value, dtype=x.dtype)
+    if np.isnan(value):
+        hit = np.isnan(x) & (np.arange(a.size) == i).reshape(x.shape)
+    else:
+        hit = x == value
+    return (hit / builtins.max(hit.sum(), 1)).astype(x.dtype)
+
+
+_median_all_value = data_op("median_all", lambda x, ignore_nan: _median_all_forward(
+    x, ignore_nan, False), "the lower median of all elements (its gradient: see median)")
+_median_all_weight = data_op("median_all_weight", lambda x, ignore_nan: _median_all_forward(
+    x, ignore_nan, True), "1/k at the k elements equal to the median (no gradient)")
+
+
 def _median(input, dim, keepdim, ignore_nan, op, result):
     x = _as_tensor(input)
     if dim is None:
-        a = x._data.reshape(-1)
-        if a.size == 0:
+        if x._data.size == 0:
             raise IndexError(f"{op}: cannot compute the median of an empty tensor")
-        i = _lower_median_index(a, 0, ignore_nan)[0]
-        value = a[i]
-        if np.isnan(value):
-            return _shared_value(x, value, np.isnan(x._data) & (np.arange(a.size) == i)
-                                 .reshape(x._data.shape))
-        return _shared_value(x, value, x._data == value)
+        out = _median_all_value((x,), ignore_nan)
+        if not x._requires_grad:
+            return out
+        w = _median_all_weight((x,), ignore_nan)
+        return out + sum(mul(sub(x, x.detach()), w))
     if x._data.ndim == 0:
         return result(apply(P.CLONE, (x,)), _index_tensor(0))
     d = _dim(x, dim, op)
     if x._data.shape[d] == 0:
         raise IndexError(f"{op}: dim {dim} of input shape {x.shape} is empty")
-    return result(*_select(x, d, _lower_median_index(x._data, d, ignore_nan), keepdim))
+    return result(*_select(x, d, _indices_of((x,), _lower_median_index, d, ignore_nan),
+                           keepdim))
 
 
 def median(input, dim=None, keepdim=False):
@@ -738,19 +768,25 @@ def mode(input, dim=-1, keepdim=False):
     if x._data.ndim == 0:
         return mode_result(apply(P.CLONE, (x,)), _index_tensor(0))
     d = _dim(x, dim, "mode")
-    a = np.moveaxis(x._data, d, -1)
-    rows = a.reshape(-1, a.shape[-1])
-    if rows.shape[-1] == 0:
+    if x._data.shape[d] == 0:
         raise IndexError(f"mode: dim {dim} of input shape {x.shape} is empty")
+    return mode_result(*_select(x, d, _indices_of((x,), _mode_indices, d), keepdim))
+
+
+def _mode_indices(x, d):
+    a = np.moveaxis(x, d, -1)
+    rows = a.reshape(-1, a.shape[-1])
     idx = np.empty(rows.shape[0], dtype=np.int64)
     for r, row in enumerate(rows):
         values, counts = np.unique(row, return_counts=True)     # NaNs counted as one value
         best = values[np.argmax(counts)]
         same = np.isnan(row) if row.dtype.kind == "f" and np.isnan(best) else row == best
         idx[r] = len(row) - 1 - np.argmax(same[::-1])
-    idx = np.moveaxis(idx.reshape(a.shape[:-1] + (1,)), -1, d)
-    return mode_result(*_select(x, d, idx, keepdim))
+    return np.moveaxis(idx.reshape(a.shape[:-1] + (1,)), -1, d)
 
+
+_nan_rows = data_op("nan_rows", lambda v, shape: np.broadcast_to(
+    np.isnan(v).any(-1, keepdims=True), shape), "True on rows holding a NaN (no gradient)")
 
 _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
 
@@ -780,6 +816,8 @@ def _quantile(input, q, dim, keepdim, interpolation, ignore_nan, op):
         raise IndexError(f"{op}: cannot compute a quantile over an empty dim (input shape "
                          f"{x.shape})")
     values = sort(work, d).values.movedim(d, -1)          # (..., n), NaN last
+    if ignore_nan:
+        uncapturable(f"{op}, whose positions depend on how many values are NaN")
     a = values._data
     n = a.shape[-1]
     nan = np.isnan(a)
@@ -802,7 +840,9 @@ def _quantile(input, q, dim, keepdim, interpolation, ignore_nan, op):
     else:
         out = v_lo
     bad = nan.any(-1, keepdims=True) if not ignore_nan else (count == 0)
-    if bad.any():
+    if not ignore_nan and capturing():
+        out = out.masked_fill(_nan_rows((values,), out.shape), float("nan"))
+    elif bad.any():
         out = out.masked_fill(np.broadcast_to(bad, out.shape), float("nan"))
     out = out.movedim(-1, 0)                               # (nq, ...)
     if keepdim:

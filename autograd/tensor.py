@@ -312,6 +312,7 @@ class Tensor:
     # ----- conversion -------------------------------------------------------------------
     def numpy(self):
         """The underlying ndarray (shares memory; no copy)."""
+        _note_host_read(self, "numpy()")
         return self._data
 
     def __array__(self, dtype=None, copy=None):

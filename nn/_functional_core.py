@@ -13,6 +13,10 @@ from glassgrad.autograd.ops import nll as _nll_rows
 from glassgrad.autograd.compile import data_op, guard_value, uncapturable
 from glassgrad.autograd.naming import composite
 from glassgrad.autograd.tensor import Tensor
+from glassgrad.autograd.engine import apply as _apply
+from glassgrad.autograd.primitives import NLL_TARGETS as _NLL_TARGETS
+
+from . import _masks
 
 # ----- helpers ---------------------------------------------------------------------------
 
@@ -435,6 +439,13 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     return _affine((input - mean) / ag.sqrt(var + eps), weight, bias, shape)
 
 
+# the batch average of per-instance statistics (times a correction), by a primitive, so that
+# a captured step updates the running buffers from each call's statistics
+_instance_mean = data_op("instance_statistic_mean", lambda s, factor: (
+    (s * factor) if factor != 1.0 else s).mean(axis=0).reshape(-1),
+    "the batch mean of per-instance statistics times a correction (no gradient)")
+
+
 @composite("instance_norm")
 def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
                   use_input_stats=True, momentum=0.1, eps=1e-5):
@@ -451,10 +462,9 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
         mean = input.mean(dim=dims, keepdim=True)
         var = input.var(dim=dims, keepdim=True, correction=0)
         if running_mean is not None:
-            _update_running(running_mean, mean._data.mean(axis=0).reshape(-1), momentum)
+            _update_running(running_mean, _instance_mean((mean,), 1.0), momentum)
         if running_var is not None:
-            unbiased = var._data * (n / max(n - 1, 1))
-            _update_running(running_var, unbiased.mean(axis=0).reshape(-1), momentum)
+            _update_running(running_var, _instance_mean((var,), n / max(n - 1, 1)), momentum)
     else:
         mean, var = running_mean.reshape(shape), running_var.reshape(shape)
     return _affine((input - mean) / ag.sqrt(var + eps), weight, bias, shape)
@@ -512,7 +522,7 @@ def relu(input):
 
 def leaky_relu(input, negative_slope=0.01):
     """x for x > 0, negative_slope * x otherwise."""
-    return ag.where(input._data > 0, input, input * negative_slope)
+    return ag.where(_masks.greater((input,), 0), input, input * negative_slope)
 
 
 def prelu(input, weight):
@@ -523,7 +533,7 @@ def prelu(input, weight):
             raise ValueError(f"prelu: {weight.numel()} slopes need an input (N, "
                              f"{weight.numel()}, ...), got {tuple(input.shape)}")
         w = weight.reshape((1, weight.numel()) + (1,) * (input.ndim - 2))
-    return ag.where(input._data > 0, input, input * w)
+    return ag.where(_masks.greater((input,), 0), input, input * w)
 
 
 @composite("elu")
@@ -531,7 +541,7 @@ def elu(input, alpha=1.0):
     """x for x > 0, alpha * (exp(x) - 1) otherwise."""
     # NaN takes the identity branch, its gradient passing as in PyTorch's elu_backward; the
     # exp branch sees only the inputs <= 0 (no overflow, no 0 * NaN in its gradient)
-    positive = ~(input._data <= 0)
+    positive = _masks.not_at_most((input,), 0)
     negative = ag.expm1(ag.where(positive, 0.0, input))
     return ag.where(positive, input, negative * alpha)
 
@@ -598,7 +608,7 @@ def tanh(input):
 def _softplus(z):
     """log(1 + exp(z)), finite with finite gradients for any z: each branch of the `where`
     sees only the inputs it is used for (z + log1p(exp(-z)) for z > 0, log1p(exp(z)) else)."""
-    pos = z._data > 0
+    pos = _masks.greater((z,), 0)
     zp = ag.where(pos, z, 0.0)
     zn = ag.where(pos, 0.0, z)
     return ag.where(pos, zp + ag.log1p(ag.exp(-zp)), ag.log1p(ag.exp(zn)))
@@ -611,7 +621,7 @@ def softplus(input, beta=1.0, threshold=20.0):
     soft = _softplus(z)
     if beta != 1:
         soft = soft / beta
-    return ag.where(z._data > threshold, input, soft)
+    return ag.where(_masks.greater((z,), threshold), input, soft)
 
 
 def _softmax_dim(ndim):
@@ -688,7 +698,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
     d = input - target
     quad, lin = _split_at(d, delta)
-    loss = ag.where(np.abs(d._data) > delta, (ag.abs(lin) - 0.5 * delta) * delta,
+    loss = ag.where(_masks.abs_greater((d,), delta), (ag.abs(lin) - 0.5 * delta) * delta,
                     quad * quad * 0.5)
     return _reduce(loss, reduction, "huber_loss")
 
@@ -698,7 +708,7 @@ def _split_at(d, edge):
     piecewise loss sees only its own inputs, so an infinite d in the linear branch cannot make NaN
     through the quadratic one (0 * inf). NaN goes to the quadratic branch, as in PyTorch's
     backward (x < -edge, x > edge, else)."""
-    outer = np.abs(d._data) > edge
+    outer = _masks.abs_greater((d,), edge)
     return ag.where(outer, 0.0, d), ag.where(outer, d, 0.0)
 
 
@@ -713,7 +723,8 @@ def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
     if beta == 0:
         return _reduce(ag.abs(d), reduction, "smooth_l1_loss")
     quad, lin = _split_at(d, beta)
-    loss = ag.where(np.abs(d._data) > beta, ag.abs(lin) - 0.5 * beta, quad * quad * (0.5 / beta))
+    loss = ag.where(_masks.abs_greater((d,), beta), ag.abs(lin) - 0.5 * beta,
+                    quad * quad * (0.5 / beta))
     return _reduce(loss, reduction, "smooth_l1_loss")
 
 
@@ -774,12 +785,15 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
         rows = input.permute(0, *range(2, input.ndim), 1).reshape(-1, n_classes)
     keep = t != ignore_index
     kept_all = bool(keep.all())
-    if isinstance(target, Tensor):
-        guard_value(target._data, lambda a: bool((a != ignore_index).all()), kept_all,
-                    "nll_loss's ignore_index check")
-    if not kept_all or weight is not None:
-        uncapturable("nll_loss with ignored targets or class weights (its coefficients are "
-                     "computed from the targets outside the primitives)")
+    general = not kept_all or weight is not None
+    if isinstance(target, Tensor) and not general:
+        # the shortcut for 'no target ignored' holds in a captured step only if a replay can
+        # check it on each call's targets (an argument); else take the general path
+        general = not guard_value(target._data, lambda a: bool((a != ignore_index).all()),
+                                  kept_all, "nll_loss's ignore_index check")
+    if general and not isinstance(target, Tensor):
+        uncapturable("nll_loss with ignored targets or class weights given as an array, not "
+                     "a tensor")
     index = t if kept_all else np.where(keep, t, 0)
     try:    # a class index out of range raises here (the ignored ones are 0 by now)
         if weight is None:
@@ -795,12 +809,37 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
             if not kept_all:
                 w *= keep
             total = float(w.sum())
-        loss = _nll_rows(rows, index, w, total if reduction == "mean" else 1.0,
-                         reduction == "none")
+        if general and isinstance(target, Tensor):
+            # the same values from a primitive that reads the targets (a captured step
+            # then computes the weights from each call's targets); `index` checked the range
+            if index.size and (index.min() < 0 or index.max() >= n_classes):
+                raise IndexError(f"nll_loss: target out of range for {n_classes} classes")
+            loss = _apply(_NLL_TARGETS, (rows,), target._data,
+                            None if weight is None else (weight._data if isinstance(
+                                weight, Tensor) else np.asarray(weight)),
+                            ignore_index, reduction == "none", reduction == "mean", n_classes)
+        else:
+            loss = _nll_rows(rows, index, w, total if reduction == "mean" else 1.0,
+                             reduction == "none")
     except IndexError:
         _check_targets(target, n_classes, ignore_index, "nll_loss")   # names the bad target
         raise
     return loss.reshape(expected) if reduction == "none" else loss
+
+
+def _smoothing_denominator_forward(t, ignore_index, weight, dtype):
+    keep = t != ignore_index
+    if weight is None:
+        return np.asarray(keep.sum(), dtype=dtype)
+    return np.asarray(weight[np.where(keep, t, 0)][keep].sum(), dtype=dtype)
+
+
+# label smoothing's mask of kept targets and its 'mean' denominator, from the targets by
+# (non-differentiable) primitives, so that a captured step computes them for each call
+_smoothing_keep = data_op("kept_targets", lambda t, ignore_index, dtype: np.asarray(
+    t != ignore_index, dtype=dtype), "1 where the target is not ignore_index, else 0")
+_smoothing_denominator = data_op("smoothing_denominator", _smoothing_denominator_forward,
+                                 "the number (or summed class weight) of the kept targets")
 
 
 @composite("cross_entropy")
@@ -843,16 +882,13 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     if label_smoothing == 0:
         return nll
     t = _check_targets(target, n_classes, ignore_index, "cross_entropy")
-    keep = t != ignore_index
+    target = target if isinstance(target, Tensor) else ag.tensor(t)
     smooth = -(logp if wt is None else logp * wt).sum(dim=cdim)
-    smooth = smooth * _const(keep, input)
+    smooth = smooth * _smoothing_keep((target,), ignore_index, input.dtype)
     if reduction == "mean":
-        if weight is None:
-            denom = keep.sum()
-        else:
-            w = np.asarray(weight._data if isinstance(weight, Tensor) else weight)
-            denom = w[np.where(keep, t, 0)][keep].sum()
-        smooth = smooth.sum() / _const(denom, input)
+        w = None if weight is None else np.asarray(
+            weight._data if isinstance(weight, Tensor) else weight)
+        smooth = smooth.sum() / _smoothing_denominator((target,), ignore_index, w, input.dtype)
     else:
         smooth = _reduce(smooth, reduction, "cross_entropy")
     return nll * (1 - label_smoothing) + smooth * (label_smoothing / n_classes)
@@ -909,14 +945,15 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, reduction="me
     if t.shape != (n,):
         raise ValueError(f"multi_margin_loss: expected target ({n},) for input "
                          f"{tuple(input.shape)}, got {tuple(target.shape)}")
-    xy = ag.gather(x, 1, ag.tensor(t[:, None].astype(np.int64)))
+    target = target if isinstance(target, Tensor) else ag.tensor(t)
+    xy = ag.gather(x, 1, _masks.target_column((target,)))
     h = ag.relu(x - xy + margin)
     if p == 2:
         h = h * h
-    others = np.arange(c)[None, :] != t[:, None]
+    others = _masks.not_target((target,), c)
     if weight is not None:
         w = np.asarray(weight._data if isinstance(weight, Tensor) else weight, dtype=x.dtype)
-        h = h * _const(w[t][:, None], x)
+        h = h * _masks.target_weight((target,), w, x.dtype)
     # where, not a multiply by the mask: the target's own term (inf - inf at an infinite
     # score) must not turn the loss into NaN
     loss = ag.where(others, h, 0.0).sum(dim=1) / float(c)

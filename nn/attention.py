@@ -12,20 +12,27 @@ import math
 import numpy as np
 
 from glassgrad import autograd as ag
+from glassgrad.autograd.compile import capturing, data_op
 from glassgrad.autograd.tensor import Tensor
 
 from . import functional as F
 from . import init
-from .functional_attention import _mask_array, _masked_softmax
+from .functional_attention import _mask_array, _masked_softmax, _neg_inf_rows
 from .linear import Linear
 from .module import Module
 from .parameter import Parameter
+
+
+_additive = data_op("additive_mask", lambda m, dtype: np.where(m, -np.inf, 0.0).astype(dtype),
+                    "-inf where the bool mask is True, else 0 (no gradient)")
 
 
 def _as_float_mask(mask, dtype, what):
     """MultiheadAttention's masks as additive float arrays/tensors: bool True -> -inf."""
     m = _mask_array(mask)
     if m.dtype == np.bool_:
+        if isinstance(mask, Tensor):    # each call's mask, in a captured step
+            return _additive((mask,), dtype)
         return ag.tensor(np.where(m, -np.inf, 0.0).astype(dtype))
     if m.dtype.kind != "f":
         raise TypeError(f"MultiheadAttention: only bool and floating types of {what} are "
@@ -218,7 +225,9 @@ class MultiheadAttention(Module):
         if mask is not None:
             scores = scores + mask
             m = mask._data
-            if np.isneginf(m).any():
+            if capturing():     # the rows from each call's mask
+                fully_masked = _neg_inf_rows((mask,), (N * H, L, 1) if m.ndim == 3 else (L, 1))
+            elif np.isneginf(m).any():
                 fully_masked = np.broadcast_to(np.isneginf(m).all(-1, keepdims=True),
                                                (N * H, L, 1) if m.ndim == 3 else (L, 1))
                 if not fully_masked.any():

@@ -15,15 +15,15 @@ import numpy as np
 from glassgrad import autograd as ag
 
 from . import _functional_core as F
+from . import _masks
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     """clamp(x, min_val, max_val); the gradient is 1 strictly inside the bounds, else 0."""
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val {min_val} must not exceed max_val {max_val}")
-    x = input._data
-    clipped = ag.tensor(np.clip(x, min_val, max_val).astype(x.dtype, copy=False))
-    return ag.where((x > min_val) & (x < max_val), input, clipped)
+    clipped = ag.clamp(input.detach(), min_val, max_val)
+    return ag.where(_masks.between((input,), min_val, max_val), input, clipped)
 
 
 def relu6(input, inplace=False):
@@ -39,10 +39,9 @@ def hardsigmoid(input, inplace=False):
 def hardswish(input, inplace=False):
     """x * relu6(x + 3) / 6 (MobileNetV3's swish approximation). The gradient is x/3 + 1/2
     strictly between -3 and 3, 0 at and below -3, 1 at and above 3 (PyTorch's convention)."""
-    x = input._data
-    mid = (x > -3.0) & (x < 3.0)
+    mid = _masks.between((input,), -3.0, 3.0)
     return ag.where(mid, input * (input + 3.0) / 6.0,
-                    ag.where(x >= 3.0, input, input * 0.0))
+                    ag.where(_masks.at_least((input,), 3.0), input, input * 0.0))
 
 
 def mish(input, inplace=False):
@@ -65,7 +64,7 @@ def celu(input, alpha=1.0, inplace=False):
     if alpha == 0:
         raise ValueError("celu: alpha must not be zero")
     negative = ag.expm1(ag.clamp(input, max=0.0) / alpha) * alpha
-    return ag.where(input._data > 0, input, negative)
+    return ag.where(_masks.greater((input,), 0), input, negative)
 
 
 def glu(input, dim=-1):
@@ -83,7 +82,8 @@ def softmin(input, dim=None):
 
 def threshold(input, threshold, value, inplace=False):
     """x where x > threshold, else `value`."""
-    return ag.where(input._data > threshold, input, ag.full_like(input, value).detach())
+    return ag.where(_masks.greater((input,), threshold), input,
+                    ag.full_like(input, value).detach())
 
 
 def tanhshrink(input):
@@ -95,14 +95,13 @@ def softshrink(input, lambd=0.5):
     """x - lambd above lambd, x + lambd below -lambd, 0 between."""
     if lambd < 0:
         raise ValueError(f"softshrink: lambd must be non-negative, got {lambd}")
-    x = input._data
-    return ag.where(x > lambd, input - lambd, ag.where(x < -lambd, input + lambd, input * 0.0))
+    return ag.where(_masks.greater((input,), lambd), input - lambd,
+                    ag.where(_masks.less((input,), -lambd), input + lambd, input * 0.0))
 
 
 def hardshrink(input, lambd=0.5):
     """``x`` where ``abs(x) > lambd``, else 0 (elementwise)."""
-    x = input._data
-    return ag.where((x > lambd) | (x < -lambd), input, input * 0.0)
+    return ag.where(_masks.outside((input,), -lambd, lambd), input, input * 0.0)
 
 
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
@@ -114,5 +113,5 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
         raise ValueError(f"rrelu: lower {lower} must not exceed upper {upper}")
     if not training:
         return F.leaky_relu(input, (lower + upper) / 2)
-    slope = ag.get_rng().uniform(lower, upper, size=input.shape).astype(input.dtype)
-    return ag.where(input._data > 0, input, input * ag.tensor(slope))
+    slope = _masks.uniform_like((input,), lower, upper, tuple(input.shape))
+    return ag.where(_masks.greater((input,), 0), input, input * slope)

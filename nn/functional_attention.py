@@ -6,9 +6,20 @@ import math
 import numpy as np
 
 from glassgrad import autograd as ag
+from glassgrad.autograd.compile import capturing, data_op
 from glassgrad.autograd.tensor import Tensor
 
 from . import _functional_core as F
+
+
+# masks derived from a mask tensor's values, by (non-differentiable) primitives, so that a
+# captured step (glassgrad.compile) computes them from each call's mask
+_neg_inf_rows = data_op("fully_masked_rows", lambda m, shape: np.broadcast_to(
+    np.isneginf(m).all(-1, keepdims=True), shape) if shape else np.isneginf(m).all(
+    -1, keepdims=True), "rows whose additive mask is -inf everywhere (no gradient)")
+_no_key_rows = data_op("no_key_rows", lambda keep: ~keep.any(-1, keepdims=True),
+                       "rows that may attend to no key (no gradient)")
+_negated = data_op("logical_not", np.logical_not, "not m (no gradient)")
 
 
 def _mask_array(mask):
@@ -98,17 +109,23 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     keep = _causal_keep(L, S) if is_causal else None
     if attn_mask is not None:
         m = _mask_array(attn_mask)
+        given = isinstance(attn_mask, Tensor)
         if m.dtype == np.bool_:
-            keep = m
+            keep = attn_mask if given else m
         else:
-            mask = attn_mask if isinstance(attn_mask, Tensor) else ag.tensor(m)
+            mask = attn_mask if given else ag.tensor(m)
             scores = scores + ag.to(mask, scores.dtype)
-            if np.isneginf(m).any():
+            if given and capturing():
+                fully_masked = _neg_inf_rows((attn_mask,), None)
+            elif np.isneginf(m).any():
                 fully_masked = np.isneginf(m).all(axis=-1, keepdims=True)
-    if keep is not None:
+    if isinstance(keep, Tensor):
+        scores = ag.masked_fill(scores, _negated((keep,)), -math.inf)
+        fully_masked = _no_key_rows((keep,))
+    elif keep is not None:
         scores = ag.masked_fill(scores, ~keep, -math.inf)
         fully_masked = ~keep.any(axis=-1, keepdims=True)
-    if fully_masked is not None and not fully_masked.any():
+    if fully_masked is not None and not capturing() and not _mask_array(fully_masked).any():
         fully_masked = None
     attn = _masked_softmax(scores, fully_masked)
     if dropout_p > 0.0:

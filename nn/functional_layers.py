@@ -3,8 +3,17 @@ embedding_bag (sum, mean, max over bags) and bilinear."""
 import numpy as np
 
 from glassgrad import autograd as ag
+from glassgrad.autograd.compile import capturing, data_op, uncapturable
 from glassgrad.autograd.grad_mode import no_grad
 from glassgrad.autograd.tensor import Tensor
+
+# masks and picks derived from the indices or the embeddings, by (non-differentiable)
+# primitives, so that a captured step (glassgrad.compile) computes them for each call
+_padding_rows = data_op("padding_rows", lambda i, n, pad: (i % n == pad % n)[..., None],
+                        "True where the index is padding_idx (a mask, no gradient)")
+_bag_winner = data_op("bag_max_index", lambda e, keep: np.argmax(
+    np.where(keep[:, :, None], e, -np.inf), axis=1)[:, None, :],
+    "the first maximum per bag and dim (no gradient)")
 
 
 def _indices(input, n, fn):
@@ -22,6 +31,8 @@ def _indices(input, n, fn):
 def _renorm_rows(weight, idx, max_norm, norm_type):
     """PyTorch's embedding_renorm_: rows referenced by idx whose norm exceeds max_norm are
     scaled in place (without recording a gradient) to norm max_norm (over norm + 1e-7)."""
+    uncapturable("embedding with max_norm (the rows renormalized in place are chosen from "
+                 "the data)")
     rows = np.unique(idx % weight.shape[0])
     if not rows.size:
         return
@@ -55,8 +66,11 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
         _renorm_rows(weight, idx, max_norm, norm_type)
     out = weight[idx]
     if padding_idx is not None:
-        pad_mask = (idx % n == padding_idx % n)[..., None]
-        if pad_mask.any():
+        if isinstance(input, Tensor):
+            pad_mask = _padding_rows((input,), n, padding_idx)._data
+        else:
+            pad_mask = (idx % n == padding_idx % n)[..., None]
+        if capturing() or pad_mask.any():
             out = ag.where(pad_mask, weight.detach()[idx], out)
     return out
 
@@ -133,13 +147,18 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
     n_bags, dim = slots.shape[0], weight.shape[1]
     if not real.any():                                      # every bag empty
         return ag.zeros(n_bags, dim, dtype=weight.dtype)
-    rows = idx[slots]                                       # (bags, longest) table indices
+    if idx2.ndim == 2:
+        rows = idx2     # (the input's own array: a captured step reads each call's)
+    else:
+        rows = idx[slots]                                   # (bags, longest) table indices
+        uncapturable("embedding_bag with offsets (the bags are laid out from the data)")
+    if padding_idx is not None:
+        uncapturable("embedding_bag with padding_idx (its mask comes from the data)")
     keep = real if padding_idx is None else real & (rows % n_emb != padding_idx % n_emb)
     emb = weight[rows]                                      # (bags, longest, dim)
     filled = keep.any(axis=1)
     if mode == "max":
-        masked = np.where(keep[:, :, None], emb._data, -np.inf)
-        winner = np.argmax(masked, axis=1)[:, None, :]      # first maximum per bag and dim
+        winner = _bag_winner((emb,), keep)                  # first maximum per bag and dim
         out = ag.gather(emb, 1, winner).squeeze(1)
         if not filled.all():
             out = out * ag.tensor(filled[:, None].astype(weight.dtype))

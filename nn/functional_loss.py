@@ -17,9 +17,11 @@ import math
 import numpy as np
 
 from glassgrad import autograd as ag
+from glassgrad.autograd.compile import capturing, data_op
 from glassgrad.autograd.tensor import Tensor
 
 from . import _functional_core as F
+from . import _masks
 
 
 def _t(x, like=None):
@@ -34,7 +36,7 @@ def _data(x):
 
 def _xlogy(x, y):
     """x * log(y), 0 where x == 0 (the gradient w.r.t. y there is 0 too)."""
-    zero = _data(x) == 0
+    zero = _masks.of(x, _masks.equal, 0)
     safe_y = ag.where(zero, ag.ones_like(y), y)
     return ag.where(zero, ag.zeros_like(y), x * ag.log(safe_y))
 
@@ -115,9 +117,8 @@ def cosine_embedding_loss(input1, input2, target, margin=0.0, size_average=None,
     mag1 = (input1 * input1).sum(dim=d) + eps
     mag2 = (input2 * input2).sum(dim=d) + eps
     cos = prod / ag.sqrt(mag1 * mag2)
-    y = _data(target)
-    loss = ag.where(y == 1, 1.0 - cos, 0.0) + ag.where(y == -1, ag.clamp(cos - margin, min=0.0),
-                                                       0.0)
+    loss = ag.where(_masks.of(target, _masks.equal, 1), 1.0 - cos, 0.0) + \
+        ag.where(_masks.of(target, _masks.equal, -1), ag.clamp(cos - margin, min=0.0), 0.0)
     return F._reduce(loss, reduction, "cosine_embedding_loss")
 
 
@@ -222,12 +223,33 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
                                  f"for {c} classes")
             listed[r, j] = True
     # pairs (j listed, i unlisted): hinge on x[j] - x[i]
-    pairs = (listed[:, :, None] & ~listed[:, None, :]).astype(x.dtype)      # (N, j, i)
+    target = target if isinstance(target, Tensor) else ag.tensor(t)
+    pairs = _listed_pairs((target,), (n, c), x.dtype)                        # (N, j, i)
     h = ag.clamp(1.0 - (x.unsqueeze(2) - x.unsqueeze(1)), min=0.0)
-    loss = (h * ag.tensor(pairs)).sum(dim=(1, 2)) / float(c)
+    loss = (h * pairs).sum(dim=(1, 2)) / float(c)
     if input.ndim == 1:
         loss = loss.reshape(())
     return F._reduce(loss, reduction, "multilabel_margin_loss")
+
+
+def _listed_pairs_forward(t, shape, dtype):
+    """(N, C, C): 1 at (r, j, i) where class j is listed in row r's targets (up to the first
+    negative entry) and class i is not."""
+    t = t.reshape(shape)
+    n, c = shape
+    listed = np.zeros((n, c), dtype=bool)
+    for r in range(n):
+        for j in t[r]:
+            if j < 0:
+                break
+            listed[r, j] = True
+    return (listed[:, :, None] & ~listed[:, None, :]).astype(dtype)
+
+
+# from the targets by a (non-differentiable) primitive: a captured step computes the pairs
+# of each call's targets
+_listed_pairs = data_op("multilabel_pairs", _listed_pairs_forward,
+                        "1 at (row, listed class, unlisted class), else 0 (no gradient)")
 
 
 def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8,
@@ -245,7 +267,7 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
     else:
         loss = input - target * ag.log(input + eps)
     if full:
-        big = target._data > 1
+        big = _masks.greater((target,), 1)
         safe = ag.where(big, target, 1.0)
         stirling = safe * ag.log(safe) - safe + 0.5 * ag.log(safe * (2 * math.pi))
         loss = loss + ag.where(big, stirling, 0.0)
@@ -284,8 +306,8 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
                              f"input {tuple(input.shape)}")
     if np.any(var._data < 0):
         raise ValueError("gaussian_nll_loss: var has negative entries")
-    shift = np.maximum(var._data, eps) - var._data
-    var = var + ag.tensor(shift.astype(var.dtype)) if shift.any() else var
+    shift = _masks.clamp_shift((var,), eps)
+    var = var + shift if capturing() or shift._data.any() else var
     loss = 0.5 * (ag.log(var) + (input - target) ** 2 / var)
     if full:
         loss = loss + 0.5 * math.log(2 * math.pi)
@@ -298,7 +320,6 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
     terms, as PyTorch's formula does), PyTorch's F.hinge_embedding_loss."""
     _no_legacy(size_average, reduce, "hinge_embedding_loss")
     _check_reduction(reduction, "hinge_embedding_loss")
-    y = _data(target)
-    loss = ag.where(y != 1, ag.clamp(margin - input, min=0.0), 0.0) + \
-        ag.where(y != -1, input, 0.0)
+    loss = ag.where(_masks.of(target, _masks.not_equal, 1), ag.clamp(margin - input, min=0.0),
+                    0.0) + ag.where(_masks.of(target, _masks.not_equal, -1), input, 0.0)
     return F._reduce(loss, reduction, "hinge_embedding_loss")

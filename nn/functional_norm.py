@@ -10,6 +10,7 @@ import numpy as np
 from glassgrad import autograd as ag
 
 from . import _functional_core as F
+from . import _masks
 
 
 def rms_norm(input, normalized_shape, weight=None, eps=None):
@@ -89,7 +90,11 @@ def _feature_mask(input, p, batched_ndim, fn):
                          f"{batched_ndim - 1}-D input, got shape {tuple(input.shape)}")
     lead = 2 if input.ndim == batched_ndim else 1
     shape = tuple(input.shape[:lead]) + (1,) * (input.ndim - lead)
-    return ag.get_rng().random(shape) < 1.0 - p
+    return _masks.keep_mask((input,), 1.0 - p, shape)
+
+
+_keep_scaled = F.data_op("keep_scaled", lambda keep, q, dtype: (keep / q).astype(dtype),
+                         "keep / q in the given dtype (no gradient)")
 
 
 def _channel_dropout(input, p, training, batched_ndim, fn):
@@ -99,7 +104,7 @@ def _channel_dropout(input, p, training, batched_ndim, fn):
     if p == 1:
         return input * 0.0
     keep = _feature_mask(input, p, batched_ndim, fn)
-    return input * ag.tensor((keep / (1.0 - p)).astype(input.dtype))
+    return input * _keep_scaled((keep,), 1.0 - p, input.dtype)
 
 
 def dropout1d(input, p=0.5, training=True, inplace=False):
@@ -147,16 +152,27 @@ def _alpha_dropout(input, p, training, keep, fn):
     if p == 1:
         return input * 0.0
     a = 1.0 / np.sqrt((_ALPHA_PRIME ** 2 * p + 1) * (1 - p))
-    keep = keep.astype(input.dtype)
+    keep = _alpha_affine((keep,), a, p, input.dtype)
+    return input * keep[0] + keep[1]
+
+
+def _alpha_affine_forward(keep, a, p, dtype):
+    """(the scale a where kept, else 0; the shift) of alpha dropout, stacked."""
+    keep = keep.astype(dtype)
     b = (keep - 1.0) * (_ALPHA_PRIME * a) + _ALPHA_PRIME * a * p
-    return input * ag.tensor((keep * a).astype(input.dtype)) + ag.tensor(b.astype(input.dtype))
+    return np.stack([(keep * a).astype(dtype), b.astype(dtype)])
+
+
+_alpha_affine = F.data_op("alpha_dropout_affine", _alpha_affine_forward,
+                          "(a * keep, (keep - 1) a alpha' + a alpha' p) (no gradient)")
 
 
 def alpha_dropout(input, p=0.5, training=False, inplace=False):
     """Dropout for SELU networks (Klambauer et al.), PyTorch's F.alpha_dropout: dropped
     elements are set to SELU's saturation value -1.7581 and an affine map a x + b restores
     zero mean and unit variance. Identity when not training (the default, as PyTorch)."""
-    keep = ag.get_rng().random(input.shape) < 1.0 - p if training and 0 < p < 1 else None
+    keep = _masks.keep_mask((input,), 1.0 - p, tuple(input.shape)) \
+        if training and 0 < p < 1 else None
     return _alpha_dropout(input, p, training, keep, "alpha_dropout")
 
 
@@ -169,5 +185,5 @@ def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
             raise ValueError(f"feature_alpha_dropout: expected (N, C, ...) input, got shape "
                              f"{tuple(input.shape)}")
         shape = tuple(input.shape[:2]) + (1,) * (input.ndim - 2)
-        keep = ag.get_rng().random(shape) < 1.0 - p
+        keep = _masks.keep_mask((input,), 1.0 - p, shape)
     return _alpha_dropout(input, p, training, keep, "feature_alpha_dropout")

@@ -13,6 +13,7 @@ import warnings
 import numpy as np
 
 from glassgrad import autograd as ag
+from glassgrad.autograd.compile import uncapturable
 
 from . import functional as F
 from . import init
@@ -198,6 +199,8 @@ class RNNBase(Module):
         packed = isinstance(input, PackedSequence)
         sorted_indices = unsorted_indices = None
         if packed:
+            uncapturable(f"{name} on a packed sequence (its steps and batch sizes come from "
+                         f"the lengths' values)")
             data, batch_sizes, sorted_indices, unsorted_indices = input
             sizes = [int(b) for b in batch_sizes._data]
             n, batched, x = sizes[0], True, data

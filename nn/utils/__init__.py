@@ -5,6 +5,7 @@ import math
 import numpy as np
 
 from glassgrad import autograd as ag
+from glassgrad.autograd.compile import data_op, uncapturable
 from glassgrad.autograd.grad_mode import no_grad
 from glassgrad.autograd.tensor import Tensor
 
@@ -30,18 +31,44 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
         return ag.tensor(0.0)
     norm_type = float(norm_type)
     with no_grad():
-        if math.isinf(norm_type):
-            total = max(float(np.abs(g._data).max()) if g.numel() else 0.0 for g in grads)
-        else:
-            total = sum(float(np.sum(np.abs(g._data.astype(np.float64)) ** norm_type))
-                        for g in grads) ** (1.0 / norm_type)
-        if error_if_nonfinite and not math.isfinite(total):
-            raise RuntimeError(f"clip_grad_norm_: the total norm of order {norm_type} of the "
-                               f"gradients is non-finite ({total}), so it cannot be clipped")
-        coef = min(max_norm / (total + 1e-6), 1.0)
+        # the norm and the coefficient come from (non-differentiable) primitives, so that a
+        # captured step (glassgrad.compile) computes them from each call's gradients
+        total = _total_norm(grads, norm_type)
+        if error_if_nonfinite:
+            uncapturable("clip_grad_norm_ with error_if_nonfinite (a check of the norm's "
+                         "value in Python)")
+            if not math.isfinite(float(total._data)):
+                raise RuntimeError(f"clip_grad_norm_: the total norm of order {norm_type} of "
+                                   f"the gradients is non-finite ({float(total._data)}), so it "
+                                   f"cannot be clipped")
+        coef = _clip_coefficient((total,), max_norm, grads[0].dtype)
         for g in grads:
             g.mul_(coef)
-    return ag.tensor(np.asarray(total, dtype=grads[0].dtype))
+    return _as_dtype((total,), grads[0].dtype)
+
+
+def _total_norm_forward(*args):
+    *grads, norm_type = args
+    if math.isinf(norm_type):
+        total = max(float(np.abs(g).max()) if g.size else 0.0 for g in grads)
+    else:
+        total = sum(float(np.sum(np.abs(g.astype(np.float64)) ** norm_type))
+                    for g in grads) ** (1.0 / norm_type)
+    return np.asarray(total, dtype=np.float64)
+
+
+_total_norm_op = data_op("total_norm", _total_norm_forward,
+                         "the norm of order p of all the gradients together (float64)")
+
+
+def _total_norm(grads, norm_type):
+    return _total_norm_op(grads, norm_type)
+
+
+_clip_coefficient = data_op("clip_coefficient", lambda total, max_norm, dtype: np.asarray(
+    min(max_norm / (float(total) + 1e-6), 1.0), dtype=dtype),
+    "min(max_norm / (norm + 1e-6), 1) in the gradients' dtype")
+_as_dtype = data_op("cast", lambda x, dtype: x.astype(dtype), "x in another dtype")
 
 
 def clip_grad_value_(parameters, clip_value):
