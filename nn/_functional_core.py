@@ -244,14 +244,49 @@ _max_pool_taps = data_op("max_pool2d_taps", _max_pool_index,
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
-    """Max over kh x kw windows of (N, C, H, W) or (C, H, W) (stride defaults to the kernel;
-    padding never wins). As in PyTorch, the gradient goes to the first maximum of each window
-    (row-major order), and a window holding NaNs gives NaN, its gradient going to the last.
-    return_indices=True also returns, as PyTorch, the int64 flat position (h * W + w) of each
-    window's pick within its (H, W) plane (the input for max_unpool2d).
+    """Max over kh x kw windows, PyTorch's ``F.max_pool2d``.
 
-    The winning taps are found in numpy; the output is then one gather from the flattened
-    input, so the backward is one scatter."""
+    Parameters
+    ----------
+    input : Tensor of shape (N, C, H, W) or (C, H, W)
+        Floating point or integer.
+    kernel_size : int or tuple of 2 ints
+    stride : int or tuple of 2 ints, optional
+        Default None (or ``()``): `kernel_size`.
+    padding : int or tuple of 2 ints, optional
+        Implicit padding on both sides that never wins (-inf); at most half the kernel.
+        Default 0.
+    dilation : int or tuple of 2 ints, optional
+        Spacing between window taps. Default 1.
+    ceil_mode : bool, optional
+        Round the output size up; as in PyTorch, the last window must start inside the input
+        or the left padding. Default False.
+    return_indices : bool, optional
+        Also return, as PyTorch, the int64 flat position ``h * W + w`` of each window's pick
+        within its (H, W) plane (the input of :func:`max_unpool2d`). Default False.
+
+    Returns
+    -------
+    output : Tensor of shape (N, C, OH, OW) or (C, OH, OW)
+        Same dtype as `input`. ``OH = (H + 2 ph - dh (kh - 1) - 1) // sh + 1`` (rounded up
+        with `ceil_mode`), and likewise OW.
+    indices : Tensor of the shape of `output`, int64
+        Only with ``return_indices=True``.
+
+    Raises
+    ------
+    ValueError
+        For a wrong input rank, an argument that is not an int or a pair, a non-positive
+        kernel, stride or dilation, padding above half the kernel, or a kernel larger than the
+        padded input.
+
+    Notes
+    -----
+    As in PyTorch, the gradient goes to the first maximum of each window (row-major order),
+    and a window holding NaNs gives NaN, its gradient going to the last NaN. The winning taps
+    are found in numpy; the output is then one gather from the flattened input, so the
+    backward is one scatter.
+    """
     k, s, p, d = _pool_args(kernel_size, stride, padding, dilation, "max_pool2d")
     h, w, oh, ow, eh, ew = _pool_extent(input, k, s, p, d, ceil_mode, "max_pool2d")
     index = _max_pool_taps((input,), k, s, p, d, (h, w, oh, ow, eh, ew))._data
@@ -267,9 +302,41 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                count_include_pad=True, divisor_override=None):
-    """Mean over kh x kw windows of (N, C, H, W) (stride defaults to the kernel). Zero
-    padding counts in the divisor unless count_include_pad=False; the extra border that
-    ceil_mode adds never counts (PyTorch's convention)."""
+    """Mean over kh x kw windows, PyTorch's ``F.avg_pool2d``.
+
+    Parameters
+    ----------
+    input : Tensor of shape (N, C, H, W) or (C, H, W), floating point
+    kernel_size : int or tuple of 2 ints
+    stride : int or tuple of 2 ints, optional
+        Default None (or ``()``): `kernel_size`.
+    padding : int or tuple of 2 ints, optional
+        Implicit zero padding on both sides; at most half the kernel. Default 0.
+    ceil_mode : bool, optional
+        Round the output size up. Default False.
+    count_include_pad : bool, optional
+        Count the zero padding in the divisor. Default True.
+    divisor_override : int, optional
+        If given (and nonzero), divide every window sum by it instead of the window size.
+        Default None.
+
+    Returns
+    -------
+    Tensor of shape (N, C, OH, OW) or (C, OH, OW)
+        ``OH = (H + 2 ph - kh) // sh + 1`` (rounded up with `ceil_mode`), and likewise OW.
+
+    Raises
+    ------
+    ValueError
+        For a wrong input rank, an argument that is not an int or a pair, a non-positive
+        kernel or stride, padding above half the kernel, or a kernel larger than the padded
+        input.
+
+    Notes
+    -----
+    Zero padding counts in the divisor unless ``count_include_pad=False``; the extra border
+    that `ceil_mode` adds never counts (PyTorch's convention).
+    """
     k, s, p, _ = _pool_args(kernel_size, stride, padding, 1, "avg_pool2d")
     cols, (h, w, eh, ew) = _windows(input, k, s, p, (1, 1), ceil_mode, 0.0, "avg_pool2d")
     oh, ow = cols.shape[-2:]
@@ -660,6 +727,11 @@ def relu(input):
     -------
     Tensor
         Same shape and dtype as `input`.
+
+    Notes
+    -----
+    The gradient at exactly 0 is 0, as in PyTorch. PyTorch's ``inplace`` argument is not
+    accepted (use ``Tensor.relu_``).
     """
     return ag.relu(input)
 
@@ -974,7 +1046,8 @@ def mse_loss(input, target, reduction="mean"):
     Notes
     -----
     PyTorch broadcasts `input` and `target` (with a warning); glassgrad requires equal
-    shapes. PyTorch's deprecated ``size_average`` and ``reduce`` arguments are not accepted.
+    shapes. PyTorch's deprecated ``size_average`` and ``reduce`` arguments and its
+    per-element ``weight`` argument are not accepted.
     """
     _same_shape(input, target, "mse_loss")
     diff = input - target
@@ -1009,7 +1082,8 @@ def l1_loss(input, target, reduction="mean"):
     Notes
     -----
     PyTorch broadcasts `input` and `target` (with a warning); glassgrad requires equal
-    shapes.
+    shapes. PyTorch's deprecated ``size_average`` and ``reduce`` arguments and its
+    per-element ``weight`` argument are not accepted.
     """
     _same_shape(input, target, "l1_loss")
     return _reduce(ag.abs(input - target), reduction, "l1_loss")
@@ -1049,7 +1123,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
     -----
     Each branch only sees the errors it is used for, so an infinite error in the linear
     branch gives no NaN through the quadratic one; a NaN error goes to the quadratic branch,
-    as in PyTorch's backward.
+    as in PyTorch's backward. PyTorch's per-element ``weight`` argument is not accepted.
     """
     _same_shape(input, target, "huber_loss")
     if delta <= 0:
@@ -1102,7 +1176,8 @@ def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
 
     Notes
     -----
-    NaN and infinite errors are handled as in :func:`huber_loss`.
+    NaN and infinite errors are handled as in :func:`huber_loss`. PyTorch's deprecated
+    ``size_average`` and ``reduce`` arguments are not accepted.
     """
     _same_shape(input, target, "smooth_l1_loss")
     if beta < 0:
@@ -1282,6 +1357,10 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
         integers).
     IndexError
         If a class index is out of range.
+
+    Notes
+    -----
+    PyTorch's deprecated ``size_average`` and ``reduce`` arguments are not accepted.
     """
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got "
@@ -1360,6 +1439,10 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
         If the shapes differ or `reduction` is unknown.
     RuntimeError
         If an element of `input` is outside [0, 1] or NaN (as in PyTorch).
+
+    Notes
+    -----
+    PyTorch's deprecated ``size_average`` and ``reduce`` arguments are not accepted.
     """
     _same_shape(input, target, "binary_cross_entropy")
     p = input._data
@@ -1406,6 +1489,10 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
     ------
     ValueError
         If the shapes differ or `reduction` is unknown.
+
+    Notes
+    -----
+    PyTorch's deprecated ``size_average`` and ``reduce`` arguments are not accepted.
     """
     _same_shape(input, target, "binary_cross_entropy_with_logits")
     target = _as_tensor(target)
