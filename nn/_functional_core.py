@@ -356,7 +356,7 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
 
 
 def flatten(input, start_dim=1, end_dim=-1):
-    """Merge the dims ``start_dim .. end_dim`` (inclusive) into one.
+    """Merge the dims from `start_dim` to `end_dim` (inclusive) into one.
 
     Parameters
     ----------
@@ -510,7 +510,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
 
     Parameters
     ----------
-    input : Tensor of shape (N, C) or (N, C, *), floating point
+    input : Tensor of shape (N, C) or (N, C, ...), floating point
     running_mean : Tensor of shape (C,) or None
         Running mean, updated in place when training; required when not training.
     running_var : Tensor of shape (C,) or None
@@ -584,7 +584,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
 
     Parameters
     ----------
-    input : Tensor of shape (N, C, *), floating point
+    input : Tensor of shape (N, C, ...), floating point
         At least one spatial dim.
     running_mean : Tensor of shape (C,), optional
         Updated in place when `use_input_stats`; used when not. Default None.
@@ -639,7 +639,8 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
 
     Parameters
     ----------
-    input : Tensor of shape (*, *normalized_shape), floating point
+    input : Tensor, floating point
+        Its trailing dims must equal `normalized_shape`.
     normalized_shape : int or tuple of int
         The trailing shape to normalize over.
     weight : Tensor of shape normalized_shape, optional
@@ -681,7 +682,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
 
     Parameters
     ----------
-    input : Tensor of shape (N, C, *), floating point
+    input : Tensor of shape (N, C, ...), floating point
     num_groups : int
         Number of groups; must divide C.
     weight : Tensor of shape (C,), optional
@@ -764,7 +765,7 @@ def prelu(input, weight):
 
     Parameters
     ----------
-    input : Tensor of shape (N, C, *) (or any shape with a single slope), floating point
+    input : Tensor of shape (N, C, ...) (or any shape with a single slope), floating point
     weight : Tensor of shape (C,) or (1,)
         The slopes for the non-positive inputs; one per channel (dim 1) or one shared.
 

@@ -19,7 +19,8 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
 
     Parameters
     ----------
-    input : Tensor of shape (*, *normalized_shape), floating point
+    input : Tensor, floating point
+        Its trailing dims must equal `normalized_shape`.
     normalized_shape : int or tuple of int
         The trailing dims to normalize over.
     weight : Tensor of shape normalized_shape, optional
@@ -60,7 +61,7 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
 
     Parameters
     ----------
-    input : Tensor of shape (N, C, *), floating point
+    input : Tensor of shape (N, C, ...), floating point
         At least 3 dims.
     size : int
         Number of neighbouring channels in the window; positive.
@@ -305,7 +306,7 @@ def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
 
     Parameters
     ----------
-    input : Tensor of shape (N, C, *), floating point
+    input : Tensor of shape (N, C, ...), floating point
         At least 2-D.
     p : float, optional
         The drop probability, in [0, 1]. Default 0.5.

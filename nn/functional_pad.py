@@ -231,7 +231,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
 
     Returns
     -------
-    Tensor of shape (N, C, *size)
+    Tensor of shape (N, C) + size
         Same dtype as `input`.
 
     Raises
@@ -299,7 +299,7 @@ def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=
 
     Returns
     -------
-    Tensor of shape (N, C, *size)
+    Tensor of shape (N, C) + size
 
     Raises
     ------
@@ -322,7 +322,7 @@ def upsample_nearest(input, size=None, scale_factor=None):
 
     Returns
     -------
-    Tensor of shape (N, C, *size)
+    Tensor of shape (N, C) + size
 
     Raises
     ------
@@ -345,7 +345,7 @@ def upsample_bilinear(input, size=None, scale_factor=None):
 
     Returns
     -------
-    Tensor of shape (N, C, *size)
+    Tensor of shape (N, C) + size
 
     Raises
     ------
@@ -359,21 +359,21 @@ def upsample_bilinear(input, size=None, scale_factor=None):
 
 
 def pixel_shuffle(input, upscale_factor):
-    """Rearrange (*, C r^2, H, W) into (*, C, H r, W r), PyTorch's ``F.pixel_shuffle``.
+    """Rearrange (..., C r^2, H, W) into (..., C, H r, W r), PyTorch's ``F.pixel_shuffle``.
 
     Each group of ``r^2`` channels becomes an ``r x r`` block of pixels (sub-pixel
     convolution).
 
     Parameters
     ----------
-    input : Tensor of shape (*, C * r^2, H, W)
+    input : Tensor of shape (..., C * r^2, H, W)
         Any dtype.
     upscale_factor : int
         ``r``, positive.
 
     Returns
     -------
-    Tensor of shape (*, C, H * r, W * r)
+    Tensor of shape (..., C, H * r, W * r)
 
     Raises
     ------
@@ -393,18 +393,18 @@ def pixel_shuffle(input, upscale_factor):
 
 
 def pixel_unshuffle(input, downscale_factor):
-    """Rearrange (*, C, H r, W r) into (*, C r^2, H, W), the inverse of :func:`pixel_shuffle`.
+    """Rearrange (..., C, H r, W r) into (..., C r^2, H, W), the inverse of :func:`pixel_shuffle`.
 
     Parameters
     ----------
-    input : Tensor of shape (*, C, H * r, W * r)
+    input : Tensor of shape (..., C, H * r, W * r)
         Any dtype.
     downscale_factor : int
         ``r``, positive.
 
     Returns
     -------
-    Tensor of shape (*, C * r^2, H, W)
+    Tensor of shape (..., C * r^2, H, W)
 
     Raises
     ------
@@ -430,7 +430,7 @@ def channel_shuffle(input, groups):
 
     Parameters
     ----------
-    input : Tensor of shape (N, C, *)
+    input : Tensor of shape (N, C, ...)
         Any dtype.
     groups : int
         Must divide C.

@@ -33,7 +33,7 @@ def _fill(tensor, values):
 def calculate_gain(nonlinearity, param=None):
     """The recommended scale of the weights for a nonlinearity (PyTorch's table).
 
-    linear, conv*, sigmoid: 1; tanh: 5/3; relu: sqrt(2); leaky_relu(slope):
+    linear, conv and transposed conv, sigmoid: 1; tanh: 5/3; relu: sqrt(2); leaky_relu(slope):
     ``sqrt(2 / (1 + slope^2))``; selu: 3/4.
 
     Parameters
@@ -221,12 +221,12 @@ def xavier_uniform_(tensor, gain=1.0, generator=None):
     """Glorot uniform initialization: U(-a, a) with ``a = gain * sqrt(6 / (fan_in + fan_out))``.
 
     The usual choice for tanh layers, with ``gain = calculate_gain('tanh')``. For a weight of
-    shape (out, in, *kernel), ``fan_in = in * prod(kernel)`` and ``fan_out = out *
+    shape ``(out, in, *kernel)``, ``fan_in = in * prod(kernel)`` and ``fan_out = out *
     prod(kernel)``.
 
     Parameters
     ----------
-    tensor : Tensor of shape (out, in, *kernel)
+    tensor : Tensor of shape (out, in, k1, ..., kd)
         Modified in place.
     gain : float, optional
         Scale factor. Default 1.0.
@@ -254,7 +254,7 @@ def xavier_normal_(tensor, gain=1.0, generator=None):
 
     Parameters
     ----------
-    tensor : Tensor of shape (out, in, *kernel)
+    tensor : Tensor of shape (out, in, k1, ..., kd)
         Modified in place.
     gain : float, optional
         Scale factor. Default 1.0.
@@ -284,7 +284,7 @@ def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gene
 
     Parameters
     ----------
-    tensor : Tensor of shape (out, in, *kernel)
+    tensor : Tensor of shape (out, in, k1, ..., kd)
         Modified in place.
     a : float, optional
         The negative slope of the leaky ReLU that follows (used only with
@@ -332,7 +332,7 @@ def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gener
 
     Parameters
     ----------
-    tensor : Tensor of shape (out, in, *kernel)
+    tensor : Tensor of shape (out, in, k1, ..., kd)
         Modified in place.
     a : float, optional
         The negative slope of the leaky ReLU that follows (used only with

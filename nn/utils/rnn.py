@@ -26,7 +26,7 @@ class PackedSequence(namedtuple("PackedSequence",
 
     Parameters
     ----------
-    data : Tensor of shape (sum of lengths, *)
+    data : Tensor of shape (sum of lengths, ...)
         The packed steps.
     batch_sizes : Tensor or array_like of shape (max length,), int64
         How many sequences have each time step. Required (the default None raises).
@@ -37,7 +37,7 @@ class PackedSequence(namedtuple("PackedSequence",
 
     Attributes
     ----------
-    data : Tensor of shape (sum of lengths, *)
+    data : Tensor of shape (sum of lengths, ...)
         The steps: first step 0 of every sequence (longest first), then step 1 of every
         sequence that has one, and so on.
     batch_sizes : Tensor of shape (max length,), int64
@@ -127,10 +127,10 @@ def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="
 
     Parameters
     ----------
-    sequences : list of Tensor of shape (L_i, *)
+    sequences : list of Tensor of shape (L_i, ...)
         Same trailing shape and dtype.
     batch_first : bool, optional
-        Output (N, L_max, *) instead of (L_max, N, *). Default False.
+        Output (N, L_max, ...) instead of (L_max, N, ...). Default False.
     padding_value : float, optional
         The fill value. Default 0.0.
     padding_side : {'right', 'left'}, optional
@@ -138,7 +138,7 @@ def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="
 
     Returns
     -------
-    Tensor of shape (L_max, N, *) or (N, L_max, *)
+    Tensor of shape (L_max, N, ...) or (N, L_max, ...)
         Same dtype as the sequences; differentiable.
 
     Raises
@@ -176,7 +176,7 @@ def unpad_sequence(padded_sequences, lengths, batch_first=False):
 
     Parameters
     ----------
-    padded_sequences : Tensor of shape (L, N, *) or (N, L, *) with `batch_first`
+    padded_sequences : Tensor of shape (L, N, ...) or (N, L, ...) with `batch_first`
     lengths : Tensor, array or list of int, shape (N,)
         The true length of each sequence.
     batch_first : bool, optional
@@ -185,7 +185,7 @@ def unpad_sequence(padded_sequences, lengths, batch_first=False):
     Returns
     -------
     list of Tensor
-        N tensors, sequence i of shape (lengths[i], *); views of the input.
+        N tensors, sequence i of shape (lengths[i], ...); views of the input.
 
     Raises
     ------
@@ -203,7 +203,7 @@ def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True)
 
     Parameters
     ----------
-    input : Tensor of shape (L, N, *), or (N, L, *) with `batch_first`
+    input : Tensor of shape (L, N, ...), or (N, L, ...) with `batch_first`
     lengths : Tensor, array or list of int, shape (N,)
         The true length of each sequence (at least 1, at most L).
     batch_first : bool, optional
@@ -262,7 +262,7 @@ def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_le
     ----------
     sequence : PackedSequence
     batch_first : bool, optional
-        Output (N, L, *) instead of (L, N, *). Default False.
+        Output (N, L, ...) instead of (L, N, ...). Default False.
     padding_value : float, optional
         The fill value. Default 0.0.
     total_length : int, optional
@@ -270,7 +270,7 @@ def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_le
 
     Returns
     -------
-    padded : Tensor of shape (L, N, *) or (N, L, *)
+    padded : Tensor of shape (L, N, ...) or (N, L, ...)
         The padded batch in the caller's original order.
     lengths : Tensor of shape (N,), int64
         Each sequence's length.
@@ -316,7 +316,7 @@ def pack_sequence(sequences, enforce_sorted=True):
 
     Parameters
     ----------
-    sequences : list of Tensor of shape (L_i, *)
+    sequences : list of Tensor of shape (L_i, ...)
         Same trailing shape and dtype.
     enforce_sorted : bool, optional
         With True the sequences must be sorted by decreasing length. Default True.
@@ -347,7 +347,7 @@ def unpack_sequence(packed_sequences):
     Returns
     -------
     list of Tensor
-        The sequences, of shapes (L_i, *), in the original order.
+        The sequences, of shapes (L_i, ...), in the original order.
     """
     padded, lengths = pad_packed_sequence(packed_sequences, batch_first=True)
     return unpad_sequence(padded, lengths, batch_first=True)
