@@ -59,16 +59,65 @@ def _as_tensor(x):
 
 
 def linear(input, weight, bias=None):
-    """input (..., in) @ weight.T (out, in) + bias (out,) -> (..., out) (one engine node)."""
+    """Apply an affine map: ``input @ weight.T + bias``.
+
+    Recorded as one engine node (a single backward step).
+
+    Parameters
+    ----------
+    input : Tensor of shape (..., in_features), floating point
+        Any number of leading dims.
+    weight : Tensor of shape (out_features, in_features)
+        Same dtype as `input`.
+    bias : Tensor of shape (out_features,), optional
+        Added to every output row. Default None (no bias).
+
+    Returns
+    -------
+    Tensor of shape (..., out_features)
+        Same dtype as `input`.
+
+    Raises
+    ------
+    ValueError
+        If the last dim of `input` differs from ``weight.shape[1]``, or `bias` is not of shape
+        (out_features,).
+    """
     return ag.linear(input, weight, bias)
 
 
 def maxout(input, weight, bias=None, pieces=2):
-    """Maxout: linear to out*pieces features, then the max over each unit's `pieces`.
+    """Maxout: a linear map to ``out * pieces`` features, then the max over each unit's `pieces`.
 
-    Layout: unit j uses rows j*pieces ... j*pieces + pieces - 1 of `weight` (out*pieces, in),
-    i.e. the linear output is viewed as (..., out, pieces). The gradient goes to the first
-    maximal piece."""
+    Unit ``j`` uses rows ``j*pieces ... j*pieces + pieces - 1`` of `weight`, i.e. the linear
+    output is viewed as (..., out, pieces) and reduced over its last dim. The gradient goes
+    to the first maximal piece.
+
+    Parameters
+    ----------
+    input : Tensor of shape (..., in_features), floating point
+    weight : Tensor of shape (out * pieces, in_features)
+    bias : Tensor of shape (out * pieces,), optional
+        Default None.
+    pieces : int, optional
+        Number of linear pieces per output unit. Default 2.
+
+    Returns
+    -------
+    Tensor of shape (..., out)
+        Same dtype as `input`.
+
+    Raises
+    ------
+    ValueError
+        If the number of linear outputs (``weight.shape[0]``) is not a multiple of `pieces`,
+        or if `input` and `weight` do not match (as in :func:`linear`).
+
+    Notes
+    -----
+    PyTorch has no maxout function; this one follows Goodfellow et al., "Maxout Networks"
+    (2013).
+    """
     z = linear(input, weight, bias)
     n = z.shape[-1]
     if n % pieces:
@@ -287,14 +336,49 @@ _max_pool_taps = data_op("max_pool2d_taps", _max_pool_index,
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
-    """Max over kh x kw windows of (N, C, H, W) or (C, H, W) (stride defaults to the kernel;
-    padding never wins). As in PyTorch, the gradient goes to the first maximum of each window
-    (row-major order), and a window holding NaNs gives NaN, its gradient going to the last.
-    return_indices=True also returns, as PyTorch, the int64 flat position (h * W + w) of each
-    window's pick within its (H, W) plane (the input for max_unpool2d).
+    """Max over kh x kw windows, PyTorch's ``F.max_pool2d``.
 
-    The winning taps are found in numpy; the output is then one gather from the flattened
-    input, so the backward is one scatter."""
+    Parameters
+    ----------
+    input : Tensor of shape (N, C, H, W) or (C, H, W)
+        Floating point or integer.
+    kernel_size : int or tuple of 2 ints
+    stride : int or tuple of 2 ints, optional
+        Default None (or ``()``): `kernel_size`.
+    padding : int or tuple of 2 ints, optional
+        Implicit padding on both sides that never wins (-inf); at most half the kernel.
+        Default 0.
+    dilation : int or tuple of 2 ints, optional
+        Spacing between window taps. Default 1.
+    ceil_mode : bool, optional
+        Round the output size up; as in PyTorch, the last window must start inside the input
+        or the left padding. Default False.
+    return_indices : bool, optional
+        Also return, as PyTorch, the int64 flat position ``h * W + w`` of each window's pick
+        within its (H, W) plane (the input of :func:`max_unpool2d`). Default False.
+
+    Returns
+    -------
+    output : Tensor of shape (N, C, OH, OW) or (C, OH, OW)
+        Same dtype as `input`. ``OH = (H + 2 ph - dh (kh - 1) - 1) // sh + 1`` (rounded up
+        with `ceil_mode`), and likewise OW.
+    indices : Tensor of the shape of `output`, int64
+        Only with ``return_indices=True``.
+
+    Raises
+    ------
+    ValueError
+        For a wrong input rank, an argument that is not an int or a pair, a non-positive
+        kernel, stride or dilation, padding above half the kernel, or a kernel larger than the
+        padded input.
+
+    Notes
+    -----
+    As in PyTorch, the gradient goes to the first maximum of each window (row-major order),
+    and a window holding NaNs gives NaN, its gradient going to the last NaN. The winning taps
+    are found in numpy; the output is then one gather from the flattened input, so the
+    backward is one scatter.
+    """
     k, s, p, d = _pool_args(kernel_size, stride, padding, dilation, "max_pool2d")
     h, w, oh, ow, eh, ew = _pool_extent(input, k, s, p, d, ceil_mode, "max_pool2d")
     index = _max_pool_taps((input,), k, s, p, d, (h, w, oh, ow, eh, ew))._data
@@ -310,9 +394,41 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                count_include_pad=True, divisor_override=None):
-    """Mean over kh x kw windows of (N, C, H, W) (stride defaults to the kernel). Zero
-    padding counts in the divisor unless count_include_pad=False; the extra border that
-    ceil_mode adds never counts (PyTorch's convention)."""
+    """Mean over kh x kw windows, PyTorch's ``F.avg_pool2d``.
+
+    Parameters
+    ----------
+    input : Tensor of shape (N, C, H, W) or (C, H, W), floating point
+    kernel_size : int or tuple of 2 ints
+    stride : int or tuple of 2 ints, optional
+        Default None (or ``()``): `kernel_size`.
+    padding : int or tuple of 2 ints, optional
+        Implicit zero padding on both sides; at most half the kernel. Default 0.
+    ceil_mode : bool, optional
+        Round the output size up. Default False.
+    count_include_pad : bool, optional
+        Count the zero padding in the divisor. Default True.
+    divisor_override : int, optional
+        If given (and nonzero), divide every window sum by it instead of the window size.
+        Default None.
+
+    Returns
+    -------
+    Tensor of shape (N, C, OH, OW) or (C, OH, OW)
+        ``OH = (H + 2 ph - kh) // sh + 1`` (rounded up with `ceil_mode`), and likewise OW.
+
+    Raises
+    ------
+    ValueError
+        For a wrong input rank, an argument that is not an int or a pair, a non-positive
+        kernel or stride, padding above half the kernel, or a kernel larger than the padded
+        input.
+
+    Notes
+    -----
+    Zero padding counts in the divisor unless ``count_include_pad=False``; the extra border
+    that `ceil_mode` adds never counts (PyTorch's convention).
+    """
     k, s, p, _ = _pool_args(kernel_size, stride, padding, 1, "avg_pool2d")
     cols, (h, w, eh, ew) = _windows(input, k, s, p, (1, 1), ceil_mode, 0.0, "avg_pool2d")
     oh, ow = cols.shape[-2:]
@@ -332,12 +448,54 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
 
 
 def flatten(input, start_dim=1, end_dim=-1):
-    """Merge dims start_dim..end_dim into one (Flatten's default keeps the batch dim)."""
+    """Merge the dims from `start_dim` to `end_dim` (inclusive) into one.
+
+    Parameters
+    ----------
+    input : Tensor
+        Any shape and dtype.
+    start_dim : int, optional
+        First dim to merge; negative values count from the end. Default 1, which keeps the
+        batch dim (as ``nn.Flatten``).
+    end_dim : int, optional
+        Last dim to merge; negative values count from the end. Default -1.
+
+    Returns
+    -------
+    Tensor
+        Same data and dtype; shape ``input.shape[:start_dim] + (prod of the merged sizes,) +
+        input.shape[end_dim + 1:]``. A view when possible.
+
+    Notes
+    -----
+    PyTorch has ``torch.flatten`` (default ``start_dim=0``) but no ``torch.nn.functional.flatten``;
+    this function has ``nn.Flatten``'s default instead.
+    """
     return ag.flatten(input, start_dim, end_dim)
 
 
 def one_hot(tensor, num_classes=-1):
-    """int64 one-hot encoding: (...) -> (..., num_classes) (max + 1 classes when -1)."""
+    """One-hot encode integer class values.
+
+    Parameters
+    ----------
+    tensor : Tensor or array_like of shape (...), integer dtype
+        Class values in ``[0, num_classes)``.
+    num_classes : int, optional
+        Length of the new last dim. Default -1: ``tensor.max() + 1`` (0 for an empty input).
+
+    Returns
+    -------
+    Tensor of shape (..., num_classes), int64
+        1 at each value's position, 0 elsewhere.
+
+    Raises
+    ------
+    TypeError
+        If `tensor` does not hold integers.
+    ValueError
+        If a value is negative or not below `num_classes`.
+    """
     idx = tensor._data if isinstance(tensor, Tensor) else np.asarray(tensor)
     if idx.dtype.kind not in "iu":
         raise TypeError(f"one_hot: expected an integer tensor, got dtype {idx.dtype}")
@@ -358,10 +516,41 @@ def _check_p(p, fn):
 
 
 def dropout(input, p=0.5, training=True, inplace=False):
-    """Inverted dropout: zero each element with probability `p` (the DROP probability, as in
-    PyTorch; some textbooks' p is the KEEP probability, 1 - p here) and scale the
-    survivors by 1 / (1 - p), so nothing changes at test time. Identity when not training;
-    p = 1 gives zeros. The mask is drawn from ag.random.get_rng()."""
+    """Inverted dropout: zero each element with probability `p`, scale the survivors.
+
+    The survivors are multiplied by ``1 / (1 - p)`` so that the expected value is unchanged
+    and nothing needs to change at test time.
+
+    Parameters
+    ----------
+    input : Tensor
+        Any shape, floating point.
+    p : float, optional
+        The probability of DROPPING an element, as in PyTorch (some textbooks' p is the KEEP
+        probability, ``1 - p`` here). Must lie in [0, 1]. Default 0.5.
+    training : bool, optional
+        If False, `input` is returned unchanged. Default True.
+    inplace : bool, optional
+        Accepted for PyTorch compatibility and ignored: the result is always a new tensor.
+        Default False.
+
+    Returns
+    -------
+    Tensor
+        Same shape and dtype as `input`. `input` itself when not training or ``p == 0``;
+        zeros when ``p == 1``.
+
+    Raises
+    ------
+    ValueError
+        If `p` is not a number in [0, 1].
+
+    Notes
+    -----
+    The mask is drawn from the global generator (``gg.manual_seed`` makes it reproducible),
+    and a captured training step replayed with ``gg.compile`` draws a fresh mask each time.
+    PyTorch's ``inplace=True`` overwrites `input`; here it is ignored.
+    """
     _check_p(p, "dropout")
     if not training or p == 0:
         return input
@@ -404,11 +593,48 @@ def _affine(normalized, weight, bias, shape=None):
 @composite("batch_norm")
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
                momentum=0.1, eps=1e-5):
-    """Normalize over every dim but the channels (dim 1): (N, C, ...) -> same shape.
+    """Batch normalization: normalize over every dim but the channels (dim 1).
 
     Training uses the batch mean and biased variance and, when running buffers are given,
-    updates them in place: running = (1 - momentum) * running + momentum * batch, with the
-    unbiased batch variance for running_var. Evaluation uses the running statistics."""
+    updates them in place: ``running = (1 - momentum) * running + momentum * batch``, with the
+    unbiased batch variance for `running_var`. Evaluation uses the running statistics. The
+    result is then scaled by `weight` and shifted by `bias` per channel.
+
+    Parameters
+    ----------
+    input : Tensor of shape (N, C) or (N, C, ...), floating point
+    running_mean : Tensor of shape (C,) or None
+        Running mean, updated in place when training; required when not training.
+    running_var : Tensor of shape (C,) or None
+        Running (unbiased) variance, updated in place when training; required when not
+        training.
+    weight : Tensor of shape (C,), optional
+        Per-channel scale. Default None (no scale).
+    bias : Tensor of shape (C,), optional
+        Per-channel shift. Default None (no shift).
+    training : bool, optional
+        Use batch statistics (True) or the running ones (False). Default False.
+    momentum : float, optional
+        Weight of the new batch statistic in the running update. Default 0.1.
+    eps : float, optional
+        Added to the variance before the square root. Default 1e-5.
+
+    Returns
+    -------
+    Tensor
+        Same shape and dtype as `input`.
+
+    Raises
+    ------
+    ValueError
+        If `input` has fewer than 2 dims; if training with only one value per channel
+        (``N * prod(*) == 1``); if not training and a running buffer is None.
+
+    Notes
+    -----
+    As in PyTorch, an empty batch in training gives an empty output, zero gradients for
+    `weight` and `bias`, and leaves the running statistics untouched.
+    """
     if input.ndim < 2:
         raise ValueError(f"batch_norm: expected an input with at least 2 dims (N, C, ...), got "
                          f"shape {tuple(input.shape)}")
@@ -449,9 +675,41 @@ _instance_mean = data_op("instance_statistic_mean", lambda s, factor: (
 @composite("instance_norm")
 def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
                   use_input_stats=True, momentum=0.1, eps=1e-5):
-    """Normalize each (sample, channel) over its spatial dims: (N, C, ...) -> same shape.
-    With running buffers and use_input_stats, they move towards the batch average of the
-    per-instance mean and unbiased variance; use_input_stats=False uses them instead."""
+    """Instance normalization: normalize each (sample, channel) over its spatial dims.
+
+    With running buffers and ``use_input_stats=True``, the buffers move towards the batch
+    average of the per-instance mean and unbiased variance; ``use_input_stats=False`` uses
+    the buffers instead of the input's statistics.
+
+    Parameters
+    ----------
+    input : Tensor of shape (N, C, ...), floating point
+        At least one spatial dim.
+    running_mean : Tensor of shape (C,), optional
+        Updated in place when `use_input_stats`; used when not. Default None.
+    running_var : Tensor of shape (C,), optional
+        Updated in place when `use_input_stats`; used when not. Default None.
+    weight : Tensor of shape (C,), optional
+        Per-channel scale. Default None.
+    bias : Tensor of shape (C,), optional
+        Per-channel shift. Default None.
+    use_input_stats : bool, optional
+        Normalize with each instance's own mean and biased variance. Default True.
+    momentum : float, optional
+        Weight of the new statistic in the running update. Default 0.1.
+    eps : float, optional
+        Added to the variance before the square root. Default 1e-5.
+
+    Returns
+    -------
+    Tensor
+        Same shape and dtype as `input`.
+
+    Raises
+    ------
+    ValueError
+        If `input` has fewer than 3 dims.
+    """
     if input.ndim < 3:
         raise ValueError(f"instance_norm: expected (N, C, ...) with spatial dims, got shape "
                          f"{tuple(input.shape)}")
@@ -472,8 +730,34 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
 
 @composite("layer_norm")
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
-    """Normalize over the last len(normalized_shape) dims (biased variance), then scale by
-    `weight` and shift by `bias` (both of shape normalized_shape)."""
+    """Layer normalization over the last ``len(normalized_shape)`` dims.
+
+    Each slice is normalized with its mean and biased variance, then scaled by `weight` and
+    shifted by `bias`.
+
+    Parameters
+    ----------
+    input : Tensor, floating point
+        Its trailing dims must equal `normalized_shape`.
+    normalized_shape : int or tuple of int
+        The trailing shape to normalize over.
+    weight : Tensor of shape normalized_shape, optional
+        Elementwise scale. Default None.
+    bias : Tensor of shape normalized_shape, optional
+        Elementwise shift. Default None.
+    eps : float, optional
+        Added to the variance before the square root. Default 1e-5.
+
+    Returns
+    -------
+    Tensor
+        Same shape and dtype as `input`.
+
+    Raises
+    ------
+    ValueError
+        If the trailing dims of `input` are not `normalized_shape`.
+    """
     normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) \
         else tuple(normalized_shape)
     k = len(normalized_shape)
@@ -488,8 +772,34 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
 
 @composite("group_norm")
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
-    """Split the C channels of (N, C, ...) into `num_groups` groups and normalize each
-    (sample, group) over its channels and spatial positions; per-channel affine after."""
+    """Group normalization: normalize groups of channels per sample.
+
+    The C channels are split into `num_groups` consecutive groups; each (sample, group) is
+    normalized over its channels and spatial positions (biased variance), then a per-channel
+    scale and shift are applied.
+
+    Parameters
+    ----------
+    input : Tensor of shape (N, C, ...), floating point
+    num_groups : int
+        Number of groups; must divide C.
+    weight : Tensor of shape (C,), optional
+        Per-channel scale. Default None.
+    bias : Tensor of shape (C,), optional
+        Per-channel shift. Default None.
+    eps : float, optional
+        Added to the variance before the square root. Default 1e-5.
+
+    Returns
+    -------
+    Tensor
+        Same shape and dtype as `input`.
+
+    Raises
+    ------
+    ValueError
+        If C is not divisible by `num_groups`.
+    """
     n, c = input.shape[:2]
     if c % num_groups:
         raise ValueError(f"group_norm: {c} channels are not divisible into {num_groups} groups")
@@ -516,17 +826,57 @@ def relu(input):
     -------
     Tensor
         Same shape and dtype as `input`.
+
+    Notes
+    -----
+    The gradient at exactly 0 is 0, as in PyTorch. PyTorch's ``inplace`` argument is not
+    accepted (use ``Tensor.relu_``).
     """
     return ag.relu(input)
 
 
 def leaky_relu(input, negative_slope=0.01):
-    """x for x > 0, negative_slope * x otherwise."""
+    """Leaky ReLU: ``x`` for ``x > 0``, ``negative_slope * x`` otherwise, elementwise.
+
+    Parameters
+    ----------
+    input : Tensor
+        Any shape, floating point.
+    negative_slope : float, optional
+        Slope for the non-positive inputs. Default 0.01.
+
+    Returns
+    -------
+    Tensor
+        Same shape and dtype as `input`.
+
+    Notes
+    -----
+    The gradient at exactly 0 is `negative_slope`, as in PyTorch. PyTorch's ``inplace``
+    argument is not accepted.
+    """
     return ag.where(_masks.greater((input,), 0), input, input * negative_slope)
 
 
 def prelu(input, weight):
-    """leaky_relu with a learned slope per channel (dim 1), or one shared slope."""
+    """Parametric ReLU: :func:`leaky_relu` with a learned slope per channel, or one shared slope.
+
+    Parameters
+    ----------
+    input : Tensor of shape (N, C, ...) (or any shape with a single slope), floating point
+    weight : Tensor of shape (C,) or (1,)
+        The slopes for the non-positive inputs; one per channel (dim 1) or one shared.
+
+    Returns
+    -------
+    Tensor
+        Same shape and dtype as `input`.
+
+    Raises
+    ------
+    ValueError
+        If `weight` has more than one element and `input` has no dim 1 of that size.
+    """
     w = weight
     if weight.numel() > 1:
         if input.ndim < 2 or input.shape[1] != weight.numel():
@@ -538,7 +888,26 @@ def prelu(input, weight):
 
 @composite("elu")
 def elu(input, alpha=1.0):
-    """x for x > 0, alpha * (exp(x) - 1) otherwise."""
+    """Exponential linear unit: ``x`` for ``x > 0``, ``alpha * (exp(x) - 1)`` otherwise.
+
+    Parameters
+    ----------
+    input : Tensor
+        Any shape, floating point.
+    alpha : float, optional
+        Scale of the negative branch. Default 1.0.
+
+    Returns
+    -------
+    Tensor
+        Same shape and dtype as `input`.
+
+    Notes
+    -----
+    A NaN input takes the identity branch and its gradient passes through, as in PyTorch's
+    backward; the exponential branch only sees the inputs <= 0, so large inputs do not
+    overflow. PyTorch's ``inplace`` argument is not accepted.
+    """
     # NaN takes the identity branch, its gradient passing as in PyTorch's elu_backward; the
     # exp branch sees only the inputs <= 0 (no overflow, no 0 * NaN in its gradient)
     positive = _masks.not_at_most((input,), 0)
@@ -552,13 +921,50 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 
 @composite("selu")
 def selu(input):
-    """scale * elu(x, alpha) with the self-normalizing constants of Klambauer et al."""
+    """Scaled exponential linear unit: ``scale * elu(x, alpha)``.
+
+    Uses the self-normalizing constants of Klambauer et al. (2017),
+    ``alpha = 1.6732632423543772...`` and ``scale = 1.0507009873554804...``.
+
+    Parameters
+    ----------
+    input : Tensor
+        Any shape, floating point.
+
+    Returns
+    -------
+    Tensor
+        Same shape and dtype as `input`.
+
+    Notes
+    -----
+    PyTorch's ``inplace`` argument is not accepted.
+    """
     return elu(input, _SELU_ALPHA) * _SELU_SCALE
 
 
 @composite("gelu")
 def gelu(input, approximate="none"):
-    """x * Phi(x): exact with erf ('none') or the tanh approximation ('tanh')."""
+    """Gaussian error linear unit, ``x * Phi(x)`` (Phi is the standard normal CDF).
+
+    Parameters
+    ----------
+    input : Tensor
+        Any shape, floating point.
+    approximate : {'none', 'tanh'}, optional
+        ``'none'``: exact, with erf. ``'tanh'``: ``0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715
+        x^3)))``. Default ``'none'``.
+
+    Returns
+    -------
+    Tensor
+        Same shape and dtype as `input`.
+
+    Raises
+    ------
+    ValueError
+        If `approximate` is neither ``'none'`` nor ``'tanh'``.
+    """
     if approximate == "none":
         return input * 0.5 * (1.0 + ag.erf(input * (1.0 / math.sqrt(2.0))))
     if approximate == "tanh":
@@ -569,7 +975,22 @@ def gelu(input, approximate="none"):
 
 @composite("silu")
 def silu(input):
-    """x * sigmoid(x) (a.k.a. swish)."""
+    """Sigmoid linear unit (also called swish): ``x * sigmoid(x)``, elementwise.
+
+    Parameters
+    ----------
+    input : Tensor
+        Any shape, floating point.
+
+    Returns
+    -------
+    Tensor
+        Same shape and dtype as `input`.
+
+    Notes
+    -----
+    PyTorch's ``inplace`` argument is not accepted.
+    """
     return input * ag.sigmoid(input)
 
 
@@ -616,7 +1037,24 @@ def _softplus(z):
 
 @composite("softplus")
 def softplus(input, beta=1.0, threshold=20.0):
-    """log(1 + exp(beta x)) / beta, and x itself where beta x > threshold (as PyTorch)."""
+    """Softplus: ``log(1 + exp(beta * x)) / beta``, and ``x`` itself where ``beta * x > threshold``.
+
+    Computed stably: finite, with finite gradients, for any finite input (as PyTorch).
+
+    Parameters
+    ----------
+    input : Tensor
+        Any shape, floating point.
+    beta : float, optional
+        Sharpness. Default 1.0.
+    threshold : float, optional
+        Above ``beta * x > threshold`` the function is the identity. Default 20.0.
+
+    Returns
+    -------
+    Tensor
+        Same shape and dtype as `input`, positive.
+    """
     z = input * beta if beta != 1 else input
     soft = _softplus(z)
     if beta != 1:
@@ -639,6 +1077,9 @@ def softmax(input, dim=None, _stacklevel=3, dtype=None):
     dim : int, optional
         The dimension whose entries sum to one. If omitted, PyTorch's legacy choice: 0 for
         0-, 1- and 3-dimensional inputs, 1 otherwise (pass it explicitly).
+    _stacklevel : int, optional
+        Accepted for PyTorch compatibility (it sets the level of PyTorch's warning about an
+        omitted `dim`); ignored. Default 3.
     dtype : glassgrad dtype, optional
         Cast `input` to this dtype first.
 
@@ -660,6 +1101,8 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
         Any shape, floating dtype.
     dim : int, optional
         The dimension to normalize over; if omitted, the same legacy choice as ``softmax``.
+    _stacklevel : int, optional
+        Accepted for PyTorch compatibility; ignored. Default 3.
     dtype : glassgrad dtype, optional
         Cast `input` to this dtype first.
 
@@ -676,7 +1119,35 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
 
 @composite("mse_loss")
 def mse_loss(input, target, reduction="mean"):
-    """(input - target)^2, reduced."""
+    """Mean squared error: ``(input - target)^2`` elementwise, then reduced.
+
+    Parameters
+    ----------
+    input : Tensor
+        Any shape, floating point.
+    target : Tensor
+        Same shape as `input`.
+    reduction : {'mean', 'sum', 'none'}, optional
+        ``'mean'``: the mean of the elementwise losses; ``'sum'``: their sum; ``'none'``: no
+        reduction. Default ``'mean'``.
+
+    Returns
+    -------
+    Tensor
+        0-d (same dtype as `input`) for ``'mean'`` and ``'sum'``; the shape of `input` for
+        ``'none'``.
+
+    Raises
+    ------
+    ValueError
+        If `target`'s shape differs from `input`'s, or `reduction` is unknown.
+
+    Notes
+    -----
+    PyTorch broadcasts `input` and `target` (with a warning); glassgrad requires equal
+    shapes. PyTorch's deprecated ``size_average`` and ``reduce`` arguments and its
+    per-element ``weight`` argument are not accepted.
+    """
     _same_shape(input, target, "mse_loss")
     diff = input - target
     return _reduce(diff * diff, reduction, "mse_loss")
@@ -684,15 +1155,75 @@ def mse_loss(input, target, reduction="mean"):
 
 @composite("l1_loss")
 def l1_loss(input, target, reduction="mean"):
-    """Mean absolute error: ``abs(input - target)``, reduced."""
+    """Mean absolute error: ``abs(input - target)`` elementwise, then reduced.
+
+    Parameters
+    ----------
+    input : Tensor
+        Any shape, floating point.
+    target : Tensor
+        Same shape as `input`.
+    reduction : {'mean', 'sum', 'none'}, optional
+        ``'mean'``: the mean of the elementwise losses; ``'sum'``: their sum; ``'none'``: no
+        reduction. Default ``'mean'``.
+
+    Returns
+    -------
+    Tensor
+        0-d (same dtype as `input`) for ``'mean'`` and ``'sum'``; the shape of `input` for
+        ``'none'``.
+
+    Raises
+    ------
+    ValueError
+        If `target`'s shape differs from `input`'s, or `reduction` is unknown.
+
+    Notes
+    -----
+    PyTorch broadcasts `input` and `target` (with a warning); glassgrad requires equal
+    shapes. PyTorch's deprecated ``size_average`` and ``reduce`` arguments and its
+    per-element ``weight`` argument are not accepted.
+    """
     _same_shape(input, target, "l1_loss")
     return _reduce(ag.abs(input - target), reduction, "l1_loss")
 
 
 @composite("huber_loss")
 def huber_loss(input, target, reduction="mean", delta=1.0):
-    """Huber loss: ``0.5 d^2`` where ``abs(d) < delta``, ``delta (abs(d) - 0.5 delta)`` elsewhere
-    (``d = input - target``), reduced."""
+    """Huber loss: quadratic for small errors, linear for large ones.
+
+    With ``d = input - target``: ``0.5 d^2`` where ``abs(d) <= delta``, ``delta (abs(d) - 0.5
+    delta)`` elsewhere; then reduced.
+
+    Parameters
+    ----------
+    input : Tensor
+        Any shape, floating point.
+    target : Tensor
+        Same shape as `input`.
+    reduction : {'mean', 'sum', 'none'}, optional
+        ``'mean'``: the mean of the elementwise losses; ``'sum'``: their sum; ``'none'``: no
+        reduction. Default ``'mean'``.
+    delta : float, optional
+        Where the loss turns from quadratic to linear; must be positive. Default 1.0.
+
+    Returns
+    -------
+    Tensor
+        0-d (same dtype as `input`) for ``'mean'`` and ``'sum'``; the shape of `input` for
+        ``'none'``.
+
+    Raises
+    ------
+    ValueError
+        If the shapes differ, `delta` is not positive, or `reduction` is unknown.
+
+    Notes
+    -----
+    Each branch only sees the errors it is used for, so an infinite error in the linear
+    branch gives no NaN through the quadratic one; a NaN error goes to the quadratic branch,
+    as in PyTorch's backward. PyTorch's per-element ``weight`` argument is not accepted.
+    """
     _same_shape(input, target, "huber_loss")
     if delta <= 0:
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
@@ -714,8 +1245,39 @@ def _split_at(d, edge):
 
 @composite("smooth_l1_loss")
 def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
-    """Smooth L1 loss: ``0.5 d^2 / beta`` where ``abs(d) < beta``, ``abs(d) - 0.5 beta``
-    elsewhere (``d = input - target``; huber_loss / beta); beta = 0 is the L1 loss."""
+    """Smooth L1 loss: ``huber_loss / beta``.
+
+    With ``d = input - target``: ``0.5 d^2 / beta`` where ``abs(d) <= beta``, ``abs(d) - 0.5
+    beta`` elsewhere; then reduced. ``beta = 0`` is the L1 loss.
+
+    Parameters
+    ----------
+    input : Tensor
+        Any shape, floating point.
+    target : Tensor
+        Same shape as `input`.
+    reduction : {'mean', 'sum', 'none'}, optional
+        ``'mean'``: the mean of the elementwise losses; ``'sum'``: their sum; ``'none'``: no
+        reduction. Default ``'mean'``.
+    beta : float, optional
+        Where the loss turns from quadratic to linear; must be non-negative. Default 1.0.
+
+    Returns
+    -------
+    Tensor
+        0-d (same dtype as `input`) for ``'mean'`` and ``'sum'``; the shape of `input` for
+        ``'none'``.
+
+    Raises
+    ------
+    ValueError
+        If the shapes differ, `beta` is negative, or `reduction` is unknown.
+
+    Notes
+    -----
+    NaN and infinite errors are handled as in :func:`huber_loss`. PyTorch's deprecated
+    ``size_average`` and ``reduce`` arguments are not accepted.
+    """
     _same_shape(input, target, "smooth_l1_loss")
     if beta < 0:
         raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
@@ -762,9 +1324,47 @@ def _class_layout(input, fn):
 
 @composite("nll_loss")
 def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
-    """Negative log-likelihood of log-probabilities `input` (N, C, d1, ...) at class indices
-    `target` (N, d1, ...), optionally weighted per class. 'mean' divides by the summed
-    weights of the non-ignored targets (PyTorch's weighted mean)."""
+    """Negative log-likelihood loss of log-probabilities at class indices.
+
+    The loss of one target is ``-weight[t] * input[..., t, ...]`` (class dim 1); entries
+    equal to `ignore_index` contribute nothing.
+
+    Parameters
+    ----------
+    input : Tensor of shape (C,), (N, C) or (N, C, d1, ...), floating point
+        Log-probabilities (e.g. the output of :func:`log_softmax`).
+    target : Tensor of shape (), (N,) or (N, d1, ...), integer dtype
+        Class indices in ``[0, C)`` or `ignore_index`.
+    weight : Tensor of shape (C,), optional
+        A weight per class. Default None (all 1).
+    ignore_index : int, optional
+        Target value that is skipped (no loss, no gradient, not counted in the mean).
+        Default -100.
+    reduction : {'mean', 'sum', 'none'}, optional
+        ``'mean'`` divides the sum by the summed weights of the non-ignored targets (PyTorch's
+        weighted mean; NaN when every target is ignored); ``'sum'``; ``'none'`` gives one loss
+        per target. Default ``'mean'``.
+
+    Returns
+    -------
+    Tensor
+        0-d for ``'mean'`` and ``'sum'``; the shape of `target` for ``'none'``. Same dtype
+        as `input`.
+
+    Raises
+    ------
+    ValueError
+        If `input` is 0-d, `target`'s shape does not match, `reduction` is unknown, or
+        `weight` is not of shape (C,).
+    TypeError
+        If `target` is not an integer tensor.
+    IndexError
+        If a (non-ignored) target is outside ``[0, C)``.
+
+    Notes
+    -----
+    PyTorch's deprecated ``size_average`` and ``reduce`` arguments are not accepted.
+    """
     cdim, expected = _class_layout(input, "nll_loss")
     if tuple(target.shape) != expected:
         raise ValueError(f"nll_loss: expected target shape {expected} for input "
@@ -845,12 +1445,51 @@ _smoothing_denominator = data_op("smoothing_denominator", _smoothing_denominator
 @composite("cross_entropy")
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean",
                   label_smoothing=0.0):
-    """log_softmax over the class dim followed by the NLL loss.
+    """Cross-entropy of logits: :func:`log_softmax` over the class dim, then :func:`nll_loss`.
 
-    `input` (C,), (N, C) or (N, C, d1, ...) are logits. `target` holds class indices
-    (shape (N, d1, ...), integers; `ignore_index` entries contribute nothing) or class
-    probabilities (same shape as input, floats). label_smoothing = eps mixes the target with
-    the uniform distribution: (1 - eps) * target + eps / C. Stable for any finite logits."""
+    Stable for any finite logits. `target` holds either class indices or class
+    probabilities.
+
+    Parameters
+    ----------
+    input : Tensor of shape (C,), (N, C) or (N, C, d1, ...), floating point
+        Unnormalized logits; the class dim is 1 (0 for a 1-d input).
+    target : Tensor
+        Class indices: shape (), (N,) or (N, d1, ...), integer dtype, values in ``[0, C)``
+        or `ignore_index`. Or class probabilities: the shape of `input`, floating point.
+    weight : Tensor of shape (C,), optional
+        A weight per class. Default None.
+    ignore_index : int, optional
+        Class-index target value that contributes nothing. Default -100.
+    reduction : {'mean', 'sum', 'none'}, optional
+        ``'mean'``: for class indices, divided by the summed weights of the non-ignored
+        targets; for probabilities, divided by the number of samples (N * d1 * ...).
+        ``'sum'``; ``'none'``: one loss per sample, shape (N, d1, ...). Default ``'mean'``.
+    label_smoothing : float, optional
+        ``eps`` in [0, 1]: the target is mixed with the uniform distribution,
+        ``(1 - eps) * target + eps / C``. Default 0.0.
+
+    Returns
+    -------
+    Tensor
+        0-d for ``'mean'`` and ``'sum'``; shape (N, d1, ...) (or () for a 1-d input) for
+        ``'none'``. Same dtype as `input`.
+
+    Raises
+    ------
+    ValueError
+        If `label_smoothing` is outside [0, 1], `input` is 0-d, `weight` is not of shape (C,),
+        the target shape does not match, or `reduction` is unknown.
+    TypeError
+        If floating-point targets do not have the shape of `input` (class indices must be
+        integers).
+    IndexError
+        If a class index is out of range.
+
+    Notes
+    -----
+    PyTorch's deprecated ``size_average`` and ``reduce`` arguments are not accepted.
+    """
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got "
                          f"{label_smoothing}")
@@ -896,9 +1535,40 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
 
 @composite("binary_cross_entropy")
 def binary_cross_entropy(input, target, weight=None, reduction="mean"):
-    """-(t log p + (1 - t) log(1 - p)) for probabilities p in [0, 1]; each log is clamped at
-    -100, as in PyTorch, so p = 0 or 1 gives a finite loss. An input outside [0, 1] or NaN
-    raises RuntimeError, as in PyTorch."""
+    """Binary cross-entropy of probabilities: ``-(t log p + (1 - t) log(1 - p))``.
+
+    Each log is clamped at -100, as in PyTorch, so ``p = 0`` or ``p = 1`` gives a finite
+    loss.
+
+    Parameters
+    ----------
+    input : Tensor
+        Probabilities in [0, 1], any shape, floating point.
+    target : Tensor
+        Same shape as `input`; values in [0, 1].
+    weight : Tensor, optional
+        Rescales each element's loss; broadcastable to `input`. Default None.
+    reduction : {'mean', 'sum', 'none'}, optional
+        ``'mean'``: the mean of the elementwise losses; ``'sum'``: their sum; ``'none'``: no
+        reduction. Default ``'mean'``.
+
+    Returns
+    -------
+    Tensor
+        0-d (same dtype as `input`) for ``'mean'`` and ``'sum'``; the shape of `input` for
+        ``'none'``.
+
+    Raises
+    ------
+    ValueError
+        If the shapes differ or `reduction` is unknown.
+    RuntimeError
+        If an element of `input` is outside [0, 1] or NaN (as in PyTorch).
+
+    Notes
+    -----
+    PyTorch's deprecated ``size_average`` and ``reduce`` arguments are not accepted.
+    """
     _same_shape(input, target, "binary_cross_entropy")
     p = input._data
     if p.size and not ((p >= 0) & (p <= 1)).all():      # NaN fails both comparisons
@@ -915,8 +1585,40 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
 @composite("binary_cross_entropy_with_logits")
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean",
                                      pos_weight=None):
-    """Sigmoid + binary cross-entropy in one stable formula:
-    (1 - t) x + (1 + (pos_weight - 1) t) softplus(-x). Finite for any finite logits."""
+    """Sigmoid followed by binary cross-entropy, in one stable formula.
+
+    ``(1 - t) x + (1 + (pos_weight - 1) t) softplus(-x)``, finite for any finite logits.
+
+    Parameters
+    ----------
+    input : Tensor
+        Logits, any shape, floating point.
+    target : Tensor
+        Same shape as `input`; values in [0, 1].
+    weight : Tensor, optional
+        Rescales each element's loss; broadcastable to `input`. Default None.
+    reduction : {'mean', 'sum', 'none'}, optional
+        ``'mean'``: the mean of the elementwise losses; ``'sum'``: their sum; ``'none'``: no
+        reduction. Default ``'mean'``.
+    pos_weight : Tensor, optional
+        Weight of the positive term, broadcastable to `input` (typically shape (C,) for the
+        last dim). Default None (1).
+
+    Returns
+    -------
+    Tensor
+        0-d (same dtype as `input`) for ``'mean'`` and ``'sum'``; the shape of `input` for
+        ``'none'``.
+
+    Raises
+    ------
+    ValueError
+        If the shapes differ or `reduction` is unknown.
+
+    Notes
+    -----
+    PyTorch's deprecated ``size_average`` and ``reduce`` arguments are not accepted.
+    """
     _same_shape(input, target, "binary_cross_entropy_with_logits")
     target = _as_tensor(target)
     sp = _softplus(-input)
@@ -929,11 +1631,47 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
 
 
 def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, reduction="mean"):
-    """Multiclass hinge loss: for each sample, sum over classes i != y of
-    max(0, margin - x[y] + x[i])^p (times weight[y]), divided by C as PyTorch does.
-    p=1 is the multiclass SVM loss of Weston and Watkins (usually written without the
-    division by C); p=2 the
-    squared hinge."""
+    """Multiclass hinge loss.
+
+    For each sample with target ``y``: the sum over classes ``i != y`` of
+    ``max(0, margin - x[y] + x[i])^p`` (times ``weight[y]``), divided by C as PyTorch does.
+    ``p=1`` is the multiclass SVM loss of Weston and Watkins (usually written without the
+    division by C); ``p=2`` the squared hinge.
+
+    Parameters
+    ----------
+    input : Tensor of shape (N, C) or (C,), floating point
+        Class scores.
+    target : Tensor of shape (N,) or (), integer dtype
+        Class indices in ``[0, C)``.
+    p : {1, 2}, optional
+        Exponent of the hinge. Default 1.
+    margin : float, optional
+        Default 1.0.
+    weight : Tensor of shape (C,), optional
+        A weight per class, applied by the target's class. Default None.
+    reduction : {'mean', 'sum', 'none'}, optional
+        Mean or sum over the samples, or one loss per sample. Default ``'mean'``.
+
+    Returns
+    -------
+    Tensor
+        0-d for ``'mean'`` and ``'sum'``; shape (N,) (or () for a 1-d input) for ``'none'``.
+
+    Raises
+    ------
+    ValueError
+        If `p` is not 1 or 2, `input` is not 1- or 2-d, `target` has the wrong shape, or
+        `reduction` is unknown.
+    TypeError
+        If `target` is not an integer tensor.
+    IndexError
+        If a target is out of range.
+
+    Notes
+    -----
+    PyTorch's deprecated ``size_average`` and ``reduce`` arguments are not accepted.
+    """
     if p not in (1, 2):
         raise ValueError(f"multi_margin_loss: only p=1 and p=2 are supported, got {p}")
     x = input if input.ndim == 2 else input.reshape(1, -1)

@@ -65,29 +65,43 @@ def _check_groups(c_in, c_out, groups, fn, weight_shape, input_shape):
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    """2-D cross-correlation, PyTorch's F.conv2d.
+    """2-D cross-correlation, PyTorch's ``F.conv2d``.
 
     Parameters
     ----------
-    input : Tensor (N, C_in, H, W) or (C_in, H, W)
-    weight : Tensor (C_out, C_in / groups, kh, kw)
-    bias : Tensor (C_out,) or None
-    stride, dilation : int or pair
-    padding : int, pair, 'valid' or 'same' (zeros; 'same' needs stride 1)
-    groups : int, splits the channels into `groups` independent convolutions
-        (groups = C_in is a depthwise convolution)
+    input : Tensor of shape (N, C_in, H, W) or (C_in, H, W), floating point
+    weight : Tensor of shape (C_out, C_in / groups, kh, kw)
+        Same dtype as `input`.
+    bias : Tensor of shape (C_out,), optional
+        Default None.
+    stride : int or tuple of 2 ints, optional
+        Default 1.
+    padding : int, tuple of 2 ints, 'valid' or 'same', optional
+        Zero padding on both sides of each spatial dim; ``'same'`` keeps the input size (the
+        odd pixel goes after, as in PyTorch) and needs stride 1. Default 0.
+    dilation : int or tuple of 2 ints, optional
+        Spacing between kernel taps. Default 1.
+    groups : int, optional
+        Splits the channels into `groups` independent convolutions (``groups = C_in`` is a
+        depthwise convolution). Default 1.
 
     Returns
     -------
-    Tensor (N, C_out, OH, OW), OH = (H + 2 ph - dh (kh - 1) - 1) // sh + 1.
+    Tensor of shape (N, C_out, OH, OW) (or (C_out, OH, OW) for an unbatched input)
+        ``OH = (H + 2 ph - dh (kh - 1) - 1) // sh + 1``, and likewise OW. Same dtype as
+        `input`.
 
     Raises
     ------
-    ValueError for a wrong input rank, channel counts that do not match the weight or are not
-    divisible by groups, or a kernel larger than the padded input.
+    ValueError
+        For a wrong input rank, channel counts that do not match the weight or are not
+        divisible by `groups`, a non-positive `groups`, negative padding, ``padding='same'``
+        with a stride, a bias of the wrong shape, or a kernel larger than the padded input.
 
-    groups=1 is ag.conv2d (one fused node at stride 1); groups > 1 with several input channels
-    per group is one ag.conv2d per group, joined along the channels; one input channel per
+    Notes
+    -----
+    ``groups=1`` is one engine convolution node; ``groups > 1`` with several input channels
+    per group is one convolution per group, joined along the channels; one input channel per
     group (depthwise, with or without a channel multiplier) is a sum over the kernel taps of
     strided views of the input times per-channel weights.
     """
@@ -153,10 +167,35 @@ def _depthwise(x, weight, stride, dilation):
 
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    """1-D cross-correlation, PyTorch's F.conv1d: input (N, C_in, L) or (C_in, L), weight
-    (C_out, C_in / groups, k), bias (C_out,) -> (N, C_out, OL),
-    OL = (L + 2 padding - dilation (k - 1) - 1) // stride + 1. padding: int, 1-tuple, 'valid'
-    or 'same'. Computed as conv2d on a height-1 image."""
+    """1-D cross-correlation, PyTorch's ``F.conv1d``.
+
+    Computed as :func:`conv2d` on a height-1 image.
+
+    Parameters
+    ----------
+    input : Tensor of shape (N, C_in, L) or (C_in, L), floating point
+    weight : Tensor of shape (C_out, C_in / groups, k)
+    bias : Tensor of shape (C_out,), optional
+        Default None.
+    stride : int or tuple of 1 int, optional
+        Default 1.
+    padding : int, tuple of 1 int, 'valid' or 'same', optional
+        Zero padding on both sides; ``'same'`` needs stride 1. Default 0.
+    dilation : int or tuple of 1 int, optional
+        Default 1.
+    groups : int, optional
+        Number of independent channel groups. Default 1.
+
+    Returns
+    -------
+    Tensor of shape (N, C_out, OL) (or (C_out, OL) for an unbatched input)
+        ``OL = (L + 2 padding - dilation (k - 1) - 1) // stride + 1``.
+
+    Raises
+    ------
+    ValueError
+        For a wrong input or weight rank, and as :func:`conv2d`.
+    """
     if input.ndim not in (2, 3) or weight.ndim != 3:
         raise ValueError(f"conv1d: expected a (N, C, L) or (C, L) input and a "
                          f"(C_out, C_in/groups, k) weight, got shapes {tuple(input.shape)} "
@@ -176,23 +215,46 @@ def _transposed_size(size, k, s, p, op, d):
 
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
                      groups=1, dilation=1):
-    """2-D transposed convolution ("deconvolution"), PyTorch's F.conv_transpose2d: the input
-    gradient of conv2d with the same weight, stride, padding and dilation.
+    """2-D transposed convolution ("deconvolution"), PyTorch's ``F.conv_transpose2d``.
+
+    The input gradient of :func:`conv2d` with the same weight, stride, padding and dilation.
 
     Parameters
     ----------
-    input : Tensor (N, C_in, H, W) or (C_in, H, W)
-    weight : Tensor (C_in, C_out / groups, kh, kw) (note: C_in first, as in PyTorch)
-    bias : Tensor (C_out,) or None
-    stride, padding, output_padding, dilation : int or pair. output_padding adds rows/columns
-        at the bottom/right (it must be smaller than stride or dilation).
-    groups : int
+    input : Tensor of shape (N, C_in, H, W) or (C_in, H, W), floating point
+    weight : Tensor of shape (C_in, C_out / groups, kh, kw)
+        Note: C_in first, as in PyTorch.
+    bias : Tensor of shape (C_out,), optional
+        Default None.
+    stride : int or tuple of 2 ints, optional
+        Default 1.
+    padding : int or tuple of 2 ints, optional
+        Rows/columns removed from both sides of the output. Default 0.
+    output_padding : int or tuple of 2 ints, optional
+        Rows/columns added at the bottom/right; must be smaller than stride or dilation.
+        Default 0.
+    groups : int, optional
+        Default 1.
+    dilation : int or tuple of 2 ints, optional
+        Default 1.
 
     Returns
     -------
-    Tensor (N, C_out, OH, OW), OH = (H - 1) sh - 2 ph + dh (kh - 1) + oph + 1.
+    Tensor of shape (N, C_out, OH, OW) (or (C_out, OH, OW) for an unbatched input)
+        ``OH = (H - 1) sh - 2 ph + dh (kh - 1) + oph + 1``, and likewise OW.
 
-    Computed as weight^T @ input (a matmul per group) followed by col2im (fold2d).
+    Raises
+    ------
+    ValueError
+        For a wrong input or weight rank, channels that do not match the weight or are not
+        divisible by `groups`, non-positive stride or dilation, negative padding, an
+        output_padding not smaller than stride or dilation, a bias of the wrong shape, or a
+        non-positive output size.
+
+    Notes
+    -----
+    Computed as ``weight^T @ input`` (a matmul per group) followed by col2im (fold2d), which
+    adds every input pixel's kernel-sized patch into the output.
     """
     if input.ndim == 3:
         return conv_transpose2d(input.unsqueeze(0), weight, bias, stride, padding,
@@ -249,10 +311,37 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
 
 def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
                      groups=1, dilation=1):
-    """1-D transposed convolution, PyTorch's F.conv_transpose1d: input (N, C_in, L) or
-    (C_in, L), weight (C_in, C_out / groups, k) -> (N, C_out, OL),
-    OL = (L - 1) stride - 2 padding + dilation (k - 1) + output_padding + 1.
-    Computed as conv_transpose2d on a height-1 image."""
+    """1-D transposed convolution, PyTorch's ``F.conv_transpose1d``.
+
+    Computed as :func:`conv_transpose2d` on a height-1 image.
+
+    Parameters
+    ----------
+    input : Tensor of shape (N, C_in, L) or (C_in, L), floating point
+    weight : Tensor of shape (C_in, C_out / groups, k)
+    bias : Tensor of shape (C_out,), optional
+        Default None.
+    stride : int or tuple of 1 int, optional
+        Default 1.
+    padding : int or tuple of 1 int, optional
+        Default 0.
+    output_padding : int or tuple of 1 int, optional
+        Must be smaller than stride or dilation. Default 0.
+    groups : int, optional
+        Default 1.
+    dilation : int or tuple of 1 int, optional
+        Default 1.
+
+    Returns
+    -------
+    Tensor of shape (N, C_out, OL) (or (C_out, OL) for an unbatched input)
+        ``OL = (L - 1) stride - 2 padding + dilation (k - 1) + output_padding + 1``.
+
+    Raises
+    ------
+    ValueError
+        For a wrong input or weight rank, and as :func:`conv_transpose2d`.
+    """
     if input.ndim not in (2, 3) or weight.ndim != 3:
         raise ValueError(f"conv_transpose1d: expected a (N, C, L) or (C, L) input and a "
                          f"(C_in, C_out/groups, k) weight, got shapes {tuple(input.shape)} "
@@ -268,9 +357,30 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
 
 
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
-    """Sliding local blocks (im2col), PyTorch's F.unfold: (N, C, H, W) or (C, H, W) ->
-    (N, C*kh*kw, L), L = OH*OW the number of blocks; channel-major then kernel row, column
-    in dim 1, as in PyTorch. Zero padding."""
+    """Extract sliding local blocks (im2col), PyTorch's ``F.unfold``.
+
+    Parameters
+    ----------
+    input : Tensor of shape (N, C, H, W) or (C, H, W)
+    kernel_size : int or tuple of 2 ints
+    dilation : int or tuple of 2 ints, optional
+        Default 1.
+    padding : int or tuple of 2 ints, optional
+        Zero padding on both sides. Default 0.
+    stride : int or tuple of 2 ints, optional
+        Default 1.
+
+    Returns
+    -------
+    Tensor of shape (N, C * kh * kw, L) (or (C * kh * kw, L) for an unbatched input)
+        L = OH * OW is the number of blocks; dim 1 is channel-major, then kernel row, then
+        column, as in PyTorch.
+
+    Raises
+    ------
+    ValueError
+        If `input` is not 3- or 4-D, or an argument is not an int or a pair.
+    """
     batched = input.ndim == 4
     if input.ndim not in (3, 4):
         raise ValueError(f"unfold: expected a (N, C, H, W) or (C, H, W) input, got shape "
@@ -287,9 +397,34 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
 
 
 def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
-    """Sum sliding local blocks back into an image (col2im), PyTorch's F.fold, the adjoint
-    of unfold: (N, C*kh*kw, L) or (C*kh*kw, L) -> (N, C, H, W) with (H, W) = output_size;
-    overlapping blocks add up and blocks over the padding are dropped."""
+    """Sum sliding local blocks back into an image (col2im), PyTorch's ``F.fold``.
+
+    The adjoint of :func:`unfold`: overlapping blocks add up and blocks over the padding are
+    dropped.
+
+    Parameters
+    ----------
+    input : Tensor of shape (N, C * kh * kw, L) or (C * kh * kw, L)
+    output_size : int or tuple of 2 ints
+        (H, W) of the output.
+    kernel_size : int or tuple of 2 ints
+    dilation : int or tuple of 2 ints, optional
+        Default 1.
+    padding : int or tuple of 2 ints, optional
+        Default 0.
+    stride : int or tuple of 2 ints, optional
+        Default 1.
+
+    Returns
+    -------
+    Tensor of shape (N, C, H, W) (or (C, H, W) for an unbatched input)
+
+    Raises
+    ------
+    ValueError
+        If `input` is not 2- or 3-D, dim 1 is not divisible by ``kh * kw``, or L does not
+        equal the number of blocks that the sizes give.
+    """
     batched = input.ndim == 3
     if input.ndim not in (2, 3):
         raise ValueError(f"fold: expected a (N, C*kh*kw, L) or (C*kh*kw, L) input, got shape "

@@ -48,15 +48,43 @@ def _renorm_rows(weight, idx, max_norm, norm_type):
 
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
               scale_grad_by_freq=False, sparse=False):
-    """Rows of `weight` (num_embeddings, dim) picked by integer `input` (any shape) ->
-    input.shape + (dim,), PyTorch's F.embedding.
+    """Look up rows of an embedding table, PyTorch's ``F.embedding``.
 
-    Rows used more than once accumulate gradient; the `padding_idx` row gets none. With
-    max_norm, each referenced row whose norm_type-norm exceeds max_norm is first rescaled IN
-    PLACE to norm max_norm, as PyTorch does (this modifies `weight`).
+    Rows used more than once accumulate gradient; the `padding_idx` row gets none.
 
-    Raises TypeError for non-integer indices, IndexError for indices out of range and
-    NotImplementedError for scale_grad_by_freq / sparse."""
+    Parameters
+    ----------
+    input : Tensor or array_like, integer dtype, any shape
+        Indices in ``[0, num_embeddings)``.
+    weight : Tensor of shape (num_embeddings, embedding_dim)
+        The table.
+    padding_idx : int, optional
+        The row at this index receives no gradient. Default None.
+    max_norm : float, optional
+        If given, each referenced row whose `norm_type`-norm exceeds `max_norm` is first
+        rescaled IN PLACE to norm `max_norm`, as PyTorch does (this modifies `weight`).
+        Default None.
+    norm_type : float, optional
+        The p of the norm for `max_norm`. Default 2.0.
+    scale_grad_by_freq : bool, optional
+        Must be False (not supported). Default False.
+    sparse : bool, optional
+        Must be False (sparse gradients are not supported). Default False.
+
+    Returns
+    -------
+    Tensor of shape input.shape + (embedding_dim,)
+        Same dtype as `weight`.
+
+    Raises
+    ------
+    TypeError
+        If the indices are not integers.
+    IndexError
+        If an index is negative or not below num_embeddings.
+    NotImplementedError
+        If `scale_grad_by_freq` or `sparse` is True.
+    """
     if scale_grad_by_freq or sparse:
         raise NotImplementedError("embedding: scale_grad_by_freq and sparse gradients are not "
                                   "supported")
@@ -109,22 +137,52 @@ def _bags(idx, offsets, include_last_offset, fn):
 def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale_grad_by_freq=False,
                   mode="mean", sparse=False, per_sample_weights=None, include_last_offset=False,
                   padding_idx=None):
-    """Sum, mean or max of the embeddings of each bag of indices, PyTorch's F.embedding_bag.
+    """Sum, mean or max of the embeddings of each bag of indices, PyTorch's ``F.embedding_bag``.
 
     Parameters
     ----------
-    input : integer Tensor (B, L) (B bags of L indices) or (n,) with `offsets`
-    weight : Tensor (num_embeddings, dim)
-    offsets : integer Tensor (B,) (or (B + 1,) with include_last_offset): bag starts in input
-    mode : 'sum', 'mean' or 'max'
-    per_sample_weights : Tensor of input's shape, mode='sum' only: each embedding is scaled
-        by its weight before the sum (differentiable)
-    padding_idx : entries equal to it are left out of their bag (and its count)
-    max_norm, norm_type : as in embedding (rows renormalized in place)
+    input : Tensor, integer dtype
+        Shape (B, L): B bags of L indices; or (n,) with `offsets`.
+    weight : Tensor of shape (num_embeddings, embedding_dim)
+    offsets : Tensor of shape (B,), integer dtype, optional
+        For a 1-D `input`: the start of each bag in `input` ((B + 1,) with
+        `include_last_offset`). Must start at 0 and not decrease. Default None.
+    max_norm : float, optional
+        As in :func:`embedding` (rows renormalized in place). Default None.
+    norm_type : float, optional
+        As in :func:`embedding`. Default 2.
+    scale_grad_by_freq : bool, optional
+        Must be False (not supported). Default False.
+    mode : {'sum', 'mean', 'max'}, optional
+        Default ``'mean'``.
+    sparse : bool, optional
+        Must be False (not supported). Default False.
+    per_sample_weights : Tensor of the shape of `input`, optional
+        ``mode='sum'`` only: each embedding is scaled by its weight before the sum
+        (differentiable). Default None.
+    include_last_offset : bool, optional
+        `offsets` has one more entry, the end of the last bag. Default False.
+    padding_idx : int, optional
+        Entries equal to it are left out of their bag (and its count). Default None.
 
     Returns
     -------
-    Tensor (B, dim); an empty bag gives zeros.
+    Tensor of shape (B, embedding_dim)
+        An empty bag gives zeros. For ``'max'`` the gradient goes to the first maximum of each
+        bag and dim.
+
+    Raises
+    ------
+    ValueError
+        For an unknown mode, `per_sample_weights` with a mode other than ``'sum'`` or of the
+        wrong shape, `offsets` with a 2-D input, a 1-D input without offsets, invalid offsets,
+        or an input that is neither 1- nor 2-D.
+    TypeError
+        If the indices are not integers.
+    IndexError
+        If an index is out of range.
+    NotImplementedError
+        If `scale_grad_by_freq` or `sparse` is True.
     """
     fn = "embedding_bag"
     if mode not in ("sum", "mean", "max"):
@@ -174,22 +232,25 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
 
 
 def bilinear(input1, input2, weight, bias=None):
-    """Bilinear map y_k = x1^T A_k x2 + b_k, PyTorch's F.bilinear.
+    """Bilinear map ``y_k = x1^T A_k x2 + b_k``, PyTorch's ``F.bilinear``.
 
     Parameters
     ----------
-    input1 : Tensor (..., in1)
-    input2 : Tensor (..., in2), same leading dims as input1
-    weight : Tensor (out, in1, in2)
-    bias : Tensor (out,) or None
+    input1 : Tensor of shape (..., in1), floating point
+    input2 : Tensor of shape (..., in2)
+        Same leading dims as `input1`.
+    weight : Tensor of shape (out, in1, in2)
+    bias : Tensor of shape (out,), optional
+        Default None.
 
     Returns
     -------
-    Tensor (..., out).
+    Tensor of shape (..., out)
 
     Raises
     ------
-    ValueError for shapes that do not match the weight or each other.
+    ValueError
+        If `weight` is not 3-D or the inputs do not match it or each other.
     """
     if weight.ndim != 3:
         raise ValueError(f"bilinear: weight must be (out, in1, in2), got shape "

@@ -48,12 +48,46 @@ def _no_legacy(size_average, reduce, fn):
 
 
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
-    """Kullback-Leibler divergence sum target * (log target - input) with `input` holding
-    log-probabilities, PyTorch's F.kl_div. log_target=True reads target as log-probabilities
-    too: exp(target) * (target - input). reduction 'batchmean' divides the sum by the batch
-    size input.shape[0] (the mathematically correct KL); 'mean' divides by every element, as
-    PyTorch does. At a zero target the target gradient leaves out the (infinite) derivative
-    of 0 log 0, where PyTorch gives NaN."""
+    """Kullback-Leibler divergence, PyTorch's ``F.kl_div``.
+
+    Elementwise ``target * (log(target) - input)`` with `input` holding log-probabilities
+    (``0 log 0 = 0``). ``log_target=True`` reads `target` as log-probabilities too:
+    ``exp(target) * (target - input)``.
+
+    Parameters
+    ----------
+    input : Tensor
+        Log-probabilities, any shape, floating point.
+    target : Tensor or array_like
+        Probabilities (or log-probabilities with `log_target`), same shape as `input`.
+    size_average : None, optional
+        PyTorch's deprecated argument; only None is accepted (use `reduction`).
+    reduce : None, optional
+        PyTorch's deprecated argument; only None is accepted (use `reduction`).
+    reduction : {'mean', 'batchmean', 'sum', 'none'}, optional
+        ``'batchmean'`` divides the sum by the batch size ``input.shape[0]`` (the
+        mathematically correct KL); ``'mean'`` divides by the number of elements, as PyTorch
+        does; ``'sum'``; ``'none'`` keeps the shape of `input`. Default ``'mean'``.
+    log_target : bool, optional
+        Whether `target` holds log-probabilities. Default False.
+
+    Returns
+    -------
+    Tensor
+        0-d, or the shape of `input` for ``'none'``.
+
+    Raises
+    ------
+    NotImplementedError
+        If `size_average` or `reduce` is not None.
+    ValueError
+        If `reduction` is unknown.
+
+    Notes
+    -----
+    At a zero target the target gradient leaves out the (infinite) derivative of ``0 log 0``,
+    where PyTorch gives NaN.
+    """
     _no_legacy(size_average, reduce, "kl_div")
     target = _t(target, input)
     if log_target:
@@ -66,16 +100,58 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
 
 
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
-    """Cosine of the angle between x1 and x2 along `dim` (broadcasting):
-    sum(x1 / max(||x1||, eps) * x2 / max(||x2||, eps)), PyTorch's F.cosine_similarity."""
+    """Cosine of the angle between `x1` and `x2` along `dim`, PyTorch's ``F.cosine_similarity``.
+
+    ``sum(x1 / max(||x1||, eps) * x2 / max(||x2||, eps))`` along `dim`, with broadcasting.
+
+    Parameters
+    ----------
+    x1 : Tensor
+        Floating point.
+    x2 : Tensor
+        Broadcastable with `x1`.
+    dim : int, optional
+        The dim holding the vectors. Default 1.
+    eps : float, optional
+        Lower bound of each norm (avoids a division by zero). Default 1e-8.
+
+    Returns
+    -------
+    Tensor
+        The broadcast shape without `dim`; values in [-1, 1].
+    """
     n1 = ag.clamp(ag.norm(x1, 2, dim, keepdim=True), min=eps)
     n2 = ag.clamp(ag.norm(x2, 2, dim, keepdim=True), min=eps)
     return ((x1 / n1) * (x2 / n2)).sum(dim=dim)
 
 
 def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
-    """||x1 - x2 + eps||_p along the last dim, PyTorch's F.pairwise_distance (eps keeps the
-    norm's gradient finite for equal vectors)."""
+    """p-norm distance ``||x1 - x2 + eps||_p`` along the last dim, PyTorch's
+    ``F.pairwise_distance``.
+
+    Parameters
+    ----------
+    x1 : Tensor of shape (N, D) or (D,), floating point
+    x2 : Tensor
+        Broadcastable with `x1`.
+    p : float, optional
+        Order of the norm. Default 2.0.
+    eps : float, optional
+        Added to the difference, which keeps the norm's gradient finite for equal vectors.
+        Default 1e-6.
+    keepdim : bool, optional
+        Keep the last dim with size 1. Default False.
+
+    Returns
+    -------
+    Tensor
+        The broadcast shape without (or, with `keepdim`, with size 1 in) the last dim.
+
+    Raises
+    ------
+    ValueError
+        If both inputs are 0-d.
+    """
     nd = max(x1.ndim, x2.ndim)
     if nd == 0:
         raise ValueError("pairwise_distance: inputs must have at least 1 dim")
@@ -89,22 +165,39 @@ def _check_reduction(reduction, fn):
 
 def cosine_embedding_loss(input1, input2, target, margin=0.0, size_average=None, reduce=None,
                           reduction="mean"):
-    """Cosine embedding loss, PyTorch's F.cosine_embedding_loss.
+    """Cosine embedding loss, PyTorch's ``F.cosine_embedding_loss``.
+
+    Per sample: ``1 - cos(x1, x2)`` where target = 1 (pull together), ``max(0, cos(x1, x2) -
+    margin)`` where target = -1 (push apart).
 
     Parameters
     ----------
-    input1, input2 : Tensor (N, D) or (D,)
-    target : (N,) or () of 1 (pull together) and -1 (push apart)
-    margin : float
+    input1 : Tensor of shape (N, D) or (D,), floating point
+    input2 : Tensor
+        Same shape as `input1`.
+    target : Tensor or array_like of shape (N,) or ()
+        1 or -1 per sample.
+    margin : float, optional
+        Default 0.0.
+    size_average : None, optional
+        PyTorch's deprecated argument; only None is accepted (use `reduction`).
+    reduce : None, optional
+        PyTorch's deprecated argument; only None is accepted (use `reduction`).
+    reduction : {'mean', 'sum', 'none'}, optional
+        ``'mean'``: the mean of the losses; ``'sum'``: their sum; ``'none'``: unreduced.
+        Default ``'mean'``.
 
     Returns
     -------
-    1 - cos(x1, x2) where target = 1, max(0, cos(x1, x2) - margin) where target = -1, per
-    sample (N,) or (), reduced by `reduction`.
+    Tensor
+        0-d, or per sample (N,) or () for ``'none'``.
 
     Raises
     ------
-    ValueError for inputs of different shapes or rank above 2.
+    ValueError
+        If the inputs differ in shape or are not 1- or 2-d, or `reduction` is unknown.
+    NotImplementedError
+        If `size_average` or `reduce` is not None.
     """
     _no_legacy(size_average, reduce, "cosine_embedding_loss")
     _check_reduction(reduction, "cosine_embedding_loss")
@@ -124,8 +217,47 @@ def cosine_embedding_loss(input1, input2, target, margin=0.0, size_average=None,
 
 def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False,
                         size_average=None, reduce=None, reduction="mean"):
-    """max(d(a, p) - d(a, n) + margin, 0) with d = pairwise_distance(p-norm, eps), PyTorch's
-    F.triplet_margin_loss. swap=True uses min(d(a, n), d(p, n)) as the negative distance."""
+    """Triplet margin loss, PyTorch's ``F.triplet_margin_loss``.
+
+    ``max(d(a, p) - d(a, n) + margin, 0)`` with ``d`` = :func:`pairwise_distance` (p-norm,
+    `eps`), per triplet.
+
+    Parameters
+    ----------
+    anchor : Tensor of shape (N, D) or (D,), floating point
+    positive : Tensor
+        Same shape as `anchor`.
+    negative : Tensor
+        Same shape as `anchor`.
+    margin : float, optional
+        Must be positive. Default 1.0.
+    p : float, optional
+        Order of the norm. Default 2.
+    eps : float, optional
+        See :func:`pairwise_distance`. Default 1e-6.
+    swap : bool, optional
+        Use ``min(d(a, n), d(p, n))`` as the negative distance (the distance swap of Balntas
+        et al.). Default False.
+    size_average : None, optional
+        PyTorch's deprecated argument; only None is accepted (use `reduction`).
+    reduce : None, optional
+        PyTorch's deprecated argument; only None is accepted (use `reduction`).
+    reduction : {'mean', 'sum', 'none'}, optional
+        ``'mean'``: the mean of the losses; ``'sum'``: their sum; ``'none'``: unreduced.
+        Default ``'mean'``.
+
+    Returns
+    -------
+    Tensor
+        0-d, or per triplet (N,) or () for ``'none'``.
+
+    Raises
+    ------
+    ValueError
+        If `margin` is not positive or `reduction` is unknown.
+    NotImplementedError
+        If `size_average` or `reduce` is not None.
+    """
     _no_legacy(size_average, reduce, "triplet_margin_loss")
     dist = lambda x, y: pairwise_distance(x, y, p, eps)
     return triplet_margin_with_distance_loss(anchor, positive, negative, distance_function=dist,
@@ -134,8 +266,40 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
 
 def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function=None,
                                       margin=1.0, swap=False, reduction="mean"):
-    """max(d(a, p) - d(a, n) + margin, 0) for any distance function (default
-    pairwise_distance), PyTorch's F.triplet_margin_with_distance_loss."""
+    """Triplet margin loss with any distance function, PyTorch's
+    ``F.triplet_margin_with_distance_loss``.
+
+    ``max(d(a, p) - d(a, n) + margin, 0)`` per triplet.
+
+    Parameters
+    ----------
+    anchor : Tensor of shape (N, D) or (D,), floating point
+    positive : Tensor
+        Same shape as `anchor`.
+    negative : Tensor
+        Same shape as `anchor`.
+    distance_function : callable, optional
+        ``d(x, y)`` returning one non-negative distance per sample. Default None:
+        :func:`pairwise_distance`. Keyword only.
+    margin : float, optional
+        Must be positive. Default 1.0. Keyword only.
+    swap : bool, optional
+        Use ``min(d(a, n), d(p, n))`` as the negative distance. Default False. Keyword only.
+    reduction : {'mean', 'sum', 'none'}, optional
+        ``'mean'``: the mean of the losses; ``'sum'``: their sum; ``'none'``: unreduced.
+        Default ``'mean'``.
+        Keyword only.
+
+    Returns
+    -------
+    Tensor
+        0-d, or per triplet for ``'none'``.
+
+    Raises
+    ------
+    ValueError
+        If `margin` is not positive or `reduction` is unknown.
+    """
     _check_reduction(reduction, "triplet_margin_loss")
     if margin <= 0:
         raise ValueError(f"triplet_margin_loss: margin must be positive, got {margin}")
@@ -150,8 +314,41 @@ def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_fu
 
 def margin_ranking_loss(input1, input2, target, margin=0.0, size_average=None, reduce=None,
                         reduction="mean"):
-    """max(0, -target * (x1 - x2) + margin), PyTorch's F.margin_ranking_loss (target = 1:
-    x1 should rank higher)."""
+    """Margin ranking loss, PyTorch's ``F.margin_ranking_loss``.
+
+    ``max(0, -target * (x1 - x2) + margin)`` elementwise: target = 1 means `input1` should
+    rank higher, -1 that `input2` should.
+
+    Parameters
+    ----------
+    input1 : Tensor
+        Scores, any shape, floating point.
+    input2 : Tensor
+        Broadcastable with `input1`.
+    target : Tensor or array_like
+        1 or -1, broadcastable with the inputs.
+    margin : float, optional
+        Default 0.0.
+    size_average : None, optional
+        PyTorch's deprecated argument; only None is accepted (use `reduction`).
+    reduce : None, optional
+        PyTorch's deprecated argument; only None is accepted (use `reduction`).
+    reduction : {'mean', 'sum', 'none'}, optional
+        ``'mean'``: the mean of the losses; ``'sum'``: their sum; ``'none'``: unreduced.
+        Default ``'mean'``.
+
+    Returns
+    -------
+    Tensor
+        0-d, or the broadcast shape for ``'none'``.
+
+    Raises
+    ------
+    ValueError
+        If `reduction` is unknown.
+    NotImplementedError
+        If `size_average` or `reduce` is not None.
+    """
     _no_legacy(size_average, reduce, "margin_ranking_loss")
     _check_reduction(reduction, "margin_ranking_loss")
     loss = ag.clamp(-_t(target, input1) * (input1 - input2) + margin, min=0.0)
@@ -159,8 +356,36 @@ def margin_ranking_loss(input1, input2, target, margin=0.0, size_average=None, r
 
 
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
-    """log(1 + exp(-target * input)) (logistic loss for targets +-1), PyTorch's
-    F.soft_margin_loss; computed stably as softplus."""
+    """Soft margin (logistic) loss for targets +-1, PyTorch's ``F.soft_margin_loss``.
+
+    ``log(1 + exp(-target * input))`` elementwise, computed stably as a softplus.
+
+    Parameters
+    ----------
+    input : Tensor
+        Any shape, floating point.
+    target : Tensor
+        Same shape as `input`; 1 or -1.
+    size_average : None, optional
+        PyTorch's deprecated argument; only None is accepted (use `reduction`).
+    reduce : None, optional
+        PyTorch's deprecated argument; only None is accepted (use `reduction`).
+    reduction : {'mean', 'sum', 'none'}, optional
+        ``'mean'``: the mean of the losses; ``'sum'``: their sum; ``'none'``: unreduced.
+        Default ``'mean'``.
+
+    Returns
+    -------
+    Tensor
+        0-d, or the shape of `input` for ``'none'``.
+
+    Raises
+    ------
+    ValueError
+        If the shapes differ or `reduction` is unknown.
+    NotImplementedError
+        If `size_average` or `reduce` is not None.
+    """
     _no_legacy(size_average, reduce, "soft_margin_loss")
     _check_reduction(reduction, "soft_margin_loss")
     F._same_shape(input, target, "soft_margin_loss")
@@ -169,9 +394,39 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
 
 def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None,
                                 reduction="mean"):
-    """Per sample, the class-mean of -(y log sigmoid(x) + (1 - y) log sigmoid(-x)) (times
-    `weight` per class), PyTorch's F.multilabel_soft_margin_loss: input (N, C), target (N, C)
-    of 0/1."""
+    """Multi-label one-versus-all logistic loss, PyTorch's ``F.multilabel_soft_margin_loss``.
+
+    Per sample, the mean over the classes of ``-(y log sigmoid(x) + (1 - y) log
+    sigmoid(-x))`` (times `weight` per class).
+
+    Parameters
+    ----------
+    input : Tensor of shape (N, C), floating point
+        Logits.
+    target : Tensor of shape (N, C)
+        0 or 1 per class.
+    weight : Tensor of shape (C,), optional
+        A weight per class. Default None.
+    size_average : None, optional
+        PyTorch's deprecated argument; only None is accepted (use `reduction`).
+    reduce : None, optional
+        PyTorch's deprecated argument; only None is accepted (use `reduction`).
+    reduction : {'mean', 'sum', 'none'}, optional
+        ``'mean'``: the mean of the losses; ``'sum'``: their sum; ``'none'``: unreduced.
+        Default ``'mean'``.
+
+    Returns
+    -------
+    Tensor
+        0-d, or per sample (N,) for ``'none'``.
+
+    Raises
+    ------
+    ValueError
+        If the shapes differ or `reduction` is unknown.
+    NotImplementedError
+        If `size_average` or `reduce` is not None.
+    """
     _no_legacy(size_average, reduce, "multilabel_soft_margin_loss")
     _check_reduction(reduction, "multilabel_soft_margin_loss")
     F._same_shape(input, target, "multilabel_soft_margin_loss")
@@ -184,23 +439,41 @@ def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, r
 
 
 def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
-    """Multi-label hinge loss, PyTorch's F.multilabel_margin_loss.
+    """Multi-label hinge loss, PyTorch's ``F.multilabel_margin_loss``.
+
+    Per sample, the sum over listed classes ``j`` and unlisted classes ``i`` of ``max(0, 1 -
+    (x[j] - x[i]))``, divided by C.
 
     Parameters
     ----------
-    input : Tensor (N, C) or (C,), scores
-    target : integer Tensor of input's shape: each row lists the sample's classes, ended by
-        the first -1 (entries after it are ignored)
+    input : Tensor of shape (N, C) or (C,), floating point
+        Scores.
+    target : Tensor of the shape of `input`, integer dtype
+        Each row lists the sample's classes, ended by the first -1 (entries after it are
+        ignored).
+    size_average : None, optional
+        PyTorch's deprecated argument; only None is accepted (use `reduction`).
+    reduce : None, optional
+        PyTorch's deprecated argument; only None is accepted (use `reduction`).
+    reduction : {'mean', 'sum', 'none'}, optional
+        ``'mean'``: the mean of the losses; ``'sum'``: their sum; ``'none'``: unreduced.
+        Default ``'mean'``.
 
     Returns
     -------
-    Per sample, the sum over listed classes j and unlisted classes i of
-    max(0, 1 - (x[j] - x[i])), divided by C; (N,) or (), reduced by `reduction`.
+    Tensor
+        0-d, or per sample (N,) or () for ``'none'``.
 
     Raises
     ------
-    ValueError for mismatched shapes, TypeError for a non-integer target, IndexError for a
-    class out of range.
+    ValueError
+        If the shapes do not match or `reduction` is unknown.
+    TypeError
+        If `target` is not an integer tensor.
+    IndexError
+        If a listed class is out of range.
+    NotImplementedError
+        If `size_average` or `reduce` is not None.
     """
     _no_legacy(size_average, reduce, "multilabel_margin_loss")
     _check_reduction(reduction, "multilabel_margin_loss")
@@ -254,11 +527,49 @@ _listed_pairs = data_op("multilabel_pairs", _listed_pairs_forward,
 
 def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8,
                      reduce=None, reduction="mean"):
-    """Negative log-likelihood of target under Poisson(rate), PyTorch's F.poisson_nll_loss:
-    exp(input) - target * input with log_input (input = log rate), else
-    input - target * log(input + eps). full=True adds Stirling's approximation of
-    log(target!), target log target - target + log(2 pi target) / 2, where target > 1.
-    The target gradient is finite everywhere (PyTorch's is NaN at target = 0 with full)."""
+    """Negative log-likelihood of `target` under a Poisson distribution, PyTorch's
+    ``F.poisson_nll_loss``.
+
+    ``exp(input) - target * input`` with `log_input` (`input` is the log rate), else
+    ``input - target * log(input + eps)``.
+
+    Parameters
+    ----------
+    input : Tensor
+        Log rates (or rates), any shape, floating point.
+    target : Tensor or array_like
+        Counts, same shape as `input`.
+    log_input : bool, optional
+        Whether `input` holds log rates. Default True.
+    full : bool, optional
+        Add Stirling's approximation of ``log(target!)``, ``target log target - target +
+        log(2 pi target) / 2``, where target > 1. Default False.
+    size_average : None, optional
+        PyTorch's deprecated argument; only None is accepted (use `reduction`).
+    eps : float, optional
+        Added to the rate inside the log when `log_input` is False. Default 1e-8.
+    reduce : None, optional
+        PyTorch's deprecated argument; only None is accepted (use `reduction`).
+    reduction : {'mean', 'sum', 'none'}, optional
+        ``'mean'``: the mean of the losses; ``'sum'``: their sum; ``'none'``: unreduced.
+        Default ``'mean'``.
+
+    Returns
+    -------
+    Tensor
+        0-d, or the shape of `input` for ``'none'``.
+
+    Raises
+    ------
+    ValueError
+        If `reduction` is unknown.
+    NotImplementedError
+        If `size_average` or `reduce` is not None.
+
+    Notes
+    -----
+    The target gradient is finite everywhere (PyTorch's is NaN at target = 0 with `full`).
+    """
     _no_legacy(size_average, reduce, "poisson_nll_loss")
     _check_reduction(reduction, "poisson_nll_loss")
     target = _t(target, input)
@@ -275,25 +586,37 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
 
 
 def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):
-    """Gaussian negative log-likelihood, PyTorch's F.gaussian_nll_loss.
+    """Gaussian negative log-likelihood, PyTorch's ``F.gaussian_nll_loss``.
+
+    ``(log(var) + (input - target)^2 / var) / 2`` elementwise.
 
     Parameters
     ----------
-    input : Tensor of shape (N, ...), predicted means
-    target : Tensor of input's shape
-    var : Tensor of input's shape, or with one dim less, or with a last dim of 1 (one
-        variance per sample); positive
-    full : bool, add the constant log(2 pi) / 2
-    eps : float, variances are clamped at eps WITHOUT changing their gradient (PyTorch
-        clamps them under no_grad)
+    input : Tensor of shape (N, ...), floating point
+        Predicted means.
+    target : Tensor or array_like
+        The shape of `input`.
+    var : Tensor or array_like
+        Positive variances: the shape of `input`, or with one dim less, or with a last dim of
+        1 (one variance per sample).
+    full : bool, optional
+        Add the constant ``log(2 pi) / 2``. Default False.
+    eps : float, optional
+        Variances are clamped at `eps` WITHOUT changing their gradient (PyTorch clamps them
+        under no_grad). Default 1e-6.
+    reduction : {'mean', 'sum', 'none'}, optional
+        ``'mean'``: the mean of the losses; ``'sum'``: their sum; ``'none'``: unreduced.
+        Default ``'mean'``.
 
     Returns
     -------
-    (log(var) + (input - target)^2 / var) / 2, reduced by `reduction`.
+    Tensor
+        0-d, or the shape of `input` for ``'none'``.
 
     Raises
     ------
-    ValueError for negative variances or a var shape that does not fit.
+    ValueError
+        If `var` has negative entries or a shape that does not fit, or `reduction` is unknown.
     """
     _check_reduction(reduction, "gaussian_nll_loss")
     target = _t(target, input)
@@ -316,8 +639,39 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
 
 def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None,
                          reduction="mean"):
-    """x where target = 1, max(0, margin - x) where target = -1 (other targets add both
-    terms, as PyTorch's formula does), PyTorch's F.hinge_embedding_loss."""
+    """Hinge embedding loss, PyTorch's ``F.hinge_embedding_loss``.
+
+    ``x`` where target = 1, ``max(0, margin - x)`` where target = -1, elementwise (other
+    targets add both terms, as PyTorch's formula does).
+
+    Parameters
+    ----------
+    input : Tensor
+        Typically distances, any shape, floating point.
+    target : Tensor or array_like
+        1 or -1, same shape as `input`.
+    margin : float, optional
+        Default 1.0.
+    size_average : None, optional
+        PyTorch's deprecated argument; only None is accepted (use `reduction`).
+    reduce : None, optional
+        PyTorch's deprecated argument; only None is accepted (use `reduction`).
+    reduction : {'mean', 'sum', 'none'}, optional
+        ``'mean'``: the mean of the losses; ``'sum'``: their sum; ``'none'``: unreduced.
+        Default ``'mean'``.
+
+    Returns
+    -------
+    Tensor
+        0-d, or the shape of `input` for ``'none'``.
+
+    Raises
+    ------
+    ValueError
+        If `reduction` is unknown.
+    NotImplementedError
+        If `size_average` or `reduce` is not None.
+    """
     _no_legacy(size_average, reduce, "hinge_embedding_loss")
     _check_reduction(reduction, "hinge_embedding_loss")
     loss = ag.where(_masks.of(target, _masks.not_equal, 1), ag.clamp(margin - input, min=0.0),

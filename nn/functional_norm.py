@@ -14,22 +14,31 @@ from . import _masks
 
 
 def rms_norm(input, normalized_shape, weight=None, eps=None):
-    """Root-mean-square normalization, PyTorch's F.rms_norm.
+    """Root-mean-square normalization, PyTorch's ``F.rms_norm``.
+
+    ``x / sqrt(mean(x^2) + eps)`` over the trailing dims, times `weight`.
 
     Parameters
     ----------
-    input : Tensor whose trailing dims equal normalized_shape
-    normalized_shape : int or tuple, the trailing dims to normalize over
-    weight : Tensor of normalized_shape or None, the learned scale
-    eps : float or None (the machine epsilon of the input's dtype, as PyTorch)
+    input : Tensor, floating point
+        Its trailing dims must equal `normalized_shape`.
+    normalized_shape : int or tuple of int
+        The trailing dims to normalize over.
+    weight : Tensor of shape normalized_shape, optional
+        The learned scale. Default None.
+    eps : float, optional
+        Added to the mean square. Default None: the machine epsilon of the input's dtype, as
+        PyTorch.
 
     Returns
     -------
-    x / sqrt(mean(x^2) + eps) times weight, of input's shape.
+    Tensor
+        Same shape and dtype as `input`.
 
     Raises
     ------
-    ValueError when the trailing dims of input are not normalized_shape.
+    ValueError
+        If the trailing dims of `input` are not `normalized_shape`.
     """
     normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) \
         else tuple(normalized_shape)
@@ -45,10 +54,35 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
 
 
 def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
-    """Normalize each channel by its neighbours (AlexNet's LRN), PyTorch's
-    F.local_response_norm: x / (k + alpha / size * sum of x^2 over `size` channels around
-    it)^beta, the window running from c - size // 2 to c + (size - 1) // 2 (zero outside).
-    input: (N, C, ...) with at least 3 dims."""
+    """Normalize each channel by its neighbours (AlexNet's LRN), PyTorch's ``F.local_response_norm``.
+
+    ``x / (k + alpha / size * s)^beta``, where ``s`` is the sum of ``x^2`` over the `size`
+    channels around each one: the window runs from ``c - size // 2`` to ``c + (size - 1) //
+    2`` (zero outside).
+
+    Parameters
+    ----------
+    input : Tensor of shape (N, C, ...), floating point
+        At least 3 dims.
+    size : int
+        Number of neighbouring channels in the window; positive.
+    alpha : float, optional
+        Default 1e-4.
+    beta : float, optional
+        Default 0.75.
+    k : float, optional
+        Default 1.0.
+
+    Returns
+    -------
+    Tensor
+        Same shape and dtype as `input`.
+
+    Raises
+    ------
+    ValueError
+        If `input` has fewer than 3 dims or `size` is below 1.
+    """
     if input.ndim < 3:
         raise ValueError(f"local_response_norm: expected (N, C, ...) with at least 3 dims, "
                          f"got shape {tuple(input.shape)}")
@@ -64,18 +98,32 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
 
 
 def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
-    """Scale to unit p-norm along `dim`, PyTorch's F.normalize.
+    """Scale to unit p-norm along `dim`, PyTorch's ``F.normalize``.
+
+    ``x / max(||x||_p, eps)``.
 
     Parameters
     ----------
-    input : Tensor of any shape
-    p : float, the norm's exponent (default 2)
-    dim : int (default 1)
-    eps : float, the smallest norm divided by (keeps zero vectors finite)
+    input : Tensor
+        Any shape, floating point.
+    p : float, optional
+        The norm's exponent. Default 2.0.
+    dim : int, optional
+        The dim holding the vectors. Default 1.
+    eps : float, optional
+        The smallest norm divided by (keeps zero vectors finite). Default 1e-12.
+    out : None, optional
+        Must be None: ``out=`` is not supported.
 
     Returns
     -------
-    x / max(||x||_p, eps), of input's shape. out= is not supported.
+    Tensor
+        Same shape and dtype as `input`.
+
+    Raises
+    ------
+    NotImplementedError
+        If `out` is given.
     """
     if out is not None:
         raise NotImplementedError("normalize: out= is not supported")
@@ -108,37 +156,101 @@ def _channel_dropout(input, p, training, batched_ndim, fn):
 
 
 def dropout1d(input, p=0.5, training=True, inplace=False):
-    """Channel dropout, PyTorch's F.dropout1d.
+    """Channel dropout for (N, C, L) inputs, PyTorch's ``F.dropout1d``.
 
     Parameters
     ----------
-    input : Tensor (N, C, L) or (C, L)
-    p : float in [0, 1], the probability of zeroing a channel (one draw per channel)
-    training : bool; the identity (the input itself) when False
-    inplace : bool, accepted for compatibility (computed out of place)
+    input : Tensor of shape (N, C, L) or (C, L), floating point
+    p : float, optional
+        The probability of zeroing a channel, in [0, 1] (one draw per channel). Default 0.5.
+    training : bool, optional
+        If False, `input` itself is returned. Default True.
+    inplace : bool, optional
+        Accepted for PyTorch compatibility; computed out of place. Default False.
 
     Returns
     -------
-    Tensor of input's shape: kept channels scaled by 1 / (1 - p).
+    Tensor
+        Same shape and dtype as `input`: kept channels scaled by ``1 / (1 - p)``.
 
     Raises
     ------
-    ValueError for p outside [0, 1] or a wrong input rank.
+    ValueError
+        If `p` is outside [0, 1], or (when training with 0 < p < 1) `input` is not 2- or 3-D.
+
+    Notes
+    -----
+    The masks come from glassgrad's global generator (``gg.manual_seed`` fixes them), so they
+    are not PyTorch's draws.
     """
     return _channel_dropout(input, p, training, 3, "dropout1d")
 
 
 def dropout2d(input, p=0.5, training=True, inplace=False):
-    """Zero whole channels of (N, C, H, W) or (C, H, W) with probability p, scaling the rest
-    by 1 / (1 - p). As PyTorch does (with a warning there), a 3-D input is read as
-    (N, C, L), i.e. 1-D channel dropout."""
+    """Zero whole channels with probability `p`, scaling the rest by ``1 / (1 - p)``, PyTorch's
+    ``F.dropout2d``.
+
+    Parameters
+    ----------
+    input : Tensor of shape (N, C, H, W) or (C, H, W), floating point
+        As PyTorch does (with a warning there), a 3-D input is read as (N, C, L), i.e. 1-D
+        channel dropout.
+    p : float, optional
+        The probability of zeroing a channel, in [0, 1] (one draw per channel). Default 0.5.
+    training : bool, optional
+        If False, `input` itself is returned. Default True.
+    inplace : bool, optional
+        Accepted for PyTorch compatibility; computed out of place. Default False.
+
+    Returns
+    -------
+    Tensor
+        Same shape and dtype as `input`: kept channels scaled by ``1 / (1 - p)``.
+
+    Raises
+    ------
+    ValueError
+        If `p` is outside [0, 1], or (when training with 0 < p < 1) `input` is not 3- or 4-D.
+
+    Notes
+    -----
+    The masks come from glassgrad's global generator (``gg.manual_seed`` fixes them), so they
+    are not PyTorch's draws.
+    """
     if input.ndim == 3:
         return _channel_dropout(input, p, training, 3, "dropout2d")
     return _channel_dropout(input, p, training, 4, "dropout2d")
 
 
 def dropout3d(input, p=0.5, training=True, inplace=False):
-    """Zero whole channels of (N, C, D, H, W) or (C, D, H, W) with probability p."""
+    """Zero whole channels with probability `p`, scaling the rest by ``1 / (1 - p)``, PyTorch's
+    ``F.dropout3d``.
+
+    Parameters
+    ----------
+    input : Tensor of shape (N, C, D, H, W) or (C, D, H, W), floating point
+    p : float, optional
+        The probability of zeroing a channel, in [0, 1] (one draw per channel). Default 0.5.
+    training : bool, optional
+        If False, `input` itself is returned. Default True.
+    inplace : bool, optional
+        Accepted for PyTorch compatibility; computed out of place. Default False.
+
+    Returns
+    -------
+    Tensor
+        Same shape and dtype as `input`: kept channels scaled by ``1 / (1 - p)``.
+
+    Raises
+    ------
+    ValueError
+        If `p` is outside [0, 1], or (when training with 0 < p < 1) `input` is not 4- or 5-D.
+
+    Notes
+    -----
+    The masks come from glassgrad's global generator (``gg.manual_seed`` fixes them), so they
+    are not PyTorch's draws.
+    """
     return _channel_dropout(input, p, training, 5, "dropout3d")
 
 
@@ -168,17 +280,73 @@ _alpha_affine = F.data_op("alpha_dropout_affine", _alpha_affine_forward,
 
 
 def alpha_dropout(input, p=0.5, training=False, inplace=False):
-    """Dropout for SELU networks (Klambauer et al.), PyTorch's F.alpha_dropout: dropped
-    elements are set to SELU's saturation value -1.7581 and an affine map a x + b restores
-    zero mean and unit variance. Identity when not training (the default, as PyTorch)."""
+    """Dropout for SELU networks (Klambauer et al., 2017), PyTorch's ``F.alpha_dropout``.
+
+    Dropped elements are set to SELU's negative saturation value (about -1.7581) and an
+    affine map ``a x + b`` restores zero mean and unit variance.
+
+    Parameters
+    ----------
+    input : Tensor
+        Any shape, floating point.
+    p : float, optional
+        The drop probability, in [0, 1]. Default 0.5.
+    training : bool, optional
+        If False (the default, as PyTorch), `input` itself is returned.
+    inplace : bool, optional
+        Accepted for PyTorch compatibility; computed out of place. Default False.
+
+    Returns
+    -------
+    Tensor
+        Same shape and dtype as `input`; zeros for ``p == 1``.
+
+    Raises
+    ------
+    ValueError
+        If `p` is outside [0, 1].
+
+    Notes
+    -----
+    The masks come from glassgrad's global generator (``gg.manual_seed`` fixes them), so they
+    are not PyTorch's draws.
+    """
     keep = _masks.keep_mask((input,), 1.0 - p, tuple(input.shape)) \
         if training and 0 < p < 1 else None
     return _alpha_dropout(input, p, training, keep, "alpha_dropout")
 
 
 def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
-    """alpha_dropout with one draw per channel ((N, C, ...) inputs, at least 2-D): whole
-    channels are set to the saturation value."""
+    """:func:`alpha_dropout` with one draw per channel: whole channels are set to the saturation
+    value, PyTorch's ``F.feature_alpha_dropout``.
+
+    Parameters
+    ----------
+    input : Tensor of shape (N, C, ...), floating point
+        At least 2-D.
+    p : float, optional
+        The drop probability, in [0, 1]. Default 0.5.
+    training : bool, optional
+        If False (the default, as PyTorch), `input` itself is returned.
+    inplace : bool, optional
+        Accepted for PyTorch compatibility; computed out of place. Default False.
+
+    Returns
+    -------
+    Tensor
+        Same shape and dtype as `input`.
+
+    Raises
+    ------
+    ValueError
+        If `p` is outside [0, 1], or (when training with 0 < p < 1) `input` has fewer than
+        2 dims.
+
+    Notes
+    -----
+    The masks come from glassgrad's global generator (``gg.manual_seed`` fixes them), so they
+    are not PyTorch's draws.
+    """
     keep = None
     if training and 0 < p < 1:
         if input.ndim < 2:

@@ -31,27 +31,35 @@ def _source_index(n, before, after, mode):
 
 
 def pad(input, pad, mode="constant", value=None):
-    """Pad (or, with negative widths, crop) the last len(pad) // 2 dims, PyTorch's F.pad.
+    """Pad (or, with negative widths, crop) the last ``len(pad) // 2`` dims, PyTorch's ``F.pad``.
 
     Parameters
     ----------
     input : Tensor
-    pad : sequence of ints (before, after) pairs from the LAST dim backwards, e.g.
-        (left, right, top, bottom) for the last two dims.
-    mode : 'constant' (fill with `value`, default 0), 'reflect' (mirror without repeating the
-        edge), 'replicate' (repeat the edge) or 'circular' (wrap around).
-    value : float, for mode='constant' only.
+        Any shape and dtype.
+    pad : sequence of int
+        (before, after) pairs from the LAST dim backwards, e.g. (left, right, top, bottom)
+        for the last two dims. Negative widths crop.
+    mode : {'constant', 'reflect', 'replicate', 'circular'}, optional
+        ``'constant'``: fill with `value`; ``'reflect'``: mirror without repeating the edge;
+        ``'replicate'``: repeat the edge; ``'circular'``: wrap around. Default ``'constant'``.
+    value : float, optional
+        The fill value, for ``mode='constant'`` only. Default None (0).
 
     Returns
     -------
-    Tensor with each padded dim grown by before + after.
+    Tensor
+        Same dtype; each padded dim grown by ``before + after``.
 
     Raises
     ------
-    ValueError for an odd-length `pad`, more pairs than dims, an unknown mode, a value with a
-    non-constant mode, reflect widths not smaller than the dim, circular widths larger than
-    the dim, or a size that would become negative.
+    ValueError
+        For an odd-length `pad`, more pairs than dims, an unknown mode, a value with a
+        non-constant mode, reflect widths not smaller than the dim, circular widths larger
+        than the dim, replicate padding of an empty dim, or a size that would become negative.
 
+    Notes
+    -----
     Differences from PyTorch: the non-constant modes accept any number of padded dims and
     any input rank (PyTorch limits them to the trailing 1-3 dims of a batched input).
     """
@@ -198,31 +206,42 @@ def _cubic_matrix(n_in, n_out, scale, align_corners, a=-0.75):
 
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False):
-    """Resize the spatial dims of (N, C, d1, ...) inputs, PyTorch's F.interpolate.
+    """Resize the spatial dims of (N, C, d1, ...) inputs, PyTorch's ``F.interpolate``.
 
     Parameters
     ----------
-    input : Tensor (N, C, L), (N, C, H, W) or (N, C, D, H, W)
-    size : int or tuple, the output spatial size; or
-    scale_factor : float or tuple, output size = floor(input size * scale_factor)
-    mode : 'nearest' (PyTorch's legacy rule, floor(dst * in/out)), 'nearest-exact',
-        'linear' (3-D input), 'bilinear' (4-D), 'bicubic' (4-D; Keys' cubic with a = -0.75,
-        like PyTorch, so values may overshoot the input range), 'trilinear' (5-D) or 'area'
-        (adaptive average pooling)
-    align_corners : bool, for the linear and cubic modes only (default False): True maps
-        the corner pixels' centres onto each other.
-    recompute_scale_factor : bool; True computes the source coordinates from the sizes
-        instead of the given scale_factor.
+    input : Tensor of shape (N, C, L), (N, C, H, W) or (N, C, D, H, W), floating point
+    size : int or tuple of int, optional
+        The output spatial size. Exactly one of `size` and `scale_factor` must be given.
+    scale_factor : float or tuple of float, optional
+        Output size = ``floor(input size * scale_factor)``.
+    mode : str, optional
+        ``'nearest'`` (PyTorch's legacy rule, ``floor(dst * in / out)``), ``'nearest-exact'``,
+        ``'linear'`` (3-D input), ``'bilinear'`` (4-D), ``'bicubic'`` (4-D; Keys' cubic with
+        a = -0.75, like PyTorch, so values may overshoot the input range), ``'trilinear'``
+        (5-D) or ``'area'`` (adaptive average pooling). Default ``'nearest'``.
+    align_corners : bool, optional
+        For the linear and cubic modes only (None means False): True maps the corner pixels'
+        centres onto each other.
+    recompute_scale_factor : bool, optional
+        True computes the source coordinates from the sizes instead of the given
+        `scale_factor`. Default None (False).
+    antialias : bool, optional
+        Must be False (anti-aliased downsampling is not supported). Default False.
 
     Returns
     -------
-    Tensor (N, C, *size).
+    Tensor of shape (N, C) + size
+        Same dtype as `input`.
 
     Raises
     ------
-    ValueError for a mode that does not fit the input rank, align_corners with a non-linear
-    mode, or neither/both of size and scale_factor. NotImplementedError for antialias=True
-    (and 'lanczos').
+    ValueError
+        For an input with fewer than 3 dims, an unknown mode or one that does not fit the
+        input rank, `align_corners` with a non-linear mode, neither or both of `size` and
+        `scale_factor`, a size or factor of the wrong length, or an output size below 1.
+    NotImplementedError
+        For ``antialias=True``.
     """
     if antialias:
         raise NotImplementedError("interpolate: antialias=True is not supported")
@@ -264,17 +283,75 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
 
 
 def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
-    """interpolate under its old name (PyTorch's deprecated F.upsample)."""
+    """:func:`interpolate` under its old name (PyTorch's deprecated ``F.upsample``).
+
+    Parameters
+    ----------
+    input : Tensor of shape (N, C, d1, ...), floating point
+    size : int or tuple of int, optional
+        The output spatial size (exactly one of `size` and `scale_factor`).
+    scale_factor : float or tuple of float, optional
+        Output size = ``floor(input size * scale_factor)``.
+    mode : str, optional
+        See :func:`interpolate`. Default ``'nearest'``.
+    align_corners : bool, optional
+        See :func:`interpolate`. Default None.
+
+    Returns
+    -------
+    Tensor of shape (N, C) + size
+
+    Raises
+    ------
+    ValueError
+        As :func:`interpolate`.
+    """
     return interpolate(input, size, scale_factor, mode, align_corners)
 
 
 def upsample_nearest(input, size=None, scale_factor=None):
-    """interpolate(mode='nearest')."""
+    """``interpolate(mode='nearest')`` (PyTorch's deprecated ``F.upsample_nearest``).
+
+    Parameters
+    ----------
+    input : Tensor of shape (N, C, d1, ...), floating point
+    size : int or tuple of int, optional
+        The output spatial size (exactly one of `size` and `scale_factor`).
+    scale_factor : float or tuple of float, optional
+        Output size = ``floor(input size * scale_factor)``.
+
+    Returns
+    -------
+    Tensor of shape (N, C) + size
+
+    Raises
+    ------
+    ValueError
+        As :func:`interpolate`.
+    """
     return interpolate(input, size, scale_factor, "nearest")
 
 
 def upsample_bilinear(input, size=None, scale_factor=None):
-    """interpolate(mode='bilinear', align_corners=True), as PyTorch's UpsamplingBilinear2d."""
+    """``interpolate(mode='bilinear', align_corners=True)``, as PyTorch's ``UpsamplingBilinear2d``.
+
+    Parameters
+    ----------
+    input : Tensor of shape (N, C, H, W), floating point
+    size : int or tuple of int, optional
+        The output spatial size (exactly one of `size` and `scale_factor`).
+    scale_factor : float or tuple of float, optional
+        Output size = ``floor(input size * scale_factor)``.
+
+    Returns
+    -------
+    Tensor of shape (N, C) + size
+
+    Raises
+    ------
+    ValueError
+        As :func:`interpolate` (e.g. for an input that is not 4-D).
+    """
     return interpolate(input, size, scale_factor, "bilinear", align_corners=True)
 
 
@@ -282,8 +359,27 @@ def upsample_bilinear(input, size=None, scale_factor=None):
 
 
 def pixel_shuffle(input, upscale_factor):
-    """(*, C r^2, H, W) -> (*, C, H r, W r): each group of r^2 channels becomes an r x r
-    block of pixels (sub-pixel convolution), PyTorch's F.pixel_shuffle."""
+    """Rearrange (..., C r^2, H, W) into (..., C, H r, W r), PyTorch's ``F.pixel_shuffle``.
+
+    Each group of ``r^2`` channels becomes an ``r x r`` block of pixels (sub-pixel
+    convolution).
+
+    Parameters
+    ----------
+    input : Tensor of shape (..., C * r^2, H, W)
+        Any dtype.
+    upscale_factor : int
+        ``r``, positive.
+
+    Returns
+    -------
+    Tensor of shape (..., C, H * r, W * r)
+
+    Raises
+    ------
+    ValueError
+        If `input` has fewer than 3 dims, r < 1, or the channels are not divisible by r^2.
+    """
     r = int(upscale_factor)
     if input.ndim < 3 or r < 1 or input.shape[-3] % (r * r):
         raise ValueError(f"pixel_shuffle: expected (*, C*{r}^2, H, W) with a positive factor, "
@@ -297,7 +393,24 @@ def pixel_shuffle(input, upscale_factor):
 
 
 def pixel_unshuffle(input, downscale_factor):
-    """(*, C, H r, W r) -> (*, C r^2, H, W), the inverse of pixel_shuffle."""
+    """Rearrange (..., C, H r, W r) into (..., C r^2, H, W), the inverse of :func:`pixel_shuffle`.
+
+    Parameters
+    ----------
+    input : Tensor of shape (..., C, H * r, W * r)
+        Any dtype.
+    downscale_factor : int
+        ``r``, positive.
+
+    Returns
+    -------
+    Tensor of shape (..., C * r^2, H, W)
+
+    Raises
+    ------
+    ValueError
+        If `input` has fewer than 3 dims, r < 1, or H or W is not divisible by r.
+    """
     r = int(downscale_factor)
     if input.ndim < 3 or r < 1 or input.shape[-1] % r or input.shape[-2] % r:
         raise ValueError(f"pixel_unshuffle: expected (*, C, H*{r}, W*{r}) with a positive "
@@ -311,9 +424,27 @@ def pixel_unshuffle(input, downscale_factor):
 
 
 def channel_shuffle(input, groups):
-    """Interleave the channels of (N, C, ...) across `groups` groups (ShuffleNet), PyTorch's
-    F.channel_shuffle: viewed as (N, groups, C / groups, ...), the two channel dims are
-    swapped. Raises ValueError when C is not divisible by groups."""
+    """Interleave the channels across groups (ShuffleNet), PyTorch's ``F.channel_shuffle``.
+
+    Viewed as (N, groups, C / groups, ...), the two channel dims are swapped.
+
+    Parameters
+    ----------
+    input : Tensor of shape (N, C, ...)
+        Any dtype.
+    groups : int
+        Must divide C.
+
+    Returns
+    -------
+    Tensor
+        Same shape and dtype as `input`.
+
+    Raises
+    ------
+    ValueError
+        If `input` has fewer than 2 dims, or C is not divisible by `groups`.
+    """
     g = int(groups)
     if input.ndim < 2 or g < 1 or input.shape[1] % g:
         raise ValueError(f"channel_shuffle: the {input.shape[1] if input.ndim > 1 else 0} "

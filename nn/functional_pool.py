@@ -35,25 +35,45 @@ def _check_1d(input, fn):
 
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
-    """Max over sliding windows of a 1-D signal, PyTorch's F.max_pool1d.
+    """Max over sliding windows of a 1-D signal, PyTorch's ``F.max_pool1d``.
+
+    Computed as :func:`max_pool2d` on a height-1 image.
 
     Parameters
     ----------
-    input : Tensor (N, C, L) or (C, L)
-    kernel_size, stride, padding, dilation : int (or 1-tuple); stride defaults to
-        kernel_size; the padding is -inf, so it never wins
-    ceil_mode : bool, round the output length up (the last window may overhang)
-    return_indices : bool, also return the int64 position in L of each window's pick
+    input : Tensor of shape (N, C, L) or (C, L)
+        Floating point or integer.
+    kernel_size : int or tuple of 1 int
+    stride : int or tuple of 1 int, optional
+        Default None: `kernel_size`.
+    padding : int or tuple of 1 int, optional
+        Implicit -inf padding on both sides (it never wins); at most half the kernel.
+        Default 0.
+    dilation : int or tuple of 1 int, optional
+        Default 1.
+    ceil_mode : bool, optional
+        Round the output length up (the last window may overhang). Default False.
+    return_indices : bool, optional
+        Also return the int64 position in L of each window's pick. Default False.
 
     Returns
     -------
-    Tensor (N, C, OL) (and int64 indices of the same shape). The gradient goes to the first
-    maximum of each window.
+    output : Tensor of shape (N, C, OL) or (C, OL)
+        Same dtype as `input`. ``OL = (L + 2 padding - dilation (k - 1) - 1) // stride + 1``
+        (rounded up with `ceil_mode`).
+    indices : Tensor of the shape of `output`, int64
+        Only with ``return_indices=True``.
 
     Raises
     ------
-    ValueError for a wrong input rank, padding above half the kernel or a kernel larger
-    than the padded input.
+    ValueError
+        For a wrong input rank, padding above half the kernel, a non-positive kernel, stride or
+        dilation, or a kernel larger than the padded input.
+
+    Notes
+    -----
+    The gradient goes to the first maximum of each window; a window holding NaN gives NaN,
+    its gradient going to the last NaN (as :func:`max_pool2d`).
     """
     _check_1d(input, "max_pool1d")
     k, = _tuple(kernel_size, 1, "max_pool1d kernel_size")
@@ -66,19 +86,33 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                count_include_pad=True):
-    """Mean over sliding windows of a 1-D signal, PyTorch's F.avg_pool1d.
+    """Mean over sliding windows of a 1-D signal, PyTorch's ``F.avg_pool1d``.
+
+    Computed as :func:`avg_pool2d` on a height-1 image.
 
     Parameters
     ----------
-    input : Tensor (N, C, L) or (C, L)
-    kernel_size, stride, padding : int (or 1-tuple); stride defaults to kernel_size
-    ceil_mode : bool, round the output length up
-    count_include_pad : bool, count the zero padding in the divisor
+    input : Tensor of shape (N, C, L) or (C, L), floating point
+    kernel_size : int or tuple of 1 int
+    stride : int or tuple of 1 int, optional
+        Default None: `kernel_size`.
+    padding : int or tuple of 1 int, optional
+        Implicit zero padding on both sides; at most half the kernel. Default 0.
+    ceil_mode : bool, optional
+        Round the output length up. Default False.
+    count_include_pad : bool, optional
+        Count the zero padding in the divisor. Default True.
 
     Returns
     -------
-    Tensor (N, C, OL), OL = (L + 2 padding - kernel_size) // stride + 1 (rounded up with
-    ceil_mode).
+    Tensor of shape (N, C, OL) or (C, OL)
+        ``OL = (L + 2 padding - kernel_size) // stride + 1`` (rounded up with `ceil_mode`).
+
+    Raises
+    ------
+    ValueError
+        For a wrong input rank, padding above half the kernel, or a kernel larger than the
+        padded input.
     """
     _check_1d(input, "avg_pool1d")
     k, = _tuple(kernel_size, 1, "avg_pool1d kernel_size")
@@ -126,41 +160,47 @@ def _adaptive_avg(input, sizes):
 
 
 def adaptive_avg_pool1d(input, output_size):
-    """Average pooling to a fixed length, PyTorch's F.adaptive_avg_pool1d.
+    """Average pooling to a fixed length, PyTorch's ``F.adaptive_avg_pool1d``.
 
     Parameters
     ----------
-    input : Tensor (N, C, L) or (C, L)
-    output_size : int (or 1-tuple); output i averages positions floor(i L / out) to
-        ceil((i + 1) L / out) - 1, so windows have uneven sizes when L is not a multiple
+    input : Tensor of shape (N, C, L) or (C, L), floating point
+    output_size : int or tuple of 1 int
+        Output i averages positions ``floor(i L / out)`` to ``ceil((i + 1) L / out) - 1``,
+        so windows have uneven sizes when L is not a multiple.
 
     Returns
     -------
-    Tensor (N, C, output_size).
+    Tensor of shape (N, C, output_size) or (C, output_size)
 
     Raises
     ------
-    ValueError for a wrong input rank, a non-positive output size or an empty L.
+    ValueError
+        For a wrong input rank, a non-positive output size or an empty L.
     """
     return _adaptive_avg(input, _adaptive_sizes(input, output_size, 1, "adaptive_avg_pool1d"))
 
 
 def adaptive_avg_pool2d(input, output_size):
-    """Average pooling to a fixed spatial size, PyTorch's F.adaptive_avg_pool2d.
+    """Average pooling to a fixed spatial size, PyTorch's ``F.adaptive_avg_pool2d``.
+
+    Computed as one matmul per spatial dim with an averaging matrix.
 
     Parameters
     ----------
-    input : Tensor (N, C, H, W) or (C, H, W)
-    output_size : int or pair; a None entry keeps that input size. Windows as in
-        adaptive_avg_pool1d, per dim.
+    input : Tensor of shape (N, C, H, W) or (C, H, W), floating point
+    output_size : int or tuple of 2 (int or None)
+        (OH, OW); a None entry keeps that input size. Windows as in
+        :func:`adaptive_avg_pool1d`, per dim.
 
     Returns
     -------
-    Tensor (N, C, OH, OW). Computed as one matmul per spatial dim with an averaging matrix.
+    Tensor of shape (N, C, OH, OW) or (C, OH, OW)
 
     Raises
     ------
-    ValueError for a wrong input rank, a non-positive output size or an empty spatial dim.
+    ValueError
+        For a wrong input rank, a non-positive output size or an empty spatial dim.
     """
     return _adaptive_avg(input, _adaptive_sizes(input, output_size, 2, "adaptive_avg_pool2d"))
 
@@ -178,23 +218,33 @@ def _window_winner(window):
 
 
 def adaptive_max_pool2d(input, output_size, return_indices=False):
-    """Max pooling to a fixed spatial size, PyTorch's F.adaptive_max_pool2d.
+    """Max pooling to a fixed spatial size, PyTorch's ``F.adaptive_max_pool2d``.
 
     Parameters
     ----------
-    input : Tensor (N, C, H, W) or (C, H, W)
-    output_size : int or pair (None entries keep that input size); windows as in
-        adaptive_avg_pool2d
-    return_indices : bool, also return the int64 flat position h * W + w of each pick
+    input : Tensor of shape (N, C, H, W) or (C, H, W)
+    output_size : int or tuple of 2 (int or None)
+        (OH, OW); a None entry keeps that input size. Windows as in
+        :func:`adaptive_avg_pool2d`.
+    return_indices : bool, optional
+        Also return the int64 flat position ``h * W + w`` of each pick. Default False.
 
     Returns
     -------
-    Tensor (N, C, OH, OW) (and the indices). The gradient goes to each window's first
-    maximum; a window holding NaN gives NaN (its last NaN is the pick, as in PyTorch).
+    output : Tensor of shape (N, C, OH, OW) or (C, OH, OW)
+        Same dtype as `input`.
+    indices : Tensor of the shape of `output`, int64
+        Only with ``return_indices=True``.
 
     Raises
     ------
-    ValueError for a wrong input rank or output size.
+    ValueError
+        For a wrong input rank, a non-positive output size or an empty spatial dim.
+
+    Notes
+    -----
+    The gradient goes to each window's first maximum; a window holding NaN gives NaN (its
+    last NaN is the pick, as in PyTorch).
     """
     oh, ow = _adaptive_sizes(input, output_size, 2, "adaptive_max_pool2d")
     h, w = input.shape[-2:]
@@ -218,17 +268,30 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
 
 
 def adaptive_max_pool1d(input, output_size, return_indices=False):
-    """Max pooling to a fixed length, PyTorch's F.adaptive_max_pool1d.
+    """Max pooling to a fixed length, PyTorch's ``F.adaptive_max_pool1d``.
 
     Parameters
     ----------
-    input : Tensor (N, C, L) or (C, L)
-    output_size : int (or 1-tuple)
-    return_indices : bool, also return the int64 position in L of each pick
+    input : Tensor of shape (N, C, L) or (C, L)
+    output_size : int or tuple of 1 int
+    return_indices : bool, optional
+        Also return the int64 position in L of each pick. Default False.
 
     Returns
     -------
-    Tensor (N, C, output_size) (and the indices).
+    output : Tensor of shape (N, C, output_size) or (C, output_size)
+    indices : Tensor of the shape of `output`, int64
+        Only with ``return_indices=True``.
+
+    Raises
+    ------
+    ValueError
+        For a wrong input rank or output size.
+
+    Notes
+    -----
+    Ties and NaN as :func:`adaptive_max_pool2d`: the first maximum wins, a window holding
+    NaN picks its last NaN.
     """
     _check_1d(input, "adaptive_max_pool1d")
     size, = _tuple(output_size, 1, "adaptive_max_pool1d output_size")
@@ -236,20 +299,30 @@ def adaptive_max_pool1d(input, output_size, return_indices=False):
 
 
 def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
-    """Power-average pooling (sum over each window of x^p)^(1/p), PyTorch's F.lp_pool2d.
+    """Power-average pooling ``(sum over each window of x^p)^(1/p)``, PyTorch's ``F.lp_pool2d``.
+
+    Computed as PyTorch does: the window mean of ``x^p`` times the window size, then the
+    p-th root (windows whose sum is <= 0 give 0).
 
     Parameters
     ----------
-    input : Tensor (N, C, H, W) or (C, H, W)
-    norm_type : float p (p = 1 is sum pooling, p = inf max pooling)
-    kernel_size : int or pair
-    stride : int or pair, default kernel_size
-    ceil_mode : bool
+    input : Tensor of shape (N, C, H, W) or (C, H, W), floating point
+    norm_type : float
+        p; ``p = 1`` is sum pooling, ``p = inf`` max pooling.
+    kernel_size : int or tuple of 2 ints
+    stride : int or tuple of 2 ints, optional
+        Default None: `kernel_size`.
+    ceil_mode : bool, optional
+        Round the output size up. Default False.
 
     Returns
     -------
-    Tensor (N, C, OH, OW), computed as PyTorch does: the window mean of x^p times the window
-    size, then the p-th root (windows whose sum is <= 0 give 0).
+    Tensor of shape (N, C, OH, OW) or (C, OH, OW)
+
+    Raises
+    ------
+    ValueError
+        For a wrong input rank or a kernel larger than the input.
     """
     kh, kw = F._pair(kernel_size, "lp_pool2d kernel_size")
     if norm_type == float("inf"):
@@ -259,8 +332,33 @@ def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
 
 
 def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
-    """Power-average pooling (sum over each window of x^p)^(1/p) of (N, C, L) or (C, L),
-    PyTorch's F.lp_pool1d; arguments as lp_pool2d with ints. Returns (N, C, OL)."""
+    """Power-average pooling ``(sum over each window of x^p)^(1/p)`` of a 1-D signal, PyTorch's
+    ``F.lp_pool1d``.
+
+    Parameters
+    ----------
+    input : Tensor of shape (N, C, L) or (C, L), floating point
+    norm_type : float
+        p; ``p = 1`` is sum pooling, ``p = inf`` max pooling.
+    kernel_size : int or tuple of 1 int
+    stride : int or tuple of 1 int, optional
+        Default None: `kernel_size`.
+    ceil_mode : bool, optional
+        Round the output length up. Default False.
+
+    Returns
+    -------
+    Tensor of shape (N, C, OL) or (C, OL)
+
+    Raises
+    ------
+    ValueError
+        For a wrong input rank or a kernel larger than the input.
+
+    See Also
+    --------
+    lp_pool2d : The computation, in 2-D.
+    """
     k, = _tuple(kernel_size, 1, "lp_pool1d kernel_size")
     if norm_type == float("inf"):
         return max_pool1d(input, k, stride, 0, 1, ceil_mode)
@@ -301,28 +399,43 @@ def _unpool_sizes(input, kernel, stride, padding, output_size, n, fn):
 
 
 def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
-    """Partial inverse of max_pool2d, PyTorch's F.max_unpool2d.
+    """Partial inverse of :func:`max_pool2d`, PyTorch's ``F.max_unpool2d``.
+
+    Zeros with each pooled value at its index.
 
     Parameters
     ----------
-    input : Tensor (N, C, H, W) or (C, H, W), the pooled values
-    indices : int64 Tensor of input's shape, max_pool2d's return_indices (flat positions in
-        each output plane)
-    kernel_size, stride, padding : int or pair, those of the pooling (stride defaults to
-        kernel_size)
-    output_size : sequence, the output's (OH, OW) (optionally with the leading dims); within
-        a stride of the default
+    input : Tensor of shape (N, C, H, W) or (C, H, W)
+        The pooled values.
+    indices : Tensor of the shape of `input`, integer dtype
+        The indices of ``max_pool2d(..., return_indices=True)`` (flat positions in each output
+        plane).
+    kernel_size : int or tuple of 2 ints
+        That of the pooling.
+    stride : int or tuple of 2 ints, optional
+        That of the pooling. Default None: `kernel_size`.
+    padding : int or tuple of 2 ints, optional
+        That of the pooling. Default 0.
+    output_size : sequence of int, optional
+        The output's (OH, OW) (optionally with the leading dims); within a stride of the
+        default. Default None: ``OH = (H - 1) stride - 2 padding + kernel``, and likewise OW.
 
     Returns
     -------
-    Tensor (N, C, OH, OW): zeros with each value at its index, OH = (H - 1) stride -
-    2 padding + kernel by default. If two values share a position the later one wins; every
-    value receives the output gradient at its position.
+    Tensor of shape (N, C, OH, OW) or (C, OH, OW)
+        Same dtype as `input`.
 
     Raises
     ------
-    ValueError for mismatched shapes, indices outside the output or an unreachable
-    output_size; TypeError for non-integer indices.
+    ValueError
+        For mismatched shapes, indices outside the output or an unreachable `output_size`.
+    TypeError
+        For non-integer indices.
+
+    Notes
+    -----
+    If two values share a position the later one wins; every value receives the output
+    gradient at its position (as PyTorch's backward).
     """
     if input.ndim not in (3, 4) or tuple(indices.shape) != tuple(input.shape):
         raise ValueError(f"max_unpool2d: expected a (N, C, H, W) or (C, H, W) input and indices "
@@ -338,10 +451,42 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
 
 
 def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
-    """Partial inverse of max_pool1d, PyTorch's F.max_unpool1d: values (N, C, L) or (C, L)
-    placed at `indices` (positions in the output length) in zeros of length
-    OL = (L - 1) stride - 2 padding + kernel unless output_size says otherwise; arguments and
-    errors as max_unpool2d."""
+    """Partial inverse of :func:`max_pool1d`, PyTorch's ``F.max_unpool1d``.
+
+    The values are placed at `indices` (positions in the output length) in zeros.
+
+    Parameters
+    ----------
+    input : Tensor of shape (N, C, L) or (C, L)
+        The pooled values.
+    indices : Tensor of the shape of `input`, integer dtype
+        The indices of ``max_pool1d(..., return_indices=True)``.
+    kernel_size : int or tuple of 1 int
+        That of the pooling.
+    stride : int or tuple of 1 int, optional
+        That of the pooling. Default None: `kernel_size`.
+    padding : int or tuple of 1 int, optional
+        That of the pooling. Default 0.
+    output_size : sequence of int, optional
+        The output length (optionally with the leading dims); within a stride of the default.
+        Default None: ``OL = (L - 1) stride - 2 padding + kernel``.
+
+    Returns
+    -------
+    Tensor of shape (N, C, OL) or (C, OL)
+        Same dtype as `input`.
+
+    Raises
+    ------
+    ValueError
+        For mismatched shapes, indices outside the output or an unreachable `output_size`.
+    TypeError
+        For non-integer indices.
+
+    Notes
+    -----
+    If two values share a position the later one wins, as in :func:`max_unpool2d`.
+    """
     if input.ndim not in (2, 3) or tuple(indices.shape) != tuple(input.shape):
         raise ValueError(f"max_unpool1d: expected a (N, C, L) or (C, L) input and indices of "
                          f"the same shape, got {tuple(input.shape)} and {tuple(indices.shape)}")

@@ -31,9 +31,37 @@ def _fill(tensor, values):
 
 
 def calculate_gain(nonlinearity, param=None):
-    """The recommended scale of the weights for a nonlinearity (PyTorch's table):
-    linear, conv*, sigmoid: 1; tanh: 5/3; relu: sqrt(2); leaky_relu(slope):
-    sqrt(2 / (1 + slope^2)) (slope 0.01 when param is None); selu: 3/4."""
+    """The recommended scale of the weights for a nonlinearity (PyTorch's table).
+
+    linear, conv and transposed conv, sigmoid: 1; tanh: 5/3; relu: sqrt(2); leaky_relu(slope):
+    ``sqrt(2 / (1 + slope^2))``; selu: 3/4.
+
+    Parameters
+    ----------
+    nonlinearity : str
+        One of ``'linear'``, ``'conv1d'``, ``'conv2d'``, ``'conv3d'``,
+        ``'conv_transpose1d'``, ``'conv_transpose2d'``, ``'conv_transpose3d'``,
+        ``'sigmoid'``, ``'tanh'``, ``'relu'``, ``'leaky_relu'``, ``'selu'``.
+    param : float, optional
+        The negative slope for ``'leaky_relu'``. Default None (0.01).
+
+    Returns
+    -------
+    float
+        The gain (the int 1 for the linear functions and sigmoid).
+
+    Raises
+    ------
+    ValueError
+        For an unsupported nonlinearity, or a `param` that is not a number.
+
+    Examples
+    --------
+    >>> gg.nn.init.calculate_gain('tanh')
+    1.6666666666666667
+    >>> gg.nn.init.calculate_gain('leaky_relu', 0.0) == gg.nn.init.calculate_gain('relu')
+    True
+    """
     linear = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d",
               "conv_transpose2d", "conv_transpose3d")
     if nonlinearity in linear or nonlinearity == "sigmoid":
@@ -71,12 +99,48 @@ def _fan(tensor, mode):
 
 
 def uniform_(tensor, a=0.0, b=1.0, generator=None):
-    """Fill with U(a, b)."""
+    """Fill `tensor` with draws from the uniform distribution U(a, b).
+
+    Parameters
+    ----------
+    tensor : Tensor
+        The tensor to fill (any shape, floating point); modified in place.
+    a : float, optional
+        Lower bound. Default 0.0.
+    b : float, optional
+        Upper bound. Default 1.0.
+    generator : glassgrad.Generator, optional
+        Source of the random draws. Default None: the global generator (``gg.manual_seed``
+        fixes it).
+
+    Returns
+    -------
+    Tensor
+        `tensor` itself, filled in place without recording a gradient.
+    """
     return _fill(tensor, ag.get_rng(generator).uniform(a, b, tensor.shape))
 
 
 def normal_(tensor, mean=0.0, std=1.0, generator=None):
-    """Fill with N(mean, std^2)."""
+    """Fill `tensor` with draws from the normal distribution N(mean, std^2).
+
+    Parameters
+    ----------
+    tensor : Tensor
+        The tensor to fill (any shape, floating point); modified in place.
+    mean : float, optional
+        Default 0.0.
+    std : float, optional
+        Standard deviation. Default 1.0.
+    generator : glassgrad.Generator, optional
+        Source of the random draws. Default None: the global generator (``gg.manual_seed``
+        fixes it).
+
+    Returns
+    -------
+    Tensor
+        `tensor` itself, filled in place without recording a gradient.
+    """
     return _fill(tensor, ag.get_rng(generator).normal(mean, std, tensor.shape))
 
 
@@ -86,50 +150,171 @@ def constant_(tensor, val):
     Parameters
     ----------
     tensor : Tensor
+        The tensor to fill (any shape, floating point); modified in place.
     val : float
+        The fill value.
 
     Returns
     -------
     Tensor
-        `tensor` itself.
+        `tensor` itself, filled in place without recording a gradient.
     """
     return _fill(tensor, np.full(tensor.shape, val))
 
 
 def zeros_(tensor):
-    """Fill `tensor` with zeros, in place; returns `tensor`."""
+    """Fill `tensor` with zeros, in place.
+
+    Parameters
+    ----------
+    tensor : Tensor
+        The tensor to fill (any shape, floating point); modified in place.
+
+    Returns
+    -------
+    Tensor
+        `tensor` itself, filled in place without recording a gradient.
+    """
     return constant_(tensor, 0.0)
 
 
 def ones_(tensor):
-    """Fill `tensor` with ones, in place; returns `tensor`."""
+    """Fill `tensor` with ones, in place.
+
+    Parameters
+    ----------
+    tensor : Tensor
+        The tensor to fill (any shape, floating point); modified in place.
+
+    Returns
+    -------
+    Tensor
+        `tensor` itself, filled in place without recording a gradient.
+    """
     return constant_(tensor, 1.0)
 
 
 def eye_(tensor):
-    """The identity matrix (2-D tensors only)."""
+    """Fill a 2-D `tensor` with the identity matrix (ones on the diagonal), in place.
+
+    Parameters
+    ----------
+    tensor : Tensor of shape (m, n)
+        Modified in place; a non-square matrix gets ones on its main diagonal.
+
+    Returns
+    -------
+    Tensor
+        `tensor` itself, filled in place without recording a gradient.
+
+    Raises
+    ------
+    ValueError
+        If `tensor` is not 2-D.
+    """
     if tensor.ndim != 2:
         raise ValueError(f"eye_: only 2-D tensors are supported, got shape {tuple(tensor.shape)}")
     return _fill(tensor, np.eye(*tensor.shape))
 
 
 def xavier_uniform_(tensor, gain=1.0, generator=None):
-    """Glorot uniform: U(-a, a), a = gain * sqrt(6 / (fan_in + fan_out)) (the usual choice
-    for tanh layers, with ``gain = calculate_gain('tanh')``)."""
+    """Glorot uniform initialization: U(-a, a) with ``a = gain * sqrt(6 / (fan_in + fan_out))``.
+
+    The usual choice for tanh layers, with ``gain = calculate_gain('tanh')``. For a weight of
+    shape ``(out, in, *kernel)``, ``fan_in = in * prod(kernel)`` and ``fan_out = out *
+    prod(kernel)``.
+
+    Parameters
+    ----------
+    tensor : Tensor of shape (out, in, k1, ..., kd)
+        Modified in place.
+    gain : float, optional
+        Scale factor. Default 1.0.
+    generator : glassgrad.Generator, optional
+        Source of the random draws. Default None: the global generator (``gg.manual_seed``
+        fixes it).
+
+    Returns
+    -------
+    Tensor
+        `tensor` itself, filled in place without recording a gradient.
+
+    Raises
+    ------
+    ValueError
+        If `tensor` has fewer than 2 dims (no fan in and fan out).
+    """
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     a = gain * math.sqrt(6.0 / (fan_in + fan_out))
     return uniform_(tensor, -a, a, generator)
 
 
 def xavier_normal_(tensor, gain=1.0, generator=None):
-    """Glorot normal: N(0, std^2), std = gain * sqrt(2 / (fan_in + fan_out))."""
+    """Glorot normal initialization: N(0, std^2) with ``std = gain * sqrt(2 / (fan_in + fan_out))``.
+
+    Parameters
+    ----------
+    tensor : Tensor of shape (out, in, k1, ..., kd)
+        Modified in place.
+    gain : float, optional
+        Scale factor. Default 1.0.
+    generator : glassgrad.Generator, optional
+        Source of the random draws. Default None: the global generator (``gg.manual_seed``
+        fixes it).
+
+    Returns
+    -------
+    Tensor
+        `tensor` itself, filled in place without recording a gradient.
+
+    Raises
+    ------
+    ValueError
+        If `tensor` has fewer than 2 dims (no fan in and fan out).
+    """
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), generator)
 
 
 def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
-    """He uniform: U(-b, b), b = gain * sqrt(3 / fan), gain = calculate_gain(nonlinearity, a).
-    PyTorch's default Linear/Conv init is this with a = sqrt(5), i.e. b = 1 / sqrt(fan_in)."""
+    """He uniform initialization: U(-b, b) with ``b = gain * sqrt(3 / fan)``.
+
+    ``gain = calculate_gain(nonlinearity, a)``. PyTorch's default Linear/Conv init is this
+    with ``a = sqrt(5)``, i.e. ``b = 1 / sqrt(fan_in)``.
+
+    Parameters
+    ----------
+    tensor : Tensor of shape (out, in, k1, ..., kd)
+        Modified in place.
+    a : float, optional
+        The negative slope of the leaky ReLU that follows (used only with
+        ``nonlinearity='leaky_relu'``). Default 0.
+    mode : {'fan_in', 'fan_out'}, optional
+        ``'fan_in'`` keeps the variance of the forward activations, ``'fan_out'`` that of the
+        backward gradients. Default ``'fan_in'``.
+    nonlinearity : str, optional
+        The nonlinearity after this layer, see :func:`calculate_gain`. Default
+        ``'leaky_relu'``.
+    generator : glassgrad.Generator, optional
+        Source of the random draws. Default None: the global generator (``gg.manual_seed``
+        fixes it).
+
+    Returns
+    -------
+    Tensor
+        `tensor` itself, filled in place without recording a gradient.
+
+    Raises
+    ------
+    ValueError
+        If `tensor` has fewer than 2 dims, `mode` is unknown, or `nonlinearity` is not
+        supported by :func:`calculate_gain`.
+
+    Notes
+    -----
+    A tensor with zero elements is returned unchanged, with a ``UserWarning``, as in
+    PyTorch.
+    """
     if 0 in tuple(tensor.shape):        # no fan to scale by, nothing to fill (as PyTorch)
         warnings.warn("Initializing zero-element tensors is a no-op", UserWarning,
                       stacklevel=2)
@@ -140,8 +325,44 @@ def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gene
 
 
 def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
-    """He normal: N(0, std^2), std = gain / sqrt(fan). With nonlinearity='relu' this is the
-    textbook ``randn(n) * sqrt(2 / n)`` for ReLU networks (n inputs per unit)."""
+    """He normal initialization: N(0, std^2) with ``std = gain / sqrt(fan)``.
+
+    ``gain = calculate_gain(nonlinearity, a)``. With ``nonlinearity='relu'`` this is the
+    textbook ``randn(n) * sqrt(2 / n)`` for ReLU networks (n inputs per unit).
+
+    Parameters
+    ----------
+    tensor : Tensor of shape (out, in, k1, ..., kd)
+        Modified in place.
+    a : float, optional
+        The negative slope of the leaky ReLU that follows (used only with
+        ``nonlinearity='leaky_relu'``). Default 0.
+    mode : {'fan_in', 'fan_out'}, optional
+        ``'fan_in'`` keeps the variance of the forward activations, ``'fan_out'`` that of the
+        backward gradients. Default ``'fan_in'``.
+    nonlinearity : str, optional
+        The nonlinearity after this layer, see :func:`calculate_gain`. Default
+        ``'leaky_relu'``.
+    generator : glassgrad.Generator, optional
+        Source of the random draws. Default None: the global generator (``gg.manual_seed``
+        fixes it).
+
+    Returns
+    -------
+    Tensor
+        `tensor` itself, filled in place without recording a gradient.
+
+    Raises
+    ------
+    ValueError
+        If `tensor` has fewer than 2 dims, `mode` is unknown, or `nonlinearity` is not
+        supported by :func:`calculate_gain`.
+
+    Notes
+    -----
+    A tensor with zero elements is returned unchanged, with a ``UserWarning``, as in
+    PyTorch.
+    """
     if 0 in tuple(tensor.shape):        # no fan to scale by, nothing to fill (as PyTorch)
         warnings.warn("Initializing zero-element tensors is a no-op", UserWarning,
                       stacklevel=2)
@@ -151,8 +372,32 @@ def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gener
 
 
 def orthogonal_(tensor, gain=1.0, generator=None):
-    """A (semi-)orthogonal matrix from the QR decomposition of a Gaussian matrix, with the
-    signs fixed so that the result is uniformly distributed; trailing dims are flattened."""
+    """Fill with a (semi-)orthogonal matrix times `gain`.
+
+    The matrix comes from the QR decomposition of a Gaussian matrix, with the signs fixed so
+    that the result is uniformly distributed; trailing dims are flattened, i.e. the tensor is
+    treated as a (shape[0], numel / shape[0]) matrix.
+
+    Parameters
+    ----------
+    tensor : Tensor with at least 2 dims
+        Modified in place; an empty tensor is returned unchanged.
+    gain : float, optional
+        Scale factor. Default 1.0.
+    generator : glassgrad.Generator, optional
+        Source of the random draws. Default None: the global generator (``gg.manual_seed``
+        fixes it).
+
+    Returns
+    -------
+    Tensor
+        `tensor` itself, filled in place without recording a gradient.
+
+    Raises
+    ------
+    ValueError
+        If `tensor` has fewer than 2 dims.
+    """
     if tensor.ndim < 2:
         raise ValueError(f"orthogonal_: needs at least 2 dims, got shape {tuple(tensor.shape)}")
     if tensor.numel() == 0:
@@ -170,9 +415,33 @@ def orthogonal_(tensor, gain=1.0, generator=None):
 
 
 def sparse_(tensor, sparsity, std=0.01, generator=None):
-    """Sparse init of a 2-D weight (out, in): N(0, std^2) entries, then in every column a
-    fraction `sparsity` of the rows set to zero (PyTorch's ``sparse_``), so each unit keeps a
-    random subset of its connections (sparse initialization, Martens 2010)."""
+    """Sparse initialization of a 2-D weight (Martens, 2010), PyTorch's ``sparse_``.
+
+    Entries are drawn from N(0, std^2), then in every column a fraction `sparsity` of the rows
+    (rounded up) is set to zero, so each unit keeps a random subset of its connections.
+
+    Parameters
+    ----------
+    tensor : Tensor of shape (out, in)
+        Modified in place.
+    sparsity : float
+        Fraction of each column set to zero, in [0, 1].
+    std : float, optional
+        Standard deviation of the non-zero entries. Default 0.01.
+    generator : glassgrad.Generator, optional
+        Source of the random draws. Default None: the global generator (``gg.manual_seed``
+        fixes it).
+
+    Returns
+    -------
+    Tensor
+        `tensor` itself, filled in place without recording a gradient.
+
+    Raises
+    ------
+    ValueError
+        If `tensor` is not 2-D.
+    """
     if tensor.ndim != 2:
         raise ValueError(f"sparse_: only 2-D tensors are supported, got shape "
                          f"{tuple(tensor.shape)}")

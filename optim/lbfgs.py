@@ -231,18 +231,24 @@ class LBFGS(Optimizer):
         return loss, flat_grad
 
     def step(self, closure=None):
-        """Run up to `max_iter` L-BFGS iterations; return the loss `closure()` gave at the
-        start.
+        """Run up to `max_iter` L-BFGS iterations on the loss that `closure` computes.
 
         Parameters
         ----------
         closure : callable
-            Zeroes the gradients, recomputes the loss, calls backward, returns the loss.
+            Zeroes the gradients, recomputes the loss, calls backward, returns the loss. It is
+            called once per function evaluation (up to `max_eval` times). Required, as in
+            PyTorch.
+
+        Returns
+        -------
+        Tensor
+            The loss `closure` returned at the start (before this step's updates).
 
         Raises
         ------
         TypeError
-            No closure given.
+            If no closure is given.
         """
         if closure is None:
             raise TypeError("LBFGS.step needs a closure that recomputes the loss (zero the "

@@ -20,12 +20,43 @@ def _group_lrs(optimizer):
 
 
 class LRScheduler:
-    """Base class: holds `optimizer`, `base_lrs` (each group's `initial_lr`), `last_epoch`
-    (index of the last epoch stepped; -1 before the first) and the last lrs set.
+    """Base class of the learning-rate schedules.
 
-    Constructing a scheduler performs its first step (epoch 0), which may already change the
-    lrs (e.g. LinearLR's warm-up start). Subclasses implement `get_lr()` (the recursive
-    form, called with `last_epoch` already advanced) and may add `_closed_form_lr()`.
+    Holds `optimizer`, `base_lrs` (each group's ``'initial_lr'``, set from its ``lr`` when
+    starting afresh), `last_epoch` (index of the last epoch stepped; -1 before the first) and
+    the last learning rates set. Constructing a scheduler performs its first step (epoch 0),
+    which may already change the learning rates (e.g. LinearLR's warm-up start). Call
+    ``step()`` after ``optimizer.step()``, usually once per epoch.
+
+    Parameters
+    ----------
+    optimizer : Optimizer
+        The wrapped optimizer; every parameter group's ``lr`` is scheduled.
+    last_epoch : int, optional
+        The index of the last epoch when resuming (the groups must then hold
+        ``'initial_lr'``, e.g. from a loaded optimizer state dict); -1 starts afresh.
+        Default -1.
+
+    Attributes
+    ----------
+    optimizer : Optimizer
+        The wrapped optimizer.
+    base_lrs : list of float
+        Each group's initial learning rate.
+    last_epoch : int
+        The index of the last epoch stepped.
+
+    Raises
+    ------
+    TypeError
+        If `optimizer` is not an Optimizer.
+    KeyError
+        If resuming (``last_epoch != -1``) and a group has no ``'initial_lr'``.
+
+    Notes
+    -----
+    Subclasses implement ``get_lr()`` (the recursive form, called with `last_epoch` already
+    advanced) and may add a closed form used by ``step(epoch)``.
     """
 
     def __init__(self, optimizer, last_epoch=-1):
@@ -55,16 +86,35 @@ class LRScheduler:
             self._is_initial = False
 
     def get_lr(self):
-        """The lrs for epoch `last_epoch` (subclasses)."""
+        """The learning rates for epoch `last_epoch`, one per group (implemented by subclasses).
+
+        Returns
+        -------
+        list of float
+            One learning rate per parameter group.
+        """
         raise NotImplementedError
 
     def get_last_lr(self):
-        """The lrs set by the most recent step, one per parameter group."""
+        """The learning rates set by the most recent step, one per parameter group.
+
+        Returns
+        -------
+        list of float
+            A new list, in group order.
+        """
         return list(self._last_lr)
 
     @replayable("step")
     def step(self, epoch=None):
-        """Advance one epoch and set the groups' lrs (or jump to `epoch`)."""
+        """Advance one epoch and set the groups' learning rates, or jump to `epoch`.
+
+        Parameters
+        ----------
+        epoch : int, optional
+            Jump to this epoch, with the closed form of the schedule where one exists (PyTorch
+            deprecates this argument). Default None: the next epoch.
+        """
         self._step_count += 1
         self._update_lr(epoch)
 
@@ -81,22 +131,53 @@ class LRScheduler:
         self._last_lr = _group_lrs(self.optimizer)
 
     def state_dict(self):
-        """Every attribute except the optimizer (PyTorch's layout)."""
+        """The scheduler's state: every attribute except the optimizer (PyTorch's layout).
+
+        Returns
+        -------
+        dict
+            Attribute name to value; callables given as plain functions are left out (recreate
+            them when restoring).
+        """
         return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
 
     def load_state_dict(self, state_dict):
-        """Restore the scheduler's state from `state_dict`, as returned by ``state_dict()``."""
+        """Restore the scheduler's state from `state_dict`, as returned by :meth:`state_dict`.
+
+        Parameters
+        ----------
+        state_dict : dict
+            The saved state.
+        """
         self.__dict__.update(state_dict)
 
 
 class LambdaLR(LRScheduler):
-    """lr = base_lr * lr_lambda(epoch), one function for all groups or one per group.
+    """Set ``lr = base_lr * lr_lambda(epoch)``, one function for all groups or one per group.
 
-    The textbook 1/t decay, alpha = alpha0 / (1 + decay_rate * epoch)::
+    The textbook 1/t decay, ``alpha = alpha0 / (1 + decay_rate * epoch)``::
 
         sched = LambdaLR(opt, lambda epoch: 1.0 / (1.0 + 0.5 * epoch))
 
-    state_dict() keeps the attributes of callable objects but not plain functions, as in
+    Parameters
+    ----------
+    optimizer : Optimizer
+        The wrapped optimizer; every parameter group's ``lr`` is scheduled.
+    lr_lambda : callable or list of callable
+        ``epoch -> factor``; a list gives one function per group.
+    last_epoch : int, optional
+        The index of the last epoch when resuming (the groups must then hold
+        ``'initial_lr'``, e.g. from a loaded optimizer state dict); -1 starts afresh.
+        Default -1.
+
+    Raises
+    ------
+    ValueError
+        If a list of `lr_lambda` does not have one entry per group.
+
+    Notes
+    -----
+    ``state_dict()`` keeps the attributes of callable objects but not plain functions, as in
     PyTorch (recreate the lambdas when restoring).
     """
 
@@ -183,8 +264,23 @@ class StepLR(LRScheduler):
 
 
 class MultiStepLR(LRScheduler):
-    """Multiply the lr by `gamma` at each epoch listed in `milestones` (a repeated
-    milestone multiplies by gamma once per repeat)."""
+    """Multiply the learning rate by `gamma` at each epoch listed in `milestones`.
+
+    A repeated milestone multiplies by `gamma` once per repeat.
+
+    Parameters
+    ----------
+    optimizer : Optimizer
+        The wrapped optimizer; every parameter group's ``lr`` is scheduled.
+    milestones : iterable of int
+        The epochs at which to decay.
+    gamma : float, optional
+        The decay factor. Default 0.1.
+    last_epoch : int, optional
+        The index of the last epoch when resuming (the groups must then hold
+        ``'initial_lr'``, e.g. from a loaded optimizer state dict); -1 starts afresh.
+        Default -1.
+    """
 
     def __init__(self, optimizer, milestones, gamma=0.1, last_epoch=-1):
         self.milestones = Counter(milestones)
@@ -209,7 +305,19 @@ class MultiStepLR(LRScheduler):
 
 
 class ExponentialLR(LRScheduler):
-    """Exponential decay: lr = base_lr * gamma**epoch (e.g. ``0.95**epoch * alpha0``)."""
+    """Exponential decay: ``lr = base_lr * gamma ** epoch`` (e.g. ``0.95 ** epoch * alpha0``).
+
+    Parameters
+    ----------
+    optimizer : Optimizer
+        The wrapped optimizer; every parameter group's ``lr`` is scheduled.
+    gamma : float
+        The decay factor per epoch.
+    last_epoch : int, optional
+        The index of the last epoch when resuming (the groups must then hold
+        ``'initial_lr'``, e.g. from a loaded optimizer state dict); -1 starts afresh.
+        Default -1.
+    """
 
     def __init__(self, optimizer, gamma, last_epoch=-1):
         self.gamma = gamma
@@ -225,8 +333,45 @@ class ExponentialLR(LRScheduler):
 
 
 class LinearLR(LRScheduler):
-    """Linear warm-up (or decay): the lr factor goes from `start_factor` at epoch 0 to
-    `end_factor` at epoch `total_iters` and stays there."""
+    """Linear warm-up (or decay) of the learning rate by a factor.
+
+    The factor goes linearly from `start_factor` at epoch 0 to `end_factor` at epoch
+    `total_iters` and stays there.
+
+    Parameters
+    ----------
+    optimizer : Optimizer
+        The wrapped optimizer; every parameter group's ``lr`` is scheduled.
+    start_factor : float, optional
+        In (0, 1]. Default 1/3.
+    end_factor : float, optional
+        In [0, 1]. Default 1.0.
+    total_iters : int, optional
+        Number of epochs to reach `end_factor`. Default 5.
+    last_epoch : int, optional
+        The index of the last epoch when resuming (the groups must then hold
+        ``'initial_lr'``, e.g. from a loaded optimizer state dict); -1 starts afresh.
+        Default -1.
+
+    Raises
+    ------
+    ValueError
+        If `start_factor` is outside (0, 1] or `end_factor` outside [0, 1].
+
+    Examples
+    --------
+    >>> from glassgrad import optim
+    >>> w = gg.zeros(1, requires_grad=True)
+    >>> opt = optim.SGD([w], lr=0.1)
+    >>> sched = optim.lr_scheduler.LinearLR(opt, start_factor=0.25, total_iters=3)
+    >>> lrs = []
+    >>> for epoch in range(5):
+    ...     lrs.append(round(sched.get_last_lr()[0], 4))
+    ...     _ = opt.step()
+    ...     sched.step()
+    >>> lrs
+    [0.025, 0.05, 0.075, 0.1, 0.1]
+    """
 
     def __init__(self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5,
                  last_epoch=-1):
@@ -258,14 +403,40 @@ class LinearLR(LRScheduler):
 
 
 class CosineAnnealingLR(LRScheduler):
-    r"""Cosine annealing from base_lr down to `eta_min` over `T_max` epochs:
+    """Cosine annealing from the base learning rate down to `eta_min` over `T_max` epochs.
 
-        lr_t = eta_min + (base_lr - eta_min) * (1 + cos(pi * t / T_max)) / 2
+    ``lr_t = eta_min + (base_lr - eta_min) * (1 + cos(pi * t / T_max)) / 2``, computed, as in
+    PyTorch, by the recursive form ``lr_t = eta_min + (lr_{t-1} - eta_min) * (1 + cos(pi t /
+    T)) / (1 + cos(pi (t - 1) / T))``, so the sequence matches PyTorch's float for float.
+    After `T_max` the learning rate rises again (a cosine wave, not a restart).
 
-    computed, as in PyTorch, by the recursive form
-    lr_t = eta_min + (lr_{t-1} - eta_min) * (1 + cos(pi t/T)) / (1 + cos(pi (t-1)/T)),
-    so the sequence matches PyTorch's float for float. After T_max the lr rises again
-    (a cosine wave, not a restart)."""
+    Parameters
+    ----------
+    optimizer : Optimizer
+        The wrapped optimizer; every parameter group's ``lr`` is scheduled.
+    T_max : int
+        Number of epochs of the half cosine.
+    eta_min : float, optional
+        The minimum learning rate. Default 0.0.
+    last_epoch : int, optional
+        The index of the last epoch when resuming (the groups must then hold
+        ``'initial_lr'``, e.g. from a loaded optimizer state dict); -1 starts afresh.
+        Default -1.
+
+    Examples
+    --------
+    >>> from glassgrad import optim
+    >>> w = gg.zeros(1, requires_grad=True)
+    >>> opt = optim.SGD([w], lr=1.0)
+    >>> sched = optim.lr_scheduler.CosineAnnealingLR(opt, T_max=4)
+    >>> lrs = []
+    >>> for epoch in range(5):
+    ...     lrs.append(round(sched.get_last_lr()[0], 4))
+    ...     _ = opt.step()
+    ...     sched.step()
+    >>> lrs
+    [1.0, 0.8536, 0.5, 0.1464, 0.0]
+    """
 
     def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
         self.T_max = T_max
@@ -293,9 +464,30 @@ class CosineAnnealingLR(LRScheduler):
 
 
 class SequentialLR(LRScheduler):
-    """Run `schedulers` one after another, switching at the epochs in `milestones` (e.g.
-    LinearLR warm-up for 5 epochs, then CosineAnnealingLR). Each scheduler starts from its
-    own epoch 0 when its turn comes."""
+    """Run `schedulers` one after another, switching at the epochs in `milestones`.
+
+    E.g. a LinearLR warm-up for 5 epochs, then CosineAnnealingLR. Each scheduler starts from
+    its own epoch 0 when its turn comes.
+
+    Parameters
+    ----------
+    optimizer : Optimizer
+        The wrapped optimizer; every parameter group's ``lr`` is scheduled.
+    schedulers : list of LRScheduler
+        At least one, all built on `optimizer`, no ReduceLROnPlateau.
+    milestones : list of int
+        ``len(schedulers) - 1`` increasing epochs at which the next scheduler takes over.
+    last_epoch : int, optional
+        Default -1.
+
+    Raises
+    ------
+    TypeError
+        If `optimizer` is not an Optimizer.
+    ValueError
+        If there is no scheduler, one is a ReduceLROnPlateau or belongs to another optimizer,
+        or the number of milestones is not ``len(schedulers) - 1``.
+    """
 
     def __init__(self, optimizer, schedulers, milestones, last_epoch=-1):
         if not isinstance(optimizer, Optimizer):
@@ -329,7 +521,10 @@ class SequentialLR(LRScheduler):
 
     @replayable("step")
     def step(self):
-        """Advance one epoch: step the scheduler whose milestone has been reached."""
+        """Advance one epoch: step the scheduler whose milestone has been reached.
+
+        At a milestone, the next scheduler restarts from its epoch 0.
+        """
         self.last_epoch += 1
         idx = bisect_right(self._milestones, self.last_epoch)
         scheduler = self._schedulers[idx]
@@ -353,15 +548,60 @@ class SequentialLR(LRScheduler):
 
 
 class ReduceLROnPlateau(LRScheduler):
-    """Multiply the lr by `factor` when a metric has stopped improving for more than
-    `patience` epochs (the rule of thumb "halve it whenever the validation accuracy stops
-    improving").
+    """Multiply the learning rate by `factor` when a metric has stopped improving.
 
-    step(metric) once per epoch. mode 'min' (loss) or 'max' (accuracy); an epoch improves on
-    the best so far if metric < best * (1 - threshold) ('rel') or < best - threshold
-    ('abs') in 'min' mode (mirrored for 'max'). After a reduction, `cooldown` epochs pass
-    before bad epochs are counted again. lrs never go below `min_lr` (a number or one per
-    group), and changes smaller than `eps` are skipped.
+    The rule of thumb "halve it whenever the validation accuracy stops improving": call
+    ``step(metric)`` once per epoch; when the metric has not improved for more than `patience`
+    epochs, the learning rate of every group is reduced.
+
+    Parameters
+    ----------
+    optimizer : Optimizer
+        The wrapped optimizer.
+    mode : {'min', 'max'}, optional
+        ``'min'`` for a metric to lower (a loss), ``'max'`` for one to raise (an accuracy).
+        Default ``'min'``.
+    factor : float, optional
+        The reduction factor; must be < 1. Default 0.1.
+    patience : int, optional
+        Number of epochs without improvement tolerated. Default 10.
+    threshold : float, optional
+        An epoch improves on the best so far if ``metric < best * (1 - threshold)``
+        (``'rel'``) or ``metric < best - threshold`` (``'abs'``) in ``'min'`` mode (mirrored
+        for ``'max'``). Default 1e-4.
+    threshold_mode : {'rel', 'abs'}, optional
+        Default ``'rel'``.
+    cooldown : int, optional
+        Epochs after a reduction before bad epochs are counted again. Default 0.
+    min_lr : float or list of float, optional
+        The learning rates never go below it (a number, or one per group). Default 0.
+    eps : float, optional
+        Changes of the learning rate smaller than `eps` are skipped. Default 1e-8.
+
+    Raises
+    ------
+    TypeError
+        If `optimizer` is not an Optimizer.
+    ValueError
+        If ``factor >= 1``, `mode` or `threshold_mode` is unknown, or a list of `min_lr`
+        does not have one entry per group.
+
+    Notes
+    -----
+    Unlike the other schedules, its constructor does not change the learning rates.
+
+    Examples
+    --------
+    >>> from glassgrad import optim
+    >>> w = gg.zeros(1, requires_grad=True)
+    >>> opt = optim.SGD([w], lr=1.0)
+    >>> sched = optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=1)
+    >>> lrs = []
+    >>> for val_loss in [1.0, 0.9, 0.9, 0.9, 0.9, 0.8]:
+    ...     sched.step(val_loss)
+    ...     lrs.append(sched.get_last_lr()[0])
+    >>> lrs
+    [1.0, 1.0, 1.0, 0.5, 0.5, 0.5]
     """
 
     def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4,
@@ -412,8 +652,19 @@ class ReduceLROnPlateau(LRScheduler):
         return self.cooldown_counter > 0
 
     def is_better(self, a, best):
-        """True if the metric `a` improves on `best` by more than the threshold (per `mode` and
-        `threshold_mode`).
+        """Whether the metric `a` improves on `best` by more than the threshold.
+
+        Parameters
+        ----------
+        a : float
+            The new metric value.
+        best : float
+            The best value so far.
+
+        Returns
+        -------
+        bool
+            True if `a` is better than `best` per `mode` and `threshold_mode`.
         """
         if self.mode == "min" and self.threshold_mode == "rel":
             return a < best * (1.0 - self.threshold)
@@ -424,8 +675,22 @@ class ReduceLROnPlateau(LRScheduler):
         return a > best + self.threshold
 
     def step(self, metrics, epoch=None):
-        """Record this epoch's metric (a number or 0-d tensor) and reduce the lr if it has
-        not improved for more than `patience` epochs."""
+        """Record this epoch's metric and reduce the learning rates if it has not improved for more
+        than `patience` epochs.
+
+        Parameters
+        ----------
+        metrics : float or Tensor
+            The metric of this epoch: a number or a 0-d tensor.
+        epoch : int, optional
+            Set the epoch counter to this value instead of advancing it (PyTorch deprecates this
+            argument). Default None.
+
+        Raises
+        ------
+        RuntimeError
+            If a per-group `min_lr` list was given and the optimizer has gained groups since.
+        """
         current = float(metrics)
         self.last_epoch = self.last_epoch + 1 if epoch is None else epoch
         if self.is_better(current, self.best):
@@ -734,7 +999,19 @@ class CyclicLR(LRScheduler):
             self.scale_mode = "iterations"
 
     def scale_fn(self, x):
-        """The amplitude factor at cycle (or step) x."""
+        """The amplitude factor at cycle (or step) `x`.
+
+        Parameters
+        ----------
+        x : int or float
+            The cycle number (``scale_mode='cycle'``) or the step (``'iterations'``).
+
+        Returns
+        -------
+        float
+            The custom `scale_fn` of the constructor if one was given; else 1 (``'triangular'``),
+            ``1 / 2 ** (x - 1)`` (``'triangular2'``) or ``gamma ** x`` (``'exp_range'``).
+        """
         if self._scale_fn_custom is not None:
             return self._scale_fn_custom(x)
         if self.mode == "triangular":

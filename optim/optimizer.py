@@ -118,8 +118,35 @@ class Optimizer:
 
     # ----- groups ---------------------------------------------------------------------------
     def add_param_group(self, param_group):
-        """Add a group of parameters (a dict with `params` and optional hyperparameters),
-        e.g. to train a layer that was frozen so far with its own learning rate."""
+        """Add a group of parameters with its own hyperparameters.
+
+        Useful e.g. to start training a layer that was frozen so far, with its own learning rate.
+        Hyperparameters the group leaves out are taken from the constructor's defaults.
+
+        Parameters
+        ----------
+        param_group : dict
+            ``{'params': Tensor or list of Tensor, 'lr': ..., ...}``: leaf floating-point
+            tensors not already optimized, and any hyperparameters of this group.
+
+        Raises
+        ------
+        TypeError
+            If `param_group` is not a dict, `params` is a set, an entry is not a Tensor, or a
+            tensor is not floating point.
+        ValueError
+            If `params` is missing or empty, holds a non-leaf tensor or the same tensor twice,
+            shares a parameter with another group, a required hyperparameter (one without a
+            default) is missing, or a hyperparameter is out of range.
+
+        Examples
+        --------
+        >>> w, b = gg.zeros(2, requires_grad=True), gg.zeros(1, requires_grad=True)
+        >>> opt = gg.optim.SGD([w], lr=0.1)
+        >>> opt.add_param_group({'params': [b], 'lr': 0.01})
+        >>> [group['lr'] for group in opt.param_groups]
+        [0.1, 0.01]
+        """
         name = type(self).__name__
         if not isinstance(param_group, dict):
             raise TypeError(f"{name}: a parameter group must be a dict, got "
@@ -281,9 +308,18 @@ class Optimizer:
 
     # ----- checkpoints ----------------------------------------------------------------------
     def state_dict(self):
-        """{'state': {index: {name: tensor or number}}, 'param_groups': [{..., 'params':
-        [index, ...]}]} with parameters numbered in group order, as PyTorch does. The state
-        tensors are the live ones (save the dict, or copy it, before stepping on)."""
+        """The optimizer's hyperparameters and state, in PyTorch's layout.
+
+        Parameters are numbered in group order, as PyTorch does, so the dict refers to no
+        tensor identity and can be loaded into an optimizer over a fresh copy of the model.
+
+        Returns
+        -------
+        dict
+            ``{'state': {index: {name: Tensor or number}}, 'param_groups': [{..., 'params':
+            [index, ...]}]}``. The state tensors are the live ones (save the dict, or copy it,
+            before stepping on).
+        """
         index = {}
         groups = []
         for group in self.param_groups:
@@ -299,10 +335,25 @@ class Optimizer:
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict):
-        """Restore hyperparameters and state from `state_dict()` output (also after
-        `ag.save`/`ag.load`, or a PyTorch optimizer's state dict whose tensors were converted
-        to numpy arrays). Groups must match this optimizer's in number and sizes; state
-        tensors are copied and cast to their parameter's dtype."""
+        """Restore hyperparameters and state from the output of :meth:`state_dict`.
+
+        Also accepts a dict after ``gg.save``/``gg.load``, or a PyTorch optimizer's state dict
+        whose tensors were converted to numpy arrays. State tensors are copied and cast to their
+        parameter's dtype (step counters to float64 0-d tensors).
+
+        Parameters
+        ----------
+        state_dict : dict
+            ``{'state': ..., 'param_groups': ...}``; its groups must match this optimizer's in
+            number and sizes.
+
+        Raises
+        ------
+        ValueError
+            If `state_dict` lacks 'state' or 'param_groups', the groups do not match in number or
+            size, a state tensor's shape differs from its parameter's, or a hyperparameter is out
+            of range.
+        """
         name = type(self).__name__
         try:
             saved_groups = state_dict["param_groups"]

@@ -36,17 +36,21 @@ def _lerp_inplace(tensor, end, weight):
 
 
 def get_ema_multi_avg_fn(decay=0.999):
-    """An exponential moving average for ``AveragedModel(multi_avg_fn=...)``: updates every
-    averaged tensor in place, ``ema = ema + (1 - decay) * (current - ema)`` (a lerp, as
-    PyTorch's foreach version; integer tensors use ``ema * decay + current * (1 - decay)``).
+    """An exponential moving average for ``AveragedModel(multi_avg_fn=...)``.
+
+    The returned function updates every averaged tensor in place, ``ema = ema + (1 - decay) *
+    (current - ema)`` (a lerp, as PyTorch's foreach version; integer tensors use ``ema *
+    decay + current * (1 - decay)``).
 
     Parameters
     ----------
-    decay : float, default 0.999
+    decay : float, optional
+        Weight of the previous average. Default 0.999.
 
     Returns
     -------
-    callable ``(averaged_list, current_list, num_averaged) -> None``
+    callable
+        ``(averaged_list, current_list, num_averaged) -> None``.
     """
     def ema_update(ema_param_list, current_param_list, _num_averaged):
         with no_grad():
@@ -59,11 +63,17 @@ def get_ema_multi_avg_fn(decay=0.999):
 
 
 def get_swa_multi_avg_fn():
-    """The running mean for ``AveragedModel(multi_avg_fn=...)``:
-    ``avg = avg + (current - avg) / (num_averaged + 1)``, in place (a lerp for floats).
+    """The running mean for ``AveragedModel(multi_avg_fn=...)``.
 
-    When `num_averaged` is a Tensor (as AveragedModel passes it), the weight
-    ``1 / (num_averaged + 1)`` is rounded to float32, as PyTorch computes it."""
+    The returned function updates in place ``avg = avg + (current - avg) / (num_averaged +
+    1)`` (a lerp for floats). When `num_averaged` is a Tensor (as AveragedModel passes it),
+    the weight ``1 / (num_averaged + 1)`` is rounded to float32, as PyTorch computes it.
+
+    Returns
+    -------
+    callable
+        ``(averaged_list, current_list, num_averaged) -> None``.
+    """
     def swa_update(averaged_param_list, current_param_list, num_averaged):
         if isinstance(num_averaged, Tensor):
             # PyTorch divides 1 by the int64 count tensor, which gives a float32 weight
@@ -80,50 +90,82 @@ def get_swa_multi_avg_fn():
 
 
 def get_ema_avg_fn(decay=0.999):
-    """An exponential moving average for ``AveragedModel(avg_fn=...)``: returns
-    ``decay * ema + (1 - decay) * current`` for one tensor."""
+    """An exponential moving average for ``AveragedModel(avg_fn=...)``, one tensor at a time.
+
+    Parameters
+    ----------
+    decay : float, optional
+        Weight of the previous average. Default 0.999.
+
+    Returns
+    -------
+    callable
+        ``(ema, current, num_averaged) -> decay * ema + (1 - decay) * current``.
+    """
     def ema_update(ema_param, current_param, num_averaged):
         return decay * ema_param + (1 - decay) * current_param
     return ema_update
 
 
 def get_swa_avg_fn():
-    """The running mean for ``AveragedModel(avg_fn=...)``: returns
-    ``avg + (current - avg) / (num_averaged + 1)`` for one tensor."""
+    """The running mean for ``AveragedModel(avg_fn=...)``, one tensor at a time.
+
+    Returns
+    -------
+    callable
+        ``(avg, current, num_averaged) -> avg + (current - avg) / (num_averaged + 1)``.
+    """
     def swa_update(averaged_param, current_param, num_averaged):
         return averaged_param + (current_param - averaged_param) / (num_averaged + 1)
     return swa_update
 
 
 class AveragedModel(nn.Module):
-    """A copy of `model` whose parameters are an average of `model`'s over the calls to
-    ``update_parameters(model)``: the equal-weight running mean by default (SWA), or what
-    `avg_fn` / `multi_avg_fn` compute (e.g. ``get_ema_multi_avg_fn(0.999)`` for an EMA).
+    """A copy of `model` whose parameters are an average of `model`'s over time.
+
+    Each call to ``update_parameters(model)`` folds the model's current weights in: the
+    equal-weight running mean by default (stochastic weight averaging, SWA), or what `avg_fn`
+    / `multi_avg_fn` compute (e.g. ``get_ema_multi_avg_fn(0.999)`` for an exponential moving
+    average).
 
     Parameters
     ----------
     model : Module
         Deep-copied into ``self.module``; ``forward`` calls the copy.
     device : optional
-        Accepted for compatibility; there are no devices.
+        Accepted for compatibility; there are no devices. Default None.
     avg_fn : callable, optional
         ``(averaged, current, num_averaged) -> new averaged`` for one tensor at a time.
+        Default None.
     multi_avg_fn : callable, optional
-        ``(averaged_list, current_list, num_averaged) -> None``, updating in place.
-    use_buffers : bool, default False
+        ``(averaged_list, current_list, num_averaged) -> None``, updating in place. Default
+        None.
+    use_buffers : bool, optional
         Average the buffers too (e.g. BatchNorm's running statistics) instead of copying
-        them from `model` at each update.
+        them from `model` at each update. Default False.
 
     Attributes
     ----------
     module : Module
+        The averaged copy.
     n_averaged : Tensor
-        An int64 buffer counting the updates (in the state_dict, as in PyTorch).
+        An int64 0-d buffer counting the updates (in the state_dict, as in PyTorch).
 
     Raises
     ------
     ValueError
-        Both `avg_fn` and `multi_avg_fn` given (PyTorch asserts).
+        If both `avg_fn` and `multi_avg_fn` are given (PyTorch asserts).
+
+    Examples
+    --------
+    >>> model = gg.nn.Linear(1, 1, bias=False)
+    >>> swa = gg.optim.swa_utils.AveragedModel(model)
+    >>> for value in (1.0, 2.0, 6.0):
+    ...     _ = gg.nn.init.constant_(model.weight, value)
+    ...     swa.update_parameters(model)
+    >>> swa.module.weight
+    Parameter containing:
+    tensor([[3.]], requires_grad=True)
     """
 
     def __init__(self, model, device=None, avg_fn=None, multi_avg_fn=None, use_buffers=False):
@@ -140,8 +182,17 @@ class AveragedModel(nn.Module):
         return self.module(*args, **kwargs)
 
     def update_parameters(self, model):
-        """Fold `model`'s current parameters (and buffers, with use_buffers) into the
-        average; the first call copies them."""
+        """Fold `model`'s current parameters (and buffers, with `use_buffers`) into the average.
+
+        The first call copies them. Without `use_buffers`, the buffers are copied from `model`.
+        ``n_averaged`` grows by one.
+
+        Parameters
+        ----------
+        model : Module
+            A model with the same architecture as the averaged one (parameters are paired in
+            order).
+        """
         if self.use_buffers:
             mine = itertools.chain(self.module.parameters(), self.module.buffers())
             theirs = itertools.chain(model.parameters(), model.buffers())
@@ -167,18 +218,22 @@ class AveragedModel(nn.Module):
 
 
 def update_bn(loader, model, device=None):
-    """Recompute the running statistics of every BatchNorm layer of `model` with one pass
-    over `loader` (after averaging weights, the running statistics no longer match them).
+    """Recompute the running statistics of every BatchNorm layer of `model` with one pass over
+    `loader`.
+
+    After averaging weights, the running statistics no longer match them. The layers are
+    reset and then average the batches equally (momentum None during the pass; their momentum
+    is restored afterwards), as is the model's train/eval mode. Nothing happens without
+    BatchNorm layers.
 
     Parameters
     ----------
     loader : iterable
         Batches: a Tensor, or a list/tuple whose first element is the input.
     model : Module
-        Its BatchNorm layers are reset and then average the batches equally (momentum None
-        for the pass; their momentum is restored afterwards), as is its train/eval mode.
+        The model whose BatchNorm layers are updated in place.
     device : optional
-        Accepted for compatibility; there are no devices.
+        Accepted for compatibility; there are no devices. Default None.
     """
     momenta = {}
     for module in model.modules():
@@ -202,23 +257,29 @@ def update_bn(loader, model, device=None):
 
 
 class SWALR(LRScheduler):
-    """Anneal each group's lr to a constant `swa_lr` over `anneal_epochs` epochs (cosine or
-    linear), for the averaging phase of SWA; PyTorch's schedule, value for value.
+    """Anneal each group's learning rate to a constant `swa_lr` over `anneal_epochs` epochs.
+
+    For the averaging phase of SWA; cosine or linear annealing, PyTorch's schedule, value for
+    value.
 
     Parameters
     ----------
     optimizer : Optimizer
-    swa_lr : float or list of float (one per group)
-    anneal_epochs : int, default 10
-        0 jumps to swa_lr at once.
-    anneal_strategy : {'cos', 'linear'}
-    last_epoch : int, default -1
+        The wrapped optimizer.
+    swa_lr : float or list of float
+        The final learning rate (one per group for a list).
+    anneal_epochs : int, optional
+        Number of epochs of the annealing; 0 jumps to `swa_lr` at once. Default 10.
+    anneal_strategy : {'cos', 'linear'}, optional
+        Default ``'cos'``.
+    last_epoch : int, optional
+        The index of the last epoch, to resume a schedule. Default -1 (start).
 
     Raises
     ------
     ValueError
-        Unknown `anneal_strategy`, negative or non-int `anneal_epochs`, a list of the wrong
-        length.
+        For an unknown `anneal_strategy`, a negative or non-int `anneal_epochs`, or a list of
+        the wrong length.
     """
 
     def __init__(self, optimizer, swa_lr, anneal_epochs=10, anneal_strategy="cos",
@@ -237,7 +298,18 @@ class SWALR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def anneal_func(self, t):
-        """The fraction of the way from the current lr to swa_lr at progress t in [0, 1]."""
+        """The fraction of the way from the current learning rate to `swa_lr` at progress `t`.
+
+        Parameters
+        ----------
+        t : float
+            Progress of the annealing, in [0, 1].
+
+        Returns
+        -------
+        float
+            ``(1 - cos(pi t)) / 2`` for ``'cos'``, ``t`` for ``'linear'``.
+        """
         if self._anneal_strategy == "cos":
             return (1 - math.cos(math.pi * t)) / 2
         return t

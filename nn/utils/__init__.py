@@ -23,9 +23,46 @@ def _params(parameters):
 
 def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False,
                     foreach=None):
-    """Scale all gradients together so that their joint norm (the norm of the vector of all
-    gradient entries) is at most max_norm. Returns the norm before clipping as a 0-d tensor.
-    norm_type may be any p > 0 or inf."""
+    """Scale all gradients together so that their joint norm is at most `max_norm`, in place.
+
+    The joint norm is the norm of the vector of all gradient entries. The gradients are
+    multiplied by ``min(max_norm / (total_norm + 1e-6), 1)``.
+
+    Parameters
+    ----------
+    parameters : Module, Tensor or iterable of Tensor
+        The parameters (a module stands for all its parameters); those without a gradient
+        are skipped.
+    max_norm : float
+        The largest allowed joint norm.
+    norm_type : float, optional
+        The p of the norm: any p > 0, or ``inf`` (the largest absolute entry). Default 2.0.
+    error_if_nonfinite : bool, optional
+        Raise if the joint norm is NaN or infinite (otherwise the gradients are scaled by
+        a non-finite factor). Default False.
+    foreach : bool, optional
+        Accepted for PyTorch compatibility; ignored. Default None.
+
+    Returns
+    -------
+    Tensor
+        0-d: the joint norm before clipping, in the gradients' dtype (0.0 when no parameter
+        has a gradient).
+
+    Raises
+    ------
+    RuntimeError
+        If `error_if_nonfinite` and the joint norm is not finite.
+
+    Examples
+    --------
+    >>> w = gg.tensor([1.0, 1.0], requires_grad=True)
+    >>> (w * gg.tensor([3.0, 4.0])).sum().backward()
+    >>> gg.nn.utils.clip_grad_norm_([w], max_norm=1.0)
+    tensor(5.)
+    >>> w.grad
+    tensor([0.6, 0.8])
+    """
     grads = [p.grad for p in _params(parameters) if p.grad is not None]
     if not grads:
         return ag.tensor(0.0)
@@ -72,7 +109,20 @@ _as_dtype = data_op("cast", lambda x, dtype: x.astype(dtype), "x in another dtyp
 
 
 def clip_grad_value_(parameters, clip_value):
-    """Clamp every gradient entry into [-clip_value, clip_value], in place."""
+    """Clamp every gradient entry into ``[-clip_value, clip_value]``, in place.
+
+    Parameters
+    ----------
+    parameters : Module, Tensor or iterable of Tensor
+        The parameters (a module stands for all its parameters); those without a gradient
+        are skipped.
+    clip_value : float
+        The largest allowed absolute value.
+
+    Notes
+    -----
+    PyTorch's ``foreach`` argument is not accepted.
+    """
     clip_value = float(clip_value)
     with no_grad():
         for p in _params(parameters):
@@ -81,12 +131,38 @@ def clip_grad_value_(parameters, clip_value):
 
 
 def parameters_to_vector(parameters):
-    """All parameters flattened and joined into one 1-D tensor (differentiable)."""
+    """Flatten all parameters and join them into one 1-D tensor (differentiable).
+
+    Parameters
+    ----------
+    parameters : Module, Tensor or iterable of Tensor
+        The parameters, in order.
+
+    Returns
+    -------
+    Tensor of shape (total number of elements,)
+        A new tensor; gradients flow back to the parameters.
+    """
     return ag.cat([p.reshape(-1) for p in _params(parameters)])
 
 
 def vector_to_parameters(vec, parameters):
-    """Copy consecutive slices of the 1-D `vec` into the parameters, in place."""
+    """Copy consecutive slices of the 1-D `vec` into the parameters, in place.
+
+    The inverse of :func:`parameters_to_vector`; no gradient is recorded.
+
+    Parameters
+    ----------
+    vec : Tensor of shape (total number of elements,)
+        The values, parameter after parameter.
+    parameters : Module, Tensor or iterable of Tensor
+        The parameters to overwrite, in the same order.
+
+    Raises
+    ------
+    ValueError
+        If `vec` is not 1-D or its length differs from the total number of elements.
+    """
     params = _params(parameters)
     total = sum(p.numel() for p in params)
     if vec.ndim != 1 or vec.numel() != total:
@@ -101,11 +177,38 @@ def vector_to_parameters(vec, parameters):
 
 
 def max_norm_(parameters, max_norm, dim=0, eps=0.0):
-    """Max-norm constraint (a regularizer that caps the size of each unit's weights), applied after the optimizer step: every
-    output unit's incoming weight vector (a row of a Linear weight, a filter of a Conv2d:
-    a slice along `dim`) whose L2 norm exceeds max_norm is rescaled to norm max_norm.
-    Takes a module or an iterable of parameters; 1-D tensors (biases, norm scales) are
-    skipped. Returns the number of rescaled vectors."""
+    """Max-norm constraint: cap the L2 norm of each unit's incoming weights, in place.
+
+    A regularizer applied after the optimizer step: every output unit's incoming weight
+    vector (a row of a Linear weight, a filter of a Conv2d: a slice along `dim`) whose L2
+    norm exceeds `max_norm` is rescaled to norm ``max_norm`` (``max_norm / (norm + eps)``
+    times). 1-D tensors (biases, norm scales) are skipped.
+
+    Parameters
+    ----------
+    parameters : Module, Tensor or iterable of Tensor
+        The parameters to constrain.
+    max_norm : float
+        The largest allowed norm; positive.
+    dim : int, optional
+        The dim that indexes the units. Default 0.
+    eps : float, optional
+        Added to the norm in the rescaling factor. Default 0.0.
+
+    Returns
+    -------
+    int
+        The number of rescaled vectors.
+
+    Raises
+    ------
+    ValueError
+        If `max_norm` is not positive.
+
+    Notes
+    -----
+    PyTorch has no such function (its closest relative is ``torch.renorm``).
+    """
     if max_norm <= 0:
         raise ValueError(f"max_norm_: max_norm must be positive, got {max_norm}")
     rescaled = 0

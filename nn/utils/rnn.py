@@ -20,20 +20,47 @@ class PackedSequence(namedtuple("PackedSequence",
                                 ["data", "batch_sizes", "sorted_indices", "unsorted_indices"])):
     """A batch of variable-length sequences, packed time step by time step.
 
+    RNN, LSTM and GRU run a PackedSequence without computing on padding. It is a named tuple
+    ``(data, batch_sizes, sorted_indices, unsorted_indices)``. Build it with
+    :func:`pack_padded_sequence` or :func:`pack_sequence`, not directly.
+
+    Parameters
+    ----------
+    data : Tensor of shape (sum of lengths, ...)
+        The packed steps.
+    batch_sizes : Tensor or array_like of shape (max length,), int64
+        How many sequences have each time step. Required (the default None raises).
+    sorted_indices : Tensor of shape (N,), int64, optional
+        Default None.
+    unsorted_indices : Tensor of shape (N,), int64, optional
+        Default None: computed as the inverse of `sorted_indices` when that is given.
+
     Attributes
     ----------
-    data : Tensor (sum of lengths, ...)
+    data : Tensor of shape (sum of lengths, ...)
         The steps: first step 0 of every sequence (longest first), then step 1 of every
         sequence that has one, and so on.
-    batch_sizes : Tensor int64 (max length,)
+    batch_sizes : Tensor of shape (max length,), int64
         How many sequences have each time step (non-increasing).
-    sorted_indices : Tensor int64 (N,) or None
+    sorted_indices : Tensor of shape (N,), int64, or None
         Batch order of the packed sequences (None if the batch was already sorted by
         decreasing length).
-    unsorted_indices : Tensor int64 (N,) or None
+    unsorted_indices : Tensor of shape (N,), int64, or None
         The inverse permutation (back to the caller's batch order).
 
-    Build it with pack_padded_sequence or pack_sequence, not directly.
+    Raises
+    ------
+    TypeError
+        If `batch_sizes` is not given.
+
+    Examples
+    --------
+    >>> from glassgrad.nn.utils.rnn import pack_sequence
+    >>> packed = pack_sequence([gg.tensor([1, 2, 3]), gg.tensor([4, 5])])
+    >>> packed.data
+    tensor([1, 4, 2, 5, 3])
+    >>> packed.batch_sizes
+    tensor([2, 2, 1])
     """
     __slots__ = ()
 
@@ -48,7 +75,20 @@ class PackedSequence(namedtuple("PackedSequence",
         return super().__new__(cls, data, batch_sizes, sorted_indices, unsorted_indices)
 
     def to(self, *args, **kwargs):
-        """The same PackedSequence with `data` converted (Tensor.to's arguments)."""
+        """The same PackedSequence with `data` converted by :meth:`Tensor.to`.
+
+        Parameters
+        ----------
+        *args
+            Positional arguments of :meth:`Tensor.to` (a dtype or a device).
+        **kwargs
+            Keyword arguments of :meth:`Tensor.to`.
+
+        Returns
+        -------
+        PackedSequence
+            A new named tuple; `batch_sizes` and the index tensors are shared.
+        """
         return self._replace(data=self.data.to(*args, **kwargs))
 
     @property
@@ -57,7 +97,13 @@ class PackedSequence(namedtuple("PackedSequence",
         return False
 
     def is_pinned(self):
-        """Always False (no pinned memory on the CPU-only glassgrad)."""
+        """Whether `data` is in pinned memory: always False (glassgrad runs on the CPU only).
+
+        Returns
+        -------
+        bool
+            False.
+        """
         return False
 
 
@@ -81,17 +127,26 @@ def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="
 
     Parameters
     ----------
-    sequences : list of Tensor (L_i, ...)
+    sequences : list of Tensor of shape (L_i, ...)
         Same trailing shape and dtype.
-    batch_first : bool
-        Output (N, L_max, ...) instead of (L_max, N, ...).
-    padding_value : float
-    padding_side : 'right' or 'left'
-        Where the padding goes.
+    batch_first : bool, optional
+        Output (N, L_max, ...) instead of (L_max, N, ...). Default False.
+    padding_value : float, optional
+        The fill value. Default 0.0.
+    padding_side : {'right', 'left'}, optional
+        Where the padding goes. Default ``'right'``.
 
     Returns
     -------
-    Tensor (L_max, N, ...) or (N, L_max, ...)
+    Tensor of shape (L_max, N, ...) or (N, L_max, ...)
+        Same dtype as the sequences; differentiable.
+
+    Raises
+    ------
+    ValueError
+        For an unknown `padding_side`.
+    RuntimeError
+        If `sequences` is empty or the trailing shapes differ.
     """
     if padding_side not in ("right", "left"):
         raise ValueError(f"pad_sequence: padding_side must be 'left' or 'right', got "
@@ -116,8 +171,27 @@ def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="
 
 
 def unpad_sequence(padded_sequences, lengths, batch_first=False):
-    """The inverse of pad_sequence (right padding): a list of the N sequences, sequence i
-    cut to lengths[i]."""
+    """Split a right-padded batch back into a list of sequences (the inverse of
+    :func:`pad_sequence`).
+
+    Parameters
+    ----------
+    padded_sequences : Tensor of shape (L, N, ...) or (N, L, ...) with `batch_first`
+    lengths : Tensor, array or list of int, shape (N,)
+        The true length of each sequence.
+    batch_first : bool, optional
+        Whether the batch dim comes first. Default False.
+
+    Returns
+    -------
+    list of Tensor
+        N tensors, sequence i of shape (lengths[i], ...); views of the input.
+
+    Raises
+    ------
+    ValueError
+        If `lengths` is not a 1-D sequence of integers.
+    """
     lengths = _int_array(lengths, "unpad_sequence")
     if not batch_first:
         padded_sequences = padded_sequences.transpose(0, 1)
@@ -125,26 +199,31 @@ def unpad_sequence(padded_sequences, lengths, batch_first=False):
 
 
 def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True):
-    """Pack a padded batch of sequences.
+    """Pack a padded batch of sequences into a :class:`PackedSequence`.
 
     Parameters
     ----------
-    input : Tensor (L, N, ...) or (N, L, ...) with batch_first
-    lengths : list, array or int Tensor (N,)
+    input : Tensor of shape (L, N, ...), or (N, L, ...) with `batch_first`
+    lengths : Tensor, array or list of int, shape (N,)
         The true length of each sequence (at least 1, at most L).
-    batch_first : bool
-    enforce_sorted : bool
+    batch_first : bool, optional
+        Whether the batch dim comes first. Default False.
+    enforce_sorted : bool, optional
         With True the sequences must already be sorted by decreasing length; with False
-        they are sorted here and the permutation is recorded in the result.
+        they are sorted here and the permutation is recorded in the result. Default True.
 
     Returns
     -------
     PackedSequence
+        Differentiable with respect to `input`.
 
     Raises
     ------
     RuntimeError
-        If lengths are unsorted with enforce_sorted=True, or a length is 0 or too long.
+        If the number of lengths is not N, lengths are unsorted with
+        ``enforce_sorted=True``, or a length is 0 or longer than L.
+    ValueError
+        If `lengths` is not a 1-D sequence of integers.
     """
     lengths = _int_array(lengths, "pack_padded_sequence")
     if batch_first:
@@ -176,21 +255,30 @@ def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True)
 
 
 def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_length=None):
-    """Unpack a PackedSequence into a padded batch (the inverse of pack_padded_sequence).
+    """Unpack a :class:`PackedSequence` into a padded batch (the inverse of
+    :func:`pack_padded_sequence`).
 
     Parameters
     ----------
     sequence : PackedSequence
-    batch_first : bool
-        Output (N, L, ...) instead of (L, N, ...).
-    padding_value : float
+    batch_first : bool, optional
+        Output (N, L, ...) instead of (L, N, ...). Default False.
+    padding_value : float, optional
+        The fill value. Default 0.0.
     total_length : int, optional
-        Pad to this length instead of the longest sequence's.
+        Pad to this length instead of the longest sequence's. Default None.
 
     Returns
     -------
-    (Tensor, Tensor int64 (N,))
-        The padded batch in the caller's original order, and each sequence's length.
+    padded : Tensor of shape (L, N, ...) or (N, L, ...)
+        The padded batch in the caller's original order.
+    lengths : Tensor of shape (N,), int64
+        Each sequence's length.
+
+    Raises
+    ------
+    ValueError
+        If `total_length` is shorter than the longest sequence.
     """
     data, batch_sizes, _, unsorted = sequence
     bs = _int_array(batch_sizes, "pad_packed_sequence")
@@ -224,13 +312,42 @@ def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_le
 
 
 def pack_sequence(sequences, enforce_sorted=True):
-    """Pack a list of sequences (L_i, ...) directly: pad_sequence then pack_padded_sequence."""
+    """Pack a list of sequences directly: :func:`pad_sequence`, then :func:`pack_padded_sequence`.
+
+    Parameters
+    ----------
+    sequences : list of Tensor of shape (L_i, ...)
+        Same trailing shape and dtype.
+    enforce_sorted : bool, optional
+        With True the sequences must be sorted by decreasing length. Default True.
+
+    Returns
+    -------
+    PackedSequence
+
+    Raises
+    ------
+    RuntimeError
+        As :func:`pad_sequence` and :func:`pack_padded_sequence` (e.g. unsorted lengths with
+        ``enforce_sorted=True``).
+    """
     lengths = [s.shape[0] for s in sequences]
     return pack_padded_sequence(pad_sequence(sequences), lengths,
                                 enforce_sorted=enforce_sorted)
 
 
 def unpack_sequence(packed_sequences):
-    """The inverse of pack_sequence: the list of sequences (L_i, ...) in the original order."""
+    """Unpack a :class:`PackedSequence` into its list of sequences (the inverse of
+    :func:`pack_sequence`).
+
+    Parameters
+    ----------
+    packed_sequences : PackedSequence
+
+    Returns
+    -------
+    list of Tensor
+        The sequences, of shapes (L_i, ...), in the original order.
+    """
     padded, lengths = pad_packed_sequence(packed_sequences, batch_first=True)
     return unpad_sequence(padded, lengths, batch_first=True)

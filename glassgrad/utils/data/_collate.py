@@ -119,12 +119,23 @@ def default_collate(batch):
 
 
 def default_convert(data):
-    """Turn numpy arrays (and numpy scalars) inside `data` into Tensors, keeping the structure;
-    what a DataLoader with ``batch_size=None`` applies to each sample.
+    """Turn numpy arrays (and numpy scalars) inside `data` into Tensors, keeping the structure.
 
-    Tuples come back as lists and namedtuples as namedtuples, as in PyTorch's
-    ``default_convert``; anything else (Tensors, numbers, strings, arrays of strings) is
-    returned unchanged.
+    What a DataLoader with ``batch_size=None`` applies to each sample. Tuples come back as
+    lists and namedtuples as namedtuples, as in PyTorch's ``default_convert``; anything else
+    (Tensors, numbers, strings, arrays of strings) is returned unchanged.
+
+    Parameters
+    ----------
+    data : object
+        A sample: an array, a number, a string, a Tensor, or a mapping / sequence /
+        namedtuple of these (nested at any depth).
+
+    Returns
+    -------
+    object
+        The same structure with numpy arrays and scalars replaced by Tensors (sharing memory
+        with the arrays where possible).
     """
     if isinstance(data, np.ndarray):
         if _STR_OR_OBJECT.search(data.dtype.str) is not None:

@@ -139,7 +139,22 @@ class ConcatDataset(Dataset):
 
 
 class ChainDataset(IterableDataset):
-    """Several iterable datasets one after another (the streams are chained)."""
+    """Several iterable datasets one after another (the streams are chained).
+
+    Parameters
+    ----------
+    datasets : iterable of IterableDataset
+        The datasets, iterated in order each time the chain is iterated.
+
+    Raises
+    ------
+    TypeError
+        While iterating, when an element of `datasets` is not an IterableDataset.
+
+    Notes
+    -----
+    ``len()`` is the sum of the datasets' lengths (each must define ``__len__``).
+    """
 
     def __init__(self, datasets):
         self.datasets = datasets
