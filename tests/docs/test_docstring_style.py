@@ -55,7 +55,6 @@ PENDING = {
     "nn/init.py",
     "nn/linear.py",
     "nn/loss.py",
-    "nn/module.py",
     "nn/normalization.py",
     "nn/padding.py",
     "nn/parameter.py",
