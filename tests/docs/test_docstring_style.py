@@ -36,7 +36,6 @@ PENDING = {
     "glassgrad/utils/data/_collate.py",
     "glassgrad/utils/data/dataset.py",
     "nn/_functional_core.py",
-    "nn/activation.py",
     "nn/attention.py",
     "nn/container.py",
     "nn/conv.py",
