@@ -37,7 +37,6 @@ PENDING = {
     "glassgrad/utils/data/dataset.py",
     "nn/_functional_core.py",
     "nn/attention.py",
-    "nn/container.py",
     "nn/conv.py",
     "nn/distance.py",
     "nn/dropout.py",
