@@ -52,7 +52,6 @@ PENDING = {
     "nn/functional_pool.py",
     "nn/init.py",
     "nn/linear.py",
-    "nn/loss.py",
     "nn/normalization.py",
     "nn/padding.py",
     "nn/parameter.py",
