@@ -55,7 +55,6 @@ PENDING = {
     "nn/normalization.py",
     "nn/padding.py",
     "nn/parameter.py",
-    "nn/pooling.py",
     "nn/rnn.py",
     "nn/transformer.py",
     "nn/upsampling.py",
