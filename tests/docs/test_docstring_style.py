@@ -36,7 +36,6 @@ PENDING = {
     "glassgrad/utils/data/_collate.py",
     "glassgrad/utils/data/dataset.py",
     "nn/_functional_core.py",
-    "nn/attention.py",
     "nn/conv.py",
     "nn/distance.py",
     "nn/dropout.py",
