@@ -55,7 +55,6 @@ PENDING = {
     "nn/padding.py",
     "nn/parameter.py",
     "nn/rnn.py",
-    "nn/transformer.py",
     "nn/upsampling.py",
     "nn/utils/__init__.py",
     "nn/utils/rnn.py",
