@@ -52,7 +52,6 @@ PENDING = {
     "nn/init.py",
     "nn/linear.py",
     "nn/normalization.py",
-    "nn/padding.py",
     "nn/parameter.py",
     "nn/rnn.py",
     "nn/upsampling.py",
