@@ -53,7 +53,6 @@ PENDING = {
     "nn/linear.py",
     "nn/normalization.py",
     "nn/parameter.py",
-    "nn/rnn.py",
     "nn/upsampling.py",
     "nn/utils/__init__.py",
     "nn/utils/rnn.py",
