@@ -161,8 +161,58 @@ class BatchNorm2d(_BatchNorm):
 
 class InstanceNorm2d(_NormBase):
     """Normalize each sample's channel over its H x W positions: (N, C, H, W) or (C, H, W).
-    PyTorch's defaults: affine=False, track_running_stats=False (then the input statistics
-    are used in eval mode too)."""
+
+    Each channel of each sample is normalized with its own mean and (biased) variance over
+    the spatial positions, then (with ``affine=True``) scaled by `weight` and shifted by
+    `bias`.
+
+    Parameters
+    ----------
+    num_features : int
+        C, the number of channels.
+    eps : float, optional
+        Added to the variance for numerical stability. Default 1e-5.
+    momentum : float or None, optional
+        ``running = (1 - momentum) * running + momentum * statistic``; None is taken as 0 (no cumulative average, as in
+        PyTorch). Default 0.1.
+    affine : bool, optional
+        Learn `weight` and `bias`. Default False.
+    track_running_stats : bool, optional
+        Keep running averages of the mean and variance; without them the input statistics
+        are used in evaluation mode too. Default False.
+    dtype : glassgrad dtype, optional
+        Floating dtype of the parameters and running statistics (the default dtype if omitted).
+    bias : bool, optional
+        Keyword only. With ``affine=True``, learn the shift too. Default True.
+
+    Shape
+    -----
+    - Input: (N, C, H, W) or (C, H, W).
+    - Output: same shape as the input.
+
+    Attributes
+    ----------
+    weight : Parameter of shape (C,) or None
+        Initialized to ones (with ``affine=True``).
+    bias : Parameter of shape (C,) or None
+        Initialized to zeros (with ``affine=True`` and ``bias=True``).
+    running_mean, running_var : Tensor of shape (C,) or None
+        Buffers (saved in ``state_dict``), initialized to zeros and ones (with
+        ``track_running_stats=True``).
+
+    Raises
+    ------
+    TypeError
+        At call time, the input is not a Tensor.
+    ValueError
+        At call time, the input's number of dimensions or channels does not fit.
+
+    Notes
+    -----
+    PyTorch's defaults: ``affine=False``, ``track_running_stats=False`` (then the input
+    statistics are used in evaluation mode too). Instance normalization neither counts the
+    batches nor averages cumulatively, as in PyTorch.
+    """
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False,
                  track_running_stats=False, dtype=None, *, bias=True):
@@ -247,8 +297,47 @@ class LayerNorm(Module):
 
 
 class GroupNorm(Module):
-    """Normalize groups of num_channels // num_groups channels per sample (N, C, ...),
-    then a per-channel affine map (weight ones, bias zeros)."""
+    """Group normalization: normalize groups of ``num_channels // num_groups`` channels per
+    sample, then apply a per-channel affine map.
+
+    The statistics of each group are taken over its channels and all positions of one sample,
+    so the result does not depend on the batch (the same in training and evaluation mode).
+
+    Parameters
+    ----------
+    num_groups : int
+        The number of groups; must divide `num_channels`.
+    num_channels : int
+        C, the number of channels.
+    eps : float, optional
+        Added to the variance for numerical stability. Default 1e-5.
+    affine : bool, optional
+        Learn a per-channel `weight` and `bias`. Default True.
+    dtype : glassgrad dtype, optional
+        Floating dtype of the parameters (the default dtype if omitted).
+    bias : bool, optional
+        Keyword only. With ``affine=True``, learn the shift too. Default True.
+
+    Shape
+    -----
+    - Input: (N, C, *).
+    - Output: same shape as the input.
+
+    Attributes
+    ----------
+    weight : Parameter of shape (C,) or None
+        Initialized to ones.
+    bias : Parameter of shape (C,) or None
+        Initialized to zeros.
+
+    Raises
+    ------
+    ValueError
+        `num_channels` is not divisible by `num_groups`; at call time, an input with fewer
+        than 2 dimensions or not C channels.
+    TypeError
+        At call time, the input is not a Tensor.
+    """
 
     def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, dtype=None, *,
                  bias=True):
@@ -275,7 +364,52 @@ class GroupNorm(Module):
 
 
 class BatchNorm3d(_BatchNorm):
-    """Batch normalization of (N, C, D, H, W) inputs, per channel C = num_features."""
+    """Batch normalization of volumes (N, C, D, H, W), per channel C = num_features.
+
+    As ``BatchNorm1d``, with the statistics of each channel taken over N, D, H and W.
+
+    Parameters
+    ----------
+    num_features : int
+        C, the number of channels.
+    eps : float, optional
+        Added to the variance for numerical stability. Default 1e-5.
+    momentum : float or None, optional
+        ``running = (1 - momentum) * running + momentum * statistic``; None keeps a cumulative average over all batches. Default 0.1.
+    affine : bool, optional
+        Learn `weight` and `bias`. Default True.
+    track_running_stats : bool, optional
+        Keep running averages of the mean and variance; without them the batch statistics
+        are used in evaluation mode too. Default True.
+    dtype : glassgrad dtype, optional
+        Floating dtype of the parameters and running statistics (the default dtype if omitted).
+    bias : bool, optional
+        Keyword only. With ``affine=True``, learn the shift too. Default True.
+
+    Shape
+    -----
+    - Input: (N, C, D, H, W).
+    - Output: same shape as the input.
+
+    Attributes
+    ----------
+    weight : Parameter of shape (C,) or None
+        Initialized to ones (with ``affine=True``).
+    bias : Parameter of shape (C,) or None
+        Initialized to zeros (with ``affine=True`` and ``bias=True``).
+    running_mean, running_var : Tensor of shape (C,) or None
+        Buffers (saved in ``state_dict``), initialized to zeros and ones (with
+        ``track_running_stats=True``).
+    num_batches_tracked : Tensor, 0-d int64, or None
+        Buffer counting the training batches seen.
+
+    Raises
+    ------
+    TypeError
+        At call time, the input is not a Tensor.
+    ValueError
+        At call time, the input is not 5-dimensional or has not C channels.
+    """
 
     def _check_input(self, input):
         if input.ndim != 5 or input.shape[1] != self.num_features:
@@ -300,22 +434,148 @@ class _InstanceNormNd(InstanceNorm2d):
 
 class InstanceNorm1d(_InstanceNormNd):
     """Normalize each sample's channel over its L positions: (N, C, L) or (C, L).
-    PyTorch's defaults: affine=False, track_running_stats=False."""
+
+    Each channel of each sample is normalized with its own mean and (biased) variance over
+    the spatial positions, then (with ``affine=True``) scaled by `weight` and shifted by
+    `bias`.
+
+    Parameters
+    ----------
+    num_features : int
+        C, the number of channels.
+    eps : float, optional
+        Added to the variance for numerical stability. Default 1e-5.
+    momentum : float or None, optional
+        ``running = (1 - momentum) * running + momentum * statistic``; None is taken as 0 (no cumulative average, as in
+        PyTorch). Default 0.1.
+    affine : bool, optional
+        Learn `weight` and `bias`. Default False.
+    track_running_stats : bool, optional
+        Keep running averages of the mean and variance; without them the input statistics
+        are used in evaluation mode too. Default False.
+    dtype : glassgrad dtype, optional
+        Floating dtype of the parameters and running statistics (the default dtype if omitted).
+    bias : bool, optional
+        Keyword only. With ``affine=True``, learn the shift too. Default True.
+
+    Shape
+    -----
+    - Input: (N, C, L) or (C, L).
+    - Output: same shape as the input.
+
+    Attributes
+    ----------
+    weight : Parameter of shape (C,) or None
+        Initialized to ones (with ``affine=True``).
+    bias : Parameter of shape (C,) or None
+        Initialized to zeros (with ``affine=True`` and ``bias=True``).
+    running_mean, running_var : Tensor of shape (C,) or None
+        Buffers (saved in ``state_dict``), initialized to zeros and ones (with
+        ``track_running_stats=True``).
+
+    Raises
+    ------
+    TypeError
+        At call time, the input is not a Tensor.
+    ValueError
+        At call time, the input's number of dimensions or channels does not fit.
+
+    Notes
+    -----
+    PyTorch's defaults: ``affine=False``, ``track_running_stats=False`` (then the input
+    statistics are used in evaluation mode too). Instance normalization neither counts the
+    batches nor averages cumulatively, as in PyTorch.
+    """
 
     _spatial = 1
 
 
 class InstanceNorm3d(_InstanceNormNd):
     """Normalize each sample's channel over its D x H x W positions: (N, C, D, H, W) or
-    (C, D, H, W)."""
+    (C, D, H, W).
+
+    Each channel of each sample is normalized with its own mean and (biased) variance over
+    the spatial positions, then (with ``affine=True``) scaled by `weight` and shifted by
+    `bias`.
+
+    Parameters
+    ----------
+    num_features : int
+        C, the number of channels.
+    eps : float, optional
+        Added to the variance for numerical stability. Default 1e-5.
+    momentum : float or None, optional
+        ``running = (1 - momentum) * running + momentum * statistic``; None is taken as 0 (no cumulative average, as in
+        PyTorch). Default 0.1.
+    affine : bool, optional
+        Learn `weight` and `bias`. Default False.
+    track_running_stats : bool, optional
+        Keep running averages of the mean and variance; without them the input statistics
+        are used in evaluation mode too. Default False.
+    dtype : glassgrad dtype, optional
+        Floating dtype of the parameters and running statistics (the default dtype if omitted).
+    bias : bool, optional
+        Keyword only. With ``affine=True``, learn the shift too. Default True.
+
+    Shape
+    -----
+    - Input: (N, C, D, H, W) or (C, D, H, W).
+    - Output: same shape as the input.
+
+    Attributes
+    ----------
+    weight : Parameter of shape (C,) or None
+        Initialized to ones (with ``affine=True``).
+    bias : Parameter of shape (C,) or None
+        Initialized to zeros (with ``affine=True`` and ``bias=True``).
+    running_mean, running_var : Tensor of shape (C,) or None
+        Buffers (saved in ``state_dict``), initialized to zeros and ones (with
+        ``track_running_stats=True``).
+
+    Raises
+    ------
+    TypeError
+        At call time, the input is not a Tensor.
+    ValueError
+        At call time, the input's number of dimensions or channels does not fit.
+
+    Notes
+    -----
+    PyTorch's defaults: ``affine=False``, ``track_running_stats=False`` (then the input
+    statistics are used in evaluation mode too). Instance normalization neither counts the
+    batches nor averages cumulatively, as in PyTorch.
+    """
 
     _spatial = 3
 
 
 class RMSNorm(Module):
-    """x / sqrt(mean(x^2) + eps) over the last dims given by normalized_shape, times a learned
-    weight (ones) of that shape, PyTorch's nn.RMSNorm. eps=None: the dtype's machine
-    epsilon."""
+    """Root-mean-square normalization, PyTorch's ``nn.RMSNorm``.
+
+    ``x / sqrt(mean(x**2) + eps)`` over the last dimensions given by `normalized_shape`, times
+    a learned `weight` of that shape.
+
+    Parameters
+    ----------
+    normalized_shape : int or tuple of ints
+        The shape of the trailing dimensions to normalize over.
+    eps : float, optional
+        Added to the mean square. Default None: the machine epsilon of the input's dtype.
+    elementwise_affine : bool, optional
+        Learn `weight`. Default True.
+    dtype : glassgrad dtype, optional
+        Floating dtype of the weight (the default dtype if omitted).
+
+    Shape
+    -----
+    - Input: (*, normalized_shape), the trailing dimensions equal to `normalized_shape`.
+    - Output: same shape as the input.
+
+    Attributes
+    ----------
+    weight : Parameter of shape normalized_shape or None
+        Initialized to ones.
+    """
 
     def __init__(self, normalized_shape, eps=None, elementwise_affine=True, dtype=None):
         super().__init__()
@@ -341,8 +601,33 @@ class RMSNorm(Module):
 
 
 class LocalResponseNorm(Module):
-    """Normalize each channel by the squares of its `size` neighbouring channels (AlexNet):
-    x / (k + alpha / size * sum x^2)^beta."""
+    """Local response normalization (AlexNet): normalize each channel by the squares of its
+    `size` neighbouring channels.
+
+    ``x / (k + alpha / size * sum x**2) ** beta``, the sum over the channels
+    ``c - size // 2`` to ``c + (size - 1) // 2`` around channel c (zero beyond the edges).
+
+    Parameters
+    ----------
+    size : int
+        The number of neighbouring channels.
+    alpha : float, optional
+        The multiplicative factor. Default 1e-4.
+    beta : float, optional
+        The exponent. Default 0.75.
+    k : float, optional
+        The additive constant. Default 1.0.
+
+    Shape
+    -----
+    - Input: (N, C, *), at least 3 dimensions.
+    - Output: same shape as the input.
+
+    Raises
+    ------
+    ValueError
+        At call time, an input with fewer than 3 dimensions.
+    """
 
     def __init__(self, size, alpha=1e-4, beta=0.75, k=1.0):
         super().__init__()

@@ -51,7 +51,6 @@ PENDING = {
     "nn/functional_pool.py",
     "nn/init.py",
     "nn/linear.py",
-    "nn/normalization.py",
     "nn/parameter.py",
     "nn/upsampling.py",
     "nn/utils/__init__.py",
