@@ -50,7 +50,6 @@ PENDING = {
     "nn/functional_pad.py",
     "nn/functional_pool.py",
     "nn/init.py",
-    "nn/linear.py",
     "nn/parameter.py",
     "nn/upsampling.py",
     "nn/utils/__init__.py",
