@@ -36,7 +36,6 @@ PENDING = {
     "glassgrad/utils/data/_collate.py",
     "glassgrad/utils/data/dataset.py",
     "nn/_functional_core.py",
-    "nn/embedding.py",
     "nn/functional_act.py",
     "nn/functional_conv.py",
     "nn/functional_layers.py",
