@@ -121,7 +121,9 @@ class PReLU(Module):
 
 
 class ELU(Module):
-    """Exponential linear unit, elementwise: ``x`` for ``x > 0``, ``alpha * (exp(x) - 1)`` otherwise.
+    """Exponential linear unit, elementwise.
+
+    ``x`` for ``x > 0``, ``alpha * (exp(x) - 1)`` otherwise.
 
     Parameters
     ----------
@@ -567,7 +569,9 @@ class Tanhshrink(Module):
 
 
 class CELU(Module):
-    """Continuously differentiable ELU, elementwise: ``x`` for ``x > 0``, ``alpha * (exp(x / alpha) - 1)`` otherwise.
+    """Continuously differentiable ELU, elementwise.
+
+    ``x`` for ``x > 0``, ``alpha * (exp(x / alpha) - 1)`` otherwise.
 
     Parameters
     ----------

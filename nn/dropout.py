@@ -13,11 +13,11 @@ class Dropout(Module):
 
     Parameters
     ----------
-    p : float, default 0.5
+    p : float, optional
         The probability of DROPPING an element (PyTorch's convention; some textbooks' p is
-        the probability of keeping it, 1 - p here). In [0, 1]; p = 1 gives zeros.
-    inplace : bool, default False
-        Accepted for compatibility; the result is always a new tensor.
+        the probability of keeping it, 1 - p here). In [0, 1]; p = 1 gives zeros. Default 0.5.
+    inplace : bool, optional
+        Accepted for compatibility; the result is always a new tensor. Default False.
 
     Shape
     -----

@@ -21,9 +21,9 @@ class Unfold(Module):
     Shape
     -----
     - Input: (N, C, H, W) or (C, H, W).
-    - Output: (N, C * kh * kw, L) or (C * kh * kw, L), where L is the number of blocks, ``prod over d of floor((size[d] + 2 * padding[d] -
-    dilation[d] * (kernel_size[d] - 1) - 1) / stride[d] + 1)`` over the
-      input's (H, W).
+    - Output: (N, C * kh * kw, L) or (C * kh * kw, L), where L is the number of blocks,
+      ``prod over d of floor((size[d] + 2 * padding[d] - dilation[d] * (kernel_size[d] - 1)
+      - 1) / stride[d] + 1)`` over the input's (H, W).
 
     Raises
     ------
@@ -64,9 +64,9 @@ class Fold(Module):
 
     Shape
     -----
-    - Input: (N, C * kh * kw, L) or (C * kh * kw, L), where L is the number of blocks, ``prod over d of floor((size[d] + 2 * padding[d] -
-    dilation[d] * (kernel_size[d] - 1) - 1) / stride[d] + 1)`` over
-      `output_size`.
+    - Input: (N, C * kh * kw, L) or (C * kh * kw, L), where L is the number of blocks,
+      ``prod over d of floor((size[d] + 2 * padding[d] - dilation[d] * (kernel_size[d] - 1)
+      - 1) / stride[d] + 1)`` over `output_size`.
     - Output: (N, C, H, W) or (C, H, W).
 
     Raises

@@ -79,8 +79,9 @@ class Linear(Module):
         Size of each input's last dimension.
     out_features : int
         Size of each output's last dimension.
-    bias : bool, default True
+    bias : bool, optional
         Learn an additive bias; without it the layer is linear, ``y = x @ weight.T``.
+        Default True.
     dtype : glassgrad dtype, optional
         Floating dtype of the parameters (the default dtype, float32, if omitted).
 

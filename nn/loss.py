@@ -25,8 +25,8 @@ class MSELoss(_Loss):
 
     Parameters
     ----------
-    reduction : {'mean', 'sum', 'none'}, default 'mean'
-        Average over all elements, add them up, or return them elementwise.
+    reduction : {'mean', 'sum', 'none'}, optional
+        Average over all elements, add them up, or return them elementwise. Default 'mean'.
 
     Shape
     -----
@@ -144,13 +144,14 @@ class CrossEntropyLoss(_WeightedLoss):
     ----------
     weight : Tensor of shape (C,), optional
         A rescaling weight per class (kept as a buffer).
-    ignore_index : int, default -100
+    ignore_index : int, optional
         Class-index targets equal to it contribute nothing (nor to the mean's divisor).
-    reduction : {'mean', 'sum', 'none'}, default 'mean'
+        Default -100.
+    reduction : {'mean', 'sum', 'none'}, optional
         'mean' averages over the samples (weighted by `weight`), 'sum' adds, 'none' returns
-        one loss per sample.
-    label_smoothing : float, default 0
-        In [0, 1]: mix the targets with the uniform distribution over the C classes.
+        one loss per sample. Default 'mean'.
+    label_smoothing : float, optional
+        In [0, 1]: mix the targets with the uniform distribution over the C classes. Default 0.
 
     Shape
     -----
@@ -387,8 +388,10 @@ class KLDivLoss(_Loss):
     Notes
     -----
     PyTorch lets the deprecated `size_average` and `reduce` override `reduction`; glassgrad
-    accepts them in the signature and ignores them. At a zero target the target gradient leaves out the (infinite)
-    derivative of 0 log 0, where PyTorch gives NaN.
+    accepts them in the signature and ignores them.
+
+    At a zero target the target gradient leaves out the (infinite) derivative of 0 log 0,
+    where PyTorch gives NaN.
     """
 
     def __init__(self, size_average=None, reduce=None, reduction="mean", log_target=False):
@@ -731,8 +734,10 @@ class PoissonNLLLoss(_Loss):
     Notes
     -----
     PyTorch lets the deprecated `size_average` and `reduce` override `reduction`; glassgrad
-    accepts them in the signature and ignores them. The target gradient is finite everywhere (PyTorch's is NaN at
-    target 0 with ``full=True``).
+    accepts them in the signature and ignores them.
+
+    The target gradient is finite everywhere (PyTorch's is NaN at target 0 with
+    ``full=True``).
     """
 
     def __init__(self, log_input=True, full=False, size_average=None, eps=1e-8, reduce=None,

@@ -84,19 +84,21 @@ class BatchNorm1d(_BatchNorm):
     ----------
     num_features : int
         C, the number of channels.
-    eps : float, default 1e-5
-        Added to the variance for numerical stability.
-    momentum : float or None, default 0.1
+    eps : float, optional
+        Added to the variance for numerical stability. Default 1e-5.
+    momentum : float or None, optional
         ``running = (1 - momentum) * running + momentum * batch_statistic``; None keeps a
-        cumulative average over all batches.
-    affine : bool, default True
-        Learn `weight` and `bias`.
-    track_running_stats : bool, default True
+        cumulative average over all batches. Default 0.1.
+    affine : bool, optional
+        Learn `weight` and `bias`. Default True.
+    track_running_stats : bool, optional
         Keep running averages; without them batch statistics are used in evaluation mode
-        too.
+        too. Default True.
     dtype : glassgrad dtype, optional
-    bias : bool, default True (keyword only)
-        With ``affine=True``, learn the shift too.
+        Floating dtype of the parameters and running statistics (the default dtype if
+        omitted).
+    bias : bool, optional
+        With ``affine=True``, learn the shift too. Keyword only. Default True.
 
     Shape
     -----
@@ -173,15 +175,16 @@ class InstanceNorm2d(_NormBase):
     eps : float, optional
         Added to the variance for numerical stability. Default 1e-5.
     momentum : float or None, optional
-        ``running = (1 - momentum) * running + momentum * statistic``; None is taken as 0 (no cumulative average, as in
-        PyTorch). Default 0.1.
+        ``running = (1 - momentum) * running + momentum * statistic``;
+        None is taken as 0 (no cumulative average, as in PyTorch). Default 0.1.
     affine : bool, optional
         Learn `weight` and `bias`. Default False.
     track_running_stats : bool, optional
         Keep running averages of the mean and variance; without them the input statistics
         are used in evaluation mode too. Default False.
     dtype : glassgrad dtype, optional
-        Floating dtype of the parameters and running statistics (the default dtype if omitted).
+        Floating dtype of the parameters and running statistics (the default dtype if
+        omitted).
     bias : bool, optional
         Keyword only. With ``affine=True``, learn the shift too. Default True.
 
@@ -245,13 +248,14 @@ class LayerNorm(Module):
     ----------
     normalized_shape : int or tuple of int
         The trailing dimensions to normalize over.
-    eps : float, default 1e-5
-        Added to the variance for numerical stability.
-    elementwise_affine : bool, default True
-        Learn `weight` and `bias` of shape `normalized_shape`.
-    bias : bool, default True
-        With ``elementwise_affine=True``, learn the shift too.
+    eps : float, optional
+        Added to the variance for numerical stability. Default 1e-5.
+    elementwise_affine : bool, optional
+        Learn `weight` and `bias` of shape `normalized_shape`. Default True.
+    bias : bool, optional
+        With ``elementwise_affine=True``, learn the shift too. Default True.
     dtype : glassgrad dtype, optional
+        Floating dtype of the parameters (the default dtype if omitted).
 
     Shape
     -----
@@ -375,14 +379,16 @@ class BatchNorm3d(_BatchNorm):
     eps : float, optional
         Added to the variance for numerical stability. Default 1e-5.
     momentum : float or None, optional
-        ``running = (1 - momentum) * running + momentum * statistic``; None keeps a cumulative average over all batches. Default 0.1.
+        ``running = (1 - momentum) * running + momentum * statistic``;
+        None keeps a cumulative average over all batches. Default 0.1.
     affine : bool, optional
         Learn `weight` and `bias`. Default True.
     track_running_stats : bool, optional
         Keep running averages of the mean and variance; without them the batch statistics
         are used in evaluation mode too. Default True.
     dtype : glassgrad dtype, optional
-        Floating dtype of the parameters and running statistics (the default dtype if omitted).
+        Floating dtype of the parameters and running statistics (the default dtype if
+        omitted).
     bias : bool, optional
         Keyword only. With ``affine=True``, learn the shift too. Default True.
 
@@ -446,15 +452,16 @@ class InstanceNorm1d(_InstanceNormNd):
     eps : float, optional
         Added to the variance for numerical stability. Default 1e-5.
     momentum : float or None, optional
-        ``running = (1 - momentum) * running + momentum * statistic``; None is taken as 0 (no cumulative average, as in
-        PyTorch). Default 0.1.
+        ``running = (1 - momentum) * running + momentum * statistic``;
+        None is taken as 0 (no cumulative average, as in PyTorch). Default 0.1.
     affine : bool, optional
         Learn `weight` and `bias`. Default False.
     track_running_stats : bool, optional
         Keep running averages of the mean and variance; without them the input statistics
         are used in evaluation mode too. Default False.
     dtype : glassgrad dtype, optional
-        Floating dtype of the parameters and running statistics (the default dtype if omitted).
+        Floating dtype of the parameters and running statistics (the default dtype if
+        omitted).
     bias : bool, optional
         Keyword only. With ``affine=True``, learn the shift too. Default True.
 
@@ -505,15 +512,16 @@ class InstanceNorm3d(_InstanceNormNd):
     eps : float, optional
         Added to the variance for numerical stability. Default 1e-5.
     momentum : float or None, optional
-        ``running = (1 - momentum) * running + momentum * statistic``; None is taken as 0 (no cumulative average, as in
-        PyTorch). Default 0.1.
+        ``running = (1 - momentum) * running + momentum * statistic``;
+        None is taken as 0 (no cumulative average, as in PyTorch). Default 0.1.
     affine : bool, optional
         Learn `weight` and `bias`. Default False.
     track_running_stats : bool, optional
         Keep running averages of the mean and variance; without them the input statistics
         are used in evaluation mode too. Default False.
     dtype : glassgrad dtype, optional
-        Floating dtype of the parameters and running statistics (the default dtype if omitted).
+        Floating dtype of the parameters and running statistics (the default dtype if
+        omitted).
     bias : bool, optional
         Keyword only. With ``affine=True``, learn the shift too. Default True.
 

@@ -32,8 +32,9 @@ class Upsample(Module):
     Raises
     ------
     ValueError
-        At call time, neither or both of `size` and `scale_factor`, a mode that does not fit the input's
-        number of dimensions, or `align_corners` with a mode that is not linear or cubic.
+        At call time, neither or both of `size` and `scale_factor`, a mode that does not
+        fit the input's number of dimensions, or `align_corners` with a mode that is not
+        linear or cubic.
 
     Examples
     --------
