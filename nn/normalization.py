@@ -116,6 +116,13 @@ class BatchNorm1d(_BatchNorm):
     num_batches_tracked : Tensor, 0-d int64, or None
         Buffer counting the training batches seen.
 
+    Raises
+    ------
+    TypeError
+        At call time, the input is not a Tensor.
+    ValueError
+        At call time, the input is not (N, C) or (N, C, L).
+
     Examples
     --------
     >>> from glassgrad import nn
@@ -137,12 +144,30 @@ class BatchNorm2d(_BatchNorm):
     """Batch normalization of images, per channel: as BatchNorm1d, with the statistics of
     each channel taken over the batch and all H x W positions.
 
+    In training mode each channel is normalized with the mean and (biased) variance of the
+    batch, then scaled by `weight` and shifted by `bias`; the running averages of the mean
+    and (unbiased) variance are updated with `momentum`. In evaluation mode the running
+    averages are used instead.
+
     Parameters
     ----------
     num_features : int
         C, the number of channels.
-    eps, momentum, affine, track_running_stats, dtype, bias
-        As in BatchNorm1d.
+    eps : float, optional
+        Added to the variance for numerical stability. Default 1e-5.
+    momentum : float or None, optional
+        ``running = (1 - momentum) * running + momentum * statistic``;
+        None keeps a cumulative average over all batches. Default 0.1.
+    affine : bool, optional
+        Learn `weight` and `bias`. Default True.
+    track_running_stats : bool, optional
+        Keep running averages of the mean and variance; without them the batch statistics
+        are used in evaluation mode too. Default True.
+    dtype : glassgrad dtype, optional
+        Floating dtype of the parameters and running statistics (the default dtype if
+        omitted).
+    bias : bool, optional
+        Keyword only. With ``affine=True``, learn the shift too. Default True.
 
     Shape
     -----
@@ -151,9 +176,31 @@ class BatchNorm2d(_BatchNorm):
 
     Attributes
     ----------
-    weight, bias : Parameter of shape (C,) or None
+    weight : Parameter of shape (C,) or None
+        Initialized to ones (with ``affine=True``).
+    bias : Parameter of shape (C,) or None
+        Initialized to zeros (with ``affine=True`` and ``bias=True``).
     running_mean, running_var : Tensor of shape (C,) or None
+        Buffers (saved in ``state_dict``), initialized to zeros and ones (with
+        ``track_running_stats=True``).
     num_batches_tracked : Tensor, 0-d int64, or None
+        Buffer counting the training batches seen.
+
+    Raises
+    ------
+    TypeError
+        At call time, the input is not a Tensor.
+    ValueError
+        At call time, the input is not 4-dimensional or has not C channels.
+
+    Examples
+    --------
+    >>> from glassgrad import nn
+    >>> bn = nn.BatchNorm2d(3)
+    >>> bn(gg.randn(4, 3, 5, 5)).shape
+    (4, 3, 5, 5)
+    >>> sorted(bn.state_dict())
+    ['bias', 'num_batches_tracked', 'running_mean', 'running_var', 'weight']
     """
 
     def _check_input(self, input):
@@ -268,6 +315,21 @@ class LayerNorm(Module):
         Initialized to ones.
     bias : Parameter of shape normalized_shape or None
         Initialized to zeros.
+
+    Raises
+    ------
+    TypeError
+        At call time, the input is not a Tensor.
+    ValueError
+        At call time, the input's trailing dimensions are not `normalized_shape`.
+
+    Examples
+    --------
+    >>> from glassgrad import nn
+    >>> ln = nn.LayerNorm(2)
+    >>> out = ln(gg.tensor([[1., 3.], [10., 30.]]))     # each row: zero mean, unit variance
+    >>> [[round(v, 3) for v in row] for row in out.tolist()]
+    [[-1.0, 1.0], [-1.0, 1.0]]
     """
 
     def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True,
