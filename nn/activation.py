@@ -87,7 +87,7 @@ class PReLU(Module):
 
     Shape
     -----
-    - Input: (*), or (N, C, *) with ``C == num_parameters`` when ``num_parameters > 1``.
+    - Input: (*), or ``(N, C, *)`` with ``C == num_parameters`` when ``num_parameters > 1``.
     - Output: same shape as the input.
 
     Attributes
@@ -614,8 +614,8 @@ class GLU(Module):
 
     Shape
     -----
-    - Input: (*, 2M, *), the size along `dim` even.
-    - Output: (*, M, *), half the size along `dim`.
+    - Input: ``(*, 2M, *)``, the size along `dim` even.
+    - Output: ``(*, M, *)``, half the size along `dim`.
     """
 
     def __init__(self, dim=-1):

@@ -6,7 +6,7 @@ from .module import Module
 
 class CosineSimilarity(Module):
     """Cosine of the angle between x1 and x2 along `dim`:
-    ``x1 . x2 / (max(||x1||, eps) * max(||x2||, eps))``.
+    ``sum(x1 * x2) / (max(||x1||, eps) * max(||x2||, eps))``.
 
     The inputs broadcast against each other.
 
@@ -19,9 +19,9 @@ class CosineSimilarity(Module):
 
     Shape
     -----
-    - Input1: (*1, D, *2), D at position `dim`.
-    - Input2: (*1, D, *2), broadcastable to Input1's shape.
-    - Output: (*1, *2), the broadcast shape without `dim`.
+    - Input1: ``(*1, D, *2)``, D at position `dim`.
+    - Input2: ``(*1, D, *2)``, broadcastable to Input1's shape.
+    - Output: ``(*1, *2)``, the broadcast shape without `dim`.
 
     Notes
     -----

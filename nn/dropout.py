@@ -212,7 +212,7 @@ class FeatureAlphaDropout(_DropoutNd):
 
     Shape
     -----
-    - Input: (N, C, *).
+    - Input: ``(N, C, *)``.
     - Output: same shape as the input.
 
     Raises

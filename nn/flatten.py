@@ -16,8 +16,8 @@ class Flatten(Module):
 
     Shape
     -----
-    - Input: (*, S_start, ..., S_end, *).
-    - Output: (*, S_start * ... * S_end, *).
+    - Input: ``(*, S_start, ..., S_end, *)``.
+    - Output: ``(*, S_start * ... * S_end, *)``.
 
     Examples
     --------
@@ -50,8 +50,8 @@ class Unflatten(Module):
 
     Shape
     -----
-    - Input: (*, S_dim, *).
-    - Output: (*, U_1, ..., U_n, *), with ``unflattened_size = (U_1, ..., U_n)``.
+    - Input: ``(*, S_dim, *)``.
+    - Output: ``(*, U_1, ..., U_n, *)``, with ``unflattened_size = (U_1, ..., U_n)``.
     """
 
     def __init__(self, dim, unflattened_size):

@@ -21,7 +21,7 @@ class Unfold(Module):
     Shape
     -----
     - Input: (N, C, H, W) or (C, H, W).
-    - Output: (N, C * kh * kw, L) or (C * kh * kw, L), where L is the number of blocks,
+    - Output: ``(N, C * kh * kw, L)`` or ``(C * kh * kw, L)``, where L is the number of blocks,
       ``prod over d of floor((size[d] + 2 * padding[d] - dilation[d] * (kernel_size[d] - 1)
       - 1) / stride[d] + 1)`` over the input's (H, W).
 
@@ -64,7 +64,7 @@ class Fold(Module):
 
     Shape
     -----
-    - Input: (N, C * kh * kw, L) or (C * kh * kw, L), where L is the number of blocks,
+    - Input: ``(N, C * kh * kw, L)`` or ``(C * kh * kw, L)``, where L is the number of blocks,
       ``prod over d of floor((size[d] + 2 * padding[d] - dilation[d] * (kernel_size[d] - 1)
       - 1) / stride[d] + 1)`` over `output_size`.
     - Output: (N, C, H, W) or (C, H, W).

@@ -513,7 +513,7 @@ class TripletMarginWithDistanceLoss(_Loss):
 
     Shape
     -----
-    - Anchor, positive, negative: (N, *), any shape the distance function accepts.
+    - Anchor, positive, negative: ``(N, *)``, any shape the distance function accepts.
     - Output: a 0-d tensor, or (N,) with ``reduction='none'``.
 
     Raises
@@ -767,7 +767,7 @@ class GaussianNLLLoss(_Loss):
 
     Shape
     -----
-    - Input: (N, *): the predicted means, floating.
+    - Input: ``(N, *)``: the predicted means, floating.
     - Target: same shape as the input.
     - Var: the input's shape, or with one dimension less, or with a last dimension of 1 (one
       variance per sample); positive.

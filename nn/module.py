@@ -69,11 +69,8 @@ class Module:
     ``__call__`` runs the forward hooks and labels the recorded graph nodes with this
     module's name, so graph drawings group the operations by layer.
 
-    Attributes
-    ----------
-    training : bool
-        True in training mode (the default) and False after ``eval()``; layers such as
-        Dropout and BatchNorm behave differently in the two modes.
+    The attribute ``training`` is True in training mode (the default) and False after
+    ``eval()``; layers such as Dropout and BatchNorm behave differently in the two modes.
 
     See Also
     --------

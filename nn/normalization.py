@@ -386,7 +386,7 @@ class GroupNorm(Module):
 
     Shape
     -----
-    - Input: (N, C, *).
+    - Input: ``(N, C, *)``.
     - Output: same shape as the input.
 
     Attributes
@@ -638,7 +638,7 @@ class RMSNorm(Module):
 
     Shape
     -----
-    - Input: (*, normalized_shape), the trailing dimensions equal to `normalized_shape`.
+    - Input: ``(*, normalized_shape)``, the trailing dimensions equal to `normalized_shape`.
     - Output: same shape as the input.
 
     Attributes
@@ -690,7 +690,7 @@ class LocalResponseNorm(Module):
 
     Shape
     -----
-    - Input: (N, C, *), at least 3 dimensions.
+    - Input: ``(N, C, *)``, at least 3 dimensions.
     - Output: same shape as the input.
 
     Raises

@@ -356,9 +356,9 @@ class RNN(RNNBase):
     -----
     - Input: (L, N, input_size), (N, L, input_size) with ``batch_first=True``, unbatched
       (L, input_size), or a ``PackedSequence``.
-    - h_0: (D * num_layers, N, hidden_size), without N for unbatched input; zeros if omitted.
+    - h_0: ``(D * num_layers, N, hidden_size)``, without N for unbatched input; zeros if omitted.
       D is 2 if bidirectional, else 1.
-    - Output: (L, N, D * hidden_size) in the input's layout (a ``PackedSequence`` for packed
+    - Output: ``(L, N, D * hidden_size)`` in the input's layout (a ``PackedSequence`` for packed
       input), and the final state(s) in the initial states' shapes.
 
     Attributes
@@ -450,10 +450,10 @@ class LSTM(RNNBase):
     -----
     - Input: (L, N, input_size), (N, L, input_size) with ``batch_first=True``, unbatched
       (L, input_size), or a ``PackedSequence``.
-    - h_0: (D * num_layers, N, H_out), without N for unbatched input; zeros if omitted.
+    - h_0: ``(D * num_layers, N, H_out)``, without N for unbatched input; zeros if omitted.
       D is 2 if bidirectional, else 1.
-    - c_0: (D * num_layers, N, hidden_size), likewise.
-    - Output: (L, N, D * H_out) in the input's layout (a ``PackedSequence`` for packed
+    - c_0: ``(D * num_layers, N, hidden_size)``, likewise.
+    - Output: ``(L, N, D * H_out)`` in the input's layout (a ``PackedSequence`` for packed
       input), and the final state(s) in the initial states' shapes.
 
     H_out is `proj_size` if it is positive, else `hidden_size`.
@@ -535,9 +535,9 @@ class GRU(RNNBase):
     -----
     - Input: (L, N, input_size), (N, L, input_size) with ``batch_first=True``, unbatched
       (L, input_size), or a ``PackedSequence``.
-    - h_0: (D * num_layers, N, hidden_size), without N for unbatched input; zeros if omitted.
+    - h_0: ``(D * num_layers, N, hidden_size)``, without N for unbatched input; zeros if omitted.
       D is 2 if bidirectional, else 1.
-    - Output: (L, N, D * hidden_size) in the input's layout (a ``PackedSequence`` for packed
+    - Output: ``(L, N, D * hidden_size)`` in the input's layout (a ``PackedSequence`` for packed
       input), and the final state(s) in the initial states' shapes.
 
     Attributes

@@ -123,13 +123,13 @@ class PixelShuffle(Module):
 
     Shape
     -----
-    - Input: (*, C * r**2, H, W).
-    - Output: (*, C, H * r, W * r).
+    - Input: ``(*, C * r**2, H, W)``.
+    - Output: ``(*, C, H * r, W * r)``.
 
     Raises
     ------
     ValueError
-        At call time, fewer than 3 dimensions, a channel count not divisible by r**2, or a
+        At call time, fewer than 3 dimensions, a channel count not divisible by ``r**2``, or a
         non-positive factor.
     """
 
@@ -155,8 +155,8 @@ class PixelUnshuffle(Module):
 
     Shape
     -----
-    - Input: (*, C, H * r, W * r).
-    - Output: (*, C * r**2, H, W).
+    - Input: ``(*, C, H * r, W * r)``.
+    - Output: ``(*, C * r**2, H, W)``.
 
     Raises
     ------
@@ -177,8 +177,9 @@ class PixelUnshuffle(Module):
 
 
 class ChannelShuffle(Module):
-    """Interleave the channels across groups (ShuffleNet): (N, g * k, ...) -> the same shape,
-    channel ``i * k + j`` moving to ``j * g + i``.
+    """Interleave the channels across groups (ShuffleNet).
+
+    (N, g * k, ...) -> the same shape, channel ``i * k + j`` moving to ``j * g + i``.
 
     Parameters
     ----------
@@ -187,7 +188,7 @@ class ChannelShuffle(Module):
 
     Shape
     -----
-    - Input: (N, C, *), C divisible by `groups`.
+    - Input: ``(N, C, *)``, C divisible by `groups`.
     - Output: same shape as the input.
 
     Raises
