@@ -744,7 +744,7 @@ class Module:
         ----------
         *args
             A dtype, a device, a device and a dtype, or a Tensor whose dtype is taken.
-        dtype : dtype, optional
+        dtype : glassgrad dtype, optional
             The floating dtype to cast to. Default None (keep).
         device : str or device, optional
             Only the CPU: ``'cpu'`` (or ``glassgrad.device('cpu')``). Default None.
@@ -826,7 +826,7 @@ class Module:
 
         Parameters
         ----------
-        dst_type : dtype
+        dst_type : glassgrad dtype or numpy dtype
             The dtype (anything ``numpy.dtype`` accepts, such as ``glassgrad.float64``).
 
         Returns
