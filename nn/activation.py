@@ -7,7 +7,24 @@ from .parameter import Parameter
 
 
 class ReLU(Module):
-    """max(0, x)."""
+    """Rectified linear unit, elementwise: ``max(0, x)``.
+
+    Parameters
+    ----------
+    inplace : bool, optional
+        Accepted for compatibility with PyTorch; the result is computed out of place.
+        Default False.
+
+    Shape
+    -----
+    - Input: (*), any number of dimensions.
+    - Output: (*), same shape as the input.
+
+    Notes
+    -----
+    PyTorch overwrites the input with ``inplace=True``; glassgrad accepts the argument and
+    always returns a new tensor (the input is unchanged).
+    """
 
     def __init__(self, inplace=False):
         super().__init__()
@@ -21,7 +38,26 @@ class ReLU(Module):
 
 
 class LeakyReLU(Module):
-    """x for x > 0, negative_slope * x otherwise."""
+    """Leaky ReLU, elementwise: ``x`` for ``x > 0``, ``negative_slope * x`` otherwise.
+
+    Parameters
+    ----------
+    negative_slope : float, optional
+        The slope for negative inputs. Default 0.01.
+    inplace : bool, optional
+        Accepted for compatibility with PyTorch; the result is computed out of place.
+        Default False.
+
+    Shape
+    -----
+    - Input: (*), any number of dimensions.
+    - Output: (*), same shape as the input.
+
+    Notes
+    -----
+    PyTorch overwrites the input with ``inplace=True``; glassgrad accepts the argument and
+    always returns a new tensor (the input is unchanged).
+    """
 
     def __init__(self, negative_slope=0.01, inplace=False):
         super().__init__()
@@ -35,8 +71,39 @@ class LeakyReLU(Module):
 
 
 class PReLU(Module):
-    """Leaky ReLU with a learned slope: one shared (num_parameters=1) or one per channel
-    (dim 1 of the input). Parameter weight (num_parameters,) initialized to `init`."""
+    """Leaky ReLU with a learned slope: ``x`` for ``x > 0``, ``weight * x`` otherwise.
+
+    One slope shared by every element (``num_parameters=1``) or one per channel (dim 1 of the
+    input).
+
+    Parameters
+    ----------
+    num_parameters : int, optional
+        1 (one shared slope) or the number of channels C. Default 1.
+    init : float, optional
+        The initial value of every slope. Default 0.25.
+    dtype : glassgrad dtype, optional
+        Floating dtype of the weight (the default dtype if omitted).
+
+    Shape
+    -----
+    - Input: (*), or ``(N, C, *)`` with ``C == num_parameters`` when ``num_parameters > 1``.
+    - Output: same shape as the input.
+
+    Attributes
+    ----------
+    weight : Parameter of shape (num_parameters,)
+        The slopes, initialized to `init`.
+
+    Raises
+    ------
+    ValueError
+        At call time, ``num_parameters > 1`` and the input's dim 1 is not ``num_parameters``.
+
+    Notes
+    -----
+    There is no ``device`` argument (everything runs on the CPU).
+    """
 
     def __init__(self, num_parameters=1, init=0.25, dtype=None):
         super().__init__()
@@ -54,7 +121,28 @@ class PReLU(Module):
 
 
 class ELU(Module):
-    """x for x > 0, alpha * (exp(x) - 1) otherwise."""
+    """Exponential linear unit, elementwise.
+
+    ``x`` for ``x > 0``, ``alpha * (exp(x) - 1)`` otherwise.
+
+    Parameters
+    ----------
+    alpha : float, optional
+        The value the negative side tends to is ``-alpha``. Default 1.0.
+    inplace : bool, optional
+        Accepted for compatibility with PyTorch; the result is computed out of place.
+        Default False.
+
+    Shape
+    -----
+    - Input: (*), any number of dimensions.
+    - Output: (*), same shape as the input.
+
+    Notes
+    -----
+    PyTorch overwrites the input with ``inplace=True``; glassgrad accepts the argument and
+    always returns a new tensor (the input is unchanged).
+    """
 
     def __init__(self, alpha=1.0, inplace=False):
         super().__init__()
@@ -68,7 +156,25 @@ class ELU(Module):
 
 
 class SELU(Module):
-    """scale * ELU(x, alpha) with alpha ~ 1.6733, scale ~ 1.0507 (self-normalizing)."""
+    """Scaled ELU, elementwise: ``scale * ELU(x, alpha)`` with ``alpha ~ 1.6733`` and
+    ``scale ~ 1.0507`` (self-normalizing: keeps activations near zero mean and unit variance).
+
+    Parameters
+    ----------
+    inplace : bool, optional
+        Accepted for compatibility with PyTorch; the result is computed out of place.
+        Default False.
+
+    Shape
+    -----
+    - Input: (*), any number of dimensions.
+    - Output: (*), same shape as the input.
+
+    Notes
+    -----
+    PyTorch overwrites the input with ``inplace=True``; glassgrad accepts the argument and
+    always returns a new tensor (the input is unchanged).
+    """
 
     def __init__(self, inplace=False):
         super().__init__()
@@ -82,7 +188,27 @@ class SELU(Module):
 
 
 class GELU(Module):
-    """x * Phi(x), exact (approximate='none', via erf) or with the tanh approximation."""
+    """Gaussian error linear unit, elementwise: ``x * Phi(x)``, with Phi the standard normal
+    distribution function.
+
+    Exact (``approximate='none'``, through erf) or with the tanh approximation.
+
+    Parameters
+    ----------
+    approximate : {'none', 'tanh'}, optional
+        ``'tanh'`` uses ``0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x**3)))``.
+        Default ``'none'``.
+
+    Shape
+    -----
+    - Input: (*), any number of dimensions.
+    - Output: (*), same shape as the input.
+
+    Raises
+    ------
+    ValueError
+        `approximate` is neither ``'none'`` nor ``'tanh'``.
+    """
 
     def __init__(self, approximate="none"):
         super().__init__()
@@ -98,7 +224,24 @@ class GELU(Module):
 
 
 class SiLU(Module):
-    """x * sigmoid(x)."""
+    """Sigmoid linear unit (swish), elementwise: ``x * sigmoid(x)``.
+
+    Parameters
+    ----------
+    inplace : bool, optional
+        Accepted for compatibility with PyTorch; the result is computed out of place.
+        Default False.
+
+    Shape
+    -----
+    - Input: (*), any number of dimensions.
+    - Output: (*), same shape as the input.
+
+    Notes
+    -----
+    PyTorch overwrites the input with ``inplace=True``; glassgrad accepts the argument and
+    always returns a new tensor (the input is unchanged).
+    """
 
     def __init__(self, inplace=False):
         super().__init__()
@@ -112,21 +255,48 @@ class SiLU(Module):
 
 
 class Sigmoid(Module):
-    """1 / (1 + exp(-x))."""
+    """Logistic sigmoid, elementwise: ``1 / (1 + exp(-x))``.
+
+    Shape
+    -----
+    - Input: (*), any number of dimensions.
+    - Output: (*), same shape as the input.
+    """
 
     def forward(self, input):
         return F.sigmoid(input)
 
 
 class Tanh(Module):
-    """tanh(x)."""
+    """Hyperbolic tangent, elementwise: ``tanh(x)``.
+
+    Shape
+    -----
+    - Input: (*), any number of dimensions.
+    - Output: (*), same shape as the input.
+    """
 
     def forward(self, input):
         return F.tanh(input)
 
 
 class Softplus(Module):
-    """log(1 + exp(beta x)) / beta (x itself where beta x > threshold); stable for any x."""
+    """Smooth ReLU, elementwise: ``log(1 + exp(beta * x)) / beta``.
+
+    Where ``beta * x > threshold`` the result is ``x`` itself; stable for any x.
+
+    Parameters
+    ----------
+    beta : float, optional
+        The sharpness. Default 1.0.
+    threshold : float, optional
+        Above ``beta * x > threshold`` the layer is the identity. Default 20.0.
+
+    Shape
+    -----
+    - Input: (*), any number of dimensions.
+    - Output: (*), same shape as the input.
+    """
 
     def __init__(self, beta=1.0, threshold=20.0):
         super().__init__()
@@ -140,7 +310,24 @@ class Softplus(Module):
 
 
 class Softmax(Module):
-    """exp(x) / sum(exp(x)) along `dim`."""
+    """Softmax along `dim`: ``exp(x) / sum(exp(x))``, so the entries along `dim` are positive and
+    sum to one.
+
+    Parameters
+    ----------
+    dim : int, optional
+        The dimension to normalize. If None, PyTorch's legacy choice: 0 for 0-, 1- and
+        3-dimensional inputs, 1 otherwise (pass it explicitly). Default None.
+
+    Shape
+    -----
+    - Input: (*), any number of dimensions.
+    - Output: (*), same shape as the input.
+
+    Notes
+    -----
+    PyTorch warns when `dim` is None; glassgrad makes the same choice without a warning.
+    """
 
     def __init__(self, dim=None):
         super().__init__()
@@ -154,7 +341,23 @@ class Softmax(Module):
 
 
 class LogSoftmax(Module):
-    """x - logsumexp(x) along `dim`."""
+    """Logarithm of the softmax along `dim`: ``x - logsumexp(x)``, computed stably.
+
+    Parameters
+    ----------
+    dim : int, optional
+        The dimension to normalize. If None, the same legacy choice as ``Softmax``.
+        Default None.
+
+    Shape
+    -----
+    - Input: (*), any number of dimensions.
+    - Output: (*), same shape as the input.
+
+    Notes
+    -----
+    PyTorch warns when `dim` is None; glassgrad makes the same choice without a warning.
+    """
 
     def __init__(self, dim=None):
         super().__init__()
@@ -183,7 +386,35 @@ class _Inplace(Module):
 
 
 class Hardtanh(Module):
-    """clamp(x, min_val, max_val) (gradient 1 strictly inside, 0 elsewhere)."""
+    """Clamp, elementwise: ``clamp(x, min_val, max_val)``.
+
+    The gradient is 1 strictly inside ``(min_val, max_val)`` and 0 elsewhere.
+
+    Parameters
+    ----------
+    min_val : float, optional
+        The lower bound. Default -1.0.
+    max_val : float, optional
+        The upper bound. Default 1.0.
+    inplace : bool, optional
+        Accepted for compatibility with PyTorch; the result is computed out of place.
+        Default False.
+
+    Shape
+    -----
+    - Input: (*), any number of dimensions.
+    - Output: (*), same shape as the input.
+
+    Raises
+    ------
+    ValueError
+        ``min_val > max_val``.
+
+    Notes
+    -----
+    PyTorch overwrites the input with ``inplace=True``; glassgrad accepts the argument and
+    always returns a new tensor (the input is unchanged).
+    """
 
     def __init__(self, min_val=-1.0, max_val=1.0, inplace=False):
         super().__init__()
@@ -200,7 +431,24 @@ class Hardtanh(Module):
 
 
 class ReLU6(Hardtanh):
-    """min(max(0, x), 6)."""
+    """ReLU capped at 6, elementwise: ``min(max(0, x), 6)``.
+
+    Parameters
+    ----------
+    inplace : bool, optional
+        Accepted for compatibility with PyTorch; the result is computed out of place.
+        Default False.
+
+    Shape
+    -----
+    - Input: (*), any number of dimensions.
+    - Output: (*), same shape as the input.
+
+    Notes
+    -----
+    PyTorch overwrites the input with ``inplace=True``; glassgrad accepts the argument and
+    always returns a new tensor (the input is unchanged).
+    """
 
     def __init__(self, inplace=False):
         super().__init__(0.0, 6.0, inplace)
@@ -210,49 +458,139 @@ class ReLU6(Hardtanh):
 
 
 class Hardsigmoid(_Inplace):
-    """relu6(x + 3) / 6."""
+    """Piecewise-linear sigmoid, elementwise: ``relu6(x + 3) / 6``.
+
+    Parameters
+    ----------
+    inplace : bool, optional
+        Accepted for compatibility with PyTorch; the result is computed out of place.
+        Default False.
+
+    Shape
+    -----
+    - Input: (*), any number of dimensions.
+    - Output: (*), same shape as the input.
+
+    Notes
+    -----
+    PyTorch overwrites the input with ``inplace=True``; glassgrad accepts the argument and
+    always returns a new tensor (the input is unchanged).
+    """
 
     def forward(self, input):
         return F.hardsigmoid(input)
 
 
 class Hardswish(_Inplace):
-    """x * relu6(x + 3) / 6."""
+    """Piecewise-linear swish, elementwise: ``x * relu6(x + 3) / 6``.
+
+    Parameters
+    ----------
+    inplace : bool, optional
+        Accepted for compatibility with PyTorch; the result is computed out of place.
+        Default False.
+
+    Shape
+    -----
+    - Input: (*), any number of dimensions.
+    - Output: (*), same shape as the input.
+
+    Notes
+    -----
+    PyTorch overwrites the input with ``inplace=True``; glassgrad accepts the argument and
+    always returns a new tensor (the input is unchanged).
+    """
 
     def forward(self, input):
         return F.hardswish(input)
 
 
 class Mish(_Inplace):
-    """x * tanh(softplus(x))."""
+    """Mish, elementwise: ``x * tanh(softplus(x))``.
+
+    Parameters
+    ----------
+    inplace : bool, optional
+        Accepted for compatibility with PyTorch; the result is computed out of place.
+        Default False.
+
+    Shape
+    -----
+    - Input: (*), any number of dimensions.
+    - Output: (*), same shape as the input.
+
+    Notes
+    -----
+    PyTorch overwrites the input with ``inplace=True``; glassgrad accepts the argument and
+    always returns a new tensor (the input is unchanged).
+    """
 
     def forward(self, input):
         return F.mish(input)
 
 
 class LogSigmoid(Module):
-    """log(sigmoid(x)), stable for any x."""
+    """Logarithm of the sigmoid, elementwise: ``log(sigmoid(x))``, stable for any x.
+
+    Shape
+    -----
+    - Input: (*), any number of dimensions.
+    - Output: (*), same shape as the input.
+    """
 
     def forward(self, input):
         return F.logsigmoid(input)
 
 
 class Softsign(Module):
-    """``x / (1 + abs(x))``, elementwise."""
+    """Softsign, elementwise: ``x / (1 + abs(x))``.
+
+    Shape
+    -----
+    - Input: (*), any number of dimensions.
+    - Output: (*), same shape as the input.
+    """
 
     def forward(self, input):
         return F.softsign(input)
 
 
 class Tanhshrink(Module):
-    """x - tanh(x)."""
+    """Tanhshrink, elementwise: ``x - tanh(x)``.
+
+    Shape
+    -----
+    - Input: (*), any number of dimensions.
+    - Output: (*), same shape as the input.
+    """
 
     def forward(self, input):
         return F.tanhshrink(input)
 
 
 class CELU(Module):
-    """x for x > 0, alpha (exp(x / alpha) - 1) otherwise."""
+    """Continuously differentiable ELU, elementwise.
+
+    ``x`` for ``x > 0``, ``alpha * (exp(x / alpha) - 1)`` otherwise.
+
+    Parameters
+    ----------
+    alpha : float, optional
+        The scale of the negative side. Default 1.0.
+    inplace : bool, optional
+        Accepted for compatibility with PyTorch; the result is computed out of place.
+        Default False.
+
+    Shape
+    -----
+    - Input: (*), any number of dimensions.
+    - Output: (*), same shape as the input.
+
+    Notes
+    -----
+    PyTorch overwrites the input with ``inplace=True``; glassgrad accepts the argument and
+    always returns a new tensor (the input is unchanged).
+    """
 
     def __init__(self, alpha=1.0, inplace=False):
         super().__init__()
@@ -266,7 +604,19 @@ class CELU(Module):
 
 
 class GLU(Module):
-    """Gated linear unit: halves a, b of `dim` -> a * sigmoid(b)."""
+    """Gated linear unit: split the input in halves ``a``, ``b`` along `dim`; return
+    ``a * sigmoid(b)``.
+
+    Parameters
+    ----------
+    dim : int, optional
+        The dimension to split; its size must be even. Default -1.
+
+    Shape
+    -----
+    - Input: ``(*, 2M, *)``, the size along `dim` even.
+    - Output: ``(*, M, *)``, half the size along `dim`.
+    """
 
     def __init__(self, dim=-1):
         super().__init__()
@@ -280,7 +630,20 @@ class GLU(Module):
 
 
 class Softmin(Module):
-    """softmax(-x) along `dim`."""
+    """Softmin along `dim`: ``softmax(-x)``, entries positive and summing to one, largest for
+    the smallest inputs.
+
+    Parameters
+    ----------
+    dim : int, optional
+        The dimension to normalize. If None, the same legacy choice as ``Softmax``.
+        Default None.
+
+    Shape
+    -----
+    - Input: (*), any number of dimensions.
+    - Output: (*), same shape as the input.
+    """
 
     def __init__(self, dim=None):
         super().__init__()
@@ -294,7 +657,28 @@ class Softmin(Module):
 
 
 class Threshold(Module):
-    """x where x > threshold, else value."""
+    """Threshold, elementwise: ``x`` where ``x > threshold``, else `value`.
+
+    Parameters
+    ----------
+    threshold : float
+        The threshold.
+    value : float
+        The value that replaces the inputs not above `threshold`.
+    inplace : bool, optional
+        Accepted for compatibility with PyTorch; the result is computed out of place.
+        Default False.
+
+    Shape
+    -----
+    - Input: (*), any number of dimensions.
+    - Output: (*), same shape as the input.
+
+    Notes
+    -----
+    PyTorch overwrites the input with ``inplace=True``; glassgrad accepts the argument and
+    always returns a new tensor (the input is unchanged).
+    """
 
     def __init__(self, threshold, value, inplace=False):
         super().__init__()
@@ -309,7 +693,19 @@ class Threshold(Module):
 
 
 class Softshrink(Module):
-    """x - lambd above lambd, x + lambd below -lambd, 0 between."""
+    """Soft shrinkage, elementwise: ``x - lambd`` above `lambd`, ``x + lambd`` below ``-lambd``,
+    0 between.
+
+    Parameters
+    ----------
+    lambd : float, optional
+        The half-width of the zero band. Default 0.5.
+
+    Shape
+    -----
+    - Input: (*), any number of dimensions.
+    - Output: (*), same shape as the input.
+    """
 
     def __init__(self, lambd=0.5):
         super().__init__()
@@ -323,15 +719,50 @@ class Softshrink(Module):
 
 
 class Hardshrink(Softshrink):
-    """``x`` where ``abs(x) > lambd``, else 0 (elementwise)."""
+    """Hard shrinkage, elementwise: ``x`` where ``abs(x) > lambd``, else 0.
+
+    Parameters
+    ----------
+    lambd : float, optional
+        The half-width of the zero band. Default 0.5.
+
+    Shape
+    -----
+    - Input: (*), any number of dimensions.
+    - Output: (*), same shape as the input.
+    """
 
     def forward(self, input):
         return F.hardshrink(input, self.lambd)
 
 
 class RReLU(Module):
-    """Randomized leaky ReLU: slope drawn from U(lower, upper) per element in training (from
-    ag.get_rng(), so ag.manual_seed fixes it), (lower + upper) / 2 in eval mode."""
+    """Randomized leaky ReLU: ``x`` for ``x >= 0``, ``a * x`` otherwise.
+
+    In training mode the slope ``a`` is drawn from ``U(lower, upper)`` per element (from
+    glassgrad's random generator, so ``glassgrad.manual_seed`` fixes it); in evaluation mode it
+    is ``(lower + upper) / 2``.
+
+    Parameters
+    ----------
+    lower : float, optional
+        The lower bound of the slope. Default 1/8.
+    upper : float, optional
+        The upper bound of the slope. Default 1/3.
+    inplace : bool, optional
+        Accepted for compatibility with PyTorch; the result is computed out of place.
+        Default False.
+
+    Shape
+    -----
+    - Input: (*), any number of dimensions.
+    - Output: (*), same shape as the input.
+
+    Notes
+    -----
+    PyTorch overwrites the input with ``inplace=True``; glassgrad accepts the argument and
+    always returns a new tensor (the input is unchanged).
+    """
 
     def __init__(self, lower=1.0 / 8, upper=1.0 / 3, inplace=False):
         super().__init__()
@@ -346,7 +777,19 @@ class RReLU(Module):
 
 
 class Softmax2d(Module):
-    """softmax over the channels of (N, C, H, W) or (C, H, W) at every position."""
+    """Softmax over the channels at every spatial position (dim -3 of (N, C, H, W) or
+    (C, H, W)).
+
+    Shape
+    -----
+    - Input: (N, C, H, W) or (C, H, W).
+    - Output: same shape as the input.
+
+    Raises
+    ------
+    ValueError
+        At call time, the input is not 3- or 4-dimensional.
+    """
 
     def forward(self, input):
         if input.ndim not in (3, 4):

@@ -41,36 +41,88 @@ def _as_float_mask(mask, dtype, what):
 
 
 class MultiheadAttention(Module):
-    """Multi-head attention (Vaswani et al.), PyTorch's nn.MultiheadAttention.
+    """Multi-head attention (Vaswani et al.), PyTorch's ``nn.MultiheadAttention``.
+
+    Projects the query, key and value, splits them into `num_heads` heads, applies scaled
+    dot-product attention in each head, concatenates the heads and projects the result:
+    ``out_proj(concat(softmax(q k^T / sqrt(E // num_heads) + mask) v))``. Called as
+    ``mha(query, key, value, key_padding_mask=None, need_weights=True, attn_mask=None,
+    average_attn_weights=True, is_causal=False)``; see ``forward``.
 
     Parameters
     ----------
     embed_dim : int
-        Model width E (query features); split into num_heads heads of E // num_heads.
+        Model width E (query features); split into `num_heads` heads of ``E // num_heads``.
     num_heads : int
-    dropout : float
-        Dropout on the attention weights (training mode only).
-    bias : bool
-        Biases of the input and output projections.
-    add_bias_kv : bool
-        Learned bias_k, bias_v (1, 1, E) appended to the key/value sequences.
-    add_zero_attn : bool
-        A zero key/value appended to the (projected) sequences.
-    kdim, vdim : int, optional
-        Key/value feature sizes (default E). When either differs from E the projections
-        are separate parameters q_proj_weight (E, E), k_proj_weight (E, kdim),
-        v_proj_weight (E, vdim); otherwise one in_proj_weight (3E, E) stacks q, k, v.
-    batch_first : bool
-        Inputs/outputs (N, L, E) instead of (L, N, E).
+        The number of heads; must divide `embed_dim`.
+    dropout : float, optional
+        Dropout on the attention weights (training mode only). Default 0.0.
+    bias : bool, optional
+        Biases of the input and output projections. Default True.
+    add_bias_kv : bool, optional
+        Learned ``bias_k``, ``bias_v`` of shape (1, 1, E) appended to the key/value
+        sequences. Default False.
+    add_zero_attn : bool, optional
+        A zero key/value appended to the (projected) sequences. Default False.
+    kdim : int, optional
+        Key feature size. Default None (E).
+    vdim : int, optional
+        Value feature size. Default None (E). When `kdim` or `vdim` differs from E the
+        projections are separate parameters ``q_proj_weight`` (E, E), ``k_proj_weight``
+        (E, kdim), ``v_proj_weight`` (E, vdim); otherwise one ``in_proj_weight`` (3E, E)
+        stacks q, k, v.
+    batch_first : bool, optional
+        Inputs and outputs are (N, L, E) instead of (L, N, E). Default False.
+    device : None
+        Accepted for compatibility (the CPU is the only device).
+    dtype : glassgrad dtype, optional
+        Floating dtype of the parameters (the default dtype if omitted).
 
-    Parameters (state_dict) follow PyTorch: in_proj_weight / q,k,v_proj_weight,
-    in_proj_bias (3E,), out_proj.weight (E, E), out_proj.bias (E,), bias_k, bias_v; and so
-    does the initialization (``xavier_uniform_`` projections, zero biases).
+    Shape
+    -----
+    - Query: (L, N, E), (N, L, E) with ``batch_first=True``, or unbatched (L, E).
+    - Key: (S, N, kdim), (N, S, kdim) or (S, kdim).
+    - Value: (S, N, vdim), (N, S, vdim) or (S, vdim).
+    - Output: the query's layout with E features, and the attention weights (N, L, S)
+      averaged over the heads, or (N, num_heads, L, S) (unbatched: without N).
 
-    `device` is accepted for compatibility (the CPU is the only device).
+    Attributes
+    ----------
+    in_proj_weight : Parameter of shape (3E, E) or None
+        The stacked q, k, v projections (None when `kdim` or `vdim` differs from E);
+        ``xavier_uniform_``.
+    q_proj_weight, k_proj_weight, v_proj_weight : Parameter or None
+        Shapes (E, E), (E, kdim), (E, vdim) when `kdim` or `vdim` differs from E, else None;
+        ``xavier_uniform_``.
+    in_proj_bias : Parameter of shape (3E,) or None
+        Zeros.
+    out_proj : Linear
+        The output projection: ``out_proj.weight`` (E, E), ``out_proj.bias`` (E,) (zeros).
+    bias_k, bias_v : Parameter of shape (1, 1, E) or None
+        With ``add_bias_kv=True``; ``xavier_normal_``.
 
-    Differences from PyTorch: no fused fast path (the result is the same computation);
-    a query whose keys are all masked gets zero weights instead of NaN.
+    Raises
+    ------
+    ValueError
+        `embed_dim` or `num_heads` is not positive.
+    AssertionError
+        `embed_dim` is not divisible by `num_heads` (as in PyTorch).
+
+    Notes
+    -----
+    The parameter names (so the ``state_dict`` keys) and the initialization follow PyTorch.
+
+    Differences from PyTorch: no fused fast path (the result is the same computation); a
+    query whose keys are all masked gets zero weights instead of NaN.
+
+    Examples
+    --------
+    >>> from glassgrad import nn
+    >>> mha = nn.MultiheadAttention(embed_dim=8, num_heads=2, batch_first=True)
+    >>> x = gg.randn(3, 5, 8)
+    >>> out, weights = mha(x, x, x)
+    >>> out.shape, weights.shape
+    ((3, 5, 8), (3, 5, 5))
     """
 
     def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, add_bias_kv=False,
@@ -146,24 +198,47 @@ class MultiheadAttention(Module):
 
         Parameters
         ----------
-        query : Tensor (L, N, E), or (N, L, E) with batch_first, or unbatched (L, E)
-        key : Tensor (S, N, kdim) / (N, S, kdim) / (S, kdim)
-        value : Tensor (S, N, vdim) / (N, S, vdim) / (S, vdim)
-        key_padding_mask : (N, S) or (S,), optional
-            bool True = this key is padding (ignored); float: added to the scores.
-        need_weights : bool
-            Also return the attention weights.
-        attn_mask : (L, S) or (N * num_heads, L, S), optional
-            bool True = NOT allowed to attend; float: added to the scores.
-        average_attn_weights : bool
+        query : Tensor of shape (L, N, E), or (N, L, E) with batch_first, or unbatched (L, E)
+            The queries.
+        key : Tensor of shape (S, N, kdim), (N, S, kdim) or (S, kdim)
+            The keys.
+        value : Tensor of shape (S, N, vdim), (N, S, vdim) or (S, vdim)
+            The values.
+        key_padding_mask : Tensor of shape (N, S) or (S,), optional
+            bool True = this key is padding (ignored); float: added to the scores. Default None.
+        need_weights : bool, optional
+            Also return the attention weights. Default True.
+        attn_mask : Tensor of shape (L, S) or (N * num_heads, L, S), optional
+            bool True = NOT allowed to attend; float: added to the scores. Default None.
+        average_attn_weights : bool, optional
             Average the returned weights over heads: (N, L, S); else (N, num_heads, L, S).
-        is_causal : bool
-            A hint that attn_mask is the causal mask; attn_mask must still be given.
+            Default True.
+        is_causal : bool, optional
+            A hint that `attn_mask` is the causal mask; `attn_mask` must still be given.
+            Default False.
 
         Returns
         -------
-        (attn_output, attn_weights or None)
-            attn_output has the query's layout with E features.
+        attn_output : Tensor
+            The query's layout with E features.
+        attn_weights : Tensor or None
+            (N, L, S) or (N, num_heads, L, S) (without N for unbatched inputs), the weights
+            after dropout; None with ``need_weights=False``.
+
+        Raises
+        ------
+        RuntimeError
+            `is_causal` without `attn_mask`, or a mask of the wrong shape.
+        ValueError
+            Inputs that are not all 3-d or all 2-d, or whose feature sizes, batch sizes or
+            key/value lengths do not fit.
+        TypeError
+            A mask that is neither bool nor floating.
+
+        Notes
+        -----
+        The boolean masks here mean True = masked out, the opposite of
+        ``nn.functional.scaled_dot_product_attention`` (True = may attend), as in PyTorch.
         """
         if is_causal and attn_mask is None:
             raise RuntimeError("MultiheadAttention: need attn_mask if specifying the "

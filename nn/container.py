@@ -26,18 +26,53 @@ class _ModuleSequence(Module):
         return iter(self._modules.values())
 
     def append(self, module):
-        """Add `module` at the end (named by its position); returns self."""
+        """Add a module at the end, named by its position.
+
+        Parameters
+        ----------
+        module : Module
+            The module to add.
+
+        Returns
+        -------
+        Module
+            self.
+        """
         self.add_module(str(len(self)), module)
         return self
 
     def extend(self, modules):
-        """Append every module of the iterable `modules`; returns self."""
+        """Append every module of an iterable.
+
+        Parameters
+        ----------
+        modules : iterable of Module
+            The modules, in order.
+
+        Returns
+        -------
+        Module
+            self.
+        """
         for m in modules:
             self.append(m)
         return self
 
     def insert(self, index, module):
-        """Insert `module` before position `index` (the later ones are renumbered); returns self."""
+        """Insert a module before a position (the later ones are renumbered).
+
+        Parameters
+        ----------
+        index : int
+            The position, as for ``list.insert``.
+        module : Module
+            The module to insert.
+
+        Returns
+        -------
+        Module
+            self.
+        """
         mods = list(self._modules.values())
         mods.insert(index, module)
         self._renumber(mods)
@@ -101,16 +136,57 @@ class Sequential(_ModuleSequence):
         key = list(self._modules)[_index(idx, len(self._modules), "Sequential")]
         self.add_module(key, module)
 
-    def forward(self, x):
-        """Apply each child in order to `x`, feeding each output to the next; returns the last output."""
+    def forward(self, input):
+        """Apply each child in order, feeding each output to the next.
+
+        Parameters
+        ----------
+        input : object
+            The first child's input (usually a Tensor).
+
+        Returns
+        -------
+        object
+            The last child's output (the input itself when the Sequential is empty).
+        """
         for module in self._modules.values():
-            x = module(x)
-        return x
+            input = module(input)
+        return input
 
 
 class ModuleList(_ModuleSequence):
     """A list of modules whose parameters the parent sees (a plain list would hide them).
-    It has no forward: index it or iterate over it."""
+
+    It has no forward: index it or iterate over it. The children are named "0", "1", ... as in
+    PyTorch; it supports ``len``, iteration, indexing (a slice gives a new ModuleList), item
+    assignment and deletion, ``+=``, ``append``, ``extend`` and ``insert``.
+
+    Parameters
+    ----------
+    modules : iterable of Module, optional
+        The initial modules. Default None (empty).
+
+    Raises
+    ------
+    IndexError
+        An integer index out of range.
+
+    Notes
+    -----
+    The repr compresses runs of identical children (``(0-2): 3 x Linear(...)``) as PyTorch's
+    does.
+
+    Examples
+    --------
+    >>> from glassgrad import nn
+    >>> layers = nn.ModuleList([nn.Linear(2, 2) for _ in range(3)])
+    >>> len(layers), len(list(layers.parameters()))
+    (3, 6)
+    >>> layers
+    ModuleList(
+      (0-2): 3 x Linear(in_features=2, out_features=2, bias=True)
+    )
+    """
 
     def __init__(self, modules=None):
         super().__init__()
@@ -143,7 +219,16 @@ class ModuleList(_ModuleSequence):
 
 
 class ModuleDict(Module):
-    """An ordered dict of modules (string keys), registered as children."""
+    """An ordered dict of modules (string keys), registered as children.
+
+    Supports ``len``, iteration over the keys, ``in``, indexing by key, item assignment and
+    deletion, as a dict.
+
+    Parameters
+    ----------
+    modules : mapping or iterable of (str, Module) pairs, optional
+        The initial modules. Default None (empty).
+    """
 
     def __init__(self, modules=None):
         super().__init__()
@@ -169,19 +254,53 @@ class ModuleDict(Module):
         return key in self._modules
 
     def keys(self):
-        """The keys, in insertion order."""
+        """Return the keys, in insertion order.
+
+        Returns
+        -------
+        keys view of str
+            The keys.
+        """
         return self._modules.keys()
 
     def items(self):
-        """(key, module) pairs, in insertion order."""
+        """Return the (key, module) pairs, in insertion order.
+
+        Returns
+        -------
+        items view of (str, Module)
+            The pairs.
+        """
         return self._modules.items()
 
     def values(self):
-        """The modules, in insertion order."""
+        """Return the modules, in insertion order.
+
+        Returns
+        -------
+        values view of Module
+            The modules.
+        """
         return self._modules.values()
 
     def pop(self, key):
-        """Remove the module under `key` and return it (KeyError if absent)."""
+        """Remove the module under a key and return it.
+
+        Parameters
+        ----------
+        key : str
+            The key.
+
+        Returns
+        -------
+        Module
+            The removed module.
+
+        Raises
+        ------
+        KeyError
+            `key` is absent.
+        """
         return self._modules.pop(key)
 
     def clear(self):
@@ -189,7 +308,13 @@ class ModuleDict(Module):
         self._modules.clear()
 
     def update(self, modules):
-        """Add or replace modules from a mapping or an iterable of (key, module) pairs."""
+        """Add or replace modules from a mapping or an iterable of (key, module) pairs.
+
+        Parameters
+        ----------
+        modules : mapping or iterable of (str, Module) pairs
+            The modules to add; an existing key is replaced.
+        """
         items = modules.items() if hasattr(modules, "items") else modules
         for key, m in items:
             self[key] = m
@@ -201,8 +326,22 @@ def _as_parameter(value):
 
 
 class ParameterList(Module):
-    """A list of Parameters the parent module sees (named "0", "1", ... in state_dict), as
-    PyTorch's nn.ParameterList. Plain tensors are wrapped as Parameters."""
+    """A list of Parameters the parent module sees (named "0", "1", ... in ``state_dict``), as
+    PyTorch's ``nn.ParameterList``.
+
+    Plain tensors are wrapped as Parameters. Supports ``len``, iteration, indexing (a slice
+    gives a new ParameterList), item assignment, ``+=``, ``append`` and ``extend``.
+
+    Parameters
+    ----------
+    values : iterable of Parameter or Tensor, optional
+        The initial values. Default None (empty).
+
+    Raises
+    ------
+    IndexError
+        An integer index out of range.
+    """
 
     def __init__(self, values=None):
         super().__init__()
@@ -226,12 +365,34 @@ class ParameterList(Module):
         self._parameters[key] = _as_parameter(value)
 
     def append(self, value):
-        """Add `value` (a Parameter, or a tensor wrapped as one) at the end; returns self."""
+        """Add a value at the end.
+
+        Parameters
+        ----------
+        value : Parameter or Tensor
+            A Parameter, or a tensor wrapped as one.
+
+        Returns
+        -------
+        ParameterList
+            self.
+        """
         self.register_parameter(str(len(self)), _as_parameter(value))
         return self
 
     def extend(self, values):
-        """Append every value of the iterable `values`; returns self."""
+        """Append every value of an iterable.
+
+        Parameters
+        ----------
+        values : iterable of Parameter or Tensor
+            The values; plain tensors are wrapped as Parameters.
+
+        Returns
+        -------
+        ParameterList
+            self.
+        """
         for v in values:
             self.append(v)
         return self
@@ -246,7 +407,16 @@ class ParameterList(Module):
 
 class ParameterDict(Module):
     """An ordered dict of Parameters (string keys) the parent module sees, as PyTorch's
-    nn.ParameterDict. Plain tensors are wrapped as Parameters."""
+    ``nn.ParameterDict``.
+
+    Plain tensors are wrapped as Parameters. Supports ``len``, iteration over the keys, ``in``,
+    indexing by key, item assignment and deletion, as a dict.
+
+    Parameters
+    ----------
+    parameters : mapping or iterable of (str, Parameter or Tensor) pairs, optional
+        The initial values. Default None (empty).
+    """
 
     def __init__(self, parameters=None):
         super().__init__()
@@ -275,23 +445,70 @@ class ParameterDict(Module):
         return key in self._parameters
 
     def keys(self):
-        """The keys, in insertion order."""
+        """Return the keys, in insertion order.
+
+        Returns
+        -------
+        keys view of str
+            The keys.
+        """
         return self._parameters.keys()
 
     def items(self):
-        """(key, Parameter) pairs, in insertion order."""
+        """Return the (key, Parameter) pairs, in insertion order.
+
+        Returns
+        -------
+        items view of (str, Parameter)
+            The pairs.
+        """
         return self._parameters.items()
 
     def values(self):
-        """The Parameters, in insertion order."""
+        """Return the Parameters, in insertion order.
+
+        Returns
+        -------
+        values view of Parameter
+            The Parameters.
+        """
         return self._parameters.values()
 
     def get(self, key, default=None):
-        """The Parameter under `key`, or `default` if there is none."""
+        """Return the Parameter under a key, or a default if there is none.
+
+        Parameters
+        ----------
+        key : str
+            The key.
+        default : object, optional
+            What to return when `key` is absent. Default None.
+
+        Returns
+        -------
+        Parameter or object
+            The Parameter, or `default`.
+        """
         return self._parameters.get(key, default)
 
     def pop(self, key):
-        """Remove the Parameter under `key` and return it (KeyError if absent)."""
+        """Remove the Parameter under a key and return it.
+
+        Parameters
+        ----------
+        key : str
+            The key.
+
+        Returns
+        -------
+        Parameter
+            The removed Parameter.
+
+        Raises
+        ------
+        KeyError
+            `key` is absent.
+        """
         return self._parameters.pop(key)
 
     def clear(self):
@@ -299,7 +516,13 @@ class ParameterDict(Module):
         self._parameters.clear()
 
     def update(self, parameters):
-        """Add or replace Parameters from a mapping or an iterable of (key, value) pairs (plain tensors are wrapped as Parameters)."""
+        """Add or replace Parameters from a mapping or an iterable of (key, value) pairs.
+
+        Parameters
+        ----------
+        parameters : mapping or iterable of (str, Parameter or Tensor) pairs
+            The values; plain tensors are wrapped as Parameters, an existing key is replaced.
+        """
         items = parameters.items() if hasattr(parameters, "items") else parameters
         for key, value in items:
             self[key] = value

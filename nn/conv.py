@@ -116,33 +116,36 @@ class Conv2d(_Conv):
     out_channels : int
         Channels of the output (the number of filters); divisible by `groups`.
     kernel_size : int or (int, int)
-        Filter height and width.
-    stride : int or (int, int), default 1
-    padding : int, (int, int), 'valid' or 'same', default 0
-        Padding added to both sides of each spatial dim; 'same' (stride 1 only) keeps the
-        size, 'valid' is no padding.
-    dilation : int or (int, int), default 1
-        Spacing between the filter's taps.
-    groups : int, default 1
+        The filter size.
+    stride : int or (int, int), optional
+        The step between the filter's positions. Default 1.
+    padding : int or (int, int), 'valid' or 'same', optional
+        Padding added to both sides of each spatial dimension; 'same' (stride 1 only) keeps
+        the size, 'valid' is no padding. Default 0.
+    dilation : int or (int, int), optional
+        Spacing between the filter's taps. Default 1.
+    groups : int, optional
         Split the channels into `groups` independent convolutions; ``groups = in_channels``
-        is a depthwise convolution.
-    bias : bool, default True
-    padding_mode : {'zeros', 'reflect', 'replicate', 'circular'}, default 'zeros'
+        is a depthwise convolution. Default 1.
+    bias : bool, optional
+        Learn an additive bias. Default True.
+    padding_mode : {'zeros', 'reflect', 'replicate', 'circular'}, optional
+        How the padding is filled. Default 'zeros'.
     dtype : glassgrad dtype, optional
-        Floating dtype of the parameters (default: the default dtype).
+        Floating dtype of the parameters (the default dtype if omitted).
 
     Shape
     -----
     - Input: (N, C_in, H, W) or (C_in, H, W).
     - Output: (N, C_out, H_out, W_out) or (C_out, H_out, W_out), where
-      ``H_out = (H + 2 * padding[0] - dilation[0] * (kernel_size[0] - 1) - 1) // stride[0] + 1``
-      and likewise for W_out.
+      ``H_out = (H + 2 * padding[0] - dilation[0] * (kernel_size[0] - 1) - 1) // stride[0]
+      + 1`` and likewise for W_out.
 
     Attributes
     ----------
     weight : Parameter of shape (C_out, C_in / groups, kernel_size[0], kernel_size[1])
-        Initialized from U(-1/sqrt(k), 1/sqrt(k)), ``k = C_in / groups * kh * kw`` (the fan-in),
-        as in PyTorch.
+        Initialized from U(-1/sqrt(k), 1/sqrt(k)), ``k = C_in / groups * kh * kw`` (the
+        fan-in), as in PyTorch.
     bias : Parameter of shape (C_out,) or None
         Initialized from the same interval.
 
@@ -150,7 +153,9 @@ class Conv2d(_Conv):
     ------
     ValueError
         Channels not divisible by `groups`, an unknown padding mode, 'same' padding with a
-        stride, or an input of the wrong shape.
+        stride, or (at call time) an input of the wrong shape.
+    TypeError
+        At call time, the input is not a Tensor.
 
     Notes
     -----
@@ -173,8 +178,60 @@ class Conv2d(_Conv):
 
 
 class Conv1d(_Conv):
-    """1-D convolution, PyTorch's nn.Conv1d: (N, C_in, L) or (C_in, L) -> (N, C_out, OL).
-    Arguments as Conv2d with ints (or 1-tuples); weight (C_out, C_in / groups, k)."""
+    """1-D convolution (a cross-correlation) over an input of several channels, PyTorch's
+    ``nn.Conv1d``: (N, C_in, L) or (C_in, L) -> (N, C_out, OL).
+
+    Parameters
+    ----------
+    in_channels : int
+        Channels of the input; divisible by `groups`.
+    out_channels : int
+        Channels of the output (the number of filters); divisible by `groups`.
+    kernel_size : int or (int,)
+        The filter size.
+    stride : int or (int,), optional
+        The step between the filter's positions. Default 1.
+    padding : int or (int,), 'valid' or 'same', optional
+        Padding added to both sides of each spatial dimension; 'same' (stride 1 only) keeps
+        the size, 'valid' is no padding. Default 0.
+    dilation : int or (int,), optional
+        Spacing between the filter's taps. Default 1.
+    groups : int, optional
+        Split the channels into `groups` independent convolutions; ``groups = in_channels``
+        is a depthwise convolution. Default 1.
+    bias : bool, optional
+        Learn an additive bias. Default True.
+    padding_mode : {'zeros', 'reflect', 'replicate', 'circular'}, optional
+        How the padding is filled. Default 'zeros'.
+    dtype : glassgrad dtype, optional
+        Floating dtype of the parameters (the default dtype if omitted).
+
+    Shape
+    -----
+    - Input: (N, C_in, L) or (C_in, L).
+    - Output: (N, C_out, OL) or (C_out, OL), where
+      ``OL = (L + 2 * padding - dilation * (kernel_size - 1) - 1) // stride + 1``.
+
+    Attributes
+    ----------
+    weight : Parameter of shape (C_out, C_in / groups, kernel_size)
+        Initialized from ``U(-1/sqrt(k), 1/sqrt(k))``, ``k = C_in / groups * kernel_size``
+        (the fan-in), as in PyTorch.
+    bias : Parameter of shape (C_out,) or None
+        Initialized from the same interval.
+
+    Raises
+    ------
+    ValueError
+        Channels not divisible by `groups`, an unknown padding mode, 'same' padding with a
+        stride, or (at call time) an input of the wrong shape.
+    TypeError
+        At call time, the input is not a Tensor.
+
+    Notes
+    -----
+    There is no ``device`` argument (everything runs on the CPU).
+    """
 
     _dims = 1
 
@@ -220,12 +277,68 @@ class _ConvTranspose(_ConvNd):
 
 
 class ConvTranspose2d(_ConvTranspose):
-    """2-D transposed convolution, PyTorch's nn.ConvTranspose2d (the gradient of Conv2d
-    w.r.t. its input, used to upsample): (N, C_in, H, W) -> (N, C_out, OH, OW),
-    OH = (H - 1) stride - 2 padding + dilation (kh - 1) + output_padding + 1.
-    forward(input, output_size=None): output_size picks output_padding.
+    """2-D transposed convolution, PyTorch's ``nn.ConvTranspose2d``: the gradient of Conv2d
+    with respect to its input, used to upsample.
 
-    Parameters (learned): weight (C_in, C_out / groups, kh, kw), bias (C_out,)."""
+    (N, C_in, H, W) -> (N, C_out, OH, OW). Called as ``conv(input, output_size=None)``:
+    `output_size` picks the output padding that gives this size.
+
+    Parameters
+    ----------
+    in_channels : int
+        Channels of the input; divisible by `groups`.
+    out_channels : int
+        Channels of the output (the number of filters); divisible by `groups`.
+    kernel_size : int or (int, int)
+        The filter size.
+    stride : int or (int, int), optional
+        The step between the filter's positions. Default 1.
+    padding : int or (int, int), optional
+        ``dilation * (kernel_size - 1) - padding`` zeros are implicitly added to both sides of
+        the input, so that a Conv2d and a ConvTranspose2d with the same arguments have
+        inverse shapes. Default 0.
+    output_padding : int or (int, int), optional
+        Extra size added to one side of the output (smaller than the stride or the
+        dilation). Default 0.
+    groups : int, optional
+        Split the channels into `groups` independent convolutions. Default 1.
+    bias : bool, optional
+        Learn an additive bias. Default True.
+    dilation : int or (int, int), optional
+        Spacing between the filter's taps. Default 1.
+    padding_mode : {'zeros'}, optional
+        Only 'zeros' (as in PyTorch for transposed convolutions). Default 'zeros'.
+    dtype : glassgrad dtype, optional
+        Floating dtype of the parameters (the default dtype if omitted).
+
+    Shape
+    -----
+    - Input: (N, C_in, H, W) or (C_in, H, W).
+    - Output: (N, C_out, OH, OW) or (C_out, OH, OW), where
+      ``OH = (H - 1) * stride[0] - 2 * padding[0] + dilation[0] * (kernel_size[0] - 1) +
+      output_padding[0] + 1``, and OW likewise.
+
+    Attributes
+    ----------
+    weight : Parameter of shape (C_in, C_out / groups, kernel_size[0], kernel_size[1])
+        Initialized from ``U(-1/sqrt(k), 1/sqrt(k))``, ``k = C_out / groups * kh * kw``, as in
+        PyTorch.
+    bias : Parameter of shape (C_out,) or None
+        Initialized from the same interval.
+
+    Raises
+    ------
+    ValueError
+        Channels not divisible by `groups`, a padding mode other than 'zeros', a string
+        padding, or (at call time) an input of the wrong shape or an unreachable
+        `output_size`.
+    TypeError
+        At call time, the input is not a Tensor.
+
+    Notes
+    -----
+    There is no ``device`` argument (everything runs on the CPU).
+    """
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
                  output_padding=0, groups=1, bias=True, dilation=1, padding_mode="zeros",
@@ -235,9 +348,67 @@ class ConvTranspose2d(_ConvTranspose):
 
 
 class ConvTranspose1d(_ConvTranspose):
-    """1-D transposed convolution, PyTorch's nn.ConvTranspose1d: (N, C_in, L) -> (N, C_out,
-    OL), OL = (L - 1) stride - 2 padding + dilation (k - 1) + output_padding + 1.
-    Parameters (learned): weight (C_in, C_out / groups, k), bias (C_out,)."""
+    """1-D transposed convolution, PyTorch's ``nn.ConvTranspose1d``: (N, C_in, L) ->
+    (N, C_out, OL).
+
+    Called as ``conv(input, output_size=None)``: `output_size` picks the output padding that
+    gives this size.
+
+    Parameters
+    ----------
+    in_channels : int
+        Channels of the input; divisible by `groups`.
+    out_channels : int
+        Channels of the output (the number of filters); divisible by `groups`.
+    kernel_size : int or (int,)
+        The filter size.
+    stride : int or (int,), optional
+        The step between the filter's positions. Default 1.
+    padding : int or (int,), optional
+        ``dilation * (kernel_size - 1) - padding`` zeros are implicitly added to both sides of
+        the input, so that a Conv1d and a ConvTranspose1d with the same arguments have
+        inverse shapes. Default 0.
+    output_padding : int or (int,), optional
+        Extra size added to one side of the output (smaller than the stride or the
+        dilation). Default 0.
+    groups : int, optional
+        Split the channels into `groups` independent convolutions. Default 1.
+    bias : bool, optional
+        Learn an additive bias. Default True.
+    dilation : int or (int,), optional
+        Spacing between the filter's taps. Default 1.
+    padding_mode : {'zeros'}, optional
+        Only 'zeros' (as in PyTorch for transposed convolutions). Default 'zeros'.
+    dtype : glassgrad dtype, optional
+        Floating dtype of the parameters (the default dtype if omitted).
+
+    Shape
+    -----
+    - Input: (N, C_in, L) or (C_in, L).
+    - Output: (N, C_out, OL) or (C_out, OL), where
+      ``OL = (L - 1) * stride - 2 * padding + dilation * (kernel_size - 1) + output_padding + 1``.
+
+    Attributes
+    ----------
+    weight : Parameter of shape (C_in, C_out / groups, kernel_size)
+        Initialized from ``U(-1/sqrt(k), 1/sqrt(k))``, ``k = C_out / groups * kernel_size``,
+        as in PyTorch.
+    bias : Parameter of shape (C_out,) or None
+        Initialized from the same interval.
+
+    Raises
+    ------
+    ValueError
+        Channels not divisible by `groups`, a padding mode other than 'zeros', a string
+        padding, or (at call time) an input of the wrong shape or an unreachable
+        `output_size`.
+    TypeError
+        At call time, the input is not a Tensor.
+
+    Notes
+    -----
+    There is no ``device`` argument (everything runs on the CPU).
+    """
 
     _dims = 1
 

@@ -13,11 +13,11 @@ class Dropout(Module):
 
     Parameters
     ----------
-    p : float, default 0.5
+    p : float, optional
         The probability of DROPPING an element (PyTorch's convention; some textbooks' p is
-        the probability of keeping it, 1 - p here). In [0, 1]; p = 1 gives zeros.
-    inplace : bool, default False
-        Accepted for compatibility; the result is always a new tensor.
+        the probability of keeping it, 1 - p here). In [0, 1]; p = 1 gives zeros. Default 0.5.
+    inplace : bool, optional
+        Accepted for compatibility; the result is always a new tensor. Default False.
 
     Shape
     -----
@@ -73,33 +73,157 @@ class _DropoutNd(Module):
 
 
 class Dropout1d(_DropoutNd):
-    """Zero whole channels of (N, C, L) or (C, L) with probability p in training (the rest
-    scaled by 1 / (1 - p)); identity in eval mode."""
+    """Channel dropout for sequences: zero whole channels of (N, C, L) or (C, L) with
+    probability `p` in training, scaling the rest by ``1 / (1 - p)``; the identity in
+    evaluation mode.
+
+    Parameters
+    ----------
+    p : float, optional
+        The probability of dropping a channel, in [0, 1]. Default 0.5.
+    inplace : bool, optional
+        Accepted for compatibility; the result is always a new tensor. Default False.
+
+    Shape
+    -----
+    - Input: (N, C, L) or (C, L).
+    - Output: same shape as the input.
+
+    Raises
+    ------
+    ValueError
+        `p` outside [0, 1].
+
+    Notes
+    -----
+    The masks come from glassgrad's global random generator, so ``glassgrad.manual_seed``
+    fixes them (the masks differ from PyTorch's for the same seed).
+    """
 
     _fn = staticmethod(F.dropout1d)
 
 
 class Dropout2d(_DropoutNd):
-    """Zero whole channels of (N, C, H, W) or (C, H, W) with probability p in training; a 3-D
-    input is read as (N, C, L), as PyTorch does."""
+    """Channel dropout for images: zero whole channels of (N, C, H, W) or (C, H, W) with
+    probability `p` in training, scaling the rest by ``1 / (1 - p)``; the identity in
+    evaluation mode.
+
+    A 3-d input is read as (N, C, L), as PyTorch does.
+
+    Parameters
+    ----------
+    p : float, optional
+        The probability of dropping a channel, in [0, 1]. Default 0.5.
+    inplace : bool, optional
+        Accepted for compatibility; the result is always a new tensor. Default False.
+
+    Shape
+    -----
+    - Input: (N, C, H, W), (C, H, W), or (N, C, L).
+    - Output: same shape as the input.
+
+    Raises
+    ------
+    ValueError
+        `p` outside [0, 1].
+
+    Notes
+    -----
+    The masks come from glassgrad's global random generator, so ``glassgrad.manual_seed``
+    fixes them (the masks differ from PyTorch's for the same seed).
+    """
 
     _fn = staticmethod(F.dropout2d)
 
 
 class Dropout3d(_DropoutNd):
-    """Zero whole channels of (N, C, D, H, W) or (C, D, H, W) with probability p in training."""
+    """Channel dropout for volumes: zero whole channels of (N, C, D, H, W) or (C, D, H, W) with
+    probability `p` in training, scaling the rest by ``1 / (1 - p)``; the identity in
+    evaluation mode.
+
+    Parameters
+    ----------
+    p : float, optional
+        The probability of dropping a channel, in [0, 1]. Default 0.5.
+    inplace : bool, optional
+        Accepted for compatibility; the result is always a new tensor. Default False.
+
+    Shape
+    -----
+    - Input: (N, C, D, H, W) or (C, D, H, W).
+    - Output: same shape as the input.
+
+    Raises
+    ------
+    ValueError
+        `p` outside [0, 1].
+
+    Notes
+    -----
+    The masks come from glassgrad's global random generator, so ``glassgrad.manual_seed``
+    fixes them (the masks differ from PyTorch's for the same seed).
+    """
 
     _fn = staticmethod(F.dropout3d)
 
 
 class AlphaDropout(_DropoutNd):
-    """Dropout for SELU networks: keeps zero mean and unit variance (dropped elements take
-    SELU's saturation value, then an affine correction); identity in eval mode."""
+    """Dropout for SELU networks: keeps zero mean and unit variance.
+
+    In training the dropped elements take SELU's saturation value, then an affine correction
+    restores the mean and variance; the identity in evaluation mode.
+
+    Parameters
+    ----------
+    p : float, optional
+        The probability of dropping an element, in [0, 1]. Default 0.5.
+    inplace : bool, optional
+        Accepted for compatibility; the result is always a new tensor. Default False.
+
+    Shape
+    -----
+    - Input: (*), any shape.
+    - Output: same shape as the input.
+
+    Raises
+    ------
+    ValueError
+        `p` outside [0, 1].
+
+    Notes
+    -----
+    The masks come from glassgrad's global random generator, so ``glassgrad.manual_seed``
+    fixes them (the masks differ from PyTorch's for the same seed).
+    """
 
     _fn = staticmethod(F.alpha_dropout)
 
 
 class FeatureAlphaDropout(_DropoutNd):
-    """AlphaDropout of whole channels of (N, C, ...) inputs."""
+    """AlphaDropout of whole channels of (N, C, ...) inputs: a dropped channel takes SELU's
+    saturation value everywhere, then the affine correction; the identity in evaluation mode.
+
+    Parameters
+    ----------
+    p : float, optional
+        The probability of dropping a channel, in [0, 1]. Default 0.5.
+    inplace : bool, optional
+        Accepted for compatibility; the result is always a new tensor. Default False.
+
+    Shape
+    -----
+    - Input: ``(N, C, *)``.
+    - Output: same shape as the input.
+
+    Raises
+    ------
+    ValueError
+        `p` outside [0, 1].
+
+    Notes
+    -----
+    The masks come from glassgrad's global random generator, so ``glassgrad.manual_seed``
+    fixes them (the masks differ from PyTorch's for the same seed).
+    """
 
     _fn = staticmethod(F.feature_alpha_dropout)

@@ -39,14 +39,25 @@ class Embedding(Module):
     embedding_dim : int
         The length of each vector.
     padding_idx : int, optional
-        This row starts at zero and receives no gradient (e.g. for padding tokens).
+        This row starts at zero and receives no gradient (e.g. for padding tokens); negative
+        values count from the end. Default None.
     max_norm : float, optional
         Rows looked up whose `norm_type`-norm exceeds it are rescaled to `max_norm`, in
-        place, at each forward (as in PyTorch).
-    norm_type : float, default 2.0
-    scale_grad_by_freq, sparse : bool, default False
-        Must be False (not supported).
+        place, at each forward (as in PyTorch). Default None.
+    norm_type : float, optional
+        The p of the p-norm for `max_norm`. Default 2.0.
+    scale_grad_by_freq : bool, optional
+        Must be False (not supported). Default False.
+    sparse : bool, optional
+        Must be False (not supported). Default False.
+    _weight : Tensor of shape (num_embeddings, embedding_dim), optional
+        Use this table instead of a random one (PyTorch's internal argument, used by
+        ``from_pretrained``). Default None.
+    _freeze : bool, optional
+        Create the table with ``requires_grad=False`` (PyTorch's internal argument).
+        Default False.
     dtype : glassgrad dtype, optional
+        Floating dtype of the table (the default dtype if omitted).
 
     Shape
     -----
@@ -56,14 +67,19 @@ class Embedding(Module):
     Attributes
     ----------
     weight : Parameter of shape (num_embeddings, embedding_dim)
-        Initialized from N(0, 1), as in PyTorch.
+        Initialized from N(0, 1), as in PyTorch (the `padding_idx` row to zero).
 
     Raises
     ------
     NotImplementedError
         ``scale_grad_by_freq`` or ``sparse`` is True.
     ValueError
-        `padding_idx` out of range.
+        `padding_idx` out of range, or `_weight` of the wrong shape; at call time, an input
+        that does not hold integers.
+
+    Notes
+    -----
+    There is no ``device`` argument (everything runs on the CPU).
 
     Examples
     --------
@@ -105,8 +121,45 @@ class Embedding(Module):
     @classmethod
     def from_pretrained(cls, embeddings, freeze=True, padding_idx=None, max_norm=None,
                         norm_type=2.0, scale_grad_by_freq=False, sparse=False):
-        """An Embedding whose weight is (a copy of) the 2-D tensor `embeddings`, frozen
-        (requires_grad=False) unless freeze=False. The padding_idx row is kept as given."""
+        """Create an Embedding whose weight is (a copy of) a given 2-d tensor.
+
+        Parameters
+        ----------
+        embeddings : Tensor of shape (num_embeddings, embedding_dim)
+            The table; copied.
+        freeze : bool, optional
+            Make the weight not trainable (``requires_grad=False``). Default True.
+        padding_idx : int, optional
+            As in the constructor; the row is kept as given (not zeroed). Default None.
+        max_norm : float, optional
+            As in the constructor. Default None.
+        norm_type : float, optional
+            As in the constructor. Default 2.0.
+        scale_grad_by_freq : bool, optional
+            Must be False. Default False.
+        sparse : bool, optional
+            Must be False. Default False.
+
+        Returns
+        -------
+        Embedding
+            The new layer.
+
+        Raises
+        ------
+        ValueError
+            `embeddings` is not 2-d.
+
+        Examples
+        --------
+        >>> from glassgrad import nn
+        >>> emb = nn.Embedding.from_pretrained(gg.tensor([[1., 2.], [3., 4.]]))
+        >>> emb(gg.tensor([1, 0]))
+        tensor([[3., 4.],
+                [1., 2.]])
+        >>> emb.weight.requires_grad
+        False
+        """
         if embeddings.ndim != 2:
             raise ValueError(f"Embedding.from_pretrained: embeddings must be 2-D, got shape "
                              f"{tuple(embeddings.shape)}")
@@ -125,10 +178,58 @@ class Embedding(Module):
 
 
 class EmbeddingBag(Module):
-    """Sums, means or maxima of bags of embeddings without forming the (bags, L, dim)
-    intermediate, PyTorch's nn.EmbeddingBag. forward(input, offsets=None,
-    per_sample_weights=None): input (B, L) (B bags) or (n,) with offsets (bag starts); see
-    F.embedding_bag. Parameter weight (num_embeddings, embedding_dim), N(0, 1) init."""
+    """Sums, means or maxima of bags of embeddings, without forming the (bags, L, dim)
+    intermediate, PyTorch's ``nn.EmbeddingBag``.
+
+    Called as ``bag(input, offsets=None, per_sample_weights=None)``: `input` is (B, L) (B bags
+    of L indices) or 1-d (n,) with `offsets` giving the bag starts (B,) (or (B + 1,) with
+    ``include_last_offset=True``); `per_sample_weights`, with ``mode='sum'`` only, scales each
+    embedding before the sum. See ``nn.functional.embedding_bag``. An empty bag gives zeros.
+
+    Parameters
+    ----------
+    num_embeddings : int
+        The number of rows (the size of the vocabulary).
+    embedding_dim : int
+        The length of each vector.
+    max_norm : float, optional
+        Rows looked up whose `norm_type`-norm exceeds it are rescaled to `max_norm`, in
+        place. Default None.
+    norm_type : float, optional
+        The p of the p-norm for `max_norm`. Default 2.0.
+    scale_grad_by_freq : bool, optional
+        Must be False (not supported). Default False.
+    mode : {'sum', 'mean', 'max'}, optional
+        How each bag is reduced. Default 'mean'.
+    sparse : bool, optional
+        Must be False (not supported). Default False.
+    _weight : Tensor of shape (num_embeddings, embedding_dim), optional
+        Use this table instead of a random one (PyTorch's internal argument). Default None.
+    include_last_offset : bool, optional
+        `offsets` has B + 1 entries, the last one the end of the last bag. Default False.
+    padding_idx : int, optional
+        Entries equal to it are left out of their bag (and its count); the row starts at
+        zero. Default None.
+    dtype : glassgrad dtype, optional
+        Floating dtype of the table (the default dtype if omitted).
+
+    Shape
+    -----
+    - Input: (B, L) integer, or (n,) with offsets (B,).
+    - Output: (B, embedding_dim).
+
+    Attributes
+    ----------
+    weight : Parameter of shape (num_embeddings, embedding_dim)
+        Initialized from N(0, 1), as in PyTorch.
+
+    Raises
+    ------
+    ValueError
+        An unknown `mode`, `padding_idx` out of range, or `_weight` of the wrong shape.
+    NotImplementedError
+        ``scale_grad_by_freq`` or ``sparse`` is True.
+    """
 
     def __init__(self, num_embeddings, embedding_dim, max_norm=None, norm_type=2.0,
                  scale_grad_by_freq=False, mode="mean", sparse=False, _weight=None,
@@ -157,8 +258,34 @@ class EmbeddingBag(Module):
     def from_pretrained(cls, embeddings, freeze=True, max_norm=None, norm_type=2.0,
                         scale_grad_by_freq=False, mode="mean", sparse=False,
                         include_last_offset=False, padding_idx=None):
-        """An EmbeddingBag over (a copy of) the 2-D tensor `embeddings`, frozen unless
-        freeze=False."""
+        """Create an EmbeddingBag over (a copy of) a given 2-d tensor.
+
+        Parameters
+        ----------
+        embeddings : Tensor of shape (num_embeddings, embedding_dim)
+            The table; copied.
+        freeze : bool, optional
+            Make the weight not trainable (``requires_grad=False``). Default True.
+        max_norm : float, optional
+            As in the constructor. Default None.
+        norm_type : float, optional
+            As in the constructor. Default 2.0.
+        scale_grad_by_freq : bool, optional
+            Must be False. Default False.
+        mode : {'sum', 'mean', 'max'}, optional
+            How each bag is reduced. Default 'mean'.
+        sparse : bool, optional
+            Must be False. Default False.
+        include_last_offset : bool, optional
+            As in the constructor. Default False.
+        padding_idx : int, optional
+            As in the constructor. Default None.
+
+        Returns
+        -------
+        EmbeddingBag
+            The new layer.
+        """
         rows, dim = embeddings.shape
         bag = cls(rows, dim, max_norm, norm_type, scale_grad_by_freq, mode, sparse,
                   Parameter(ag.tensor(embeddings.detach().numpy().copy())),

@@ -10,13 +10,44 @@ from .parameter import Parameter
 
 
 class Identity(Module):
-    """Returns its input unchanged (a placeholder, e.g. to remove a layer)."""
+    """Return its input unchanged (a placeholder, e.g. to remove a layer).
+
+    Parameters
+    ----------
+    *args
+        Any arguments; ignored (as in PyTorch).
+    **kwargs
+        Any keyword arguments; ignored.
+
+    Shape
+    -----
+    - Input: (*), any shape.
+    - Output: (*), the input itself.
+
+    Examples
+    --------
+    >>> from glassgrad import nn
+    >>> x = gg.ones(2, 3)
+    >>> nn.Identity(54, unused="argument")(x) is x
+    True
+    """
 
     def __init__(self, *args, **kwargs):
         super().__init__()
 
     def forward(self, input):
-        """Return `input` unchanged."""
+        """Return `input` unchanged.
+
+        Parameters
+        ----------
+        input : object
+            Anything (usually a Tensor).
+
+        Returns
+        -------
+        object
+            `input` itself.
+        """
         return input
 
 
@@ -48,8 +79,9 @@ class Linear(Module):
         Size of each input's last dimension.
     out_features : int
         Size of each output's last dimension.
-    bias : bool, default True
+    bias : bool, optional
         Learn an additive bias; without it the layer is linear, ``y = x @ weight.T``.
+        Default True.
     dtype : glassgrad dtype, optional
         Floating dtype of the parameters (the default dtype, float32, if omitted).
 
@@ -101,7 +133,25 @@ class Linear(Module):
         _reset_linear(self.weight, self.bias)
 
     def forward(self, input):
-        """Apply the layer to `input` of shape (..., in_features)."""
+        """Apply the layer to `input` of shape (..., in_features).
+
+        Parameters
+        ----------
+        input : Tensor of shape (..., in_features)
+            Floating, the parameters' dtype.
+
+        Returns
+        -------
+        Tensor of shape (..., out_features)
+            ``input @ weight.T + bias``.
+
+        Raises
+        ------
+        TypeError
+            `input` is not a Tensor.
+        ValueError
+            The last dimension of `input` is not ``in_features``.
+        """
         self._check_tensor(input)
         if input.ndim < 1 or input.shape[-1] != self.in_features:
             raise self._input_error(f"(..., {self.in_features})", input)
@@ -113,11 +163,42 @@ class Linear(Module):
 
 
 class Maxout(Module):
-    """Maxout (Goodfellow et al.): a Linear layer to out_features * pieces, then the max over
-    each unit's pieces: (..., in_features) -> (..., out_features). Not in PyTorch.
+    """Maxout (Goodfellow et al.): a Linear layer to ``out_features * pieces``, then the max over
+    each unit's pieces: (..., in_features) -> (..., out_features).
 
-    Parameters: weight (out_features * pieces, in_features) and bias (out_features * pieces,);
-    unit j owns rows j*pieces ... j*pieces + pieces - 1. Initialized like a Linear."""
+    Not in PyTorch.
+
+    Parameters
+    ----------
+    in_features : int
+        Size of each input's last dimension.
+    out_features : int
+        Size of each output's last dimension (the number of units).
+    pieces : int, optional
+        The number of affine pieces each unit takes the max of; at least 1. Default 2.
+    bias : bool, optional
+        Learn an additive bias. Default True.
+    dtype : glassgrad dtype, optional
+        Floating dtype of the parameters (the default dtype if omitted).
+
+    Shape
+    -----
+    - Input: (..., in_features).
+    - Output: (..., out_features).
+
+    Attributes
+    ----------
+    weight : Parameter of shape (out_features * pieces, in_features)
+        Unit j owns rows ``j * pieces`` to ``j * pieces + pieces - 1``. Initialized like a
+        Linear's weight, ``U(-1/sqrt(in_features), 1/sqrt(in_features))``.
+    bias : Parameter of shape (out_features * pieces,) or None
+        Initialized from the same interval.
+
+    Raises
+    ------
+    ValueError
+        `pieces` is smaller than 1.
+    """
 
     def __init__(self, in_features, out_features, pieces=2, bias=True, dtype=None):
         super().__init__()
@@ -131,7 +212,25 @@ class Maxout(Module):
         _reset_linear(self.weight, self.bias)
 
     def forward(self, input):
-        """Apply the layer to `input` of shape (..., in_features)."""
+        """Apply the layer to `input` of shape (..., in_features).
+
+        Parameters
+        ----------
+        input : Tensor of shape (..., in_features)
+            Floating, the parameters' dtype.
+
+        Returns
+        -------
+        Tensor of shape (..., out_features)
+            The max over each unit's pieces.
+
+        Raises
+        ------
+        TypeError
+            `input` is not a Tensor.
+        ValueError
+            The last dimension of `input` is not ``in_features``.
+        """
         self._check_tensor(input)
         if input.ndim < 1 or input.shape[-1] != self.in_features:
             raise self._input_error(f"(..., {self.in_features})", input)
@@ -143,9 +242,36 @@ class Maxout(Module):
 
 
 class Bilinear(Module):
-    """y = x1^T A x2 + b per output feature, PyTorch's nn.Bilinear: (..., in1_features) and
-    (..., in2_features) -> (..., out_features). Parameters weight (out, in1, in2) and bias
-    (out,), both U(-1/sqrt(in1), 1/sqrt(in1)) as in PyTorch."""
+    """Bilinear map, PyTorch's ``nn.Bilinear``: ``y = x1^T A x2 + b`` per output feature.
+
+    (..., in1_features) and (..., in2_features) -> (..., out_features).
+
+    Parameters
+    ----------
+    in1_features : int
+        Size of the first input's last dimension.
+    in2_features : int
+        Size of the second input's last dimension.
+    out_features : int
+        Size of the output's last dimension.
+    bias : bool, optional
+        Learn an additive bias. Default True.
+    dtype : glassgrad dtype, optional
+        Floating dtype of the parameters (the default dtype if omitted).
+
+    Shape
+    -----
+    - Input1: (..., in1_features).
+    - Input2: (..., in2_features), the same leading dimensions.
+    - Output: (..., out_features).
+
+    Attributes
+    ----------
+    weight : Parameter of shape (out_features, in1_features, in2_features)
+        Initialized from ``U(-1/sqrt(in1_features), 1/sqrt(in1_features))``, as in PyTorch.
+    bias : Parameter of shape (out_features,) or None
+        Initialized from the same interval.
+    """
 
     def __init__(self, in1_features, in2_features, out_features, bias=True, dtype=None):
         super().__init__()
@@ -164,7 +290,20 @@ class Bilinear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input1, input2):
-        """Apply the layer to `input1` (..., in1_features) and `input2` (..., in2_features)."""
+        """Apply the layer to `input1` (..., in1_features) and `input2` (..., in2_features).
+
+        Parameters
+        ----------
+        input1 : Tensor of shape (..., in1_features)
+            The first input.
+        input2 : Tensor of shape (..., in2_features)
+            The second input, with the same leading dimensions.
+
+        Returns
+        -------
+        Tensor of shape (..., out_features)
+            ``input1^T weight[k] input2 + bias[k]`` for each output feature k.
+        """
         return F.bilinear(input1, input2, self.weight, self.bias)
 
     def extra_repr(self):

@@ -72,6 +72,10 @@ class Module:
     The attribute ``training`` is True in training mode (the default) and False after
     ``eval()``; layers such as Dropout and BatchNorm behave differently in the two modes.
 
+    See Also
+    --------
+    state_dict : The parameters and buffers by qualified name.
+
     Notes
     -----
     Everything runs on the CPU: ``cuda()`` raises and ``to()`` accepts only the CPU as a
@@ -176,7 +180,26 @@ class Module:
             raise KeyError(f"{kind} name {name!r} must be non-empty and contain no '.'")
 
     def register_parameter(self, name, param):
-        """Add `param` (an nn.Parameter, or None for an absent one such as bias=False)."""
+        """Add a parameter to the module under `name`.
+
+        Parameters
+        ----------
+        name : str
+            The attribute name; non-empty, without ``'.'``.
+        param : Parameter or None
+            The parameter, or None for an absent one (such as a layer's bias with
+            ``bias=False``): it is then skipped by ``parameters()`` and ``state_dict()``.
+
+        Raises
+        ------
+        TypeError
+            `name` is not a string, or `param` is neither an ``nn.Parameter`` nor None.
+        KeyError
+            `name` is empty or contains ``'.'``, or an attribute, buffer or submodule of
+            that name already exists.
+        AttributeError
+            ``Module.__init__()`` has not been called yet.
+        """
         self._check_name(name, "parameter")
         if name in self.__dict__ or name in self._buffers or name in self._modules:
             raise KeyError(f"attribute {name!r} already exists on {type(self).__name__}")
@@ -186,7 +209,29 @@ class Module:
         self._parameters[name] = param
 
     def register_buffer(self, name, tensor, persistent=True):
-        """Add a buffer: state saved in state_dict (unless persistent=False) but not learned."""
+        """Add a buffer: state saved in ``state_dict`` (unless ``persistent=False``) but not
+        learned, such as BatchNorm's running statistics.
+
+        Parameters
+        ----------
+        name : str
+            The attribute name; non-empty, without ``'.'``.
+        tensor : Tensor or None
+            The buffer's value (None for an absent buffer, skipped by ``buffers()`` and
+            ``state_dict()``).
+        persistent : bool, optional
+            Save the buffer in ``state_dict()``. Default True.
+
+        Raises
+        ------
+        TypeError
+            `name` is not a string, or `tensor` is neither a Tensor nor None.
+        KeyError
+            `name` is empty or contains ``'.'``, or an attribute, parameter or submodule of
+            that name already exists.
+        AttributeError
+            ``Module.__init__()`` has not been called yet.
+        """
         self._check_name(name, "buffer")
         if name in self.__dict__ or name in self._parameters or name in self._modules:
             raise KeyError(f"attribute {name!r} already exists on {type(self).__name__}")
@@ -200,7 +245,26 @@ class Module:
             self._non_persistent.add(name)
 
     def add_module(self, name, module):
-        """Add a child module under `name` (as attribute assignment does)."""
+        """Add a child module under `name` (as attribute assignment does).
+
+        ``register_module`` is the same method.
+
+        Parameters
+        ----------
+        name : str
+            The attribute name; non-empty, without ``'.'``.
+        module : Module or None
+            The child (None keeps the name as an absent child).
+
+        Raises
+        ------
+        TypeError
+            `name` is not a string, or `module` is neither a Module nor None.
+        KeyError
+            `name` is empty or contains ``'.'``, or another attribute of that name exists.
+        AttributeError
+            ``Module.__init__()`` has not been called yet.
+        """
         self._check_name(name, "module")
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"{type(module).__name__} is not a Module subclass")
@@ -211,8 +275,23 @@ class Module:
     register_module = add_module
 
     def get_submodule(self, target):
-        """The submodule at the dotted path `target` ('' is self); AttributeError naming the
-        missing step otherwise."""
+        """Return the submodule at a dotted path.
+
+        Parameters
+        ----------
+        target : str
+            The path, such as ``'encoder.0'``; ``''`` is the module itself.
+
+        Returns
+        -------
+        Module
+            The submodule.
+
+        Raises
+        ------
+        AttributeError
+            A step of the path is not a submodule; the message names the missing step.
+        """
         mod = self
         for item in target.split(".") if target else []:
             if item not in mod._modules:
@@ -225,16 +304,46 @@ class Module:
         return self.get_submodule(module_path), name
 
     def get_parameter(self, target):
-        """The parameter at the dotted path `target` (e.g. 'encoder.0.weight');
-        AttributeError if there is none."""
+        """Return the parameter at a dotted path.
+
+        Parameters
+        ----------
+        target : str
+            The path, such as ``'encoder.0.weight'``.
+
+        Returns
+        -------
+        Parameter
+            The parameter.
+
+        Raises
+        ------
+        AttributeError
+            There is no such submodule or parameter (or the parameter is None).
+        """
         mod, name = self._owner_and_name(target)
         if name not in mod._parameters or mod._parameters[name] is None:
             raise AttributeError(f"{type(mod).__name__} has no parameter `{name}`")
         return mod._parameters[name]
 
     def get_buffer(self, target):
-        """The buffer at the dotted path `target` (e.g. 'bn.running_mean');
-        AttributeError if there is none."""
+        """Return the buffer at a dotted path.
+
+        Parameters
+        ----------
+        target : str
+            The path, such as ``'bn.running_mean'``.
+
+        Returns
+        -------
+        Tensor
+            The buffer.
+
+        Raises
+        ------
+        AttributeError
+            There is no such submodule or buffer (or the buffer is None).
+        """
         mod, name = self._owner_and_name(target)
         if name not in mod._buffers or mod._buffers[name] is None:
             raise AttributeError(f"{type(mod).__name__} has no buffer `{name}`")
@@ -246,6 +355,18 @@ class Module:
 
         Call the module itself (``module(x)``) rather than ``forward``: the call runs the
         registered hooks and names the recorded graph nodes after the module.
+
+        Parameters
+        ----------
+        *args
+            The inputs, as the subclass defines them.
+        **kwargs
+            Keyword inputs, as the subclass defines them.
+
+        Returns
+        -------
+        object
+            The output, as the subclass defines it (usually a Tensor).
 
         Raises
         ------
@@ -300,26 +421,90 @@ class Module:
         return handle
 
     def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
-        """Register `hook(module, args)` to run before forward; a non-None return replaces
-        the positional args (a non-tuple is wrapped in a 1-tuple).
+        """Register a hook that runs before ``forward`` each time the module is called.
 
-        With `with_kwargs=True` the hook is `hook(module, args, kwargs)` and returns None or
-        a pair (args, kwargs). `prepend=True` runs it before the hooks already registered.
-        Returns a handle whose `remove()` unregisters the hook."""
+        The hook is called as ``hook(module, args)``; a non-None return replaces the
+        positional args (a non-tuple is wrapped in a 1-tuple).
+
+        Parameters
+        ----------
+        hook : callable
+            ``hook(module, args)``, or ``hook(module, args, kwargs)`` with
+            ``with_kwargs=True``, which returns None or a pair ``(args, kwargs)``.
+        prepend : bool, optional
+            Run it before the hooks already registered. Default False.
+        with_kwargs : bool, optional
+            Pass the keyword arguments to the hook too. Default False.
+
+        Returns
+        -------
+        handle
+            An object whose ``remove()`` unregisters the hook (also a context manager that
+            removes it on exit).
+
+        Raises
+        ------
+        RuntimeError
+            At call time, a hook registered with ``with_kwargs=True`` returned something other
+            than None or a pair ``(args, kwargs)``.
+        """
         return self._add_hook(self._forward_pre_hooks, hook, prepend, with_kwargs)
 
     def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False):
-        """Register `hook(module, args, output)` to run after forward; a non-None return
-        replaces the output.
+        """Register a hook that runs after ``forward`` each time the module is called.
 
-        With `with_kwargs=True` the hook is `hook(module, args, kwargs, output)`.
-        `prepend=True` runs it before the hooks already registered. Returns a handle whose
-        `remove()` unregisters the hook."""
+        The hook is called as ``hook(module, args, output)``; a non-None return replaces the
+        output.
+
+        Parameters
+        ----------
+        hook : callable
+            ``hook(module, args, output)``, or ``hook(module, args, kwargs, output)`` with
+            ``with_kwargs=True``.
+        prepend : bool, optional
+            Run it before the hooks already registered. Default False.
+        with_kwargs : bool, optional
+            Pass the keyword arguments to the hook too. Default False.
+
+        Returns
+        -------
+        handle
+            An object whose ``remove()`` unregisters the hook (also a context manager that
+            removes it on exit).
+
+        Examples
+        --------
+        >>> from glassgrad import nn
+        >>> layer = nn.ReLU()
+        >>> handle = layer.register_forward_hook(lambda module, args, output: output * 2)
+        >>> layer(gg.tensor([-1.0, 3.0]))
+        tensor([0., 6.])
+        >>> handle.remove()
+        >>> layer(gg.tensor([-1.0, 3.0]))
+        tensor([0., 3.])
+        """
         return self._add_hook(self._forward_hooks, hook, prepend, with_kwargs)
 
     # ----- iteration ----------------------------------------------------------------------
     def named_modules(self, memo=None, prefix="", remove_duplicate=True):
-        """(qualified name, module) for this module and every descendant, depth first."""
+        """Iterate over this module and every descendant, depth first, with their names.
+
+        Parameters
+        ----------
+        memo : set, optional
+            Ids of modules already visited (used by the recursion); None starts afresh.
+        prefix : str, optional
+            Prepended to every name. Default ``''``.
+        remove_duplicate : bool, optional
+            Yield a module reachable by several paths only once. Default True.
+
+        Yields
+        ------
+        name : str
+            The qualified name (``''`` for this module, ``'encoder.0'``, ...).
+        module : Module
+            The module.
+        """
         if memo is None:
             memo = set()
         if remove_duplicate:
@@ -334,12 +519,26 @@ class Module:
                                            remove_duplicate)
 
     def modules(self):
-        """Iterate over this module and every descendant (depth first, each once)."""
+        """Iterate over this module and every descendant (depth first, each once).
+
+        Yields
+        ------
+        Module
+            This module first, then its descendants.
+        """
         for _, m in self.named_modules():
             yield m
 
     def named_children(self):
-        """Iterate over (name, module) pairs of the direct children, each child once."""
+        """Iterate over the direct children with their names, each child once.
+
+        Yields
+        ------
+        name : str
+            The child's attribute name.
+        module : Module
+            The child.
+        """
         seen = set()
         for name, child in self._modules.items():
             if child is not None and id(child) not in seen:
@@ -347,7 +546,13 @@ class Module:
                 yield name, child
 
     def children(self):
-        """Iterate over the direct child modules, each once."""
+        """Iterate over the direct child modules, each once.
+
+        Yields
+        ------
+        Module
+            A child, in definition order.
+        """
         for _, m in self.named_children():
             yield m
 
@@ -363,8 +568,25 @@ class Module:
                 yield (f"{mod_prefix}.{name}" if mod_prefix else name), value
 
     def named_parameters(self, prefix="", recurse=True, remove_duplicate=True):
-        """(qualified name, Parameter) pairs, each parameter once even if shared (unless
-        remove_duplicate=False)."""
+        """Iterate over the parameters with their qualified names.
+
+        Parameters
+        ----------
+        prefix : str, optional
+            Prepended to every name. Default ``''``.
+        recurse : bool, optional
+            Include the parameters of every descendant module, not just this module's own.
+            Default True.
+        remove_duplicate : bool, optional
+            Yield a parameter shared by several modules only once. Default True.
+
+        Yields
+        ------
+        name : str
+            The qualified name, such as ``'0.weight'``.
+        parameter : Parameter
+            The parameter.
+        """
         yield from self._named_members("_parameters", prefix, recurse, remove_duplicate)
 
     def parameters(self, recurse=True):
@@ -372,28 +594,74 @@ class Module:
 
         Parameters
         ----------
-        recurse : bool, default True
+        recurse : bool, optional
             Include the parameters of every descendant module, not just this module's own.
+            Default True.
 
-        Returns
-        -------
-        iterator of Parameter
+        Yields
+        ------
+        Parameter
+            Each parameter, in definition order.
         """
         for _, p in self.named_parameters(recurse=recurse):
             yield p
 
     def named_buffers(self, prefix="", recurse=True, remove_duplicate=True):
-        """(qualified name, buffer) pairs, persistent or not, each buffer once."""
+        """Iterate over the buffers (persistent or not) with their qualified names.
+
+        Parameters
+        ----------
+        prefix : str, optional
+            Prepended to every name. Default ``''``.
+        recurse : bool, optional
+            Include the buffers of every descendant module. Default True.
+        remove_duplicate : bool, optional
+            Yield a buffer shared by several modules only once. Default True.
+
+        Yields
+        ------
+        name : str
+            The qualified name, such as ``'1.running_mean'``.
+        buffer : Tensor
+            The buffer.
+        """
         yield from self._named_members("_buffers", prefix, recurse, remove_duplicate)
 
     def buffers(self, recurse=True):
-        """Every buffer (persistent or not), each once."""
+        """Iterate over every buffer (persistent or not), each once.
+
+        Parameters
+        ----------
+        recurse : bool, optional
+            Include the buffers of every descendant module. Default True.
+
+        Yields
+        ------
+        Tensor
+            Each buffer.
+        """
         for _, b in self.named_buffers(recurse=recurse):
             yield b
 
     # ----- modes and housekeeping -----------------------------------------------------
     def train(self, mode=True):
-        """Set training mode (dropout active, batch statistics) here and in every child."""
+        """Set training mode (dropout active, batch statistics) here and in every child.
+
+        Parameters
+        ----------
+        mode : bool, optional
+            True for training mode, False for evaluation mode. Default True.
+
+        Returns
+        -------
+        Module
+            self.
+
+        Raises
+        ------
+        ValueError
+            `mode` is not a bool.
+        """
         if not isinstance(mode, bool):
             raise ValueError(f"train(mode): mode must be a bool, got {mode!r}")
         for m in self.modules():
@@ -401,17 +669,40 @@ class Module:
         return self
 
     def eval(self):
-        """Evaluation mode: train(False)."""
+        """Set evaluation mode: ``train(False)``.
+
+        Returns
+        -------
+        Module
+            self.
+        """
         return self.train(False)
 
     def requires_grad_(self, requires_grad=True):
-        """Set requires_grad on every parameter (freeze with False); returns self."""
+        """Set ``requires_grad`` on every parameter (freeze the module with False).
+
+        Parameters
+        ----------
+        requires_grad : bool, optional
+            Whether autograd records operations on the parameters. Default True.
+
+        Returns
+        -------
+        Module
+            self.
+        """
         for p in self.parameters():
             p.requires_grad_(requires_grad)
         return self
 
     def zero_grad(self, set_to_none=True):
-        """Reset every parameter's gradient (to None by default, as PyTorch does)."""
+        """Reset every parameter's gradient (to None by default, as PyTorch does).
+
+        Parameters
+        ----------
+        set_to_none : bool, optional
+            Set the gradients to None; with False, fill them with zeros. Default True.
+        """
         for p in self.parameters():
             if p.grad is None:
                 continue
@@ -421,21 +712,64 @@ class Module:
                 p.grad = ag.zeros_like(p.grad)
 
     def apply(self, fn):
-        """Call fn(module) on every child (recursively) and then on self; returns self."""
+        """Call ``fn(module)`` on every child (recursively) and then on self.
+
+        Typical use: initialize weights, ``model.apply(init_fn)``.
+
+        Parameters
+        ----------
+        fn : callable
+            Called with each module; its return value is ignored.
+
+        Returns
+        -------
+        Module
+            self.
+        """
         for child in self.children():
             child.apply(fn)
         fn(self)
         return self
 
     def to(self, *args, dtype=None, device=None, non_blocking=False, **kwargs):
-        """Move and/or cast the parameters and buffers, in place; returns self.
+        """Move and/or cast the parameters and buffers, in place.
 
-        Accepts PyTorch's forms: `to(dtype)`, `to(device)`, `to(device, dtype)`,
-        `to(tensor)` (its dtype) and the keywords `device=`, `dtype=`, `non_blocking=`.
-        The only device is the CPU: 'cpu' (or a `glassgrad.device('cpu')`) is accepted and
-        changes nothing; any other device raises RuntimeError. A dtype must be floating:
-        floating parameters, buffers and their grads are converted, integer buffers such as
-        num_batches_tracked keep their dtype (as in PyTorch)."""
+        Accepts PyTorch's forms: ``to(dtype)``, ``to(device)``, ``to(device, dtype)``,
+        ``to(tensor)`` (its dtype) and the keywords ``device=``, ``dtype=``,
+        ``non_blocking=``. A dtype must be floating: floating parameters, buffers and their
+        grads are converted, integer buffers such as ``num_batches_tracked`` keep their
+        dtype (as in PyTorch).
+
+        Parameters
+        ----------
+        *args
+            A dtype, a device, a device and a dtype, or a Tensor whose dtype is taken.
+        dtype : glassgrad dtype, optional
+            The floating dtype to cast to. Default None (keep).
+        device : str or device, optional
+            Only the CPU: ``'cpu'`` (or ``glassgrad.device('cpu')``). Default None.
+        non_blocking : bool, optional
+            Accepted for compatibility; has no effect. Default False.
+        **kwargs
+            ``copy`` and ``memory_format`` are accepted and ignored.
+
+        Returns
+        -------
+        Module
+            self.
+
+        Raises
+        ------
+        RuntimeError
+            A device other than the CPU.
+        TypeError
+            A non-floating dtype, or an unexpected keyword argument.
+
+        Notes
+        -----
+        The only device is the CPU: ``'cpu'`` is accepted and changes nothing, where PyTorch
+        would move the tensors to another device.
+        """
         from glassgrad.autograd.tensor_api import parse_to_args
         for key in ("copy", "memory_format"):
             kwargs.pop(key, None)
@@ -458,20 +792,48 @@ class Module:
         return self
 
     def float(self):
-        """Cast floating parameters and buffers to float32; returns self."""
+        """Cast floating parameters and buffers to float32 (integer buffers keep their dtype).
+
+        Returns
+        -------
+        Module
+            self.
+        """
         return self.to(ag.float32)
 
     def double(self):
-        """Cast floating parameters and buffers to float64; returns self."""
+        """Cast floating parameters and buffers to float64 (integer buffers keep their dtype).
+
+        Returns
+        -------
+        Module
+            self.
+        """
         return self.to(ag.float64)
 
     def half(self):
-        """Cast floating parameters and buffers to float16; returns self."""
+        """Cast floating parameters and buffers to float16 (integer buffers keep their dtype).
+
+        Returns
+        -------
+        Module
+            self.
+        """
         return self.to(ag.float16)
 
     def type(self, dst_type):
-        """Cast every parameter and buffer (integer ones too, as PyTorch does) to
-        `dst_type`; returns self."""
+        """Cast every parameter and buffer (integer ones too, as PyTorch does) to a dtype.
+
+        Parameters
+        ----------
+        dst_type : glassgrad dtype or numpy dtype
+            The dtype (anything ``numpy.dtype`` accepts, such as ``glassgrad.float64``).
+
+        Returns
+        -------
+        Module
+            self.
+        """
         dtype = np.dtype(dst_type)
         for t in list(self.parameters()) + list(self.buffers()):
             if t._data.dtype != dtype:
@@ -482,12 +844,37 @@ class Module:
         return self
 
     def cpu(self):
-        """Everything already lives on the CPU: returns self."""
+        """Move the module to the CPU: everything already lives there, so nothing changes.
+
+        Returns
+        -------
+        Module
+            self.
+        """
         return self
 
     def cuda(self, device=None):
-        """Always raises RuntimeError: glassgrad has no GPU backend (PyTorch moves the module
-        to a GPU)."""
+        """Move the module to a GPU: always raises, glassgrad has no GPU backend.
+
+        Parameters
+        ----------
+        device : int or str, optional
+            The GPU. Default None.
+
+        Returns
+        -------
+        Module
+            Never returns.
+
+        Raises
+        ------
+        RuntimeError
+            Always.
+
+        Notes
+        -----
+        PyTorch moves the module to a GPU.
+        """
         return self.to("cuda" if device is None else device)
 
     # ----- state dict ---------------------------------------------------------------------
@@ -520,10 +907,10 @@ class Module:
         ----------
         destination : dict, optional
             Fill this mapping instead of a new OrderedDict.
-        prefix : str, default ''
-            Prepended to every key.
-        keep_vars : bool, default False
-            Store the parameters themselves instead of detached tensors.
+        prefix : str, optional
+            Prepended to every key. Default ``''``.
+        keep_vars : bool, optional
+            Store the parameters themselves instead of detached tensors. Default False.
 
         Returns
         -------
@@ -564,12 +951,13 @@ class Module:
         state_dict : mapping of str to Tensor or array
             Values by qualified name, as ``state_dict()`` returns them: glassgrad Tensors,
             numpy arrays, or anything numpy can read (such as torch tensors on the CPU).
-        strict : bool, default True
-            Require exactly this module's keys.
-        assign : bool, default False
+        strict : bool, optional
+            Require exactly this module's keys. Default True.
+        assign : bool, optional
             Replace the module's tensors by the given ones (a glassgrad Tensor is used as
             is, parameters keep their requires_grad; anything else is converted) instead of
             copying the values into the existing tensors (which keep their dtype).
+            Default False.
 
         Returns
         -------
@@ -655,7 +1043,14 @@ class Module:
 
     # ----- repr ---------------------------------------------------------------------------
     def extra_repr(self):
-        """The text inside the parentheses of this module's repr (override in layers)."""
+        """Return the text inside the parentheses of this module's repr (override in layers).
+
+        Returns
+        -------
+        str
+            ``''`` for the base class; layers give their constructor arguments, such as
+            ``'in_features=3, out_features=4, bias=True'``.
+        """
         return ""
 
     def _get_name(self):

@@ -84,19 +84,21 @@ class BatchNorm1d(_BatchNorm):
     ----------
     num_features : int
         C, the number of channels.
-    eps : float, default 1e-5
-        Added to the variance for numerical stability.
-    momentum : float or None, default 0.1
+    eps : float, optional
+        Added to the variance for numerical stability. Default 1e-5.
+    momentum : float or None, optional
         ``running = (1 - momentum) * running + momentum * batch_statistic``; None keeps a
-        cumulative average over all batches.
-    affine : bool, default True
-        Learn `weight` and `bias`.
-    track_running_stats : bool, default True
+        cumulative average over all batches. Default 0.1.
+    affine : bool, optional
+        Learn `weight` and `bias`. Default True.
+    track_running_stats : bool, optional
         Keep running averages; without them batch statistics are used in evaluation mode
-        too.
+        too. Default True.
     dtype : glassgrad dtype, optional
-    bias : bool, default True (keyword only)
-        With ``affine=True``, learn the shift too.
+        Floating dtype of the parameters and running statistics (the default dtype if
+        omitted).
+    bias : bool, optional
+        With ``affine=True``, learn the shift too. Keyword only. Default True.
 
     Shape
     -----
@@ -113,6 +115,13 @@ class BatchNorm1d(_BatchNorm):
         Buffers (saved in ``state_dict``), initialized to zeros and ones.
     num_batches_tracked : Tensor, 0-d int64, or None
         Buffer counting the training batches seen.
+
+    Raises
+    ------
+    TypeError
+        At call time, the input is not a Tensor.
+    ValueError
+        At call time, the input is not (N, C) or (N, C, L).
 
     Examples
     --------
@@ -135,12 +144,30 @@ class BatchNorm2d(_BatchNorm):
     """Batch normalization of images, per channel: as BatchNorm1d, with the statistics of
     each channel taken over the batch and all H x W positions.
 
+    In training mode each channel is normalized with the mean and (biased) variance of the
+    batch, then scaled by `weight` and shifted by `bias`; the running averages of the mean
+    and (unbiased) variance are updated with `momentum`. In evaluation mode the running
+    averages are used instead.
+
     Parameters
     ----------
     num_features : int
         C, the number of channels.
-    eps, momentum, affine, track_running_stats, dtype, bias
-        As in BatchNorm1d.
+    eps : float, optional
+        Added to the variance for numerical stability. Default 1e-5.
+    momentum : float or None, optional
+        ``running = (1 - momentum) * running + momentum * statistic``;
+        None keeps a cumulative average over all batches. Default 0.1.
+    affine : bool, optional
+        Learn `weight` and `bias`. Default True.
+    track_running_stats : bool, optional
+        Keep running averages of the mean and variance; without them the batch statistics
+        are used in evaluation mode too. Default True.
+    dtype : glassgrad dtype, optional
+        Floating dtype of the parameters and running statistics (the default dtype if
+        omitted).
+    bias : bool, optional
+        Keyword only. With ``affine=True``, learn the shift too. Default True.
 
     Shape
     -----
@@ -149,9 +176,31 @@ class BatchNorm2d(_BatchNorm):
 
     Attributes
     ----------
-    weight, bias : Parameter of shape (C,) or None
+    weight : Parameter of shape (C,) or None
+        Initialized to ones (with ``affine=True``).
+    bias : Parameter of shape (C,) or None
+        Initialized to zeros (with ``affine=True`` and ``bias=True``).
     running_mean, running_var : Tensor of shape (C,) or None
+        Buffers (saved in ``state_dict``), initialized to zeros and ones (with
+        ``track_running_stats=True``).
     num_batches_tracked : Tensor, 0-d int64, or None
+        Buffer counting the training batches seen.
+
+    Raises
+    ------
+    TypeError
+        At call time, the input is not a Tensor.
+    ValueError
+        At call time, the input is not 4-dimensional or has not C channels.
+
+    Examples
+    --------
+    >>> from glassgrad import nn
+    >>> bn = nn.BatchNorm2d(3)
+    >>> bn(gg.randn(4, 3, 5, 5)).shape
+    (4, 3, 5, 5)
+    >>> sorted(bn.state_dict())
+    ['bias', 'num_batches_tracked', 'running_mean', 'running_var', 'weight']
     """
 
     def _check_input(self, input):
@@ -161,8 +210,59 @@ class BatchNorm2d(_BatchNorm):
 
 class InstanceNorm2d(_NormBase):
     """Normalize each sample's channel over its H x W positions: (N, C, H, W) or (C, H, W).
-    PyTorch's defaults: affine=False, track_running_stats=False (then the input statistics
-    are used in eval mode too)."""
+
+    Each channel of each sample is normalized with its own mean and (biased) variance over
+    the spatial positions, then (with ``affine=True``) scaled by `weight` and shifted by
+    `bias`.
+
+    Parameters
+    ----------
+    num_features : int
+        C, the number of channels.
+    eps : float, optional
+        Added to the variance for numerical stability. Default 1e-5.
+    momentum : float or None, optional
+        ``running = (1 - momentum) * running + momentum * statistic``;
+        None is taken as 0 (no cumulative average, as in PyTorch). Default 0.1.
+    affine : bool, optional
+        Learn `weight` and `bias`. Default False.
+    track_running_stats : bool, optional
+        Keep running averages of the mean and variance; without them the input statistics
+        are used in evaluation mode too. Default False.
+    dtype : glassgrad dtype, optional
+        Floating dtype of the parameters and running statistics (the default dtype if
+        omitted).
+    bias : bool, optional
+        Keyword only. With ``affine=True``, learn the shift too. Default True.
+
+    Shape
+    -----
+    - Input: (N, C, H, W) or (C, H, W).
+    - Output: same shape as the input.
+
+    Attributes
+    ----------
+    weight : Parameter of shape (C,) or None
+        Initialized to ones (with ``affine=True``).
+    bias : Parameter of shape (C,) or None
+        Initialized to zeros (with ``affine=True`` and ``bias=True``).
+    running_mean, running_var : Tensor of shape (C,) or None
+        Buffers (saved in ``state_dict``), initialized to zeros and ones (with
+        ``track_running_stats=True``).
+
+    Raises
+    ------
+    TypeError
+        At call time, the input is not a Tensor.
+    ValueError
+        At call time, the input's number of dimensions or channels does not fit.
+
+    Notes
+    -----
+    PyTorch's defaults: ``affine=False``, ``track_running_stats=False`` (then the input
+    statistics are used in evaluation mode too). Instance normalization neither counts the
+    batches nor averages cumulatively, as in PyTorch.
+    """
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False,
                  track_running_stats=False, dtype=None, *, bias=True):
@@ -195,13 +295,14 @@ class LayerNorm(Module):
     ----------
     normalized_shape : int or tuple of int
         The trailing dimensions to normalize over.
-    eps : float, default 1e-5
-        Added to the variance for numerical stability.
-    elementwise_affine : bool, default True
-        Learn `weight` and `bias` of shape `normalized_shape`.
-    bias : bool, default True
-        With ``elementwise_affine=True``, learn the shift too.
+    eps : float, optional
+        Added to the variance for numerical stability. Default 1e-5.
+    elementwise_affine : bool, optional
+        Learn `weight` and `bias` of shape `normalized_shape`. Default True.
+    bias : bool, optional
+        With ``elementwise_affine=True``, learn the shift too. Default True.
     dtype : glassgrad dtype, optional
+        Floating dtype of the parameters (the default dtype if omitted).
 
     Shape
     -----
@@ -214,6 +315,21 @@ class LayerNorm(Module):
         Initialized to ones.
     bias : Parameter of shape normalized_shape or None
         Initialized to zeros.
+
+    Raises
+    ------
+    TypeError
+        At call time, the input is not a Tensor.
+    ValueError
+        At call time, the input's trailing dimensions are not `normalized_shape`.
+
+    Examples
+    --------
+    >>> from glassgrad import nn
+    >>> ln = nn.LayerNorm(2)
+    >>> out = ln(gg.tensor([[1., 3.], [10., 30.]]))     # each row: zero mean, unit variance
+    >>> [[round(v, 3) for v in row] for row in out.tolist()]
+    [[-1.0, 1.0], [-1.0, 1.0]]
     """
 
     def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True,
@@ -247,8 +363,47 @@ class LayerNorm(Module):
 
 
 class GroupNorm(Module):
-    """Normalize groups of num_channels // num_groups channels per sample (N, C, ...),
-    then a per-channel affine map (weight ones, bias zeros)."""
+    """Group normalization: normalize groups of ``num_channels // num_groups`` channels per
+    sample, then apply a per-channel affine map.
+
+    The statistics of each group are taken over its channels and all positions of one sample,
+    so the result does not depend on the batch (the same in training and evaluation mode).
+
+    Parameters
+    ----------
+    num_groups : int
+        The number of groups; must divide `num_channels`.
+    num_channels : int
+        C, the number of channels.
+    eps : float, optional
+        Added to the variance for numerical stability. Default 1e-5.
+    affine : bool, optional
+        Learn a per-channel `weight` and `bias`. Default True.
+    dtype : glassgrad dtype, optional
+        Floating dtype of the parameters (the default dtype if omitted).
+    bias : bool, optional
+        Keyword only. With ``affine=True``, learn the shift too. Default True.
+
+    Shape
+    -----
+    - Input: ``(N, C, *)``.
+    - Output: same shape as the input.
+
+    Attributes
+    ----------
+    weight : Parameter of shape (C,) or None
+        Initialized to ones.
+    bias : Parameter of shape (C,) or None
+        Initialized to zeros.
+
+    Raises
+    ------
+    ValueError
+        `num_channels` is not divisible by `num_groups`; at call time, an input with fewer
+        than 2 dimensions or not C channels.
+    TypeError
+        At call time, the input is not a Tensor.
+    """
 
     def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, dtype=None, *,
                  bias=True):
@@ -275,7 +430,54 @@ class GroupNorm(Module):
 
 
 class BatchNorm3d(_BatchNorm):
-    """Batch normalization of (N, C, D, H, W) inputs, per channel C = num_features."""
+    """Batch normalization of volumes (N, C, D, H, W), per channel C = num_features.
+
+    As ``BatchNorm1d``, with the statistics of each channel taken over N, D, H and W.
+
+    Parameters
+    ----------
+    num_features : int
+        C, the number of channels.
+    eps : float, optional
+        Added to the variance for numerical stability. Default 1e-5.
+    momentum : float or None, optional
+        ``running = (1 - momentum) * running + momentum * statistic``;
+        None keeps a cumulative average over all batches. Default 0.1.
+    affine : bool, optional
+        Learn `weight` and `bias`. Default True.
+    track_running_stats : bool, optional
+        Keep running averages of the mean and variance; without them the batch statistics
+        are used in evaluation mode too. Default True.
+    dtype : glassgrad dtype, optional
+        Floating dtype of the parameters and running statistics (the default dtype if
+        omitted).
+    bias : bool, optional
+        Keyword only. With ``affine=True``, learn the shift too. Default True.
+
+    Shape
+    -----
+    - Input: (N, C, D, H, W).
+    - Output: same shape as the input.
+
+    Attributes
+    ----------
+    weight : Parameter of shape (C,) or None
+        Initialized to ones (with ``affine=True``).
+    bias : Parameter of shape (C,) or None
+        Initialized to zeros (with ``affine=True`` and ``bias=True``).
+    running_mean, running_var : Tensor of shape (C,) or None
+        Buffers (saved in ``state_dict``), initialized to zeros and ones (with
+        ``track_running_stats=True``).
+    num_batches_tracked : Tensor, 0-d int64, or None
+        Buffer counting the training batches seen.
+
+    Raises
+    ------
+    TypeError
+        At call time, the input is not a Tensor.
+    ValueError
+        At call time, the input is not 5-dimensional or has not C channels.
+    """
 
     def _check_input(self, input):
         if input.ndim != 5 or input.shape[1] != self.num_features:
@@ -300,22 +502,150 @@ class _InstanceNormNd(InstanceNorm2d):
 
 class InstanceNorm1d(_InstanceNormNd):
     """Normalize each sample's channel over its L positions: (N, C, L) or (C, L).
-    PyTorch's defaults: affine=False, track_running_stats=False."""
+
+    Each channel of each sample is normalized with its own mean and (biased) variance over
+    the spatial positions, then (with ``affine=True``) scaled by `weight` and shifted by
+    `bias`.
+
+    Parameters
+    ----------
+    num_features : int
+        C, the number of channels.
+    eps : float, optional
+        Added to the variance for numerical stability. Default 1e-5.
+    momentum : float or None, optional
+        ``running = (1 - momentum) * running + momentum * statistic``;
+        None is taken as 0 (no cumulative average, as in PyTorch). Default 0.1.
+    affine : bool, optional
+        Learn `weight` and `bias`. Default False.
+    track_running_stats : bool, optional
+        Keep running averages of the mean and variance; without them the input statistics
+        are used in evaluation mode too. Default False.
+    dtype : glassgrad dtype, optional
+        Floating dtype of the parameters and running statistics (the default dtype if
+        omitted).
+    bias : bool, optional
+        Keyword only. With ``affine=True``, learn the shift too. Default True.
+
+    Shape
+    -----
+    - Input: (N, C, L) or (C, L).
+    - Output: same shape as the input.
+
+    Attributes
+    ----------
+    weight : Parameter of shape (C,) or None
+        Initialized to ones (with ``affine=True``).
+    bias : Parameter of shape (C,) or None
+        Initialized to zeros (with ``affine=True`` and ``bias=True``).
+    running_mean, running_var : Tensor of shape (C,) or None
+        Buffers (saved in ``state_dict``), initialized to zeros and ones (with
+        ``track_running_stats=True``).
+
+    Raises
+    ------
+    TypeError
+        At call time, the input is not a Tensor.
+    ValueError
+        At call time, the input's number of dimensions or channels does not fit.
+
+    Notes
+    -----
+    PyTorch's defaults: ``affine=False``, ``track_running_stats=False`` (then the input
+    statistics are used in evaluation mode too). Instance normalization neither counts the
+    batches nor averages cumulatively, as in PyTorch.
+    """
 
     _spatial = 1
 
 
 class InstanceNorm3d(_InstanceNormNd):
     """Normalize each sample's channel over its D x H x W positions: (N, C, D, H, W) or
-    (C, D, H, W)."""
+    (C, D, H, W).
+
+    Each channel of each sample is normalized with its own mean and (biased) variance over
+    the spatial positions, then (with ``affine=True``) scaled by `weight` and shifted by
+    `bias`.
+
+    Parameters
+    ----------
+    num_features : int
+        C, the number of channels.
+    eps : float, optional
+        Added to the variance for numerical stability. Default 1e-5.
+    momentum : float or None, optional
+        ``running = (1 - momentum) * running + momentum * statistic``;
+        None is taken as 0 (no cumulative average, as in PyTorch). Default 0.1.
+    affine : bool, optional
+        Learn `weight` and `bias`. Default False.
+    track_running_stats : bool, optional
+        Keep running averages of the mean and variance; without them the input statistics
+        are used in evaluation mode too. Default False.
+    dtype : glassgrad dtype, optional
+        Floating dtype of the parameters and running statistics (the default dtype if
+        omitted).
+    bias : bool, optional
+        Keyword only. With ``affine=True``, learn the shift too. Default True.
+
+    Shape
+    -----
+    - Input: (N, C, D, H, W) or (C, D, H, W).
+    - Output: same shape as the input.
+
+    Attributes
+    ----------
+    weight : Parameter of shape (C,) or None
+        Initialized to ones (with ``affine=True``).
+    bias : Parameter of shape (C,) or None
+        Initialized to zeros (with ``affine=True`` and ``bias=True``).
+    running_mean, running_var : Tensor of shape (C,) or None
+        Buffers (saved in ``state_dict``), initialized to zeros and ones (with
+        ``track_running_stats=True``).
+
+    Raises
+    ------
+    TypeError
+        At call time, the input is not a Tensor.
+    ValueError
+        At call time, the input's number of dimensions or channels does not fit.
+
+    Notes
+    -----
+    PyTorch's defaults: ``affine=False``, ``track_running_stats=False`` (then the input
+    statistics are used in evaluation mode too). Instance normalization neither counts the
+    batches nor averages cumulatively, as in PyTorch.
+    """
 
     _spatial = 3
 
 
 class RMSNorm(Module):
-    """x / sqrt(mean(x^2) + eps) over the last dims given by normalized_shape, times a learned
-    weight (ones) of that shape, PyTorch's nn.RMSNorm. eps=None: the dtype's machine
-    epsilon."""
+    """Root-mean-square normalization, PyTorch's ``nn.RMSNorm``.
+
+    ``x / sqrt(mean(x**2) + eps)`` over the last dimensions given by `normalized_shape`, times
+    a learned `weight` of that shape.
+
+    Parameters
+    ----------
+    normalized_shape : int or tuple of ints
+        The shape of the trailing dimensions to normalize over.
+    eps : float, optional
+        Added to the mean square. Default None: the machine epsilon of the input's dtype.
+    elementwise_affine : bool, optional
+        Learn `weight`. Default True.
+    dtype : glassgrad dtype, optional
+        Floating dtype of the weight (the default dtype if omitted).
+
+    Shape
+    -----
+    - Input: ``(*, normalized_shape)``, the trailing dimensions equal to `normalized_shape`.
+    - Output: same shape as the input.
+
+    Attributes
+    ----------
+    weight : Parameter of shape normalized_shape or None
+        Initialized to ones.
+    """
 
     def __init__(self, normalized_shape, eps=None, elementwise_affine=True, dtype=None):
         super().__init__()
@@ -332,8 +662,8 @@ class RMSNorm(Module):
             with ag.no_grad():
                 self.weight.fill_(1.0)
 
-    def forward(self, input):
-        return F.rms_norm(input, self.normalized_shape, self.weight, self.eps)
+    def forward(self, x):
+        return F.rms_norm(x, self.normalized_shape, self.weight, self.eps)
 
     def extra_repr(self):
         return (f"{self.normalized_shape}, eps={self.eps}, "
@@ -341,8 +671,33 @@ class RMSNorm(Module):
 
 
 class LocalResponseNorm(Module):
-    """Normalize each channel by the squares of its `size` neighbouring channels (AlexNet):
-    x / (k + alpha / size * sum x^2)^beta."""
+    """Local response normalization (AlexNet): normalize each channel by the squares of its
+    `size` neighbouring channels.
+
+    ``x / (k + alpha / size * sum x**2) ** beta``, the sum over the channels
+    ``c - size // 2`` to ``c + (size - 1) // 2`` around channel c (zero beyond the edges).
+
+    Parameters
+    ----------
+    size : int
+        The number of neighbouring channels.
+    alpha : float, optional
+        The multiplicative factor. Default 1e-4.
+    beta : float, optional
+        The exponent. Default 0.75.
+    k : float, optional
+        The additive constant. Default 1.0.
+
+    Shape
+    -----
+    - Input: ``(N, C, *)``, at least 3 dimensions.
+    - Output: same shape as the input.
+
+    Raises
+    ------
+    ValueError
+        At call time, an input with fewer than 3 dimensions.
+    """
 
     def __init__(self, size, alpha=1e-4, beta=0.75, k=1.0):
         super().__init__()

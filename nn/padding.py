@@ -29,7 +29,26 @@ class _PadNd(Module):
 
 
 class ConstantPad1d(_PadNd):
-    """Pad the last dim of (N, C, L) or (C, L) with `value`."""
+    """Pad the last dimension of (N, C, L) or (C, L) with a constant `value`.
+
+    Parameters
+    ----------
+    padding : int or tuple of 2 ints
+        The widths: one int for both sides, or (left, right).
+    value : float
+        The fill value.
+
+    Shape
+    -----
+    - Input: (N, C, L) or (C, L).
+    - Output: (N, C, L + left + right) or (C, L + left + right).
+
+    Raises
+    ------
+    ValueError
+        A `padding` tuple of the wrong length; at call time, an input of the wrong number of
+        dimensions.
+    """
 
     def __init__(self, padding, value):
         super().__init__(padding, value)
@@ -39,26 +58,105 @@ class ConstantPad1d(_PadNd):
 
 
 class ConstantPad2d(ConstantPad1d):
-    """Pad the last two dims of (N, C, H, W) or (C, H, W) with `value`."""
+    """Pad the last two dimensions of (N, C, H, W) or (C, H, W) with a constant `value`.
+
+    Parameters
+    ----------
+    padding : int or tuple of 4 ints
+        The widths: one int for every side, or (left, right, top, bottom).
+    value : float
+        The fill value.
+
+    Shape
+    -----
+    - Input: (N, C, H, W) or (C, H, W).
+    - Output: (N, C, H + top + bottom, W + left + right) or (C, H + top + bottom,
+      W + left + right).
+
+    Raises
+    ------
+    ValueError
+        A `padding` tuple of the wrong length; at call time, an input of the wrong number of
+        dimensions.
+    """
 
     _dims = 2
 
 
 class ZeroPad1d(_PadNd):
-    """Pad the last dim of (N, C, L) or (C, L) with zeros (negative widths crop)."""
+    """Pad the last dimension of (N, C, L) or (C, L) with zeros.
+
+    Negative widths crop.
+
+    Parameters
+    ----------
+    padding : int or tuple of 2 ints
+        The widths: one int for both sides, or (left, right).
+
+    Shape
+    -----
+    - Input: (N, C, L) or (C, L).
+    - Output: (N, C, L + left + right) or (C, L + left + right).
+
+    Raises
+    ------
+    ValueError
+        A `padding` tuple of the wrong length; at call time, an input of the wrong number of
+        dimensions.
+    """
 
     def __init__(self, padding):
         super().__init__(padding, 0.0)
 
 
 class ZeroPad2d(ZeroPad1d):
-    """Pad the last two dims of (N, C, H, W) or (C, H, W) with zeros (negative widths crop)."""
+    """Pad the last two dimensions of (N, C, H, W) or (C, H, W) with zeros.
+
+    Negative widths crop.
+
+    Parameters
+    ----------
+    padding : int or tuple of 4 ints
+        The widths: one int for every side, or (left, right, top, bottom).
+
+    Shape
+    -----
+    - Input: (N, C, H, W) or (C, H, W).
+    - Output: (N, C, H + top + bottom, W + left + right) or (C, H + top + bottom,
+      W + left + right).
+
+    Raises
+    ------
+    ValueError
+        A `padding` tuple of the wrong length; at call time, an input of the wrong number of
+        dimensions.
+    """
 
     _dims = 2
 
 
 class ReflectionPad1d(_PadNd):
-    """Mirror the last dim at its edges (edge not repeated); widths must be smaller than L."""
+    """Pad the last dimension by mirroring it at its edges (the edge is not repeated).
+
+    The widths must be smaller than L: ``[1, 2, 3]`` padded by 2 on the left is
+    ``[3, 2, 1, 2, 3]``.
+
+    Parameters
+    ----------
+    padding : int or tuple of 2 ints
+        The widths: one int for both sides, or (left, right).
+
+    Shape
+    -----
+    - Input: (N, C, L) or (C, L).
+    - Output: (N, C, L + left + right) or (C, L + left + right).
+
+    Raises
+    ------
+    ValueError
+        A `padding` tuple of the wrong length; at call time, an input of the wrong number of
+        dimensions.
+    """
 
     _mode = "reflect"
 
@@ -67,13 +165,50 @@ class ReflectionPad1d(_PadNd):
 
 
 class ReflectionPad2d(ReflectionPad1d):
-    """Mirror the last two dims at their edges (edge not repeated)."""
+    """Pad the last two dimensions by mirroring them at their edges (the edge is not repeated).
+
+    The widths must be smaller than the padded sizes.
+
+    Parameters
+    ----------
+    padding : int or tuple of 4 ints
+        The widths: one int for every side, or (left, right, top, bottom).
+
+    Shape
+    -----
+    - Input: (N, C, H, W) or (C, H, W).
+    - Output: (N, C, H + top + bottom, W + left + right) or (C, H + top + bottom,
+      W + left + right).
+
+    Raises
+    ------
+    ValueError
+        A `padding` tuple of the wrong length; at call time, an input of the wrong number of
+        dimensions.
+    """
 
     _dims = 2
 
 
 class ReplicationPad1d(_PadNd):
-    """Repeat the edge values of the last dim."""
+    """Pad the last dimension by repeating its edge values.
+
+    Parameters
+    ----------
+    padding : int or tuple of 2 ints
+        The widths: one int for both sides, or (left, right).
+
+    Shape
+    -----
+    - Input: (N, C, L) or (C, L).
+    - Output: (N, C, L + left + right) or (C, L + left + right).
+
+    Raises
+    ------
+    ValueError
+        A `padding` tuple of the wrong length; at call time, an input of the wrong number of
+        dimensions.
+    """
 
     _mode = "replicate"
 
@@ -82,13 +217,48 @@ class ReplicationPad1d(_PadNd):
 
 
 class ReplicationPad2d(ReplicationPad1d):
-    """Repeat the edge values of the last two dims."""
+    """Pad the last two dimensions by repeating their edge values.
+
+    Parameters
+    ----------
+    padding : int or tuple of 4 ints
+        The widths: one int for every side, or (left, right, top, bottom).
+
+    Shape
+    -----
+    - Input: (N, C, H, W) or (C, H, W).
+    - Output: (N, C, H + top + bottom, W + left + right) or (C, H + top + bottom,
+      W + left + right).
+
+    Raises
+    ------
+    ValueError
+        A `padding` tuple of the wrong length; at call time, an input of the wrong number of
+        dimensions.
+    """
 
     _dims = 2
 
 
 class CircularPad1d(_PadNd):
-    """Wrap the last dim around (periodic padding)."""
+    """Pad the last dimension by wrapping it around (periodic padding).
+
+    Parameters
+    ----------
+    padding : int or tuple of 2 ints
+        The widths: one int for both sides, or (left, right).
+
+    Shape
+    -----
+    - Input: (N, C, L) or (C, L).
+    - Output: (N, C, L + left + right) or (C, L + left + right).
+
+    Raises
+    ------
+    ValueError
+        A `padding` tuple of the wrong length; at call time, an input of the wrong number of
+        dimensions.
+    """
 
     _mode = "circular"
 
@@ -97,6 +267,24 @@ class CircularPad1d(_PadNd):
 
 
 class CircularPad2d(CircularPad1d):
-    """Wrap the last two dims around (periodic padding)."""
+    """Pad the last two dimensions by wrapping them around (periodic padding).
+
+    Parameters
+    ----------
+    padding : int or tuple of 4 ints
+        The widths: one int for every side, or (left, right, top, bottom).
+
+    Shape
+    -----
+    - Input: (N, C, H, W) or (C, H, W).
+    - Output: (N, C, H + top + bottom, W + left + right) or (C, H + top + bottom,
+      W + left + right).
+
+    Raises
+    ------
+    ValueError
+        A `padding` tuple of the wrong length; at call time, an input of the wrong number of
+        dimensions.
+    """
 
     _dims = 2

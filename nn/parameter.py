@@ -6,10 +6,32 @@ from glassgrad.autograd.tensor import Tensor
 
 
 class Parameter(Tensor):
-    """A Tensor that, assigned as a Module attribute, joins the module's `parameters()`.
+    """A Tensor that, assigned as a Module attribute, joins the module's ``parameters()``.
 
-    Shares memory with `data` (a Tensor or an ndarray; a copy is made of anything else).
-    `requires_grad` is True by default, as in PyTorch."""
+    Parameters
+    ----------
+    data : Tensor, ndarray or array_like, optional
+        The values. The Parameter shares memory with a Tensor or an ndarray; a copy is made of
+        anything else. Default None: an empty 1-d tensor of the default dtype.
+    requires_grad : bool, optional
+        Whether autograd records operations on it. Default True, as in PyTorch.
+
+    Notes
+    -----
+    The repr starts with ``Parameter containing:``, as in PyTorch; a pickled Parameter keeps
+    its values and ``requires_grad``.
+
+    Examples
+    --------
+    >>> from glassgrad import nn
+    >>> w = nn.Parameter(gg.zeros(2))
+    >>> w.requires_grad
+    True
+    >>> layer = nn.Module()
+    >>> layer.w = w
+    >>> [name for name, _ in layer.named_parameters()]
+    ['w']
+    """
     __slots__ = ()
 
     def __init__(self, data=None, requires_grad=True):

@@ -76,7 +76,44 @@ def _run_direction(step, x_blocks, state, batch_sizes, weights, reverse):
 
 
 class RNNBase(Module):
-    """The machinery shared by RNN, LSTM and GRU (see those classes)."""
+    """The machinery shared by RNN, LSTM and GRU (see those classes).
+
+    Parameters
+    ----------
+    mode : {'RNN_TANH', 'RNN_RELU', 'LSTM', 'GRU'}
+        The cell.
+    input_size : int
+        The number of features of each input step.
+    hidden_size : int
+        The number of features of the hidden state; positive.
+    num_layers : int, optional
+        Stacked layers; layer l > 0 reads the outputs of layer l - 1. Default 1.
+    bias : bool, optional
+        Learn the ``bias_ih`` and ``bias_hh`` parameters. Default True.
+    batch_first : bool, optional
+        Input and output (N, L, features) instead of (L, N, features); the states keep
+        (layers * directions, N, size). Default False.
+    dropout : float, optional
+        Dropout on the outputs of every layer but the last (training mode only), in [0, 1]
+        (a warning with ``num_layers=1``). Default 0.0.
+    bidirectional : bool, optional
+        A second pass from the end of the sequence (parameters ``..._reverse``); the outputs of
+        both directions are concatenated. Default False.
+    proj_size : int, optional
+        If > 0, h is projected to this size by ``weight_hr_l{k}`` (proj_size, hidden_size);
+        must be smaller than `hidden_size`. Default 0.
+    device : None
+        Accepted for compatibility (the CPU is the only device).
+    dtype : glassgrad dtype, optional
+        Floating dtype of the parameters (the default dtype if omitted).
+
+    Raises
+    ------
+    ValueError
+        `dropout` outside [0, 1], a non-positive `hidden_size` or `num_layers`, or a
+        `proj_size` that is negative, not smaller than `hidden_size`, or given for a mode
+        other than LSTM.
+    """
 
     def __init__(self, mode, input_size, hidden_size, num_layers=1, bias=True,
                  batch_first=False, dropout=0.0, bidirectional=False, proj_size=0,
@@ -182,18 +219,32 @@ class RNNBase(Module):
 
         Parameters
         ----------
-        input : Tensor (L, N, input_size), (N, L, input_size) with batch_first,
-                (L, input_size) unbatched, or a PackedSequence
-        hx : optional initial state, zeros by default. RNN/GRU: h_0
-             (num_layers * num_directions, N, H_out) ((.., H_out) unbatched); LSTM: a
-             tuple (h_0, c_0), c_0 (num_layers * num_directions, N, hidden_size).
+        input : Tensor or PackedSequence
+            (L, N, input_size), (N, L, input_size) with batch_first, (L, input_size) unbatched,
+            or a PackedSequence; floating.
+        hx : Tensor or tuple of 2 Tensors, optional
+            The initial state, zeros by default. RNN/GRU: h_0 (num_layers * num_directions, N,
+            H_out) ((..., H_out) unbatched); LSTM: a tuple (h_0, c_0), c_0 (num_layers *
+            num_directions, N, hidden_size).
 
         Returns
         -------
-        (output, h_n) for RNN/GRU, (output, (h_n, c_n)) for LSTM
-            output (L, N, num_directions * H_out) in the input's layout (a PackedSequence
-            for packed input); h_n/c_n the final states of every layer and direction
+        output : Tensor or PackedSequence
+            (L, N, num_directions * H_out) in the input's layout (a PackedSequence for packed
+            input).
+        h_n : Tensor or tuple of 2 Tensors
+            The final states of every layer and direction, h_n for RNN/GRU, (h_n, c_n) for LSTM
             (for packed input: each sequence's state at its own last step).
+
+        Raises
+        ------
+        ValueError
+            An input that is not 2-d or 3-d (packed data that is not 2-d).
+        RuntimeError
+            An empty sequence, a last dimension other than `input_size`, or an initial state of
+            the wrong shape.
+        TypeError
+            A non-floating input.
         """
         name = type(self).__name__
         packed = isinstance(input, PackedSequence)
@@ -272,30 +323,80 @@ class RNNBase(Module):
         return s
 
 
-_RECURRENT_DOC = """
+class RNN(RNNBase):
+    """Elman RNN: ``h_t = act(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)``, act tanh or relu
+    (`nonlinearity`).
+
+    Called as ``rnn(input, hx=None)``, it returns ``(output, h_n)``; see ``RNNBase.forward``.
+
     Parameters
     ----------
     input_size : int
+        The number of features of each input step.
     hidden_size : int
-    num_layers : int
-        Stacked layers; layer l > 0 reads the outputs of layer l - 1.
-    bias : bool
-        bias_ih and bias_hh parameters.
-    batch_first : bool
-        Input and output (N, L, features) instead of (L, N, features); states keep
-        (layers * directions, N, size).
-    dropout : float
-        Dropout on the outputs of every layer but the last (training mode only).
-    bidirectional : bool
-        A second pass from the end of the sequence (parameters ..._reverse); outputs of
-        both directions are concatenated.
-"""
+        The number of features of the hidden state; positive.
+    num_layers : int, optional
+        Stacked layers; layer l > 0 reads the outputs of layer l - 1. Default 1.
+    nonlinearity : {'tanh', 'relu'}, optional
+        The activation. Default 'tanh'.
+    bias : bool, optional
+        Learn the ``bias_ih`` and ``bias_hh`` parameters. Default True.
+    batch_first : bool, optional
+        Input and output (N, L, features) instead of (L, N, features); the states keep
+        (layers * directions, N, size). Default False.
+    dropout : float, optional
+        Dropout on the outputs of every layer but the last (training mode only), in [0, 1]
+        (a warning with ``num_layers=1``). Default 0.0.
+    bidirectional : bool, optional
+        A second pass from the end of the sequence (parameters ``..._reverse``); the outputs of
+        both directions are concatenated. Default False.
+    device : None
+        Accepted for compatibility (the CPU is the only device).
+    dtype : glassgrad dtype, optional
+        Floating dtype of the parameters (the default dtype if omitted).
 
+    Shape
+    -----
+    - Input: (L, N, input_size), (N, L, input_size) with ``batch_first=True``, unbatched
+      (L, input_size), or a ``PackedSequence``.
+    - h_0: ``(D * num_layers, N, hidden_size)``, without N for unbatched input; zeros if omitted.
+      D is 2 if bidirectional, else 1.
+    - Output: ``(L, N, D * hidden_size)`` in the input's layout (a ``PackedSequence`` for packed
+      input), and the final state(s) in the initial states' shapes.
 
-class RNN(RNNBase):
-    """Elman RNN: h_t = act(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh), act tanh or relu
-    (`nonlinearity`). Parameters weight_ih_l{k} (hidden, in), weight_hh_l{k}
-    (hidden, hidden), bias_ih_l{k}, bias_hh_l{k} (hidden,).""" + _RECURRENT_DOC
+    Attributes
+    ----------
+    weight_ih_l{k} : Parameter
+        The input-to-hidden weights of layer k: (hidden_size, input_size) for k = 0, else
+        (hidden_size, D * hidden_size).
+    weight_hh_l{k} : Parameter of shape (hidden_size, hidden_size)
+        The hidden-to-hidden weights of layer k.
+    bias_ih_l{k}, bias_hh_l{k} : Parameter of shape (hidden_size,)
+        The biases (with ``bias=True``).
+
+    Raises
+    ------
+    ValueError
+        `dropout` outside [0, 1], a non-positive `hidden_size` or `num_layers`, or an unknown
+        `nonlinearity`.
+
+    Notes
+    -----
+    Every parameter is initialized from ``U(-1/sqrt(hidden_size), 1/sqrt(hidden_size))``; the
+    second direction's parameters end in ``_reverse``.
+
+    Gate order, parameter names, shapes and the initialization are PyTorch's, so state dicts
+    move both ways. The input-to-hidden products of all time steps are computed in one matmul
+    per layer and direction; only the hidden-to-hidden product runs step by step.
+
+    Examples
+    --------
+    >>> from glassgrad import nn
+    >>> rnn = nn.RNN(input_size=3, hidden_size=5, num_layers=2)
+    >>> output, h_n = rnn(gg.randn(7, 4, 3))
+    >>> output.shape, h_n.shape
+    ((7, 4, 5), (2, 4, 5))
+    """
 
     def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True,
                  batch_first=False, dropout=0.0, bidirectional=False, device=None,
@@ -314,13 +415,87 @@ class RNN(RNNBase):
 
 
 class LSTM(RNNBase):
-    """Long short-term memory, PyTorch's gate order (i, f, g, o):
-    i, f, o = sigmoid(.), g = tanh(.) of x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh,
-    c_t = f * c_{t-1} + i * g, h_t = o * tanh(c_t) (then h_t W_hr^T with proj_size > 0).
-    weight_ih_l{k} is (4 hidden, in), weight_hh_l{k} (4 hidden, hidden or proj_size).
-    The state is the pair (h, c).""" + _RECURRENT_DOC + """    proj_size : int
-        If > 0, h is projected to this size by weight_hr_l{k} (proj_size, hidden).
-"""
+    """Long short-term memory, PyTorch's gate order (i, f, g, o).
+
+    ``i, f, o = sigmoid(.)``, ``g = tanh(.)`` of ``x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh``;
+    ``c_t = f * c_{t-1} + i * g``, ``h_t = o * tanh(c_t)`` (then ``h_t W_hr^T`` with
+    ``proj_size > 0``). The state is the pair (h, c). Called as ``lstm(input, hx=None)``, it
+    returns ``(output, (h_n, c_n))``; see ``RNNBase.forward``.
+
+    Parameters
+    ----------
+    input_size : int
+        The number of features of each input step.
+    hidden_size : int
+        The number of features of the hidden state; positive.
+    num_layers : int, optional
+        Stacked layers; layer l > 0 reads the outputs of layer l - 1. Default 1.
+    bias : bool, optional
+        Learn the ``bias_ih`` and ``bias_hh`` parameters. Default True.
+    batch_first : bool, optional
+        Input and output (N, L, features) instead of (L, N, features); the states keep
+        (layers * directions, N, size). Default False.
+    dropout : float, optional
+        Dropout on the outputs of every layer but the last (training mode only), in [0, 1]
+        (a warning with ``num_layers=1``). Default 0.0.
+    bidirectional : bool, optional
+        A second pass from the end of the sequence (parameters ``..._reverse``); the outputs of
+        both directions are concatenated. Default False.
+    proj_size : int, optional
+        If > 0, h is projected to this size by ``weight_hr_l{k}`` (proj_size, hidden_size);
+        must be smaller than `hidden_size`. Default 0.
+    device : None
+        Accepted for compatibility (the CPU is the only device).
+    dtype : glassgrad dtype, optional
+        Floating dtype of the parameters (the default dtype if omitted).
+
+    Shape
+    -----
+    - Input: (L, N, input_size), (N, L, input_size) with ``batch_first=True``, unbatched
+      (L, input_size), or a ``PackedSequence``.
+    - h_0: ``(D * num_layers, N, H_out)``, without N for unbatched input; zeros if omitted.
+      D is 2 if bidirectional, else 1.
+    - c_0: ``(D * num_layers, N, hidden_size)``, likewise.
+    - Output: ``(L, N, D * H_out)`` in the input's layout (a ``PackedSequence`` for packed
+      input), and the final state(s) in the initial states' shapes.
+
+    H_out is `proj_size` if it is positive, else `hidden_size`.
+
+    Attributes
+    ----------
+    weight_ih_l{k} : Parameter
+        The input-to-hidden weights of layer k: (4 * hidden_size, input_size) for k = 0, else
+        (4 * hidden_size, D * H_out).
+    weight_hh_l{k} : Parameter of shape (4 * hidden_size, H_out)
+        The hidden-to-hidden weights of layer k.
+    bias_ih_l{k}, bias_hh_l{k} : Parameter of shape (4 * hidden_size,)
+        The biases (with ``bias=True``).
+    weight_hr_l{k} : Parameter of shape (proj_size, hidden_size)
+        The projection (with ``proj_size > 0``).
+
+    Raises
+    ------
+    ValueError
+        `dropout` outside [0, 1], a non-positive `hidden_size` or `num_layers`, or
+        a `proj_size` that is negative or not smaller than `hidden_size`.
+
+    Notes
+    -----
+    Every parameter is initialized from ``U(-1/sqrt(hidden_size), 1/sqrt(hidden_size))``; the
+    second direction's parameters end in ``_reverse``.
+
+    Gate order, parameter names, shapes and the initialization are PyTorch's, so state dicts
+    move both ways. The input-to-hidden products of all time steps are computed in one matmul
+    per layer and direction; only the hidden-to-hidden product runs step by step.
+
+    Examples
+    --------
+    >>> from glassgrad import nn
+    >>> lstm = nn.LSTM(input_size=3, hidden_size=5, batch_first=True)
+    >>> output, (h_n, c_n) = lstm(gg.randn(4, 7, 3))
+    >>> output.shape, h_n.shape, c_n.shape
+    ((4, 7, 5), (1, 4, 5), (1, 4, 5))
+    """
 
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
                  dropout=0.0, bidirectional=False, proj_size=0, device=None, dtype=None):
@@ -329,10 +504,69 @@ class LSTM(RNNBase):
 
 
 class GRU(RNNBase):
-    """Gated recurrent unit, PyTorch's gate order (r, z, n):
-    r = sigmoid(x W_ir^T + b_ir + h W_hr^T + b_hr), z likewise,
-    n = tanh(x W_in^T + b_in + r * (h W_hn^T + b_hn)), h_t = (1 - z) * n + z * h_{t-1}.
-    weight_ih_l{k} is (3 hidden, in), weight_hh_l{k} (3 hidden, hidden).""" + _RECURRENT_DOC
+    """Gated recurrent unit, PyTorch's gate order (r, z, n).
+
+    ``r = sigmoid(x W_ir^T + b_ir + h W_hr^T + b_hr)``, z likewise,
+    ``n = tanh(x W_in^T + b_in + r * (h W_hn^T + b_hn))``, ``h_t = (1 - z) * n + z * h_{t-1}``.
+    Called as ``gru(input, hx=None)``, it returns ``(output, h_n)``; see ``RNNBase.forward``.
+
+    Parameters
+    ----------
+    input_size : int
+        The number of features of each input step.
+    hidden_size : int
+        The number of features of the hidden state; positive.
+    num_layers : int, optional
+        Stacked layers; layer l > 0 reads the outputs of layer l - 1. Default 1.
+    bias : bool, optional
+        Learn the ``bias_ih`` and ``bias_hh`` parameters. Default True.
+    batch_first : bool, optional
+        Input and output (N, L, features) instead of (L, N, features); the states keep
+        (layers * directions, N, size). Default False.
+    dropout : float, optional
+        Dropout on the outputs of every layer but the last (training mode only), in [0, 1]
+        (a warning with ``num_layers=1``). Default 0.0.
+    bidirectional : bool, optional
+        A second pass from the end of the sequence (parameters ``..._reverse``); the outputs of
+        both directions are concatenated. Default False.
+    device : None
+        Accepted for compatibility (the CPU is the only device).
+    dtype : glassgrad dtype, optional
+        Floating dtype of the parameters (the default dtype if omitted).
+
+    Shape
+    -----
+    - Input: (L, N, input_size), (N, L, input_size) with ``batch_first=True``, unbatched
+      (L, input_size), or a ``PackedSequence``.
+    - h_0: ``(D * num_layers, N, hidden_size)``, without N for unbatched input; zeros if omitted.
+      D is 2 if bidirectional, else 1.
+    - Output: ``(L, N, D * hidden_size)`` in the input's layout (a ``PackedSequence`` for packed
+      input), and the final state(s) in the initial states' shapes.
+
+    Attributes
+    ----------
+    weight_ih_l{k} : Parameter
+        The input-to-hidden weights of layer k: (3 * hidden_size, input_size) for k = 0, else
+        (3 * hidden_size, D * hidden_size).
+    weight_hh_l{k} : Parameter of shape (3 * hidden_size, hidden_size)
+        The hidden-to-hidden weights of layer k.
+    bias_ih_l{k}, bias_hh_l{k} : Parameter of shape (3 * hidden_size,)
+        The biases (with ``bias=True``).
+
+    Raises
+    ------
+    ValueError
+        `dropout` outside [0, 1], a non-positive `hidden_size` or `num_layers`.
+
+    Notes
+    -----
+    Every parameter is initialized from ``U(-1/sqrt(hidden_size), 1/sqrt(hidden_size))``; the
+    second direction's parameters end in ``_reverse``.
+
+    Gate order, parameter names, shapes and the initialization are PyTorch's, so state dicts
+    move both ways. The input-to-hidden products of all time steps are computed in one matmul
+    per layer and direction; only the hidden-to-hidden product runs step by step.
+    """
 
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
                  dropout=0.0, bidirectional=False, device=None, dtype=None):
@@ -344,7 +578,31 @@ class GRU(RNNBase):
 
 
 class RNNCellBase(Module):
-    """Parameters and checks shared by RNNCell, LSTMCell and GRUCell."""
+    """Parameters and checks shared by RNNCell, LSTMCell and GRUCell.
+
+    Parameters
+    ----------
+    input_size : int
+        The number of input features.
+    hidden_size : int
+        The number of features of the hidden state.
+    bias : bool
+        Learn ``bias_ih`` and ``bias_hh``.
+    num_chunks : int
+        The number of gates (1, 4 or 3): the weights have ``num_chunks * hidden_size`` rows.
+    dtype : glassgrad dtype, optional
+        Floating dtype of the parameters (the default dtype if omitted).
+
+    Attributes
+    ----------
+    weight_ih : Parameter of shape (num_chunks * hidden_size, input_size)
+        The input-to-hidden weights.
+    weight_hh : Parameter of shape (num_chunks * hidden_size, hidden_size)
+        The hidden-to-hidden weights.
+    bias_ih, bias_hh : Parameter of shape (num_chunks * hidden_size,) or None
+        The biases. All parameters are initialized from
+        ``U(-1/sqrt(hidden_size), 1/sqrt(hidden_size))``.
+    """
 
     def __init__(self, input_size, hidden_size, bias, num_chunks, dtype=None):
         super().__init__()
@@ -399,10 +657,51 @@ class RNNCellBase(Module):
 
 
 class RNNCell(RNNCellBase):
-    """One step of an Elman RNN: h' = act(x W_ih^T + b_ih + h W_hh^T + b_hh).
+    """One step of an Elman RNN: ``h' = act(x W_ih^T + b_ih + h W_hh^T + b_hh)``.
 
-    input (N, input_size) or (input_size,), hx like the output (zeros if None) ->
-    h' (N, hidden_size) or (hidden_size,)."""
+    Called as ``cell(input, hx=None)``.
+
+    Parameters
+    ----------
+    input_size : int
+        The number of input features.
+    hidden_size : int
+        The number of features of the hidden state.
+    bias : bool, optional
+        Learn ``bias_ih`` and ``bias_hh``. Default True.
+    nonlinearity : {'tanh', 'relu'}, optional
+        The activation. Default 'tanh'.
+    device : None
+        Accepted for compatibility (the CPU is the only device).
+    dtype : glassgrad dtype, optional
+        Floating dtype of the parameters (the default dtype if omitted).
+
+    Shape
+    -----
+    - Input: (N, input_size) or (input_size,).
+    - hx: (N, hidden_size) or (hidden_size,), zeros if None.
+    - Output: h', (N, hidden_size) or (hidden_size,).
+
+    Attributes
+    ----------
+    weight_ih : Parameter of shape (hidden_size, input_size)
+        The input-to-hidden weights.
+    weight_hh : Parameter of shape (hidden_size, hidden_size)
+        The hidden-to-hidden weights.
+    bias_ih, bias_hh : Parameter of shape (hidden_size,) or None
+        The biases. All parameters are initialized from
+        ``U(-1/sqrt(hidden_size), 1/sqrt(hidden_size))``.
+
+    Raises
+    ------
+    ValueError
+        An unknown `nonlinearity`.
+    ValueError
+        At call time, an input that is not 1-d or 2-d.
+    RuntimeError
+        At call time, an input whose last dimension is not `input_size`, or a state of the
+        wrong shape.
+    """
 
     def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", device=None,
                  dtype=None):
@@ -420,10 +719,47 @@ class RNNCell(RNNCellBase):
 
 
 class LSTMCell(RNNCellBase):
-    """One LSTM step (gate order i, f, g, o; see nn.LSTM).
+    """One LSTM step (gate order i, f, g, o; see ``nn.LSTM``).
 
-    input (N, input_size) or (input_size,), hx a pair (h, c) (zeros if None) ->
-    (h', c'), each (N, hidden_size) or (hidden_size,)."""
+    Called as ``cell(input, hx=None)`` with hx a pair (h, c).
+
+    Parameters
+    ----------
+    input_size : int
+        The number of input features.
+    hidden_size : int
+        The number of features of the hidden state.
+    bias : bool, optional
+        Learn ``bias_ih`` and ``bias_hh``. Default True.
+    device : None
+        Accepted for compatibility (the CPU is the only device).
+    dtype : glassgrad dtype, optional
+        Floating dtype of the parameters (the default dtype if omitted).
+
+    Shape
+    -----
+    - Input: (N, input_size) or (input_size,).
+    - hx: a pair (h, c), each (N, hidden_size) or (hidden_size,); zeros if None.
+    - Output: the pair (h', c'), each (N, hidden_size) or (hidden_size,).
+
+    Attributes
+    ----------
+    weight_ih : Parameter of shape (4 * hidden_size, input_size)
+        The input-to-hidden weights.
+    weight_hh : Parameter of shape (4 * hidden_size, hidden_size)
+        The hidden-to-hidden weights.
+    bias_ih, bias_hh : Parameter of shape (4 * hidden_size,) or None
+        The biases. All parameters are initialized from
+        ``U(-1/sqrt(hidden_size), 1/sqrt(hidden_size))``.
+
+    Raises
+    ------
+    ValueError
+        At call time, an input that is not 1-d or 2-d.
+    RuntimeError
+        At call time, an input whose last dimension is not `input_size`, or a state of the
+        wrong shape.
+    """
 
     def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
         super().__init__(input_size, hidden_size, bias, 4, dtype=dtype)
@@ -436,9 +772,47 @@ class LSTMCell(RNNCellBase):
 
 
 class GRUCell(RNNCellBase):
-    """One GRU step (gate order r, z, n; see nn.GRU).
+    """One GRU step (gate order r, z, n; see ``nn.GRU``).
 
-    input (N, input_size) or (input_size,), hx (zeros if None) -> h'."""
+    Called as ``cell(input, hx=None)``.
+
+    Parameters
+    ----------
+    input_size : int
+        The number of input features.
+    hidden_size : int
+        The number of features of the hidden state.
+    bias : bool, optional
+        Learn ``bias_ih`` and ``bias_hh``. Default True.
+    device : None
+        Accepted for compatibility (the CPU is the only device).
+    dtype : glassgrad dtype, optional
+        Floating dtype of the parameters (the default dtype if omitted).
+
+    Shape
+    -----
+    - Input: (N, input_size) or (input_size,).
+    - hx: (N, hidden_size) or (hidden_size,), zeros if None.
+    - Output: h', (N, hidden_size) or (hidden_size,).
+
+    Attributes
+    ----------
+    weight_ih : Parameter of shape (3 * hidden_size, input_size)
+        The input-to-hidden weights.
+    weight_hh : Parameter of shape (3 * hidden_size, hidden_size)
+        The hidden-to-hidden weights.
+    bias_ih, bias_hh : Parameter of shape (3 * hidden_size,) or None
+        The biases. All parameters are initialized from
+        ``U(-1/sqrt(hidden_size), 1/sqrt(hidden_size))``.
+
+    Raises
+    ------
+    ValueError
+        At call time, an input that is not 1-d or 2-d.
+    RuntimeError
+        At call time, an input whose last dimension is not `input_size`, or a state of the
+        wrong shape.
+    """
 
     def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
         super().__init__(input_size, hidden_size, bias, 3, dtype=dtype)

@@ -38,24 +38,60 @@ def _clones(module, n):
 class TransformerEncoderLayer(Module):
     """Self-attention then a feed-forward block (d_model -> dim_feedforward -> d_model).
 
+    Each block is wrapped in a residual connection and a LayerNorm. The submodules are named as
+    in PyTorch (``self_attn``, ``linear1``, ``linear2``, ``norm1``, ``norm2``, ``dropout``,
+    ``dropout1``, ``dropout2``), so the ``state_dict`` keys are PyTorch's.
+
     Parameters
     ----------
-    d_model, nhead : int
-    dim_feedforward : int
-    dropout : float
-        Used after attention, inside and after the feed-forward block, and on the
-        attention weights.
-    activation : 'relu', 'gelu' or a callable (a Module is registered as a child)
-    layer_norm_eps : float
-    batch_first : bool
-        (N, S, E) instead of (S, N, E).
-    norm_first : bool
-        Pre-LayerNorm: x + sa(norm1(x)), then x + ff(norm2(x)).
-    bias : bool
-        Biases of the linear layers, the attention projections and the LayerNorms.
+    d_model : int
+        The model width E (features of every position).
+    nhead : int
+        The number of attention heads; must divide `d_model`.
+    dim_feedforward : int, optional
+        The hidden width of the feed-forward block. Default 2048.
+    dropout : float, optional
+        Used after attention, inside and after the feed-forward block, and on the attention
+        weights. Default 0.1.
+    activation : {'relu', 'gelu'} or callable, optional
+        The feed-forward block's activation (a Module is registered as a child). Default
+        ``nn.functional.relu``.
+    layer_norm_eps : float, optional
+        The LayerNorms' eps. Default 1e-5.
+    batch_first : bool, optional
+        Inputs and outputs are (N, S, E) instead of (S, N, E). Default False.
+    norm_first : bool, optional
+        Pre-LayerNorm: ``x + sa(norm1(x))``, then ``x + ff(norm2(x))``; otherwise the
+        LayerNorm comes after each residual sum. Default False.
+    bias : bool, optional
+        Biases of the linear layers, the attention projections and the LayerNorms. Default
+        True.
+    device : None
+        Accepted for compatibility (the CPU is the only device).
+    dtype : glassgrad dtype, optional
+        Floating dtype of the parameters (the default dtype if omitted).
 
+    Shape
+    -----
+    - Input: (S, N, E), (N, S, E) with ``batch_first=True``, or unbatched (S, E).
+    - Output: same shape as the input.
+
+    Raises
+    ------
+    RuntimeError
+        `activation` is neither 'relu', 'gelu' nor a callable.
+
+    Notes
+    -----
     Differences from PyTorch: no nested-tensor/fused fast path (same results except that
     PyTorch's fast path, in inference with a padding mask, zeroes padded positions).
+
+    Examples
+    --------
+    >>> from glassgrad import nn
+    >>> layer = nn.TransformerEncoderLayer(d_model=8, nhead=2, dim_feedforward=16)
+    >>> layer(gg.randn(5, 3, 8)).shape
+    (5, 3, 8)
     """
 
     def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation=F.relu,
@@ -75,9 +111,25 @@ class TransformerEncoderLayer(Module):
         self.activation = _activation_fn(activation)
 
     def forward(self, src, src_mask=None, src_key_padding_mask=None, is_causal=False):
-        """src (S, N, E) / (N, S, E) with batch_first / (S, E); src_mask (S, S) or
-        (N * nhead, S, S); src_key_padding_mask (N, S), MultiheadAttention's conventions
-        (bool True = masked). Returns the same shape as src."""
+        """Apply the layer to a sequence.
+
+        Parameters
+        ----------
+        src : Tensor of shape (S, N, E), (N, S, E) with batch_first, or (S, E)
+            The input sequence.
+        src_mask : Tensor of shape (S, S) or (N * nhead, S, S), optional
+            The attention mask, MultiheadAttention's convention (bool True = masked, or float
+            added to the scores). Default None.
+        src_key_padding_mask : Tensor of shape (N, S), optional
+            True marks padded positions (ignored as keys). Default None.
+        is_causal : bool, optional
+            A hint that `src_mask` is the causal mask (it must still be given). Default False.
+
+        Returns
+        -------
+        Tensor
+            Same shape as `src`.
+        """
         x = src
         if self.norm_first:
             x = x + self._sa_block(self.norm1(x), src_mask, src_key_padding_mask, is_causal)
@@ -98,9 +150,54 @@ class TransformerEncoderLayer(Module):
 
 
 class TransformerDecoderLayer(Module):
-    """Self-attention over the target, attention to the encoder's memory, then a
-    feed-forward block; arguments as TransformerEncoderLayer. Modules: self_attn,
-    multihead_attn, linear1, linear2, norm1, norm2, norm3 (and dropouts)."""
+    """Self-attention over the target, attention to the encoder's memory, then a feed-forward
+    block.
+
+    Each block is wrapped in a residual connection and a LayerNorm. The submodules are
+    ``self_attn``, ``multihead_attn``, ``linear1``, ``linear2``, ``norm1``, ``norm2``,
+    ``norm3`` (and dropouts), as in PyTorch.
+
+    Parameters
+    ----------
+    d_model : int
+        The model width E (features of every position).
+    nhead : int
+        The number of attention heads; must divide `d_model`.
+    dim_feedforward : int, optional
+        The hidden width of the feed-forward block. Default 2048.
+    dropout : float, optional
+        Used after attention, inside and after the feed-forward block, and on the attention
+        weights. Default 0.1.
+    activation : {'relu', 'gelu'} or callable, optional
+        The feed-forward block's activation (a Module is registered as a child). Default
+        ``nn.functional.relu``.
+    layer_norm_eps : float, optional
+        The LayerNorms' eps. Default 1e-5.
+    batch_first : bool, optional
+        Inputs and outputs are (N, S, E) instead of (S, N, E). Default False.
+    norm_first : bool, optional
+        Pre-LayerNorm: ``x + sa(norm1(x))``, ``x + mha(norm2(x))``, then
+        ``x + ff(norm3(x))``; otherwise the
+        LayerNorm comes after each residual sum. Default False.
+    bias : bool, optional
+        Biases of the linear layers, the attention projections and the LayerNorms. Default
+        True.
+    device : None
+        Accepted for compatibility (the CPU is the only device).
+    dtype : glassgrad dtype, optional
+        Floating dtype of the parameters (the default dtype if omitted).
+
+    Shape
+    -----
+    - Target: (T, N, E), (N, T, E) with ``batch_first=True``, or unbatched (T, E).
+    - Memory: (S, N, E), (N, S, E) or (S, E).
+    - Output: same shape as the target.
+
+    Raises
+    ------
+    RuntimeError
+        `activation` is neither 'relu', 'gelu' nor a callable.
+    """
 
     def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation=F.relu,
                  layer_norm_eps=1e-5, batch_first=False, norm_first=False, bias=True,
@@ -124,8 +221,33 @@ class TransformerDecoderLayer(Module):
 
     def forward(self, tgt, memory, tgt_mask=None, memory_mask=None, tgt_key_padding_mask=None,
                 memory_key_padding_mask=None, tgt_is_causal=False, memory_is_causal=False):
-        """tgt (T, N, E), memory (S, N, E) (batch first with batch_first); tgt_mask (T, T),
-        memory_mask (T, S); padding masks (N, T) and (N, S). Returns tgt's shape."""
+        """Apply the layer to a target sequence, attending to the memory.
+
+        Parameters
+        ----------
+        tgt : Tensor of shape (T, N, E), (N, T, E) with batch_first, or (T, E)
+            The target sequence.
+        memory : Tensor of shape (S, N, E), (N, S, E) or (S, E)
+            The encoder's output.
+        tgt_mask : Tensor of shape (T, T) or (N * nhead, T, T), optional
+            The target self-attention mask (bool True = masked, or float added to the scores).
+            Default None.
+        memory_mask : Tensor of shape (T, S) or (N * nhead, T, S), optional
+            The mask of the attention to the memory. Default None.
+        tgt_key_padding_mask : Tensor of shape (N, T), optional
+            True marks padded target positions. Default None.
+        memory_key_padding_mask : Tensor of shape (N, S), optional
+            True marks padded memory positions. Default None.
+        tgt_is_causal : bool, optional
+            A hint that `tgt_mask` is the causal mask. Default False.
+        memory_is_causal : bool, optional
+            A hint that `memory_mask` is the causal mask. Default False.
+
+        Returns
+        -------
+        Tensor
+            Same shape as `tgt`.
+        """
         x = tgt
         if self.norm_first:
             x = x + self._sa_block(self.norm1(x), tgt_mask, tgt_key_padding_mask, tgt_is_causal)
@@ -156,9 +278,27 @@ class TransformerDecoderLayer(Module):
 
 
 class TransformerEncoder(Module):
-    """`num_layers` deep copies of `encoder_layer` (as `layers`), then the optional `norm`.
-    `enable_nested_tensor` and `mask_check` are accepted for compatibility (there is no
-    nested-tensor fast path)."""
+    """A stack of encoder layers: `num_layers` deep copies of `encoder_layer` (as ``layers``),
+    then the optional `norm`.
+
+    Parameters
+    ----------
+    encoder_layer : TransformerEncoderLayer
+        The layer to copy (each copy has its own parameters).
+    num_layers : int
+        The number of layers.
+    norm : Module, optional
+        Applied to the last layer's output (usually a LayerNorm). Default None.
+    enable_nested_tensor : bool, optional
+        Accepted for compatibility; there is no nested-tensor fast path. Default True.
+    mask_check : bool, optional
+        Accepted for compatibility. Default True.
+
+    Shape
+    -----
+    - Input: (S, N, E), (N, S, E) with the layers' ``batch_first=True``, or (S, E).
+    - Output: same shape as the input.
+    """
 
     def __init__(self, encoder_layer, num_layers, norm=None, enable_nested_tensor=True,
                  mask_check=True):
@@ -170,7 +310,24 @@ class TransformerEncoder(Module):
         self.mask_check = mask_check
 
     def forward(self, src, mask=None, src_key_padding_mask=None, is_causal=None):
-        """Pass src through every layer with the same masks (see TransformerEncoderLayer)."""
+        """Pass `src` through every layer with the same masks (see TransformerEncoderLayer).
+
+        Parameters
+        ----------
+        src : Tensor of shape (S, N, E), (N, S, E) with batch_first, or (S, E)
+            The input sequence.
+        mask : Tensor of shape (S, S) or (N * nhead, S, S), optional
+            The attention mask (bool True = masked, or float added to the scores). Default None.
+        src_key_padding_mask : Tensor of shape (N, S), optional
+            True marks padded positions. Default None.
+        is_causal : bool, optional
+            A hint that `mask` is the causal mask (None means False). Default None.
+
+        Returns
+        -------
+        Tensor
+            Same shape as `src`.
+        """
         is_causal = bool(is_causal)
         out = src
         for layer in self.layers:
@@ -182,7 +339,24 @@ class TransformerEncoder(Module):
 
 
 class TransformerDecoder(Module):
-    """`num_layers` deep copies of `decoder_layer` (as `layers`), then the optional `norm`."""
+    """A stack of decoder layers: `num_layers` deep copies of `decoder_layer` (as ``layers``),
+    then the optional `norm`.
+
+    Parameters
+    ----------
+    decoder_layer : TransformerDecoderLayer
+        The layer to copy (each copy has its own parameters).
+    num_layers : int
+        The number of layers.
+    norm : Module, optional
+        Applied to the last layer's output (usually a LayerNorm). Default None.
+
+    Shape
+    -----
+    - Target: (T, N, E), (N, T, E) with the layers' ``batch_first=True``, or (T, E).
+    - Memory: (S, N, E), (N, S, E) or (S, E).
+    - Output: same shape as the target.
+    """
 
     def __init__(self, decoder_layer, num_layers, norm=None):
         super().__init__()
@@ -192,8 +366,33 @@ class TransformerDecoder(Module):
 
     def forward(self, tgt, memory, tgt_mask=None, memory_mask=None, tgt_key_padding_mask=None,
                 memory_key_padding_mask=None, tgt_is_causal=None, memory_is_causal=False):
-        """Pass tgt through every layer, each attending to `memory` (see
-        TransformerDecoderLayer)."""
+        """Pass `tgt` through every layer, each attending to `memory` (see TransformerDecoderLayer).
+
+        Parameters
+        ----------
+        tgt : Tensor of shape (T, N, E), (N, T, E) with batch_first, or (T, E)
+            The target sequence.
+        memory : Tensor of shape (S, N, E), (N, S, E) or (S, E)
+            The encoder's output.
+        tgt_mask : Tensor of shape (T, T) or (N * nhead, T, T), optional
+            The target self-attention mask (bool True = masked, or float added to the scores).
+            Default None.
+        memory_mask : Tensor of shape (T, S) or (N * nhead, T, S), optional
+            The mask of the attention to the memory. Default None.
+        tgt_key_padding_mask : Tensor of shape (N, T), optional
+            True marks padded target positions. Default None.
+        memory_key_padding_mask : Tensor of shape (N, S), optional
+            True marks padded memory positions. Default None.
+        tgt_is_causal : bool, optional
+            A hint that `tgt_mask` is the causal mask (None means False). Default None.
+        memory_is_causal : bool, optional
+            A hint that `memory_mask` is the causal mask. Default False.
+
+        Returns
+        -------
+        Tensor
+            Same shape as `tgt`.
+        """
         out = tgt
         for layer in self.layers:
             out = layer(out, memory, tgt_mask=tgt_mask, memory_mask=memory_mask,
@@ -206,10 +405,66 @@ class TransformerDecoder(Module):
 
 
 class Transformer(Module):
-    """The encoder-decoder Transformer: `encoder` (num_encoder_layers layers and a final
-    LayerNorm) and `decoder` (likewise), with PyTorch's arguments and defaults. Every
-    parameter with more than one dim is re-initialized with ``xavier_uniform_``, as PyTorch
-    does. custom_encoder / custom_decoder replace the built ones."""
+    """The encoder-decoder Transformer, with PyTorch's arguments and defaults.
+
+    ``encoder`` is `num_encoder_layers` encoder layers and a final LayerNorm, ``decoder``
+    likewise. Every parameter with more than one dimension is re-initialized with
+    ``xavier_uniform_``, as PyTorch does.
+
+    Parameters
+    ----------
+    d_model : int, optional
+        The model width E. Default 512.
+    nhead : int, optional
+        The number of attention heads. Default 8.
+    num_encoder_layers : int, optional
+        Default 6.
+    num_decoder_layers : int, optional
+        Default 6.
+    dim_feedforward : int, optional
+        The hidden width of the feed-forward blocks. Default 2048.
+    dropout : float, optional
+        Default 0.1.
+    activation : {'relu', 'gelu'} or callable, optional
+        The feed-forward blocks' activation. Default ``nn.functional.relu``.
+    custom_encoder : Module, optional
+        Replaces the built encoder. Default None.
+    custom_decoder : Module, optional
+        Replaces the built decoder. Default None.
+    layer_norm_eps : float, optional
+        Default 1e-5.
+    batch_first : bool, optional
+        Inputs and outputs are (N, S, E) instead of (S, N, E). Default False.
+    norm_first : bool, optional
+        Pre-LayerNorm layers. Default False.
+    bias : bool, optional
+        Biases of the linear layers, attention projections and LayerNorms. Default True.
+    device : None
+        Accepted for compatibility (the CPU is the only device).
+    dtype : glassgrad dtype, optional
+        Floating dtype of the parameters (the default dtype if omitted).
+
+    Shape
+    -----
+    - Source: (S, N, E), (N, S, E) with ``batch_first=True``, or unbatched (S, E).
+    - Target: (T, N, E), (N, T, E) or (T, E).
+    - Output: the target's shape.
+
+    Raises
+    ------
+    RuntimeError
+        `activation` is neither 'relu', 'gelu' nor a callable.
+
+    Examples
+    --------
+    >>> from glassgrad import nn
+    >>> model = nn.Transformer(d_model=8, nhead=2, num_encoder_layers=1,
+    ...                        num_decoder_layers=1, dim_feedforward=16)
+    >>> src, tgt = gg.randn(6, 2, 8), gg.randn(4, 2, 8)
+    >>> mask = nn.Transformer.generate_square_subsequent_mask(4)
+    >>> model(src, tgt, tgt_mask=mask).shape
+    (4, 2, 8)
+    """
 
     def __init__(self, d_model=512, nhead=8, num_encoder_layers=6, num_decoder_layers=6,
                  dim_feedforward=2048, dropout=0.1, activation=F.relu, custom_encoder=None,
@@ -240,9 +495,48 @@ class Transformer(Module):
                 src_key_padding_mask=None, tgt_key_padding_mask=None,
                 memory_key_padding_mask=None, src_is_causal=None, tgt_is_causal=None,
                 memory_is_causal=False):
-        """src (S, N, E), tgt (T, N, E) (batch first with batch_first, or unbatched (S, E),
-        (T, E)) -> (T, N, E). Masks as in the encoder and decoder layers; use
-        generate_square_subsequent_mask(T) as tgt_mask for autoregressive decoding."""
+        """Encode `src` and decode `tgt` attending to the encoded memory.
+
+        Parameters
+        ----------
+        src : Tensor of shape (S, N, E), (N, S, E) with batch_first, or (S, E)
+            The source sequence.
+        tgt : Tensor of shape (T, N, E), (N, T, E) with batch_first, or (T, E)
+            The target sequence.
+        src_mask : Tensor of shape (S, S) or (N * nhead, S, S), optional
+            The encoder's attention mask. Default None.
+        tgt_mask : Tensor of shape (T, T) or (N * nhead, T, T), optional
+            The target self-attention mask (bool True = masked, or float added to the scores).
+            Default None.
+        memory_mask : Tensor of shape (T, S) or (N * nhead, T, S), optional
+            The mask of the attention to the memory. Default None.
+        src_key_padding_mask : Tensor of shape (N, S), optional
+            True marks padded source positions. Default None.
+        tgt_key_padding_mask : Tensor of shape (N, T), optional
+            True marks padded target positions. Default None.
+        memory_key_padding_mask : Tensor of shape (N, S), optional
+            True marks padded memory positions. Default None.
+        src_is_causal : bool, optional
+            A hint that `src_mask` is the causal mask. Default None.
+        tgt_is_causal : bool, optional
+            A hint that `tgt_mask` is the causal mask. Default None.
+        memory_is_causal : bool, optional
+            A hint that `memory_mask` is the causal mask. Default False.
+
+        Returns
+        -------
+        Tensor
+            The target's shape, (T, N, E) (or batch first, or (T, E)).
+
+        Raises
+        ------
+        RuntimeError
+            `src` and `tgt` have different batch sizes, or a feature size other than `d_model`.
+
+        Notes
+        -----
+        Use ``generate_square_subsequent_mask(T)`` as `tgt_mask` for autoregressive decoding.
+        """
         batched = src.ndim == 3
         if batched:
             b = 0 if self.batch_first else 1
@@ -262,8 +556,33 @@ class Transformer(Module):
 
     @staticmethod
     def generate_square_subsequent_mask(sz, device=None, dtype=None):
-        """(sz, sz) float mask for causal attention: 0 on and below the diagonal, -inf
-        above it (position i may attend to positions 0..i)."""
+        """Return a float mask for causal attention.
+
+        The mask is 0 on and below the diagonal and -inf above it: position i may attend to
+        positions 0 to i.
+
+        Parameters
+        ----------
+        sz : int
+            The sequence length.
+        device : None
+            Accepted for compatibility (the CPU is the only device).
+        dtype : glassgrad dtype, optional
+            The mask's floating dtype (the default dtype if omitted).
+
+        Returns
+        -------
+        Tensor of shape (sz, sz)
+            The additive mask.
+
+        Examples
+        --------
+        >>> from glassgrad import nn
+        >>> nn.Transformer.generate_square_subsequent_mask(3)
+        tensor([[  0., -inf, -inf],
+                [  0.,   0., -inf],
+                [  0.,   0.,   0.]])
+        """
         dtype = np.dtype(dtype) if dtype is not None else ag.get_default_dtype()
         mask = np.triu(np.full((sz, sz), -np.inf), k=1).astype(dtype)
         return ag.tensor(mask)

@@ -4,9 +4,44 @@ from .module import Module
 
 
 class Upsample(Module):
-    """Resize (N, C, ...) inputs with F.interpolate: give `size` or `scale_factor`;
-    mode 'nearest' (default), 'nearest-exact', 'linear', 'bilinear', 'trilinear' or 'area';
-    align_corners for the linear modes."""
+    """Resize the spatial dimensions of (N, C, ...) inputs with ``nn.functional.interpolate``.
+
+    Parameters
+    ----------
+    size : int or tuple of ints, optional
+        The output spatial size. Give `size` or `scale_factor`. Default None.
+    scale_factor : float or tuple of floats, optional
+        Output size = ``floor(input size * scale_factor)``. Default None.
+    mode : str, optional
+        'nearest' (PyTorch's legacy rule, ``floor(dst * in / out)``), 'nearest-exact', 'linear'
+        (3-d input), 'bilinear' (4-d), 'bicubic' (4-d), 'trilinear' (5-d) or 'area' (adaptive
+        average pooling). Default 'nearest'.
+    align_corners : bool, optional
+        For the linear and cubic modes only: True maps the corner pixels' centres onto each
+        other. Default None (False).
+    recompute_scale_factor : bool, optional
+        True computes the source coordinates from the sizes instead of the given
+        `scale_factor`. Default None.
+
+    Shape
+    -----
+    - Input: (N, C, L), (N, C, H, W) or (N, C, D, H, W).
+    - Output: (N, C, L'), (N, C, H', W') or (N, C, D', H', W'): `size`, or the input size
+      times `scale_factor` rounded down.
+
+    Raises
+    ------
+    ValueError
+        At call time, neither or both of `size` and `scale_factor`, a mode that does not
+        fit the input's number of dimensions, or `align_corners` with a mode that is not
+        linear or cubic.
+
+    Examples
+    --------
+    >>> from glassgrad import nn
+    >>> nn.Upsample(scale_factor=2)(gg.tensor([[[1., 2.]]]))
+    tensor([[[1., 1., 2., 2.]]])
+    """
 
     def __init__(self, size=None, scale_factor=None, mode="nearest", align_corners=None,
                  recompute_scale_factor=None):
@@ -27,22 +62,76 @@ class Upsample(Module):
 
 
 class UpsamplingNearest2d(Upsample):
-    """Upsample(mode='nearest') for (N, C, H, W) inputs."""
+    """Nearest-neighbour upsampling of (N, C, H, W) inputs: ``Upsample(mode='nearest')``.
+
+    Parameters
+    ----------
+    size : int or tuple of ints, optional
+        The output spatial size. Give `size` or `scale_factor`. Default None.
+    scale_factor : float or tuple of floats, optional
+        Output size = ``floor(input size * scale_factor)``. Default None.
+
+    Shape
+    -----
+    - Input: (N, C, H, W).
+    - Output: (N, C, H', W'), `size` or the input size times `scale_factor` rounded down.
+
+    Raises
+    ------
+    ValueError
+        At call time, neither or both of `size` and `scale_factor`.
+    """
 
     def __init__(self, size=None, scale_factor=None):
         super().__init__(size, scale_factor, "nearest")
 
 
 class UpsamplingBilinear2d(Upsample):
-    """Upsample(mode='bilinear', align_corners=True) for (N, C, H, W) inputs (PyTorch's
-    choice of align_corners for this class)."""
+    """Bilinear upsampling of (N, C, H, W) inputs: ``Upsample(mode='bilinear', align_corners=True)``
+    (PyTorch's choice of `align_corners` for this class).
+
+    Parameters
+    ----------
+    size : int or tuple of ints, optional
+        The output spatial size. Give `size` or `scale_factor`. Default None.
+    scale_factor : float or tuple of floats, optional
+        Output size = ``floor(input size * scale_factor)``. Default None.
+
+    Shape
+    -----
+    - Input: (N, C, H, W).
+    - Output: (N, C, H', W'), `size` or the input size times `scale_factor` rounded down.
+
+    Raises
+    ------
+    ValueError
+        At call time, neither or both of `size` and `scale_factor`.
+    """
 
     def __init__(self, size=None, scale_factor=None):
         super().__init__(size, scale_factor, "bilinear", align_corners=True)
 
 
 class PixelShuffle(Module):
-    """(*, C r^2, H, W) -> (*, C, H r, W r), r = upscale_factor (sub-pixel convolution)."""
+    """Rearrange channels into space (sub-pixel convolution): (*, C r^2, H, W) ->
+    (*, C, H r, W r), r = `upscale_factor`.
+
+    Parameters
+    ----------
+    upscale_factor : int
+        The factor r; positive.
+
+    Shape
+    -----
+    - Input: ``(*, C * r**2, H, W)``.
+    - Output: ``(*, C, H * r, W * r)``.
+
+    Raises
+    ------
+    ValueError
+        At call time, fewer than 3 dimensions, a channel count not divisible by ``r**2``, or a
+        non-positive factor.
+    """
 
     def __init__(self, upscale_factor):
         super().__init__()
@@ -56,7 +145,25 @@ class PixelShuffle(Module):
 
 
 class PixelUnshuffle(Module):
-    """(*, C, H r, W r) -> (*, C r^2, H, W), r = downscale_factor (inverse of PixelShuffle)."""
+    """Rearrange space into channels, the inverse of ``PixelShuffle``: (*, C, H r, W r) ->
+    (*, C r^2, H, W), r = `downscale_factor`.
+
+    Parameters
+    ----------
+    downscale_factor : int
+        The factor r; positive.
+
+    Shape
+    -----
+    - Input: ``(*, C, H * r, W * r)``.
+    - Output: ``(*, C * r**2, H, W)``.
+
+    Raises
+    ------
+    ValueError
+        At call time, fewer than 3 dimensions, H or W not divisible by r, or a non-positive
+        factor.
+    """
 
     def __init__(self, downscale_factor):
         super().__init__()
@@ -70,8 +177,25 @@ class PixelUnshuffle(Module):
 
 
 class ChannelShuffle(Module):
-    """(N, g * k, ...) -> the same shape with the channels interleaved across the g groups
-    (ShuffleNet): channel i * k + j moves to j * g + i."""
+    """Interleave the channels across groups (ShuffleNet).
+
+    (N, g * k, ...) -> the same shape, channel ``i * k + j`` moving to ``j * g + i``.
+
+    Parameters
+    ----------
+    groups : int
+        The number of groups g; must divide the number of channels.
+
+    Shape
+    -----
+    - Input: ``(N, C, *)``, C divisible by `groups`.
+    - Output: same shape as the input.
+
+    Raises
+    ------
+    ValueError
+        At call time, a channel count not divisible by `groups`.
+    """
 
     def __init__(self, groups):
         super().__init__()

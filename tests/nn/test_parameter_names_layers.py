@@ -1,0 +1,26 @@
+"""Layer methods take PyTorch's documented parameter names, so code that passes them by
+keyword (``seq(input=x)``) runs unchanged."""
+import numpy as np
+import pytest
+
+import glassgrad as gg
+from glassgrad import nn
+
+
+def test_sequential_forward_takes_input_by_keyword():
+    gg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 2), nn.ReLU())
+    x = gg.randn(4, 3)
+    np.testing.assert_array_equal(model(input=x).numpy(), model(x).numpy())
+    assert model.forward(input=x).shape == (4, 2)
+
+
+def test_rmsnorm_forward_takes_x_by_keyword():
+    # PyTorch's RMSNorm.forward(self, x) names its argument x, unlike most layers.
+    torch = pytest.importorskip("torch")
+    gg.manual_seed(0)
+    x = gg.randn(2, 3)
+    norm = nn.RMSNorm(3)
+    np.testing.assert_allclose(norm(x=x).numpy(), norm(x).numpy())
+    expected = torch.nn.RMSNorm(3)(x=torch.tensor(x.numpy())).detach().numpy()
+    np.testing.assert_allclose(norm(x=x).numpy(), expected, rtol=1e-5, atol=1e-6)
