@@ -91,12 +91,13 @@ def _float_pair(a, b):
 
 
 def _binary(prim, name):
-    def op(a, b):
-        a, b = _pair(a, b)
+    def op(input, other):
+        input, other = _pair(input, other)
         try:
-            return apply(prim, (a, b))
+            return apply(prim, (input, other))
         except ValueError as e:
-            raise ValueError(f"{name}: shapes {a.shape} and {b.shape} do not broadcast") from e
+            raise ValueError(f"{name}: shapes {input.shape} and {other.shape} do not "
+                             f"broadcast") from e
     op.__name__ = name
     op.__doc__ = f"""Return the {dict(mul="product").get(name, name)} of ``input`` and ``other``, elementwise, with broadcasting.
 
@@ -212,7 +213,7 @@ minimum.__doc__ += """
 subtract, multiply = sub, mul
 
 
-def div(a, b, *, rounding_mode=None):
+def div(input, other, *, rounding_mode=None):
     """Return ``input / other``, elementwise, with broadcasting (also ``x.div(other)``, ``x / other``; ``gg.divide`` and ``gg.true_divide`` are aliases).
 
     Parameters
@@ -235,12 +236,12 @@ def div(a, b, *, rounding_mode=None):
         For an integer division by zero with a rounding mode (as PyTorch).
     """
     if rounding_mode is not None:
-        return _rounded_div(a, b, rounding_mode)
-    a, b = _float_pair(a, b)
+        return _rounded_div(input, other, rounding_mode)
+    input, other = _float_pair(input, other)
     try:
-        return apply(P.DIV, (a, b))
+        return apply(P.DIV, (input, other))
     except ValueError as e:
-        raise ValueError(f"div: shapes {a.shape} and {b.shape} do not broadcast") from e
+        raise ValueError(f"div: shapes {input.shape} and {other.shape} do not broadcast") from e
 
 
 true_divide = divide = div
@@ -262,7 +263,7 @@ def _rounded_div(a, b, rounding_mode):
         raise ValueError(f"div: shapes {a.shape} and {b.shape} do not broadcast") from e
 
 
-def pow(a, b):
+def pow(input, exponent):
     """Return ``input ** exponent``, elementwise, with broadcasting (also ``x.pow(e)``, ``x ** e``).
 
     Parameters
@@ -278,17 +279,18 @@ def pow(a, b):
     Tensor
         The broadcast shape and promoted dtype.
     """
-    if isinstance(a, Tensor) and isinstance(b, _Scalar) and not isinstance(b, bool):
-        if isinstance(b, np.generic):
-            b = b.item()        # a numpy scalar would make np.power widen float32 to float64
-        if a._data.dtype.kind != "f" and isinstance(b, float):
-            a = to(a, get_default_dtype())
-        return apply(P.POW_SCALAR, (a,), b)
-    a, b = _pair(a, b)
-    return apply(P.POW, (a, b))
+    if isinstance(input, Tensor) and isinstance(exponent, _Scalar) \
+            and not isinstance(exponent, bool):
+        if isinstance(exponent, np.generic):
+            exponent = exponent.item()  # a numpy scalar would make np.power widen float32
+        if input._data.dtype.kind != "f" and isinstance(exponent, float):
+            input = to(input, get_default_dtype())
+        return apply(P.POW_SCALAR, (input,), exponent)
+    input, exponent = _pair(input, exponent)
+    return apply(P.POW, (input, exponent))
 
 
-def neg(x):
+def neg(input):
     """Return ``-input``, elementwise (``gg.negative`` is an alias).
 
     Parameters
@@ -302,19 +304,19 @@ def neg(x):
         A tensor of the same shape and dtype. Also available as ``x.neg()``, ``x.negative()``
         and ``-x``.
     """
-    return apply(P.NEG, (x,))
+    return apply(P.NEG, (input,))
 
 
 negative = neg
 
 
 def _unary(prim, name, floating=True):
-    def op(x):
-        if not isinstance(x, Tensor):
-            x = Tensor(x)
-        if floating and x._data.dtype.kind != "f":
-            x = to(x, get_default_dtype())
-        return apply(prim, (x,))
+    def op(input):
+        if not isinstance(input, Tensor):
+            input = Tensor(input)
+        if floating and input._data.dtype.kind != "f":
+            input = to(input, get_default_dtype())
+        return apply(prim, (input,))
     op.__name__ = name
     op.__doc__ = f"""Return {name}(input), elementwise (also ``x.{name}()``).
 
@@ -350,7 +352,7 @@ relu = _unary(P.RELU, "relu", floating=False)
 abs = _unary(P.ABS, "abs", floating=False)
 
 
-def square(x):
+def square(input):
     """Return ``input * input``, elementwise (also ``x.square()``).
 
     Parameters
@@ -363,10 +365,10 @@ def square(x):
     Tensor
         A tensor of the same shape and dtype.
     """
-    return mul(x, x)
+    return mul(input, input)
 
 
-def rsqrt(x):
+def rsqrt(input):
     """Return ``1 / sqrt(input)``, elementwise (also ``x.rsqrt()``).
 
     Parameters
@@ -379,10 +381,10 @@ def rsqrt(x):
     Tensor
         A tensor of the same shape: ``inf`` where the input is 0, NaN where it is negative.
     """
-    return div(1.0, sqrt(x))
+    return div(1.0, sqrt(input))
 
 
-def sign(x):
+def sign(input):
     """Return the sign of each element: -1, 0 or 1 (also ``x.sign()``).
 
     Parameters
@@ -396,13 +398,13 @@ def sign(x):
         Same shape and dtype. Its gradient is zero, but it requires grad when ``input``
         does, as in PyTorch.
     """
-    x = _tensor(x)
-    if x._data.dtype.kind == "b":
-        return _wrap(x._data.copy())
-    return apply(P.SIGN, (x,))
+    input = _tensor(input)
+    if input._data.dtype.kind == "b":
+        return _wrap(input._data.copy())
+    return apply(P.SIGN, (input,))
 
 
-def clamp(x, min=None, max=None):
+def clamp(input, min=None, max=None):
     """Clamp every element of ``input`` into ``[min, max]`` (also ``x.clamp(min, max)``; ``gg.clip`` is an alias).
 
     Parameters
@@ -424,26 +426,26 @@ def clamp(x, min=None, max=None):
         # where(), not maximum/minimum (which split ties): x keeps the gradient on the
         # boundaries and a bound gets it where it was applied, as in PyTorch. A NaN in x or
         # in a bound gives NaN with no gradient to either (PyTorch's clamp_backward).
-        out = x
+        out = input
         for bound, inside, outside in ((min, np.greater_equal, np.less),
                                        (max, np.less_equal, np.greater)):
             if bound is None:
                 continue
-            b = _tensor(bound, x)
+            b = _tensor(bound, input)
             keep, clipped = inside(out._data, b._data), outside(out._data, b._data)
             nan = ~(keep | clipped)     # x or the bound is NaN
             clipped_or_nan = where(clipped, b, float("nan")) if nan.any() else b
             out = where(keep, out, clipped_or_nan)
         return out
-    if x._data.dtype.kind != "f" and (isinstance(min, float) or isinstance(max, float)):
-        x = to(x, get_default_dtype())      # an integer tensor clamped to float bounds
-    return apply(P.CLAMP, (x,), min, max)
+    if input._data.dtype.kind != "f" and (isinstance(min, float) or isinstance(max, float)):
+        input = to(input, get_default_dtype())      # an integer tensor clamped to float bounds
+    return apply(P.CLAMP, (input,), min, max)
 
 
 clip = clamp
 
 
-def where(condition, x, y):
+def where(condition, input, other):
     """Return elements of ``input`` where ``condition`` is True, else of ``other`` (as ``torch.where``).
 
     Also available as ``x.where(condition, other)``.
@@ -469,15 +471,15 @@ def where(condition, x, y):
     cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
     if cond.dtype != np.bool_:
         cond = cond.astype(bool)
-    x, y = _pair(x, y)
+    input, other = _pair(input, other)
     try:
-        return apply(P.WHERE, (x, y), cond)
+        return apply(P.WHERE, (input, other), cond)
     except ValueError as e:
-        raise ValueError(f"where: condition {cond.shape}, x {x.shape} and y {y.shape} do not "
-                         f"broadcast") from e
+        raise ValueError(f"where: condition {cond.shape}, input {input.shape} and other "
+                         f"{other.shape} do not broadcast") from e
 
 
-def to(x, dtype):
+def to(input, dtype):
     """Return ``input`` converted to ``dtype`` (``x.to(dtype)``); ``input`` itself when it already has it.
 
     Parameters
@@ -499,14 +501,14 @@ def to(x, dtype):
     PyTorch; there is no ``non_blocking`` or ``copy`` behaviour to speak of.
     """
     dtype = np.dtype(dtype)
-    if x._data.dtype == dtype:
-        return x
-    if dtype.kind != "f" or x._data.dtype.kind != "f":
-        return _wrap(x._data.astype(dtype))
-    return apply(P.CAST, (x,), dtype, x._data.dtype)
+    if input._data.dtype == dtype:
+        return input
+    if dtype.kind != "f" or input._data.dtype.kind != "f":
+        return _wrap(input._data.astype(dtype))
+    return apply(P.CAST, (input,), dtype, input._data.dtype)
 
 
-def clone(x):
+def clone(input):
     """Return a copy of ``input`` with its own memory, recorded in the graph (also ``x.clone()``).
 
     Gradients flow through the copy to ``input``, unlike :meth:`Tensor.detach`.
@@ -521,7 +523,7 @@ def clone(x):
     Tensor
         A new tensor of the same shape and dtype.
     """
-    return apply(P.CLONE, (x,))
+    return apply(P.CLONE, (input,))
 
 
 # ----- comparisons (boolean results, outside the graph) ----------------------------------
@@ -552,8 +554,8 @@ def _comparable(a, b):
 
 
 def _compare(ufunc, name):
-    def op(a, b):
-        a_data, b_data = _comparable(a, b)
+    def op(input, other):
+        a_data, b_data = _comparable(input, other)
         return _wrap(np.asarray(ufunc(a_data, b_data)))
     op.__name__ = name
     op.__doc__ = f"""Compare ``input`` and ``other`` elementwise ({name}), with broadcasting.
@@ -581,7 +583,7 @@ gt = _compare(np.greater, "gt")
 ge = _compare(np.greater_equal, "ge")
 
 
-def isnan(x):
+def isnan(input):
     """Return a bool tensor, True where ``input`` is NaN (also ``x.isnan()``).
 
     Parameters
@@ -594,10 +596,10 @@ def isnan(x):
     Tensor
         A bool tensor of the same shape (not differentiable).
     """
-    return _wrap(np.isnan(x._data))
+    return _wrap(np.isnan(input._data))
 
 
-def isinf(x):
+def isinf(input):
     """Return a bool tensor, True where ``input`` is ``+inf`` or ``-inf`` (also ``x.isinf()``).
 
     Parameters
@@ -610,10 +612,10 @@ def isinf(x):
     Tensor
         A bool tensor of the same shape (not differentiable).
     """
-    return _wrap(np.isinf(x._data))
+    return _wrap(np.isinf(input._data))
 
 
-def isfinite(x):
+def isfinite(input):
     """Return a bool tensor, True where ``input`` is neither infinite nor NaN (also ``x.isfinite()``).
 
     Parameters
@@ -626,10 +628,10 @@ def isfinite(x):
     Tensor
         A bool tensor of the same shape (not differentiable).
     """
-    return _wrap(np.isfinite(x._data))
+    return _wrap(np.isfinite(input._data))
 
 
-def logical_not(x):
+def logical_not(input):
     """Return a bool tensor, True where ``input`` is zero (or False) (also ``x.logical_not()``).
 
     Parameters
@@ -642,10 +644,10 @@ def logical_not(x):
     Tensor
         A bool tensor of the same shape.
     """
-    return _wrap(np.logical_not(x._data))
+    return _wrap(np.logical_not(input._data))
 
 
-def allclose(a, b, rtol=1e-5, atol=1e-8, equal_nan=False):
+def allclose(input, other, rtol=1e-5, atol=1e-8, equal_nan=False):
     """Return True if ``abs(input - other) <= atol + rtol * abs(other)`` holds everywhere.
 
     Parameters
@@ -662,11 +664,11 @@ def allclose(a, b, rtol=1e-5, atol=1e-8, equal_nan=False):
     bool
         A Python bool.
     """
-    return bool(np.allclose(_tensor(a)._data, _tensor(b)._data, rtol=rtol, atol=atol,
+    return bool(np.allclose(_tensor(input)._data, _tensor(other)._data, rtol=rtol, atol=atol,
                             equal_nan=equal_nan))
 
 
-def equal(a, b):
+def equal(input, other):
     """Return True if ``input`` and ``other`` have the same shape and the same values.
 
     Parameters
@@ -679,7 +681,7 @@ def equal(a, b):
     bool
         A Python bool (False when the shapes differ; NaN never equals NaN).
     """
-    return a.shape == b.shape and bool(np.array_equal(a._data, b._data))
+    return input.shape == other.shape and bool(np.array_equal(input._data, other._data))
 
 
 # ----- reductions ----------------------------------------------------------------------------
@@ -708,7 +710,7 @@ def _reduce_count(shape, axis):
     return math.prod([shape[a] for a in axis])
 
 
-def sum(x, dim=None, keepdim=False, dtype=None):
+def sum(input, dim=None, keepdim=False, dtype=None):
     """Return the sum of ``input``'s elements over ``dim`` (all elements when None).
 
     Also available as ``x.sum(dim, keepdim, dtype)``.
@@ -748,17 +750,17 @@ def sum(x, dim=None, keepdim=False, dtype=None):
             [7.]])
     """
     if dtype is not None:
-        x = to(x, dtype)
-    elif x._data.dtype.kind in "bi" and x._data.dtype != np.int64:
-        x = to(x, np.int64)
-    axis = _axes(dim, x._data.ndim, "sum")
-    if x._data.ndim == 0:
+        input = to(input, dtype)
+    elif input._data.dtype.kind in "bi" and input._data.dtype != np.int64:
+        input = to(input, np.int64)
+    axis = _axes(dim, input._data.ndim, "sum")
+    if input._data.ndim == 0:
         axis = None
-    return apply(P.SUM, (x,), axis, keepdim, x._data.shape)
+    return apply(P.SUM, (input,), axis, keepdim, input._data.shape)
 
 
 @composite("mean")
-def mean(x, dim=None, keepdim=False, dtype=None):
+def mean(input, dim=None, keepdim=False, dtype=None):
     """Return the arithmetic mean of ``input`` over ``dim`` (all elements when None).
 
     Also available as ``x.mean(dim, keepdim, dtype)``.
@@ -785,13 +787,13 @@ def mean(x, dim=None, keepdim=False, dtype=None):
         If ``input`` is not floating (convert it with ``.float()`` first).
     """
     if dtype is not None:
-        x = to(x, dtype)
-    if x._data.dtype.kind != "f":
-        raise RuntimeError(f"mean: input dtype should be floating point, got {x._data.dtype}; "
+        input = to(input, dtype)
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(f"mean: input dtype should be floating point, got {input._data.dtype}; "
                            f"call .float() first")
-    axis = _axes(dim, x._data.ndim, "mean")
-    n = _reduce_count(x._data.shape, axis if x._data.ndim else None)
-    return div(sum(x, dim, keepdim), n) if n != 1 else sum(x, dim, keepdim)
+    axis = _axes(dim, input._data.ndim, "mean")
+    n = _reduce_count(input._data.shape, axis if input._data.ndim else None)
+    return div(sum(input, dim, keepdim), n) if n != 1 else sum(input, dim, keepdim)
 
 
 def _root(s, p):
@@ -817,13 +819,13 @@ def _check_empty_reduction(x, axis, name):
 
 
 def _extreme(prim, name):
-    def op(x, dim=None, keepdim=False):
-        axis = _axes(dim, x._data.ndim, name)
-        if x._data.size == 0:
-            _check_empty_reduction(x, axis, name)
-        if x._data.ndim == 0:
+    def op(input, dim=None, keepdim=False):
+        axis = _axes(dim, input._data.ndim, name)
+        if input._data.size == 0:
+            _check_empty_reduction(input, axis, name)
+        if input._data.ndim == 0:
             axis = None
-        return apply(prim, (x,), axis, keepdim, x._data.shape)
+        return apply(prim, (input,), axis, keepdim, input._data.shape)
     op.__name__ = name
     extreme = "maximum" if name == "amax" else "minimum"
     op.__doc__ = f"""Return the {extreme} of ``input`` over ``dim`` (also ``x.{name}(dim)``).
@@ -858,7 +860,7 @@ MaxResult = namedtuple("max", ["values", "indices"])
 MinResult = namedtuple("min", ["values", "indices"])
 
 
-def argmax(x, dim=None, keepdim=False):
+def argmax(input, dim=None, keepdim=False):
     """Return the index of the first maximum of ``input`` (also ``x.argmax(dim)``).
 
     Parameters
@@ -876,12 +878,12 @@ def argmax(x, dim=None, keepdim=False):
         An int64 tensor (not differentiable).
     """
     if dim is None:
-        return _wrap(np.asarray(np.argmax(x._data), dtype=np.int64))
-    d = _axes(dim, x._data.ndim, "argmax")[0] if x._data.ndim else None
-    return _wrap(np.asarray(np.argmax(x._data, axis=d, keepdims=keepdim), dtype=np.int64))
+        return _wrap(np.asarray(np.argmax(input._data), dtype=np.int64))
+    d = _axes(dim, input._data.ndim, "argmax")[0] if input._data.ndim else None
+    return _wrap(np.asarray(np.argmax(input._data, axis=d, keepdims=keepdim), dtype=np.int64))
 
 
-def argmin(x, dim=None, keepdim=False):
+def argmin(input, dim=None, keepdim=False):
     """Return the index of the first minimum of ``input`` (also ``x.argmin(dim)``).
 
     Parameters
@@ -899,9 +901,9 @@ def argmin(x, dim=None, keepdim=False):
         An int64 tensor (not differentiable).
     """
     if dim is None:
-        return _wrap(np.asarray(np.argmin(x._data), dtype=np.int64))
-    d = _axes(dim, x._data.ndim, "argmin")[0] if x._data.ndim else None
-    return _wrap(np.asarray(np.argmin(x._data, axis=d, keepdims=keepdim), dtype=np.int64))
+        return _wrap(np.asarray(np.argmin(input._data), dtype=np.int64))
+    d = _axes(dim, input._data.ndim, "argmin")[0] if input._data.ndim else None
+    return _wrap(np.asarray(np.argmin(input._data, axis=d, keepdims=keepdim), dtype=np.int64))
 
 
 def _max_or_min(x, dim, keepdim, other, largest):
@@ -926,7 +928,7 @@ def _max_or_min(x, dim, keepdim, other, largest):
     return (MaxResult if largest else MinResult)(values, idx)
 
 
-def max(x, dim=None, keepdim=False, other=None):
+def max(input, dim=None, keepdim=False, other=None):
     """Return the largest elements of ``input``, in one of three forms (also ``x.max(...)``).
 
     ``max(input)``: the largest element, a 0-d tensor (the gradient is shared evenly among
@@ -955,10 +957,10 @@ def max(x, dim=None, keepdim=False, other=None):
     RuntimeError
         For an empty tensor (no maximum), as in PyTorch.
     """
-    return _max_or_min(x, dim, keepdim, other, True)
+    return _max_or_min(input, dim, keepdim, other, True)
 
 
-def min(x, dim=None, keepdim=False, other=None):
+def min(input, dim=None, keepdim=False, other=None):
     """Return the smallest elements of ``input``: ``min(input)``, ``min(input, dim)`` or ``min(input, other)``.
 
     The same three forms as :func:`max` (also ``x.min(...)``).
@@ -980,7 +982,7 @@ def min(x, dim=None, keepdim=False, other=None):
         The smallest element, a named tuple ``(values, indices)``, or the elementwise
         :func:`minimum`.
     """
-    return _max_or_min(x, dim, keepdim, other, False)
+    return _max_or_min(input, dim, keepdim, other, False)
 
 
 def _max_shift(x, axis, keep_pos_inf=False):
@@ -998,7 +1000,7 @@ def _max_shift(x, axis, keep_pos_inf=False):
 
 
 @composite("logsumexp")
-def logsumexp(x, dim=None, keepdim=False):
+def logsumexp(input, dim=None, keepdim=False):
     """Return ``log(sum(exp(input)))`` over ``dim``, computed stably (also ``x.logsumexp(dim)``).
 
     The input is shifted by its (constant) maximum before exponentiating, so large values
@@ -1022,9 +1024,9 @@ def logsumexp(x, dim=None, keepdim=False):
     -----
     ``dim`` is required in PyTorch; here it defaults to every dim.
     """
-    axis = _axes(dim, x._data.ndim, "logsumexp")
-    shift_t = _max_shift(x, axis)
-    out = add(log(sum(exp(sub(x, shift_t)), dim, keepdim=True)), shift_t)
+    axis = _axes(dim, input._data.ndim, "logsumexp")
+    shift_t = _max_shift(input, axis)
+    out = add(log(sum(exp(sub(input, shift_t)), dim, keepdim=True)), shift_t)
     if not keepdim:
         out = reshape(out, tuple(s for i, s in enumerate(out.shape)
                                  if not (axis is None or i in axis)))
@@ -1032,7 +1034,7 @@ def logsumexp(x, dim=None, keepdim=False):
 
 
 @composite("softmax")
-def softmax(x, dim=-1, dtype=None):
+def softmax(input, dim=-1, dtype=None):
     """Return ``exp(x) / sum(exp(x))`` along ``dim``: each slice becomes a probability vector.
 
     Also available as ``x.softmax(dim)``. The input is shifted by its (constant) max
@@ -1060,15 +1062,15 @@ def softmax(x, dim=-1, dtype=None):
     tensor([0.09  , 0.2447, 0.6652])
     """
     if dtype is not None:
-        x = to(x, dtype)
-    elif x._data.dtype.kind != "f":
-        x = to(x, get_default_dtype())
-    shift = _max_shift(x, _axes(dim, x._data.ndim, "softmax"), keep_pos_inf=True)
-    e = exp(sub(x, shift))
+        input = to(input, dtype)
+    elif input._data.dtype.kind != "f":
+        input = to(input, get_default_dtype())
+    shift = _max_shift(input, _axes(dim, input._data.ndim, "softmax"), keep_pos_inf=True)
+    e = exp(sub(input, shift))
     return div(e, sum(e, dim, keepdim=True))
 
 
-def log_softmax(x, dim=-1, dtype=None):
+def log_softmax(input, dim=-1, dtype=None):
     """Return ``input - logsumexp(input)`` along ``dim``: the log of :func:`softmax`, computed stably (also ``x.log_softmax(dim)``).
 
     One recorded op instead of the six of ``log(softmax(x))``, and exact where the softmax
@@ -1089,12 +1091,12 @@ def log_softmax(x, dim=-1, dtype=None):
         Same shape as ``input``.
     """
     if dtype is not None:
-        x = to(x, dtype)
-    if x._data.dtype.kind != "f":
-        x = to(x, get_default_dtype())
-    if x._data.ndim == 0:
-        return sub(x, x)
-    return apply(P.LOG_SOFTMAX, (x,), _axes(dim, x._data.ndim, "log_softmax")[0])
+        input = to(input, dtype)
+    if input._data.dtype.kind != "f":
+        input = to(input, get_default_dtype())
+    if input._data.ndim == 0:
+        return sub(input, input)
+    return apply(P.LOG_SOFTMAX, (input,), _axes(dim, input._data.ndim, "log_softmax")[0])
 
 
 def nll(logp, index, weight=None, denom=1.0, per_sample=False):
@@ -1129,7 +1131,7 @@ def binary_cross_entropy(p, t):
 
 
 
-def all(x, dim=None, keepdim=False):
+def all(input, dim=None, keepdim=False):
     """Test whether every element of ``input`` is nonzero, over all elements or along ``dim``.
 
     Also available as ``x.all(dim, keepdim)``.
@@ -1148,10 +1150,10 @@ def all(x, dim=None, keepdim=False):
     Tensor
         A bool tensor.
     """
-    return _wrap(np.asarray(np.all(x._data, axis=dim, keepdims=keepdim)))
+    return _wrap(np.asarray(np.all(input._data, axis=dim, keepdims=keepdim)))
 
 
-def any(x, dim=None, keepdim=False):
+def any(input, dim=None, keepdim=False):
     """Test whether any element of ``input`` is nonzero, over all elements or along ``dim``.
 
     Also available as ``x.any(dim, keepdim)``.
@@ -1170,7 +1172,7 @@ def any(x, dim=None, keepdim=False):
     Tensor
         A bool tensor.
     """
-    return _wrap(np.asarray(np.any(x._data, axis=dim, keepdims=keepdim)))
+    return _wrap(np.asarray(np.any(input._data, axis=dim, keepdims=keepdim)))
 
 
 # ----- shape -------------------------------------------------------------------------------
@@ -1198,7 +1200,7 @@ def _resolve_shape(x, shape, op):
     return shape
 
 
-def reshape(x, *shape):
+def reshape(input, *shape):
     """Return a tensor with ``input``'s elements in a new shape (also ``x.reshape(*shape)``).
 
     Parameters
@@ -1219,14 +1221,14 @@ def reshape(x, *shape):
         If the number of elements does not match.
     """
     shape = _size_args(shape)
-    if shape != x._data.shape:
-        shape = _resolve_shape(x, shape, "reshape")
-        if shape != x._data.shape:
-            return apply(P.RESHAPE, (x,), shape, x._data.shape)
-    return x
+    if shape != input._data.shape:
+        shape = _resolve_shape(input, shape, "reshape")
+        if shape != input._data.shape:
+            return apply(P.RESHAPE, (input,), shape, input._data.shape)
+    return input
 
 
-def view(x, *shape):
+def view(input, *shape):
     """Return a view of ``input`` with a new shape, always sharing its memory (also ``x.view(*shape)``).
 
     Parameters
@@ -1247,16 +1249,16 @@ def view(x, *shape):
         If the shape needs a copy given ``input``'s strides (use :func:`reshape`), or if the
         number of elements does not match.
     """
-    shape = _resolve_shape(x, _size_args(shape), "view")
+    shape = _resolve_shape(input, _size_args(shape), "view")
     try:
-        np.reshape(x._data, shape, copy=False)
+        np.reshape(input._data, shape, copy=False)
     except ValueError:
         raise RuntimeError(f"view: shape {shape} is not compatible with the strides of the "
-                           f"input (shape {x.shape}); use reshape(), which copies") from None
-    return apply(P.RESHAPE, (x,), shape, x._data.shape)
+                           f"input (shape {input.shape}); use reshape(), which copies") from None
+    return apply(P.RESHAPE, (input,), shape, input._data.shape)
 
 
-def flatten(x, start_dim=0, end_dim=-1):
+def flatten(input, start_dim=0, end_dim=-1):
     """Merge dims ``start_dim`` to ``end_dim`` (inclusive) of ``input`` into one.
 
     Also available as ``x.flatten(start_dim, end_dim)``.
@@ -1282,17 +1284,17 @@ def flatten(x, start_dim=0, end_dim=-1):
     -----
     PyTorch raises ``RuntimeError`` for ``start_dim > end_dim``.
     """
-    nd = x._data.ndim
+    nd = input._data.ndim
     if nd == 0:
-        return reshape(x, (1,))
+        return reshape(input, (1,))
     s, e = start_dim % nd, end_dim % nd
     if s > e:
         raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
-    shape = x._data.shape
-    return reshape(x, shape[:s] + (math.prod(shape[s:e + 1]),) + shape[e + 1:])
+    shape = input._data.shape
+    return reshape(input, shape[:s] + (math.prod(shape[s:e + 1]),) + shape[e + 1:])
 
 
-def squeeze(x, dim=None):
+def squeeze(input, dim=None):
     """Remove size-1 dims of ``input``: all of them, or only those in ``dim`` (also ``x.squeeze(dim)``).
 
     Parameters
@@ -1307,16 +1309,16 @@ def squeeze(x, dim=None):
     Tensor
         A view of ``input``.
     """
-    shape = x._data.shape
+    shape = input._data.shape
     if dim is None:
         new = tuple(s for s in shape if s != 1)
     else:
-        axes = _axes(dim, x._data.ndim, "squeeze") or ()
+        axes = _axes(dim, input._data.ndim, "squeeze") or ()
         new = tuple(s for i, s in enumerate(shape) if not (i in axes and s == 1))
-    return reshape(x, new)
+    return reshape(input, new)
 
 
-def unsqueeze(x, dim):
+def unsqueeze(input, dim):
     """Insert a size-1 dim into ``input`` at position ``dim`` (also ``x.unsqueeze(dim)``).
 
     Parameters
@@ -1332,15 +1334,15 @@ def unsqueeze(x, dim):
     Tensor
         A view of ``input`` with n + 1 dims.
     """
-    nd = x._data.ndim + 1
+    nd = input._data.ndim + 1
     if not -nd <= dim < nd:
         raise IndexError(f"unsqueeze: dim {dim} is out of range for a result with {nd} dims")
     d = dim % nd
-    shape = x._data.shape
-    return reshape(x, shape[:d] + (1,) + shape[d:])
+    shape = input._data.shape
+    return reshape(input, shape[:d] + (1,) + shape[d:])
 
 
-def permute(x, *dims):
+def permute(input, *dims):
     """Return a view of ``input`` with its dims reordered.
 
     ``gg.permute(x, (2, 0, 1))``; the method takes the dims as a tuple or as separate
@@ -1369,17 +1371,18 @@ def permute(x, *dims):
     PyTorch raises ``RuntimeError`` for a wrong permutation.
     """
     dims = _size_args(dims)
-    if len(dims) != x._data.ndim or sorted(d % builtins.max(x._data.ndim, 1) for d in dims) \
-            != list(range(x._data.ndim)):
-        raise ValueError(f"permute: dims {dims} are not a permutation of the {x._data.ndim} "
-                         f"dims of shape {x.shape}")
-    dims = tuple(d % x._data.ndim for d in dims)
-    if dims == tuple(range(x._data.ndim)):
-        return x
-    return apply(P.PERMUTE, (x,), dims)
+    nd = input._data.ndim
+    if len(dims) != nd or sorted(d % builtins.max(nd, 1) for d in dims) \
+            != list(range(nd)):
+        raise ValueError(f"permute: dims {dims} are not a permutation of the {nd} "
+                         f"dims of shape {input.shape}")
+    dims = tuple(d % input._data.ndim for d in dims)
+    if dims == tuple(range(input._data.ndim)):
+        return input
+    return apply(P.PERMUTE, (input,), dims)
 
 
-def transpose(x, dim0, dim1):
+def transpose(input, dim0, dim1):
     """Return a view of ``input`` with dims ``dim0`` and ``dim1`` swapped.
 
     Also available as ``x.transpose(dim0, dim1)``; ``gg.swapaxes``, ``gg.swapdims`` and
@@ -1402,19 +1405,19 @@ def transpose(x, dim0, dim1):
     IndexError
         If a dim is out of range.
     """
-    nd = x._data.ndim
+    nd = input._data.ndim
     if nd < 2 and dim0 in (0, -1) and dim1 in (0, -1):
-        return x
+        return input
     axes = list(range(nd))
     d0, d1 = _axes(dim0, nd, "transpose")[0], _axes(dim1, nd, "transpose")[0]
     axes[d0], axes[d1] = axes[d1], axes[d0]
-    return permute(x, tuple(axes))
+    return permute(input, tuple(axes))
 
 
 swapaxes = transpose
 
 
-def expand(x, *sizes):
+def expand(input, *sizes):
     """Return a view of ``input`` broadcast to ``sizes``, without copying (also ``x.expand(*sizes)``).
 
     Parameters
@@ -1438,17 +1441,17 @@ def expand(x, *sizes):
     """
     sizes = _size_args(sizes)
     nd = len(sizes)
-    shape = (1,) * (nd - x._data.ndim) + x._data.shape
+    shape = (1,) * (nd - input._data.ndim) + input._data.shape
     target = tuple(s if t == -1 else t for s, t in zip(shape, sizes))
-    if target == x._data.shape:
-        return x
+    if target == input._data.shape:
+        return input
     for s, t in zip(shape, target):
         if s != t and s != 1:
-            raise RuntimeError(f"expand: shape {x.shape} cannot be expanded to {sizes}")
-    return apply(P.EXPAND, (x,), target, x._data.shape)
+            raise RuntimeError(f"expand: shape {input.shape} cannot be expanded to {sizes}")
+    return apply(P.EXPAND, (input,), target, input._data.shape)
 
 
-def broadcast_to(x, shape):
+def broadcast_to(input, shape):
     """Return ``input`` broadcast to ``shape`` (a view; as :func:`expand`).
 
     Also available as ``x.broadcast_to(shape)``.
@@ -1466,10 +1469,10 @@ def broadcast_to(x, shape):
         A view of ``input`` with the given shape; the gradient is summed back to
         ``input``'s shape.
     """
-    return expand(x, tuple(shape))
+    return expand(input, tuple(shape))
 
 
-def expand_as(x, other):
+def expand_as(input, other):
     """Return ``input`` broadcast to the shape of ``other`` (a view; see :func:`expand`).
 
     Parameters
@@ -1484,7 +1487,7 @@ def expand_as(x, other):
     Tensor
         A view of ``input`` of shape ``other.shape``.
     """
-    return expand(x, other.shape)
+    return expand(input, other.shape)
 
 
 def sum_to(g, shape):
@@ -1516,10 +1519,10 @@ def sum_to(g, shape):
     return reshape(out, shape)
 
 
-def sum_to_size(x, *size):
+def sum_to_size(input, *size):
     """Tensor.sum_to_size: `x` summed over broadcast dims down to `size` (x must be
     expandable from `size`)."""
-    return sum_to(x, _size_args(size))
+    return sum_to(input, _size_args(size))
 
 
 def _normalize_index(index):
@@ -1555,7 +1558,7 @@ def _normalize_index(index):
     return tuple(out), (None if ints and not basic else basic)
 
 
-def getitem(x, index):
+def getitem(input, index):
     """Return ``input[index]`` (the function behind ``x[index]``).
 
     Parameters
@@ -1579,16 +1582,16 @@ def getitem(x, index):
     """
     idx, basic = _normalize_index(index)
     if basic is None:
-        return _select_then_index(x, idx, index)
+        return _select_then_index(input, idx, index)
     try:
-        x._data[idx]
+        input._data[idx]
         # numpy validates the index here; the primitive repeats the (cheap) lookup.
     except IndexError as e:
-        raise IndexError(f"index {index!r} is invalid for a tensor of shape {x.shape}: {e}") \
+        raise IndexError(f"index {index!r} is invalid for a tensor of shape {input.shape}: {e}") \
             from None
     if basic and not builtins.any(i is Ellipsis for i in idx):
         idx = idx + (Ellipsis,)     # an int index down to 0-d gives a 0-d view, not a copy
-    return apply(P.SLICE if basic else P.INDEX, (x,), idx, x._data.shape)
+    return apply(P.SLICE if basic else P.INDEX, (input,), idx, input._data.shape)
 
 
 def _split_int_index(ndim, idx):
@@ -1650,7 +1653,7 @@ def setitem(x, index, value):
     return x
 
 
-def gather(x, dim, index):
+def gather(input, dim, index):
     """Pick values of ``input`` along ``dim`` at the positions in ``index`` (also ``x.gather(dim, index)``).
 
     For ``dim=0``: ``out[i][j][k] = input[index[i][j][k]][j][k]`` (as ``torch.gather``).
@@ -1670,29 +1673,30 @@ def gather(x, dim, index):
         Of ``index``'s shape. The gradient is scattered back (added over repeated indices).
     """
     ind = index._data if isinstance(index, Tensor) else np.asarray(index)
-    nd = x._data.ndim
+    nd = input._data.ndim
     d = _axes(dim, nd, "gather")[0] if nd else 0
     if ind.dtype.kind not in "iu":
         raise TypeError(f"gather: index must be an integer tensor, got {ind.dtype}")
     if nd == 0 and ind.ndim == 0:       # a 0-d input gathers like a 1-element vector
-        return reshape(gather(reshape(x, (1,)), 0, ind.reshape(1)), ())
+        return reshape(gather(reshape(input, (1,)), 0, ind.reshape(1)), ())
     if ind.ndim != nd:
         raise RuntimeError(f"gather: index has {ind.ndim} dims but input has {nd} "
-                           f"(input {x.shape}, index {ind.shape})")
-    for i, (s, t) in enumerate(zip(x._data.shape, ind.shape)):
+                           f"(input {input.shape}, index {ind.shape})")
+    for i, (s, t) in enumerate(zip(input._data.shape, ind.shape)):
         if i != d and t > s:
             raise RuntimeError(f"gather: index shape {ind.shape} exceeds input shape "
-                               f"{x.shape} in dim {i}")
-    if ind.size and (ind.min() < 0 or ind.max() >= x._data.shape[d]):
-        raise IndexError(f"gather: index values must lie in [0, {x._data.shape[d]}) for dim "
-                         f"{dim} of input shape {x.shape}; got min {ind.min()}, max {ind.max()}")
-    if builtins.any(t < s for i, (s, t) in enumerate(zip(x._data.shape, ind.shape)) if i != d):
-        x = getitem(x, tuple(slice(None) if i == d else slice(0, t)
+                               f"{input.shape} in dim {i}")
+    if ind.size and (ind.min() < 0 or ind.max() >= input._data.shape[d]):
+        raise IndexError(f"gather: index values must lie in [0, {input._data.shape[d]}) for dim "
+                         f"{dim} of input shape {input.shape}; got min {ind.min()}, max "
+                         f"{ind.max()}")
+    if builtins.any(t < s for i, (s, t) in enumerate(zip(input._data.shape, ind.shape)) if i != d):
+        input = getitem(input, tuple(slice(None) if i == d else slice(0, t)
                              for i, t in enumerate(ind.shape)))
-    return apply(P.GATHER, (x,), d, ind, x._data.shape)
+    return apply(P.GATHER, (input,), d, ind, input._data.shape)
 
 
-def masked_fill(x, mask, value):
+def masked_fill(input, mask, value):
     """Return ``input`` with ``value`` wherever ``mask`` is True (also ``x.masked_fill(mask, value)``).
 
     Parameters
@@ -1713,10 +1717,10 @@ def masked_fill(x, mask, value):
     if m.dtype != np.bool_:
         raise TypeError(f"masked_fill: mask must be bool, got {m.dtype}")
     if isinstance(value, Tensor):
-        value = to(value, x._data.dtype)
+        value = to(value, input._data.dtype)
     else:
-        value = _wrap(np.array(value, dtype=x._data.dtype))
-    return where(m, value, x)
+        value = _wrap(np.array(value, dtype=input._data.dtype))
+    return where(m, value, input)
 
 
 def cat(tensors, dim=0):
@@ -1793,7 +1797,7 @@ def stack(tensors, dim=0):
     return cat([unsqueeze(t, dim) for t in tensors], dim)
 
 
-def split(x, split_size_or_sections, dim=0):
+def split(input, split_size_or_sections, dim=0):
     """Split ``input`` along ``dim`` into pieces (also ``x.split(...)``).
 
     Parameters
@@ -1811,8 +1815,8 @@ def split(x, split_size_or_sections, dim=0):
     tuple of Tensor
         Views of ``input``.
     """
-    d = _axes(dim, x._data.ndim, "split")[0]
-    n = x._data.shape[d]
+    d = _axes(dim, input._data.ndim, "split")[0]
+    n = input._data.shape[d]
     if isinstance(split_size_or_sections, (int, np.integer)):
         step = int(split_size_or_sections)
         if step <= 0:
@@ -1821,16 +1825,17 @@ def split(x, split_size_or_sections, dim=0):
     else:
         sizes = list(split_size_or_sections)
         if builtins.sum(sizes) != n:
-            raise ValueError(f"split: sizes {sizes} do not add up to {n} (dim {dim} of {x.shape})")
+            raise ValueError(f"split: sizes {sizes} do not add up to {n} (dim {dim} of "
+                             f"{input.shape})")
     out, start = [], 0
     for s in sizes:
-        out.append(getitem(x, (slice(None),) * d + (slice(start, start + s),)))
+        out.append(getitem(input, (slice(None),) * d + (slice(start, start + s),)))
         start += s
     return tuple(out)
 
 
 
-def pad(x, pad, value=0.0):
+def pad(input, pad, value=0.0):
     """Pad ``input`` with a constant value (``torch.nn.functional.pad`` in ``'constant'`` mode).
 
     Parameters
@@ -1854,20 +1859,20 @@ def pad(x, pad, value=0.0):
     ValueError
         For negative padding (PyTorch crops instead).
     """
-    if len(pad) % 2 or len(pad) // 2 > x._data.ndim:
+    if len(pad) % 2 or len(pad) // 2 > input._data.ndim:
         raise ValueError(f"pad: {pad} must hold (before, after) pairs for at most "
-                         f"{x._data.ndim} dims")
+                         f"{input._data.ndim} dims")
     if builtins.any(p < 0 for p in pad):
         raise ValueError(f"pad: negative padding {pad} is not supported")
-    widths = [(0, 0)] * x._data.ndim
+    widths = [(0, 0)] * input._data.ndim
     for i in range(len(pad) // 2):
-        widths[x._data.ndim - 1 - i] = (int(pad[2 * i]), int(pad[2 * i + 1]))
+        widths[input._data.ndim - 1 - i] = (int(pad[2 * i]), int(pad[2 * i + 1]))
     if builtins.all(w == (0, 0) for w in widths):
-        return x
-    return apply(P.PAD, (x,), tuple(widths), value)
+        return input
+    return apply(P.PAD, (input,), tuple(widths), value)
 
 
-def matmul(a, b):
+def matmul(input, other):
     """Return the matrix product of two tensors (also ``a @ b``, ``a.matmul(b)``, ``gg.mm``).
 
     As in numpy and PyTorch: a 1-D left operand is treated as a row vector and a 1-D right
@@ -1908,35 +1913,35 @@ def matmul(a, b):
     tensor([[ 7., 11.],
             [ 9., 13.]])
     """
-    a, b = _pair(a, b)
-    if a._data.ndim == 0 or b._data.ndim == 0:
-        raise RuntimeError(f"matmul: both arguments need at least 1 dim, got shapes {a.shape} "
-                           f"and {b.shape}")
-    ka = a._data.shape[-1]
-    kb = b._data.shape[-2] if b._data.ndim > 1 else b._data.shape[0]
+    input, other = _pair(input, other)
+    if input._data.ndim == 0 or other._data.ndim == 0:
+        raise RuntimeError(f"matmul: both arguments need at least 1 dim, got shapes {input.shape} "
+                           f"and {other.shape}")
+    ka = input._data.shape[-1]
+    kb = other._data.shape[-2] if other._data.ndim > 1 else other._data.shape[0]
     if ka != kb:
-        raise RuntimeError(f"matmul: shapes {a.shape} and {b.shape} cannot be multiplied "
+        raise RuntimeError(f"matmul: shapes {input.shape} and {other.shape} cannot be multiplied "
                            f"({ka} != {kb})")
-    if a._data.ndim >= 2 and b._data.ndim >= 2:
+    if input._data.ndim >= 2 and other._data.ndim >= 2:
         try:
-            return apply(P.MATMUL, (a, b))
+            return apply(P.MATMUL, (input, other))
         except ValueError as e:
-            raise RuntimeError(f"matmul: batch dims of {a.shape} and {b.shape} do not "
+            raise RuntimeError(f"matmul: batch dims of {input.shape} and {other.shape} do not "
                                f"broadcast") from e
-    a2 = unsqueeze(a, 0) if a._data.ndim == 1 else a
-    b2 = unsqueeze(b, -1) if b._data.ndim == 1 else b
+    a2 = unsqueeze(input, 0) if input._data.ndim == 1 else input
+    b2 = unsqueeze(other, -1) if other._data.ndim == 1 else other
     out = apply(P.MATMUL, (a2, b2))
-    if b._data.ndim == 1:
+    if other._data.ndim == 1:
         out = squeeze(out, -1)
-    if a._data.ndim == 1:
-        out = squeeze(out, -2 if b._data.ndim > 1 else -1)
+    if input._data.ndim == 1:
+        out = squeeze(out, -2 if other._data.ndim > 1 else -1)
     return out
 
 
 mm = matmul
 
 
-def linear(x, weight, bias=None):
+def linear(input, weight, bias=None):
     """Return ``input @ weight.T + bias``, as one recorded op (``torch.nn.functional.linear``).
 
     Parameters
@@ -1953,16 +1958,16 @@ def linear(x, weight, bias=None):
     Tensor
         Shape (\\*, out_features).
     """
-    x = _tensor(x)
+    input = _tensor(input)
     if weight._data.ndim != 2:
         raise ValueError(f"linear: weight must be 2-D (out, in), got shape {weight.shape}")
-    if x._data.ndim == 0 or x._data.shape[-1] != weight._data.shape[1]:
-        raise ValueError(f"linear: input of shape {x.shape} does not match weight of shape "
+    if input._data.ndim == 0 or input._data.shape[-1] != weight._data.shape[1]:
+        raise ValueError(f"linear: input of shape {input.shape} does not match weight of shape "
                          f"{weight.shape} (expected input (..., {weight.shape[1]}))")
     if bias is not None and bias._data.shape != (weight._data.shape[0],):
         raise ValueError(f"linear: bias must have shape ({weight.shape[0]},), got {bias.shape}")
-    tensors = (x, weight) if bias is None else (x, weight, bias)
-    dt = x._data.dtype
+    tensors = (input, weight) if bias is None else (input, weight, bias)
+    dt = input._data.dtype
     if weight._data.dtype == dt and (bias is None or bias._data.dtype == dt):
         return apply(P.LINEAR, tensors)
     for t in tensors[1:]:
@@ -1970,7 +1975,7 @@ def linear(x, weight, bias=None):
     return apply(P.LINEAR, tuple(to(t, dt) for t in tensors))
 
 
-def dot(a, b):
+def dot(input, other):
     """Return the dot product of two 1-D tensors (also ``x.dot(other)``).
 
     Parameters
@@ -1988,10 +1993,10 @@ def dot(a, b):
     Implemented as :func:`matmul`, so unlike PyTorch it also accepts 2-D operands (and then
     returns their matrix product) instead of raising.
     """
-    return matmul(a, b)
+    return matmul(input, other)
 
 
-def unfold2d(x, kernel_size, stride=1, dilation=1):
+def unfold2d(input, kernel_size, stride=1, dilation=1):
     """Return the sliding windows of a batch of images (im2col).
 
     Parameters
@@ -2015,16 +2020,16 @@ def unfold2d(x, kernel_size, stride=1, dilation=1):
     """
     pair = lambda v: (int(v), int(v)) if isinstance(v, (int, np.integer)) else tuple(v)
     kernel, stride, dilation = pair(kernel_size), pair(stride), pair(dilation)
-    if x._data.ndim != 4:
-        raise ValueError(f"unfold2d: expected a (N, C, H, W) input, got shape {x.shape}")
+    if input._data.ndim != 4:
+        raise ValueError(f"unfold2d: expected a (N, C, H, W) input, got shape {input.shape}")
     if builtins.min(kernel + stride + dilation) < 1:
         raise ValueError(f"unfold2d: kernel {kernel}, stride {stride} and dilation {dilation} "
                          f"must be positive")
-    h, w = x._data.shape[2:]
+    h, w = input._data.shape[2:]
     if h < dilation[0] * (kernel[0] - 1) + 1 or w < dilation[1] * (kernel[1] - 1) + 1:
         raise ValueError(f"unfold2d: kernel {kernel} (dilation {dilation}) is larger than the "
                          f"padded input {h}x{w}")
-    return apply(P.UNFOLD2D, (x,), kernel, stride, dilation, x._data.shape)
+    return apply(P.UNFOLD2D, (input,), kernel, stride, dilation, input._data.shape)
 
 
 def _conv_padding(padding):
@@ -2041,7 +2046,7 @@ def _conv_padding(padding):
                      f"bottom), got {padding}")
 
 
-def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1):
     """2-D cross-correlation of x (N, C, H, W) with weight (O, C, kh, kw), plus bias (O,):
     (N, O, OH, OW), OH = (H + pad_top + pad_bottom - dh (kh - 1) - 1) // sh + 1. Zero
     padding: an int, a pair (ph, pw), or (left, right, top, bottom) as in ag.pad.
@@ -2050,17 +2055,17 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):
     contiguous slice, one GEMM); larger strides compose pad, unfold2d and matmul."""
     pair = lambda v: (int(v), int(v)) if isinstance(v, (int, np.integer)) else tuple(v)
     stride, dilation = pair(stride), pair(dilation)
-    x = _tensor(x)
-    if x._data.ndim != 4 or weight._data.ndim != 4:
+    input = _tensor(input)
+    if input._data.ndim != 4 or weight._data.ndim != 4:
         raise ValueError(f"conv2d: expected input (N, C, H, W) and weight (O, C, kh, kw), got "
-                         f"shapes {x.shape} and {weight.shape}")
+                         f"shapes {input.shape} and {weight.shape}")
     o, c, kh, kw = weight._data.shape
     if kh < 1 or kw < 1:
         raise ValueError(f"conv2d: kernel size must be positive, got weight of shape "
                          f"{weight.shape}")
-    if x._data.shape[1] != c:
-        raise ValueError(f"conv2d: input {x.shape} has {x._data.shape[1]} channels but weight "
-                         f"{weight.shape} expects {c}")
+    if input._data.shape[1] != c:
+        raise ValueError(f"conv2d: input {input.shape} has {input._data.shape[1]} channels but "
+                         f"weight {weight.shape} expects {c}")
     if bias is not None and bias._data.shape != (o,):
         raise ValueError(f"conv2d: bias must have shape ({o},), got {bias.shape}")
     if builtins.min(stride + dilation) < 1:
@@ -2068,22 +2073,22 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):
     pads = _conv_padding(padding)
     if builtins.min(pads) < 0:
         raise ValueError(f"conv2d: negative padding {padding} is not supported")
-    hp = x._data.shape[2] + pads[0] + pads[1]
-    wp = x._data.shape[3] + pads[2] + pads[3]
+    hp = input._data.shape[2] + pads[0] + pads[1]
+    wp = input._data.shape[3] + pads[2] + pads[3]
     if hp < dilation[0] * (kh - 1) + 1 or wp < dilation[1] * (kw - 1) + 1:
         raise ValueError(f"conv2d: kernel ({kh}, {kw}) (dilation {dilation}) is larger than the "
                          f"padded input {hp}x{wp}")
-    tensors = (x, weight) if bias is None else (x, weight, bias)
-    dt = x._data.dtype
+    tensors = (input, weight) if bias is None else (input, weight, bias)
+    dt = input._data.dtype
     for t in tensors[1:]:
         dt = promote(dt, t._data.dtype)
     tensors = tuple(to(t, dt) for t in tensors)
     if stride == (1, 1):
         return apply(P.CONV2D, tensors, pads, dilation)
-    x, weight = tensors[0], tensors[1]
+    input, weight = tensors[0], tensors[1]
     if builtins.any(pads):
-        x = pad(x, (pads[2], pads[3], pads[0], pads[1]))
-    cols = unfold2d(x, (kh, kw), stride, dilation)              # (N, C, kh, kw, OH, OW)
+        input = pad(input, (pads[2], pads[3], pads[0], pads[1]))
+    cols = unfold2d(input, (kh, kw), stride, dilation)              # (N, C, kh, kw, OH, OW)
     n, _, _, _, oh, ow = cols._data.shape
     out = matmul(reshape(weight, (o, c * kh * kw)), reshape(cols, (n, c * kh * kw, oh * ow)))
     out = reshape(out, (n, o, oh, ow))
@@ -2247,7 +2252,7 @@ def _arith_(x, name, ufunc, compute, other, alpha=1):
     return _inplace(x, name, compute, other)
 
 
-def add_(x, other, alpha=1):
+def add_(input, other, alpha=1):
     """Add ``alpha * other`` to ``input`` in place and return ``input`` (also ``x.add_(...)`` and ``x += other``).
 
     Parameters
@@ -2270,11 +2275,11 @@ def add_(x, other, alpha=1):
         On a leaf that requires grad (outside :class:`no_grad`), or when the result's dtype
         or shape cannot be stored in ``input``.
     """
-    return _arith_(x, "add_", np.add, lambda s, o: add(s, mul(o, alpha) if alpha != 1 else o),
+    return _arith_(input, "add_", np.add, lambda s, o: add(s, mul(o, alpha) if alpha != 1 else o),
                    other, alpha)
 
 
-def sub_(x, other, alpha=1):
+def sub_(input, other, alpha=1):
     """Subtract ``alpha * other`` from ``input`` in place and return ``input`` (also ``x.sub_(...)`` and ``x -= other``).
 
     Parameters
@@ -2297,11 +2302,11 @@ def sub_(x, other, alpha=1):
         On a leaf that requires grad (outside :class:`no_grad`), or when the result's dtype
         or shape cannot be stored in ``input``.
     """
-    return _arith_(x, "sub_", np.subtract,
+    return _arith_(input, "sub_", np.subtract,
                    lambda s, o: sub(s, mul(o, alpha) if alpha != 1 else o), other, alpha)
 
 
-def mul_(x, other):
+def mul_(input, other):
     """Multiply ``input`` by ``other`` in place and return ``input`` (also ``x.mul_(other)`` and ``x *= other``).
 
     Parameters
@@ -2322,10 +2327,10 @@ def mul_(x, other):
         On a leaf that requires grad (outside :class:`no_grad`), or when the result's dtype
         or shape cannot be stored in ``input``.
     """
-    return _arith_(x, "mul_", np.multiply, mul, other)
+    return _arith_(input, "mul_", np.multiply, mul, other)
 
 
-def div_(x, other):
+def div_(input, other):
     """Divide ``input`` by ``other`` in place and return ``input`` (also ``x.div_(other)`` and ``x /= other``).
 
     Parameters
@@ -2347,10 +2352,10 @@ def div_(x, other):
         On a leaf that requires grad (outside :class:`no_grad`), or when the result's dtype
         or shape cannot be stored in ``input``.
     """
-    return _arith_(x, "div_", np.true_divide, div, other)
+    return _arith_(input, "div_", np.true_divide, div, other)
 
 
-def clamp_(x, min=None, max=None):
+def clamp_(input, min=None, max=None):
     """Clamp ``input`` into ``[min, max]`` in place and return it (also ``x.clamp_(min, max)``; see :func:`clamp`).
 
     Parameters
@@ -2365,10 +2370,10 @@ def clamp_(x, min=None, max=None):
     Tensor
         ``input``, modified.
     """
-    return _inplace(x, "clamp_", lambda s: clamp(s, min, max))
+    return _inplace(input, "clamp_", lambda s: clamp(s, min, max))
 
 
-def masked_fill_(x, mask, value):
+def masked_fill_(input, mask, value):
     """Write ``value`` into ``input`` where ``mask`` is True, in place (also ``x.masked_fill_(mask, value)``).
 
     Parameters
@@ -2385,7 +2390,7 @@ def masked_fill_(x, mask, value):
     Tensor
         ``input``, modified (see :func:`masked_fill` for the out-of-place form).
     """
-    return _inplace(x, "masked_fill_", lambda s: masked_fill(s, mask, value))
+    return _inplace(input, "masked_fill_", lambda s: masked_fill(s, mask, value))
 
 
 def _replace(old, new):
@@ -2398,23 +2403,23 @@ def _replace(old, new):
     return apply(P.WHERE, (new, old), np.True_)
 
 
-def copy_(x, src):
+def copy_(input, src):
     """Copy `src` (broadcast to x's shape, cast to x's dtype) into x. Gradient flows to src
     (summed over broadcast dims), none to x's old value."""
     if isinstance(src, Tensor):
         try:
-            np.broadcast_shapes(src._data.shape, x._data.shape)
+            np.broadcast_shapes(src._data.shape, input._data.shape)
         except ValueError:
             raise RuntimeError(f"copy_: the source of shape {src.shape} cannot be broadcast to "
-                               f"the destination shape {x.shape}") from None
-    return _inplace(x, "copy_", _replace, src)
+                               f"the destination shape {input.shape}") from None
+    return _inplace(input, "copy_", _replace, src)
 
 
 def _fill_with(x, name, values):
     return _inplace(x, name, lambda s: _replace(s, np.asarray(values, dtype=x._data.dtype)))
 
 
-def fill_(x, value):
+def fill_(input, value):
     """Set every element of ``input`` to ``value``, in place (also ``x.fill_(value)``).
 
     Parameters
@@ -2429,10 +2434,10 @@ def fill_(x, value):
     Tensor
         ``input``, modified; gradients through it to the old values are zero.
     """
-    return _fill_with(x, "fill_", value._data if isinstance(value, Tensor) else value)
+    return _fill_with(input, "fill_", value._data if isinstance(value, Tensor) else value)
 
 
-def zero_(x):
+def zero_(input):
     """Set every element of ``input`` to zero, in place (also ``x.zero_()``).
 
     Parameters
@@ -2445,28 +2450,28 @@ def zero_(x):
     Tensor
         ``input``, modified.
     """
-    return _fill_with(x, "zero_", 0)
+    return _fill_with(input, "zero_", 0)
 
 
-def uniform_(x, a=0.0, b=1.0, *, generator=None):
+def uniform_(input, a=0.0, b=1.0, *, generator=None):
     """Fill with samples from U(a, b) (PyTorch's `from`, `to`) drawn from `generator` (the
     global generator when None). Floating tensors only; raises if a > b."""
-    if x._data.dtype.kind != "f":
-        raise RuntimeError(f"uniform_: expected a floating point tensor, got {x._data.dtype}")
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(f"uniform_: expected a floating point tensor, got {input._data.dtype}")
     if a > b:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found "
                            f"from={a} > to={b}")
-    return _fill_with(x, "uniform_", get_rng(generator).uniform(a, b, x._data.shape))
+    return _fill_with(input, "uniform_", get_rng(generator).uniform(a, b, input._data.shape))
 
 
-def normal_(x, mean=0.0, std=1.0, *, generator=None):
+def normal_(input, mean=0.0, std=1.0, *, generator=None):
     """Fill with samples from N(mean, std^2) drawn from `generator` (the global generator
     when None). Floating tensors only; raises if std < 0."""
-    if x._data.dtype.kind != "f":
-        raise RuntimeError(f"normal_: expected a floating point tensor, got {x._data.dtype}")
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(f"normal_: expected a floating point tensor, got {input._data.dtype}")
     if std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
-    return _fill_with(x, "normal_", get_rng(generator).normal(mean, std, x._data.shape))
+    return _fill_with(input, "normal_", get_rng(generator).normal(mean, std, input._data.shape))
 
 
 # ----- numpy's axis= / keepdims= as aliases of dim= / keepdim= (PyTorch accepts both) ---------
