@@ -1207,8 +1207,9 @@ def reshape(input, *shape):
     ----------
     input : Tensor
         A tensor of any shape.
-    shape : ints or a tuple of int
-        The new shape, with the same number of elements; one entry may be -1 (inferred).
+    *shape : int or tuple of int
+        The new shape, as separate ints or one tuple, with the same number of elements; one
+        entry may be -1 (inferred).
 
     Returns
     -------
@@ -1219,6 +1220,11 @@ def reshape(input, *shape):
     ------
     RuntimeError
         If the number of elements does not match.
+
+    Notes
+    -----
+    PyTorch's function ``torch.reshape(input, shape)`` also accepts ``shape=`` by keyword;
+    here the shape is passed by position only.
     """
     shape = _size_args(shape)
     if shape != input._data.shape:
@@ -1235,8 +1241,8 @@ def view(input, *shape):
     ----------
     input : Tensor
         A tensor of any shape.
-    shape : ints or a tuple of int
-        The new shape; one entry may be -1.
+    *shape : int or tuple of int
+        The new shape, as separate ints or one tuple; one entry may be -1.
 
     Returns
     -------
@@ -1352,8 +1358,9 @@ def permute(input, *dims):
     ----------
     input : Tensor
         A tensor with n dims.
-    dims : tuple of int
-        A permutation of ``range(n)`` (negative dims count from the end).
+    *dims : int or tuple of int
+        A permutation of ``range(n)`` (negative dims count from the end), as one tuple or
+        as separate ints.
 
     Returns
     -------
@@ -1368,7 +1375,9 @@ def permute(input, *dims):
 
     Notes
     -----
-    PyTorch raises ``RuntimeError`` for a wrong permutation.
+    PyTorch raises ``RuntimeError`` for a wrong permutation. PyTorch's function
+    ``torch.permute(input, dims)`` also accepts ``dims=`` by keyword; here the dims are
+    passed by position only.
     """
     dims = _size_args(dims)
     nd = input._data.ndim
@@ -1425,8 +1434,8 @@ def expand(input, *sizes):
     input : Tensor
         The tensor to expand; only its size-1 dims can grow, and new dims can be added in
         front.
-    sizes : ints or a tuple of int
-        The new shape; -1 keeps a dim's size.
+    *sizes : int or tuple of int
+        The new shape, as separate ints or one tuple; -1 keeps a dim's size.
 
     Returns
     -------
@@ -1520,8 +1529,24 @@ def sum_to(g, shape):
 
 
 def sum_to_size(input, *size):
-    """Tensor.sum_to_size: `x` summed over broadcast dims down to `size` (x must be
-    expandable from `size`)."""
+    """Return ``input`` summed over the dims that broadcasting from ``size`` would stretch.
+
+    The reverse of :meth:`Tensor.expand`: ``x.sum_to_size(s)`` has shape ``s`` when ``x``'s
+    shape is ``s`` broadcast to something larger (also ``x.sum_to_size(*size)``).
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor whose shape can be expanded from ``size``.
+    *size : int or tuple of int
+        The target shape, as separate ints or one tuple.
+
+    Returns
+    -------
+    Tensor
+        Of shape ``size`` and ``input``'s dtype; ``input`` itself when it already has that
+        shape.
+    """
     return sum_to(input, _size_args(size))
 
 
@@ -2047,12 +2072,49 @@ def _conv_padding(padding):
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1):
-    """2-D cross-correlation of x (N, C, H, W) with weight (O, C, kh, kw), plus bias (O,):
-    (N, O, OH, OW), OH = (H + pad_top + pad_bottom - dh (kh - 1) - 1) // sh + 1. Zero
-    padding: an int, a pair (ph, pw), or (left, right, top, bottom) as in ag.pad.
+    """Return the 2-D cross-correlation of a batch of images with a bank of filters, plus a bias.
 
-    Stride 1 is one fused primitive (im2col in a layout where every kernel tap is a
-    contiguous slice, one GEMM); larger strides compose pad, unfold2d and matmul."""
+    ``out[n, o] = bias[o] + sum_c input[n, c] (*) weight[o, c]``, where ``(*)`` slides the
+    ``kh x kw`` kernel over the zero-padded image (no kernel flip, as in PyTorch).
+
+    Parameters
+    ----------
+    input : Tensor
+        Shape (N, C, H, W), floating point.
+    weight : Tensor
+        Shape (O, C, kh, kw): O filters over the C input channels.
+    bias : Tensor, optional
+        Shape (O,). Default None (no bias).
+    stride : int or (int, int), optional
+        Step between windows (sh, sw). Default 1.
+    padding : int or (int, int) or (int, int, int, int), optional
+        Zero padding: an int, a pair (ph, pw) for both sides of each dim, or
+        (left, right, top, bottom) as in :func:`pad`. Default 0.
+    dilation : int or (int, int), optional
+        Spacing (dh, dw) between the kernel taps. Default 1.
+
+    Returns
+    -------
+    Tensor
+        Shape (N, O, OH, OW) with ``OH = (H + pad_top + pad_bottom - dh * (kh - 1) - 1) // sh
+        + 1`` (OW likewise); the promoted dtype of the operands.
+
+    Raises
+    ------
+    ValueError
+        If ``input`` or ``weight`` is not 4-D, the channel counts differ, ``bias`` has the
+        wrong shape, the kernel is empty, stride or dilation is not positive, the padding is
+        negative or malformed, or the (dilated) kernel is larger than the padded input.
+
+    Notes
+    -----
+    Stride 1 is one recorded op (the image is unrolled into windows in a layout where every
+    kernel tap is a contiguous slice, then one matrix product); larger strides compose
+    :func:`pad`, :func:`unfold2d` and :func:`matmul`.
+
+    PyTorch's ``torch.nn.functional.conv2d`` also takes ``groups`` and the padding strings
+    ``'same'`` and ``'valid'``, and raises ``RuntimeError``; it has no four-value padding.
+    """
     pair = lambda v: (int(v), int(v)) if isinstance(v, (int, np.integer)) else tuple(v)
     stride, dilation = pair(stride), pair(dilation)
     input = _tensor(input)
@@ -2404,8 +2466,32 @@ def _replace(old, new):
 
 
 def copy_(input, src):
-    """Copy `src` (broadcast to x's shape, cast to x's dtype) into x. Gradient flows to src
-    (summed over broadcast dims), none to x's old value."""
+    """Copy the values of ``src`` into ``input``, in place (also ``x.copy_(src)``).
+
+    Parameters
+    ----------
+    input : Tensor
+        The tensor to modify.
+    src : Tensor or number or array_like
+        The values, broadcast to ``input``'s shape and converted to its dtype.
+
+    Returns
+    -------
+    Tensor
+        ``input``, modified; its version counter is bumped. The gradient flows to ``src``
+        (summed over broadcast dims); none flows to ``input``'s old value.
+
+    Raises
+    ------
+    RuntimeError
+        If ``src``'s shape does not broadcast to ``input``'s, if ``input`` is a read-only
+        view (from :func:`expand`), or on a leaf that requires grad (outside
+        :class:`no_grad`).
+
+    Notes
+    -----
+    PyTorch's ``Tensor.copy_`` also takes ``non_blocking``, which has no meaning on the CPU.
+    """
     if isinstance(src, Tensor):
         try:
             np.broadcast_shapes(src._data.shape, input._data.shape)
@@ -2454,8 +2540,32 @@ def zero_(input):
 
 
 def uniform_(input, a=0.0, b=1.0, *, generator=None):
-    """Fill with samples from U(a, b) (PyTorch's `from`, `to`) drawn from `generator` (the
-    global generator when None). Floating tensors only; raises if a > b."""
+    """Fill ``input`` in place with samples from the uniform distribution on ``[a, b)``.
+
+    Parameters
+    ----------
+    input : Tensor
+        A floating tensor, modified in place.
+    a, b : float, optional
+        The bounds (PyTorch's ``from`` and ``to``). Defaults 0 and 1.
+    generator : Generator, optional
+        The random number generator (keyword only); the global one when None.
+
+    Returns
+    -------
+    Tensor
+        ``input``, modified; no gradient flows to its old values.
+
+    Raises
+    ------
+    RuntimeError
+        If ``input`` is not floating point, or ``a > b``.
+
+    Notes
+    -----
+    PyTorch names the bounds ``from`` and ``to`` (``from`` is a Python keyword, so they can
+    only be passed by position in both libraries).
+    """
     if input._data.dtype.kind != "f":
         raise RuntimeError(f"uniform_: expected a floating point tensor, got {input._data.dtype}")
     if a > b:
@@ -2465,8 +2575,29 @@ def uniform_(input, a=0.0, b=1.0, *, generator=None):
 
 
 def normal_(input, mean=0.0, std=1.0, *, generator=None):
-    """Fill with samples from N(mean, std^2) drawn from `generator` (the global generator
-    when None). Floating tensors only; raises if std < 0."""
+    """Fill ``input`` in place with samples from the normal distribution N(mean, std²).
+
+    Parameters
+    ----------
+    input : Tensor
+        A floating tensor, modified in place.
+    mean : float, optional
+        The mean. Default 0.
+    std : float, optional
+        The standard deviation, >= 0. Default 1.
+    generator : Generator, optional
+        The random number generator (keyword only); the global one when None.
+
+    Returns
+    -------
+    Tensor
+        ``input``, modified; no gradient flows to its old values.
+
+    Raises
+    ------
+    RuntimeError
+        If ``input`` is not floating point, or ``std < 0``.
+    """
     if input._data.dtype.kind != "f":
         raise RuntimeError(f"normal_: expected a floating point tensor, got {input._data.dtype}")
     if std < 0:
@@ -2491,9 +2622,20 @@ def _converter(name, dtype):
     def convert(self):
         return to(self, dtype)
     convert.__name__ = convert.__qualname__ = name
-    convert.__doc__ = (f"Return this tensor converted to {np.dtype(dtype).name} (``self.to("
-                       f"gg.{np.dtype(dtype).name})``); the tensor itself when it already has "
-                       f"that dtype. Differentiable between floating dtypes.")
+    dtype_name = np.dtype(dtype).name
+    convert.__doc__ = f"""Return this tensor converted to {dtype_name} (``self.to(gg.{dtype_name})``).
+
+    Returns
+    -------
+    Tensor
+        A {dtype_name} tensor of the same shape; the tensor itself when it already has that
+        dtype. Differentiable between floating dtypes (the gradient is converted back).
+
+    Notes
+    -----
+    PyTorch's ``Tensor.{name}()`` also takes ``memory_format``; glassgrad tensors have one
+    memory layout.
+    """
     return convert
 
 
@@ -2519,22 +2661,65 @@ def _attach():
         setattr(T, name, fn)
 
     def where_method(self, condition, other):
-        """Return ``self`` where ``condition`` is True, else ``other``: ``x.where(c, y)`` is
-        ``gg.where(c, x, y)`` (see :func:`glassgrad.where`)."""
+        """Return this tensor's elements where ``condition`` is True, else ``other``'s.
+
+        ``x.where(condition, other)`` is ``gg.where(condition, x, other)``.
+
+        Parameters
+        ----------
+        condition : Tensor
+            A bool tensor (other dtypes are read as nonzero = True), broadcastable with
+            this tensor and ``other``.
+        other : Tensor or number
+            The values taken where ``condition`` is False.
+
+        Returns
+        -------
+        Tensor
+            The broadcast shape and the promoted dtype; gradients flow to this tensor and
+            ``other``, not to the condition.
+
+        Raises
+        ------
+        ValueError
+            If the shapes do not broadcast (PyTorch: ``RuntimeError``).
+        """
         return where(condition, self, other)
     T.where = where_method
-    T.T = property(lambda self: permute(self, tuple(range(self._data.ndim - 1, -1, -1))),
-                   doc="The tensor with its dims reversed (a view).")
-    T.mT = property(lambda self: transpose(self, -2, -1),
-                    doc="The tensor with its last two dims swapped (a view).")
+    def dims_reversed(self):
+        """The tensor with its dims reversed (a view): ``x.T`` of shape (3, 4) is (4, 3).
+
+        Notes
+        -----
+        PyTorch deprecates ``.T`` on tensors with other than 2 dims; here it reverses every
+        dim, as numpy's ``.T`` does.
+        """
+        return permute(self, tuple(range(self._data.ndim - 1, -1, -1)))
+
+    def last_two_dims_swapped(self):
+        """The tensor with its last two dims swapped (a view): a batch of transposed matrices."""
+        return transpose(self, -2, -1)
+    T.T = property(dims_reversed)
+    T.mT = property(last_two_dims_swapped)
     for method_name, dtype in (("float", np.float32), ("double", np.float64),
                                ("half", np.float16), ("long", np.int64), ("int", np.int32),
                                ("bool", np.bool_)):
         setattr(T, method_name, _converter(method_name, dtype))
 
     def type_as(self, other):
-        """Return this tensor converted to ``other``'s dtype (``self.to(other.dtype)``); the
-        tensor itself when the dtype already matches."""
+        """Return this tensor converted to ``other``'s dtype (``self.to(other.dtype)``).
+
+        Parameters
+        ----------
+        other : Tensor
+            The tensor whose dtype to take.
+
+        Returns
+        -------
+        Tensor
+            Of this tensor's shape and ``other``'s dtype; the tensor itself when the dtype
+            already matches. Differentiable between floating dtypes.
+        """
         return to(self, other.dtype)
     T.type_as = type_as
     T.__add__ = _add            # the operators skip add/sub's alpha= handling
