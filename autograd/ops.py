@@ -418,7 +418,13 @@ def clamp(input, min=None, max=None):
     -------
     Tensor
         Same shape. The gradient passes where ``min <= input <= max``, boundaries included
-        (PyTorch's convention), and is 0 elsewhere.
+        (PyTorch's convention), and is 0 elsewhere. A NaN in ``input`` or in a tensor bound
+        gives NaN, with no gradient to either.
+
+    Raises
+    ------
+    ValueError
+        If both ``min`` and ``max`` are None (PyTorch: ``RuntimeError``).
     """
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
