@@ -1400,8 +1400,9 @@ def permute(input, *dims):
 def transpose(input, dim0, dim1):
     """Return a view of ``input`` with dims ``dim0`` and ``dim1`` swapped.
 
-    Also available as ``x.transpose(dim0, dim1)``; ``gg.swapaxes``, ``gg.swapdims`` and
-    ``x.swapaxes`` are aliases. A tensor with fewer than 2 dims is returned unchanged.
+    Also available as ``x.transpose(dim0, dim1)``; ``gg.swapdims`` is an alias and
+    :func:`swapaxes` the same with numpy's argument names. A tensor with fewer than 2 dims
+    is returned unchanged.
 
     Parameters
     ----------
@@ -1429,7 +1430,30 @@ def transpose(input, dim0, dim1):
     return permute(input, tuple(axes))
 
 
-swapaxes = transpose
+def swapaxes(input, axis0, axis1):
+    """Return a view of ``input`` with dims ``axis0`` and ``axis1`` swapped (numpy's names).
+
+    The same as :func:`transpose` with PyTorch's argument names for ``torch.swapaxes``;
+    also ``x.swapaxes(axis0, axis1)``.
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape.
+    axis0, axis1 : int
+        The dims to swap (negative counts from the end).
+
+    Returns
+    -------
+    Tensor
+        A view sharing ``input``'s memory.
+
+    Raises
+    ------
+    IndexError
+        If a dim is out of range.
+    """
+    return transpose(input, axis0, axis1)
 
 
 def expand(input, *sizes):
@@ -1828,13 +1852,13 @@ def stack(tensors, dim=0):
     return cat([unsqueeze(t, dim) for t in tensors], dim)
 
 
-def split(input, split_size_or_sections, dim=0):
-    """Split ``input`` along ``dim`` into pieces (also ``x.split(...)``).
+def split(tensor, split_size_or_sections, dim=0):
+    """Split ``tensor`` along ``dim`` into pieces (also ``x.split(split_size, dim)``).
 
     Parameters
     ----------
-    input : Tensor
-        The tensor to split.
+    tensor : Tensor
+        The tensor to split (PyTorch's name for this argument of ``torch.split``).
     split_size_or_sections : int or sequence of int
         An int: the size of every piece (the last may be smaller). A sequence: the size of
         each piece (they must add up to the size of ``dim``).
@@ -1844,10 +1868,18 @@ def split(input, split_size_or_sections, dim=0):
     Returns
     -------
     tuple of Tensor
-        Views of ``input``.
+        Views of ``tensor``.
+
+    Raises
+    ------
+    ValueError
+        If the split size is not positive, or the sizes do not add up to the size of ``dim``
+        (PyTorch: ``RuntimeError``).
+    IndexError
+        If ``dim`` is out of range.
     """
-    d = _axes(dim, input._data.ndim, "split")[0]
-    n = input._data.shape[d]
+    d = _axes(dim, tensor._data.ndim, "split")[0]
+    n = tensor._data.shape[d]
     if isinstance(split_size_or_sections, (int, np.integer)):
         step = int(split_size_or_sections)
         if step <= 0:
@@ -1857,10 +1889,10 @@ def split(input, split_size_or_sections, dim=0):
         sizes = list(split_size_or_sections)
         if builtins.sum(sizes) != n:
             raise ValueError(f"split: sizes {sizes} do not add up to {n} (dim {dim} of "
-                             f"{input.shape})")
+                             f"{tensor.shape})")
     out, start = [], 0
     for s in sizes:
-        out.append(getitem(input, (slice(None),) * d + (slice(start, start + s),)))
+        out.append(getitem(tensor, (slice(None),) * d + (slice(start, start + s),)))
         start += s
     return tuple(out)
 
@@ -2006,25 +2038,31 @@ def linear(input, weight, bias=None):
     return apply(P.LINEAR, tuple(to(t, dt) for t in tensors))
 
 
-def dot(input, other):
-    """Return the dot product of two 1-D tensors (also ``x.dot(other)``).
+def dot(input, tensor):
+    """Return the dot product of two 1-D tensors (also ``x.dot(tensor)``).
 
     Parameters
     ----------
-    input, other : Tensor
-        1-D tensors of the same length.
+    input, tensor : Tensor
+        1-D tensors of the same length (``tensor`` is PyTorch's name for the second one).
 
     Returns
     -------
     Tensor
-        A 0-d tensor, ``sum(input * other)``.
+        A 0-d tensor, ``sum(input * tensor)``.
+
+    Raises
+    ------
+    RuntimeError
+        If the lengths differ, or an operand is 0-d.
 
     Notes
     -----
     Implemented as :func:`matmul`, so unlike PyTorch it also accepts 2-D operands (and then
-    returns their matrix product) instead of raising.
+    returns their matrix product) instead of raising. PyTorch documents the method's argument
+    as ``other`` but accepts only ``tensor=`` by keyword, as here.
     """
-    return matmul(input, other)
+    return matmul(input, tensor)
 
 
 def unfold2d(input, kernel_size, stride=1, dilation=1):
@@ -2657,7 +2695,7 @@ def _attach():
         max=max, min=min, argmax=argmax, argmin=argmin, logsumexp=logsumexp, softmax=softmax,
         log_softmax=log_softmax, all=all, any=any, reshape=reshape, view=view,
         flatten=flatten, squeeze=squeeze, unsqueeze=unsqueeze, permute=permute,
-        transpose=transpose, swapaxes=transpose, expand=expand, expand_as=expand_as,
+        transpose=transpose, swapaxes=swapaxes, expand=expand, expand_as=expand_as,
         broadcast_to=broadcast_to, sum_to_size=sum_to_size, gather=gather, masked_fill=masked_fill, split=split,
         add_=add_, sub_=sub_, mul_=mul_, div_=div_, clamp_=clamp_,
         masked_fill_=masked_fill_, copy_=copy_, fill_=fill_, zero_=zero_, uniform_=uniform_,
