@@ -310,7 +310,8 @@ def neg(input):
 negative = neg
 
 
-def _unary(prim, name, floating=True):
+def _unary(prim, name, summary, domain="", floating=True, note=""):
+    """The op `name` of one input; with `floating`, integers and bools are converted first."""
     def op(input):
         if not isinstance(input, Tensor):
             input = Tensor(input)
@@ -318,38 +319,63 @@ def _unary(prim, name, floating=True):
             input = to(input, get_default_dtype())
         return apply(prim, (input,))
     op.__name__ = name
-    op.__doc__ = f"""Return {name}(input), elementwise (also ``x.{name}()``).
+    dtype_rule = ("Integer and bool inputs are converted to the default float dtype\n"
+                  "        (:func:`get_default_dtype`) first, as in PyTorch." if floating else
+                  "Integer tensors stay integer.")
+    op.__doc__ = f"""{summary}
+
+    Also available as the method ``x.{name}()`` and in place as ``x.{name}_()``.
 
     Parameters
     ----------
     input : Tensor or number
-        A tensor of any shape.{" Integer and bool inputs are converted to the default float "
-                                "dtype." if floating else ""}
+        A tensor of any shape. {dtype_rule}
 
     Returns
     -------
     Tensor
-        A tensor of the same shape{" and floating dtype" if floating else " and dtype"}.
+        ``input``'s shape{" and floating dtype" if floating else " and dtype"}.{
+        " " + domain if domain else ""}
 
     Notes
     -----
     Derivative: ``{prim.rule}``.
+
+    {note + " " if note else ""}PyTorch's function requires a tensor; here a Python number
+    is accepted too (it becomes a 0-d tensor).
     """
     return op
 
 
-exp = _unary(P.EXP, "exp")
-log = _unary(P.LOG, "log")
-log1p = _unary(P.LOG1P, "log1p")
-expm1 = _unary(P.EXPM1, "expm1")
-sqrt = _unary(P.SQRT, "sqrt")
-sin = _unary(P.SIN, "sin")
-cos = _unary(P.COS, "cos")
-tanh = _unary(P.TANH, "tanh")
-sigmoid = _unary(P.SIGMOID, "sigmoid")
-erf = _unary(P.ERF, "erf")
-relu = _unary(P.RELU, "relu", floating=False)
-abs = _unary(P.ABS, "abs", floating=False)
+exp = _unary(P.EXP, "exp", "Return ``e ** input``, elementwise.",
+             "``inf`` on overflow, 0 at ``-inf``.")
+log = _unary(P.LOG, "log", "Return the natural logarithm of ``input``, elementwise.",
+             "``-inf`` at 0, NaN for negative values.")
+log1p = _unary(P.LOG1P, "log1p", "Return ``ln(1 + input)``, elementwise, accurate for small "
+                                 "``input``.",
+               "``-inf`` at -1, NaN below -1.")
+expm1 = _unary(P.EXPM1, "expm1", "Return ``e ** input - 1``, elementwise, accurate for small "
+                                 "``input``.")
+sqrt = _unary(P.SQRT, "sqrt", "Return the square root of ``input``, elementwise.",
+              "NaN for negative values; the gradient at 0 is ``inf``.")
+sin = _unary(P.SIN, "sin", "Return the sine of ``input`` (in radians), elementwise.")
+cos = _unary(P.COS, "cos", "Return the cosine of ``input`` (in radians), elementwise.")
+tanh = _unary(P.TANH, "tanh", "Return the hyperbolic tangent of ``input``, elementwise.",
+              "In [-1, 1].")
+sigmoid = _unary(P.SIGMOID, "sigmoid", "Return the logistic sigmoid ``1 / (1 + e ** -input)``, "
+                                       "elementwise.",
+                 "In [0, 1]; computed without overflow for large negative inputs.")
+erf = _unary(P.ERF, "erf", "Return the error function of ``input``, elementwise.",
+             "In [-1, 1].")
+relu = _unary(P.RELU, "relu", "Return ``max(input, 0)``, the rectified linear unit, "
+                              "elementwise.",
+              "The gradient is 0 at ``input == 0`` (PyTorch's convention).", floating=False,
+              note="A bool tensor raises ``TypeError`` (PyTorch: ``RuntimeError``); "
+                   "``relu(-0.0)`` is ``+0.0`` here (PyTorch: ``-0.0``).")
+abs = _unary(P.ABS, "abs", "Return the absolute value of ``input``, elementwise (``gg.absolute`` "
+                           "is an alias).",
+             "The gradient is 0 at 0 (the sign of 0).", floating=False,
+             note="A bool tensor is returned unchanged (PyTorch raises).")
 
 
 def square(input):
