@@ -762,13 +762,19 @@ def sum(input, dim=None, keepdim=False, dtype=None):
     Returns
     -------
     Tensor
-        The sums; bool and integer tensors sum to int64 (as in PyTorch). The gradient is
-        the incoming gradient broadcast back to ``input``'s shape.
+        The sums; bool and signed integer tensors sum to int64 (as in PyTorch). The
+        gradient is the incoming gradient broadcast back to ``input``'s shape.
 
     Raises
     ------
     IndexError
         If a dim is out of range.
+    ValueError
+        If ``dim`` repeats a dim.
+
+    Notes
+    -----
+    Unsigned integer tensors (uint8) sum to uint64 here; PyTorch gives int64.
 
     Examples
     --------
@@ -880,7 +886,11 @@ def _extreme(prim, name):
     Raises
     ------
     RuntimeError
-        When reducing over an empty dim.
+        For a tensor with no elements and ``dim=None`` (there is no extreme).
+    IndexError
+        If a dim is out of range, or a reduced dim has size 0.
+    ValueError
+        If ``dim`` repeats a dim.
     """
     return op
 
@@ -987,7 +997,9 @@ def max(input, dim=None, keepdim=False, other=None):
     Raises
     ------
     RuntimeError
-        For an empty tensor (no maximum), as in PyTorch.
+        For an empty tensor without ``dim`` (no maximum), as in PyTorch.
+    IndexError
+        If ``dim`` is out of range or has size 0.
     """
     return _max_or_min(input, dim, keepdim, other, True)
 
@@ -1013,6 +1025,13 @@ def min(input, dim=None, keepdim=False, other=None):
     Tensor or (Tensor, Tensor)
         The smallest element, a named tuple ``(values, indices)``, or the elementwise
         :func:`minimum`.
+
+    Raises
+    ------
+    RuntimeError
+        For an empty tensor without ``dim`` (no minimum), as in PyTorch.
+    IndexError
+        If ``dim`` is out of range or has size 0.
     """
     return _max_or_min(input, dim, keepdim, other, False)
 
@@ -1346,6 +1365,11 @@ def squeeze(input, dim=None):
     -------
     Tensor
         A view of ``input``.
+
+    Raises
+    ------
+    IndexError
+        If a dim is out of range.
     """
     shape = input._data.shape
     if dim is None:
@@ -1371,6 +1395,11 @@ def unsqueeze(input, dim):
     -------
     Tensor
         A view of ``input`` with n + 1 dims.
+
+    Raises
+    ------
+    IndexError
+        If ``dim`` is out of range.
     """
     nd = input._data.ndim + 1
     if not -nd <= dim < nd:
@@ -1533,6 +1562,11 @@ def broadcast_to(input, shape):
     Tensor
         A view of ``input`` with the given shape; the gradient is summed back to
         ``input``'s shape.
+
+    Raises
+    ------
+    RuntimeError
+        If ``input``'s shape cannot be broadcast to ``shape``.
     """
     return expand(input, tuple(shape))
 
@@ -1551,6 +1585,11 @@ def expand_as(input, other):
     -------
     Tensor
         A view of ``input`` of shape ``other.shape``.
+
+    Raises
+    ------
+    RuntimeError
+        If ``input``'s shape cannot be broadcast to ``other``'s.
     """
     return expand(input, other.shape)
 
@@ -1752,6 +1791,16 @@ def gather(input, dim, index):
     -------
     Tensor
         Of ``index``'s shape. The gradient is scattered back (added over repeated indices).
+
+    Raises
+    ------
+    TypeError
+        If ``index`` is not an integer tensor.
+    RuntimeError
+        If ``index`` has a different number of dims than ``input``, or is larger than
+        ``input`` outside ``dim``.
+    IndexError
+        If an index value is out of range for ``dim``, or ``dim`` is out of range.
     """
     ind = index._data if isinstance(index, Tensor) else np.asarray(index)
     nd = input._data.ndim
@@ -1793,6 +1842,11 @@ def masked_fill(input, mask, value):
     -------
     Tensor
         A new tensor of ``input``'s shape; no gradient flows to the masked positions.
+
+    Raises
+    ------
+    TypeError
+        If ``mask`` is not a bool tensor.
     """
     m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
     if m.dtype != np.bool_:
@@ -2046,6 +2100,13 @@ def linear(input, weight, bias=None):
     -------
     Tensor
         Shape (\\*, out_features).
+
+    Raises
+    ------
+    ValueError
+        If ``weight`` is not 2-D, ``input``'s last dim does not match ``weight``'s
+        ``in_features``, or ``bias`` does not have shape (out_features,) (PyTorch:
+        ``RuntimeError``).
     """
     input = _tensor(input)
     if weight._data.ndim != 2:
@@ -2107,6 +2168,12 @@ def unfold2d(input, kernel_size, stride=1, dilation=1):
     -------
     Tensor
         Shape (N, C, kh, kw, OH, OW), a view where the layout allows.
+
+    Raises
+    ------
+    ValueError
+        If ``input`` is not 4-D, a kernel size, stride or dilation is not positive, or the
+        (dilated) kernel is larger than the image.
 
     Notes
     -----
@@ -2501,6 +2568,13 @@ def clamp_(input, min=None, max=None):
     -------
     Tensor
         ``input``, modified.
+
+    Raises
+    ------
+    ValueError
+        If both ``min`` and ``max`` are None.
+    RuntimeError
+        On a leaf that requires grad (outside :class:`no_grad`), or a read-only view.
     """
     return _inplace(input, "clamp_", lambda s: clamp(s, min, max))
 
@@ -2521,6 +2595,13 @@ def masked_fill_(input, mask, value):
     -------
     Tensor
         ``input``, modified (see :func:`masked_fill` for the out-of-place form).
+
+    Raises
+    ------
+    TypeError
+        If ``mask`` is not a bool tensor.
+    RuntimeError
+        On a leaf that requires grad (outside :class:`no_grad`), or a read-only view.
     """
     return _inplace(input, "masked_fill_", lambda s: masked_fill(s, mask, value))
 
@@ -2589,6 +2670,11 @@ def fill_(input, value):
     -------
     Tensor
         ``input``, modified; gradients through it to the old values are zero.
+
+    Raises
+    ------
+    RuntimeError
+        On a leaf that requires grad (outside :class:`no_grad`), or a read-only view.
     """
     return _fill_with(input, "fill_", value._data if isinstance(value, Tensor) else value)
 
@@ -2605,6 +2691,11 @@ def zero_(input):
     -------
     Tensor
         ``input``, modified.
+
+    Raises
+    ------
+    RuntimeError
+        On a leaf that requires grad (outside :class:`no_grad`), or a read-only view.
     """
     return _fill_with(input, "zero_", 0)
 
