@@ -8,6 +8,7 @@ tensor. Derivative rules live in primitives.py ("elementwise math" section); eve
 here is composed from existing ops.
 """
 import inspect
+import textwrap
 
 import numpy as np
 
@@ -38,6 +39,12 @@ _NUMBER_NOTE = ("PyTorch's function requires a tensor; here a Python number is a
                 "(it becomes a 0-d tensor of the default float dtype).")
 
 
+def _fill(text, indent):
+    """`text` wrapped to the docstrings' width, continuation lines indented by `indent`."""
+    return textwrap.fill(text.strip(), 92 - indent, subsequent_indent=" " * indent,
+                         break_on_hyphens=False)
+
+
 def _float_unary(prim, name, summary, domain="", note=""):
     """The op `name` of one float input: integers and bools are converted first."""
     def op(input):
@@ -56,13 +63,13 @@ def _float_unary(prim, name, summary, domain="", note=""):
     Returns
     -------
     Tensor
-        ``input``'s shape and floating dtype.{" " + domain if domain else ""}
+        {_fill("``input``'s shape and floating dtype. " + domain, 8)}
 
     Notes
     -----
     Derivative: ``{prim.rule}``.
 
-    {note + " " if note else ""}{_NUMBER_NOTE}
+    {_fill(note + " " + _NUMBER_NOTE, 4)}
     """
     return op
 

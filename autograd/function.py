@@ -53,8 +53,7 @@ class FunctionCtx:
     ----------
     needs_input_grad : tuple of bool
         As given: ``backward`` may return None for the arguments whose entry is False.
-    saved_tensors : tuple of Tensor
-        The tensors given to :meth:`save_for_backward`, checked against in-place changes.
+        The tensors saved with :meth:`save_for_backward` come back as ``saved_tensors``.
     """
 
     def __init__(self, needs_input_grad):

@@ -6,6 +6,7 @@ derivative: composites get theirs from the primitives they are built of.
 """
 import builtins
 import math
+import textwrap
 from collections import namedtuple
 
 import numpy as np
@@ -322,6 +323,13 @@ def _unary(prim, name, summary, domain="", floating=True, note=""):
     dtype_rule = ("Integer and bool inputs are converted to the default float dtype\n"
                   "        (:func:`get_default_dtype`) first, as in PyTorch." if floating else
                   "Integer tensors stay integer.")
+    returns = textwrap.fill(
+        f"``input``'s shape and {'floating dtype' if floating else 'dtype'}. {domain}".strip(),
+        84, subsequent_indent=" " * 8, break_on_hyphens=False)
+    notes = textwrap.fill(
+        (note + " PyTorch's function requires a tensor; here a Python number is accepted too "
+                "(it becomes a 0-d tensor).").strip(),
+        88, subsequent_indent=" " * 4, break_on_hyphens=False)
     op.__doc__ = f"""{summary}
 
     Also available as the method ``x.{name}()`` and in place as ``x.{name}_()``.
@@ -334,15 +342,13 @@ def _unary(prim, name, summary, domain="", floating=True, note=""):
     Returns
     -------
     Tensor
-        ``input``'s shape{" and floating dtype" if floating else " and dtype"}.{
-        " " + domain if domain else ""}
+        {returns}
 
     Notes
     -----
     Derivative: ``{prim.rule}``.
 
-    {note + " " if note else ""}PyTorch's function requires a tensor; here a Python number
-    is accepted too (it becomes a 0-d tensor).
+    {notes}
     """
     return op
 
@@ -375,7 +381,7 @@ relu = _unary(P.RELU, "relu", "Return ``max(input, 0)``, the rectified linear un
 abs = _unary(P.ABS, "abs", "Return the absolute value of ``input``, elementwise (``gg.absolute`` "
                            "is an alias).",
              "The gradient is 0 at 0 (the sign of 0).", floating=False,
-             note="A bool tensor is returned unchanged (PyTorch raises).")
+             note="A bool tensor gives a copy of its values (PyTorch raises).")
 
 
 def square(input):
