@@ -140,15 +140,16 @@ def zeros(*size, dtype=None, device=None, requires_grad=False, **kw):
 
     Parameters
     ----------
-    size : ints or a sequence of int
-        The shape, as separate ints (``zeros(2, 3)``) or one sequence (``zeros((2, 3))``);
-        ``size=`` as a keyword also works.
+    *size : int or sequence of int
+        The shape, as separate ints (``zeros(2, 3)``) or one sequence (``zeros((2, 3))``).
     dtype : numpy.dtype, optional
         The element type; the default float dtype (see :func:`set_default_dtype`) when None.
     device : str or device, optional
         None or the CPU (the only device).
     requires_grad : bool, optional
         Make the result a leaf that records operations (floating dtypes only). Default False.
+    **kw
+        Only ``size=``: the shape as a keyword (``zeros(size=(2, 3))``), as PyTorch accepts.
 
     Returns
     -------
@@ -159,6 +160,10 @@ def zeros(*size, dtype=None, device=None, requires_grad=False, **kw):
     ------
     RuntimeError
         If ``device`` is not the CPU, or ``requires_grad=True`` for a non-floating dtype.
+    ValueError
+        If a size is negative or not an integer.
+    TypeError
+        If the size is given both by position and as ``size=``, or for any other keyword.
     """
     check_device(device, "zeros")
     shape = _sizes(size, kw.pop("size", None), "zeros")
@@ -171,15 +176,16 @@ def ones(*size, dtype=None, device=None, requires_grad=False, **kw):
 
     Parameters
     ----------
-    size : ints or a sequence of int
-        The shape, as separate ints (``zeros(2, 3)``) or one sequence (``zeros((2, 3))``);
-        ``size=`` as a keyword also works.
+    *size : int or sequence of int
+        The shape, as separate ints (``ones(2, 3)``) or one sequence (``ones((2, 3))``).
     dtype : numpy.dtype, optional
         The element type; the default float dtype (see :func:`set_default_dtype`) when None.
     device : str or device, optional
         None or the CPU (the only device).
     requires_grad : bool, optional
         Make the result a leaf that records operations (floating dtypes only). Default False.
+    **kw
+        Only ``size=``: the shape as a keyword (``ones(size=(2, 3))``), as PyTorch accepts.
 
     Returns
     -------
@@ -190,6 +196,10 @@ def ones(*size, dtype=None, device=None, requires_grad=False, **kw):
     ------
     RuntimeError
         If ``device`` is not the CPU, or ``requires_grad=True`` for a non-floating dtype.
+    ValueError
+        If a size is negative or not an integer.
+    TypeError
+        If the size is given both by position and as ``size=``, or for any other keyword.
     """
     check_device(device, "ones")
     shape = _sizes(size, kw.pop("size", None), "ones")
@@ -202,15 +212,16 @@ def empty(*size, dtype=None, device=None, requires_grad=False, **kw):
 
     Parameters
     ----------
-    size : ints or a sequence of int
-        The shape, as separate ints (``zeros(2, 3)``) or one sequence (``zeros((2, 3))``);
-        ``size=`` as a keyword also works.
+    *size : int or sequence of int
+        The shape, as separate ints (``empty(2, 3)``) or one sequence (``empty((2, 3))``).
     dtype : numpy.dtype, optional
         The element type; the default float dtype (see :func:`set_default_dtype`) when None.
     device : str or device, optional
         None or the CPU (the only device).
     requires_grad : bool, optional
         Make the result a leaf that records operations (floating dtypes only). Default False.
+    **kw
+        Only ``size=``: the shape as a keyword (``empty(size=(2, 3))``), as PyTorch accepts.
 
     Returns
     -------
@@ -221,6 +232,10 @@ def empty(*size, dtype=None, device=None, requires_grad=False, **kw):
     ------
     RuntimeError
         If ``device`` is not the CPU, or ``requires_grad=True`` for a non-floating dtype.
+    ValueError
+        If a size is negative or not an integer.
+    TypeError
+        If the size is given both by position and as ``size=``, or for any other keyword.
     """
     check_device(device, "empty")
     shape = _sizes(size, kw.pop("size", None), "empty")
@@ -465,22 +480,35 @@ def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, **
 
     Parameters
     ----------
-    size : ints or a sequence of int
-        The shape, as separate ints (``zeros(2, 3)``) or one sequence (``zeros((2, 3))``);
-        ``size=`` as a keyword also works.
+    *size : int or sequence of int
+        The shape, as separate ints (``rand(2, 3)``) or one sequence (``rand((2, 3))``).
     generator : Generator, optional
         Draw from this generator instead of the global one (see :func:`manual_seed`).
     dtype : numpy.dtype, optional
-        The element type; the default float dtype (see :func:`set_default_dtype`) when None; floating dtypes only.
+        The element type; the default float dtype (see :func:`set_default_dtype`) when None;
+        floating dtypes only.
     device : str or device, optional
         None or the CPU (the only device).
     requires_grad : bool, optional
         Make the result a leaf that records operations (floating dtypes only). Default False.
+    **kw
+        Only ``size=``: the shape as a keyword (``rand(size=(2, 3))``), as PyTorch accepts.
 
     Returns
     -------
     Tensor
-        A new tensor.
+        A new tensor of the given shape and the (floating) dtype.
+
+    Raises
+    ------
+    RuntimeError
+        If ``device`` is not the CPU, or ``requires_grad=True`` for a non-floating dtype.
+    NotImplementedError
+        For a non-floating ``dtype`` (as PyTorch).
+    ValueError
+        If a size is negative or not an integer.
+    TypeError
+        If the size is given both by position and as ``size=``, or for any other keyword.
     """
     check_device(device, "rand")
     shape = _sizes(size, kw.pop("size", None), "rand")
@@ -494,22 +522,35 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, *
 
     Parameters
     ----------
-    size : ints or a sequence of int
-        The shape, as separate ints (``zeros(2, 3)``) or one sequence (``zeros((2, 3))``);
-        ``size=`` as a keyword also works.
+    *size : int or sequence of int
+        The shape, as separate ints (``randn(2, 3)``) or one sequence (``randn((2, 3))``).
     generator : Generator, optional
         Draw from this generator instead of the global one (see :func:`manual_seed`).
     dtype : numpy.dtype, optional
-        The element type; the default float dtype (see :func:`set_default_dtype`) when None; floating dtypes only.
+        The element type; the default float dtype (see :func:`set_default_dtype`) when None;
+        floating dtypes only.
     device : str or device, optional
         None or the CPU (the only device).
     requires_grad : bool, optional
         Make the result a leaf that records operations (floating dtypes only). Default False.
+    **kw
+        Only ``size=``: the shape as a keyword (``randn(size=(2, 3))``), as PyTorch accepts.
 
     Returns
     -------
     Tensor
-        A new tensor.
+        A new tensor of the given shape and the (floating) dtype.
+
+    Raises
+    ------
+    RuntimeError
+        If ``device`` is not the CPU, or ``requires_grad=True`` for a non-floating dtype.
+    NotImplementedError
+        For a non-floating ``dtype`` (as PyTorch).
+    ValueError
+        If a size is negative or not an integer.
+    TypeError
+        If the size is given both by position and as ``size=``, or for any other keyword.
     """
     check_device(device, "randn")
     shape = _sizes(size, kw.pop("size", None), "randn")

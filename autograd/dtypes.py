@@ -22,7 +22,30 @@ _default = [float32]
 
 
 def set_default_dtype(dtype):
-    """Set the dtype that Python floats and float factories (zeros, randn, ...) produce."""
+    """Set the dtype that Python floats and the float factories (``zeros``, ``randn``, ...) produce.
+
+    Parameters
+    ----------
+    dtype : numpy.dtype
+        A floating dtype: ``gg.float32`` (the initial default), ``gg.float64`` or
+        ``gg.float16``.
+
+    Raises
+    ------
+    TypeError
+        For a non-floating dtype (as PyTorch).
+
+    Notes
+    -----
+    The default is shared by all threads, as in PyTorch.
+
+    Examples
+    --------
+    >>> gg.set_default_dtype(gg.float64)
+    >>> gg.tensor([1.5]).dtype
+    dtype('float64')
+    >>> gg.set_default_dtype(gg.float32)
+    """
     dtype = np.dtype(dtype)
     if dtype.kind != "f":
         raise TypeError(f"set_default_dtype: only floating dtypes are allowed, got {dtype}")
@@ -30,7 +53,13 @@ def set_default_dtype(dtype):
 
 
 def get_default_dtype():
-    """The current default float dtype (float32 unless changed)."""
+    """Return the current default float dtype (float32 unless changed by :func:`set_default_dtype`).
+
+    Returns
+    -------
+    numpy.dtype
+        The dtype that Python floats and the float factories produce.
+    """
     return _default[0]
 
 

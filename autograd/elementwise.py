@@ -7,6 +7,9 @@ float dtype; rounding, modulo and bitwise ops keep integers; Python scalars neve
 tensor. Derivative rules live in primitives.py ("elementwise math" section); everything else
 here is composed from existing ops.
 """
+import inspect
+import textwrap
+
 import numpy as np
 
 from . import primitives as P
@@ -34,67 +37,117 @@ def _not_implemented(op, dtype):
     return NotImplementedError(f"{op}: not implemented for dtype {dtype}")
 
 
-def _doc(summary, rule=None):
-    text = f"""{summary}
+_NUMBER_NOTE = ("PyTorch's function requires a tensor; here a Python number is accepted too "
+                "(it becomes a 0-d tensor of the default float dtype).")
+
+
+def _fill(text, indent):
+    """`text` wrapped to the docstrings' width, continuation lines indented by `indent`."""
+    return textwrap.fill(text.strip(), 92 - indent, subsequent_indent=" " * indent,
+                         break_on_hyphens=False)
+
+
+def _float_unary(prim, name, summary, domain="", note=""):
+    """The op `name` of one float input: integers and bools are converted first."""
+    def op(input):
+        return apply(prim, (_floating(input),))
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"""{summary}
+
+    Also available as the method ``x.{name}()`` and in place as ``x.{name}_()``.
 
     Parameters
     ----------
-    input : Tensor (or number)
-        Integer and bool inputs are converted to the default float dtype.
+    input : Tensor or number
+        A tensor of any shape. Integer and bool inputs are converted to the default float
+        dtype (:func:`get_default_dtype`) first, as in PyTorch.
 
     Returns
     -------
     Tensor
-        Same shape; the input's floating dtype.
+        {_fill("``input``'s shape and floating dtype. " + domain, 8)}
+
+    Notes
+    -----
+    Derivative: ``{prim.rule}``.
+
+    {_fill(note + " " + _NUMBER_NOTE, 4)}
     """
-    if rule:
-        text += f"\n    Notes\n    -----\n    Derivative: ``{rule}``.\n"
-    return text
-
-
-def _float_unary(prim, name, summary):
-    def op(input):
-        return apply(prim, (_floating(input),))
-    op.__name__ = op.__qualname__ = name
-    op.__doc__ = _doc(summary, prim.rule)
     return op
 
 
-log2 = _float_unary(P.LOG2, "log2", "Base-2 logarithm, elementwise.")
-log10 = _float_unary(P.LOG10, "log10", "Base-10 logarithm, elementwise.")
-exp2 = _float_unary(P.EXP2, "exp2", "2 to the power x, elementwise.")
-tan = _float_unary(P.TAN, "tan", "Tangent, elementwise.")
-asin = _float_unary(P.ASIN, "asin", "Inverse sine (nan outside [-1, 1]), elementwise.")
-acos = _float_unary(P.ACOS, "acos", "Inverse cosine (nan outside [-1, 1]), elementwise.")
-atan = _float_unary(P.ATAN, "atan", "Inverse tangent, elementwise.")
-sinh = _float_unary(P.SINH, "sinh", "Hyperbolic sine, elementwise.")
-cosh = _float_unary(P.COSH, "cosh", "Hyperbolic cosine, elementwise.")
-asinh = _float_unary(P.ASINH, "asinh", "Inverse hyperbolic sine, elementwise.")
-acosh = _float_unary(P.ACOSH, "acosh", "Inverse hyperbolic cosine (nan below 1), elementwise.")
-atanh = _float_unary(P.ATANH, "atanh", "Inverse hyperbolic tangent (+-inf at +-1, nan "
-                                       "outside), elementwise.")
-erfc = _float_unary(P.ERFC, "erfc", "Complementary error function 1 - erf(x), elementwise "
-                                    "(accurate where erf(x) is close to 1).")
-erfinv = _float_unary(P.ERFINV, "erfinv", "Inverse error function on [-1, 1], elementwise.")
-lgamma = _float_unary(P.LGAMMA, "lgamma", "ln|Gamma(x)|, elementwise (inf at 0 and the "
-                                          "negative integers).")
-digamma = _float_unary(P.DIGAMMA, "digamma", "The digamma function d/dx ln Gamma(x), "
-                                             "elementwise (-inf at 0, as PyTorch).")
+log2 = _float_unary(P.LOG2, "log2", "Return the base-2 logarithm of ``input``, elementwise.",
+                    "``-inf`` at 0, NaN for negative values.")
+log10 = _float_unary(P.LOG10, "log10",
+                     "Return the base-10 logarithm of ``input``, elementwise.",
+                     "``-inf`` at 0, NaN for negative values.")
+exp2 = _float_unary(P.EXP2, "exp2", "Return ``2 ** input``, elementwise.")
+tan = _float_unary(P.TAN, "tan", "Return the tangent of ``input`` (in radians), elementwise.")
+asin = _float_unary(P.ASIN, "asin", "Return the inverse sine of ``input``, elementwise "
+                                    "(``gg.arcsin`` is an alias).",
+                    "In radians, in [-pi/2, pi/2]; NaN outside [-1, 1].")
+acos = _float_unary(P.ACOS, "acos", "Return the inverse cosine of ``input``, elementwise "
+                                    "(``gg.arccos`` is an alias).",
+                    "In radians, in [0, pi]; NaN outside [-1, 1].")
+atan = _float_unary(P.ATAN, "atan", "Return the inverse tangent of ``input``, elementwise "
+                                    "(``gg.arctan`` is an alias).",
+                    "In radians, in [-pi/2, pi/2].")
+sinh = _float_unary(P.SINH, "sinh", "Return the hyperbolic sine of ``input``, elementwise.")
+cosh = _float_unary(P.COSH, "cosh", "Return the hyperbolic cosine of ``input``, elementwise.")
+asinh = _float_unary(P.ASINH, "asinh", "Return the inverse hyperbolic sine of ``input``, "
+                                       "elementwise (``gg.arcsinh`` is an alias).")
+acosh = _float_unary(P.ACOSH, "acosh", "Return the inverse hyperbolic cosine of ``input``, "
+                                       "elementwise (``gg.arccosh`` is an alias).",
+                     "NaN below 1.")
+atanh = _float_unary(P.ATANH, "atanh", "Return the inverse hyperbolic tangent of ``input``, "
+                                       "elementwise (``gg.arctanh`` is an alias).",
+                     "``+inf`` and ``-inf`` at 1 and -1, NaN outside [-1, 1].")
+erfc = _float_unary(P.ERFC, "erfc", "Return the complementary error function "
+                                    "``1 - erf(input)``, elementwise.",
+                    "Accurate where ``erf(input)`` is close to 1 (the subtraction would lose "
+                    "every digit there).")
+erfinv = _float_unary(P.ERFINV, "erfinv", "Return the inverse error function of ``input``, "
+                                          "elementwise.",
+                      "``+inf`` and ``-inf`` at 1 and -1, NaN outside [-1, 1].",
+                      "``erfinv(-0.0)`` is ``+0.0`` here (PyTorch: ``-0.0``).")
+lgamma = _float_unary(P.LGAMMA, "lgamma", "Return ``ln|Gamma(input)|``, the log of the "
+                                          "absolute value of the gamma function, elementwise.",
+                      "``inf`` at 0 and at the negative integers (the poles of Gamma).")
+digamma = _float_unary(P.DIGAMMA, "digamma", "Return the digamma function "
+                                             "``d/dx ln Gamma(x)`` at ``input``, elementwise.",
+                       "``-inf`` at +0 and ``+inf`` at -0, NaN at the negative integers "
+                       "(as PyTorch).")
 arcsin, arccos, arctan = asin, acos, atan
 arcsinh, arccosh, arctanh = asinh, acosh, atanh
 
 
 def polygamma(n, input):
-    """The n-th derivative of the digamma function, elementwise (n = 0 is digamma).
+    """Return the ``n``-th derivative of the digamma function at ``input``, elementwise.
+
+    ``n = 0`` is :func:`digamma`. Also available as ``x.polygamma(n)``.
 
     Parameters
     ----------
-    n : int >= 0
-    input : Tensor
+    n : int
+        The order of the derivative, >= 0.
+    input : Tensor or number
+        A tensor of any shape; integer and bool inputs are converted to the default float
+        dtype.
 
     Returns
     -------
-    Tensor of input's floating dtype. Differentiable to any order (polygamma(n + 1)).
+    Tensor
+        ``input``'s shape and floating dtype. Differentiable to any order (the derivative
+        is ``polygamma(n + 1, input)``).
+
+    Raises
+    ------
+    RuntimeError
+        If ``n`` is not a non-negative integer.
+
+    Notes
+    -----
+    PyTorch's ``Tensor.polygamma_(n)`` has no counterpart here (there is no in-place form).
     """
     if not isinstance(n, (int, np.integer)) or n < 0:
         raise RuntimeError(f"polygamma: n must be a non-negative integer, got {n!r}")
@@ -105,6 +158,7 @@ def polygamma(n, input):
 
 
 def _rounding(prim, name, summary):
+    """The rounding op `name`: zero gradient; integers come back unchanged."""
     def op(input):
         x = _as_tensor(input)
         kind = x._data.dtype.kind
@@ -116,42 +170,59 @@ def _rounding(prim, name, summary):
     op.__name__ = op.__qualname__ = name
     op.__doc__ = f"""{summary}
 
-    Parameters
-    ----------
-    input : Tensor
-        Floating or integer (integers come back unchanged, as a copy).
-
-    Returns
-    -------
-    Tensor of input's dtype. Its gradient is zero, but it requires grad when the input does
-    (as in PyTorch), so it can take part in a differentiable expression.
-    """
-    return op
-
-
-floor = _rounding(P.FLOOR, "floor", "Largest integer <= x, elementwise.")
-ceil = _rounding(P.CEIL, "ceil", "Smallest integer >= x, elementwise.")
-trunc = _rounding(P.TRUNC, "trunc", "x rounded toward zero, elementwise.")
-fix = trunc
-
-
-def round(input, *, decimals=0):
-    """Round half to even (0.5 -> 0, 1.5 -> 2), elementwise, to `decimals` decimal digits
-    (negative: to tens, hundreds, ...), computed as PyTorch does: round(x * 10^d) / 10^d.
+    Also available as the method ``x.{name}()`` and in place as ``x.{name}_()``.
 
     Parameters
     ----------
-    input : Tensor
-    decimals : int, default 0
+    input : Tensor or number
+        A floating or integer tensor of any shape (integers come back unchanged, as a copy).
 
     Returns
     -------
-    Tensor of input's dtype; zero gradient (requires grad when the input does).
+    Tensor
+        ``input``'s shape and dtype. Its gradient is zero, but it requires grad when
+        ``input`` does (as in PyTorch), so it can take part in a differentiable expression.
+        ``inf``, ``-inf`` and NaN are returned unchanged.
 
     Raises
     ------
     NotImplementedError
-        For bool input, or integer input with decimals != 0 (as PyTorch).
+        For a bool input (as PyTorch).
+    """
+    return op
+
+
+floor = _rounding(P.FLOOR, "floor", "Return the largest integer <= ``input``, elementwise.")
+ceil = _rounding(P.CEIL, "ceil", "Return the smallest integer >= ``input``, elementwise.")
+trunc = _rounding(P.TRUNC, "trunc", "Return ``input`` rounded toward zero, elementwise "
+                                    "(``gg.fix`` is an alias).")
+fix = trunc
+
+
+def round(input, *, decimals=0):
+    """Round ``input`` to ``decimals`` decimal digits, half to even, elementwise.
+
+    Ties go to the even neighbour (0.5 -> 0, 1.5 -> 2, as in PyTorch and numpy). A negative
+    ``decimals`` rounds to tens, hundreds, ...; the value is computed as PyTorch does,
+    ``round(x * 10**d) / 10**d``. Also available as ``x.round()`` and ``x.round_()``.
+
+    Parameters
+    ----------
+    input : Tensor or number
+        A floating or integer tensor of any shape (integers come back unchanged, as a copy).
+    decimals : int, optional
+        The number of decimal digits to keep (keyword only). Default 0.
+
+    Returns
+    -------
+    Tensor
+        ``input``'s shape and dtype. Its gradient is zero, but it requires grad when
+        ``input`` does (as in PyTorch), so it can take part in a differentiable expression.
+
+    Raises
+    ------
+    NotImplementedError
+        For a bool input, or an integer input with ``decimals != 0`` (as PyTorch).
     """
     x = _as_tensor(input)
     kind = x._data.dtype.kind
@@ -163,20 +234,25 @@ def round(input, *, decimals=0):
 
 
 def frac(input):
-    """The fractional part x - trunc(x), elementwise (sign of x; nan at +-inf).
+    """Return the fractional part ``input - trunc(input)``, elementwise.
+
+    The result has the sign of ``input``; it is NaN at ``+inf`` and ``-inf``. Also
+    available as ``x.frac()`` and ``x.frac_()``.
 
     Parameters
     ----------
-    input : Tensor, floating
+    input : Tensor or number
+        A floating tensor of any shape.
 
     Returns
     -------
-    Tensor; gradient 1 (that of x).
+    Tensor
+        ``input``'s shape and dtype. Its gradient is 1 (that of ``input``).
 
     Raises
     ------
     NotImplementedError
-        For integer or bool input (as PyTorch).
+        For an integer or bool input (as PyTorch).
     """
     x = _as_tensor(input)
     if x._data.dtype.kind != "f":
@@ -188,11 +264,20 @@ sgn = sign
 
 
 def signbit(input):
-    """True where the sign bit is set (negative numbers, -0.0, -inf), elementwise.
+    """Test whether the sign bit of each element is set, elementwise (also ``x.signbit()``).
+
+    True for negative numbers, ``-0.0`` and ``-inf``.
+
+    Parameters
+    ----------
+    input : Tensor or number
+        A tensor of any shape and dtype (unsigned integers and bools give False).
 
     Returns
     -------
-    Tensor of bool (no gradient)."""
+    Tensor
+        A bool tensor of ``input``'s shape (not differentiable).
+    """
     d = _as_tensor(input)._data
     if d.dtype.kind == "f":
         return _wrap(np.signbit(d))
@@ -200,12 +285,23 @@ def signbit(input):
 
 
 def positive(input):
-    """Returns `input` itself (unary plus).
+    """Return ``input`` itself, the unary plus (also ``x.positive()``).
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape and a numeric dtype.
+
+    Returns
+    -------
+    Tensor
+        ``input`` itself (not a copy), as in PyTorch.
 
     Raises
     ------
     RuntimeError
-        For bool input (as PyTorch)."""
+        For a bool tensor (as PyTorch).
+    """
     if input._data.dtype.kind == "b":
         raise RuntimeError("positive: the `+` operator on a bool tensor is not supported")
     return input
@@ -215,17 +311,18 @@ def positive(input):
 
 
 def reciprocal(input):
-    """Return ``1 / input``, elementwise (also ``x.reciprocal()``).
+    """Return ``1 / input``, elementwise (also ``x.reciprocal()`` and ``x.reciprocal_()``).
 
     Parameters
     ----------
     input : Tensor or number
-        Integer and bool inputs are converted to the default float dtype.
+        A tensor of any shape. Integer and bool inputs are converted to the default float
+        dtype.
 
     Returns
     -------
     Tensor
-        Same shape; ``inf`` where the input is 0.
+        ``input``'s shape and floating dtype; ``inf`` where ``input`` is 0.
 
     Notes
     -----
@@ -235,28 +332,50 @@ def reciprocal(input):
 
 
 def logit(input, eps=None):
-    """ln(p / (1 - p)), elementwise. With `eps`, p is first clamped to [eps, 1 - eps] (the
-    gradient is then 0 outside that range, as PyTorch).
+    """Return the log-odds ``ln(p / (1 - p))`` of the probabilities ``input``, elementwise.
+
+    The inverse of :func:`sigmoid`. Also available as ``x.logit(eps)`` and
+    ``x.logit_(eps)``.
 
     Parameters
     ----------
-    input : Tensor
+    input : Tensor or number
+        Probabilities, a tensor of any shape. Integer and bool inputs are converted to the
+        default float dtype.
     eps : float, optional
+        When given, ``input`` is first clamped to ``[eps, 1 - eps]``, and the gradient is
+        then 0 outside that range (as PyTorch). Default None (no clamping: ``-inf`` at 0,
+        ``+inf`` at 1, NaN outside [0, 1]).
 
     Returns
     -------
-    Tensor of input's floating dtype.
+    Tensor
+        ``input``'s shape and floating dtype.
     """
     return apply(P.LOGIT, (_floating(input),), None if eps is None else float(eps))
 
 
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
-    """Replace nan with `nan`, +inf with `posinf` and -inf with `neginf` (by default the
-    largest and lowest finite values of the dtype). Integer tensors come back as a copy.
+    """Replace NaN, ``+inf`` and ``-inf`` in ``input`` by finite numbers, elementwise.
+
+    Also available as ``x.nan_to_num(...)`` and ``x.nan_to_num_(...)``.
+
+    Parameters
+    ----------
+    input : Tensor or number
+        A tensor of any shape. Integer and bool tensors come back unchanged, as a copy.
+    nan : float, optional
+        The value that replaces NaN. Default 0.
+    posinf : float, optional
+        The value that replaces ``+inf``. Default None: the largest finite value of the dtype.
+    neginf : float, optional
+        The value that replaces ``-inf``. Default None: the lowest finite value of the dtype.
 
     Returns
     -------
-    Tensor of input's dtype; the gradient passes where the input is finite, 0 elsewhere.
+    Tensor
+        ``input``'s shape and dtype. The gradient passes where ``input`` is finite and is 0
+        at the replaced elements.
     """
     x = _as_tensor(input)
     d = x._data
@@ -270,12 +389,44 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
 
 
 def clamp_min(input, min):
-    """max(x, min) elementwise: `clamp(input, min=min)`."""
+    """Return ``max(input, min)``, elementwise: :func:`clamp` with only a lower bound.
+
+    Also available as ``x.clamp_min(min)`` and ``x.clamp_min_(min)``.
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape.
+    min : number or Tensor
+        The lower bound (a tensor broadcasts against ``input``).
+
+    Returns
+    -------
+    Tensor
+        The clamped tensor, as :func:`clamp` gives it (the gradient passes where
+        ``input >= min``).
+    """
     return clamp(input, min=min)
 
 
 def clamp_max(input, max):
-    """min(x, max) elementwise: `clamp(input, max=max)`."""
+    """Return ``min(input, max)``, elementwise: :func:`clamp` with only an upper bound.
+
+    Also available as ``x.clamp_max(max)`` and ``x.clamp_max_(max)``.
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape.
+    max : number or Tensor
+        The upper bound (a tensor broadcasts against ``input``).
+
+    Returns
+    -------
+    Tensor
+        The clamped tensor, as :func:`clamp` gives it (the gradient passes where
+        ``input <= max``).
+    """
     return clamp(input, max=max)
 
 
@@ -295,12 +446,27 @@ def _apply2(prim, name, a, b):
 
 
 def hypot(input, other):
-    """sqrt(a^2 + b^2) without overflow, elementwise, broadcast. Floating inputs only.
+    """Return ``sqrt(input**2 + other**2)``, elementwise, with broadcasting, without overflow.
+
+    Also available as ``x.hypot(other)`` and ``x.hypot_(other)``.
+
+    Parameters
+    ----------
+    input, other : Tensor or number
+        Floating operands of broadcastable shapes.
+
+    Returns
+    -------
+    Tensor
+        The broadcast shape and the promoted floating dtype.
 
     Raises
     ------
     NotImplementedError
-        For integer or bool inputs (as PyTorch)."""
+        For integer or bool inputs (as PyTorch).
+    RuntimeError
+        If the shapes do not broadcast.
+    """
     a, b = _pair(input, other)
     if a._data.dtype.kind != "f":
         raise _not_implemented("hypot", a._data.dtype)
@@ -308,8 +474,29 @@ def hypot(input, other):
 
 
 def atan2(input, other):
-    """The angle of the point (other, input), i.e. atan(input / other) in the right quadrant,
-    elementwise, broadcast; integers give the default float dtype."""
+    """Return the angle of the point ``(other, input)``, elementwise, with broadcasting.
+
+    That is ``atan(input / other)`` in the right quadrant, in radians in ``[-pi, pi]``
+    (``gg.arctan2`` is an alias; also ``x.atan2(other)`` and ``x.atan2_(other)``).
+
+    Parameters
+    ----------
+    input : Tensor or number
+        The y coordinates.
+    other : Tensor or number
+        The x coordinates, broadcastable with ``input``.
+
+    Returns
+    -------
+    Tensor
+        The broadcast shape and the promoted floating dtype (integers give the default float
+        dtype).
+
+    Raises
+    ------
+    RuntimeError
+        If the shapes do not broadcast.
+    """
     a, b = _float_pair(input, other)
     return _apply2(P.ATAN2, "atan2", a, b)
 
@@ -325,52 +512,138 @@ def _check_int_divisor(op, a, b):
 
 
 def fmod(input, other):
-    """C-style remainder a - b * trunc(a / b) (sign of the dividend), elementwise, broadcast.
-    Integers stay integers.
+    """Return the C-style remainder ``input - other * trunc(input / other)``, elementwise.
 
-    Derivative: dL/da = g, dL/db = -g * trunc(a / b).
+    The result has the sign of the dividend ``input`` (:func:`remainder` has the sign of the
+    divisor). Broadcasts; integers stay integers. Also ``x.fmod(other)`` and
+    ``x.fmod_(other)``.
+
+    Parameters
+    ----------
+    input : Tensor or number
+        The dividend.
+    other : Tensor or number
+        The divisor, broadcastable with ``input``.
+
+    Returns
+    -------
+    Tensor
+        The broadcast shape and the promoted dtype.
 
     Raises
     ------
     RuntimeError
-        For an integer division by zero (as PyTorch)."""
+        For an integer division by zero (as PyTorch), or shapes that do not broadcast.
+    NotImplementedError
+        For bool inputs.
+
+    Notes
+    -----
+    Derivative: ``dL/dinput = g``, ``dL/dother = -g * trunc(input / other)``.
+    """
     a, b = _pair(input, other)
     _check_int_divisor("fmod", a, b)
     return _apply2(P.FMOD, "fmod", a, b)
 
 
 def remainder(input, other):
-    """Python-style modulus a - b * floor(a / b) (sign of the divisor), elementwise, broadcast;
-    the `%` operator. Integers stay integers.
+    """Return the Python-style modulus ``input - other * floor(input / other)``, elementwise.
 
-    Derivative: dL/da = g, dL/db = -g * floor(a / b).
+    The result has the sign of the divisor ``other`` (:func:`fmod` has the sign of the
+    dividend); this is the ``%`` operator. Broadcasts; integers stay integers. Also
+    ``x.remainder(other)`` and ``x.remainder_(other)``.
+
+    Parameters
+    ----------
+    input : Tensor or number
+        The dividend.
+    other : Tensor or number
+        The divisor, broadcastable with ``input``.
+
+    Returns
+    -------
+    Tensor
+        The broadcast shape and the promoted dtype.
 
     Raises
     ------
     RuntimeError
-        For an integer division by zero (as PyTorch)."""
+        For an integer division by zero (as PyTorch), or shapes that do not broadcast.
+    NotImplementedError
+        For bool inputs.
+
+    Notes
+    -----
+    Derivative: ``dL/dinput = g``, ``dL/dother = -g * floor(input / other)``.
+    """
     a, b = _pair(input, other)
     _check_int_divisor("remainder", a, b)
     return _apply2(P.REMAINDER, "remainder", a, b)
 
 
 def floor_divide(input, other):
-    """floor(a / b), elementwise, broadcast; the `//` operator. Integers stay integers.
+    """Return ``floor(input / other)``, elementwise, with broadcasting: the ``//`` operator.
 
-    Differs from PyTorch: the gradient is zero (PyTorch raises at backward)."""
+    Integers stay integers. Also ``x.floor_divide(other)`` and ``x.floor_divide_(other)``;
+    the same as ``gg.div(input, other, rounding_mode='floor')``.
+
+    Parameters
+    ----------
+    input : Tensor or number
+        The dividend.
+    other : Tensor or number
+        The divisor, broadcastable with ``input``.
+
+    Returns
+    -------
+    Tensor
+        The broadcast shape and the promoted dtype.
+
+    Raises
+    ------
+    RuntimeError
+        For an integer division by zero (as PyTorch).
+    NotImplementedError
+        For bool inputs.
+    ValueError
+        If the shapes do not broadcast.
+
+    Notes
+    -----
+    The gradient is zero; PyTorch raises at backward instead ("derivative for floor_divide
+    is not implemented").
+    """
     return div(input, other, rounding_mode="floor")
 
 
 def lerp(input, end, weight):
-    """Linear interpolation input + weight * (end - input), elementwise, broadcast; `weight` a
-    number or a tensor. Computed as PyTorch (from `end` when weight >= 0.5).
+    """Return the linear interpolation ``input + weight * (end - input)``, elementwise.
+
+    Computed as PyTorch does, from ``end`` when ``weight >= 0.5`` (``end - (1 - weight) *
+    (end - input)``), which is exact at ``weight = 1``. Broadcasts. Also
+    ``x.lerp(end, weight)`` and ``x.lerp_(end, weight)``.
+
+    Parameters
+    ----------
+    input : Tensor
+        The start points, floating.
+    end : Tensor
+        The end points, of ``input``'s dtype and a broadcastable shape.
+    weight : float or Tensor
+        The interpolation weight, a number or a tensor broadcastable with the others.
+
+    Returns
+    -------
+    Tensor
+        The broadcast shape, ``input``'s dtype; differentiable in all three arguments.
 
     Raises
     ------
     NotImplementedError
-        For integer inputs.
+        For an integer or bool ``input`` (as PyTorch).
     RuntimeError
-        If input and end have different dtypes (as PyTorch)."""
+        If ``input`` and ``end`` have different dtypes (as PyTorch).
+    """
     start, end = _as_tensor(input), _as_tensor(end)
     if start._data.dtype.kind != "f":
         raise _not_implemented("lerp", start._data.dtype)
@@ -395,14 +668,17 @@ def _scaled(t, value, like):
 
 
 def addcmul(input, tensor1, tensor2, *, value=1):
-    """Return ``input + value * tensor1 * tensor2``, elementwise, with broadcasting (also ``x.addcmul(...)``).
+    """Return ``input + value * tensor1 * tensor2``, elementwise, with broadcasting.
+
+    Also available as ``x.addcmul(tensor1, tensor2, value=...)`` and ``x.addcmul_(...)``.
 
     Parameters
     ----------
-    input, tensor1, tensor2 : Tensor
+    input, tensor1, tensor2 : Tensor or number
         Tensors of broadcastable shapes.
     value : number, optional
-        The multiplier of the product (keyword only). Default 1.
+        The multiplier of the product (keyword only). Default 1. For an integer ``input`` a
+        float value is truncated to an integer, as PyTorch does.
 
     Returns
     -------
@@ -413,12 +689,29 @@ def addcmul(input, tensor1, tensor2, *, value=1):
 
 
 def addcdiv(input, tensor1, tensor2, *, value=1):
-    """input + value * tensor1 / tensor2, elementwise, broadcast.
+    """Return ``input + value * tensor1 / tensor2``, elementwise, with broadcasting.
+
+    Also available as ``x.addcdiv(tensor1, tensor2, value=...)`` and ``x.addcdiv_(...)``.
+
+    Parameters
+    ----------
+    input : Tensor or number
+        The tensor to add to.
+    tensor1, tensor2 : Tensor or number
+        The numerator and denominator, broadcastable with ``input``; not both integer.
+    value : number, optional
+        The multiplier of the quotient (keyword only). Default 1.
+
+    Returns
+    -------
+    Tensor
+        The broadcast shape and promoted dtype.
 
     Raises
     ------
     RuntimeError
-        If tensor1 and tensor2 are both integer tensors (as PyTorch)."""
+        If ``tensor1`` and ``tensor2`` are both integer (or bool) tensors (as PyTorch).
+    """
     t1, t2 = _as_tensor(tensor1), _as_tensor(tensor2)
     if t1._data.dtype.kind in "iub" and t2._data.dtype.kind in "iub":
         raise RuntimeError("addcdiv: integer division with addcdiv is not supported; use "
@@ -427,6 +720,7 @@ def addcdiv(input, tensor1, tensor2, *, value=1):
 
 
 def _float_binary(prim, name, summary):
+    """The op `name` of two floating operands (integers raise, as in PyTorch)."""
     def op(input, other):
         a, b = _pair(input, other)
         if a._data.dtype.kind != "f":
@@ -435,18 +729,25 @@ def _float_binary(prim, name, summary):
     op.__name__ = op.__qualname__ = name
     op.__doc__ = f"""{summary}
 
+    Computed without overflow for large inputs, with broadcasting. Also available as
+    ``x.{name}(other)``.
+
     Parameters
     ----------
-    input, other : Tensor or number (broadcast); floating
+    input, other : Tensor or number
+        Floating operands of broadcastable shapes.
 
     Returns
     -------
-    Tensor of the promoted floating dtype.
+    Tensor
+        The broadcast shape and the promoted floating dtype.
 
     Raises
     ------
     NotImplementedError
         For integer or bool inputs (as PyTorch).
+    RuntimeError
+        If the shapes do not broadcast.
 
     Notes
     -----
@@ -455,24 +756,35 @@ def _float_binary(prim, name, summary):
     return op
 
 
-logaddexp = _float_binary(P.LOGADDEXP, "logaddexp", "ln(e^a + e^b), elementwise, without "
-                                                    "overflow.")
-logaddexp2 = _float_binary(P.LOGADDEXP2, "logaddexp2", "log2(2^a + 2^b), elementwise, without "
-                                                       "overflow.")
+logaddexp = _float_binary(P.LOGADDEXP, "logaddexp", "Return ``ln(exp(input) + exp(other))``, "
+                                                    "elementwise.")
+logaddexp2 = _float_binary(P.LOGADDEXP2, "logaddexp2", "Return ``log2(2**input + 2**other)``, "
+                                                       "elementwise.")
 
 
 def copysign(input, other):
-    """Return ``abs(input)`` with the sign of ``other`` (also the sign of -0.0), elementwise.
+    """Return ``abs(input)`` with the sign of ``other``, elementwise, with broadcasting.
+
+    The sign of ``-0.0`` counts as negative. Also ``x.copysign(other)`` and
+    ``x.copysign_(other)``.
 
     Parameters
     ----------
-    input, other : Tensor or number
-        Broadcastable tensors; integers give the default float dtype.
+    input : Tensor or number
+        The magnitudes.
+    other : Tensor or number
+        The signs, broadcastable with ``input``.
 
     Returns
     -------
     Tensor
-        The broadcast shape, the promoted floating dtype.
+        The broadcast shape and the promoted floating dtype (integers give the default float
+        dtype, as in PyTorch).
+
+    Raises
+    ------
+    RuntimeError
+        If the shapes do not broadcast.
 
     Notes
     -----
@@ -484,14 +796,56 @@ def copysign(input, other):
 
 
 def xlogy(input, other):
-    """x * ln(y), elementwise, broadcast, with 0 wherever x == 0 (unless y is nan);
-    integers give the default float dtype. Derivative: d/dx = ln y, d/dy = x / y."""
+    """Return ``input * ln(other)``, elementwise, with broadcasting, and 0 where ``input == 0``.
+
+    The zero holds even where ``other`` is 0 (so ``0 * ln 0 = 0``), but not where ``other``
+    is NaN (the result is NaN there, as in PyTorch). Also ``x.xlogy(other)`` and
+    ``x.xlogy_(other)``.
+
+    Parameters
+    ----------
+    input : Tensor or number
+        The factors.
+    other : Tensor or number
+        The arguments of the logarithm, broadcastable with ``input``.
+
+    Returns
+    -------
+    Tensor
+        The broadcast shape and the promoted floating dtype (integers give the default float
+        dtype).
+
+    Raises
+    ------
+    RuntimeError
+        If the shapes do not broadcast.
+
+    Notes
+    -----
+    Derivative: ``dL/dinput = g * ln(other)``, ``dL/dother = g * input / other``.
+    """
     x, y = _float_pair(input, other)
     return _apply2(P.XLOGY, "xlogy", x, y)
 
 
 def float_power(input, exponent):
-    """input ** exponent computed in float64 (both operands are converted first)."""
+    """Return ``input ** exponent`` computed in float64, elementwise, with broadcasting.
+
+    Both operands are converted to float64 first. Also ``x.float_power(exponent)`` and
+    ``x.float_power_(exponent)``.
+
+    Parameters
+    ----------
+    input : Tensor or number
+        The base.
+    exponent : Tensor or number
+        The exponent, broadcastable with ``input``.
+
+    Returns
+    -------
+    Tensor
+        A float64 tensor of the broadcast shape.
+    """
     x = to(_as_tensor(input), np.float64)
     if isinstance(exponent, _Scalar) and not isinstance(exponent, bool):
         return pow(x, float(exponent))
@@ -499,7 +853,29 @@ def float_power(input, exponent):
 
 
 def rsub(input, other, *, alpha=1):
-    """other - alpha * input (the reflected subtraction), broadcast."""
+    """Return ``other - alpha * input``, the reflected subtraction, with broadcasting.
+
+    Parameters
+    ----------
+    input : Tensor or number
+        The subtrahend (multiplied by ``alpha``).
+    other : Tensor or number
+        The minuend, broadcastable with ``input``.
+    alpha : number, optional
+        The multiplier of ``input`` (keyword only). Default 1.
+
+    Returns
+    -------
+    Tensor
+        The broadcast shape and promoted dtype.
+
+    Raises
+    ------
+    RuntimeError
+        For two bool tensors, or an integer tensor with a float ``alpha``.
+    ValueError
+        If the shapes do not broadcast.
+    """
     return sub(other, input, alpha=alpha)
 
 
@@ -656,12 +1032,25 @@ bitwise_xor = _bitwise(np.bitwise_xor, "bitwise_xor")
 
 
 def bitwise_not(input):
-    """Elementwise bitwise NOT of an integer tensor (logical NOT for bool); the `~` operator.
+    """Return the bitwise NOT of an integer tensor (logical NOT for bool), elementwise.
+
+    The ``~`` operator; also ``x.bitwise_not()`` and ``x.bitwise_not_()``.
+
+    Parameters
+    ----------
+    input : Tensor or int or bool
+        An integer or bool tensor of any shape.
+
+    Returns
+    -------
+    Tensor
+        ``input``'s shape and dtype (not differentiable).
 
     Raises
     ------
     NotImplementedError
-        For floating inputs."""
+        For a floating input (as PyTorch).
+    """
     d = _as_tensor(input)._data
     if d.dtype.kind not in "iub":
         raise _not_implemented("bitwise_not", d.dtype)
@@ -672,17 +1061,59 @@ def bitwise_not(input):
 
 
 def deg2rad(input):
-    """Degrees to radians, x * pi / 180, elementwise (integers give the default float)."""
+    """Convert angles from degrees to radians, ``input * pi / 180``, elementwise.
+
+    Also ``x.deg2rad()`` and ``x.deg2rad_()``.
+
+    Parameters
+    ----------
+    input : Tensor or number
+        Angles in degrees, a tensor of any shape. Integer and bool inputs are converted to
+        the default float dtype.
+
+    Returns
+    -------
+    Tensor
+        ``input``'s shape and floating dtype.
+    """
     return mul(_floating(input), np.pi / 180.0)
 
 
 def rad2deg(input):
-    """Radians to degrees, x * 180 / pi, elementwise (integers give the default float)."""
+    """Convert angles from radians to degrees, ``input * 180 / pi``, elementwise.
+
+    Also ``x.rad2deg()`` and ``x.rad2deg_()``.
+
+    Parameters
+    ----------
+    input : Tensor or number
+        Angles in radians, a tensor of any shape. Integer and bool inputs are converted to
+        the default float dtype.
+
+    Returns
+    -------
+    Tensor
+        ``input``'s shape and floating dtype.
+    """
     return mul(_floating(input), 180.0 / np.pi)
 
 
 def sinc(input):
-    """The normalized sinc, sin(pi x) / (pi x), with 1 at x = 0 (gradient 0 there), elementwise.
+    """Return the normalized sinc function ``sin(pi * input) / (pi * input)``, elementwise.
+
+    Its value at 0 is 1 (the limit), with gradient 0 there. Also ``x.sinc()`` and
+    ``x.sinc_()``.
+
+    Parameters
+    ----------
+    input : Tensor or number
+        A tensor of any shape. Integer and bool inputs are converted to the default float
+        dtype.
+
+    Returns
+    -------
+    Tensor
+        ``input``'s shape and floating dtype.
     """
     x = _floating(input)
     zero = x._data == 0
@@ -734,13 +1165,111 @@ def _inplace_method(name):
         fn = getattr(Tensor, name)
         return _inplace(self, name + "_", lambda s, *a: fn(s, *a, **kwargs), *args)
     method.__name__ = method.__qualname__ = name + "_"
-    method.__doc__ = f"In-place form of `{name}`: writes the result into this tensor."
+    _document_inplace(method, name, getattr(Tensor, name))
     return method
 
 
+def _sections(doc):
+    """{section title: its lines} of a NumPy-style docstring (the summary under '')."""
+    lines = inspect.cleandoc(doc or "").split("\n")
+    out, title = {"": []}, ""
+    for i, line in enumerate(lines):
+        if i + 1 < len(lines) and line.strip() and set(lines[i + 1].strip()) == {"-"} \
+                and len(lines[i + 1].strip()) == len(line.strip()):
+            title = line.strip()
+            out[title] = []
+        elif not (title in out and line and set(line.strip()) == {"-"} and not out[title]):
+            out[title].append(line)
+    return out
+
+
+def _entries(lines):
+    """The entries [(names, header line, description lines)] of a Parameters/Raises section."""
+    entries = []
+    for line in lines:
+        if line and not line.startswith(" "):
+            names = [n.strip() for n in line.split(" : ")[0].split(",")]
+            entries.append((names, line, []))
+        elif entries and line.strip():
+            entries[-1][2].append(line)
+    return entries
+
+
+def _document_inplace(method, name, fn):
+    """Give the in-place method `name_` the signature of `fn` (without its first parameter)
+    and a docstring built from `fn`'s: the parameters after ``input``, the same Raises plus
+    the in-place errors, and a pointer to `fn` for the computation."""
+    signature = inspect.signature(fn)
+    params = list(signature.parameters.values())[1:]
+    method.__signature__ = signature.replace(parameters=[
+        inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)] + params)
+    sections = _sections(fn.__doc__)
+    documented = _entries(sections.get("Parameters", []))
+    lines = []
+    for p in params:
+        star = "*" if p.kind is p.VAR_POSITIONAL else "**" if p.kind is p.VAR_KEYWORD else ""
+        for names, header, description in documented:
+            if p.name in names or star + p.name in names:
+                lines.append(star + p.name + " :" + header.split(" :", 1)[1]
+                             if " :" in header else star + p.name)
+                lines += [line for line in description]
+                break
+        else:
+            lines += [star + p.name, f"    As in :meth:`Tensor.{name}`."]
+    call = ", ".join(("*" if p.kind is p.VAR_POSITIONAL else "**" if p.kind is p.VAR_KEYWORD
+                      else "") + p.name for p in params)
+    parts = [f"""Compute ``self.{name}({call})`` and write the result into this tensor.
+
+    The in-place form of :meth:`Tensor.{name}` (see it for the computation, the dtype rules
+    and the derivative; its ``input`` is this tensor). It returns this tensor, with its
+    shape and dtype unchanged.
+"""]
+    if params:
+        parts.append("    Parameters\n    ----------\n" + "".join(
+            f"    {line}\n" for line in lines))
+    raises = "".join(f"    {line}\n" for line in sections.get("Raises", []) if line.strip())
+    parts.append(f"""    Returns
+    -------
+    Tensor
+        This tensor, modified; its version counter is bumped.
+
+    Raises
+    ------
+    RuntimeError
+        If the result's dtype cannot be stored in this tensor's dtype (e.g. ``{name}_`` of
+        an integer tensor when ``{name}`` gives floats), if broadcasting with the other
+        operands makes the result larger than this tensor, if this tensor is a read-only
+        view (from :meth:`Tensor.expand`), or if it is a leaf that requires grad while grad
+        mode is on (as in PyTorch).
+{raises}
+    Notes
+    -----
+    When autograd records the graph, this tensor's history continues from the new value
+    (on a view, the history of the view's base, as in PyTorch).
+    """)
+    method.__doc__ = "\n".join(parts)
+
+
 def _polygamma_method(self, n):
-    """Return the ``n``-th derivative of the digamma function at this tensor's elements
-    (``x.polygamma(n)`` is ``gg.polygamma(n, x)``)."""
+    """Return the ``n``-th derivative of the digamma function at this tensor's elements.
+
+    ``x.polygamma(n)`` is ``gg.polygamma(n, x)`` (see :func:`polygamma`).
+
+    Parameters
+    ----------
+    n : int
+        The order of the derivative, >= 0.
+
+    Returns
+    -------
+    Tensor
+        This tensor's shape and floating dtype.
+
+    Raises
+    ------
+    RuntimeError
+        If ``n`` is not a non-negative integer.
+    """
     return polygamma(n, self)
 
 

@@ -38,13 +38,22 @@ __all__ = ["Function", "FunctionCtx", "once_differentiable"]
 
 
 class FunctionCtx:
-    """The `ctx` object passed to a Function's `forward` and `backward`.
+    """The ``ctx`` object passed to a Function's ``forward`` and ``backward``.
+
+    :meth:`Function.apply` creates it; user code only calls its methods and may store
+    anything else that ``backward`` needs as plain attributes (``ctx.dim = dim``).
+
+    Parameters
+    ----------
+    needs_input_grad : tuple of bool
+        One entry per positional argument of ``apply``: whether that argument is a tensor
+        whose gradient is needed.
 
     Attributes
     ----------
     needs_input_grad : tuple of bool
-        One entry per argument of `apply`: whether that argument is a tensor whose gradient
-        is needed. `backward` may return None for the others.
+        As given: ``backward`` may return None for the arguments whose entry is False.
+        The tensors saved with :meth:`save_for_backward` come back as ``saved_tensors``.
     """
 
     def __init__(self, needs_input_grad):
@@ -57,11 +66,23 @@ class FunctionCtx:
         self._outputs = ()          # forward's own output tensors, for saved_tensors
 
     def save_for_backward(self, *tensors):
-        """Keep tensors (inputs or outputs of forward, or None) for `backward`.
+        """Keep tensors (inputs or outputs of ``forward``, or None) for ``backward``.
 
-        Saving through this method, rather than as attributes of ctx, lets the engine check
-        that they were not changed in place before `backward` reads them (as for built-in
-        ops) and gives `backward` graph-connected tensors, so double backward works."""
+        Saving through this method, rather than as attributes of ``ctx``, lets the engine check
+        that they were not changed in place before ``backward`` reads them (as for built-in ops)
+        and gives ``backward`` graph-connected tensors, so double backward works. Read them back
+        with ``ctx.saved_tensors``.
+
+        Parameters
+        ----------
+        *tensors : Tensor or None
+            The tensors to keep, in the order ``saved_tensors`` will return them.
+
+        Raises
+        ------
+        TypeError
+            If an argument is neither a tensor nor None.
+        """
         for i, t in enumerate(tensors):
             if t is not None and not isinstance(t, Tensor):
                 raise TypeError(f"save_for_backward: argument {i} is a {type(t).__name__}; "
@@ -88,17 +109,40 @@ class FunctionCtx:
         return tuple(out)
 
     def mark_non_differentiable(self, *outputs):
-        """Declare outputs (e.g. indices) that get no gradient: they are returned outside the
-        graph and `backward` receives None for them."""
+        """Declare outputs of ``forward`` (e.g. indices) that get no gradient.
+
+        They are returned outside the graph, and ``backward`` receives None for them.
+
+        Parameters
+        ----------
+        *outputs : Tensor
+            Tensors that ``forward`` returns.
+        """
         self._non_differentiable = tuple(id(t) for t in outputs)
 
     def set_materialize_grads(self, value):
-        """When True (the default), `backward` gets zeros for outputs that received no
-        gradient; when False, it gets None for them."""
+        """Choose what ``backward`` receives for outputs that got no gradient: zeros or None.
+
+        Parameters
+        ----------
+        value : bool
+            True (the default): a zero tensor of the output's shape. False: None, so
+            ``backward`` can skip work.
+
+        Notes
+        -----
+        With False, a gradient that is all zeros is passed as None too (glassgrad cannot tell it
+        from a missing one); PyTorch passes None only when no gradient flowed at all.
+        """
         self._materialize_grads = bool(value)
 
     def mark_dirty(self, *tensors):
         """Declare inputs that ``forward`` modified in place: not supported.
+
+        Parameters
+        ----------
+        *tensors : Tensor
+            The modified inputs.
 
         Raises
         ------
@@ -185,6 +229,23 @@ class Function:
 
     Call it with ``MyFunction.apply(*args)``, never by instantiating it.
 
+    Parameters
+    ----------
+    *args, **kwargs
+        Not used: a Function is never instantiated.
+
+    Raises
+    ------
+    RuntimeError
+        On instantiation (``Cube()``): call ``Cube.apply(...)`` instead.
+
+    Notes
+    -----
+    Differences from PyTorch: outputs that take part in the graph must share one floating
+    dtype; :meth:`FunctionCtx.mark_dirty` (in-place custom ops) is not supported; and
+    ``ctx.saved_tensors`` gives a graph-connected output back only for single-output
+    functions.
+
     Examples
     --------
     >>> import glassgrad as gg
@@ -212,12 +273,61 @@ class Function:
 
     @staticmethod
     def forward(ctx, *args, **kwargs):
-        """Compute the outputs (see the class docstring)."""
+        """Compute the outputs from the arguments; a subclass must define it as a static method.
+
+        It runs with gradient recording off, so it may use any tensor op or numpy on
+        ``t.numpy()``.
+
+        Parameters
+        ----------
+        ctx : FunctionCtx
+            The context: ``ctx.save_for_backward(...)`` for tensors that ``backward`` needs,
+            plain attributes for anything else.
+        *args
+            The positional arguments given to :meth:`apply` (tensors or anything else).
+        **kwargs
+            The keyword arguments given to :meth:`apply`.
+
+        Returns
+        -------
+        Tensor or tuple of Tensor
+            The output(s).
+
+        Raises
+        ------
+        NotImplementedError
+            When the subclass does not define it.
+        """
         raise NotImplementedError("a Function subclass must define forward(ctx, ...)")
 
     @staticmethod
     def backward(ctx, *grad_outputs):
-        """Return the gradients of the inputs (see the class docstring)."""
+        """Return the gradients of the arguments; a subclass must define it as a static method.
+
+        Written in tensor ops, it is itself differentiable, so gradients of gradients
+        (``create_graph=True``, :func:`gradgradcheck`) work; decorate it with
+        :func:`once_differentiable` when it is not.
+
+        Parameters
+        ----------
+        ctx : FunctionCtx
+            The context that ``forward`` received.
+        *grad_outputs : Tensor or None
+            One gradient per output of ``forward`` (dL/doutput, of the output's shape); None for
+            an output that is not differentiable, or that got no gradient when
+            ``ctx.set_materialize_grads(False)`` was called.
+
+        Returns
+        -------
+        Tensor or None or tuple of them
+            One gradient per positional argument of ``forward`` (of that argument's shape), None
+            for non-tensors and for arguments whose ``ctx.needs_input_grad`` entry is False.
+
+        Raises
+        ------
+        NotImplementedError
+            When the subclass does not define it.
+        """
         raise NotImplementedError("a Function subclass must define backward(ctx, ...)")
 
     @classmethod
@@ -233,11 +343,31 @@ class Function:
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        """Run forward on the arguments and record the call in the graph.
+        """Run ``forward`` on the arguments and record the call in the graph.
 
-        Returns what forward returns: tensors that take part in the graph have this call's
-        node (``<Name>Backward``) as their ``grad_fn`` when any tensor argument requires
-        grad and grad mode is on."""
+        Parameters
+        ----------
+        *args
+            The positional arguments of ``forward`` (after ``ctx``).
+        **kwargs
+            Its keyword arguments (they get no gradient).
+
+        Returns
+        -------
+        Tensor or tuple of Tensor
+            What ``forward`` returns. When any tensor argument requires grad and grad mode is on,
+            the outputs that take part in the graph have this call's node (``<Name>Backward``) as
+            their ``grad_fn``.
+
+        Raises
+        ------
+        TypeError
+            If ``forward`` returns something other than tensors (or None), or differentiable
+            outputs of different dtypes.
+        RuntimeError
+            At backward, if ``backward`` returns too few or too many gradients, or a gradient of
+            the wrong shape (as PyTorch).
+        """
         tensor_args = tuple((i, a) for i, a in enumerate(args) if isinstance(a, Tensor))
         recording = _State.grad_enabled and any(a._requires_grad for _, a in tensor_args)
         ctx = FunctionCtx(tuple(isinstance(a, Tensor) and a._requires_grad and recording
@@ -295,9 +425,38 @@ _ONCE = Primitive("once_differentiable", lambda r, anchor, name: r, _raise_twice
 
 
 def once_differentiable(backward):
-    """Decorator for a Function's `backward` that is not written in differentiable tensor ops
-    (e.g. it uses numpy). It runs with recording off; differentiating its result again
-    (create_graph=True, gradgradcheck) raises a clear error instead of giving zeros."""
+    """Decorate a Function's ``backward`` that is not written in differentiable tensor ops.
+
+    Use it when ``backward`` computes with numpy (or otherwise outside the graph). It then
+    runs with recording off, and differentiating its result again (``create_graph=True``,
+    :func:`gradgradcheck`) raises a clear error instead of silently giving zeros.
+
+    Parameters
+    ----------
+    backward : callable
+        The static ``backward(ctx, *grad_outputs)`` method to wrap.
+
+    Returns
+    -------
+    callable
+        The wrapped ``backward``.
+
+    Examples
+    --------
+    >>> from glassgrad import autograd as ag
+    >>> class Double(ag.Function):
+    ...     @staticmethod
+    ...     def forward(ctx, x):
+    ...         return x * 2
+    ...     @staticmethod
+    ...     @ag.once_differentiable
+    ...     def backward(ctx, g):
+    ...         return gg.tensor(g.numpy() * 2)
+    >>> x = gg.tensor([1.0, 3.0], requires_grad=True)
+    >>> Double.apply(x).sum().backward()
+    >>> x.grad
+    tensor([2., 2.])
+    """
     name = getattr(backward, "__qualname__", "backward")
 
     @functools.wraps(backward)

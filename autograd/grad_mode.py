@@ -121,6 +121,11 @@ def is_grad_enabled():
     """Return True if operations are currently recorded for autograd in this thread.
 
     False inside :class:`no_grad`, :class:`inference_mode` and ``set_grad_enabled(False)``.
+
+    Returns
+    -------
+    bool
+        Whether grad mode is on.
     """
     return _State.grad_enabled
 
@@ -166,7 +171,13 @@ class detect_anomaly:
 
 
 def is_anomaly_enabled():
-    """Return True inside :class:`~glassgrad.autograd.detect_anomaly` (NaN/inf checks on)."""
+    """Return True inside :class:`~glassgrad.autograd.detect_anomaly` (NaN/inf checks on).
+
+    Returns
+    -------
+    bool
+        Whether anomaly detection is on.
+    """
     return _Process.anomaly
 
 
@@ -202,7 +213,13 @@ class scope:
         return False
 
     def path(self):
-        """Return the names from the outermost scope to this one, a list of str."""
+        """Return the names from the outermost scope to this one.
+
+        Returns
+        -------
+        list of str
+            The labels, outermost first.
+        """
         names, s = [], self
         while s is not None:
             names.append(s.name)
@@ -291,5 +308,11 @@ class inference_mode(_GradSwitch):
 
 
 def is_inference_mode_enabled():
-    """True inside an active `inference_mode()` block."""
+    """Return True inside an active :class:`inference_mode` block.
+
+    Returns
+    -------
+    bool
+        Whether inference mode is on in this thread.
+    """
     return _State.inference

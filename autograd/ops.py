@@ -6,6 +6,7 @@ derivative: composites get theirs from the primitives they are built of.
 """
 import builtins
 import math
+import textwrap
 from collections import namedtuple
 
 import numpy as np
@@ -93,12 +94,13 @@ def _float_pair(a, b):
 
 
 def _binary(prim, name):
-    def op(a, b):
-        a, b = _pair(a, b)
+    def op(input, other):
+        input, other = _pair(input, other)
         try:
-            return apply(prim, (a, b))
+            return apply(prim, (input, other))
         except ValueError as e:
-            raise ValueError(f"{name}: shapes {a.shape} and {b.shape} do not broadcast") from e
+            raise ValueError(f"{name}: shapes {input.shape} and {other.shape} do not "
+                             f"broadcast") from e
     op.__name__ = name
     op.__doc__ = f"""Return the {dict(mul="product").get(name, name)} of ``input`` and ``other``, elementwise, with broadcasting.
 
@@ -214,7 +216,7 @@ minimum.__doc__ += """
 subtract, multiply = sub, mul
 
 
-def div(a, b, *, rounding_mode=None):
+def div(input, other, *, rounding_mode=None):
     """Return ``input / other``, elementwise, with broadcasting (also ``x.div(other)``, ``x / other``; ``gg.divide`` and ``gg.true_divide`` are aliases).
 
     Parameters
@@ -237,12 +239,12 @@ def div(a, b, *, rounding_mode=None):
         For an integer division by zero with a rounding mode (as PyTorch).
     """
     if rounding_mode is not None:
-        return _rounded_div(a, b, rounding_mode)
-    a, b = _float_pair(a, b)
+        return _rounded_div(input, other, rounding_mode)
+    input, other = _float_pair(input, other)
     try:
-        return apply(P.DIV, (a, b))
+        return apply(P.DIV, (input, other))
     except ValueError as e:
-        raise ValueError(f"div: shapes {a.shape} and {b.shape} do not broadcast") from e
+        raise ValueError(f"div: shapes {input.shape} and {other.shape} do not broadcast") from e
 
 
 true_divide = divide = div
@@ -264,7 +266,7 @@ def _rounded_div(a, b, rounding_mode):
         raise ValueError(f"div: shapes {a.shape} and {b.shape} do not broadcast") from e
 
 
-def pow(a, b):
+def pow(input, exponent):
     """Return ``input ** exponent``, elementwise, with broadcasting (also ``x.pow(e)``, ``x ** e``).
 
     Parameters
@@ -280,17 +282,18 @@ def pow(a, b):
     Tensor
         The broadcast shape and promoted dtype.
     """
-    if isinstance(a, Tensor) and isinstance(b, _Scalar) and not isinstance(b, bool):
-        if isinstance(b, np.generic):
-            b = b.item()        # a numpy scalar would make np.power widen float32 to float64
-        if a._data.dtype.kind != "f" and isinstance(b, float):
-            a = to(a, get_default_dtype())
-        return apply(P.POW_SCALAR, (a,), b)
-    a, b = _pair(a, b)
-    return apply(P.POW, (a, b))
+    if isinstance(input, Tensor) and isinstance(exponent, _Scalar) \
+            and not isinstance(exponent, bool):
+        if isinstance(exponent, np.generic):
+            exponent = exponent.item()  # a numpy scalar would make np.power widen float32
+        if input._data.dtype.kind != "f" and isinstance(exponent, float):
+            input = to(input, get_default_dtype())
+        return apply(P.POW_SCALAR, (input,), exponent)
+    input, exponent = _pair(input, exponent)
+    return apply(P.POW, (input, exponent))
 
 
-def neg(x):
+def neg(input):
     """Return ``-input``, elementwise (``gg.negative`` is an alias).
 
     Parameters
@@ -304,55 +307,86 @@ def neg(x):
         A tensor of the same shape and dtype. Also available as ``x.neg()``, ``x.negative()``
         and ``-x``.
     """
-    return apply(P.NEG, (x,))
+    return apply(P.NEG, (input,))
 
 
 negative = neg
 
 
-def _unary(prim, name, floating=True):
-    def op(x):
-        if not isinstance(x, Tensor):
-            x = Tensor(x)
-        if floating and x._data.dtype.kind != "f":
-            x = to(x, get_default_dtype())
-        return apply(prim, (x,))
+def _unary(prim, name, summary, domain="", floating=True, note=""):
+    """The op `name` of one input; with `floating`, integers and bools are converted first."""
+    def op(input):
+        if not isinstance(input, Tensor):
+            input = Tensor(input)
+        if floating and input._data.dtype.kind != "f":
+            input = to(input, get_default_dtype())
+        return apply(prim, (input,))
     op.__name__ = name
-    op.__doc__ = f"""Return {name}(input), elementwise (also ``x.{name}()``).
+    dtype_rule = ("Integer and bool inputs are converted to the default float dtype\n"
+                  "        (:func:`get_default_dtype`) first, as in PyTorch." if floating else
+                  "Integer tensors stay integer.")
+    returns = textwrap.fill(
+        f"``input``'s shape and {'floating dtype' if floating else 'dtype'}. {domain}".strip(),
+        84, subsequent_indent=" " * 8, break_on_hyphens=False)
+    notes = textwrap.fill(
+        (note + " PyTorch's function requires a tensor; here a Python number is accepted too "
+                "(it becomes a 0-d tensor).").strip(),
+        88, subsequent_indent=" " * 4, break_on_hyphens=False)
+    op.__doc__ = f"""{summary}
+
+    Also available as the method ``x.{name}()`` and in place as ``x.{name}_()``.
 
     Parameters
     ----------
     input : Tensor or number
-        A tensor of any shape.{" Integer and bool inputs are converted to the default float "
-                                "dtype." if floating else ""}
+        A tensor of any shape. {dtype_rule}
 
     Returns
     -------
     Tensor
-        A tensor of the same shape{" and floating dtype" if floating else " and dtype"}.
+        {returns}
 
     Notes
     -----
     Derivative: ``{prim.rule}``.
+
+    {notes}
     """
     return op
 
 
-exp = _unary(P.EXP, "exp")
-log = _unary(P.LOG, "log")
-log1p = _unary(P.LOG1P, "log1p")
-expm1 = _unary(P.EXPM1, "expm1")
-sqrt = _unary(P.SQRT, "sqrt")
-sin = _unary(P.SIN, "sin")
-cos = _unary(P.COS, "cos")
-tanh = _unary(P.TANH, "tanh")
-sigmoid = _unary(P.SIGMOID, "sigmoid")
-erf = _unary(P.ERF, "erf")
-relu = _unary(P.RELU, "relu", floating=False)
-abs = _unary(P.ABS, "abs", floating=False)
+exp = _unary(P.EXP, "exp", "Return ``e ** input``, elementwise.",
+             "``inf`` on overflow, 0 at ``-inf``.")
+log = _unary(P.LOG, "log", "Return the natural logarithm of ``input``, elementwise.",
+             "``-inf`` at 0, NaN for negative values.")
+log1p = _unary(P.LOG1P, "log1p", "Return ``ln(1 + input)``, elementwise, accurate for small "
+                                 "``input``.",
+               "``-inf`` at -1, NaN below -1.")
+expm1 = _unary(P.EXPM1, "expm1", "Return ``e ** input - 1``, elementwise, accurate for small "
+                                 "``input``.")
+sqrt = _unary(P.SQRT, "sqrt", "Return the square root of ``input``, elementwise.",
+              "NaN for negative values; the gradient at 0 is ``inf``.")
+sin = _unary(P.SIN, "sin", "Return the sine of ``input`` (in radians), elementwise.")
+cos = _unary(P.COS, "cos", "Return the cosine of ``input`` (in radians), elementwise.")
+tanh = _unary(P.TANH, "tanh", "Return the hyperbolic tangent of ``input``, elementwise.",
+              "In [-1, 1].")
+sigmoid = _unary(P.SIGMOID, "sigmoid", "Return the logistic sigmoid ``1 / (1 + e ** -input)``, "
+                                       "elementwise.",
+                 "In [0, 1]; computed without overflow for large negative inputs.")
+erf = _unary(P.ERF, "erf", "Return the error function of ``input``, elementwise.",
+             "In [-1, 1].")
+relu = _unary(P.RELU, "relu", "Return ``max(input, 0)``, the rectified linear unit, "
+                              "elementwise.",
+              "The gradient is 0 at ``input == 0`` (PyTorch's convention).", floating=False,
+              note="A bool tensor raises ``TypeError`` (PyTorch: ``RuntimeError``); "
+                   "``relu(-0.0)`` is ``+0.0`` here (PyTorch: ``-0.0``).")
+abs = _unary(P.ABS, "abs", "Return the absolute value of ``input``, elementwise (``gg.absolute`` "
+                           "is an alias).",
+             "The gradient is 0 at 0 (the sign of 0).", floating=False,
+             note="A bool tensor gives a copy of its values (PyTorch raises).")
 
 
-def square(x):
+def square(input):
     """Return ``input * input``, elementwise (also ``x.square()``).
 
     Parameters
@@ -365,10 +399,10 @@ def square(x):
     Tensor
         A tensor of the same shape and dtype.
     """
-    return mul(x, x)
+    return mul(input, input)
 
 
-def rsqrt(x):
+def rsqrt(input):
     """Return ``1 / sqrt(input)``, elementwise (also ``x.rsqrt()``).
 
     Parameters
@@ -381,10 +415,10 @@ def rsqrt(x):
     Tensor
         A tensor of the same shape: ``inf`` where the input is 0, NaN where it is negative.
     """
-    return div(1.0, sqrt(x))
+    return div(1.0, sqrt(input))
 
 
-def sign(x):
+def sign(input):
     """Return the sign of each element: -1, 0 or 1 (also ``x.sign()``).
 
     Parameters
@@ -398,13 +432,13 @@ def sign(x):
         Same shape and dtype. Its gradient is zero, but it requires grad when ``input``
         does, as in PyTorch.
     """
-    x = _tensor(x)
-    if x._data.dtype.kind == "b":
-        return _wrap(x._data.copy())
-    return apply(P.SIGN, (x,))
+    input = _tensor(input)
+    if input._data.dtype.kind == "b":
+        return _wrap(input._data.copy())
+    return apply(P.SIGN, (input,))
 
 
-def clamp(x, min=None, max=None):
+def clamp(input, min=None, max=None):
     """Clamp every element of ``input`` into ``[min, max]`` (also ``x.clamp(min, max)``; ``gg.clip`` is an alias).
 
     Parameters
@@ -418,7 +452,13 @@ def clamp(x, min=None, max=None):
     -------
     Tensor
         Same shape. The gradient passes where ``min <= input <= max``, boundaries included
-        (PyTorch's convention), and is 0 elsewhere.
+        (PyTorch's convention), and is 0 elsewhere. A NaN in ``input`` or in a tensor bound
+        gives NaN, with no gradient to either.
+
+    Raises
+    ------
+    ValueError
+        If both ``min`` and ``max`` are None (PyTorch: ``RuntimeError``).
     """
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
@@ -426,21 +466,21 @@ def clamp(x, min=None, max=None):
         # where(), not maximum/minimum (which split ties): x keeps the gradient on the
         # boundaries and a bound gets it where it was applied, as in PyTorch. A NaN in x or
         # in a bound gives NaN with no gradient to either (PyTorch's clamp_backward).
-        out = x
+        out = input
         for bound, inside, outside in ((min, np.greater_equal, np.less),
                                        (max, np.less_equal, np.greater)):
             if bound is None:
                 continue
-            b = _tensor(bound, x)
+            b = _tensor(bound, input)
             keep, clipped = _clamp_side((out, b), inside), _clamp_side((out, b), outside)
-            nan = ~(keep._data | clipped._data)     # x or the bound is NaN
+            nan = ~(keep._data | clipped._data)     # input or the bound is NaN
             clipped_or_nan = where(clipped, b, float("nan")) \
                 if nan.any() or _capturing() else b
             out = where(keep, out, clipped_or_nan)
         return out
-    if x._data.dtype.kind != "f" and (isinstance(min, float) or isinstance(max, float)):
-        x = to(x, get_default_dtype())      # an integer tensor clamped to float bounds
-    return apply(P.CLAMP, (x,), min, max)
+    if input._data.dtype.kind != "f" and (isinstance(min, float) or isinstance(max, float)):
+        input = to(input, get_default_dtype())      # an integer tensor clamped to float bounds
+    return apply(P.CLAMP, (input,), min, max)
 
 
 clip = clamp
@@ -452,7 +492,7 @@ _clamp_side = _data_op("clamp_side", lambda x, b, ufunc: ufunc(x, b),
 _as_bool = _data_op("to_bool", lambda c: c.astype(bool), "out = c != 0 (no gradient)")
 
 
-def where(condition, x, y):
+def where(condition, input, other):
     """Return elements of ``input`` where ``condition`` is True, else of ``other`` (as ``torch.where``).
 
     Also available as ``x.where(condition, other)``.
@@ -479,15 +519,15 @@ def where(condition, x, y):
     if cond.dtype != np.bool_:
         cond = _as_bool((condition,))._data if isinstance(condition, Tensor) \
             else cond.astype(bool)
-    x, y = _pair(x, y)
+    input, other = _pair(input, other)
     try:
-        return apply(P.WHERE, (x, y), cond)
+        return apply(P.WHERE, (input, other), cond)
     except ValueError as e:
-        raise ValueError(f"where: condition {cond.shape}, x {x.shape} and y {y.shape} do not "
-                         f"broadcast") from e
+        raise ValueError(f"where: condition {cond.shape}, input {input.shape} and other "
+                         f"{other.shape} do not broadcast") from e
 
 
-def to(x, dtype):
+def to(input, dtype):
     """Return ``input`` converted to ``dtype`` (``x.to(dtype)``); ``input`` itself when it already has it.
 
     Parameters
@@ -509,18 +549,18 @@ def to(x, dtype):
     PyTorch; there is no ``non_blocking`` or ``copy`` behaviour to speak of.
     """
     dtype = np.dtype(dtype)
-    if x._data.dtype == dtype:
-        return x
-    if dtype.kind != "f" or x._data.dtype.kind != "f":
-        return _cast_op((x,), dtype)
-    return apply(P.CAST, (x,), dtype, x._data.dtype)
+    if input._data.dtype == dtype:
+        return input
+    if dtype.kind != "f" or input._data.dtype.kind != "f":
+        return _cast_op((input,), dtype)
+    return apply(P.CAST, (input,), dtype, input._data.dtype)
 
 
 _cast_op = _data_op("cast", lambda x, dtype: x.astype(dtype),
                     "out = x converted to another dtype (not between floats: no gradient)")
 
 
-def clone(x):
+def clone(input):
     """Return a copy of ``input`` with its own memory, recorded in the graph (also ``x.clone()``).
 
     Gradients flow through the copy to ``input``, unlike :meth:`Tensor.detach`.
@@ -535,7 +575,7 @@ def clone(x):
     Tensor
         A new tensor of the same shape and dtype.
     """
-    return apply(P.CLONE, (x,))
+    return apply(P.CLONE, (input,))
 
 
 # ----- comparisons (boolean results, outside the graph) ----------------------------------
@@ -576,17 +616,17 @@ def _compare(ufunc, name):
     right = P.Primitive(name, lambda y, a: np.asarray(ufunc(*_comparable(a, _wrap(y)))),
                         _no_gradient, rule=rule)
 
-    def op(a, b):
-        a_data, b_data = _comparable(a, b)
+    def op(input, other):
+        a_data, b_data = _comparable(input, other)
         data = np.asarray(ufunc(a_data, b_data))
         if _engine._recorder is not None:
-            if isinstance(a, Tensor):
-                if isinstance(b, Tensor):
-                    _note_op(both, (a, b), (), data)
+            if isinstance(input, Tensor):
+                if isinstance(other, Tensor):
+                    _note_op(both, (input, other), (), data)
                 else:
-                    _note_op(left, (a,), (b,), data)
-            elif isinstance(b, Tensor):
-                _note_op(right, (b,), (a,), data)
+                    _note_op(left, (input,), (other,), data)
+            elif isinstance(other, Tensor):
+                _note_op(right, (other,), (input,), data)
         return _wrap(data)
     op.__name__ = name
     op.__doc__ = f"""Compare ``input`` and ``other`` elementwise ({name}), with broadcasting.
@@ -621,7 +661,7 @@ ge = _compare(np.greater_equal, "ge")
 _isnan_op = _data_op("isnan", np.isnan, "out = isnan(x), bool (no gradient)")
 
 
-def isnan(x):
+def isnan(input):
     """Return a bool tensor, True where ``input`` is NaN (also ``x.isnan()``).
 
     Parameters
@@ -634,13 +674,13 @@ def isnan(x):
     Tensor
         A bool tensor of the same shape (not differentiable).
     """
-    return _isnan_op((x,))
+    return _isnan_op((input,))
 
 
 _isinf_op = _data_op("isinf", np.isinf, "out = isinf(x), bool (no gradient)")
 
 
-def isinf(x):
+def isinf(input):
     """Return a bool tensor, True where ``input`` is ``+inf`` or ``-inf`` (also ``x.isinf()``).
 
     Parameters
@@ -653,13 +693,13 @@ def isinf(x):
     Tensor
         A bool tensor of the same shape (not differentiable).
     """
-    return _isinf_op((x,))
+    return _isinf_op((input,))
 
 
 _isfinite_op = _data_op("isfinite", np.isfinite, "out = isfinite(x), bool (no gradient)")
 
 
-def isfinite(x):
+def isfinite(input):
     """Return a bool tensor, True where ``input`` is neither infinite nor NaN (also ``x.isfinite()``).
 
     Parameters
@@ -672,13 +712,13 @@ def isfinite(x):
     Tensor
         A bool tensor of the same shape (not differentiable).
     """
-    return _isfinite_op((x,))
+    return _isfinite_op((input,))
 
 
 _logical_not_op = _data_op("logical_not", np.logical_not, "out = logical_not(x), bool (no gradient)")
 
 
-def logical_not(x):
+def logical_not(input):
     """Return a bool tensor, True where ``input`` is zero (or False) (also ``x.logical_not()``).
 
     Parameters
@@ -691,10 +731,10 @@ def logical_not(x):
     Tensor
         A bool tensor of the same shape.
     """
-    return _logical_not_op((x,))
+    return _logical_not_op((input,))
 
 
-def allclose(a, b, rtol=1e-5, atol=1e-8, equal_nan=False):
+def allclose(input, other, rtol=1e-5, atol=1e-8, equal_nan=False):
     """Return True if ``abs(input - other) <= atol + rtol * abs(other)`` holds everywhere.
 
     Parameters
@@ -711,11 +751,11 @@ def allclose(a, b, rtol=1e-5, atol=1e-8, equal_nan=False):
     bool
         A Python bool.
     """
-    return bool(np.allclose(_tensor(a)._data, _tensor(b)._data, rtol=rtol, atol=atol,
+    return bool(np.allclose(_tensor(input)._data, _tensor(other)._data, rtol=rtol, atol=atol,
                             equal_nan=equal_nan))
 
 
-def equal(a, b):
+def equal(input, other):
     """Return True if ``input`` and ``other`` have the same shape and the same values.
 
     Parameters
@@ -728,7 +768,7 @@ def equal(a, b):
     bool
         A Python bool (False when the shapes differ; NaN never equals NaN).
     """
-    return a.shape == b.shape and bool(np.array_equal(a._data, b._data))
+    return input.shape == other.shape and bool(np.array_equal(input._data, other._data))
 
 
 # ----- reductions ----------------------------------------------------------------------------
@@ -757,7 +797,7 @@ def _reduce_count(shape, axis):
     return math.prod([shape[a] for a in axis])
 
 
-def sum(x, dim=None, keepdim=False, dtype=None):
+def sum(input, dim=None, keepdim=False, dtype=None):
     """Return the sum of ``input``'s elements over ``dim`` (all elements when None).
 
     Also available as ``x.sum(dim, keepdim, dtype)``.
@@ -777,13 +817,19 @@ def sum(x, dim=None, keepdim=False, dtype=None):
     Returns
     -------
     Tensor
-        The sums; bool and integer tensors sum to int64 (as in PyTorch). The gradient is
-        the incoming gradient broadcast back to ``input``'s shape.
+        The sums; bool and signed integer tensors sum to int64 (as in PyTorch). The
+        gradient is the incoming gradient broadcast back to ``input``'s shape.
 
     Raises
     ------
     IndexError
         If a dim is out of range.
+    ValueError
+        If ``dim`` repeats a dim.
+
+    Notes
+    -----
+    Unsigned integer tensors (uint8) sum to uint64 here; PyTorch gives int64.
 
     Examples
     --------
@@ -797,17 +843,17 @@ def sum(x, dim=None, keepdim=False, dtype=None):
             [7.]])
     """
     if dtype is not None:
-        x = to(x, dtype)
-    elif x._data.dtype.kind in "bi" and x._data.dtype != np.int64:
-        x = to(x, np.int64)
-    axis = _axes(dim, x._data.ndim, "sum")
-    if x._data.ndim == 0:
+        input = to(input, dtype)
+    elif input._data.dtype.kind in "bi" and input._data.dtype != np.int64:
+        input = to(input, np.int64)
+    axis = _axes(dim, input._data.ndim, "sum")
+    if input._data.ndim == 0:
         axis = None
-    return apply(P.SUM, (x,), axis, keepdim, x._data.shape)
+    return apply(P.SUM, (input,), axis, keepdim, input._data.shape)
 
 
 @composite("mean")
-def mean(x, dim=None, keepdim=False, dtype=None):
+def mean(input, dim=None, keepdim=False, dtype=None):
     """Return the arithmetic mean of ``input`` over ``dim`` (all elements when None).
 
     Also available as ``x.mean(dim, keepdim, dtype)``.
@@ -834,13 +880,13 @@ def mean(x, dim=None, keepdim=False, dtype=None):
         If ``input`` is not floating (convert it with ``.float()`` first).
     """
     if dtype is not None:
-        x = to(x, dtype)
-    if x._data.dtype.kind != "f":
-        raise RuntimeError(f"mean: input dtype should be floating point, got {x._data.dtype}; "
+        input = to(input, dtype)
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(f"mean: input dtype should be floating point, got {input._data.dtype}; "
                            f"call .float() first")
-    axis = _axes(dim, x._data.ndim, "mean")
-    n = _reduce_count(x._data.shape, axis if x._data.ndim else None)
-    return div(sum(x, dim, keepdim), n) if n != 1 else sum(x, dim, keepdim)
+    axis = _axes(dim, input._data.ndim, "mean")
+    n = _reduce_count(input._data.shape, axis if input._data.ndim else None)
+    return div(sum(input, dim, keepdim), n) if n != 1 else sum(input, dim, keepdim)
 
 
 def _root(s, p):
@@ -866,13 +912,13 @@ def _check_empty_reduction(x, axis, name):
 
 
 def _extreme(prim, name):
-    def op(x, dim=None, keepdim=False):
-        axis = _axes(dim, x._data.ndim, name)
-        if x._data.size == 0:
-            _check_empty_reduction(x, axis, name)
-        if x._data.ndim == 0:
+    def op(input, dim=None, keepdim=False):
+        axis = _axes(dim, input._data.ndim, name)
+        if input._data.size == 0:
+            _check_empty_reduction(input, axis, name)
+        if input._data.ndim == 0:
             axis = None
-        return apply(prim, (x,), axis, keepdim, x._data.shape)
+        return apply(prim, (input,), axis, keepdim, input._data.shape)
     op.__name__ = name
     extreme = "maximum" if name == "amax" else "minimum"
     op.__doc__ = f"""Return the {extreme} of ``input`` over ``dim`` (also ``x.{name}(dim)``).
@@ -895,7 +941,11 @@ def _extreme(prim, name):
     Raises
     ------
     RuntimeError
-        When reducing over an empty dim.
+        For a tensor with no elements and ``dim=None`` (there is no extreme).
+    IndexError
+        If a dim is out of range, or a reduced dim has size 0.
+    ValueError
+        If ``dim`` repeats a dim.
     """
     return op
 
@@ -915,7 +965,7 @@ _argmin_op = _data_op("argmin", lambda x, axis, keepdims: np.asarray(
     dtype=np.int64), "out = index of the first minimum (int64, no gradient)")
 
 
-def argmax(x, dim=None, keepdim=False):
+def argmax(input, dim=None, keepdim=False):
     """Return the index of the first maximum of ``input`` (also ``x.argmax(dim)``).
 
     Parameters
@@ -933,12 +983,12 @@ def argmax(x, dim=None, keepdim=False):
         An int64 tensor (not differentiable).
     """
     if dim is None:
-        return _argmax_op((x,), None, False)
-    d = _axes(dim, x._data.ndim, "argmax")[0] if x._data.ndim else None
-    return _argmax_op((x,), d, keepdim)
+        return _argmax_op((input,), None, False)
+    d = _axes(dim, input._data.ndim, "argmax")[0] if input._data.ndim else None
+    return _argmax_op((input,), d, keepdim)
 
 
-def argmin(x, dim=None, keepdim=False):
+def argmin(input, dim=None, keepdim=False):
     """Return the index of the first minimum of ``input`` (also ``x.argmin(dim)``).
 
     Parameters
@@ -956,9 +1006,9 @@ def argmin(x, dim=None, keepdim=False):
         An int64 tensor (not differentiable).
     """
     if dim is None:
-        return _argmin_op((x,), None, False)
-    d = _axes(dim, x._data.ndim, "argmin")[0] if x._data.ndim else None
-    return _argmin_op((x,), d, keepdim)
+        return _argmin_op((input,), None, False)
+    d = _axes(dim, input._data.ndim, "argmin")[0] if input._data.ndim else None
+    return _argmin_op((input,), d, keepdim)
 
 
 _squeeze_index = _data_op("squeeze", lambda i, d: i.squeeze(d), "out = i without dim d")
@@ -986,7 +1036,7 @@ def _max_or_min(x, dim, keepdim, other, largest):
     return (MaxResult if largest else MinResult)(values, idx)
 
 
-def max(x, dim=None, keepdim=False, other=None):
+def max(input, dim=None, keepdim=False, other=None):
     """Return the largest elements of ``input``, in one of three forms (also ``x.max(...)``).
 
     ``max(input)``: the largest element, a 0-d tensor (the gradient is shared evenly among
@@ -1013,12 +1063,14 @@ def max(x, dim=None, keepdim=False, other=None):
     Raises
     ------
     RuntimeError
-        For an empty tensor (no maximum), as in PyTorch.
+        For an empty tensor without ``dim`` (no maximum), as in PyTorch.
+    IndexError
+        If ``dim`` is out of range or has size 0.
     """
-    return _max_or_min(x, dim, keepdim, other, True)
+    return _max_or_min(input, dim, keepdim, other, True)
 
 
-def min(x, dim=None, keepdim=False, other=None):
+def min(input, dim=None, keepdim=False, other=None):
     """Return the smallest elements of ``input``: ``min(input)``, ``min(input, dim)`` or ``min(input, other)``.
 
     The same three forms as :func:`max` (also ``x.min(...)``).
@@ -1039,8 +1091,15 @@ def min(x, dim=None, keepdim=False, other=None):
     Tensor or (Tensor, Tensor)
         The smallest element, a named tuple ``(values, indices)``, or the elementwise
         :func:`minimum`.
+
+    Raises
+    ------
+    RuntimeError
+        For an empty tensor without ``dim`` (no minimum), as in PyTorch.
+    IndexError
+        If ``dim`` is out of range or has size 0.
     """
-    return _max_or_min(x, dim, keepdim, other, False)
+    return _max_or_min(input, dim, keepdim, other, False)
 
 
 def _max_shift(x, axis, keep_pos_inf=False):
@@ -1067,7 +1126,7 @@ _max_shift_op = _data_op("max_shift", _max_shift_forward,
 
 
 @composite("logsumexp")
-def logsumexp(x, dim=None, keepdim=False):
+def logsumexp(input, dim=None, keepdim=False):
     """Return ``log(sum(exp(input)))`` over ``dim``, computed stably (also ``x.logsumexp(dim)``).
 
     The input is shifted by its (constant) maximum before exponentiating, so large values
@@ -1091,9 +1150,9 @@ def logsumexp(x, dim=None, keepdim=False):
     -----
     ``dim`` is required in PyTorch; here it defaults to every dim.
     """
-    axis = _axes(dim, x._data.ndim, "logsumexp")
-    shift_t = _max_shift(x, axis)
-    out = add(log(sum(exp(sub(x, shift_t)), dim, keepdim=True)), shift_t)
+    axis = _axes(dim, input._data.ndim, "logsumexp")
+    shift_t = _max_shift(input, axis)
+    out = add(log(sum(exp(sub(input, shift_t)), dim, keepdim=True)), shift_t)
     if not keepdim:
         out = reshape(out, tuple(s for i, s in enumerate(out.shape)
                                  if not (axis is None or i in axis)))
@@ -1101,7 +1160,7 @@ def logsumexp(x, dim=None, keepdim=False):
 
 
 @composite("softmax")
-def softmax(x, dim=-1, dtype=None):
+def softmax(input, dim=-1, dtype=None):
     """Return ``exp(x) / sum(exp(x))`` along ``dim``: each slice becomes a probability vector.
 
     Also available as ``x.softmax(dim)``. The input is shifted by its (constant) max
@@ -1129,15 +1188,15 @@ def softmax(x, dim=-1, dtype=None):
     tensor([0.09  , 0.2447, 0.6652])
     """
     if dtype is not None:
-        x = to(x, dtype)
-    elif x._data.dtype.kind != "f":
-        x = to(x, get_default_dtype())
-    shift = _max_shift(x, _axes(dim, x._data.ndim, "softmax"), keep_pos_inf=True)
-    e = exp(sub(x, shift))
+        input = to(input, dtype)
+    elif input._data.dtype.kind != "f":
+        input = to(input, get_default_dtype())
+    shift = _max_shift(input, _axes(dim, input._data.ndim, "softmax"), keep_pos_inf=True)
+    e = exp(sub(input, shift))
     return div(e, sum(e, dim, keepdim=True))
 
 
-def log_softmax(x, dim=-1, dtype=None):
+def log_softmax(input, dim=-1, dtype=None):
     """Return ``input - logsumexp(input)`` along ``dim``: the log of :func:`softmax`, computed stably (also ``x.log_softmax(dim)``).
 
     One recorded op instead of the six of ``log(softmax(x))``, and exact where the softmax
@@ -1158,12 +1217,12 @@ def log_softmax(x, dim=-1, dtype=None):
         Same shape as ``input``.
     """
     if dtype is not None:
-        x = to(x, dtype)
-    if x._data.dtype.kind != "f":
-        x = to(x, get_default_dtype())
-    if x._data.ndim == 0:
-        return sub(x, x)
-    return apply(P.LOG_SOFTMAX, (x,), _axes(dim, x._data.ndim, "log_softmax")[0])
+        input = to(input, dtype)
+    if input._data.dtype.kind != "f":
+        input = to(input, get_default_dtype())
+    if input._data.ndim == 0:
+        return sub(input, input)
+    return apply(P.LOG_SOFTMAX, (input,), _axes(dim, input._data.ndim, "log_softmax")[0])
 
 
 def nll(logp, index, weight=None, denom=1.0, per_sample=False):
@@ -1204,7 +1263,7 @@ _any_op = _data_op("any", lambda x, axis, keepdims: np.asarray(
     np.any(x, axis=axis, keepdims=keepdims)), "out = some element is nonzero (no gradient)")
 
 
-def all(x, dim=None, keepdim=False):
+def all(input, dim=None, keepdim=False):
     """Test whether every element of ``input`` is nonzero, over all elements or along ``dim``.
 
     Also available as ``x.all(dim, keepdim)``.
@@ -1223,10 +1282,10 @@ def all(x, dim=None, keepdim=False):
     Tensor
         A bool tensor.
     """
-    return _all_op((x,), dim, keepdim)
+    return _all_op((input,), dim, keepdim)
 
 
-def any(x, dim=None, keepdim=False):
+def any(input, dim=None, keepdim=False):
     """Test whether any element of ``input`` is nonzero, over all elements or along ``dim``.
 
     Also available as ``x.any(dim, keepdim)``.
@@ -1245,7 +1304,7 @@ def any(x, dim=None, keepdim=False):
     Tensor
         A bool tensor.
     """
-    return _any_op((x,), dim, keepdim)
+    return _any_op((input,), dim, keepdim)
 
 
 # ----- shape -------------------------------------------------------------------------------
@@ -1273,15 +1332,16 @@ def _resolve_shape(x, shape, op):
     return shape
 
 
-def reshape(x, *shape):
+def reshape(input, *shape):
     """Return a tensor with ``input``'s elements in a new shape (also ``x.reshape(*shape)``).
 
     Parameters
     ----------
     input : Tensor
         A tensor of any shape.
-    shape : ints or a tuple of int
-        The new shape, with the same number of elements; one entry may be -1 (inferred).
+    *shape : int or tuple of int
+        The new shape, as separate ints or one tuple, with the same number of elements; one
+        entry may be -1 (inferred).
 
     Returns
     -------
@@ -1292,24 +1352,29 @@ def reshape(x, *shape):
     ------
     RuntimeError
         If the number of elements does not match.
+
+    Notes
+    -----
+    PyTorch's function ``torch.reshape(input, shape)`` also accepts ``shape=`` by keyword;
+    here the shape is passed by position only.
     """
     shape = _size_args(shape)
-    if shape != x._data.shape:
-        shape = _resolve_shape(x, shape, "reshape")
-        if shape != x._data.shape:
-            return apply(P.RESHAPE, (x,), shape, x._data.shape)
-    return x
+    if shape != input._data.shape:
+        shape = _resolve_shape(input, shape, "reshape")
+        if shape != input._data.shape:
+            return apply(P.RESHAPE, (input,), shape, input._data.shape)
+    return input
 
 
-def view(x, *shape):
+def view(input, *shape):
     """Return a view of ``input`` with a new shape, always sharing its memory (also ``x.view(*shape)``).
 
     Parameters
     ----------
     input : Tensor
         A tensor of any shape.
-    shape : ints or a tuple of int
-        The new shape; one entry may be -1.
+    *shape : int or tuple of int
+        The new shape, as separate ints or one tuple; one entry may be -1.
 
     Returns
     -------
@@ -1322,16 +1387,16 @@ def view(x, *shape):
         If the shape needs a copy given ``input``'s strides (use :func:`reshape`), or if the
         number of elements does not match.
     """
-    shape = _resolve_shape(x, _size_args(shape), "view")
+    shape = _resolve_shape(input, _size_args(shape), "view")
     try:
-        np.reshape(x._data, shape, copy=False)
+        np.reshape(input._data, shape, copy=False)
     except ValueError:
         raise RuntimeError(f"view: shape {shape} is not compatible with the strides of the "
-                           f"input (shape {x.shape}); use reshape(), which copies") from None
-    return apply(P.RESHAPE, (x,), shape, x._data.shape)
+                           f"input (shape {input.shape}); use reshape(), which copies") from None
+    return apply(P.RESHAPE, (input,), shape, input._data.shape)
 
 
-def flatten(x, start_dim=0, end_dim=-1):
+def flatten(input, start_dim=0, end_dim=-1):
     """Merge dims ``start_dim`` to ``end_dim`` (inclusive) of ``input`` into one.
 
     Also available as ``x.flatten(start_dim, end_dim)``.
@@ -1357,17 +1422,17 @@ def flatten(x, start_dim=0, end_dim=-1):
     -----
     PyTorch raises ``RuntimeError`` for ``start_dim > end_dim``.
     """
-    nd = x._data.ndim
+    nd = input._data.ndim
     if nd == 0:
-        return reshape(x, (1,))
+        return reshape(input, (1,))
     s, e = start_dim % nd, end_dim % nd
     if s > e:
         raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
-    shape = x._data.shape
-    return reshape(x, shape[:s] + (math.prod(shape[s:e + 1]),) + shape[e + 1:])
+    shape = input._data.shape
+    return reshape(input, shape[:s] + (math.prod(shape[s:e + 1]),) + shape[e + 1:])
 
 
-def squeeze(x, dim=None):
+def squeeze(input, dim=None):
     """Remove size-1 dims of ``input``: all of them, or only those in ``dim`` (also ``x.squeeze(dim)``).
 
     Parameters
@@ -1381,17 +1446,22 @@ def squeeze(x, dim=None):
     -------
     Tensor
         A view of ``input``.
+
+    Raises
+    ------
+    IndexError
+        If a dim is out of range.
     """
-    shape = x._data.shape
+    shape = input._data.shape
     if dim is None:
         new = tuple(s for s in shape if s != 1)
     else:
-        axes = _axes(dim, x._data.ndim, "squeeze") or ()
+        axes = _axes(dim, input._data.ndim, "squeeze") or ()
         new = tuple(s for i, s in enumerate(shape) if not (i in axes and s == 1))
-    return reshape(x, new)
+    return reshape(input, new)
 
 
-def unsqueeze(x, dim):
+def unsqueeze(input, dim):
     """Insert a size-1 dim into ``input`` at position ``dim`` (also ``x.unsqueeze(dim)``).
 
     Parameters
@@ -1406,16 +1476,21 @@ def unsqueeze(x, dim):
     -------
     Tensor
         A view of ``input`` with n + 1 dims.
+
+    Raises
+    ------
+    IndexError
+        If ``dim`` is out of range.
     """
-    nd = x._data.ndim + 1
+    nd = input._data.ndim + 1
     if not -nd <= dim < nd:
         raise IndexError(f"unsqueeze: dim {dim} is out of range for a result with {nd} dims")
     d = dim % nd
-    shape = x._data.shape
-    return reshape(x, shape[:d] + (1,) + shape[d:])
+    shape = input._data.shape
+    return reshape(input, shape[:d] + (1,) + shape[d:])
 
 
-def permute(x, *dims):
+def permute(input, *dims):
     """Return a view of ``input`` with its dims reordered.
 
     ``gg.permute(x, (2, 0, 1))``; the method takes the dims as a tuple or as separate
@@ -1425,8 +1500,9 @@ def permute(x, *dims):
     ----------
     input : Tensor
         A tensor with n dims.
-    dims : tuple of int
-        A permutation of ``range(n)`` (negative dims count from the end).
+    *dims : int or tuple of int
+        A permutation of ``range(n)`` (negative dims count from the end), as one tuple or
+        as separate ints.
 
     Returns
     -------
@@ -1441,24 +1517,28 @@ def permute(x, *dims):
 
     Notes
     -----
-    PyTorch raises ``RuntimeError`` for a wrong permutation.
+    PyTorch raises ``RuntimeError`` for a wrong permutation. PyTorch's function
+    ``torch.permute(input, dims)`` also accepts ``dims=`` by keyword; here the dims are
+    passed by position only.
     """
     dims = _size_args(dims)
-    if len(dims) != x._data.ndim or sorted(d % builtins.max(x._data.ndim, 1) for d in dims) \
-            != list(range(x._data.ndim)):
-        raise ValueError(f"permute: dims {dims} are not a permutation of the {x._data.ndim} "
-                         f"dims of shape {x.shape}")
-    dims = tuple(d % x._data.ndim for d in dims)
-    if dims == tuple(range(x._data.ndim)):
-        return x
-    return apply(P.PERMUTE, (x,), dims)
+    nd = input._data.ndim
+    if len(dims) != nd or sorted(d % builtins.max(nd, 1) for d in dims) \
+            != list(range(nd)):
+        raise ValueError(f"permute: dims {dims} are not a permutation of the {nd} "
+                         f"dims of shape {input.shape}")
+    dims = tuple(d % input._data.ndim for d in dims)
+    if dims == tuple(range(input._data.ndim)):
+        return input
+    return apply(P.PERMUTE, (input,), dims)
 
 
-def transpose(x, dim0, dim1):
+def transpose(input, dim0, dim1):
     """Return a view of ``input`` with dims ``dim0`` and ``dim1`` swapped.
 
-    Also available as ``x.transpose(dim0, dim1)``; ``gg.swapaxes``, ``gg.swapdims`` and
-    ``x.swapaxes`` are aliases. A tensor with fewer than 2 dims is returned unchanged.
+    Also available as ``x.transpose(dim0, dim1)``; ``gg.swapdims`` is an alias and
+    :func:`swapaxes` the same with numpy's argument names. A tensor with fewer than 2 dims
+    is returned unchanged.
 
     Parameters
     ----------
@@ -1477,19 +1557,42 @@ def transpose(x, dim0, dim1):
     IndexError
         If a dim is out of range.
     """
-    nd = x._data.ndim
+    nd = input._data.ndim
     if nd < 2 and dim0 in (0, -1) and dim1 in (0, -1):
-        return x
+        return input
     axes = list(range(nd))
     d0, d1 = _axes(dim0, nd, "transpose")[0], _axes(dim1, nd, "transpose")[0]
     axes[d0], axes[d1] = axes[d1], axes[d0]
-    return permute(x, tuple(axes))
+    return permute(input, tuple(axes))
 
 
-swapaxes = transpose
+def swapaxes(input, axis0, axis1):
+    """Return a view of ``input`` with dims ``axis0`` and ``axis1`` swapped (numpy's names).
+
+    The same as :func:`transpose` with PyTorch's argument names for ``torch.swapaxes``;
+    also ``x.swapaxes(axis0, axis1)``.
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor of any shape.
+    axis0, axis1 : int
+        The dims to swap (negative counts from the end).
+
+    Returns
+    -------
+    Tensor
+        A view sharing ``input``'s memory.
+
+    Raises
+    ------
+    IndexError
+        If a dim is out of range.
+    """
+    return transpose(input, axis0, axis1)
 
 
-def expand(x, *sizes):
+def expand(input, *sizes):
     """Return a view of ``input`` broadcast to ``sizes``, without copying (also ``x.expand(*sizes)``).
 
     Parameters
@@ -1497,8 +1600,8 @@ def expand(x, *sizes):
     input : Tensor
         The tensor to expand; only its size-1 dims can grow, and new dims can be added in
         front.
-    sizes : ints or a tuple of int
-        The new shape; -1 keeps a dim's size.
+    *sizes : int or tuple of int
+        The new shape, as separate ints or one tuple; -1 keeps a dim's size.
 
     Returns
     -------
@@ -1513,17 +1616,17 @@ def expand(x, *sizes):
     """
     sizes = _size_args(sizes)
     nd = len(sizes)
-    shape = (1,) * (nd - x._data.ndim) + x._data.shape
+    shape = (1,) * (nd - input._data.ndim) + input._data.shape
     target = tuple(s if t == -1 else t for s, t in zip(shape, sizes))
-    if target == x._data.shape:
-        return x
+    if target == input._data.shape:
+        return input
     for s, t in zip(shape, target):
         if s != t and s != 1:
-            raise RuntimeError(f"expand: shape {x.shape} cannot be expanded to {sizes}")
-    return apply(P.EXPAND, (x,), target, x._data.shape)
+            raise RuntimeError(f"expand: shape {input.shape} cannot be expanded to {sizes}")
+    return apply(P.EXPAND, (input,), target, input._data.shape)
 
 
-def broadcast_to(x, shape):
+def broadcast_to(input, shape):
     """Return ``input`` broadcast to ``shape`` (a view; as :func:`expand`).
 
     Also available as ``x.broadcast_to(shape)``.
@@ -1540,11 +1643,16 @@ def broadcast_to(x, shape):
     Tensor
         A view of ``input`` with the given shape; the gradient is summed back to
         ``input``'s shape.
+
+    Raises
+    ------
+    RuntimeError
+        If ``input``'s shape cannot be broadcast to ``shape``.
     """
-    return expand(x, tuple(shape))
+    return expand(input, tuple(shape))
 
 
-def expand_as(x, other):
+def expand_as(input, other):
     """Return ``input`` broadcast to the shape of ``other`` (a view; see :func:`expand`).
 
     Parameters
@@ -1558,8 +1666,13 @@ def expand_as(x, other):
     -------
     Tensor
         A view of ``input`` of shape ``other.shape``.
+
+    Raises
+    ------
+    RuntimeError
+        If ``input``'s shape cannot be broadcast to ``other``'s.
     """
-    return expand(x, other.shape)
+    return expand(input, other.shape)
 
 
 def sum_to(g, shape):
@@ -1591,10 +1704,26 @@ def sum_to(g, shape):
     return reshape(out, shape)
 
 
-def sum_to_size(x, *size):
-    """Tensor.sum_to_size: `x` summed over broadcast dims down to `size` (x must be
-    expandable from `size`)."""
-    return sum_to(x, _size_args(size))
+def sum_to_size(input, *size):
+    """Return ``input`` summed over the dims that broadcasting from ``size`` would stretch.
+
+    The reverse of :meth:`Tensor.expand`: ``x.sum_to_size(s)`` has shape ``s`` when ``x``'s
+    shape is ``s`` broadcast to something larger (also ``x.sum_to_size(*size)``).
+
+    Parameters
+    ----------
+    input : Tensor
+        A tensor whose shape can be expanded from ``size``.
+    *size : int or tuple of int
+        The target shape, as separate ints or one tuple.
+
+    Returns
+    -------
+    Tensor
+        Of shape ``size`` and ``input``'s dtype; ``input`` itself when it already has that
+        shape.
+    """
+    return sum_to(input, _size_args(size))
 
 
 def _normalize_index(index):
@@ -1630,7 +1759,7 @@ def _normalize_index(index):
     return tuple(out), (None if ints and not basic else basic)
 
 
-def getitem(x, index):
+def getitem(input, index):
     """Return ``input[index]`` (the function behind ``x[index]``).
 
     Parameters
@@ -1654,19 +1783,19 @@ def getitem(x, index):
     """
     idx, basic = _normalize_index(index)
     if basic is None:
-        return _select_then_index(x, idx, index)
+        return _select_then_index(input, idx, index)
     try:
-        x._data[idx]
+        input._data[idx]
         # numpy validates the index here; the primitive repeats the (cheap) lookup.
     except IndexError as e:
-        raise IndexError(f"index {index!r} is invalid for a tensor of shape {x.shape}: {e}") \
+        raise IndexError(f"index {index!r} is invalid for a tensor of shape {input.shape}: {e}") \
             from None
     if basic and not builtins.any(i is Ellipsis for i in idx):
         idx = idx + (Ellipsis,)     # an int index down to 0-d gives a 0-d view, not a copy
     elif not basic and _engine._recorder is not None and builtins.any(
             isinstance(i, np.ndarray) and i.dtype == np.bool_ and i.ndim for i in idx):
         _uncapturable("indexing with a boolean mask (the result's shape depends on the data)")
-    return apply(P.SLICE if basic else P.INDEX, (x,), idx, x._data.shape)
+    return apply(P.SLICE if basic else P.INDEX, (input,), idx, input._data.shape)
 
 
 def _split_int_index(ndim, idx):
@@ -1728,7 +1857,7 @@ def setitem(x, index, value):
     return x
 
 
-def gather(x, dim, index):
+def gather(input, dim, index):
     """Pick values of ``input`` along ``dim`` at the positions in ``index`` (also ``x.gather(dim, index)``).
 
     For ``dim=0``: ``out[i][j][k] = input[index[i][j][k]][j][k]`` (as ``torch.gather``).
@@ -1746,31 +1875,42 @@ def gather(x, dim, index):
     -------
     Tensor
         Of ``index``'s shape. The gradient is scattered back (added over repeated indices).
+
+    Raises
+    ------
+    TypeError
+        If ``index`` is not an integer tensor.
+    RuntimeError
+        If ``index`` has a different number of dims than ``input``, or is larger than
+        ``input`` outside ``dim``.
+    IndexError
+        If an index value is out of range for ``dim``, or ``dim`` is out of range.
     """
     ind = index._data if isinstance(index, Tensor) else np.asarray(index)
-    nd = x._data.ndim
+    nd = input._data.ndim
     d = _axes(dim, nd, "gather")[0] if nd else 0
     if ind.dtype.kind not in "iu":
         raise TypeError(f"gather: index must be an integer tensor, got {ind.dtype}")
     if nd == 0 and ind.ndim == 0:       # a 0-d input gathers like a 1-element vector
-        return reshape(gather(reshape(x, (1,)), 0, ind.reshape(1)), ())
+        return reshape(gather(reshape(input, (1,)), 0, ind.reshape(1)), ())
     if ind.ndim != nd:
         raise RuntimeError(f"gather: index has {ind.ndim} dims but input has {nd} "
-                           f"(input {x.shape}, index {ind.shape})")
-    for i, (s, t) in enumerate(zip(x._data.shape, ind.shape)):
+                           f"(input {input.shape}, index {ind.shape})")
+    for i, (s, t) in enumerate(zip(input._data.shape, ind.shape)):
         if i != d and t > s:
             raise RuntimeError(f"gather: index shape {ind.shape} exceeds input shape "
-                               f"{x.shape} in dim {i}")
-    if ind.size and (ind.min() < 0 or ind.max() >= x._data.shape[d]):
-        raise IndexError(f"gather: index values must lie in [0, {x._data.shape[d]}) for dim "
-                         f"{dim} of input shape {x.shape}; got min {ind.min()}, max {ind.max()}")
-    if builtins.any(t < s for i, (s, t) in enumerate(zip(x._data.shape, ind.shape)) if i != d):
-        x = getitem(x, tuple(slice(None) if i == d else slice(0, t)
+                               f"{input.shape} in dim {i}")
+    if ind.size and (ind.min() < 0 or ind.max() >= input._data.shape[d]):
+        raise IndexError(f"gather: index values must lie in [0, {input._data.shape[d]}) for dim "
+                         f"{dim} of input shape {input.shape}; got min {ind.min()}, max "
+                         f"{ind.max()}")
+    if builtins.any(t < s for i, (s, t) in enumerate(zip(input._data.shape, ind.shape)) if i != d):
+        input = getitem(input, tuple(slice(None) if i == d else slice(0, t)
                              for i, t in enumerate(ind.shape)))
-    return apply(P.GATHER, (x,), d, ind, x._data.shape)
+    return apply(P.GATHER, (input,), d, ind, input._data.shape)
 
 
-def masked_fill(x, mask, value):
+def masked_fill(input, mask, value):
     """Return ``input`` with ``value`` wherever ``mask`` is True (also ``x.masked_fill(mask, value)``).
 
     Parameters
@@ -1786,15 +1926,20 @@ def masked_fill(x, mask, value):
     -------
     Tensor
         A new tensor of ``input``'s shape; no gradient flows to the masked positions.
+
+    Raises
+    ------
+    TypeError
+        If ``mask`` is not a bool tensor.
     """
     m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
     if m.dtype != np.bool_:
         raise TypeError(f"masked_fill: mask must be bool, got {m.dtype}")
     if isinstance(value, Tensor):
-        value = to(value, x._data.dtype)
+        value = to(value, input._data.dtype)
     else:
-        value = _wrap(np.array(value, dtype=x._data.dtype))
-    return where(m, value, x)
+        value = _wrap(np.array(value, dtype=input._data.dtype))
+    return where(m, value, input)
 
 
 def cat(tensors, dim=0):
@@ -1871,13 +2016,13 @@ def stack(tensors, dim=0):
     return cat([unsqueeze(t, dim) for t in tensors], dim)
 
 
-def split(x, split_size_or_sections, dim=0):
-    """Split ``input`` along ``dim`` into pieces (also ``x.split(...)``).
+def split(tensor, split_size_or_sections, dim=0):
+    """Split ``tensor`` along ``dim`` into pieces (also ``x.split(split_size, dim)``).
 
     Parameters
     ----------
-    input : Tensor
-        The tensor to split.
+    tensor : Tensor
+        The tensor to split (PyTorch's name for this argument of ``torch.split``).
     split_size_or_sections : int or sequence of int
         An int: the size of every piece (the last may be smaller). A sequence: the size of
         each piece (they must add up to the size of ``dim``).
@@ -1887,10 +2032,18 @@ def split(x, split_size_or_sections, dim=0):
     Returns
     -------
     tuple of Tensor
-        Views of ``input``.
+        Views of ``tensor``.
+
+    Raises
+    ------
+    ValueError
+        If the split size is not positive, or the sizes do not add up to the size of ``dim``
+        (PyTorch: ``RuntimeError``).
+    IndexError
+        If ``dim`` is out of range.
     """
-    d = _axes(dim, x._data.ndim, "split")[0]
-    n = x._data.shape[d]
+    d = _axes(dim, tensor._data.ndim, "split")[0]
+    n = tensor._data.shape[d]
     if isinstance(split_size_or_sections, (int, np.integer)):
         step = int(split_size_or_sections)
         if step <= 0:
@@ -1899,16 +2052,17 @@ def split(x, split_size_or_sections, dim=0):
     else:
         sizes = list(split_size_or_sections)
         if builtins.sum(sizes) != n:
-            raise ValueError(f"split: sizes {sizes} do not add up to {n} (dim {dim} of {x.shape})")
+            raise ValueError(f"split: sizes {sizes} do not add up to {n} (dim {dim} of "
+                             f"{tensor.shape})")
     out, start = [], 0
     for s in sizes:
-        out.append(getitem(x, (slice(None),) * d + (slice(start, start + s),)))
+        out.append(getitem(tensor, (slice(None),) * d + (slice(start, start + s),)))
         start += s
     return tuple(out)
 
 
 
-def pad(x, pad, value=0.0):
+def pad(input, pad, value=0.0):
     """Pad ``input`` with a constant value (``torch.nn.functional.pad`` in ``'constant'`` mode).
 
     Parameters
@@ -1932,20 +2086,20 @@ def pad(x, pad, value=0.0):
     ValueError
         For negative padding (PyTorch crops instead).
     """
-    if len(pad) % 2 or len(pad) // 2 > x._data.ndim:
+    if len(pad) % 2 or len(pad) // 2 > input._data.ndim:
         raise ValueError(f"pad: {pad} must hold (before, after) pairs for at most "
-                         f"{x._data.ndim} dims")
+                         f"{input._data.ndim} dims")
     if builtins.any(p < 0 for p in pad):
         raise ValueError(f"pad: negative padding {pad} is not supported")
-    widths = [(0, 0)] * x._data.ndim
+    widths = [(0, 0)] * input._data.ndim
     for i in range(len(pad) // 2):
-        widths[x._data.ndim - 1 - i] = (int(pad[2 * i]), int(pad[2 * i + 1]))
+        widths[input._data.ndim - 1 - i] = (int(pad[2 * i]), int(pad[2 * i + 1]))
     if builtins.all(w == (0, 0) for w in widths):
-        return x
-    return apply(P.PAD, (x,), tuple(widths), value)
+        return input
+    return apply(P.PAD, (input,), tuple(widths), value)
 
 
-def matmul(a, b):
+def matmul(input, other):
     """Return the matrix product of two tensors (also ``a @ b``, ``a.matmul(b)``, ``gg.mm``).
 
     As in numpy and PyTorch: a 1-D left operand is treated as a row vector and a 1-D right
@@ -1986,35 +2140,35 @@ def matmul(a, b):
     tensor([[ 7., 11.],
             [ 9., 13.]])
     """
-    a, b = _pair(a, b)
-    if a._data.ndim == 0 or b._data.ndim == 0:
-        raise RuntimeError(f"matmul: both arguments need at least 1 dim, got shapes {a.shape} "
-                           f"and {b.shape}")
-    ka = a._data.shape[-1]
-    kb = b._data.shape[-2] if b._data.ndim > 1 else b._data.shape[0]
+    input, other = _pair(input, other)
+    if input._data.ndim == 0 or other._data.ndim == 0:
+        raise RuntimeError(f"matmul: both arguments need at least 1 dim, got shapes {input.shape} "
+                           f"and {other.shape}")
+    ka = input._data.shape[-1]
+    kb = other._data.shape[-2] if other._data.ndim > 1 else other._data.shape[0]
     if ka != kb:
-        raise RuntimeError(f"matmul: shapes {a.shape} and {b.shape} cannot be multiplied "
+        raise RuntimeError(f"matmul: shapes {input.shape} and {other.shape} cannot be multiplied "
                            f"({ka} != {kb})")
-    if a._data.ndim >= 2 and b._data.ndim >= 2:
+    if input._data.ndim >= 2 and other._data.ndim >= 2:
         try:
-            return apply(P.MATMUL, (a, b))
+            return apply(P.MATMUL, (input, other))
         except ValueError as e:
-            raise RuntimeError(f"matmul: batch dims of {a.shape} and {b.shape} do not "
+            raise RuntimeError(f"matmul: batch dims of {input.shape} and {other.shape} do not "
                                f"broadcast") from e
-    a2 = unsqueeze(a, 0) if a._data.ndim == 1 else a
-    b2 = unsqueeze(b, -1) if b._data.ndim == 1 else b
+    a2 = unsqueeze(input, 0) if input._data.ndim == 1 else input
+    b2 = unsqueeze(other, -1) if other._data.ndim == 1 else other
     out = apply(P.MATMUL, (a2, b2))
-    if b._data.ndim == 1:
+    if other._data.ndim == 1:
         out = squeeze(out, -1)
-    if a._data.ndim == 1:
-        out = squeeze(out, -2 if b._data.ndim > 1 else -1)
+    if input._data.ndim == 1:
+        out = squeeze(out, -2 if other._data.ndim > 1 else -1)
     return out
 
 
 mm = matmul
 
 
-def linear(x, weight, bias=None):
+def linear(input, weight, bias=None):
     """Return ``input @ weight.T + bias``, as one recorded op (``torch.nn.functional.linear``).
 
     Parameters
@@ -2030,17 +2184,24 @@ def linear(x, weight, bias=None):
     -------
     Tensor
         Shape (\\*, out_features).
+
+    Raises
+    ------
+    ValueError
+        If ``weight`` is not 2-D, ``input``'s last dim does not match ``weight``'s
+        ``in_features``, or ``bias`` does not have shape (out_features,) (PyTorch:
+        ``RuntimeError``).
     """
-    x = _tensor(x)
+    input = _tensor(input)
     if weight._data.ndim != 2:
         raise ValueError(f"linear: weight must be 2-D (out, in), got shape {weight.shape}")
-    if x._data.ndim == 0 or x._data.shape[-1] != weight._data.shape[1]:
-        raise ValueError(f"linear: input of shape {x.shape} does not match weight of shape "
+    if input._data.ndim == 0 or input._data.shape[-1] != weight._data.shape[1]:
+        raise ValueError(f"linear: input of shape {input.shape} does not match weight of shape "
                          f"{weight.shape} (expected input (..., {weight.shape[1]}))")
     if bias is not None and bias._data.shape != (weight._data.shape[0],):
         raise ValueError(f"linear: bias must have shape ({weight.shape[0]},), got {bias.shape}")
-    tensors = (x, weight) if bias is None else (x, weight, bias)
-    dt = x._data.dtype
+    tensors = (input, weight) if bias is None else (input, weight, bias)
+    dt = input._data.dtype
     if weight._data.dtype == dt and (bias is None or bias._data.dtype == dt):
         return apply(P.LINEAR, tensors)
     for t in tensors[1:]:
@@ -2048,28 +2209,34 @@ def linear(x, weight, bias=None):
     return apply(P.LINEAR, tuple(to(t, dt) for t in tensors))
 
 
-def dot(a, b):
-    """Return the dot product of two 1-D tensors (also ``x.dot(other)``).
+def dot(input, tensor):
+    """Return the dot product of two 1-D tensors (also ``x.dot(tensor)``).
 
     Parameters
     ----------
-    input, other : Tensor
-        1-D tensors of the same length.
+    input, tensor : Tensor
+        1-D tensors of the same length (``tensor`` is PyTorch's name for the second one).
 
     Returns
     -------
     Tensor
-        A 0-d tensor, ``sum(input * other)``.
+        A 0-d tensor, ``sum(input * tensor)``.
+
+    Raises
+    ------
+    RuntimeError
+        If the lengths differ, or an operand is 0-d.
 
     Notes
     -----
     Implemented as :func:`matmul`, so unlike PyTorch it also accepts 2-D operands (and then
-    returns their matrix product) instead of raising.
+    returns their matrix product) instead of raising. PyTorch documents the method's argument
+    as ``other`` but accepts only ``tensor=`` by keyword, as here.
     """
-    return matmul(a, b)
+    return matmul(input, tensor)
 
 
-def unfold2d(x, kernel_size, stride=1, dilation=1):
+def unfold2d(input, kernel_size, stride=1, dilation=1):
     """Return the sliding windows of a batch of images (im2col).
 
     Parameters
@@ -2086,6 +2253,12 @@ def unfold2d(x, kernel_size, stride=1, dilation=1):
     Tensor
         Shape (N, C, kh, kw, OH, OW), a view where the layout allows.
 
+    Raises
+    ------
+    ValueError
+        If ``input`` is not 4-D, a kernel size, stride or dilation is not positive, or the
+        (dilated) kernel is larger than the image.
+
     Notes
     -----
     glassgrad's own building block of :func:`conv2d`; PyTorch's ``nn.functional.unfold``
@@ -2093,16 +2266,16 @@ def unfold2d(x, kernel_size, stride=1, dilation=1):
     """
     pair = lambda v: (int(v), int(v)) if isinstance(v, (int, np.integer)) else tuple(v)
     kernel, stride, dilation = pair(kernel_size), pair(stride), pair(dilation)
-    if x._data.ndim != 4:
-        raise ValueError(f"unfold2d: expected a (N, C, H, W) input, got shape {x.shape}")
+    if input._data.ndim != 4:
+        raise ValueError(f"unfold2d: expected a (N, C, H, W) input, got shape {input.shape}")
     if builtins.min(kernel + stride + dilation) < 1:
         raise ValueError(f"unfold2d: kernel {kernel}, stride {stride} and dilation {dilation} "
                          f"must be positive")
-    h, w = x._data.shape[2:]
+    h, w = input._data.shape[2:]
     if h < dilation[0] * (kernel[0] - 1) + 1 or w < dilation[1] * (kernel[1] - 1) + 1:
         raise ValueError(f"unfold2d: kernel {kernel} (dilation {dilation}) is larger than the "
                          f"padded input {h}x{w}")
-    return apply(P.UNFOLD2D, (x,), kernel, stride, dilation, x._data.shape)
+    return apply(P.UNFOLD2D, (input,), kernel, stride, dilation, input._data.shape)
 
 
 def _conv_padding(padding):
@@ -2119,27 +2292,64 @@ def _conv_padding(padding):
                      f"bottom), got {padding}")
 
 
-def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):
-    """2-D cross-correlation of x (N, C, H, W) with weight (O, C, kh, kw), plus bias (O,):
-    (N, O, OH, OW), OH = (H + pad_top + pad_bottom - dh (kh - 1) - 1) // sh + 1. Zero
-    padding: an int, a pair (ph, pw), or (left, right, top, bottom) as in ag.pad.
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1):
+    """Return the 2-D cross-correlation of a batch of images with a bank of filters, plus a bias.
 
-    Stride 1 is one fused primitive (im2col and one GEMM, in the layout measured fastest
-    for the channel count and image size: see autograd/_conv_kernels.py); larger strides
-    compose pad, unfold2d and matmul."""
+    ``out[n, o] = bias[o] + sum_c input[n, c] (*) weight[o, c]``, where ``(*)`` slides the
+    ``kh x kw`` kernel over the zero-padded image (no kernel flip, as in PyTorch).
+
+    Parameters
+    ----------
+    input : Tensor
+        Shape (N, C, H, W), floating point.
+    weight : Tensor
+        Shape (O, C, kh, kw): O filters over the C input channels.
+    bias : Tensor, optional
+        Shape (O,). Default None (no bias).
+    stride : int or (int, int), optional
+        Step between windows (sh, sw). Default 1.
+    padding : int or (int, int) or (int, int, int, int), optional
+        Zero padding: an int, a pair (ph, pw) for both sides of each dim, or
+        (left, right, top, bottom) as in :func:`pad`. Default 0.
+    dilation : int or (int, int), optional
+        Spacing (dh, dw) between the kernel taps. Default 1.
+
+    Returns
+    -------
+    Tensor
+        Shape (N, O, OH, OW) with ``OH = (H + pad_top + pad_bottom - dh * (kh - 1) - 1) // sh
+        + 1`` (OW likewise); the promoted dtype of the operands.
+
+    Raises
+    ------
+    ValueError
+        If ``input`` or ``weight`` is not 4-D, the channel counts differ, ``bias`` has the
+        wrong shape, the kernel is empty, stride or dilation is not positive, the padding is
+        negative or malformed, or the (dilated) kernel is larger than the padded input.
+
+    Notes
+    -----
+    Stride 1 is one recorded op: the image is unrolled into windows and multiplied by the
+    kernel in one matrix product, in the memory layout measured fastest for the channel
+    count and image size (see ``autograd/_conv_kernels.py``); larger strides compose
+    :func:`pad`, :func:`unfold2d` and :func:`matmul`.
+
+    PyTorch's ``torch.nn.functional.conv2d`` also takes ``groups`` and the padding strings
+    ``'same'`` and ``'valid'``, and raises ``RuntimeError``; it has no four-value padding.
+    """
     pair = lambda v: (int(v), int(v)) if isinstance(v, (int, np.integer)) else tuple(v)
     stride, dilation = pair(stride), pair(dilation)
-    x = _tensor(x)
-    if x._data.ndim != 4 or weight._data.ndim != 4:
+    input = _tensor(input)
+    if input._data.ndim != 4 or weight._data.ndim != 4:
         raise ValueError(f"conv2d: expected input (N, C, H, W) and weight (O, C, kh, kw), got "
-                         f"shapes {x.shape} and {weight.shape}")
+                         f"shapes {input.shape} and {weight.shape}")
     o, c, kh, kw = weight._data.shape
     if kh < 1 or kw < 1:
         raise ValueError(f"conv2d: kernel size must be positive, got weight of shape "
                          f"{weight.shape}")
-    if x._data.shape[1] != c:
-        raise ValueError(f"conv2d: input {x.shape} has {x._data.shape[1]} channels but weight "
-                         f"{weight.shape} expects {c}")
+    if input._data.shape[1] != c:
+        raise ValueError(f"conv2d: input {input.shape} has {input._data.shape[1]} channels but "
+                         f"weight {weight.shape} expects {c}")
     if bias is not None and bias._data.shape != (o,):
         raise ValueError(f"conv2d: bias must have shape ({o},), got {bias.shape}")
     if builtins.min(stride + dilation) < 1:
@@ -2147,22 +2357,22 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):
     pads = _conv_padding(padding)
     if builtins.min(pads) < 0:
         raise ValueError(f"conv2d: negative padding {padding} is not supported")
-    hp = x._data.shape[2] + pads[0] + pads[1]
-    wp = x._data.shape[3] + pads[2] + pads[3]
+    hp = input._data.shape[2] + pads[0] + pads[1]
+    wp = input._data.shape[3] + pads[2] + pads[3]
     if hp < dilation[0] * (kh - 1) + 1 or wp < dilation[1] * (kw - 1) + 1:
         raise ValueError(f"conv2d: kernel ({kh}, {kw}) (dilation {dilation}) is larger than the "
                          f"padded input {hp}x{wp}")
-    tensors = (x, weight) if bias is None else (x, weight, bias)
-    dt = x._data.dtype
+    tensors = (input, weight) if bias is None else (input, weight, bias)
+    dt = input._data.dtype
     for t in tensors[1:]:
         dt = promote(dt, t._data.dtype)
     tensors = tuple(to(t, dt) for t in tensors)
     if stride == (1, 1):
         return apply(P.CONV2D, tensors, pads, dilation)
-    x, weight = tensors[0], tensors[1]
+    input, weight = tensors[0], tensors[1]
     if builtins.any(pads):
-        x = pad(x, (pads[2], pads[3], pads[0], pads[1]))
-    cols = unfold2d(x, (kh, kw), stride, dilation)              # (N, C, kh, kw, OH, OW)
+        input = pad(input, (pads[2], pads[3], pads[0], pads[1]))
+    cols = unfold2d(input, (kh, kw), stride, dilation)              # (N, C, kh, kw, OH, OW)
     n, _, _, _, oh, ow = cols._data.shape
     out = matmul(reshape(weight, (o, c * kh * kw)), reshape(cols, (n, c * kh * kw, oh * ow)))
     out = reshape(out, (n, o, oh, ow))
@@ -2326,7 +2536,7 @@ def _arith_(x, name, ufunc, compute, other, alpha=1):
     return _inplace(x, name, compute, other)
 
 
-def add_(x, other, alpha=1):
+def add_(input, other, alpha=1):
     """Add ``alpha * other`` to ``input`` in place and return ``input`` (also ``x.add_(...)`` and ``x += other``).
 
     Parameters
@@ -2349,11 +2559,11 @@ def add_(x, other, alpha=1):
         On a leaf that requires grad (outside :class:`no_grad`), or when the result's dtype
         or shape cannot be stored in ``input``.
     """
-    return _arith_(x, "add_", np.add, lambda s, o: add(s, mul(o, alpha) if alpha != 1 else o),
+    return _arith_(input, "add_", np.add, lambda s, o: add(s, mul(o, alpha) if alpha != 1 else o),
                    other, alpha)
 
 
-def sub_(x, other, alpha=1):
+def sub_(input, other, alpha=1):
     """Subtract ``alpha * other`` from ``input`` in place and return ``input`` (also ``x.sub_(...)`` and ``x -= other``).
 
     Parameters
@@ -2376,11 +2586,11 @@ def sub_(x, other, alpha=1):
         On a leaf that requires grad (outside :class:`no_grad`), or when the result's dtype
         or shape cannot be stored in ``input``.
     """
-    return _arith_(x, "sub_", np.subtract,
+    return _arith_(input, "sub_", np.subtract,
                    lambda s, o: sub(s, mul(o, alpha) if alpha != 1 else o), other, alpha)
 
 
-def mul_(x, other):
+def mul_(input, other):
     """Multiply ``input`` by ``other`` in place and return ``input`` (also ``x.mul_(other)`` and ``x *= other``).
 
     Parameters
@@ -2401,10 +2611,10 @@ def mul_(x, other):
         On a leaf that requires grad (outside :class:`no_grad`), or when the result's dtype
         or shape cannot be stored in ``input``.
     """
-    return _arith_(x, "mul_", np.multiply, mul, other)
+    return _arith_(input, "mul_", np.multiply, mul, other)
 
 
-def div_(x, other):
+def div_(input, other):
     """Divide ``input`` by ``other`` in place and return ``input`` (also ``x.div_(other)`` and ``x /= other``).
 
     Parameters
@@ -2426,10 +2636,10 @@ def div_(x, other):
         On a leaf that requires grad (outside :class:`no_grad`), or when the result's dtype
         or shape cannot be stored in ``input``.
     """
-    return _arith_(x, "div_", np.true_divide, div, other)
+    return _arith_(input, "div_", np.true_divide, div, other)
 
 
-def clamp_(x, min=None, max=None):
+def clamp_(input, min=None, max=None):
     """Clamp ``input`` into ``[min, max]`` in place and return it (also ``x.clamp_(min, max)``; see :func:`clamp`).
 
     Parameters
@@ -2443,11 +2653,18 @@ def clamp_(x, min=None, max=None):
     -------
     Tensor
         ``input``, modified.
+
+    Raises
+    ------
+    ValueError
+        If both ``min`` and ``max`` are None.
+    RuntimeError
+        On a leaf that requires grad (outside :class:`no_grad`), or a read-only view.
     """
-    return _inplace(x, "clamp_", lambda s: clamp(s, min, max))
+    return _inplace(input, "clamp_", lambda s: clamp(s, min, max))
 
 
-def masked_fill_(x, mask, value):
+def masked_fill_(input, mask, value):
     """Write ``value`` into ``input`` where ``mask`` is True, in place (also ``x.masked_fill_(mask, value)``).
 
     Parameters
@@ -2463,8 +2680,15 @@ def masked_fill_(x, mask, value):
     -------
     Tensor
         ``input``, modified (see :func:`masked_fill` for the out-of-place form).
+
+    Raises
+    ------
+    TypeError
+        If ``mask`` is not a bool tensor.
+    RuntimeError
+        On a leaf that requires grad (outside :class:`no_grad`), or a read-only view.
     """
-    return _inplace(x, "masked_fill_", lambda s: masked_fill(s, mask, value))
+    return _inplace(input, "masked_fill_", lambda s: masked_fill(s, mask, value))
 
 
 def _replace(old, new):
@@ -2477,23 +2701,47 @@ def _replace(old, new):
     return apply(P.WHERE, (new, old), np.True_)
 
 
-def copy_(x, src):
-    """Copy `src` (broadcast to x's shape, cast to x's dtype) into x. Gradient flows to src
-    (summed over broadcast dims), none to x's old value."""
+def copy_(input, src):
+    """Copy the values of ``src`` into ``input``, in place (also ``x.copy_(src)``).
+
+    Parameters
+    ----------
+    input : Tensor
+        The tensor to modify.
+    src : Tensor or number or array_like
+        The values, broadcast to ``input``'s shape and converted to its dtype.
+
+    Returns
+    -------
+    Tensor
+        ``input``, modified; its version counter is bumped. The gradient flows to ``src``
+        (summed over broadcast dims); none flows to ``input``'s old value.
+
+    Raises
+    ------
+    RuntimeError
+        If ``src``'s shape does not broadcast to ``input``'s, if ``input`` is a read-only
+        view (from :func:`expand`), or on a leaf that requires grad (outside
+        :class:`no_grad`).
+
+    Notes
+    -----
+    PyTorch's ``Tensor.copy_`` also takes ``non_blocking``, which has no meaning on the CPU.
+    """
     if isinstance(src, Tensor):
         try:
-            np.broadcast_shapes(src._data.shape, x._data.shape)
+            np.broadcast_shapes(src._data.shape, input._data.shape)
         except ValueError:
             raise RuntimeError(f"copy_: the source of shape {src.shape} cannot be broadcast to "
-                               f"the destination shape {x.shape}") from None
-    return _inplace(x, "copy_", _replace, src)
+                               f"the destination shape {input.shape}") from None
+    return _inplace(input, "copy_", _replace, src)
 
 
 def _fill_with(x, name, values):
     return _inplace(x, name, lambda s: _replace(s, np.asarray(values, dtype=x._data.dtype)))
 
 
-def fill_(x, value):
+def fill_(input, value):
     """Set every element of ``input`` to ``value``, in place (also ``x.fill_(value)``).
 
     Parameters
@@ -2507,11 +2755,16 @@ def fill_(x, value):
     -------
     Tensor
         ``input``, modified; gradients through it to the old values are zero.
+
+    Raises
+    ------
+    RuntimeError
+        On a leaf that requires grad (outside :class:`no_grad`), or a read-only view.
     """
-    return _fill_with(x, "fill_", value._data if isinstance(value, Tensor) else value)
+    return _fill_with(input, "fill_", value._data if isinstance(value, Tensor) else value)
 
 
-def zero_(x):
+def zero_(input):
     """Set every element of ``input`` to zero, in place (also ``x.zero_()``).
 
     Parameters
@@ -2523,29 +2776,79 @@ def zero_(x):
     -------
     Tensor
         ``input``, modified.
+
+    Raises
+    ------
+    RuntimeError
+        On a leaf that requires grad (outside :class:`no_grad`), or a read-only view.
     """
-    return _fill_with(x, "zero_", 0)
+    return _fill_with(input, "zero_", 0)
 
 
-def uniform_(x, a=0.0, b=1.0, *, generator=None):
-    """Fill with samples from U(a, b) (PyTorch's `from`, `to`) drawn from `generator` (the
-    global generator when None). Floating tensors only; raises if a > b."""
-    if x._data.dtype.kind != "f":
-        raise RuntimeError(f"uniform_: expected a floating point tensor, got {x._data.dtype}")
+def uniform_(input, a=0.0, b=1.0, *, generator=None):
+    """Fill ``input`` in place with samples from the uniform distribution on ``[a, b)``.
+
+    Parameters
+    ----------
+    input : Tensor
+        A floating tensor, modified in place.
+    a, b : float, optional
+        The bounds (PyTorch's ``from`` and ``to``). Defaults 0 and 1.
+    generator : Generator, optional
+        The random number generator (keyword only); the global one when None.
+
+    Returns
+    -------
+    Tensor
+        ``input``, modified; no gradient flows to its old values.
+
+    Raises
+    ------
+    RuntimeError
+        If ``input`` is not floating point, or ``a > b``.
+
+    Notes
+    -----
+    PyTorch names the bounds ``from`` and ``to`` (``from`` is a Python keyword, so they can
+    only be passed by position in both libraries).
+    """
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(f"uniform_: expected a floating point tensor, got {input._data.dtype}")
     if a > b:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found "
                            f"from={a} > to={b}")
-    return _fill_with(x, "uniform_", get_rng(generator).uniform(a, b, x._data.shape))
+    return _fill_with(input, "uniform_", get_rng(generator).uniform(a, b, input._data.shape))
 
 
-def normal_(x, mean=0.0, std=1.0, *, generator=None):
-    """Fill with samples from N(mean, std^2) drawn from `generator` (the global generator
-    when None). Floating tensors only; raises if std < 0."""
-    if x._data.dtype.kind != "f":
-        raise RuntimeError(f"normal_: expected a floating point tensor, got {x._data.dtype}")
+def normal_(input, mean=0.0, std=1.0, *, generator=None):
+    """Fill ``input`` in place with samples from the normal distribution N(mean, std²).
+
+    Parameters
+    ----------
+    input : Tensor
+        A floating tensor, modified in place.
+    mean : float, optional
+        The mean. Default 0.
+    std : float, optional
+        The standard deviation, >= 0. Default 1.
+    generator : Generator, optional
+        The random number generator (keyword only); the global one when None.
+
+    Returns
+    -------
+    Tensor
+        ``input``, modified; no gradient flows to its old values.
+
+    Raises
+    ------
+    RuntimeError
+        If ``input`` is not floating point, or ``std < 0``.
+    """
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(f"normal_: expected a floating point tensor, got {input._data.dtype}")
     if std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
-    return _fill_with(x, "normal_", get_rng(generator).normal(mean, std, x._data.shape))
+    return _fill_with(input, "normal_", get_rng(generator).normal(mean, std, input._data.shape))
 
 
 # ----- numpy's axis= / keepdims= as aliases of dim= / keepdim= (PyTorch accepts both) ---------
@@ -2565,9 +2868,20 @@ def _converter(name, dtype):
     def convert(self):
         return to(self, dtype)
     convert.__name__ = convert.__qualname__ = name
-    convert.__doc__ = (f"Return this tensor converted to {np.dtype(dtype).name} (``self.to("
-                       f"gg.{np.dtype(dtype).name})``); the tensor itself when it already has "
-                       f"that dtype. Differentiable between floating dtypes.")
+    dtype_name = np.dtype(dtype).name
+    convert.__doc__ = f"""Return this tensor converted to {dtype_name} (``self.to(gg.{dtype_name})``).
+
+    Returns
+    -------
+    Tensor
+        A {dtype_name} tensor of the same shape; the tensor itself when it already has that
+        dtype. Differentiable between floating dtypes (the gradient is converted back).
+
+    Notes
+    -----
+    PyTorch's ``Tensor.{name}()`` also takes ``memory_format``; glassgrad tensors have one
+    memory layout.
+    """
     return convert
 
 
@@ -2583,7 +2897,7 @@ def _attach():
         max=max, min=min, argmax=argmax, argmin=argmin, logsumexp=logsumexp, softmax=softmax,
         log_softmax=log_softmax, all=all, any=any, reshape=reshape, view=view,
         flatten=flatten, squeeze=squeeze, unsqueeze=unsqueeze, permute=permute,
-        transpose=transpose, swapaxes=transpose, expand=expand, expand_as=expand_as,
+        transpose=transpose, swapaxes=swapaxes, expand=expand, expand_as=expand_as,
         broadcast_to=broadcast_to, sum_to_size=sum_to_size, gather=gather, masked_fill=masked_fill, split=split,
         add_=add_, sub_=sub_, mul_=mul_, div_=div_, clamp_=clamp_,
         masked_fill_=masked_fill_, copy_=copy_, fill_=fill_, zero_=zero_, uniform_=uniform_,
@@ -2593,22 +2907,65 @@ def _attach():
         setattr(T, name, fn)
 
     def where_method(self, condition, other):
-        """Return ``self`` where ``condition`` is True, else ``other``: ``x.where(c, y)`` is
-        ``gg.where(c, x, y)`` (see :func:`glassgrad.where`)."""
+        """Return this tensor's elements where ``condition`` is True, else ``other``'s.
+
+        ``x.where(condition, other)`` is ``gg.where(condition, x, other)``.
+
+        Parameters
+        ----------
+        condition : Tensor
+            A bool tensor (other dtypes are read as nonzero = True), broadcastable with
+            this tensor and ``other``.
+        other : Tensor or number
+            The values taken where ``condition`` is False.
+
+        Returns
+        -------
+        Tensor
+            The broadcast shape and the promoted dtype; gradients flow to this tensor and
+            ``other``, not to the condition.
+
+        Raises
+        ------
+        ValueError
+            If the shapes do not broadcast (PyTorch: ``RuntimeError``).
+        """
         return where(condition, self, other)
     T.where = where_method
-    T.T = property(lambda self: permute(self, tuple(range(self._data.ndim - 1, -1, -1))),
-                   doc="The tensor with its dims reversed (a view).")
-    T.mT = property(lambda self: transpose(self, -2, -1),
-                    doc="The tensor with its last two dims swapped (a view).")
+    def dims_reversed(self):
+        """The tensor with its dims reversed (a view): ``x.T`` of shape (3, 4) is (4, 3).
+
+        Notes
+        -----
+        PyTorch deprecates ``.T`` on tensors with other than 2 dims; here it reverses every
+        dim, as numpy's ``.T`` does.
+        """
+        return permute(self, tuple(range(self._data.ndim - 1, -1, -1)))
+
+    def last_two_dims_swapped(self):
+        """The tensor with its last two dims swapped (a view): a batch of transposed matrices."""
+        return transpose(self, -2, -1)
+    T.T = property(dims_reversed)
+    T.mT = property(last_two_dims_swapped)
     for method_name, dtype in (("float", np.float32), ("double", np.float64),
                                ("half", np.float16), ("long", np.int64), ("int", np.int32),
                                ("bool", np.bool_)):
         setattr(T, method_name, _converter(method_name, dtype))
 
     def type_as(self, other):
-        """Return this tensor converted to ``other``'s dtype (``self.to(other.dtype)``); the
-        tensor itself when the dtype already matches."""
+        """Return this tensor converted to ``other``'s dtype (``self.to(other.dtype)``).
+
+        Parameters
+        ----------
+        other : Tensor
+            The tensor whose dtype to take.
+
+        Returns
+        -------
+        Tensor
+            Of this tensor's shape and ``other``'s dtype; the tensor itself when the dtype
+            already matches. Differentiable between floating dtypes.
+        """
         return to(self, other.dtype)
     T.type_as = type_as
     T.__add__ = _add            # the operators skip add/sub's alpha= handling

@@ -167,7 +167,13 @@ class Tensor:
         return self._data.ndim
 
     def dim(self):
-        """Return the number of dims (0 for a scalar tensor); same as :attr:`ndim`."""
+        """Return the number of dims (0 for a scalar tensor); same as :attr:`ndim`.
+
+        Returns
+        -------
+        int
+            The number of dims.
+        """
         return self._data.ndim
 
     @property
@@ -187,7 +193,24 @@ class Tensor:
         return _CPU
 
     def size(self, dim=None):
-        """The shape (a tuple), or the size of dim `dim` (negative counts from the end)."""
+        """Return the shape, or the size of one dim.
+
+        Parameters
+        ----------
+        dim : int, optional
+            A dim (negative counts from the end). Default None: the whole shape.
+
+        Returns
+        -------
+        tuple of int or int
+            The shape (PyTorch returns a ``torch.Size``, a tuple subclass), or the size of
+            ``dim``.
+
+        Raises
+        ------
+        IndexError
+            If ``dim`` is out of range (a 0-d tensor has no dims to ask about).
+        """
         if dim is None:
             return self._data.shape
         nd = self._data.ndim
@@ -198,7 +221,13 @@ class Tensor:
         return self._data.shape[dim]
 
     def numel(self):
-        """Return the number of elements (the product of the shape; 1 for a 0-d tensor)."""
+        """Return the number of elements (the product of the shape; 1 for a 0-d tensor).
+
+        Returns
+        -------
+        int
+            The number of elements.
+        """
         return self._data.size
 
     def __len__(self):
@@ -311,7 +340,19 @@ class Tensor:
 
     # ----- conversion -------------------------------------------------------------------
     def numpy(self):
-        """The underlying ndarray (shares memory; no copy)."""
+        """Return the underlying numpy array, sharing memory with this tensor (no copy).
+
+        Returns
+        -------
+        numpy.ndarray
+            The array itself: writing into it changes the tensor (without bumping its version
+            counter, so autograd cannot notice).
+
+        Notes
+        -----
+        PyTorch raises for a tensor that requires grad (``x.detach().numpy()`` is needed there);
+        glassgrad returns the array in every case.
+        """
         _note_host_read(self, "numpy()")
         return self._data
 
@@ -322,6 +363,11 @@ class Tensor:
 
     def item(self):
         """Return the value of a one-element tensor as a Python number.
+
+        Returns
+        -------
+        float or int or bool
+            The value, as the Python type matching the dtype.
 
         Raises
         ------
@@ -335,7 +381,13 @@ class Tensor:
         return self._data.item()
 
     def tolist(self):
-        """Return the values as a nested list of Python numbers (a number for a 0-d tensor)."""
+        """Return the values as a nested list of Python numbers (a number for a 0-d tensor).
+
+        Returns
+        -------
+        list or number
+            Nested lists, one level per dim.
+        """
         _note_host_read(self, "tolist()")
         return self._data.tolist()
 
@@ -401,14 +453,26 @@ class Tensor:
 
     # ----- autograd -----------------------------------------------------------------------
     def detach(self):
-        """A new leaf sharing memory and version counter with this tensor, outside the graph."""
+        """Return a new tensor sharing this tensor's memory, outside the graph.
+
+        Returns
+        -------
+        Tensor
+            A leaf that does not require grad, sharing memory and the version counter with this
+            tensor (an in-place change to either shows in both, and autograd still notices it).
+        """
         t = Tensor(self._data)
         t._vbox = self._vbox
         return t
 
     def detach_(self):
-        """Detach this tensor from the graph in place: it becomes a leaf that does not
-        require grad. Returns this tensor."""
+        """Detach this tensor from the graph in place: it becomes a leaf that does not require grad.
+
+        Returns
+        -------
+        Tensor
+            This tensor.
+        """
         self.grad_fn = None
         self._requires_grad = False
         return self
@@ -416,9 +480,33 @@ class Tensor:
     # backward(), T and mT are attached by engine.py and ops.py, which build on this module
 
     def register_hook(self, hook):
-        """Call `hook(grad)` when this tensor's gradient is computed; a returned tensor
-        (of the gradient's shape and dtype) replaces the gradient. Returns a handle with
-        `.remove()`."""
+        """Register a function to call when this tensor's gradient is computed.
+
+        Parameters
+        ----------
+        hook : callable
+            Called as ``hook(grad)`` during backward; if it returns a tensor (of the gradient's
+            shape and dtype), that tensor replaces the gradient. Returning None keeps it.
+
+        Returns
+        -------
+        RemovableHandle
+            A handle whose ``remove()`` unregisters the hook (also usable as a context manager).
+
+        Raises
+        ------
+        RuntimeError
+            If this tensor does not require grad.
+
+        Examples
+        --------
+        >>> x = gg.tensor([1.0, 2.0], requires_grad=True)
+        >>> handle = x.register_hook(lambda g: g * 10)
+        >>> (x * x).sum().backward()
+        >>> x.grad
+        tensor([20., 40.])
+        >>> handle.remove()
+        """
         if not self._requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that does not require grad")
         if self.grad_fn is not None:

@@ -21,25 +21,57 @@ _TYPE_DTYPES = {name: dt for dt, name in _TYPE_NAMES.items()}
 
 
 def contiguous(self, memory_format=None):
-    """This tensor if its memory is row-major contiguous, else a contiguous copy (whose
-    gradient flows back unchanged)."""
+    """Return this tensor if its memory is row-major contiguous, else a contiguous copy.
+
+    Parameters
+    ----------
+    memory_format : optional
+        Accepted for PyTorch compatibility and ignored (there is one memory layout).
+        Default None.
+
+    Returns
+    -------
+    Tensor
+        This tensor itself, or a contiguous copy of the same shape and dtype whose gradient
+        flows back unchanged.
+    """
     if self._data.flags.c_contiguous:
         return self
     return apply(P.CONTIGUOUS, (self,))
 
 
 def is_contiguous(self, memory_format=None):
-    """True if the elements lie in row-major order without gaps (size-1 dims ignored)."""
+    """Test whether the elements lie in row-major order without gaps (size-1 dims ignored).
+
+    Parameters
+    ----------
+    memory_format : optional
+        Accepted for PyTorch compatibility and ignored. Default None.
+
+    Returns
+    -------
+    bool
+        True for a tensor that owns its memory and for views such as ``x[1:]``; False for
+        ``x.t()`` or ``x[:, ::2]``.
+    """
     return bool(self._data.flags.c_contiguous)
 
 
 def t(self):
-    """The transpose of a tensor of at most 2 dims (0-d and 1-d come back unchanged).
+    """Return the transpose of a tensor of at most 2 dims (``x.t()``).
+
+    A 0-d or 1-d tensor comes back unchanged; a 2-d tensor is ``x.transpose(0, 1)``.
+
+    Returns
+    -------
+    Tensor
+        A view sharing this tensor's memory.
 
     Raises
     ------
     RuntimeError
-        For more than 2 dims (use transpose or mT)."""
+        For more than 2 dims (use :meth:`Tensor.transpose` or :attr:`Tensor.mT`).
+    """
     if self._data.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
                            f"{self._data.ndim}D (shape {self.shape})")
@@ -47,24 +79,79 @@ def t(self):
 
 
 def view_as(self, other):
-    """`self.view(other.shape)`: same memory, other's shape."""
+    """Return ``self.view(other.shape)``: the same memory, in ``other``'s shape.
+
+    Parameters
+    ----------
+    other : Tensor
+        The tensor whose shape to take; it must have as many elements as this tensor.
+
+    Returns
+    -------
+    Tensor
+        A view sharing this tensor's memory.
+
+    Raises
+    ------
+    RuntimeError
+        If the numbers of elements differ, or the new shape needs a copy (use
+        :meth:`Tensor.reshape_as`).
+    """
     return view(self, other.shape)
 
 
 def reshape_as(self, other):
-    """`self.reshape(other.shape)`."""
+    """Return ``self.reshape(other.shape)``: this tensor's elements in ``other``'s shape.
+
+    Parameters
+    ----------
+    other : Tensor
+        The tensor whose shape to take; it must have as many elements as this tensor.
+
+    Returns
+    -------
+    Tensor
+        A view when the memory layout allows it, otherwise a copy.
+
+    Raises
+    ------
+    RuntimeError
+        If the numbers of elements differ.
+    """
     return reshape(self, other.shape)
 
 
 def tensor_type(self, dtype=None, non_blocking=False):
-    """With no argument, the type name, e.g. 'glassgrad.FloatTensor' (PyTorch: 
-    'torch.FloatTensor'). With a dtype or a type name ('torch.DoubleTensor' and
-    'glassgrad.DoubleTensor' both work), this tensor converted to it.
+    """Return the type name of this tensor, or this tensor converted to a dtype or type name.
+
+    ``x.type()`` gives e.g. ``'glassgrad.FloatTensor'``; ``x.type(gg.float64)`` and
+    ``x.type('torch.DoubleTensor')`` convert.
+
+    Parameters
+    ----------
+    dtype : numpy.dtype or str, optional
+        The target dtype, or a type name: ``'torch.DoubleTensor'`` and
+        ``'glassgrad.DoubleTensor'`` both work. Default None: return the name.
+    non_blocking : bool, optional
+        Accepted for PyTorch compatibility and ignored. Default False.
+
+    Returns
+    -------
+    str or Tensor
+        The type name, or the converted tensor (this tensor itself when the dtype already
+        matches; differentiable between floating dtypes).
 
     Raises
     ------
     ValueError
-        For an unknown type name."""
+        For an unknown type name.
+
+    Notes
+    -----
+    PyTorch's names start with ``torch.`` (``'torch.FloatTensor'``); glassgrad's with
+    ``glassgrad.``. A dtype without a PyTorch type name (e.g. uint16) is named after numpy's
+    dtype.
+    """
     if dtype is None:
         return "glassgrad." + _TYPE_NAMES.get(self._data.dtype, str(self._data.dtype))
     if isinstance(dtype, str):
@@ -77,22 +164,56 @@ def tensor_type(self, dtype=None, non_blocking=False):
 
 
 def nelement(self):
-    """The number of elements (same as numel())."""
+    """Return the number of elements (the same as :meth:`Tensor.numel`).
+
+    Returns
+    -------
+    int
+        The product of the sizes of the dims (1 for a 0-d tensor).
+    """
     return self._data.size
 
 
 def element_size(self):
-    """Bytes per element (4 for float32)."""
+    """Return the size of one element in bytes (4 for float32, 8 for int64, 1 for bool).
+
+    Returns
+    -------
+    int
+        The number of bytes of one element.
+    """
     return self._data.dtype.itemsize
 
 
 def ndimension(self):
-    """The number of dims (same as dim())."""
+    """Return the number of dims (the same as :meth:`Tensor.dim`).
+
+    Returns
+    -------
+    int
+        0 for a scalar tensor.
+    """
     return self._data.ndim
 
 
 def stride(self, dim=None):
-    """Steps, in elements, between consecutive indices of each dim (a tuple), or of `dim`."""
+    """Return the steps, in elements, between consecutive indices of each dim, or of ``dim``.
+
+    Parameters
+    ----------
+    dim : int, optional
+        One dim (negative counts from the end). Default None: every dim.
+
+    Returns
+    -------
+    tuple of int or int
+        The strides of all dims, or of ``dim``; ``(3, 1)`` for a contiguous (4, 3) tensor.
+
+    Raises
+    ------
+    IndexError
+        If ``dim`` is out of range.
+    """
     steps = tuple(s // self._data.itemsize for s in self._data.strides)
     if dim is None:
         return steps
@@ -108,8 +229,13 @@ def _dim_index(self, dim, op):
 
 
 def storage_offset(self):
-    """How many elements into its memory block this tensor's first element lies (0 for a
-    tensor that owns its memory; e.g. 3 for `x[1:]` of a (4, 3) tensor x)."""
+    """Return how many elements into its memory block this tensor's first element lies.
+
+    Returns
+    -------
+    int
+        0 for a tensor that owns its memory; e.g. 3 for ``x[1:]`` of a (4, 3) tensor ``x``.
+    """
     arr, base = self._data, self._data
     while isinstance(base.base, np.ndarray):
         base = base.base
@@ -125,47 +251,211 @@ def _new(self, dtype, device, op):
 
 
 def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
-    """A new leaf tensor holding a copy of `data`, of this tensor's dtype unless given."""
+    """Return a new leaf tensor holding a copy of ``data``, of this tensor's dtype unless given.
+
+    Parameters
+    ----------
+    data : number, nested list or tuple, ndarray or Tensor
+        The values.
+    dtype : numpy.dtype, optional
+        The dtype of the result. Default None: this tensor's dtype.
+    device : str or device, optional
+        Only the CPU is available. Default None.
+    requires_grad : bool, optional
+        Whether autograd records operations on the result. Default False.
+
+    Returns
+    -------
+    Tensor
+        A new tensor of ``data``'s shape, not connected to any graph.
+
+    Raises
+    ------
+    RuntimeError
+        For a device other than the CPU.
+    """
     dt = _new(self, dtype, device, "new_tensor")
     return _finish(np.array(_as_array(data, dt), copy=True), requires_grad)
 
 
 def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
-    """Zeros of `size`, of this tensor's dtype unless given."""
+    """Return a new tensor of zeros of shape ``size``, of this tensor's dtype unless given.
+
+    Parameters
+    ----------
+    *size : int or tuple of int
+        The shape, as separate ints or one tuple.
+    dtype : numpy.dtype, optional
+        The dtype of the result (keyword only). Default None: this tensor's dtype.
+    device : str or device, optional
+        Only the CPU is available (keyword only). Default None.
+    requires_grad : bool, optional
+        Whether autograd records operations on the result (keyword only). Default False.
+
+    Returns
+    -------
+    Tensor
+        A new leaf tensor of shape ``size``.
+
+    Raises
+    ------
+    ValueError
+        If a size is negative or not an integer.
+    RuntimeError
+        For a device other than the CPU.
+    """
     dt = _new(self, dtype, device, "new_zeros")
     return _finish(np.zeros(_shape(size, "new_zeros"), dt), requires_grad)
 
 
 def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
-    """Ones of `size`, of this tensor's dtype unless given."""
+    """Return a new tensor of ones of shape ``size``, of this tensor's dtype unless given.
+
+    Parameters
+    ----------
+    *size : int or tuple of int
+        The shape, as separate ints or one tuple.
+    dtype : numpy.dtype, optional
+        The dtype of the result (keyword only). Default None: this tensor's dtype.
+    device : str or device, optional
+        Only the CPU is available (keyword only). Default None.
+    requires_grad : bool, optional
+        Whether autograd records operations on the result (keyword only). Default False.
+
+    Returns
+    -------
+    Tensor
+        A new leaf tensor of shape ``size``.
+
+    Raises
+    ------
+    ValueError
+        If a size is negative or not an integer.
+    RuntimeError
+        For a device other than the CPU.
+    """
     dt = _new(self, dtype, device, "new_ones")
     return _finish(np.ones(_shape(size, "new_ones"), dt), requires_grad)
 
 
 def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
-    """An uninitialized tensor of `size`, of this tensor's dtype unless given."""
+    """Return a new tensor of uninitialized values of shape ``size``, of this tensor's dtype unless given.
+
+    Parameters
+    ----------
+    *size : int or tuple of int
+        The shape, as separate ints or one tuple.
+    dtype : numpy.dtype, optional
+        The dtype of the result (keyword only). Default None: this tensor's dtype.
+    device : str or device, optional
+        Only the CPU is available (keyword only). Default None.
+    requires_grad : bool, optional
+        Whether autograd records operations on the result (keyword only). Default False.
+
+    Returns
+    -------
+    Tensor
+        A new leaf tensor of shape ``size``.
+
+    Raises
+    ------
+    ValueError
+        If a size is negative or not an integer.
+    RuntimeError
+        For a device other than the CPU.
+    """
     dt = _new(self, dtype, device, "new_empty")
     return _finish(np.empty(_shape(size, "new_empty"), dt), requires_grad)
 
 
 def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
-    """`fill_value` everywhere in a tensor of `size`, of this tensor's dtype unless given."""
+    """Return a new tensor of shape ``size`` filled with ``fill_value``, of this tensor's dtype unless given.
+
+    Parameters
+    ----------
+    size : int or tuple of int
+        The shape.
+    fill_value : number
+        The value of every element.
+    dtype : numpy.dtype, optional
+        The dtype of the result. Default None: this tensor's dtype.
+    device : str or device, optional
+        Only the CPU is available. Default None.
+    requires_grad : bool, optional
+        Whether autograd records operations on the result. Default False.
+
+    Returns
+    -------
+    Tensor
+        A new leaf tensor of shape ``size``.
+
+    Raises
+    ------
+    ValueError
+        If a size is negative or not an integer.
+    RuntimeError
+        For a device other than the CPU.
+
+    Notes
+    -----
+    PyTorch makes ``dtype``, ``device`` and ``requires_grad`` keyword only; here they may also
+    be passed by position.
+    """
     dt = _new(self, dtype, device, "new_full")
     return _finish(np.full(_shape((size,), "new_full"), fill_value, dt), requires_grad)
 
 
 def cpu(self, memory_format=None):
-    """This tensor (it already lives on the CPU)."""
+    """Return this tensor itself: it already lives on the CPU.
+
+    Parameters
+    ----------
+    memory_format : optional
+        Accepted for PyTorch compatibility and ignored. Default None.
+
+    Returns
+    -------
+    Tensor
+        This tensor (PyTorch also returns the tensor itself when it is already on the CPU).
+    """
     return self
 
 
 def get_device(self):
-    """-1: the tensor is on the CPU (PyTorch's answer for CPU tensors)."""
+    """Return -1, PyTorch's device index for CPU tensors.
+
+    Returns
+    -------
+    int
+        Always -1: glassgrad tensors live on the CPU.
+    """
     return -1
 
 
 def cuda(self, device=None, non_blocking=False, memory_format=None):
-    """Always raises: glassgrad has no GPU backend."""
+    """Move this tensor to a GPU: not available, so this always raises.
+
+    Parameters
+    ----------
+    device : int or str or device, optional
+        The GPU. Default None.
+    non_blocking : bool, optional
+        Accepted for PyTorch compatibility. Default False.
+    memory_format : optional
+        Accepted for PyTorch compatibility. Default None.
+
+    Returns
+    -------
+    Tensor
+        Never returns: glassgrad computes with numpy on the CPU only.
+
+    Raises
+    ------
+    RuntimeError
+        Always (glassgrad has no GPU backend).
+    TypeError
+        If ``device`` is not a device, a string or an int.
+    """
     check_device(_device_class("cuda") if device is None else device, "cuda")
     return self
 
@@ -206,9 +496,41 @@ def parse_to_args(args, dtype=None, device=None, op="to"):
 
 def _method_to(self, *args, dtype=None, device=None, non_blocking=False, copy=False,
                memory_format=None):
-    """`to(dtype)`, `to(device)`, `to(device, dtype)`, `to(other)` (other's dtype and device),
-    keyword forms, and `copy=True` for a copy even when nothing changes. Devices other than
-    the CPU raise; between float dtypes the conversion is differentiable."""
+    """Return this tensor converted to another dtype (and, in form, device), as PyTorch's ``Tensor.to``.
+
+    The forms are ``x.to(dtype)``, ``x.to(device)``, ``x.to(device, dtype)``, ``x.to(other)``
+    (``other``'s dtype and device), and the keyword forms ``x.to(dtype=..., device=...)``.
+
+    Parameters
+    ----------
+    *args : dtype, device or Tensor
+        At most two positional arguments, in one of the forms above.
+    dtype : numpy.dtype, optional
+        The target dtype (keyword). Default None: keep the dtype.
+    device : str or device, optional
+        The target device (keyword); only the CPU is available. Default None.
+    non_blocking : bool, optional
+        Accepted for PyTorch compatibility and ignored. Default False.
+    copy : bool, optional
+        Return a new tensor even when nothing changes. Default False.
+    memory_format : optional
+        Accepted for PyTorch compatibility and ignored. Default None.
+
+    Returns
+    -------
+    Tensor
+        This tensor itself when dtype (and device) already match and ``copy`` is False,
+        otherwise a converted tensor; the conversion is differentiable between floating
+        dtypes.
+
+    Raises
+    ------
+    RuntimeError
+        For a device other than the CPU.
+    TypeError
+        For malformed arguments (more than two positional arguments, the dtype or device
+        given twice, a value that is neither a dtype, a device nor a tensor).
+    """
     if len(args) == 1 and not copy and dtype is None and device is None \
             and isinstance(args[0], np.dtype):       # the common .to(dtype)
         return to(self, args[0])
@@ -236,8 +558,18 @@ def _attach():
     T.type = tensor_type
     T.to = _method_to
     T.__format__ = _format
-    T.is_cuda = property(lambda self: False, doc="False: tensors live on the CPU.")
-    T.is_cpu = property(lambda self: True, doc="True: tensors live on the CPU.")
+    T.is_cuda = property(_is_cuda)
+    T.is_cpu = property(_is_cpu)
+
+
+def _is_cuda(self):
+    """False: tensors live on the CPU."""
+    return False
+
+
+def _is_cpu(self):
+    """True: tensors live on the CPU."""
+    return True
 
 
 _attach()
@@ -247,7 +579,13 @@ _attach()
 
 
 def get_default_device():
-    """The device factories use when given none: always `device('cpu')`."""
+    """Return the device that factories such as :func:`zeros` use when given none.
+
+    Returns
+    -------
+    device
+        Always ``device('cpu')``: glassgrad computes with numpy on the CPU.
+    """
     return CPU
 
 
@@ -262,6 +600,7 @@ def is_tensor(obj):
     Returns
     -------
     bool
+        Whether ``obj`` is a tensor.
     """
     return isinstance(obj, Tensor)
 
@@ -277,6 +616,7 @@ def is_floating_point(input):
     Returns
     -------
     bool
+        True for float16, float32 and float64.
     """
     return input._data.dtype.kind == "f"
 
@@ -292,6 +632,7 @@ def numel(input):
     Returns
     -------
     int
+        The product of the sizes of the dims.
     """
     return input._data.size
 
@@ -323,7 +664,13 @@ Tensor.is_floating_point = is_floating_point
 
 
 def _is_complex(self):
-    """Return False: glassgrad has no complex dtypes (PyTorch's ``is_complex``)."""
+    """Return False: glassgrad has no complex dtypes (PyTorch's ``Tensor.is_complex``).
+
+    Returns
+    -------
+    bool
+        Always False.
+    """
     return False
 
 

@@ -15,7 +15,7 @@ ERRORS = [
     (lambda: X / ag.zeros(5), ValueError, r"div: shapes \(3, 4\) and \(5,\) do not broadcast"),
     (lambda: ag.maximum(X, ag.zeros(2)), ValueError, r"maximum: shapes \(3, 4\) and \(2,\)"),
     (lambda: ag.where(ag.tensor([True, False, True]), X, 0.0), ValueError,
-     r"where: condition \(3,\), x \(3, 4\) and y \(\) do not broadcast"),
+     r"where: condition \(3,\), input \(3, 4\) and other \(\) do not broadcast"),
     # shape ops
     (lambda: X.reshape(5, 3), RuntimeError,
      r"reshape: shape \(5, 3\) is invalid for input of shape \(3, 4\) \(12 elements\)"),
