@@ -331,14 +331,18 @@ class Call:
         The preallocated buffer the output is written into (buffers are reused by later
         calls once their array is no longer needed); None when the call allocates.
     into_optimizer : bool
-        True for a gradient written straight into the optimizer's flat gradient array.
+        True for a gradient that the last replay wrote straight into a fused optimizer's
+        flat gradient array (learned on the first replay: False before it).
     """
-    def __init__(self, kind, name, inputs, output, shape, dtype, buffer=None,
-                 into_optimizer=False):
+    def __init__(self, kind, name, inputs, output, shape, dtype, buffer=None):
         self.kind, self.name, self.inputs, self.output = kind, name, inputs, output
         self.shape, self.dtype, self.buffer = shape, dtype, buffer
-        self.into_optimizer = into_optimizer
         self.alias = False
+        self.target = None          # set_grad: the cell holding the optimizer's array
+
+    @property
+    def into_optimizer(self):
+        return self.target is not None and self.target[0] is not None
 
     def __repr__(self):
         return (f"Call({self.kind!r}, {self.name!r}, inputs={self.inputs}, "
@@ -430,7 +434,11 @@ class Program:
         self._template = [None] * self.size
         self._template[base_const:base_slot] = self.consts
         self._base_live = base_live
-        self.lines = [self._line(c) for c in calls]
+
+    @property
+    def lines(self):
+        """The printed program, one line per call (without the header line)."""
+        return [self._line(c) for c in self.calls]
 
     # ----- building -------------------------------------------------------------------------
     def _leaf(self, lref):
@@ -470,13 +478,11 @@ class Program:
             return _replay.view_call(idx(src), shape, idx(out))
         if kind == "set_grad":
             _, lref, src, out = event
-            cell = plan.grad_sources.get(idx(src))
+            cell = call.target
             seen = None
-            if cell is not None and call.into_optimizer:
+            if cell is not None:
                 seen = [None]
                 self._targets.append((cell, seen, call.shape, call.dtype))
-            else:
-                cell = None
             return _replay.set_grad_call(self._leaf(lref), idx(src), plan.alias[idx(src)],
                                          idx(out), self._pool_ids, cell, seen)
         if kind == "acc_grad":
@@ -707,8 +713,7 @@ def _plan_buffers(calls, size, result_refs):
         if c.kind == "set_grad":
             s = c.inputs[0]
             if plan.alias[s] and s in plan.out_forwards and calls[producer[s]].dtype == c.dtype:
-                plan.grad_sources[s] = [None]
-                c.into_optimizer = True
+                c.target = plan.grad_sources[s] = [None]
     # lifetimes: the last call that reads an array, or a view that may share its memory
     end = len(calls)
     last = [-1] * size
