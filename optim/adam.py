@@ -28,8 +28,9 @@ def _update_moments(m, v, g, beta1, beta2, tmp):
 def _count_step(st):
     """Add one to the state's step counter and return the new count t as a float."""
     step = st["step"]._data
-    step += 1
-    return float(step)
+    t = step.item() + 1.0           # as step += 1 (a float64 counter), without a ufunc call
+    step[()] = t
+    return t
 
 
 def _decayed_grad(data, grad, lr, wd, decoupled, maximize, out):
@@ -163,13 +164,14 @@ def _count_steps(state, params):
     """Add one to the step counter of every parameter in `params` and return the new count as
     a float, if they all hold the same count; else return None without counting."""
     steps = [state[p]["step"]._data for p in params]
-    first = float(steps[0])
+    first = steps[0].item()
     for s in steps:
-        if s != first:
+        if s.item() != first:
             return None
+    t = first + 1.0
     for s in steps:
-        s += 1
-    return first + 1.0
+        s[()] = t
+    return t
 
 
 def _adam_update(data, grad, m, v, vmax, s1, s2, lr, wd, decoupled, maximize, beta1, beta2,
