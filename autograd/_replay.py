@@ -133,6 +133,26 @@ def buffered_call(fwd_out, ins, ctx, subs, buf, out):
     return call
 
 
+def ufunc_call(ufunc, ins, buf, out):
+    """A ufunc primitive into a buffer allocated once, out passed positionally."""
+    if len(ins) == 1:
+        i0, = ins
+
+        def call(env, args):
+            env[out] = ufunc(env[i0], buf)
+        return call
+    if len(ins) == 2:
+        i0, i1 = ins
+
+        def call(env, args):
+            env[out] = ufunc(env[i0], env[i1], buf)
+        return call
+
+    def call(env, args):
+        env[out] = ufunc(*[env[i] for i in ins], buf)
+    return call
+
+
 def targeted_call(fwd, fwd_out, ins, ctx0, subs, cell, out):
     """A leaf gradient's producer: writes into cell[0] (the optimizer's view learned from the
     previous replay) when there is one, else allocates."""

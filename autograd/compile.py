@@ -467,6 +467,8 @@ class Program:
             if buf is not None:
                 arr = plan.arrays[buf]
                 self._pool_ids.add(id(arr))
+                if isinstance(prim.forward, np.ufunc) and not plain:
+                    return _replay.ufunc_call(prim.forward, ins, arr, call.output)
                 return _replay.buffered_call(fwd_out, ins, plain, subs, arr, call.output)
             if call.output in plan.grad_sources:
                 cell = plan.grad_sources[call.output]
