@@ -550,10 +550,16 @@ class Program:
         for i, fn, expected, _ in self.value_guards:
             if fn(args[i]._data) != expected:
                 return False
-        for m, training in self.modules:
-            if getattr(m, "training", None) != training or getattr(m, "_forward_hooks", None) \
-                    or getattr(m, "_forward_pre_hooks", None):
-                return False
+        try:                            # modules have these attributes: the fast path
+            for m, training in self.modules:
+                if m.training != training or m._forward_hooks or m._forward_pre_hooks:
+                    return False
+        except AttributeError:
+            for m, training in self.modules:
+                if getattr(m, "training", None) != training \
+                        or getattr(m, "_forward_hooks", None) \
+                        or getattr(m, "_forward_pre_hooks", None):
+                    return False
         return True
 
     def run(self, args):
