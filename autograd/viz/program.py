@@ -133,9 +133,6 @@ def _body(program):
             if program.kinds[i] != "computed" and i not in writer:
                 writer[i] = f"a{i}"
                 used_sources.append(i)
-        if call.kind in ("set_grad", "acc_grad") and call.leaf_index not in writer:
-            writer[call.leaf_index] = f"a{call.leaf_index}"
-            used_sources.append(call.leaf_index)
     for i in used_sources:
         kind = program.kinds[i]
         label = _esc(program.names[i])
@@ -154,9 +151,6 @@ def _body(program):
             src = writer.get(i)
             if src is not None:
                 lines.append(f'  {src} -> {node} [label="{_esc(program.names[i])}"];')
-        if call.kind in ("set_grad", "acc_grad"):
-            lines.append(f'  {node} -> a{call.leaf_index} [style=dashed color="#c51b8a" '
-                         f'label="grad" constraint=false];')
         if call.kind == "host" or (previous is not None and
                                    program.calls[previous].kind == "host"):
             if previous is not None:
