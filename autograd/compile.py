@@ -227,9 +227,25 @@ def guard_value(array, fn, expected, what):
 
 
 def replayable(label):
-    """Decorator for methods that act outside the graph on live state (optimizer.step,
-    zero_grad, scheduler.step): during capture the call is recorded as one host call and
-    replayed by calling the method again; ops inside it are not recorded."""
+    """Decorator for methods that act outside the graph on live state.
+
+    Used on ``optimizer.step``, ``zero_grad`` and ``scheduler.step``: during a capture by
+    `compile`, a call of the decorated method is recorded as one host call, and a replay
+    calls the method again with the same arguments; the operations inside it are not
+    recorded. Outside a capture the method runs unchanged.
+
+    Parameters
+    ----------
+    label : str
+        What the method does, used in the message when it cannot be captured (a closure
+        argument), e.g. ``"step"``.
+
+    Returns
+    -------
+    callable
+        A decorator: takes the method and returns its recording wrapper (with the method's
+        name and docstring, and the method as ``__wrapped__``).
+    """
     def wrap(method):
         def inner(self, *args, **kwargs):
             rec = engine._recorder
@@ -804,9 +820,41 @@ def _rebuild(spec, env):
 class CompiledStep:
     """A step function wrapped by `compile`: call it like the function.
 
-    Attributes: `program` (the captured Program, printable; None until captured),
-    `mode` ('capture', 'replay' or 'eager'), `reason` (why it runs eagerly, if it
-    does), `captures` (how many times it was captured)."""
+    The first two calls run the function eagerly while recording it; if the two records
+    agree, later calls replay the recorded program (when its guards hold) instead of
+    running the function.
+
+    Parameters
+    ----------
+    fn : callable
+        The step function. Its positional arguments are tensors (or other values that must
+        be equal on every call); it returns None, a tensor, or a tuple/list of tensors.
+    max_recaptures : int, optional
+        How many times a failed guard (new input shapes, a module switched to eval mode,
+        ...) may trigger a new capture before the step stays eager. Default 3.
+
+    Attributes
+    ----------
+    program : Program or None
+        The captured program (print it to see one line per call), or None before the
+        capture is complete and when the step runs eagerly.
+    mode : str
+        ``"capture"`` (recording the next call), ``"replay"`` or ``"eager"``.
+    reason : str or None
+        Why the step runs eagerly, when it does.
+    captures : int
+        How many programs were built so far.
+
+    See Also
+    --------
+    compile : makes a CompiledStep (also as a decorator).
+    glassgrad.viz.draw_program : draws the captured program.
+
+    Notes
+    -----
+    Calling with keyword arguments runs the function eagerly for that call. The tensors a
+    replay returns are copies outside the graph (no ``grad_fn``).
+    """
 
     def __init__(self, fn, max_recaptures=3):
         self.fn = fn
@@ -898,8 +946,9 @@ def compile(fn=None, *, max_recaptures=3):
         The step: takes tensors (and, optionally, other hashable arguments that must be equal
         on every call) and does forward, backward, `optimizer.step()` and `zero_grad()`. It
         may return None, a tensor or a tuple/list of tensors.
-    max_recaptures : int
+    max_recaptures : int, optional
         How many times a failed guard may trigger a new capture before the step stays eager.
+        Default 3.
 
     Returns
     -------
@@ -919,6 +968,30 @@ def compile(fn=None, *, max_recaptures=3):
     to call (a mask drawn in Python) runs eagerly, with a one-time RuntimeWarning naming the
     cause. There is no counterpart in PyTorch 2.x other than `torch.compile`, which this
     resembles only in spirit (no code generation: the replay runs the same numpy kernels).
+
+    A replay calls one small closure per recorded call; the results of the common
+    primitives are written into buffers allocated once and reused by later calls once their
+    array is no longer needed, and with a ``fused=True`` optimizer each parameter's gradient
+    is written straight into the optimizer's flat gradient array.
+
+    Examples
+    --------
+    >>> from glassgrad import optim
+    >>> w = gg.tensor([1.0, -2.0], requires_grad=True)
+    >>> opt = optim.SGD([w], lr=0.25)
+    >>> @gg.compile
+    ... def step():
+    ...     opt.zero_grad()
+    ...     loss = (w ** 2).sum()
+    ...     loss.backward()
+    ...     opt.step()
+    ...     return loss
+    >>> [step().item() for _ in range(4)]
+    [5.0, 1.25, 0.3125, 0.078125]
+    >>> step.mode
+    'replay'
+    >>> w.tolist()
+    [0.0625, -0.125]
     """
     if fn is None:
         return lambda f: CompiledStep(f, max_recaptures)
