@@ -23,6 +23,7 @@ from .tensor import Tensor, _wrap
 
 _ndarray = np.ndarray
 _asarray = np.asarray
+_may_share_memory = np.may_share_memory
 
 
 # ----- primitives that can write into a given array --------------------------------------------
@@ -107,6 +108,29 @@ def _with_ctx(ctx, subs, env):
     for pos, i, tup in subs:
         c[pos] = env[i] if tup is None else tuple(env[x] if k == "arr" else x for k, x in tup)
     return c
+
+
+def view_op_call(fwd, i0, ctx, out):
+    """A primitive that returns a view of its one input (permute, expand, a reshape): when
+    the input is the same array object as in the previous replay (a buffer, a parameter),
+    the view made then is the same window on the same memory and is used again. A result
+    that does not share the input's memory (a reshape that had to copy) is never kept."""
+    cache = [None, None]
+
+    def call(env, args):
+        x = env[i0]
+        if x is cache[0]:
+            env[out] = cache[1]
+            return
+        d = fwd(x, *ctx)
+        if d.__class__ is not _ndarray:
+            d = _asarray(d)
+        if d.size and _may_share_memory(d, x):
+            cache[0], cache[1] = x, d
+        else:
+            cache[0] = cache[1] = None
+        env[out] = d
+    return call
 
 
 def buffered_call(fwd_out, ins, ctx, subs, buf, out):
@@ -233,9 +257,13 @@ def inplace_call(x, ufunc, is_arr, o, alpha, owner):
 
 
 def view_call(src, shape, out):
-    def call(env, args):
-        env[out] = env[src].reshape(shape)
-    return call
+    """env[out] = env[src].reshape(shape), the view kept while the source array is the same
+    (see view_op_call)."""
+    return view_op_call(_reshape, src, (shape,), out)
+
+
+def _reshape(x, shape):
+    return x.reshape(shape)
 
 
 def host_call(fn, a, kw):

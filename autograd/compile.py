@@ -490,6 +490,8 @@ class Program:
                 cell = plan.grad_sources[call.output]
                 return _replay.targeted_call(prim.forward, fwd_out, ins, plain, subs, cell,
                                              call.output)
+            if prim.view and len(ins) == 1 and not subs:
+                return _replay.view_op_call(prim.forward, ins[0], plain, call.output)
             return _replay.op_call(prim.forward, ins, plain, subs, call.output)
         if kind == "view":
             _, src, shape, out = event
