@@ -520,7 +520,8 @@ class Program:
         n = self.names
         buf = f"  [b{c.buffer}]" if c.buffer is not None else ""
         if c.kind == "op":
-            shown = ", ".join(n[v] if k == "arr" else v for k, v in c.parts)
+            shown = ", ".join(n[v] if k == "arr" else "(..)" if k == "tuple" else _short(v)
+                              for k, v in c.parts)
             return f"{n[c.output]} = {c.name}({shown})  -> {tuple(c.shape)} {c.dtype}{buf}"
         if c.kind == "view":
             return f"{n[c.output]} = {n[c.inputs[0]]}.reshape({c.shape})"
@@ -646,7 +647,7 @@ def _decode(e, idx, meta, leaf_of):
         meta[o] = (tuple(shape), np.dtype(dtype))
         c = Call("op", prim.name, tuple(reads + ctx_reads), o, tuple(shape), np.dtype(dtype))
         c_names = [("arr", i) for i in reads] + [
-            ("arr", idx(v)) if k == "arr" else ("raw", "(..)" if k == "tuple" else _short(v))
+            ("arr", idx(v)) if k == "arr" else ("tuple", None) if k == "tuple" else ("val", v)
             for k, v in ctx]
         c.n_ctx = len(ctx)
         c.n_ctx_arrays = len(ctx_reads)
