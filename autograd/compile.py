@@ -27,6 +27,7 @@ Differences from eager execution, all documented on `compile`: tensors returned 
 are copies outside the graph (no grad_fn); numpy floating-point warnings are silenced during
 a replay; the replay is not thread-safe (capture records every thread's ops).
 """
+import threading
 import warnings
 
 import numpy as np
@@ -396,6 +397,9 @@ class Program:
         Per array of the table, its printed name (``in0``, ``p1[16, 12]``, ``c0[]``, ``%12``).
     n_buffers : int
         How many preallocated buffers the replay reuses.
+    lock : threading.Lock
+        Held while a replay runs: the buffers serve one call at a time, and a call made
+        meanwhile from another thread runs the step eagerly instead.
 
     Raises
     ------
@@ -450,6 +454,7 @@ class Program:
         self._template = [None] * self.size
         self._template[base_const:base_slot] = self.consts
         self._base_live = base_live
+        self.lock = threading.Lock()
 
     @property
     def lines(self):
@@ -879,8 +884,14 @@ class CompiledStep:
                                    args, kwargs, permanent=False)
         mode = self.mode
         if mode == "replay":
-            if self.program.guards_hold(args):
-                return self.program.run(args)
+            program = self.program
+            if program.guards_hold(args):
+                if program.lock.acquire(False):         # its buffers serve one call at a time
+                    try:
+                        return program.run(args)
+                    finally:
+                        program.lock.release()
+                return self.fn(*args)       # replaying in another thread: this call eagerly
             if self.captures > self.max_recaptures:
                 self._stay_eager("guards failed after the maximum number of recaptures")
                 return self.fn(*args)

@@ -149,3 +149,32 @@ def test_buffers_are_reused_only_after_their_last_reader():
         if prev is not None:
             assert last_read.get(prev, -1) <= n     # the earlier array is dead by now
         holder[c.buffer] = c.output
+
+
+def test_concurrent_calls_never_share_buffers():
+    """Two threads calling one compiled function: every result is its own input's."""
+    import threading
+    model = _model()
+    model.eval()
+
+    @gg.compile
+    def forward(x):
+        return model(x)
+    rng = np.random.default_rng(5)
+    xs = [gg.tensor(rng.standard_normal((64, 6)).astype(np.float32)) for _ in range(40)]
+    for x in xs[:3]:
+        forward(x)
+    assert forward.mode == "replay"
+    want = [model(x).detach().numpy() for x in xs]
+    got = [None] * len(xs)
+
+    def worker(indices):
+        for i in indices:
+            got[i] = forward(xs[i]).numpy()
+    threads = [threading.Thread(target=worker, args=(range(k, len(xs), 2),)) for k in (0, 1)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for w, g in zip(want, got):
+        assert w.tobytes() == g.tobytes()
