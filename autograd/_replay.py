@@ -158,22 +158,23 @@ def buffered_call(fwd_out, ins, ctx, subs, buf, out):
 
 
 def ufunc_call(ufunc, ins, buf, out):
-    """A ufunc primitive into a buffer allocated once, out passed positionally."""
+    """A ufunc primitive into a buffer allocated once (out= as a keyword: numpy deprecates a
+    positional out for np.maximum and np.minimum)."""
     if len(ins) == 1:
         i0, = ins
 
         def call(env, args):
-            env[out] = ufunc(env[i0], buf)
+            env[out] = ufunc(env[i0], out=buf)
         return call
     if len(ins) == 2:
         i0, i1 = ins
 
         def call(env, args):
-            env[out] = ufunc(env[i0], env[i1], buf)
+            env[out] = ufunc(env[i0], env[i1], out=buf)
         return call
 
     def call(env, args):
-        env[out] = ufunc(*[env[i] for i in ins], buf)
+        env[out] = ufunc(*[env[i] for i in ins], out=buf)
     return call
 
 
