@@ -34,7 +34,7 @@ import warnings
 
 import numpy as np
 
-from . import _capture, engine
+from . import _capture, _replay, engine
 from .grad_mode import _Process, _State
 from .tensor import Tensor, _wrap
 
@@ -332,9 +332,25 @@ def guard_value(array, fn, expected, what):
 
 
 def replayable(label):
-    """Decorator for methods that act outside the graph on live state (optimizer.step,
-    zero_grad, scheduler.step): during capture the call is recorded as one host call and
-    replayed by calling the method again; ops inside it are not recorded."""
+    """Decorator for methods that act outside the graph on live state.
+
+    Used on ``optimizer.step``, ``zero_grad`` and ``scheduler.step``: during a capture by
+    `compile`, a call of the decorated method is recorded as one host call, and a replay
+    calls the method again with the same arguments; the operations inside it are not
+    recorded. Outside a capture the method runs unchanged.
+
+    Parameters
+    ----------
+    label : str
+        What the method does, used in the message when it cannot be captured (a closure
+        argument), e.g. ``"step"``.
+
+    Returns
+    -------
+    callable
+        A decorator: takes the method and returns its recording wrapper (with the method's
+        name and docstring, and the method as ``__wrapped__``).
+    """
     def wrap(method):
         def inner(self, *args, **kwargs):
             rec = recording()
@@ -412,11 +428,94 @@ def _same_struct(a, b, ta, tb):
     return _same_value(a, b)
 
 
-class Program:
-    """A captured step: the tape turned into a flat list of steps over numbered arrays.
+class Call:
+    """One call of a captured program, as `Program.calls` lists it (for printing and drawing).
 
-    Array numbering (`env`): inputs first, then live tensors, then constants, then the
-    outputs of the calls in order."""
+    Attributes
+    ----------
+    kind : str
+        ``"op"`` (a primitive's forward), ``"view"`` (a reshape), ``"set_grad"``,
+        ``"acc_grad"`` (a leaf's gradient stored or accumulated), ``"inplace"`` (in-place
+        arithmetic on an existing array) or ``"host"`` (a method called again on replay,
+        such as ``optimizer.step``).
+    name : str
+        The primitive's name, or the host call's label (``"Adam.step"``).
+    inputs : tuple of int
+        The arrays it reads, as indices into the program's array table.
+    output : int or None
+        The array it produces or writes (None for a host call).
+    shape : tuple of int or None
+        The shape of that array.
+    dtype : numpy.dtype or None
+        Its dtype.
+    buffer : int or None
+        The preallocated buffer the output is written into (buffers are reused by later
+        calls once their array is no longer needed); None when the call allocates.
+    into_optimizer : bool
+        True for a gradient that the last replay wrote straight into a fused optimizer's
+        flat gradient array (learned on the first replay: False before it).
+    """
+    def __init__(self, kind, name, inputs, output, shape, dtype, buffer=None):
+        self.kind, self.name, self.inputs, self.output = kind, name, inputs, output
+        self.shape, self.dtype, self.buffer = shape, dtype, buffer
+        self.alias = False
+        self.target = None          # set_grad: the cell holding the optimizer's array
+
+    @property
+    def into_optimizer(self):
+        return self.target is not None and self.target[0] is not None
+
+    def __repr__(self):
+        return (f"Call({self.kind!r}, {self.name!r}, inputs={self.inputs}, "
+                f"output={self.output}, shape={self.shape}, buffer={self.buffer})")
+
+
+class Program:
+    """A captured step: a flat list of calls over a table of numbered arrays.
+
+    Built by `compile` from the two compared captures of a step; `CompiledStep.program`
+    holds it. Printing it lists one line per call: the array written, the primitive and the
+    arrays it reads, the result's shape and dtype, and the preallocated buffer it is written
+    into (``[b3]``), if any.
+
+    Parameters
+    ----------
+    rec : Recorder
+        The tape of the second capture.
+    args : tuple
+        The arguments of the captured call.
+    result : None, Tensor, or tuple or list of Tensor
+        What the captured call returned.
+
+    Attributes
+    ----------
+    calls : list of Call
+        One entry per call, in order: kind, name, arrays read and written, shape, dtype and
+        buffer.
+    steps : list of callable
+        The same calls as closures ``f(env, args)``, run in order by `run`.
+    kinds : list of str
+        Per array of the table: ``"input"``, ``"parameter"`` (a parameter or buffer, read
+        afresh on every replay), ``"constant"`` or ``"computed"``.
+    names : list of str
+        Per array of the table, its printed name (``in0``, ``p1[16, 12]``, ``c0[]``, ``%12``).
+    n_buffers : int
+        How many preallocated buffers the replay reuses.
+    lock : threading.Lock
+        Held while a replay runs: the buffers serve one call at a time, and a call made
+        meanwhile from another thread runs the step eagerly instead.
+
+    Raises
+    ------
+    CaptureAbort
+        The step returns something other than None, a tensor or a tuple/list of tensors, or
+        a tensor that no recorded call computed.
+
+    Notes
+    -----
+    Array numbering: inputs first, then parameters and buffers, then constants, then the
+    outputs of the calls in order.
+    """
 
     def __init__(self, rec, args, result):
         self.n_in = len(args)
@@ -432,103 +531,136 @@ class Program:
         base_const = base_live + len(self.live)
         base_slot = base_const + len(self.consts)
         self.size = base_slot + rec.n_slots
+        bases = {_IN: 0, _LIVE: base_live, _CONST: base_const, _SLOT: base_slot}
 
         def idx(ref):
-            kind, k = ref
-            return {_IN: 0, _LIVE: base_live, _CONST: base_const, _SLOT: base_slot}[kind] + k
+            return bases[ref[0]] + ref[1]
 
-        def ctx_of(ctx):
-            plain, subs = [], []
-            for pos, (kind, v) in enumerate(ctx):
-                if kind == "arr":
-                    plain.append(None)
-                    subs.append((pos, idx(v), None))
-                elif kind == "tuple":
-                    plain.append(None)
-                    subs.append((pos, None, tuple((k, idx(x) if k == "arr" else x)
-                                                  for k, x in v)))
-                else:
-                    plain.append(v)
-            return tuple(plain), tuple(subs)
-
-        self.steps = []
-        self.lines = []
-        uses = {}
-        for e in rec.events:
-            if e[0] == "op":
-                for r in e[2]:
-                    uses[idx(r)] = uses.get(idx(r), 0) + 1
-                for kind, v in e[3]:
-                    if kind == "arr":
-                        uses[idx(v)] = uses.get(idx(v), 0) + 1
-                    elif kind == "tuple":
-                        for k, x in v:
-                            if k == "arr":
-                                uses[idx(x)] = uses.get(idx(x), 0) + 1
-            elif e[0] in ("set_grad", "acc_grad"):
-                uses[idx(e[2])] = uses.get(idx(e[2]), 0) + 1
-            elif e[0] == "view":
-                uses[idx(e[1])] = uses.get(idx(e[1]), 0) + 2
-            elif e[0] == "inplace" and e[3][0] == "arr":
-                uses[idx(e[3][1])] = uses.get(idx(e[3][1]), 0) + 1
         self.result = _result_refs(rec, result, idx)
-        for r in _flat_refs(self.result):
-            uses[r] = uses.get(r, 0) + 2
-        names = self._names(rec, idx)
-        for e in rec.events:
-            kind = e[0]
-            if kind == "op":
-                _, prim, ins, ctx, out, shape, dtype = e
-                plain, subs = ctx_of(ctx)
-                self.steps.append((0, prim.forward, tuple(idx(r) for r in ins), plain, subs,
-                                   idx(out)))
-                shown = ", ".join([names(idx(r)) for r in ins] + [
-                    names(idx(v)) if k == "arr" else ("(..)" if k == "tuple" else _short(v))
-                    for k, v in ctx])
-                self.lines.append(f"{names(idx(out))} = {prim.name}({shown})"
-                                  f"  -> {tuple(shape)} {dtype}")
-            elif kind == "view":
-                _, src, shape, out = e
-                self.steps.append((5, idx(src), shape, idx(out)))
-                self.lines.append(f"{names(idx(out))} = {names(idx(src))}.reshape({shape})")
-            elif kind == "set_grad":
-                _, lref, src, out = e
-                alias = uses.get(idx(src), 0) == 1
-                self.steps.append((1, self._leaf(lref), idx(src), alias, idx(out)))
-                self.lines.append(f"{names(idx(lref))}.grad = "
-                                  f"{names(idx(src))}{'' if alias else '.copy()'}")
-            elif kind == "acc_grad":
-                _, lref, src = e
-                self.steps.append((2, self._leaf(lref), idx(src)))
-                self.lines.append(f"{names(idx(lref))}.grad += {names(idx(src))}")
-            elif kind == "inplace":
-                _, xref, ufunc, oref, alpha, owner = e
-                o = (True, idx(oref[1])) if oref[0] == "arr" else (False, oref[1])
-                self.steps.append((3, idx(xref), ufunc, o, alpha, owner))
-                shown = names(o[1]) if o[0] else _short(o[1])
-                fname = "copyto" if ufunc is None else ufunc.__name__
-                self.lines.append(f"np.{fname}({names(idx(xref))}, {shown}"
-                                  f"{'' if alpha == 1 else f' * {alpha}'})  (in place)")
-            else:
-                _, label, fn, args_, kwargs = e
-                self.steps.append((4, fn, args_, kwargs))
-                self.lines.append(f"{label}()  (host call: replayed by calling it)")
+        self.kinds = (["input"] * self.n_in + ["parameter"] * len(self.live)
+                      + ["constant"] * len(self.consts)
+                      + ["computed"] * rec.n_slots)
+        meta = [None] * self.size           # (shape, dtype) of every array of the table
+        for i, g in enumerate(self.arg_guard):
+            if g[0] != "value":
+                meta[i] = (g[0], g[1])
+        for k, (shape, dtype, _) in enumerate(self.live_guard):
+            meta[base_live + k] = (shape, dtype)
+        for k, c in enumerate(self.consts):
+            meta[base_const + k] = (np.shape(c), np.asarray(c).dtype)
+        self.calls = calls = [_decode(e, idx, meta, self._leaf) for e in rec.events]
+        self.names = self._table_names()
+        plan = _plan_buffers(calls, self.size, _flat_refs(self.result))
+        self.n_buffers = plan.n_buffers
+        self._pool_ids = set()
+        self._targets = []                  # (cell, seen, shape, dtype) per targeted grad
+        self.steps = [self._closure(c, e, plan, idx) for c, e in zip(calls, rec.events)]
+        self._template = [None] * self.size
+        self._template[base_const:base_slot] = self.consts
+        self._base_live = base_live
+        self.lock = threading.Lock()
 
+    @property
+    def lines(self):
+        """The printed program, one line per call (without the header line)."""
+        return [self._line(c) for c in self.calls]
+
+    # ----- building -------------------------------------------------------------------------
     def _leaf(self, lref):
         """A parameter (the tensor itself) or an argument (its position, an int)."""
         return lref[1] if lref[0] == _IN else self.live[lref[1]]
 
-    def _names(self, rec, idx):
-        labels = {}
+    def _table_names(self):
+        names = [f"%{i}" for i in range(self.size)]
         for i in range(self.n_in):
-            labels[i] = f"in{i}"
+            names[i] = f"in{i}"
         for k, t in enumerate(self.live):
-            labels[idx((_LIVE, k))] = f"p{k}{list(t._data.shape)}"
+            names[self.n_in + k] = f"p{k}{list(t._data.shape)}"
+        base = self.n_in + len(self.live)
         for k, c in enumerate(self.consts):
-            labels[idx((_CONST, k))] = f"c{k}{list(np.shape(c))}"
-        return lambda i: labels.get(i, f"%{i}")
+            names[base + k] = f"c{k}{list(np.shape(c))}"
+        return names
 
+    def _closure(self, call, event, plan, idx):
+        kind = call.kind
+        if kind == "op":
+            _, prim, ins, ctx, out, shape, dtype = event
+            plain, subs = _ctx_of(ctx, idx)
+            ins = call.inputs[:len(ins)]
+            fwd_out = plan.out_forwards.get(call.output)
+            buf = plan.buffer_of.get(call.output)
+            if buf is not None:
+                arr = plan.arrays[buf]
+                self._pool_ids.add(id(arr))
+                if isinstance(prim.forward, np.ufunc) and not plain:
+                    return _replay.ufunc_call(prim.forward, ins, arr, call.output)
+                return _replay.buffered_call(fwd_out, ins, plain, subs, arr, call.output)
+            if call.output in plan.grad_sources:
+                cell = plan.grad_sources[call.output]
+                return _replay.targeted_call(prim.forward, fwd_out, ins, plain, subs, cell,
+                                             call.output)
+            if prim.view and len(ins) == 1 and not subs:
+                return _replay.view_op_call(prim.forward, ins[0], plain, call.output)
+            return _replay.op_call(prim.forward, ins, plain, subs, call.output)
+        if kind == "view":
+            _, src, shape, out = event
+            return _replay.view_call(idx(src), shape, idx(out))
+        if kind == "set_grad":
+            _, lref, src, out = event
+            cell = call.target
+            seen = None
+            if cell is not None:
+                seen = [None]
+                self._targets.append((cell, seen, call.shape, call.dtype))
+            return _replay.set_grad_call(self._leaf(lref), idx(src), plan.alias[idx(src)],
+                                         idx(out), self._pool_ids, cell, seen)
+        if kind == "acc_grad":
+            _, lref, src = event
+            return _replay.acc_grad_call(self._leaf(lref), idx(src))
+        if kind == "inplace":
+            _, xref, ufunc, oref, alpha, owner = event
+            is_arr = oref[0] == "arr"
+            return _replay.inplace_call(idx(xref), ufunc, is_arr,
+                                        idx(oref[1]) if is_arr else oref[1], alpha, owner)
+        _, label, fn, args_, kwargs = event
+        return _replay.host_call(fn, args_, kwargs)
+
+    def _line(self, c):
+        n = self.names
+        buf = f"  [b{c.buffer}]" if c.buffer is not None else ""
+        if c.kind == "op":
+            shown = ", ".join(n[v] if k == "arr" else "(..)" if k == "tuple" else _short(v)
+                              for k, v in c.parts)
+            return f"{n[c.output]} = {c.name}({shown})  -> {tuple(c.shape)} {c.dtype}{buf}"
+        if c.kind == "view":
+            return f"{n[c.output]} = {n[c.inputs[0]]}.reshape({c.shape})"
+        if c.kind == "set_grad":
+            how = ("  (written into the optimizer's gradient buffer)" if c.into_optimizer
+                   else "" if c.alias else ".copy()")
+            return f"{n[c.leaf_index]}.grad = {n[c.inputs[0]]}{how}"
+        if c.kind == "acc_grad":
+            return f"{n[c.leaf_index]}.grad += {n[c.inputs[0]]}"
+        if c.kind == "inplace":
+            return c.shown_inplace(n)
+        return f"{c.name}()  (host call: replayed by calling it)"
+
+    # ----- running --------------------------------------------------------------------------
     def guards_hold(self, args):
+        """Whether this program may replay a call with `args`.
+
+        Parameters
+        ----------
+        args : tuple
+            The positional arguments of the call.
+
+        Returns
+        -------
+        bool
+            True when the arguments' shapes, dtypes, ``requires_grad`` and gradient presence,
+            grad and anomaly mode, every parameter's shape, dtype, ``requires_grad`` and
+            hooks, every module's train/eval flag and hooks, and the values that the step
+            branched on all match the capture.
+        """
         if len(args) != self.n_in or _State.grad_enabled != self.grad_enabled \
                 or _Process.anomaly != self.anomaly:
             return False
@@ -546,74 +678,218 @@ class Program:
         for i, fn, expected, _ in self.value_guards:
             if fn(args[i]._data) != expected:
                 return False
-        for m, training in self.modules:
-            if getattr(m, "training", None) != training or getattr(m, "_forward_hooks", None) \
-                    or getattr(m, "_forward_pre_hooks", None):
-                return False
+        try:                            # modules have these attributes: the fast path
+            for m, training in self.modules:
+                if m.training != training or m._forward_hooks or m._forward_pre_hooks:
+                    return False
+        except AttributeError:
+            for m, training in self.modules:
+                if getattr(m, "training", None) != training \
+                        or getattr(m, "_forward_hooks", None) \
+                        or getattr(m, "_forward_pre_hooks", None):
+                    return False
         return True
 
     def run(self, args):
-        env = [None] * self.size
+        """Replay the program on `args` (the guards must hold: see `guards_hold`).
+
+        Parameters
+        ----------
+        args : tuple
+            The positional arguments of the call, as captured.
+
+        Returns
+        -------
+        None, Tensor, or tuple or list of Tensor
+            What the step returns, as fresh copies outside the graph.
+        """
+        env = self._template[:]
         for i, a in enumerate(args):
-            if isinstance(a, Tensor):
+            if a.__class__ is not int and isinstance(a, Tensor):
                 env[i] = a._data
-        base = self.n_in
-        for k, t in enumerate(self.live):
-            env[base + k] = t._data
-        base += len(self.live)
-        env[base:base + len(self.consts)] = self.consts
+        k = self._base_live
+        for t in self.live:
+            env[k] = t._data
+            k += 1
         with np.errstate(all="ignore"):
             for step in self.steps:
-                kind = step[0]
-                if kind == 0:
-                    _, fwd, ins, ctx, subs, out = step
-                    if subs:
-                        ctx = list(ctx)
-                        for pos, i, tup in subs:
-                            ctx[pos] = env[i] if tup is None else tuple(
-                                env[x] if k == "arr" else x for k, x in tup)
-                    data = fwd(*[env[i] for i in ins], *ctx)
-                    env[out] = data if data.__class__ is np.ndarray else np.asarray(data)
-                elif kind == 1:
-                    _, leaf, src, alias, out = step
-                    if leaf.__class__ is int:
-                        leaf = args[leaf]
-                    g = env[src]
-                    if g.dtype != leaf._data.dtype:
-                        g = g.astype(leaf._data.dtype)
-                    elif not (alias and g.flags.owndata and g.flags.writeable):
-                        g = np.array(g, copy=True)
-                    leaf.grad = _wrap(g)
-                    env[out] = g
-                elif kind == 2:
-                    _, leaf, src = step
-                    if leaf.__class__ is int:
-                        leaf = args[leaf]
-                    leaf.grad._data += env[src]
-                    leaf.grad._vbox[0] += 1
-                elif kind == 3:
-                    _, x, ufunc, (is_arr, o), alpha, owner = step
-                    o = env[o] if is_arr else o
-                    if ufunc is None:
-                        np.copyto(env[x], o, casting="same_kind")
-                    else:
-                        ufunc(env[x], o if alpha == 1 else np.multiply(o, alpha),
-                              out=env[x], casting="same_kind")
-                    if owner is not None:
-                        owner._vbox[0] += 1
-                elif kind == 5:
-                    _, src, shape, out = step
-                    env[out] = env[src].reshape(shape)
-                else:
-                    _, fn, a, kw = step
-                    fn(*a, **kw)
+                step(env, args)
+        for cell, seen, shape, dtype in self._targets:
+            _replay.learn_target(cell, seen, shape, dtype)
         return _rebuild(self.result, env)
 
     def __str__(self):
         head = [f"# {len(self.steps)} calls; arrays: {self.n_in} inputs, {len(self.live)} "
                 f"parameters/buffers (p*), {len(self.consts)} constants (c*), "
-                f"{self.size - self.n_in - len(self.live) - len(self.consts)} computed (%*)"]
+                f"{self.size - self.n_in - len(self.live) - len(self.consts)} computed (%*); "
+                f"{self.n_buffers} preallocated buffers (b*)"]
         return "\n".join(head + self.lines)
+
+
+def _ctx_of(ctx, idx):
+    plain, subs = [], []
+    for pos, (kind, v) in enumerate(ctx):
+        if kind == "arr":
+            plain.append(None)
+            subs.append((pos, idx(v), None))
+        elif kind == "tuple":
+            plain.append(None)
+            subs.append((pos, None, tuple((k, idx(x) if k == "arr" else x) for k, x in v)))
+        else:
+            plain.append(v)
+    return tuple(plain), tuple(subs)
+
+
+def _decode(e, idx, meta, leaf_of):
+    """A tape event as a Call (with the extra fields the printer needs); fills `meta`."""
+    kind = e[0]
+    if kind == "op":
+        _, prim, ins, ctx, out, shape, dtype = e
+        reads = [idx(r) for r in ins]
+        ctx_reads = []
+        for k, v in ctx:
+            if k == "arr":
+                ctx_reads.append(idx(v))
+            elif k == "tuple":
+                ctx_reads.extend(idx(x) for kk, x in v if kk == "arr")
+        o = idx(out)
+        meta[o] = (tuple(shape), np.dtype(dtype))
+        c = Call("op", prim.name, tuple(reads + ctx_reads), o, tuple(shape), np.dtype(dtype))
+        c_names = [("arr", i) for i in reads] + [
+            ("arr", idx(v)) if k == "arr" else ("tuple", None) if k == "tuple" else ("val", v)
+            for k, v in ctx]
+        c.n_ctx = len(ctx)
+        c.n_ctx_arrays = len(ctx_reads)
+        c.prim = prim
+        c.parts = c_names
+        c.in_dtypes = None if any(meta[i] is None for i in reads) else \
+            [meta[i][1] for i in reads]
+        return c
+    if kind == "view":
+        _, src, shape, out = e
+        s, o = idx(src), idx(out)
+        meta[o] = (tuple(shape), meta[s][1] if meta[s] else None)
+        return Call("view", "reshape", (s,), o, tuple(shape), meta[o][1])
+    if kind == "set_grad":
+        _, lref, src, out = e
+        s, o = idx(src), idx(out)
+        leaf = leaf_of(lref)
+        dtype = (leaf._data.dtype if isinstance(leaf, Tensor) else None) or \
+            (meta[s][1] if meta[s] else None)
+        if lref[0] == _IN and meta[lref[1]]:
+            dtype = meta[lref[1]][1]
+        meta[o] = (meta[s][0] if meta[s] else None, dtype)
+        c = Call("set_grad", "set_grad", (s,), o, meta[o][0], dtype)
+        c.leaf_index = idx(lref)
+        return c
+    if kind == "acc_grad":
+        _, lref, src = e
+        c = Call("acc_grad", "acc_grad", (idx(src),), idx(lref), None, None)
+        c.leaf_index = idx(lref)
+        return c
+    if kind == "inplace":
+        _, xref, ufunc, oref, alpha, owner = e
+        x = idx(xref)
+        reads = (x, idx(oref[1])) if oref[0] == "arr" else (x,)
+        fname = "copyto" if ufunc is None else ufunc.__name__
+        m = meta[x] or (None, None)
+        c = Call("inplace", fname, reads, x, m[0], m[1])
+        other = oref
+
+        def shown(n, x=x, other=other, fname=fname, alpha=alpha):
+            o = n[idx(other[1])] if other[0] == "arr" else _short(other[1])
+            return (f"np.{fname}({n[x]}, {o}{'' if alpha == 1 else f' * {alpha}'})  "
+                    f"(in place)")
+        c.shown_inplace = shown
+        return c
+    _, label, fn, args_, kwargs = e
+    return Call("host", label, (), None, None, None)
+
+
+class _Plan:
+    """Which outputs get a pooled buffer (`buffer_of`: array index -> buffer number,
+    `arrays`: the buffers), which are leaf gradients that may go straight into an optimizer's
+    array (`grad_sources`: array index -> cell), and which set_grad sources are used once
+    (`alias`)."""
+
+    def __init__(self):
+        self.buffer_of, self.arrays, self.out_forwards = {}, [], {}
+        self.grad_sources, self.alias = {}, {}
+        self.n_buffers = 0
+
+
+def _plan_buffers(calls, size, result_refs):
+    plan = _Plan()
+    uses = [0] * size
+    for c in calls:
+        if c.kind in ("op", "set_grad", "acc_grad", "view"):
+            for i in c.inputs:
+                uses[i] += 1
+        elif c.kind == "inplace":
+            for i in c.inputs[1:]:
+                uses[i] += 1
+    for r in result_refs:
+        uses[r] += 2
+    for c in calls:
+        if c.kind == "view":
+            uses[c.inputs[0]] += 1          # a view keeps its source shared
+    for c in calls:
+        if c.kind == "set_grad":
+            c.alias = plan.alias[c.inputs[0]] = uses[c.inputs[0]] == 1
+    producer = {}
+    for n, c in enumerate(calls):
+        if c.kind == "op":
+            producer[c.output] = n
+            f = _replay.out_forward(c.prim, c.in_dtypes, c.n_ctx, c.dtype) \
+                if c.in_dtypes is not None else None
+            if f is not None:
+                plan.out_forwards[c.output] = f
+    # leaf gradients computed by an out-writing primitive and used only there
+    for c in calls:
+        if c.kind == "set_grad":
+            s = c.inputs[0]
+            if plan.alias[s] and s in plan.out_forwards and calls[producer[s]].dtype == c.dtype:
+                c.target = plan.grad_sources[s] = [None]
+    # lifetimes: the last call that reads an array, or a view that may share its memory
+    end = len(calls)
+    last = [-1] * size
+    for n, c in enumerate(calls):
+        for i in c.inputs:
+            last[i] = n
+        if c.kind == "inplace":
+            last[c.output] = n
+    for r in result_refs:
+        last[r] = end
+    for n in range(len(calls) - 1, -1, -1):
+        c = calls[n]
+        may_alias = (c.kind == "view" or c.kind == "set_grad"
+                     or (c.kind == "op" and c.output not in plan.out_forwards))
+        if may_alias and c.output is not None:
+            for i in c.inputs:
+                last[i] = max(last[i], last[c.output])
+    free = {}
+    for n, c in enumerate(calls):
+        o = c.output
+        if c.kind == "op" and o in plan.out_forwards and o not in plan.grad_sources \
+                and last[o] != end:
+            key = (c.shape, c.dtype)
+            stack = free.get(key)
+            if stack:
+                b = stack.pop()
+            else:
+                b = len(plan.arrays)
+                plan.arrays.append(np.empty(c.shape, c.dtype))
+            plan.buffer_of[o] = b
+            c.buffer = b
+            if last[o] < n:                 # never read: free at once
+                free.setdefault(key, []).append(b)
+        # release the arrays whose last reader is this call
+        for i in set(c.inputs):
+            if last[i] == n and i in plan.buffer_of:
+                free.setdefault((calls[producer[i]].shape, calls[producer[i]].dtype),
+                                []).append(plan.buffer_of[i])
+    plan.n_buffers = len(plan.arrays)
+    return plan
 
 
 def _short(v):
@@ -656,9 +932,41 @@ def _rebuild(spec, env):
 class CompiledStep:
     """A step function wrapped by `compile`: call it like the function.
 
-    Attributes: `program` (the captured Program, printable; None until captured),
-    `mode` ('capture', 'replay' or 'eager'), `reason` (why it runs eagerly, if it
-    does), `captures` (how many times it was captured)."""
+    The first two calls run the function eagerly while recording it; if the two records
+    agree, later calls replay the recorded program (when its guards hold) instead of
+    running the function.
+
+    Parameters
+    ----------
+    fn : callable
+        The step function. Its positional arguments are tensors (or other values that must
+        be equal on every call); it returns None, a tensor, or a tuple/list of tensors.
+    max_recaptures : int, optional
+        How many times a failed guard (new input shapes, a module switched to eval mode,
+        ...) may trigger a new capture before the step stays eager. Default 3.
+
+    Attributes
+    ----------
+    program : Program or None
+        The captured program (print it to see one line per call), or None before the
+        capture is complete and when the step runs eagerly.
+    mode : str
+        ``"capture"`` (recording the next call), ``"replay"`` or ``"eager"``.
+    reason : str or None
+        Why the step runs eagerly, when it does.
+    captures : int
+        How many programs were built so far.
+
+    See Also
+    --------
+    compile : makes a CompiledStep (also as a decorator).
+    glassgrad.viz.draw_program : draws the captured program.
+
+    Notes
+    -----
+    Calling with keyword arguments runs the function eagerly for that call. The tensors a
+    replay returns are copies outside the graph (no ``grad_fn``).
+    """
 
     def __init__(self, fn, max_recaptures=3):
         self.fn = fn
@@ -686,8 +994,14 @@ class CompiledStep:
                                    args, kwargs, permanent=False)
         mode = self.mode
         if mode == "replay":
-            if _identities_hold(self._identities) and self.program.guards_hold(args):
-                return self.program.run(args)
+            program = self.program
+            if _identities_hold(self._identities) and program.guards_hold(args):
+                if program.lock.acquire(False):         # its buffers serve one call at a time
+                    try:
+                        return program.run(args)
+                    finally:
+                        program.lock.release()
+                return self.fn(*args)       # replaying in another thread: this call eagerly
             if self.captures > self.max_recaptures:
                 self._stay_eager("guards failed after the maximum number of recaptures")
                 return self.fn(*args)
@@ -833,8 +1147,9 @@ def compile(fn=None, *, max_recaptures=3):
         The step: takes tensors (and, optionally, other hashable arguments that must be equal
         on every call) and does forward, backward, `optimizer.step()` and `zero_grad()`. It
         may return None, a tensor or a tuple/list of tensors.
-    max_recaptures : int
+    max_recaptures : int, optional
         How many times a failed guard may trigger a new capture before the step stays eager.
+        Default 3.
 
     Returns
     -------
@@ -857,6 +1172,30 @@ def compile(fn=None, *, max_recaptures=3):
     to call (a mask drawn in Python) runs eagerly, with a one-time RuntimeWarning naming the
     cause. There is no counterpart in PyTorch 2.x other than `torch.compile`, which this
     resembles only in spirit (no code generation: the replay runs the same numpy kernels).
+
+    A replay calls one small closure per recorded call; the results of the common
+    primitives are written into buffers allocated once and reused by later calls once their
+    array is no longer needed, and with a ``fused=True`` optimizer each parameter's gradient
+    is written straight into the optimizer's flat gradient array.
+
+    Examples
+    --------
+    >>> from glassgrad import optim
+    >>> w = gg.tensor([1.0, -2.0], requires_grad=True)
+    >>> opt = optim.SGD([w], lr=0.25)
+    >>> @gg.compile
+    ... def step():
+    ...     opt.zero_grad()
+    ...     loss = (w ** 2).sum()
+    ...     loss.backward()
+    ...     opt.step()
+    ...     return loss
+    >>> [step().item() for _ in range(4)]
+    [5.0, 1.25, 0.3125, 0.078125]
+    >>> step.mode
+    'replay'
+    >>> w.tolist()
+    [0.0625, -0.125]
     """
     if fn is None:
         return lambda f: CompiledStep(f, max_recaptures)

@@ -28,8 +28,9 @@ def _update_moments(m, v, g, beta1, beta2, tmp):
 def _count_step(st):
     """Add one to the state's step counter and return the new count t as a float."""
     step = st["step"]._data
-    step += 1
-    return float(step)
+    t = step.item() + 1.0           # as step += 1 (a float64 counter), without a ufunc call
+    step[()] = t
+    return t
 
 
 def _decayed_grad(data, grad, lr, wd, decoupled, maximize, out):
@@ -138,10 +139,8 @@ class Adam(Optimizer):
         decoupled = self._decoupled
         names = ("exp_avg", "exp_avg_sq") + (("max_exp_avg_sq",) if amsgrad else ())
         flat, _ = self._one_pass(group, names, lambda p: self._init_state(p, amsgrad))
-        if flat is not None and _same_step(self.state, group["params"]):
-            t = 0.0
-            for p in group["params"]:
-                t = _count_step(self.state[p])
+        t = _count_steps(self.state, group["params"]) if flat is not None else None
+        if t is not None:
             in_blocks(_adam_update, (flat.params, flat.grads, flat.state["exp_avg"],
                                      flat.state["exp_avg_sq"], flat.state.get("max_exp_avg_sq"))
                       + self._flat_scratch(flat, 2), lr, wd, decoupled, maximize, beta1, beta2,
@@ -161,10 +160,18 @@ class Adam(Optimizer):
             p._vbox[0] += 1
 
 
-def _same_step(state, params):
-    """True if every parameter's step counter holds the same count."""
-    first = state[params[0]]["step"]._data
-    return all(state[p]["step"]._data == first for p in params)
+def _count_steps(state, params):
+    """Add one to the step counter of every parameter in `params` and return the new count as
+    a float, if they all hold the same count; else return None without counting."""
+    steps = [state[p]["step"]._data for p in params]
+    first = steps[0].item()
+    for s in steps:
+        if s.item() != first:
+            return None
+    t = first + 1.0
+    for s in steps:
+        s[()] = t
+    return t
 
 
 def _adam_update(data, grad, m, v, vmax, s1, s2, lr, wd, decoupled, maximize, beta1, beta2,

@@ -40,6 +40,41 @@ class FlatGroup:
         self.state = {}
         self.param_views = self.grad_views = ()
         self.state_views = {}
+        self.key_params = None
+        self.synced_names = None
+        self.synced_views = ()
+
+    def in_place(self, params, state, names):
+        """The common case of `sync`, checked by identity alone: True when `params` are the
+        group synced last time and every parameter and state buffer in `names` is still its
+        flat array's view. A gradient that is a fresh array (set by backward) is copied into
+        its view and rebound, as `sync` does. False means `sync` must run."""
+        key = self.key_params
+        if key is None or len(params) != len(key) or names != self.synced_names:
+            return False
+        pv, gv = self.param_views, self.grad_views
+        sv = self.synced_views
+        for i, p in enumerate(params):
+            if p is not key[i] or p._data is not pv[i]:
+                return False
+            g = p.grad
+            if g is None:
+                return False
+            if g._data is not gv[i]:
+                d, view = g._data, gv[i]
+                if d.shape != view.shape or d.dtype != view.dtype or g.grad_fn is not None \
+                        or g._requires_grad:
+                    return False
+                np.copyto(view, d)
+                g._data = view
+            st = state.get(p)
+            if st is None:
+                return False
+            for name, views in sv:
+                t = st.get(name)
+                if t is None or t._data is not views[i]:
+                    return False
+        return True
 
     def _layout(self, params):
         shapes = [p._data.shape for p in params]
@@ -86,4 +121,7 @@ class FlatGroup:
                 if t._data is not view:
                     np.copyto(view, t._data)
                     t._data = view
+        self.key_params = list(params)
+        self.synced_names = tuple(names)
+        self.synced_views = tuple((name, self.state_views[name]) for name in names)
         return True

@@ -279,6 +279,9 @@ class Optimizer:
             return None, False
         params = group["params"]
         state = self.state
+        flat = self._flat_groups.get(id(params))
+        if flat is not None and flat.in_place(params, state, tuple(names)):
+            return flat, False
         for p in params:
             if p.grad is None:
                 return None, False

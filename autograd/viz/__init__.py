@@ -8,6 +8,7 @@
     ag.viz.render(loss, "loss.svg")     # writes exactly loss.svg (needs `dot`)
     s = ag.viz.BackwardStepper(loss)    # the engine's backward, one node at a time
     s.next(); print(s.describe()); s.widget()
+    ag.viz.render_program(step, "step.svg")   # a step captured by glassgrad.compile
 
 The styles are described in `ag.viz.dot` (LEGEND).
 """
@@ -17,6 +18,10 @@ from .graph import Graph, build_graph
 from .stepper import BackwardStepper, ForwardStepper, Step, Stepper
 from .widget import stepper_widget
 
+# drawings of a captured program (glassgrad.compile)
+from .program import draw_program, program_svg, program_to_dot, render_program
+
 __all__ = ["to_dot", "draw", "render", "svg", "graph_to_dot", "build_graph", "Graph", "Overlay",
            "BackwardStepper", "ForwardStepper", "Step", "Stepper", "stepper_widget",
            "GraphvizNotFoundError", "LEGEND"]
+__all__ += ["program_to_dot", "draw_program", "program_svg", "render_program"]

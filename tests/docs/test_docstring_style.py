@@ -12,13 +12,6 @@ import api_names  # noqa: E402
 
 pytest.importorskip("numpydoc")
 
-# Files whose docstrings are still being converted to the NumPy style (this round's work:
-# the set shrinks to nothing).
-PENDING = {
-    "autograd/compile.py",
-}
-
-
 def _targets():
     return [path for paths in api_names.style_targets().values() for path in paths]
 
@@ -61,8 +54,6 @@ def test_the_style_check_reports_missing_sections_and_accepts_complete_ones():
 def test_every_public_docstring_follows_the_numpy_style():
     failures = []
     for path in _targets():
-        if api_names.source_file(path) in PENDING:
-            continue
         for code, message in api_names.style_errors(path):
             failures.append(f"{path} ({api_names.source_file(path)}): {code} {message}")
     assert not failures, f"{len(failures)} docstring problems:\n" + "\n".join(failures)

@@ -46,7 +46,8 @@ def test_there_are_notebooks():
 
 
 def _uses_graphviz(nb):
-    return any(c.cell_type == "code" and re.search(r"\.draw\(|\.svg\(|render\(|\.widget\(",
+    return any(c.cell_type == "code" and re.search(r"\.draw(_program)?\(|\.svg\(|render\(|"
+                                                   r"\.widget\(",
                                                    c.source) for c in nb.cells)
 
 
