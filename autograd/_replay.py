@@ -53,8 +53,17 @@ def _sum_out(out, x, axis, keepdims, in_shape):
     return np.add.reduce(x, axis=axis, keepdims=keepdims, out=out)
 
 
-_OUT_FORWARDS = {P.MATMUL: _matmul_out, P.LINEAR: _linear_out, P.RELU: _relu_out,
-                 P.RELU_GRAD: _relu_grad_out, P.SUM: _sum_out}
+_OUT_FORWARDS = {}
+
+
+def _out_forwards():
+    """{primitive: its out-writing forward}, built on first use: primitives.py imports the
+    capture hooks of compile.py, which imports this module, so the table can't be built at
+    import time."""
+    if not _OUT_FORWARDS:
+        _OUT_FORWARDS.update({P.MATMUL: _matmul_out, P.LINEAR: _linear_out, P.RELU: _relu_out,
+                              P.RELU_GRAD: _relu_grad_out, P.SUM: _sum_out})
+    return _OUT_FORWARDS
 
 
 def out_forward(prim, in_dtypes, n_ctx, dtype):
@@ -63,7 +72,7 @@ def out_forward(prim, in_dtypes, n_ctx, dtype):
     and for ufunc primitives only when they take no extra arguments."""
     if dtype.kind != "f" or any(d != dtype for d in in_dtypes):
         return None
-    f = _OUT_FORWARDS.get(prim)
+    f = _out_forwards().get(prim)
     if f is not None:
         return f
     fwd = prim.forward

@@ -19,7 +19,7 @@ from .ops import (_Scalar, _float_pair, _inplace, _pair, add, clamp, div, ge, gt
                   logical_not, lt, mul, ne, neg, pow, sign, sub, to, where)
 from .ops import abs as absolute
 from .tensor import Tensor, _wrap
-from .compile import data_op as _data_op, note_op as _note_op
+from ._capture_hooks import data_op as _data_op, note_op as _note_op
 from . import engine as _engine
 
 

@@ -23,7 +23,7 @@ from .ops import (_axes, _pair, _root, _tensor, abs, add, amax, amin, cat, div, 
                   mul, pow, reshape, squeeze, sub, sum, to, unsqueeze, where)
 from .naming import composite
 from .tensor import Tensor, _wrap
-from .compile import capturing, data_op
+from ._capture_hooks import capturing, data_op
 from ._dim_aliases import alias_module
 
 slogdet_result = namedtuple("slogdet", ["sign", "logabsdet"])

@@ -17,7 +17,7 @@ import numpy as np
 
 from .engine import Primitive, apply
 from .tensor import _wrap
-from .compile import capturing, data_op, uncapturable
+from ._capture_hooks import capturing, data_op, uncapturable
 
 
 def _const(array):

@@ -18,7 +18,7 @@ from .ops import (_axes, _reduce_count, _root, _tensor, amax, amin, div, gather,
                   mean, mul, reshape, sub, sum, to)
 from .naming import composite
 from .tensor import Tensor, _wrap
-from .compile import capturing, data_op, uncapturable
+from ._capture_hooks import capturing, data_op, uncapturable
 from ._dim_aliases import alias_module
 from ._stl_order import topk_order
 

@@ -5,7 +5,7 @@ import math
 import numpy as np
 
 from glassgrad import autograd as ag
-from glassgrad.autograd.compile import data_op, uncapturable
+from glassgrad.autograd.compile import data_op as _data_op, uncapturable as _uncapturable
 from glassgrad.autograd.grad_mode import no_grad
 from glassgrad.autograd.tensor import Tensor
 
@@ -72,7 +72,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
         # captured step (glassgrad.compile) computes them from each call's gradients
         total = _total_norm(grads, norm_type)
         if error_if_nonfinite:
-            uncapturable("clip_grad_norm_ with error_if_nonfinite (a check of the norm's "
+            _uncapturable("clip_grad_norm_ with error_if_nonfinite (a check of the norm's "
                          "value in Python)")
             if not math.isfinite(float(total._data)):
                 raise RuntimeError(f"clip_grad_norm_: the total norm of order {norm_type} of "
@@ -94,7 +94,7 @@ def _total_norm_forward(*args):
     return np.asarray(total, dtype=np.float64)
 
 
-_total_norm_op = data_op("total_norm", _total_norm_forward,
+_total_norm_op = _data_op("total_norm", _total_norm_forward,
                          "the norm of order p of all the gradients together (float64)")
 
 
@@ -102,10 +102,10 @@ def _total_norm(grads, norm_type):
     return _total_norm_op(grads, norm_type)
 
 
-_clip_coefficient = data_op("clip_coefficient", lambda total, max_norm, dtype: np.asarray(
+_clip_coefficient = _data_op("clip_coefficient", lambda total, max_norm, dtype: np.asarray(
     min(max_norm / (float(total) + 1e-6), 1.0), dtype=dtype),
     "min(max_norm / (norm + 1e-6), 1) in the gradients' dtype")
-_as_dtype = data_op("cast", lambda x, dtype: x.astype(dtype), "x in another dtype")
+_as_dtype = _data_op("cast", lambda x, dtype: x.astype(dtype), "x in another dtype")
 
 
 def clip_grad_value_(parameters, clip_value):
