@@ -17,6 +17,8 @@ How it works, in three phases:
    train/eval flag and the absence of hooks on every module that ran, shape, dtype and
    requires_grad of every live tensor) and replay the tape: each primitive's numpy forward on
    the arrays of the current call, nothing else (no graph, no nodes, no Python model code).
+   Results of the common primitives (ufuncs, matmul, linear, relu, sum) are written into
+   buffers allocated once and reused (autograd/_replay.py says when that is safe).
    A failed guard captures again (up to `max_recaptures` times, then stays eager).
 
 Host reads during capture (`.item()`, `float(t)`, `bool(t)` as in a Python `if`, `.tolist()`,
