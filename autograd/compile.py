@@ -368,6 +368,15 @@ class Program:
         for k, c in enumerate(self.consts):
             meta[base_const + k] = (np.shape(c), np.asarray(c).dtype)
         self.calls = calls = [_decode(e, idx, meta, self._leaf) for e in rec.events]
+        # The memory layout of each captured output: numpy gives an elementwise result the
+        # layout of its inputs (a transposed input makes a Fortran-ordered result), and a
+        # later reduction sums in memory order, so a C-ordered buffer in its place could
+        # round differently. Only C-contiguous outputs get a buffer.
+        c_ordered = {i for i, arr in ((idx(rec.where[id(a)]), a) for a in rec.keep
+                                      if rec.where.get(id(a), (None,))[0] == _SLOT)
+                     if arr.flags.c_contiguous}
+        for c in calls:
+            c.c_ordered = c.output in c_ordered
         self.names = self._table_names()
         plan = _plan_buffers(calls, self.size, _flat_refs(self.result))
         self.n_buffers = plan.n_buffers
@@ -660,7 +669,7 @@ def _plan_buffers(calls, size, result_refs):
         if c.kind == "op":
             producer[c.output] = n
             f = _replay.out_forward(c.prim, c.in_dtypes, c.n_ctx, c.dtype) \
-                if c.in_dtypes is not None else None
+                if c.in_dtypes is not None and c.c_ordered else None
             if f is not None:
                 plan.out_forwards[c.output] = f
     # leaf gradients computed by an out-writing primitive and used only there

@@ -303,8 +303,10 @@ def test_ops_of_another_thread_never_land_in_a_capture():
         opt.zero_grad()
         out = model(x)
         time.sleep(0.005)
-        F.cross_entropy(out, y).backward()
+        loss = F.cross_entropy(out, y)
+        loss.backward()
         opt.step()
+        return loss                 # as _step_for's step, so that the programs compare equal
     other = _mlp()
     quiet = gg.compile(_step_for(other, optim.SGD(other.parameters(), lr=0.1)))
     for x, y in _batches(3):

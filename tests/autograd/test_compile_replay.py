@@ -223,3 +223,33 @@ def test_maximum_into_a_buffer_without_warnings(op):
             assert f(x).numpy().tobytes() == forward(x).numpy().tobytes()
     assert f.mode == "replay", f.reason
     assert any(c.name == op and c.buffer is not None for c in f.program.calls)
+
+
+def test_an_elementwise_result_in_fortran_order_keeps_its_layout():
+    """numpy gives an elementwise result of transposed inputs the transposed (Fortran) layout,
+    and a later sum adds in memory order: a C-ordered buffer in its place would round
+    differently, so such an output is not given a buffer, and the replay stays bitwise."""
+    def run(compiled):
+        gg.manual_seed(3)
+        w = gg.randn(64, 48, requires_grad=True)
+        opt = optim.SGD([w], lr=0.01)
+        rng = np.random.default_rng(4)
+
+        def step(x):
+            opt.zero_grad()
+            prod = x.T * w.T                    # (48, 64), Fortran-ordered
+            loss = (prod * 1.7).sum(1).square().sum()
+            loss.backward()
+            opt.step()
+            return loss
+        f = gg.compile(step) if compiled else step
+        for _ in range(6):
+            f(gg.tensor(rng.standard_normal((64, 48)).astype(np.float32)))
+        return w.detach().numpy().copy(), f
+    eager, _ = run(False)
+    replayed, f = run(True)
+    assert f.mode == "replay", f.reason
+    assert eager.tobytes() == replayed.tobytes()
+    mul_lines = [line for line in str(f.program).splitlines()
+                 if "= mul(" in line and "-> (48, 64)" in line]
+    assert mul_lines and all("[b" not in line for line in mul_lines), mul_lines
