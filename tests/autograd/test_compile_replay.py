@@ -250,6 +250,6 @@ def test_an_elementwise_result_in_fortran_order_keeps_its_layout():
     replayed, f = run(True)
     assert f.mode == "replay", f.reason
     assert eager.tobytes() == replayed.tobytes()
-    mul_lines = [line for line in str(f.program).splitlines()
-                 if "= mul(" in line and "-> (48, 64)" in line]
-    assert mul_lines and all("[b" not in line for line in mul_lines), mul_lines
+    forward = [line for line in str(f.program).splitlines()
+               if "= mul(" in line and "-> (48, 64)" in line][:2]     # prod and prod * 1.7
+    assert len(forward) == 2 and all("[b" not in line for line in forward), forward
