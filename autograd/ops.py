@@ -1415,6 +1415,8 @@ def flatten(input, start_dim=0, end_dim=-1):
 
     Raises
     ------
+    IndexError
+        If ``start_dim`` or ``end_dim`` is out of range for ``input``'s dims.
     ValueError
         If ``start_dim`` comes after ``end_dim``.
 
@@ -1423,9 +1425,9 @@ def flatten(input, start_dim=0, end_dim=-1):
     PyTorch raises ``RuntimeError`` for ``start_dim > end_dim``.
     """
     nd = input._data.ndim
+    s, e = _axes(start_dim, nd, "flatten")[0], _axes(end_dim, nd, "flatten")[0]
     if nd == 0:
         return reshape(input, (1,))
-    s, e = start_dim % nd, end_dim % nd
     if s > e:
         raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
     shape = input._data.shape

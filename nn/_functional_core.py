@@ -421,8 +421,8 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
     ------
     ValueError
         For a wrong input rank, an argument that is not an int or a pair, a non-positive
-        kernel or stride, padding above half the kernel, or a kernel larger than the padded
-        input.
+        kernel or stride, padding above half the kernel, a kernel larger than the padded
+        input, or a zero ``divisor_override``.
 
     Notes
     -----
@@ -433,6 +433,8 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
     cols, (h, w, eh, ew) = _windows(input, k, s, p, (1, 1), ceil_mode, 0.0, "avg_pool2d")
     oh, ow = cols.shape[-2:]
     total = cols.sum(dim=2)
+    if divisor_override is not None and divisor_override == 0:
+        raise ValueError("avg_pool2d: divisor_override must not be zero")
     if divisor_override:
         out = total / float(divisor_override)
     else:

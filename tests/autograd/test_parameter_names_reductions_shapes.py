@@ -46,3 +46,20 @@ def test_flipud_of_a_0d_tensor_names_flipud():
     import glassgrad as gg
     with pytest.raises(RuntimeError, match=r"flipud: .*shape \(\)"):
         gg.flipud(gg.tensor(1.0))
+
+
+@pytest.mark.parametrize("start, end", [(3, -1), (0, 2), (-3, -1)])
+def test_flatten_with_a_dim_out_of_range_raises_index_error(start, end):
+    with pytest.raises(IndexError, match="flatten: dim"):
+        gg.flatten(gg.zeros(2, 3), start, end)
+
+
+def test_flatten_of_a_0d_tensor_accepts_dims_0_and_minus_1():
+    assert gg.flatten(gg.tensor(2.0), 0, -1).shape == (1,)
+    with pytest.raises(IndexError):
+        gg.flatten(gg.tensor(2.0), 1)
+
+
+def test_avg_pool2d_refuses_a_zero_divisor_override():
+    with pytest.raises(ValueError, match="divisor_override"):
+        gg.nn.functional.avg_pool2d(gg.ones(1, 1, 4, 4), 2, divisor_override=0)
