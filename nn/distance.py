@@ -25,8 +25,7 @@ class CosineSimilarity(Module):
 
     Notes
     -----
-    PyTorch broadcasts the inputs before it picks `dim`; glassgrad applies `dim` to each
-    input as given, so with inputs of different numbers of dimensions use a negative `dim`.
+    As in PyTorch, the inputs are broadcast first and `dim` is a dim of the broadcast shape.
     """
 
     def __init__(self, dim=1, eps=1e-8):

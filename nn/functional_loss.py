@@ -120,6 +120,13 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     Tensor
         The broadcast shape without `dim`; values in [-1, 1].
     """
+    if tuple(x1.shape) != tuple(x2.shape):     # broadcast first: `dim` is a dim of the result
+        try:
+            shape = np.broadcast_shapes(tuple(x1.shape), tuple(x2.shape))
+        except ValueError:
+            raise ValueError(f"cosine_similarity: shapes {tuple(x1.shape)} and "
+                             f"{tuple(x2.shape)} do not broadcast") from None
+        x1, x2 = ag.broadcast_to(x1, shape), ag.broadcast_to(x2, shape)
     n1 = ag.clamp(ag.norm(x1, 2, dim, keepdim=True), min=eps)
     n2 = ag.clamp(ag.norm(x2, 2, dim, keepdim=True), min=eps)
     return ((x1 / n1) * (x2 / n2)).sum(dim=dim)
