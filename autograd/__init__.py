@@ -40,6 +40,7 @@ from .reductions import (aminmax, argsort, bincount, count_nonzero, cummax, cumm
                          nanmedian, nanquantile, nansum, prod, quantile, sort, std, std_mean,
                          topk, unique, var, var_mean)
 # shape, views and indexing (shape_ops.py)
+from .shape_ops import broadcast_shapes, broadcast_tensors
 from .shape_ops import (argwhere, atleast_1d, atleast_2d, atleast_3d, chunk, column_stack, diag,
                         diag_embed, diagonal, dstack, flip, fliplr, flipud, hstack, index_add,
                         index_copy, index_fill, index_put, index_select, masked_scatter,

@@ -1450,6 +1450,67 @@ def column_stack(tensors):
     return cat(ts, 1)
 
 
+def broadcast_shapes(*shapes):
+    """Return the shape that tensors of the given shapes broadcast to.
+
+    Parameters
+    ----------
+    *shapes : int or sequence of int
+        The shapes (an int stands for a 1-D shape of that length).
+
+    Returns
+    -------
+    tuple of int
+        The broadcast shape (PyTorch returns a ``torch.Size``, a tuple subclass).
+
+    Raises
+    ------
+    ValueError
+        If the shapes do not broadcast.
+
+    Examples
+    --------
+    >>> gg.broadcast_shapes((2, 1), (3,), 1)
+    (2, 3)
+    """
+    shapes = [(s,) if isinstance(s, (int, np.integer)) else tuple(s) for s in shapes]
+    try:
+        return tuple(int(n) for n in np.broadcast_shapes(*shapes))
+    except ValueError:
+        raise ValueError(f"broadcast_shapes: shapes {', '.join(map(str, shapes))} do not "
+                         f"broadcast") from None
+
+
+def broadcast_tensors(*tensors):
+    """Return the tensors expanded to their common broadcast shape, as views.
+
+    Parameters
+    ----------
+    *tensors : Tensor
+        Tensors of broadcastable shapes.
+
+    Returns
+    -------
+    tuple of Tensor
+        One view per input, all of the broadcast shape; each one's gradient is summed back to
+        its input's shape. The views are read-only (clone one before writing into it).
+
+    Raises
+    ------
+    ValueError
+        If the shapes do not broadcast.
+
+    Examples
+    --------
+    >>> a, b = gg.broadcast_tensors(gg.tensor([[1.], [2.]]), gg.tensor([10., 20., 30.]))
+    >>> a.shape, b.shape
+    ((2, 3), (2, 3))
+    """
+    ts = [_as(t) for t in tensors]
+    shape = broadcast_shapes(*(t._data.shape for t in ts))
+    return tuple(t if t._data.shape == shape else expand(t, shape) for t in ts)
+
+
 def meshgrid(*tensors, indexing="ij"):
     """Return coordinate grids built from 1-D (or 0-d) tensors, as expanded views.
 

@@ -63,3 +63,29 @@ def test_flatten_of_a_0d_tensor_accepts_dims_0_and_minus_1():
 def test_avg_pool2d_refuses_a_zero_divisor_override():
     with pytest.raises(ValueError, match="divisor_override"):
         gg.nn.functional.avg_pool2d(gg.ones(1, 1, 4, 4), 2, divisor_override=0)
+
+
+def test_broadcast_tensors_match_torch_values_and_gradients():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(2)
+    arrays = [rng.standard_normal((3, 1)), rng.standard_normal((4,)), rng.standard_normal(())]
+    gs = [gg.tensor(a, requires_grad=True) for a in arrays]
+    ts = [torch.tensor(a, requires_grad=True) for a in arrays]
+    outs_g, outs_t = gg.broadcast_tensors(*gs), torch.broadcast_tensors(*ts)
+    weights = [rng.standard_normal((3, 4)) for _ in arrays]
+    sum(gg.sum(o * gg.tensor(w)) for o, w in zip(outs_g, weights)).backward()
+    sum((o * torch.tensor(w)).sum() for o, w in zip(outs_t, weights)).backward()
+    for og, ot, g, t in zip(outs_g, outs_t, gs, ts):
+        np.testing.assert_allclose(og.numpy(), ot.detach().numpy())
+        np.testing.assert_allclose(g.grad.numpy(), t.grad.numpy(), rtol=1e-12)
+    assert gg.broadcast_shapes((2, 1), (3,), 1) == tuple(torch.broadcast_shapes((2, 1), (3,), 1))
+    with pytest.raises(ValueError, match="broadcast_shapes"):
+        gg.broadcast_tensors(gg.zeros(2), gg.zeros(3))
+
+
+def test_broadcast_tensors_gradcheck_first_and_second_order():
+    x = gg.randn(3, 1, dtype=gg.float64, requires_grad=True)
+    y = gg.randn(4, dtype=gg.float64, requires_grad=True)
+    f = lambda a, b: gg.broadcast_tensors(a, b)[0] * gg.broadcast_tensors(a, b)[1]
+    assert gg.autograd.gradcheck(f, (x, y))
+    assert gg.autograd.gradgradcheck(f, (x, y))
