@@ -55,7 +55,9 @@ def test_processes_started_by_random_search_match_one_process(tmp_path):
         assert {t.index: t.params for t in other.trials} == \
             {t.index: t.params for t in one.trials}
         assert other.best.score == one.best.score
-    assert len({t.worker for t in two.trials}) == 2 and os.getpid() not in \
+    # the trials ran in worker processes, never in this one; usually both workers take part,
+    # but on a loaded machine the first one may finish all 18 before the second has started
+    assert 1 <= len({t.worker for t in two.trials}) <= 2 and os.getpid() not in \
         {int(t.worker.split(":")[1]) for t in two.trials}
     assert four.storage is None and four.study is not None    # temporary journal, copied
 
