@@ -21,7 +21,7 @@ from .naming import composite     # composite ops drawn as one box (ag.viz)
 from ._quiet import quiet
 from .random import get_rng
 from .tensor import Tensor, _as_array, _wrap
-from ._capture_hooks import data_op as _data_op, note_op as _note_op, \
+from ._capture_hooks import _no_gradient, data_op as _data_op, note_op as _note_op, \
     uncapturable as _uncapturable, capturing as _capturing
 
 _Scalar = (int, float, bool, np.number, np.bool_)
@@ -644,10 +644,6 @@ def _compare(ufunc, name):
         A bool tensor of the broadcast shape (not differentiable).
     """
     return op
-
-
-def _no_gradient(n, g):
-    return (None,) * len(n.next)
 
 
 eq = _compare(np.equal, "eq")
