@@ -81,7 +81,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
         coef = _clip_coefficient((total,), max_norm, grads[0].dtype)
         for g in grads:
             g.mul_(coef)
-    return _as_dtype((total,), grads[0].dtype)
+    return ag.to(total, grads[0].dtype)
 
 
 def _total_norm_forward(*args):
@@ -105,7 +105,6 @@ def _total_norm(grads, norm_type):
 _clip_coefficient = _data_op("clip_coefficient", lambda total, max_norm, dtype: np.asarray(
     min(max_norm / (float(total) + 1e-6), 1.0), dtype=dtype),
     "min(max_norm / (norm + 1e-6), 1) in the gradients' dtype")
-_as_dtype = _data_op("cast", lambda x, dtype: x.astype(dtype), "x in another dtype")
 
 
 def clip_grad_value_(parameters, clip_value):
