@@ -85,7 +85,11 @@ def wait_for_idle(threshold, timeout, poll=5.0, log=None):
 
 @contextlib.contextmanager
 def threads(n):
-    """Limit numpy's BLAS (threadpoolctl) and torch's intra-op pool to n threads."""
+    """Limit numpy's BLAS (threadpoolctl), glassgrad's and torch's intra-op pools to n
+    threads."""
+    import glassgrad
+    gg_prev = glassgrad.get_num_threads()
+    glassgrad.set_num_threads(n)
     torch_prev = None
     try:
         import torch
@@ -104,6 +108,7 @@ def threads(n):
     finally:
         if torch is not None:
             torch.set_num_threads(torch_prev)
+        glassgrad.set_num_threads(gg_prev)
 
 
 def fmt_time(seconds):

@@ -3,7 +3,7 @@ import numpy as np
 
 from glassgrad.autograd import Tensor
 
-from .optimizer import Optimizer, check_range, effective_grad
+from .optimizer import Optimizer, check_range, effective_grad, in_blocks
 
 
 class SGD(Optimizer):
@@ -98,46 +98,29 @@ class SGD(Optimizer):
             np.empty_like(p._data))})
         if flat is not None:
             s1, s2 = self._flat_scratch(flat, 2)
-            _sgd_update(flat.params, flat.grads, flat.state.get("momentum_buffer"), fresh,
-                        s1, s2, lr, mu, damp, wd, nesterov, maximize)
+            in_blocks(_sgd_update, (flat.params, flat.grads, flat.state.get("momentum_buffer"),
+                                    s1, s2), fresh, lr, mu, damp, wd, nesterov, maximize)
             for p in group["params"]:
                 p._vbox[0] += 1
             return
         for p in group["params"]:
             if p.grad is None:
                 continue
-            data = p._data
-            s1, s2 = self._scratch(p, 2)
-            g = effective_grad(p.grad._data, data, wd, maximize, s1)
+            b, fresh = None, False
             if mu != 0:
                 st = self.state[p]
                 buf = st.get("momentum_buffer")
-                if buf is None:
-                    buf = st["momentum_buffer"] = Tensor(np.array(g, copy=True))
-                    b = buf._data
-                else:
-                    b = buf._data
-                    b *= mu
-                    if damp == 0:
-                        b += g
-                    else:
-                        np.multiply(g, 1.0 - damp, out=s2)
-                        b += s2
-                if nesterov:
-                    np.multiply(b, mu, out=s2)
-                    np.add(g, s2, out=s2)
-                    g = s2
-                else:
-                    g = b
-            out = s2 if g is not s2 else s1
-            np.multiply(g, lr, out=out)
-            data -= out
+                fresh = buf is None
+                if fresh:
+                    buf = st["momentum_buffer"] = Tensor(np.empty_like(p._data))
+                b = buf._data
+            in_blocks(_sgd_update, (p._data, p.grad._data, b) + self._scratch(p, 2), fresh, lr,
+                      mu, damp, wd, nesterov, maximize)
             p._vbox[0] += 1
 
 
-
-def _sgd_update(data, grad, b, fresh, s1, s2, lr, mu, damp, wd, nesterov, maximize):
-    """One SGD step over arrays, in place (the same operations as the per-parameter loop):
+def _sgd_update(data, grad, b, s1, s2, fresh, lr, mu, damp, wd, nesterov, maximize):
+    """One SGD step over arrays, in place (one parameter's, or a fused group's flat arrays):
     `b` is the momentum buffer (None without momentum), `fresh` says it is filled with the
     gradient instead of updated; s1, s2 are work arrays."""
     g = effective_grad(grad, data, wd, maximize, s1)
