@@ -19,7 +19,7 @@ import numpy as np
 
 from glassgrad.autograd import Tensor, enable_grad, no_grad
 from glassgrad.autograd.compile import replayable
-from glassgrad.autograd._parallel import pieces, run_split
+from glassgrad.autograd import _parallel
 
 from .flat import FlatGroup
 
@@ -442,8 +442,12 @@ def in_blocks(update, arrays, *args):
 
     On several threads the blocks are twice as large: every ufunc call hands the GIL to the
     other thread, and fewer, longer calls measured faster (benchmarks/parallel_split.py)."""
-    nbytes = BLOCK_BYTES if pieces(arrays[0].size) == 1 else 2 * BLOCK_BYTES
-    run_split(lambda *part: _blockwise(update, part, args, nbytes), arrays)
+    first = arrays[0]
+    if first.size * first.itemsize < 2 * BLOCK_BYTES and first.size < _parallel.MIN_PARALLEL_ELEMENTS:
+        update(*arrays, *args)          # one block on one thread: the common, small case
+        return
+    nbytes = BLOCK_BYTES if _parallel.pieces(first.size) == 1 else 2 * BLOCK_BYTES
+    _parallel.run_split(lambda *part: _blockwise(update, part, args, nbytes), arrays)
 
 
 def _blockwise(update, arrays, args, nbytes):
