@@ -84,8 +84,8 @@ from .elementwise import (absolute, deg2rad, greater, greater_equal, less, less_
 # capture and replay of a training step
 from .compile import CompiledStep, compile
 
-# intra-op threads (PyTorch's set_num_threads)
-from ._parallel import get_num_threads, set_num_threads
+# BLAS threads (PyTorch's set_num_threads)
+from ._threads import get_num_threads, set_num_threads
 
 __version__ = "0.1.0"
 

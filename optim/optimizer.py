@@ -19,7 +19,6 @@ import numpy as np
 
 from glassgrad.autograd import Tensor, enable_grad, no_grad
 from glassgrad.autograd.compile import replayable
-from glassgrad.autograd import _parallel
 
 from .flat import FlatGroup
 
@@ -435,25 +434,11 @@ BLOCK_BYTES = 1 << 18       # per array: an update's half-dozen arrays of this s
 
 def in_blocks(update, arrays, *args):
     """update(*arrays, *args) for an `update` that works elementwise on equally shaped arrays
-    (None entries pass through). Large C-contiguous arrays are split into ranges run on
-    several threads at once (see `glassgrad.set_num_threads`), and each range is run block
-    by block: the update's dozen passes then read each block from cache instead of memory
-    (25-40% faster at 1M float32 elements here). The results are the same, bit for bit.
-
-    On several threads the blocks are twice as large: every ufunc call hands the GIL to the
-    other thread, and fewer, longer calls measured faster (benchmarks/parallel_split.py)."""
+    (None entries pass through), run block by block over large C-contiguous arrays: its
+    dozen passes then read each block from cache instead of memory (25-40% faster at 1M
+    float32 elements here). The results are the same, bit for bit."""
     first = arrays[0]
-    if first.size * first.itemsize < 2 * BLOCK_BYTES and first.size < _parallel.MIN_PARALLEL_ELEMENTS:
-        update(*arrays, *args)          # one block on one thread: the common, small case
-        return
-    nbytes = BLOCK_BYTES if _parallel.pieces(first.size) == 1 else 2 * BLOCK_BYTES
-    _parallel.run_split(lambda *part: _blockwise(update, part, args, nbytes), arrays)
-
-
-def _blockwise(update, arrays, args, nbytes):
-    """update(*arrays, *args), one block of `nbytes` per array of the flat arrays at a time."""
-    first = arrays[0]
-    size, block = first.size, nbytes // first.itemsize
+    size, block = first.size, BLOCK_BYTES // first.itemsize
     if size < 2 * block or not all(a is None or (a.flags.c_contiguous and a.size == size)
                                    for a in arrays):
         update(*arrays, *args)

@@ -22,6 +22,9 @@ def _run(opt_cls, kwargs, block_bytes, monkeypatch, steps=3):
     (optim.Adam, dict(lr=1e-2)),
     (optim.Adam, dict(lr=1e-2, amsgrad=True, weight_decay=0.1, maximize=True)),
     (optim.AdamW, dict(lr=1e-2, weight_decay=0.1)),
+    (optim.SGD, dict(lr=1e-2, momentum=0.9, nesterov=True, weight_decay=0.1)),
+    (optim.SGD, dict(lr=1e-2, momentum=0.9, dampening=0.5, maximize=True)),
+    (optim.SGD, dict(lr=1e-2)),
 ])
 def test_blocked_update_is_bitwise_equal_to_one_pass(opt_cls, kwargs, monkeypatch):
     whole_p, whole_state = _run(opt_cls, kwargs, 1 << 30, monkeypatch)

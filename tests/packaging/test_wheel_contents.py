@@ -77,7 +77,7 @@ def test_extras_match_the_readme_commands(wheel):
     info = dist_info(wheel_names(wheel))
     metadata = wheel_text(wheel, f"{info}/METADATA")
     core = requirements_of_extra(metadata, "")
-    assert core == {"numpy", "safetensors"}
+    assert core == {"numpy", "safetensors", "threadpoolctl"}
     every = requirements_of_extra(metadata, "all")
     assert {"matplotlib", "graphviz", "tqdm"} <= every
     kernel_stack = {"ipykernel", "ipywidgets", "jupyterlab", "notebook", "jupyter",
