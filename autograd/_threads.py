@@ -31,8 +31,9 @@ def get_num_threads():
     Returns
     -------
     int
-        The count given to `set_num_threads`; before any call, ``OMP_NUM_THREADS`` when that
-        is set, else the number of CPUs this process may run on.
+        The count given to `set_num_threads`; before any call, the thread count numpy's BLAS
+        reports (``OPENBLAS_NUM_THREADS``, ``OMP_NUM_THREADS`` or the CPUs this process may run
+        on, as the BLAS chose at start-up).
 
     Examples
     --------
@@ -41,8 +42,16 @@ def get_num_threads():
     """
     global _num_threads
     if _num_threads is None:
-        _num_threads = _default_threads()
+        _num_threads = _blas_threads() or _default_threads()
     return _num_threads
+
+
+def _blas_threads():
+    """The largest thread count of numpy's BLAS libraries, as threadpoolctl sees it (0 if
+    it finds none)."""
+    from threadpoolctl import threadpool_info
+    return max((i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"),
+               default=0)
 
 
 def set_num_threads(n):

@@ -47,3 +47,13 @@ def test_same_names_as_torch():
     torch = pytest.importorskip("torch")
     assert callable(torch.set_num_threads) and callable(torch.get_num_threads)
     assert gg.set_num_threads.__name__ == "set_num_threads"
+
+
+def test_before_any_call_it_reports_the_blas_thread_count():
+    import os
+    import subprocess
+    import sys
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    out = subprocess.run([sys.executable, "-c", "import glassgrad; print(glassgrad.get_num_threads())"],
+                         env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "1"
