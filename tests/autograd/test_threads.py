@@ -54,6 +54,7 @@ def test_before_any_call_it_reports_the_blas_thread_count():
     import subprocess
     import sys
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
-    out = subprocess.run([sys.executable, "-c", "import glassgrad; print(glassgrad.get_num_threads())"],
-                         env=env, capture_output=True, text=True, check=True)
+    code = "import glassgrad; print(glassgrad.get_num_threads())"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         check=True)
     assert out.stdout.strip() == "1"
