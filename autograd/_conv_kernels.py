@@ -3,10 +3,12 @@ re-exports the primitives): sliding windows (unfold2d / fold2d) and stride-1 con
 two gradient primitives. Same conventions as primitives.py: numpy forwards, VJPs in Tensor
 ops, so gradients of any order come from these rules."""
 import math
+import sys
 import threading
 
 import numpy as np
 
+from ._capture_hooks import note_op
 from .engine import Primitive, apply
 
 
@@ -82,6 +84,31 @@ class _Workspace(threading.local):
 
     def __init__(self):
         self.buffers = {}
+        self.kept = {}
+
+    def lasting(self, shape, dtype):
+        """An array for a result that outlives its kernel (the columns a node keeps for its
+        weight gradient): one of this thread's earlier ones of this shape and dtype that
+        nothing references any more, else a new one. Reusing them is what keeps a training
+        loop's memory in place: fresh arrays of this size are mapped and unmapped by malloc
+        every step, and touching the new pages (a few hundred page faults per step for a
+        small CNN) cost more than the im2col copy they hold."""
+        nbytes = math.prod(shape) * dtype.itemsize
+        if nbytes > self.limit:
+            return np.empty(shape, dtype)
+        key = (shape, dtype)
+        pool = self.kept.get(key)
+        if pool is None:
+            if len(self.kept) >= 16:        # shapes of past runs: let them go
+                self.kept = {}
+            pool = self.kept[key] = []
+        for i in range(len(pool)):
+            if _references(pool, i) == _UNUSED:
+                return pool[i]
+        buf = np.empty(shape, dtype)
+        if len(pool) < 8:
+            pool.append(buf)
+        return buf
 
     def array(self, slot, shape, dtype, zero=False):
         nbytes = math.prod(shape) * dtype.itemsize
@@ -96,6 +123,13 @@ class _Workspace(threading.local):
         return out
 
 
+def _references(pool, i):
+    return sys.getrefcount(pool[i])
+
+
+# the count of an array referenced by its pool's list alone (the same call on a fresh list:
+# Python versions count the call's own temporary references differently)
+_UNUSED = _references([np.empty(0)], 0)
 _workspace = _Workspace()
 
 
@@ -111,9 +145,9 @@ def _wide_geometry(x_shape, kernel, padding, dilation):
     return (hs, ws), (oh, ow), offsets, (size, max(size + offsets[-1], first + size), first)
 
 
-def _wide_columns(x, kernel, padding, dilation):
-    """(N, C, H, W) -> (C*kh*kw, N*Hs*Ws) workspace array: row (c, i, j) is channel c's wide
-    row shifted left by tap (i, j)'s offset."""
+def _wide_columns(x, kernel, padding, dilation, keep=False):
+    """(N, C, H, W) -> (C*kh*kw, N*Hs*Ws) workspace array (a new array if `keep`): row
+    (c, i, j) is channel c's wide row shifted left by tap (i, j)'s offset."""
     n, c, h, w = x.shape
     (hs, ws), _, offsets, (size, length, first) = _wide_geometry(x.shape, kernel, padding,
                                                                  dilation)
@@ -123,7 +157,9 @@ def _wide_columns(x, kernel, padding, dilation):
     shifted = np.lib.stride_tricks.as_strided(
         rows, (c, kernel[0], kernel[1], size),
         (length * s, dilation[0] * ws * s, dilation[1] * s, s), writeable=False)
-    cols = _workspace.array("cols", (c * kernel[0] * kernel[1], size), x.dtype)
+    shape = (c * kernel[0] * kernel[1], size)
+    cols = _workspace.lasting(shape, x.dtype) if keep else \
+        _workspace.array("cols", shape, x.dtype)
     np.copyto(cols.reshape(shifted.shape), shifted)
     return cols
 
@@ -138,12 +174,14 @@ def _wide_grad(g, strides, length):
     return wide
 
 
-def _wide_conv2d_forward(x, w, bias, padding, dilation):
+def _wide_conv2d_forward(x, w, bias, padding, dilation, cols=None):
     n, o = x.shape[0], w.shape[0]
     strides, (oh, ow), _, (size, _, _) = _wide_geometry(x.shape, w.shape[2:], padding,
                                                         dilation)
+    if cols is None:
+        cols = _wide_columns(x, w.shape[2:], padding, dilation)
     wide = _workspace.array("wide", (o, size), x.dtype)
-    np.matmul(w.reshape(o, -1), _wide_columns(x, w.shape[2:], padding, dilation), out=wide)
+    np.matmul(w.reshape(o, -1), cols, out=wide)
     if bias is not None:
         wide += bias[:, None]
     out = np.empty((n, o, oh, ow), dtype=x.dtype)
@@ -201,9 +239,10 @@ def _wide_input_grad(g, w, padding, dilation, x_shape):
     return out
 
 
-def _wide_weight_grad(g, x, padding, dilation, w_shape):
+def _wide_weight_grad(g, x, padding, dilation, w_shape, cols=None):
     strides, _, _, (size, _, _) = _wide_geometry(x.shape, w_shape[2:], padding, dilation)
-    cols = _wide_columns(x, w_shape[2:], padding, dilation)
+    if cols is None:
+        cols = _wide_columns(x, w_shape[2:], padding, dilation)
     # (cols @ g^T)^T: BLAS runs this orientation faster than g @ cols^T
     grad = np.matmul(cols, _wide_grad(g, strides, size).T)
     return np.ascontiguousarray(grad.T).reshape(w_shape)
@@ -225,6 +264,13 @@ def _wide_weight_grad(g, x, padding, dilation, w_shape):
 # is the convolution of g with the kernel flipped and its channel axes swapped, g padded by
 # d (k - 1) - p (cropped where that is negative): im2col + GEMM instead of GEMM + col2im's
 # kh*kw scattered adds.
+
+
+def _out_size(x_shape, kernel, padding, dilation):
+    """(N, OH, OW) of a stride-1 convolution."""
+    top, bottom, left, right = padding
+    return (x_shape[0], x_shape[2] + top + bottom - dilation[0] * (kernel[0] - 1),
+            x_shape[3] + left + right - dilation[1] * (kernel[1] - 1))
 
 
 def _spans(size, before, after):
@@ -249,8 +295,9 @@ def _padded_copy(x, padding, order):
     return out, inverse
 
 
-def _nhwc_columns(x, kernel, padding, dilation):
-    """(N*OH*OW, kh*kw*C) workspace columns, row = output position, column = (i, j, c)."""
+def _nhwc_columns(x, kernel, padding, dilation, keep=False):
+    """(N*OH*OW, kh*kw*C) workspace columns (a new array if `keep`), row = output position,
+    column = (i, j, c)."""
     xp, _ = _padded_copy(x, padding, (0, 2, 3, 1))
     n, hp, wp, c = xp.shape
     (kh, kw), (dh, dw) = kernel, dilation
@@ -259,13 +306,16 @@ def _nhwc_columns(x, kernel, padding, dilation):
     view = np.lib.stride_tricks.as_strided(
         xp, (n, oh, ow, kh, kw, c), (s[0], s[1], s[2], s[1] * dh, s[2] * dw, s[3]),
         writeable=False)
-    cols = _workspace.array("cols", (n * oh * ow, kh * kw * c), x.dtype)
+    shape = (n * oh * ow, kh * kw * c)
+    cols = _workspace.lasting(shape, x.dtype) if keep else \
+        _workspace.array("cols", shape, x.dtype)
     np.copyto(cols.reshape(view.shape), view)
     return cols, (n, oh, ow)
 
 
-def _narrow_columns(x, kernel, padding, dilation):
-    """(C*kh*kw, N*OH*OW) workspace columns, row = (c, i, j), column = output position."""
+def _narrow_columns(x, kernel, padding, dilation, keep=False):
+    """(C*kh*kw, N*OH*OW) workspace columns (a new array if `keep`), row = (c, i, j),
+    column = output position."""
     xp, _ = _padded_copy(x, padding, (1, 0, 2, 3))
     c, n, hp, wp = xp.shape
     (kh, kw), (dh, dw) = kernel, dilation
@@ -274,14 +324,19 @@ def _narrow_columns(x, kernel, padding, dilation):
     view = np.lib.stride_tricks.as_strided(
         xp, (c, kh, kw, n, oh, ow), (s[0], s[2] * dh, s[3] * dw, s[1], s[2], s[3]),
         writeable=False)
-    cols = _workspace.array("cols", (c * kh * kw, n * oh * ow), x.dtype)
+    shape = (c * kh * kw, n * oh * ow)
+    cols = _workspace.lasting(shape, x.dtype) if keep else \
+        _workspace.array("cols", shape, x.dtype)
     np.copyto(cols.reshape(view.shape), view)
     return cols, (n, oh, ow)
 
 
-def _nhwc_conv2d(x, w, bias, padding, dilation):
+def _nhwc_conv2d(x, w, bias, padding, dilation, cols=None):
     o, c, kh, kw = w.shape
-    cols, (n, oh, ow) = _nhwc_columns(x, (kh, kw), padding, dilation)
+    if cols is None:
+        cols, (n, oh, ow) = _nhwc_columns(x, (kh, kw), padding, dilation)
+    else:
+        n, oh, ow = _out_size(x.shape, (kh, kw), padding, dilation)
     res = _workspace.array("wide", (n * oh * ow, o), x.dtype)
     np.matmul(cols, w.transpose(0, 2, 3, 1).reshape(o, kh * kw * c).T, out=res)
     out = np.empty((n, o, oh, ow), dtype=x.dtype)
@@ -292,9 +347,12 @@ def _nhwc_conv2d(x, w, bias, padding, dilation):
     return out
 
 
-def _narrow_conv2d(x, w, bias, padding, dilation):
+def _narrow_conv2d(x, w, bias, padding, dilation, cols=None):
     o = w.shape[0]
-    cols, (n, oh, ow) = _narrow_columns(x, w.shape[2:], padding, dilation)
+    if cols is None:
+        cols, (n, oh, ow) = _narrow_columns(x, w.shape[2:], padding, dilation)
+    else:
+        n, oh, ow = _out_size(x.shape, w.shape[2:], padding, dilation)
     res = _workspace.array("wide", (o, n * oh * ow), x.dtype)
     np.matmul(w.reshape(o, -1), cols, out=res)
     out = np.empty((n, o, oh, ow), dtype=x.dtype)
@@ -306,18 +364,22 @@ def _narrow_conv2d(x, w, bias, padding, dilation):
     return out
 
 
-def _nhwc_weight_grad(g, x, padding, dilation, w_shape):
+def _nhwc_weight_grad(g, x, padding, dilation, w_shape, cols=None):
     o, c, kh, kw = w_shape
-    cols, (n, oh, ow) = _nhwc_columns(x, (kh, kw), padding, dilation)
+    n, oh, ow = g.shape[0], g.shape[2], g.shape[3]
+    if cols is None:
+        cols, _ = _nhwc_columns(x, (kh, kw), padding, dilation)
     rows = _workspace.array("grad", (n * oh * ow, o), g.dtype)
     np.copyto(rows.reshape(n, oh, ow, o), g.transpose(0, 2, 3, 1))
     grad = np.matmul(rows.T, cols)                                   # (O, kh*kw*C)
     return np.ascontiguousarray(grad.reshape(o, kh, kw, c).transpose(0, 3, 1, 2))
 
 
-def _narrow_weight_grad(g, x, padding, dilation, w_shape):
+def _narrow_weight_grad(g, x, padding, dilation, w_shape, cols=None):
     o = w_shape[0]
-    cols, (n, oh, ow) = _narrow_columns(x, w_shape[2:], padding, dilation)
+    n, oh, ow = g.shape[0], g.shape[2], g.shape[3]
+    if cols is None:
+        cols, _ = _narrow_columns(x, w_shape[2:], padding, dilation)
     rows = _workspace.array("grad", (o, n * oh * ow), g.dtype)
     np.copyto(rows.reshape(o, n, oh, ow), g.transpose(1, 0, 2, 3))
     return np.matmul(rows, cols.T).reshape(w_shape)
@@ -362,15 +424,47 @@ _NHWC_MIN_CHANNELS, _NHWC_MAX_PLANE, _NARROW_MAX_CHANNELS = 8, 100, 2
 _FLIPPED_MIN_CHANNELS = 16
 
 
+_CONVS = {"nhwc": _nhwc_conv2d, "narrow": _narrow_conv2d, "wide": _wide_conv2d_forward}
+_COLUMNS = {"nhwc": _nhwc_columns, "narrow": _narrow_columns, "wide": _wide_columns}
+
+
 def _conv2d_forward(x, w, *rest):
-    *bias, padding, dilation = rest
+    """conv2d's forward; ctx = ([bias,] padding, dilation[, columns]): `columns` are x's
+    im2col columns made by CONV2D_COLUMNS for the layout _path picks, then kept (in the
+    node's ctx) for the weight gradient."""
+    if isinstance(rest[-1], np.ndarray):             # dilation is a tuple, never an array
+        *bias, padding, dilation, cols = rest
+    else:
+        *bias, padding, dilation = rest
+        cols = None
     bias = bias[0] if bias else None
     path = _path(x.shape[1], x.shape[2] * x.shape[3])
-    if path == "nhwc":
-        return _nhwc_conv2d(x, w, bias, padding, dilation)
-    if path == "narrow":
-        return _narrow_conv2d(x, w, bias, padding, dilation)
-    return _wide_conv2d_forward(x, w, bias, padding, dilation)
+    return _CONVS[path](x, w, bias, padding, dilation, cols)
+
+
+def _conv2d_columns_forward(x, kernel, padding, dilation):
+    cols = _COLUMNS[_path(x.shape[1], x.shape[2] * x.shape[3])](x, kernel, padding, dilation,
+                                                                keep=True)
+    return cols[0] if isinstance(cols, tuple) else cols
+
+
+# The im2col columns of a convolution's input as their own (non-differentiable) recorded
+# primitive: conv2d makes them once, its forward multiplies them by the kernel and its weight
+# gradient by the output gradient. Being a recorded primitive's output, they are made again
+# from the current input on every replay of a captured step. (The gradients themselves are
+# written in terms of the input x, so that gradients of gradients flow to x.)
+CONV2D_COLUMNS = Primitive(
+    "conv2d_columns", _conv2d_columns_forward, lambda n, g: (None,),
+    rule="out = the im2col columns of x in the layout conv2d picks (no gradient: conv2d's "
+         "own rules differentiate through x)")
+
+
+def conv2d_columns(x, kernel, padding, dilation):
+    """x's im2col columns (ndarray) for a stride-1 conv2d, made by the CONV2D_COLUMNS
+    primitive (reported to a capture in progress, so that a replay makes them again)."""
+    data = _conv2d_columns_forward(x._data, kernel, padding, dilation)
+    note_op(CONV2D_COLUMNS, (x,), (kernel, padding, dilation), data)
+    return data
 
 
 def _conv2d_input_grad_forward(g, w, padding, dilation, x_shape):
@@ -383,22 +477,25 @@ def _conv2d_input_grad_forward(g, w, padding, dilation, x_shape):
     return _wide_input_grad(g, w, padding, dilation, x_shape)
 
 
-def _conv2d_weight_grad_forward(g, x, padding, dilation, w_shape):
+def _conv2d_weight_grad_forward(g, x, padding, dilation, w_shape, cols=None):
+    """ctx = (padding, dilation, w_shape[, columns]): `columns` are x's im2col columns made
+    by the forward (CONV2D_COLUMNS), then not made again here."""
     path = _path(x.shape[1], x.shape[2] * x.shape[3])
     if path == "nhwc":
-        return _nhwc_weight_grad(g, x, padding, dilation, w_shape)
+        return _nhwc_weight_grad(g, x, padding, dilation, w_shape, cols)
     if path == "narrow":
-        return _narrow_weight_grad(g, x, padding, dilation, w_shape)
+        return _narrow_weight_grad(g, x, padding, dilation, w_shape, cols)
     if not np.isfinite(x).all():    # the wide layout's garbage positions: 0 * inf = nan
         return _conv2d_weight_grad_direct(g, x, padding, dilation, w_shape)
-    return _wide_weight_grad(g, x, padding, dilation, w_shape)
+    return _wide_weight_grad(g, x, padding, dilation, w_shape, cols)
 
 
 def _conv2d_vjp(n, g):
-    padding, dilation = n.ctx
+    padding, dilation, *cols = n.ctx
     x, w = n.input(0), n.input(1)
     gx = apply(CONV2D_INPUT_GRAD, (g, w), padding, dilation, x.shape) if _need(n, 0) else None
-    gw = apply(CONV2D_WEIGHT_GRAD, (g, x), padding, dilation, w.shape) if _need(n, 1) else None
+    gw = apply(CONV2D_WEIGHT_GRAD, (g, x), padding, dilation, w.shape, *cols) \
+        if _need(n, 1) else None
     # batch first, then positions: two contiguous reductions beat one over (0, 2, 3)
     gb = g.sum(0).sum((1, 2)) if len(n.next) == 3 and _need(n, 2) else None
     return gx, gw, gb
@@ -413,7 +510,7 @@ def _conv2d_input_grad_vjp(n, gg):      # gx = A(w)^T g is linear in g and in w
 
 
 def _conv2d_weight_grad_vjp(n, gg):     # gw = g (*) x is linear in g and in x
-    padding, dilation, _ = n.ctx
+    padding, dilation = n.ctx[:2]
     g, x = n.input(0), n.input(1)
     return (apply(CONV2D, (x, gg), padding, dilation) if _need(n, 0) else None,
             apply(CONV2D_INPUT_GRAD, (g, gg), padding, dilation, x.shape) if _need(n, 1)

@@ -2366,6 +2366,10 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1):
         dt = promote(dt, t._data.dtype)
     tensors = tuple(to(t, dt) for t in tensors)
     if stride == (1, 1):
+        if _State.grad_enabled and tensors[1]._requires_grad:
+            # im2col once: the weight gradient reuses the forward's columns
+            cols = P.conv2d_columns(tensors[0], (kh, kw), pads, dilation)
+            return apply(P.CONV2D, tensors, pads, dilation, cols)
         return apply(P.CONV2D, tensors, pads, dilation)
     input, weight = tensors[0], tensors[1]
     if builtins.any(pads):
