@@ -295,6 +295,26 @@ def _padded_copy(x, padding, order):
     return out, inverse
 
 
+def _window_copy(dest, src, shape, strides):
+    """Fill the C-contiguous `dest` with the strided view (shape, strides) of the
+    C-contiguous `src`. The trailing axes that are contiguous in the view (a window row: OW
+    output positions, or kw*C channels-last values) are copied as one opaque element of
+    that many bytes: numpy then moves each run with one memcpy instead of running an inner
+    loop a few elements long (measured 1.5-2x faster for the small CNN's columns)."""
+    item = src.itemsize
+    run, k = item, len(shape)
+    while k and strides[k - 1] == run:
+        run *= shape[k - 1]
+        k -= 1
+    if k == len(shape) or run == 0 or not src.flags.c_contiguous:
+        view = np.lib.stride_tricks.as_strided(src, shape, strides, writeable=False)
+        np.copyto(dest.reshape(shape), view)
+        return
+    runs = np.dtype((np.void, run))
+    view = np.ndarray(shape[:k], runs, buffer=src, strides=strides[:k])
+    np.copyto(np.ndarray(shape[:k], runs, buffer=dest), view)
+
+
 def _nhwc_columns(x, kernel, padding, dilation, keep=False):
     """(N*OH*OW, kh*kw*C) workspace columns (a new array if `keep`), row = output position,
     column = (i, j, c)."""
@@ -303,13 +323,11 @@ def _nhwc_columns(x, kernel, padding, dilation, keep=False):
     (kh, kw), (dh, dw) = kernel, dilation
     oh, ow = hp - dh * (kh - 1), wp - dw * (kw - 1)
     s = xp.strides
-    view = np.lib.stride_tricks.as_strided(
-        xp, (n, oh, ow, kh, kw, c), (s[0], s[1], s[2], s[1] * dh, s[2] * dw, s[3]),
-        writeable=False)
     shape = (n * oh * ow, kh * kw * c)
     cols = _workspace.lasting(shape, x.dtype) if keep else \
         _workspace.array("cols", shape, x.dtype)
-    np.copyto(cols.reshape(view.shape), view)
+    _window_copy(cols, xp, (n, oh, ow, kh, kw, c),
+                 (s[0], s[1], s[2], s[1] * dh, s[2] * dw, s[3]))
     return cols, (n, oh, ow)
 
 
@@ -321,13 +339,11 @@ def _narrow_columns(x, kernel, padding, dilation, keep=False):
     (kh, kw), (dh, dw) = kernel, dilation
     oh, ow = hp - dh * (kh - 1), wp - dw * (kw - 1)
     s = xp.strides
-    view = np.lib.stride_tricks.as_strided(
-        xp, (c, kh, kw, n, oh, ow), (s[0], s[2] * dh, s[3] * dw, s[1], s[2], s[3]),
-        writeable=False)
     shape = (c * kh * kw, n * oh * ow)
     cols = _workspace.lasting(shape, x.dtype) if keep else \
         _workspace.array("cols", shape, x.dtype)
-    np.copyto(cols.reshape(view.shape), view)
+    _window_copy(cols, xp, (c, kh, kw, n, oh, ow),
+                 (s[0], s[2] * dh, s[3] * dw, s[1], s[2], s[3]))
     return cols, (n, oh, ow)
 
 

@@ -165,3 +165,28 @@ def test_compiled_cnn_with_every_layout_is_bitwise_eager():
             assert f.mode == "replay", f.reason
             assert sum(c.name == "conv2d_columns" for c in f.program.calls) == 3
     assert results[0] == results[1]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16])
+def test_window_copy_moves_the_same_bytes_as_a_strided_copy(dtype):
+    """The columns copy that moves each contiguous run as one element: every layout's view
+    (with dilation, odd sizes, a single-element run, an empty result) against numpy's copy
+    of the same as_strided view, NaN payloads included."""
+    rng = np.random.default_rng(0)
+    src = rng.standard_normal((3, 2, 7, 9)).astype(dtype)
+    src.reshape(-1)[::5] = np.nan
+    it = src.itemsize
+    s = src.strides
+    views = [
+        ((3, 2, 2, 2, 5, 6), (s[0], s[2] * 2, s[3], s[1], s[2], s[3])),       # narrow, dh 2
+        ((3, 2, 1, 4, 3), (s[0], s[1], s[2], s[3] * 2, s[3])),                  # runs of 3
+        ((3, 5, 7, 2, 2), (s[0], s[2], s[3], s[2], it)),                        # run of 2*it
+        ((3, 2, 3, 4, 1), (s[0], s[1], s[2], s[3], it)),                        # 1-element run
+        ((3, 2, 3, 4), (s[0], s[1], s[2], s[3] * 2)),                           # no run at all
+        ((0, 2, 3), (s[0], s[1], s[3])),                                         # empty
+    ]
+    for shape, strides in views:
+        want = np.ascontiguousarray(np.lib.stride_tricks.as_strided(src, shape, strides))
+        dest = np.full(shape, 7, dtype)
+        K._window_copy(dest, src, shape, strides)
+        assert dest.tobytes() == want.tobytes(), shape
