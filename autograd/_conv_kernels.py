@@ -547,3 +547,32 @@ CONV2D_WEIGHT_GRAD = Primitive(
     saves=("inputs",), quiet=True,
     rule="out = g (*) x per tap (the weight gradient of conv2d);  "
          "dL/dg = x (*) gg,  dL/dx = g (*)^T gg")
+
+
+# ----- pooling: a gather by flat index and its adjoint ---------------------------------------
+#
+# max-pool finds each window's winning cell (nn's max_pool2d, through a recorded primitive);
+# the output is then one gather from the flat input, and the gradient one scatter: a node
+# each, instead of flattening, indexing and reshaping (three nodes each way).
+
+
+def _pool_gather_forward(x, index, out_shape, in_shape):
+    return np.take(x.reshape(-1), index).reshape(out_shape)
+
+
+def _pool_scatter_forward(g, index, out_shape, in_shape):
+    out = np.zeros(math.prod(out_shape), dtype=g.dtype)
+    np.add.at(out, index, g.reshape(-1))        # overlapping windows: repeated cells add up
+    return out.reshape(out_shape)
+
+
+POOL_GATHER = Primitive(
+    "pool_gather", _pool_gather_forward,
+    lambda n, g: (apply(POOL_SCATTER, (g,), n.ctx[0], n.ctx[2], n.ctx[1]),),
+    rule="out = x.flat[index] (each window's chosen cell);  "
+         "dL/dx = zeros with g added at index")
+POOL_SCATTER = Primitive(
+    "pool_scatter", _pool_scatter_forward,
+    lambda n, gg: (apply(POOL_GATHER, (gg,), n.ctx[0], n.ctx[2], n.ctx[1]),),
+    rule="out = zeros of the input's shape with g added at index (the gradient of "
+         "pool_gather);  dL/dg = gg.flat[index]")

@@ -820,6 +820,7 @@ MATMUL = Primitive("matmul", _matmul_forward, _matmul_vjp, saves=("inputs",), qu
 from ._conv_kernels import (CONV2D, CONV2D_INPUT_GRAD, CONV2D_WEIGHT_GRAD,  # noqa: E402
                             FOLD2D, UNFOLD2D)
 from ._conv_kernels import CONV2D_COLUMNS, conv2d_columns  # noqa: E402,F401
+from ._conv_kernels import POOL_GATHER, POOL_SCATTER  # noqa: E402,F401
 
 # ----- fused primitives: one node where a composite would cost several ------------------------
 
