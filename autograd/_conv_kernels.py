@@ -258,9 +258,12 @@ def _wide_weight_grad(g, x, padding, dilation, w_shape, cols=None):
 # - "narrow" (one or few channels, where a channels-last run would be C values long): the
 #   columns are tap-major (C*kh*kw, N*OH*OW), each row one strided view of the (C, N, Hp, Wp)
 #   padded input; W (O, C*kh*kw) @ columns.
-# The weight gradient recomputes the same columns inside its primitive (into the workspace:
-# the copy costs less than keeping a second copy of the input alive until the backward, and a
-# captured step replays it like any primitive) and contracts them with g. The input gradient
+# When the weight gets a gradient, conv2d makes the columns once, as the output of their own
+# recorded primitive (conv2d_columns: a captured step makes them again from each call's
+# input), and keeps them in the node's ctx: the weight gradient contracts those same columns
+# with g (one im2col per convolution instead of two). Columns above the workspace limit are
+# not kept (their memory is kh*kw times the input's) and the weight gradient makes them
+# again inside its primitive, as it does for gradients of gradients. The input gradient
 # is the convolution of g with the kernel flipped and its channel axes swapped, g padded by
 # d (k - 1) - p (cropped where that is negative): im2col + GEMM instead of GEMM + col2im's
 # kh*kw scattered adds.
@@ -477,7 +480,14 @@ CONV2D_COLUMNS = Primitive(
 
 def conv2d_columns(x, kernel, padding, dilation):
     """x's im2col columns (ndarray) for a stride-1 conv2d, made by the CONV2D_COLUMNS
-    primitive (reported to a capture in progress, so that a replay makes them again)."""
+    primitive (reported to a capture in progress, so that a replay makes them again); None
+    when they would be larger than the workspace keeps (8 MB): large columns are made again
+    by the weight gradient rather than held from the forward to the backward (kh*kw times
+    the input's memory, for a GEMM that then dominates anyway)."""
+    n, c, _, _ = x._data.shape
+    _, oh, ow = _out_size(x._data.shape, kernel, padding, dilation)
+    if n * oh * ow * c * kernel[0] * kernel[1] * x._data.itemsize > _workspace.limit:
+        return None
     data = _conv2d_columns_forward(x._data, kernel, padding, dilation)
     note_op(CONV2D_COLUMNS, (x,), (kernel, padding, dilation), data)
     return data

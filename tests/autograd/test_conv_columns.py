@@ -190,3 +190,20 @@ def test_window_copy_moves_the_same_bytes_as_a_strided_copy(dtype):
         dest = np.full(shape, 7, dtype)
         K._window_copy(dest, src, shape, strides)
         assert dest.tobytes() == want.tobytes(), shape
+
+
+def test_columns_larger_than_the_workspace_limit_are_made_again(monkeypatch):
+    """Above the limit the node keeps no columns (memory: kh*kw times the input's) and the
+    weight gradient makes them itself: same gradient bits."""
+    xs, ws, pads, dil = CASES[0]
+    x, w = t64(*xs), t64(*ws, seed=1)
+    out = _conv(x, w, None, pads, dil)
+    _columns_node(out)
+    out.backward(ag.tensor(np.ones(out.shape)))
+    kept = w.grad.numpy().copy()
+    monkeypatch.setattr(K._workspace, "limit", 64)
+    w.grad = None
+    out = _conv(x, w, None, pads, dil)
+    assert not isinstance(out.grad_fn.ctx[-1], np.ndarray)
+    out.backward(ag.tensor(np.ones(out.shape)))
+    assert w.grad.numpy().tobytes() == kept.tobytes()
