@@ -146,8 +146,9 @@ def _wide_geometry(x_shape, kernel, padding, dilation):
 
 
 def _wide_columns(x, kernel, padding, dilation, keep=False):
-    """(N, C, H, W) -> (C*kh*kw, N*Hs*Ws) workspace array (a new array if `keep`): row
-    (c, i, j) is channel c's wide row shifted left by tap (i, j)'s offset."""
+    """(N, C, H, W) -> (C*kh*kw, N*Hs*Ws) workspace array (if `keep`, one from
+    _Workspace.lasting): row (c, i, j) is channel c's wide row shifted left by tap (i, j)'s
+    offset."""
     n, c, h, w = x.shape
     (hs, ws), _, offsets, (size, length, first) = _wide_geometry(x.shape, kernel, padding,
                                                                  dilation)
@@ -319,8 +320,8 @@ def _window_copy(dest, src, shape, strides):
 
 
 def _nhwc_columns(x, kernel, padding, dilation, keep=False):
-    """(N*OH*OW, kh*kw*C) workspace columns (a new array if `keep`), row = output position,
-    column = (i, j, c)."""
+    """(N*OH*OW, kh*kw*C) workspace columns (if `keep`, from _Workspace.lasting), row =
+    output position, column = (i, j, c)."""
     xp, _ = _padded_copy(x, padding, (0, 2, 3, 1))
     n, hp, wp, c = xp.shape
     (kh, kw), (dh, dw) = kernel, dilation
@@ -335,8 +336,8 @@ def _nhwc_columns(x, kernel, padding, dilation, keep=False):
 
 
 def _narrow_columns(x, kernel, padding, dilation, keep=False):
-    """(C*kh*kw, N*OH*OW) workspace columns (a new array if `keep`), row = (c, i, j),
-    column = output position."""
+    """(C*kh*kw, N*OH*OW) workspace columns (if `keep`, from _Workspace.lasting), row =
+    (c, i, j), column = output position."""
     xp, _ = _padded_copy(x, padding, (1, 0, 2, 3))
     c, n, hp, wp = xp.shape
     (kh, kw), (dh, dw) = kernel, dilation
