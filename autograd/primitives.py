@@ -208,15 +208,16 @@ SIGMOID = Primitive("sigmoid", lambda x: _sigmoid(x).astype(x.dtype, copy=False)
                     rule="out = 1 / (1 + e^-x);  dL/dx = g * out * (1 - out)")
 
 _ZEROS_CHUNK = 1 << 16
+_ZEROS_MIN = 8192           # below this size the scalar form's lower call overhead wins
 _zeros_chunks = {}          # dtype -> a read-only array of _ZEROS_CHUNK zeros
 
 
 def _relu_forward(x, out=None):
     """max(x, 0), into `out` if given. Against an array of zeros rather than the scalar 0
     (chunk by chunk, so the zeros stay small): numpy runs its vectorised loop only when both
-    operands are arrays (measured 4.5x faster on (64, 16, 8, 8) float32); same bits, NaN
-    and -0.0 included."""
-    if x.dtype.kind != "f" or not x.flags.c_contiguous \
+    operands are arrays (measured 4.5x faster on (64, 16, 8, 8) float32, slower below ~6000
+    elements); same bits, NaN and -0.0 included."""
+    if x.size < _ZEROS_MIN or x.dtype.kind != "f" or not x.flags.c_contiguous \
             or (out is not None and not out.flags.c_contiguous):
         return np.maximum(x, 0, dtype=x.dtype, out=out)
     zeros = _zeros_chunks.get(x.dtype)

@@ -1,5 +1,6 @@
 """relu's forward against a chunk of zeros (numpy's vectorised loop): the same bits as
-np.maximum(x, 0) for every size around the chunk length, NaN, infinities and -0.0, with and
+np.maximum(x, 0) for every size around the two thresholds (the smallest size that uses
+the zeros, the chunk length), NaN, infinities and -0.0, with and
 without an output array, and through a compiled step."""
 import numpy as np
 import pytest
@@ -7,8 +8,8 @@ import pytest
 import glassgrad as gg
 from glassgrad.autograd import primitives as P
 
-SIZES = [(), (0,), (1,), (3, 5), (P._ZEROS_CHUNK - 1,), (P._ZEROS_CHUNK,),
-         (2, P._ZEROS_CHUNK + 3), (3 * P._ZEROS_CHUNK + 7,)]
+SIZES = [(), (0,), (1,), (3, 5), (P._ZEROS_MIN - 1,), (P._ZEROS_MIN,), (P._ZEROS_CHUNK - 1,),
+         (P._ZEROS_CHUNK,), (2, P._ZEROS_CHUNK + 3), (3 * P._ZEROS_CHUNK + 7,)]
 
 
 @pytest.mark.parametrize("shape", SIZES, ids=str)
