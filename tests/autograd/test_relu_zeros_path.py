@@ -1,7 +1,7 @@
 """relu's forward against a chunk of zeros (numpy's vectorised loop): the same bits as
-np.maximum(x, 0) for every size around the two thresholds (the smallest size that uses
-the zeros, the chunk length), NaN, infinities and -0.0, with and
-without an output array, and through a compiled step."""
+np.maximum(x, 0) for every size around the two thresholds (the smallest size that uses the
+zeros, the chunk length), NaN, infinities and -0.0, with and without an output array, and
+through a compiled step."""
 import numpy as np
 import pytest
 
