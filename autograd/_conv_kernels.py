@@ -3,10 +3,12 @@ re-exports the primitives): sliding windows (unfold2d / fold2d) and stride-1 con
 two gradient primitives. Same conventions as primitives.py: numpy forwards, VJPs in Tensor
 ops, so gradients of any order come from these rules."""
 import math
+import sys
 import threading
 
 import numpy as np
 
+from ._capture_hooks import note_op
 from .engine import Primitive, apply
 
 
@@ -82,6 +84,31 @@ class _Workspace(threading.local):
 
     def __init__(self):
         self.buffers = {}
+        self.kept = {}
+
+    def lasting(self, shape, dtype):
+        """An array for a result that outlives its kernel (the columns a node keeps for its
+        weight gradient): one of this thread's earlier ones of this shape and dtype that
+        nothing references any more, else a new one. Reusing them is what keeps a training
+        loop's memory in place: fresh arrays of this size are mapped and unmapped by malloc
+        every step, and touching the new pages (a few hundred page faults per step for a
+        small CNN) cost more than the im2col copy they hold."""
+        nbytes = math.prod(shape) * dtype.itemsize
+        if nbytes > self.limit:
+            return np.empty(shape, dtype)
+        key = (shape, dtype)
+        pool = self.kept.get(key)
+        if pool is None:
+            if len(self.kept) >= 16:        # shapes of past runs: let them go
+                self.kept = {}
+            pool = self.kept[key] = []
+        for i in range(len(pool)):
+            if _references(pool, i) == _UNUSED:
+                return pool[i]
+        buf = np.empty(shape, dtype)
+        if len(pool) < 8:
+            pool.append(buf)
+        return buf
 
     def array(self, slot, shape, dtype, zero=False):
         nbytes = math.prod(shape) * dtype.itemsize
@@ -96,6 +123,13 @@ class _Workspace(threading.local):
         return out
 
 
+def _references(pool, i):
+    return sys.getrefcount(pool[i])
+
+
+# the count of an array referenced by its pool's list alone (the same call on a fresh list:
+# Python versions count the call's own temporary references differently)
+_UNUSED = _references([np.empty(0)], 0)
 _workspace = _Workspace()
 
 
@@ -111,9 +145,10 @@ def _wide_geometry(x_shape, kernel, padding, dilation):
     return (hs, ws), (oh, ow), offsets, (size, max(size + offsets[-1], first + size), first)
 
 
-def _wide_columns(x, kernel, padding, dilation):
-    """(N, C, H, W) -> (C*kh*kw, N*Hs*Ws) workspace array: row (c, i, j) is channel c's wide
-    row shifted left by tap (i, j)'s offset."""
+def _wide_columns(x, kernel, padding, dilation, keep=False):
+    """(N, C, H, W) -> (C*kh*kw, N*Hs*Ws) workspace array (if `keep`, one from
+    _Workspace.lasting): row (c, i, j) is channel c's wide row shifted left by tap (i, j)'s
+    offset."""
     n, c, h, w = x.shape
     (hs, ws), _, offsets, (size, length, first) = _wide_geometry(x.shape, kernel, padding,
                                                                  dilation)
@@ -123,7 +158,9 @@ def _wide_columns(x, kernel, padding, dilation):
     shifted = np.lib.stride_tricks.as_strided(
         rows, (c, kernel[0], kernel[1], size),
         (length * s, dilation[0] * ws * s, dilation[1] * s, s), writeable=False)
-    cols = _workspace.array("cols", (c * kernel[0] * kernel[1], size), x.dtype)
+    shape = (c * kernel[0] * kernel[1], size)
+    cols = _workspace.lasting(shape, x.dtype) if keep else \
+        _workspace.array("cols", shape, x.dtype)
     np.copyto(cols.reshape(shifted.shape), shifted)
     return cols
 
@@ -138,12 +175,14 @@ def _wide_grad(g, strides, length):
     return wide
 
 
-def _wide_conv2d_forward(x, w, bias, padding, dilation):
+def _wide_conv2d_forward(x, w, bias, padding, dilation, cols=None):
     n, o = x.shape[0], w.shape[0]
     strides, (oh, ow), _, (size, _, _) = _wide_geometry(x.shape, w.shape[2:], padding,
                                                         dilation)
+    if cols is None:
+        cols = _wide_columns(x, w.shape[2:], padding, dilation)
     wide = _workspace.array("wide", (o, size), x.dtype)
-    np.matmul(w.reshape(o, -1), _wide_columns(x, w.shape[2:], padding, dilation), out=wide)
+    np.matmul(w.reshape(o, -1), cols, out=wide)
     if bias is not None:
         wide += bias[:, None]
     out = np.empty((n, o, oh, ow), dtype=x.dtype)
@@ -201,9 +240,10 @@ def _wide_input_grad(g, w, padding, dilation, x_shape):
     return out
 
 
-def _wide_weight_grad(g, x, padding, dilation, w_shape):
+def _wide_weight_grad(g, x, padding, dilation, w_shape, cols=None):
     strides, _, _, (size, _, _) = _wide_geometry(x.shape, w_shape[2:], padding, dilation)
-    cols = _wide_columns(x, w_shape[2:], padding, dilation)
+    if cols is None:
+        cols = _wide_columns(x, w_shape[2:], padding, dilation)
     # (cols @ g^T)^T: BLAS runs this orientation faster than g @ cols^T
     grad = np.matmul(cols, _wide_grad(g, strides, size).T)
     return np.ascontiguousarray(grad.T).reshape(w_shape)
@@ -219,12 +259,22 @@ def _wide_weight_grad(g, x, padding, dilation, w_shape):
 # - "narrow" (one or few channels, where a channels-last run would be C values long): the
 #   columns are tap-major (C*kh*kw, N*OH*OW), each row one strided view of the (C, N, Hp, Wp)
 #   padded input; W (O, C*kh*kw) @ columns.
-# The weight gradient recomputes the same columns inside its primitive (into the workspace:
-# the copy costs less than keeping a second copy of the input alive until the backward, and a
-# captured step replays it like any primitive) and contracts them with g. The input gradient
+# When the weight gets a gradient, conv2d makes the columns once, as the output of their own
+# recorded primitive (conv2d_columns: a captured step makes them again from each call's
+# input), and keeps them in the node's ctx: the weight gradient contracts those same columns
+# with g (one im2col per convolution instead of two). Columns above the workspace limit are
+# not kept (their memory is kh*kw times the input's) and the weight gradient makes them
+# again inside its primitive, as it does for gradients of gradients. The input gradient
 # is the convolution of g with the kernel flipped and its channel axes swapped, g padded by
 # d (k - 1) - p (cropped where that is negative): im2col + GEMM instead of GEMM + col2im's
 # kh*kw scattered adds.
+
+
+def _out_size(x_shape, kernel, padding, dilation):
+    """(N, OH, OW) of a stride-1 convolution."""
+    top, bottom, left, right = padding
+    return (x_shape[0], x_shape[2] + top + bottom - dilation[0] * (kernel[0] - 1),
+            x_shape[3] + left + right - dilation[1] * (kernel[1] - 1))
 
 
 def _spans(size, before, after):
@@ -249,39 +299,64 @@ def _padded_copy(x, padding, order):
     return out, inverse
 
 
-def _nhwc_columns(x, kernel, padding, dilation):
-    """(N*OH*OW, kh*kw*C) workspace columns, row = output position, column = (i, j, c)."""
+def _window_copy(dest, src, shape, strides):
+    """Fill the C-contiguous `dest` with the strided view (shape, strides) of the
+    C-contiguous `src`. The trailing axes that are contiguous in the view (a window row: OW
+    output positions, or kw*C channels-last values) are copied as one opaque element of
+    that many bytes: numpy then moves each run with one memcpy instead of running an inner
+    loop a few elements long (measured 1.5-2x faster for the small CNN's columns)."""
+    item = src.itemsize
+    run, k = item, len(shape)
+    while k and strides[k - 1] == run:
+        run *= shape[k - 1]
+        k -= 1
+    if k == len(shape) or run == 0 or not src.flags.c_contiguous:
+        view = np.lib.stride_tricks.as_strided(src, shape, strides, writeable=False)
+        np.copyto(dest.reshape(shape), view)
+        return
+    runs = np.dtype((np.void, run))
+    view = np.ndarray(shape[:k], runs, buffer=src, strides=strides[:k])
+    np.copyto(np.ndarray(shape[:k], runs, buffer=dest), view)
+
+
+def _nhwc_columns(x, kernel, padding, dilation, keep=False):
+    """(N*OH*OW, kh*kw*C) workspace columns (if `keep`, from _Workspace.lasting), row =
+    output position, column = (i, j, c)."""
     xp, _ = _padded_copy(x, padding, (0, 2, 3, 1))
     n, hp, wp, c = xp.shape
     (kh, kw), (dh, dw) = kernel, dilation
     oh, ow = hp - dh * (kh - 1), wp - dw * (kw - 1)
     s = xp.strides
-    view = np.lib.stride_tricks.as_strided(
-        xp, (n, oh, ow, kh, kw, c), (s[0], s[1], s[2], s[1] * dh, s[2] * dw, s[3]),
-        writeable=False)
-    cols = _workspace.array("cols", (n * oh * ow, kh * kw * c), x.dtype)
-    np.copyto(cols.reshape(view.shape), view)
+    shape = (n * oh * ow, kh * kw * c)
+    cols = _workspace.lasting(shape, x.dtype) if keep else \
+        _workspace.array("cols", shape, x.dtype)
+    _window_copy(cols, xp, (n, oh, ow, kh, kw, c),
+                 (s[0], s[1], s[2], s[1] * dh, s[2] * dw, s[3]))
     return cols, (n, oh, ow)
 
 
-def _narrow_columns(x, kernel, padding, dilation):
-    """(C*kh*kw, N*OH*OW) workspace columns, row = (c, i, j), column = output position."""
+def _narrow_columns(x, kernel, padding, dilation, keep=False):
+    """(C*kh*kw, N*OH*OW) workspace columns (if `keep`, from _Workspace.lasting), row =
+    (c, i, j), column = output position."""
     xp, _ = _padded_copy(x, padding, (1, 0, 2, 3))
     c, n, hp, wp = xp.shape
     (kh, kw), (dh, dw) = kernel, dilation
     oh, ow = hp - dh * (kh - 1), wp - dw * (kw - 1)
     s = xp.strides
-    view = np.lib.stride_tricks.as_strided(
-        xp, (c, kh, kw, n, oh, ow), (s[0], s[2] * dh, s[3] * dw, s[1], s[2], s[3]),
-        writeable=False)
-    cols = _workspace.array("cols", (c * kh * kw, n * oh * ow), x.dtype)
-    np.copyto(cols.reshape(view.shape), view)
+    shape = (c * kh * kw, n * oh * ow)
+    cols = _workspace.lasting(shape, x.dtype) if keep else \
+        _workspace.array("cols", shape, x.dtype)
+    _window_copy(cols, xp, (c, kh, kw, n, oh, ow),
+                 (s[0], s[2] * dh, s[3] * dw, s[1], s[2], s[3]))
     return cols, (n, oh, ow)
 
 
-def _nhwc_conv2d(x, w, bias, padding, dilation):
+def _nhwc_conv2d(x, w, bias, padding, dilation, cols=None):
     o, c, kh, kw = w.shape
-    cols, (n, oh, ow) = _nhwc_columns(x, (kh, kw), padding, dilation)
+    if cols is None:
+        cols, (n, oh, ow) = _nhwc_columns(x, (kh, kw), padding, dilation)
+    else:
+        n, oh, ow = _out_size(x.shape, (kh, kw), padding, dilation)
     res = _workspace.array("wide", (n * oh * ow, o), x.dtype)
     np.matmul(cols, w.transpose(0, 2, 3, 1).reshape(o, kh * kw * c).T, out=res)
     out = np.empty((n, o, oh, ow), dtype=x.dtype)
@@ -292,9 +367,12 @@ def _nhwc_conv2d(x, w, bias, padding, dilation):
     return out
 
 
-def _narrow_conv2d(x, w, bias, padding, dilation):
+def _narrow_conv2d(x, w, bias, padding, dilation, cols=None):
     o = w.shape[0]
-    cols, (n, oh, ow) = _narrow_columns(x, w.shape[2:], padding, dilation)
+    if cols is None:
+        cols, (n, oh, ow) = _narrow_columns(x, w.shape[2:], padding, dilation)
+    else:
+        n, oh, ow = _out_size(x.shape, w.shape[2:], padding, dilation)
     res = _workspace.array("wide", (o, n * oh * ow), x.dtype)
     np.matmul(w.reshape(o, -1), cols, out=res)
     out = np.empty((n, o, oh, ow), dtype=x.dtype)
@@ -306,18 +384,22 @@ def _narrow_conv2d(x, w, bias, padding, dilation):
     return out
 
 
-def _nhwc_weight_grad(g, x, padding, dilation, w_shape):
+def _nhwc_weight_grad(g, x, padding, dilation, w_shape, cols=None):
     o, c, kh, kw = w_shape
-    cols, (n, oh, ow) = _nhwc_columns(x, (kh, kw), padding, dilation)
+    n, oh, ow = g.shape[0], g.shape[2], g.shape[3]
+    if cols is None:
+        cols, _ = _nhwc_columns(x, (kh, kw), padding, dilation)
     rows = _workspace.array("grad", (n * oh * ow, o), g.dtype)
     np.copyto(rows.reshape(n, oh, ow, o), g.transpose(0, 2, 3, 1))
     grad = np.matmul(rows.T, cols)                                   # (O, kh*kw*C)
     return np.ascontiguousarray(grad.reshape(o, kh, kw, c).transpose(0, 3, 1, 2))
 
 
-def _narrow_weight_grad(g, x, padding, dilation, w_shape):
+def _narrow_weight_grad(g, x, padding, dilation, w_shape, cols=None):
     o = w_shape[0]
-    cols, (n, oh, ow) = _narrow_columns(x, w_shape[2:], padding, dilation)
+    n, oh, ow = g.shape[0], g.shape[2], g.shape[3]
+    if cols is None:
+        cols, _ = _narrow_columns(x, w_shape[2:], padding, dilation)
     rows = _workspace.array("grad", (o, n * oh * ow), g.dtype)
     np.copyto(rows.reshape(o, n, oh, ow), g.transpose(1, 0, 2, 3))
     return np.matmul(rows, cols.T).reshape(w_shape)
@@ -362,15 +444,54 @@ _NHWC_MIN_CHANNELS, _NHWC_MAX_PLANE, _NARROW_MAX_CHANNELS = 8, 100, 2
 _FLIPPED_MIN_CHANNELS = 16
 
 
+_CONVS = {"nhwc": _nhwc_conv2d, "narrow": _narrow_conv2d, "wide": _wide_conv2d_forward}
+_COLUMNS = {"nhwc": _nhwc_columns, "narrow": _narrow_columns, "wide": _wide_columns}
+
+
 def _conv2d_forward(x, w, *rest):
-    *bias, padding, dilation = rest
+    """conv2d's forward; ctx = ([bias,] padding, dilation[, columns]): `columns` are x's
+    im2col columns made by CONV2D_COLUMNS for the layout _path picks, then kept (in the
+    node's ctx) for the weight gradient."""
+    if isinstance(rest[-1], np.ndarray):             # dilation is a tuple, never an array
+        *bias, padding, dilation, cols = rest
+    else:
+        *bias, padding, dilation = rest
+        cols = None
     bias = bias[0] if bias else None
     path = _path(x.shape[1], x.shape[2] * x.shape[3])
-    if path == "nhwc":
-        return _nhwc_conv2d(x, w, bias, padding, dilation)
-    if path == "narrow":
-        return _narrow_conv2d(x, w, bias, padding, dilation)
-    return _wide_conv2d_forward(x, w, bias, padding, dilation)
+    return _CONVS[path](x, w, bias, padding, dilation, cols)
+
+
+def _conv2d_columns_forward(x, kernel, padding, dilation):
+    cols = _COLUMNS[_path(x.shape[1], x.shape[2] * x.shape[3])](x, kernel, padding, dilation,
+                                                                keep=True)
+    return cols[0] if isinstance(cols, tuple) else cols
+
+
+# The im2col columns of a convolution's input as their own (non-differentiable) recorded
+# primitive: conv2d makes them once, its forward multiplies them by the kernel and its weight
+# gradient by the output gradient. Being a recorded primitive's output, they are made again
+# from the current input on every replay of a captured step. (The gradients themselves are
+# written in terms of the input x, so that gradients of gradients flow to x.)
+CONV2D_COLUMNS = Primitive(
+    "conv2d_columns", _conv2d_columns_forward, lambda n, g: (None,),
+    rule="out = the im2col columns of x in the layout conv2d picks (no gradient: conv2d's "
+         "own rules differentiate through x)")
+
+
+def conv2d_columns(x, kernel, padding, dilation):
+    """x's im2col columns (ndarray) for a stride-1 conv2d, made by the CONV2D_COLUMNS
+    primitive (reported to a capture in progress, so that a replay makes them again); None
+    when they would be larger than the workspace keeps (8 MB): large columns are made again
+    by the weight gradient rather than held from the forward to the backward (kh*kw times
+    the input's memory, for a GEMM that then dominates anyway)."""
+    n, c, _, _ = x._data.shape
+    _, oh, ow = _out_size(x._data.shape, kernel, padding, dilation)
+    if n * oh * ow * c * kernel[0] * kernel[1] * x._data.itemsize > _workspace.limit:
+        return None
+    data = _conv2d_columns_forward(x._data, kernel, padding, dilation)
+    note_op(CONV2D_COLUMNS, (x,), (kernel, padding, dilation), data)
+    return data
 
 
 def _conv2d_input_grad_forward(g, w, padding, dilation, x_shape):
@@ -383,22 +504,25 @@ def _conv2d_input_grad_forward(g, w, padding, dilation, x_shape):
     return _wide_input_grad(g, w, padding, dilation, x_shape)
 
 
-def _conv2d_weight_grad_forward(g, x, padding, dilation, w_shape):
+def _conv2d_weight_grad_forward(g, x, padding, dilation, w_shape, cols=None):
+    """ctx = (padding, dilation, w_shape[, columns]): `columns` are x's im2col columns made
+    by the forward (CONV2D_COLUMNS), then not made again here."""
     path = _path(x.shape[1], x.shape[2] * x.shape[3])
     if path == "nhwc":
-        return _nhwc_weight_grad(g, x, padding, dilation, w_shape)
+        return _nhwc_weight_grad(g, x, padding, dilation, w_shape, cols)
     if path == "narrow":
-        return _narrow_weight_grad(g, x, padding, dilation, w_shape)
+        return _narrow_weight_grad(g, x, padding, dilation, w_shape, cols)
     if not np.isfinite(x).all():    # the wide layout's garbage positions: 0 * inf = nan
         return _conv2d_weight_grad_direct(g, x, padding, dilation, w_shape)
-    return _wide_weight_grad(g, x, padding, dilation, w_shape)
+    return _wide_weight_grad(g, x, padding, dilation, w_shape, cols)
 
 
 def _conv2d_vjp(n, g):
-    padding, dilation = n.ctx
+    padding, dilation, *cols = n.ctx
     x, w = n.input(0), n.input(1)
     gx = apply(CONV2D_INPUT_GRAD, (g, w), padding, dilation, x.shape) if _need(n, 0) else None
-    gw = apply(CONV2D_WEIGHT_GRAD, (g, x), padding, dilation, w.shape) if _need(n, 1) else None
+    gw = apply(CONV2D_WEIGHT_GRAD, (g, x), padding, dilation, w.shape, *cols) \
+        if _need(n, 1) else None
     # batch first, then positions: two contiguous reductions beat one over (0, 2, 3)
     gb = g.sum(0).sum((1, 2)) if len(n.next) == 3 and _need(n, 2) else None
     return gx, gw, gb
@@ -413,7 +537,7 @@ def _conv2d_input_grad_vjp(n, gg):      # gx = A(w)^T g is linear in g and in w
 
 
 def _conv2d_weight_grad_vjp(n, gg):     # gw = g (*) x is linear in g and in x
-    padding, dilation, _ = n.ctx
+    padding, dilation = n.ctx[:2]
     g, x = n.input(0), n.input(1)
     return (apply(CONV2D, (x, gg), padding, dilation) if _need(n, 0) else None,
             apply(CONV2D_INPUT_GRAD, (g, gg), padding, dilation, x.shape) if _need(n, 1)
@@ -434,3 +558,32 @@ CONV2D_WEIGHT_GRAD = Primitive(
     saves=("inputs",), quiet=True,
     rule="out = g (*) x per tap (the weight gradient of conv2d);  "
          "dL/dg = x (*) gg,  dL/dx = g (*)^T gg")
+
+
+# ----- pooling: a gather by flat index and its adjoint ---------------------------------------
+#
+# max-pool finds each window's winning cell (nn's max_pool2d, through a recorded primitive);
+# the output is then one gather from the flat input, and the gradient one scatter: a node
+# each, instead of flattening, indexing and reshaping (three nodes each way).
+
+
+def _pool_gather_forward(x, index, out_shape, in_shape):
+    return np.take(x.reshape(-1), index).reshape(out_shape)
+
+
+def _pool_scatter_forward(g, index, out_shape, in_shape):
+    out = np.zeros(math.prod(out_shape), dtype=g.dtype)
+    np.add.at(out, index, g.reshape(-1))        # overlapping windows: repeated cells add up
+    return out.reshape(out_shape)
+
+
+POOL_GATHER = Primitive(
+    "pool_gather", _pool_gather_forward,
+    lambda n, g: (apply(POOL_SCATTER, (g,), n.ctx[0], n.ctx[2], n.ctx[1]),),
+    rule="out = x.flat[index] (each window's chosen cell);  "
+         "dL/dx = zeros with g added at index")
+POOL_SCATTER = Primitive(
+    "pool_scatter", _pool_scatter_forward,
+    lambda n, gg: (apply(POOL_GATHER, (gg,), n.ctx[0], n.ctx[2], n.ctx[1]),),
+    rule="out = zeros of the input's shape with g added at index (the gradient of "
+         "pool_gather);  dL/dg = gg.flat[index]")

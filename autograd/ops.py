@@ -2329,7 +2329,10 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1):
     -----
     Stride 1 is one recorded op: the image is unrolled into windows and multiplied by the
     kernel in one matrix product, in the memory layout measured fastest for the channel
-    count and image size (see ``autograd/_conv_kernels.py``); larger strides compose
+    count and image size (see ``autograd/_conv_kernels.py``). When the weight requires a
+    gradient, the unrolled windows are made by a recorded op of their own and kept until
+    the backward, which reuses them for the weight gradient (up to 8 MB of them; larger ones
+    are made again there). Larger strides compose
     :func:`pad`, :func:`unfold2d` and :func:`matmul`.
 
     PyTorch's ``torch.nn.functional.conv2d`` also takes ``groups`` and the padding strings
@@ -2366,6 +2369,11 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1):
         dt = promote(dt, t._data.dtype)
     tensors = tuple(to(t, dt) for t in tensors)
     if stride == (1, 1):
+        if _State.grad_enabled and tensors[1]._requires_grad:
+            # im2col once: the weight gradient reuses the forward's columns
+            cols = P.conv2d_columns(tensors[0], (kh, kw), pads, dilation)
+            if cols is not None:
+                return apply(P.CONV2D, tensors, pads, dilation, cols)
         return apply(P.CONV2D, tensors, pads, dilation)
     input, weight = tensors[0], tensors[1]
     if builtins.any(pads):

@@ -207,7 +207,34 @@ SIGMOID = Primitive("sigmoid", lambda x: _sigmoid(x).astype(x.dtype, copy=False)
                     saves=("output",), quiet=True,
                     rule="out = 1 / (1 + e^-x);  dL/dx = g * out * (1 - out)")
 
-RELU = Primitive("relu", lambda x: np.maximum(x, 0, dtype=x.dtype),
+_ZEROS_CHUNK = 1 << 16
+_ZEROS_MIN = 8192           # below this size the scalar form's lower call overhead wins
+_zeros_chunks = {}          # dtype -> a read-only array of _ZEROS_CHUNK zeros
+
+
+def _relu_forward(x, out=None):
+    """max(x, 0), into `out` if given. Against an array of zeros rather than the scalar 0
+    (chunk by chunk, so the zeros stay small): numpy runs its vectorised loop only when both
+    operands are arrays (measured 4.5x faster on (64, 16, 8, 8) float32, slower below ~6000
+    elements); same bits, NaN and -0.0 included."""
+    if x.size < _ZEROS_MIN or x.dtype.kind != "f" or not x.flags.c_contiguous \
+            or (out is not None and not out.flags.c_contiguous):
+        return np.maximum(x, 0, dtype=x.dtype, out=out)
+    zeros = _zeros_chunks.get(x.dtype)
+    if zeros is None:
+        zeros = np.zeros(_ZEROS_CHUNK, x.dtype)
+        zeros.flags.writeable = False
+        _zeros_chunks[x.dtype] = zeros
+    if out is None:
+        out = np.empty_like(x)
+    n, flat, dest = x.size, x.reshape(-1), out.reshape(-1)
+    for i in range(0, n, _ZEROS_CHUNK):
+        j = min(i + _ZEROS_CHUNK, n)
+        np.maximum(flat[i:j], zeros[:j - i], out=dest[i:j])
+    return out
+
+
+RELU = Primitive("relu", _relu_forward,
                  lambda n, g: (apply(RELU_GRAD, (g,), n.output()._data),),
                  saves=("output",),
                  rule="out = max(x, 0);  dL/dx = g where out > 0 or NaN, else 0")
@@ -793,6 +820,8 @@ MATMUL = Primitive("matmul", _matmul_forward, _matmul_vjp, saves=("inputs",), qu
 
 from ._conv_kernels import (CONV2D, CONV2D_INPUT_GRAD, CONV2D_WEIGHT_GRAD,  # noqa: E402
                             FOLD2D, UNFOLD2D)
+from ._conv_kernels import CONV2D_COLUMNS, conv2d_columns  # noqa: E402,F401
+from ._conv_kernels import POOL_GATHER, POOL_SCATTER  # noqa: E402,F401
 
 # ----- fused primitives: one node where a composite would cost several ------------------------
 

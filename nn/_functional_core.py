@@ -15,6 +15,7 @@ from glassgrad.autograd.naming import composite
 from glassgrad.autograd.tensor import Tensor
 from glassgrad.autograd.engine import apply as _apply
 from glassgrad.autograd.primitives import NLL_TARGETS as _NLL_TARGETS
+from glassgrad.autograd.primitives import POOL_GATHER as _POOL_GATHER
 
 from . import _masks
 
@@ -225,52 +226,55 @@ def _first_max_tap(cols, inside):
 
 
 class _QuadCorners:
-    """The flat index of every 2x2 tile's top-left cell for the last planes shape seen (one
-    entry: a training loop pools the same shapes every step; key and array are swapped as
-    one tuple, so threads never see a mismatched pair). The array is never written to."""
-    entry = (None, None)
+    """The flat index of every 2x2 tile's top-left cell, per planes shape (a few entries: a
+    CNN pools a few shapes every step, alternately, so one entry would be rebuilt on every
+    call). Entries are added whole and never written to, so threads may share them."""
+    entries = {}
+    limit = 16
 
     @classmethod
     def get(cls, m, h, w, oh, ow):
-        key, corners = cls.entry
-        if key != (m, h, w, oh, ow):
+        key = (m, h, w, oh, ow)
+        corners = cls.entries.get(key)
+        if corners is None:
             corners = ((np.arange(m) * (h * w))[:, None, None]
                        + (np.arange(oh) * (2 * w))[:, None] + np.arange(ow) * 2).reshape(-1)
-            cls.entry = ((m, h, w, oh, ow), corners)
+            corners.flags.writeable = False
+            if len(cls.entries) >= cls.limit:
+                cls.entries = {}
+            cls.entries[key] = corners
         return corners
 
 
 def _quad_max_pool_index(data, oh, ow):
     """_max_pool_index for 2x2 windows with stride 2 (no padding, dilation or overhang), or
     None if the planes hold a NaN. Small planes make numpy's inner loops a few elements long,
-    so this works on whole flat arrays instead and keeps only the tiles' top-left cells: at
-    every cell, `down` = the cell below is strictly greater, `top` = the larger of the two;
-    then `right` = the right column's winner beats the left one's: greater, or equal and
-    earlier in row-major order (the right one from the top row, the left one from the
-    bottom). Measured (one thread, (64, 16, 8, 8) float32): ~55 us against ~115 us."""
+    so this works on whole flat arrays (shifted by one cell or one row: long contiguous
+    loops) and keeps only the tiles' top-left cells p at the end: `right` = the cell right
+    of p is strictly greater (it wins its row pair), `down` = the bottom row pair's maximum
+    is strictly greater than the top one's (ties go to the earlier cell, as PyTorch); the
+    winner is then p + down * W + (the right flag of the winning row). Measured (one thread,
+    (64, 16, 8, 8) float32): ~35 us against ~85 us for the previous flat formulation."""
     m, h, w = data.shape
     flat = data.reshape(-1)
-    below, above = flat[w:], flat[:-w]
-    down = below > above
-    top = np.maximum(above, below)
-    if top.dtype.kind == "f" and np.isnan(top).any():
+    left, right_cell = flat[:-1], flat[1:]
+    pair = np.maximum(left, right_cell)
+    if pair.dtype.kind == "f" and np.isnan(pair.max()):
         return None
-    left, right_top = top[:-1], top[1:]
-    right = right_top > left
-    tie = right_top == left
-    tie &= down[:-1]
-    tie &= ~down[1:]
-    right |= tie
-    row = right & down[1:]                          # the winner's row: 1 = bottom
-    row |= ~right & down[:-1]
+    right = right_cell > left
+    down = pair[w:] > pair[:-w]
+    top_right, bottom_right = right[:-w], right[w:]
+    col = bottom_right ^ top_right
+    col &= down
+    col ^= top_right                                # the winning row's right flag
     if w < 255:     # bool as uint8: far faster than converting to int64 cell by cell
-        offset = right.view(np.uint8) + row.view(np.uint8) * np.uint8(w)
+        offset = col.view(np.uint8)
+        offset += down.view(np.uint8) * np.uint8(w)
     else:
-        offset = right.astype(np.intp) + row.astype(np.intp) * w
-    st = offset.strides[0]
-    at_corners = np.lib.stride_tricks.as_strided(
-        offset, (m, oh, ow), (h * w * st, 2 * w * st, 2 * st), writeable=False)
-    return np.add(_QuadCorners.get(m, h, w, oh, ow), at_corners.reshape(-1), dtype=np.intp)
+        offset = col.astype(np.intp) + down.astype(np.intp) * w
+    corners = _QuadCorners.get(m, h, w, oh, ow)
+    # a gather by index: ~2x faster than copying a strided view whose rows are OW long
+    return np.add(corners, np.take(offset, corners), dtype=np.intp)
 
 
 def _tiled_max_pool_index(data, k, oh, ow):
@@ -383,7 +387,8 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     h, w, oh, ow, eh, ew = _pool_extent(input, k, s, p, d, ceil_mode, "max_pool2d")
     index = _max_pool_taps((input,), k, s, p, d, (h, w, oh, ow, eh, ew))._data
     # a 1-D index: the backward's np.add.at is several times faster with one than with 4-D
-    out = input.reshape(-1)[index].reshape(tuple(input.shape[:-2]) + (oh, ow))
+    out = _apply(_POOL_GATHER, (input,), index, tuple(input.shape[:-2]) + (oh, ow),
+                 tuple(input.shape))
     if return_indices:     # PyTorch's indices: flat positions within each (H, W) plane
         # (a new array: the gather above keeps `index` for its backward)
         planes = input._data.size // (h * w)
