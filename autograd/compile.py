@@ -355,7 +355,6 @@ class Program:
         def idx(ref):
             return bases[ref[0]] + ref[1]
 
-        self.result = _result_refs(rec, result, idx)
         self.kinds = (["input"] * self.n_in + ["parameter"] * len(self.live)
                       + ["constant"] * len(self.consts)
                       + ["computed"] * rec.n_slots)
@@ -367,7 +366,30 @@ class Program:
             meta[base_live + k] = (shape, dtype)
         for k, c in enumerate(self.consts):
             meta[base_const + k] = (np.shape(c), np.asarray(c).dtype)
-        self.calls = calls = [_decode(e, idx, meta, self._leaf) for e in rec.events]
+        calls = [_decode(e, idx, meta, self._leaf) for e in rec.events]
+        # A call repeating an earlier one (the same pure primitive on the same arrays, as
+        # the two halves of the gradient of p * p) reads the earlier result instead.
+        same = _repeats(calls)
+
+        def ridx(ref):
+            i = idx(ref)
+            return same.get(i, i)
+        self.result = _result_refs(rec, result, ridx)
+        results = _flat_refs(self.result)
+        # Calls of pure primitives on constants alone are made once, now; calls whose result
+        # nothing reads (the loss of a step that returns None, a regularizer's value when its
+        # gradient is computed apart) are dropped: a replay would throw them away.
+        folded = _foldable(calls, results, self.kinds, same)
+        kept = _needed_calls(calls, results, folded)
+        self.repeated, self.folded = len(same), len(folded)
+        self.dropped = len(calls) - len(kept) - len(same) - len(folded)
+        template = [None] * self.size
+        template[base_const:base_slot] = self.consts
+        for n in sorted(folded):
+            self._closure(calls[n], rec.events[n], _Plan(), ridx)(template, args)
+            self.kinds[calls[n].output] = "constant"
+        events = [rec.events[n] for n in kept]
+        self.calls = calls = [calls[n] for n in kept]
         # The memory layout of each captured output: numpy gives an elementwise result the
         # layout of its inputs (a transposed input makes a Fortran-ordered result), and a
         # later reduction sums in memory order, so a C-ordered buffer in its place could
@@ -378,13 +400,12 @@ class Program:
         for c in calls:
             c.c_ordered = c.output in c_ordered
         self.names = self._table_names()
-        plan = _plan_buffers(calls, self.size, _flat_refs(self.result))
+        plan = _plan_buffers(calls, self.size, results)
         self.n_buffers = plan.n_buffers
         self._pool_ids = set()
         self._targets = []                  # (cell, seen, shape, dtype) per targeted grad
-        self.steps = [self._closure(c, e, plan, idx) for c, e in zip(calls, rec.events)]
-        self._template = [None] * self.size
-        self._template[base_const:base_slot] = self.consts
+        self.steps = [self._closure(c, e, plan, ridx) for c, e in zip(calls, events)]
+        self._template = template
         self._base_live = base_live
         self.lock = threading.Lock()
 
@@ -547,7 +568,13 @@ class Program:
         return _rebuild(self.result, env)
 
     def __str__(self):
-        head = [f"# {len(self.steps)} calls; arrays: {self.n_in} inputs, {len(self.live)} "
+        notes = [f"{n} {what}" for n, what in (
+            (self.dropped, "dropped: results unused"),
+            (self.repeated, "repeated: their first result is read again"),
+            (self.folded, "folded: computed once from constants")) if n]
+        dropped = f" ({len(self.steps) + self.dropped + self.repeated + self.folded} calls " \
+                  f"captured, {'; '.join(notes)})" if notes else ""
+        head = [f"# {len(self.steps)} calls{dropped}; arrays: {self.n_in} inputs, {len(self.live)} "
                 f"parameters/buffers (p*), {len(self.consts)} constants (c*), "
                 f"{self.size - self.n_in - len(self.live) - len(self.consts)} computed (%*); "
                 f"{self.n_buffers} preallocated buffers (b*)"]
@@ -632,6 +659,125 @@ def _decode(e, idx, meta, leaf_of):
         return c
     _, label, fn, args_, kwargs = e
     return Call("host", label, (), None, None, None)
+
+
+_PURE = set()
+
+
+def _pure_primitives():
+    """The primitives of the rule table (autograd/primitives.py): their forwards compute a
+    new array from their arguments and do nothing else (no random draws, no writes)."""
+    if not _PURE:
+        from . import primitives
+        _PURE.update(v for v in vars(primitives).values()
+                     if isinstance(v, primitives.Primitive))
+    return _PURE
+
+
+def _is_pure(c, pure):
+    return c.kind == "view" or (c.kind == "op" and (c.prim in pure or isinstance(
+        c.prim.forward, np.ufunc)))
+
+
+def _readers(calls):
+    """{array index: [indices of the calls reading it]}."""
+    readers = {}
+    for n, c in enumerate(calls):
+        for i in c.inputs:
+            readers.setdefault(i, []).append(n)
+    return readers
+
+
+def _repeats(calls):
+    """Merge the calls that repeat an earlier call of the same pure primitive on the same
+    arrays and values (no in-place update, host call or gradient store in between): each
+    later reader reads the first result instead (the calls' `inputs` are rewritten). Only
+    results read by pure calls alone are merged (never an array that is updated in place,
+    stored as a gradient or otherwise handed out). Returns {merged array: first array}."""
+    pure = _pure_primitives()
+    readers = _readers(calls)
+    internal = set()
+    for i, ns in readers.items():
+        if all(_is_pure(calls[n], pure) for n in ns):
+            internal.add(i)
+    same, seen = {}, {}
+    for c in calls:
+        if same:
+            c.inputs = tuple(same.get(i, i) for i in c.inputs)
+            if c.kind == "op":
+                c.parts = [(k, same.get(v, v)) if k == "arr" else (k, v) for k, v in c.parts]
+        if not _is_pure(c, pure):
+            seen.clear()
+            continue
+        if c.output not in internal and c.output in readers:
+            continue
+        if c.kind == "view":
+            key = ("view", c.inputs, c.shape)
+        elif any(k == "tuple" for k, _ in c.parts):
+            continue
+        else:
+            key = (c.prim, c.shape, c.dtype) + tuple(
+                (k, type(v), v) for k, v in c.parts)
+        try:
+            first = seen.get(key)
+        except TypeError:                   # a value that can't be hashed
+            continue
+        if first is None:
+            seen[key] = c.output
+        else:
+            same[c.output] = first
+    return same
+
+
+def _foldable(calls, result_refs, kinds, merged):
+    """Indices of the calls of pure primitives whose every input is a constant (or the
+    result of such a call) and whose result is read only by pure calls (through views of
+    it too): never updated in place, stored as a gradient or returned. Their results are
+    the same on every replay. `merged`: the results of repeats merged away (not folded)."""
+    pure = _pure_primitives()
+    readers = _readers(calls)
+    written = {c.inputs[0] for c in calls if c.kind == "inplace"}
+    safe = {}                               # array index -> read only by pure calls
+
+    def is_safe(i):
+        ok = safe.get(i)
+        if ok is None:
+            ok = i not in result_refs
+            for n in readers.get(i, ()):
+                r = calls[n]
+                if not _is_pure(r, pure) or ((r.kind == "view" or r.prim.view)
+                                             and not is_safe(r.output)):
+                    ok = False
+                    break
+            safe[i] = ok
+        return ok
+    constant = {i for i, k in enumerate(kinds) if k == "constant" and i not in written}
+    folded = set()
+    for n, c in enumerate(calls):
+        if c.output not in merged and _is_pure(c, pure) and c.inputs \
+                and all(i in constant for i in c.inputs) and c.output not in written \
+                and is_safe(c.output):
+            folded.add(n)
+            constant.add(c.output)
+    return folded
+
+
+def _needed_calls(calls, result_refs, skip=()):
+    """Indices of the calls a replay must make (leaving out those in `skip`): every call
+    with an effect (a gradient stored, an in-place update, a host call, a primitive outside
+    the rule table, which may draw random numbers) and every call whose result one of them,
+    or the step's result, reads."""
+    pure = _pure_primitives()
+    needed = set(result_refs)
+    kept = []
+    for n in range(len(calls) - 1, -1, -1):
+        c = calls[n]
+        if n in skip or (c.output not in needed and _is_pure(c, pure)):
+            continue
+        kept.append(n)
+        needed.update(c.inputs)
+    kept.reverse()
+    return kept
 
 
 class _Plan:
