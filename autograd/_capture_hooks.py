@@ -155,7 +155,7 @@ def guard_value(array, fn, expected, what):
     rec = recording()
     if rec is None or rec.paused:
         return True
-    ref = rec.where.get(id(array))
+    ref = rec.lookup(array)
     if ref is None or ref[0] != _IN:
         return ref is None      # an array the capture never saw: a constant of the step
     rec.value_guards.append((ref[1], fn, expected, what))

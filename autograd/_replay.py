@@ -218,7 +218,8 @@ def set_grad_call(leaf, src, alias, out, pool_ids, cell, seen):
             pass                            # written straight into the optimizer's view
         elif not (alias and g.flags.owndata and g.flags.writeable and id(g) not in pool_ids):
             g = np.array(g, copy=True)
-        grad = t.grad = _wrap(g)
+        # the setter's checks hold by construction (shape and dtype are those captured)
+        grad = t._grad = _wrap(g)
         env[out] = g
         if cell is not None:
             seen[0] = (grad, g)

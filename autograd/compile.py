@@ -33,10 +33,13 @@ compiled step serves one call at a time (a lock: concurrent calls of it wait the
 import operator
 import threading
 import warnings
+from weakref import ref as _weakref
 
 import numpy as np
 
 from . import _replay
+from ._quiet import IGNORE as _IGNORE, reset_errstate as _reset_errstate, \
+    set_errstate as _set_errstate
 from .grad_mode import _Process, _State
 from .tensor import Tensor, _wrap
 
@@ -52,8 +55,12 @@ class Recorder:
 
     def __init__(self, args):
         self.events = []            # ("op"|"set_grad"|"acc_grad"|"inplace"|"host", ...)
-        self.where = {}             # id(array) -> ref: (_IN, i) | (_LIVE, k) | (_SLOT, k)
-        self.keep = []              # every array seen, alive, so ids stay unique
+        # id(array) -> (ref, weak reference to the array); ref is (_IN, i) | (_LIVE, k) |
+        # (_SLOT, k) | (_CONST, k). Arrays are not kept alive (the step's temporaries are
+        # freed as in eager mode, and their memory reused): an entry counts only while its
+        # weak reference still points to the array looked up, so a reused id is not
+        # mistaken for the dead array's.
+        self.where = {}
         self.live = []              # live tensors, in order of first use
         self.live_index = {}
         self.consts = []
@@ -73,9 +80,18 @@ class Recorder:
                 self._label(a._data, (_IN, i))
 
     def _label(self, arr, ref):
-        self.keep.append(arr)
-        self.where[id(arr)] = ref
+        try:
+            self.where[id(arr)] = (ref, _weakref(arr))
+        except TypeError:               # a numpy scalar: kept alive instead
+            self.where[id(arr)] = (ref, lambda: arr)
         return ref
+
+    def lookup(self, arr):
+        """The ref of `arr` if the capture has seen it, else None."""
+        e = self.where.get(id(arr))
+        if e is not None and e[1]() is arr:
+            return e[0]
+        return None
 
     def _new_slot(self, arr):
         k = self.n_slots
@@ -84,18 +100,18 @@ class Recorder:
 
     def ref(self, arr, owner=None):
         """The ref of an array read by a recorded call (labelling it if new)."""
-        r = self.where.get(id(arr))
-        if r is not None:
-            return r
+        e = self.where.get(id(arr))
+        if e is not None and e[1]() is arr:
+            return e[0]
         if owner is not None and owner._data is arr and owner.grad_fn is None \
                 and (owner._requires_grad or id(owner) in self.buffer_ids):
             return self._live(owner)
         base = arr.base
         if base is not None and arr.flags.c_contiguous and arr.size == base.size \
-                and base.flags.c_contiguous and id(base) in self.where \
+                and base.flags.c_contiguous and self.lookup(base) is not None \
                 and arr.__array_interface__["data"][0] == base.__array_interface__["data"][0]:
             # a reshaped view of a known array (nll_loss's flattened targets): a reshape
-            src = self.where[id(base)]
+            src = self.lookup(base)
             ref = self._new_slot(arr)
             self.events.append(("view", src, arr.shape, ref))
             return ref
@@ -146,7 +162,7 @@ class Recorder:
         self._note_scope()
         ins = tuple(self.ref(t._data, t) for t in inputs)
         self.events.append(("op", prim, ins, self._ctx(ctx), self._new_slot(data),
-                            data.shape, data.dtype))
+                            data.shape, data.dtype, data.flags.c_contiguous))
 
     def leaf_grad(self, leaf, g, accumulate):
         if self.paused or self.abort:
@@ -174,7 +190,7 @@ class Recorder:
         replayed if they are data of this call."""
         if self.paused:
             return
-        ref = self.where.get(id(tensor._data))
+        ref = self.lookup(tensor._data)
         if ref is None or ref[0] == _SLOT or ref[0] == _IN:
             self.fail(f"{what} reads a tensor's value into Python during the step (a replay "
                       f"can't follow data-dependent Python code)")
@@ -394,11 +410,8 @@ class Program:
         # layout of its inputs (a transposed input makes a Fortran-ordered result), and a
         # later reduction sums in memory order, so a C-ordered buffer in its place could
         # round differently. Only C-contiguous outputs get a buffer.
-        c_ordered = {i for i, arr in ((idx(rec.where[id(a)]), a) for a in rec.keep
-                                      if rec.where.get(id(a), (None,))[0] == _SLOT)
-                     if arr.flags.c_contiguous}
-        for c in calls:
-            c.c_ordered = c.output in c_ordered
+        for c, e in zip(calls, events):
+            c.c_ordered = c.kind == "op" and e[7]
         self.names = self._table_names()
         plan = _plan_buffers(calls, self.size, results)
         self.n_buffers = plan.n_buffers
@@ -433,7 +446,7 @@ class Program:
     def _closure(self, call, event, plan, idx):
         kind = call.kind
         if kind == "op":
-            _, prim, ins, ctx, out, shape, dtype = event
+            _, prim, ins, ctx, out, shape, dtype, _ = event
             plain, subs = _ctx_of(ctx, idx)
             ins = call.inputs[:len(ins)]
             fwd_out = plan.out_forwards.get(call.output)
@@ -560,9 +573,12 @@ class Program:
         for t in self.live:
             env[k] = t._data
             k += 1
-        with np.errstate(all="ignore"):
+        token = _set_errstate(_IGNORE)
+        try:
             for step in self.steps:
                 step(env, args)
+        finally:
+            _reset_errstate(token)
         for cell, seen, shape, dtype in self._targets:
             _replay.learn_target(cell, seen, shape, dtype)
         return _rebuild(self.result, env)
@@ -599,7 +615,7 @@ def _decode(e, idx, meta, leaf_of):
     """A tape event as a Call (with the extra fields the printer needs); fills `meta`."""
     kind = e[0]
     if kind == "op":
-        _, prim, ins, ctx, out, shape, dtype = e
+        _, prim, ins, ctx, out, shape, dtype, _ = e
         reads = [idx(r) for r in ins]
         ctx_reads = []
         for k, v in ctx:
@@ -875,7 +891,7 @@ def _result_refs(rec, result, idx):
     if result is None:
         return None
     if isinstance(result, Tensor):
-        ref = rec.where.get(id(result._data))
+        ref = rec.lookup(result._data)
         if ref is None:
             raise CaptureAbort("the step returns a tensor that no recorded call computed")
         return ("t", idx(ref))
