@@ -33,6 +33,7 @@ compiled step serves one call at a time (a lock: concurrent calls of it wait the
 import operator
 import threading
 import warnings
+from threading import get_ident as _get_ident
 from weakref import ref as _weakref
 
 import numpy as np
@@ -72,6 +73,7 @@ class Recorder:
         self.value_guards = []      # (input index, fn, expected value, what)
         self.buffer_ids = set()     # id() of the buffers of the modules that ran
         self.args = args
+        self.thread = _get_ident()      # the capturing thread
         # argument state before the call (a leaf argument's .grad decides set vs accumulate)
         self.arg_guard = [(a._data.shape, a._data.dtype, a._requires_grad, a.grad is None)
                           if isinstance(a, Tensor) else ("value", a) for a in args]
@@ -156,16 +158,32 @@ class Recorder:
             s = s.parent
 
     # ----- the engine's reports -----------------------------------------------------------
+    # Each report returns at once unless it comes from the capturing thread: while a single
+    # thread captures, the engine calls its Recorder directly (see _capture_hooks).
     def op(self, prim, inputs, ctx, data):
-        if self.paused or self.abort:
+        if self.paused or self.abort or _get_ident() != self.thread:
             return
-        self._note_scope()
-        ins = tuple(self.ref(t._data, t) for t in inputs)
-        self.events.append(("op", prim, ins, self._ctx(ctx), self._new_slot(data),
-                            data.shape, data.dtype, data.flags.c_contiguous))
+        if _State.scope is not self.scope_seen:
+            self._note_scope()
+        where = self.where
+        ins = []
+        for t in inputs:                # (self.ref, inlined for the common case)
+            d = t._data
+            e = where.get(id(d))
+            ins.append(e[0] if e is not None and e[1]() is d else self.ref(d, t))
+        ctx = self._ctx(ctx) if ctx else ()
+        k = self.n_slots                # (self._new_slot, inlined)
+        self.n_slots = k + 1
+        out = (_SLOT, k)
+        try:
+            where[id(data)] = (out, _weakref(data))
+        except TypeError:
+            self._label(data, out)
+        self.events.append(("op", prim, tuple(ins), ctx, out, data.shape, data.dtype,
+                            data.flags.c_contiguous))
 
     def leaf_grad(self, leaf, g, accumulate):
-        if self.paused or self.abort:
+        if self.paused or self.abort or _get_ident() != self.thread:
             return
         src = self.ref(g._data)
         lref = next(((_IN, i) for i, a in enumerate(self.args) if a is leaf), None) \
@@ -176,7 +194,7 @@ class Recorder:
             self.events.append(("set_grad", lref, src, self._new_slot(leaf.grad._data)))
 
     def inplace(self, x, ufunc, other, alpha):
-        if self.paused or self.abort:
+        if self.paused or self.abort or _get_ident() != self.thread:
             return
         xref = self.ref(x._data, x)
         oref = ("val", other) if not isinstance(other, np.ndarray) else ("arr", self.ref(other))
@@ -188,7 +206,7 @@ class Recorder:
     def host_read(self, tensor, what):
         """A Tensor method hands values to Python (item, bool, tolist): the step can't be
         replayed if they are data of this call."""
-        if self.paused:
+        if self.paused or _get_ident() != self.thread:
             return
         ref = self.lookup(tensor._data)
         if ref is None or ref[0] == _SLOT or ref[0] == _IN:
@@ -196,7 +214,7 @@ class Recorder:
                       f"can't follow data-dependent Python code)")
 
     def fail(self, reason):
-        if self.abort is None:
+        if self.abort is None and _get_ident() == self.thread:
             self.abort = reason
 
 
@@ -220,6 +238,51 @@ def _same_value(a, b):
         return repr(a) == repr(b)
 
 
+def _same_array(a, b):
+    if a is b:
+        return True
+    if isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape \
+            and a.dtype == b.dtype and a.tobytes() == b.tobytes():
+        return True
+    return _same_value(a, b)            # -0.0 and 0.0, NaNs, scalars...
+
+
+_PLAIN = frozenset((int, float, bool, str, complex, type(None), slice))
+
+
+def _plain(v):
+    """Whether `==` and the type tell all about the value `v` (no container of objects
+    that compare by value, such as tensors)."""
+    t = type(v)
+    if t in _PLAIN:
+        return True
+    if t is tuple:
+        return all(type(x) in _PLAIN for x in v)
+    return isinstance(v, (np.dtype, type, np.ufunc, np.generic))
+
+
+def _same_event(ea, eb):
+    """The common case of `_compare`, fast: an op, reshape or gradient store that is equal
+    as a tuple (constants are compared apart, by position) and whose values are plain and
+    of the same types. False sends the pair to the thorough comparison."""
+    kind = ea[0]
+    if kind == "inplace" or kind == "host":
+        return False
+    try:
+        if not ea == eb:
+            return False
+    except Exception:                   # values whose == does not give a bool
+        return False
+    if kind == "op":
+        for (k, va), (_, vb) in zip(ea[3], eb[3]):
+            if k == "val":
+                if type(va) is not type(vb) or not _plain(va):
+                    return False
+            elif k == "tuple":
+                return False
+    return True
+
+
 def _compare(ta, tb):
     """None if the two tapes describe the same program, else the first difference."""
     if len(ta.events) != len(tb.events):
@@ -228,7 +291,13 @@ def _compare(ta, tb):
         return "the two captures read different tensors"
     if any(a is not b for a, b in zip(ta.live, tb.live)):
         return "the two captures read different parameters or buffers"
+    # when every constant has the same value in both tapes, an event equal as a tuple reads
+    # the same constants (same positions), so only the events `_same_event` can't settle
+    # need the thorough comparison
+    fast = all(map(_same_array, ta.consts, tb.consts))
     for i, (ea, eb) in enumerate(zip(ta.events, tb.events)):
+        if fast and _same_event(ea, eb):
+            continue
         if ea[0] != eb[0]:
             return f"call {i} differs ({ea[0]} vs {eb[0]})"
         if ea[0] == "host":
@@ -295,6 +364,8 @@ class Call:
         self.shape, self.dtype, self.buffer = shape, dtype, buffer
         self.alias = False
         self.target = None          # set_grad: the cell holding the optimizer's array
+        self.pure = False           # a primitive of the rule table or a reshape
+        self.key = None
 
     @property
     def into_optimizer(self):
@@ -617,30 +688,51 @@ def _decode(e, idx, meta, leaf_of):
     if kind == "op":
         _, prim, ins, ctx, out, shape, dtype, _ = e
         reads = [idx(r) for r in ins]
-        ctx_reads = []
-        for k, v in ctx:
-            if k == "arr":
-                ctx_reads.append(idx(v))
-            elif k == "tuple":
-                ctx_reads.extend(idx(x) for kk, x in v if kk == "arr")
+        parts = [("arr", i) for i in reads]
+        in_dtypes = []
+        for i in reads:
+            m = meta[i]
+            if m is None:
+                in_dtypes = None
+                break
+            in_dtypes.append(m[1])
+        vals = ()
+        if ctx:
+            vals = []
+            for k, v in ctx:
+                if k == "arr":
+                    i = idx(v)
+                    reads.append(i)
+                    parts.append(("arr", i))
+                elif k == "tuple":
+                    reads.extend(idx(x) for kk, x in v if kk == "arr")
+                    parts.append(("tuple", None))
+                    vals = None
+                else:
+                    parts.append(("val", v))
+                    if vals is not None:
+                        vals.append((type(v), v))
+            vals = None if vals is None else tuple(vals)
         o = idx(out)
-        meta[o] = (tuple(shape), np.dtype(dtype))
-        c = Call("op", prim.name, tuple(reads + ctx_reads), o, tuple(shape), np.dtype(dtype))
-        c_names = [("arr", i) for i in reads] + [
-            ("arr", idx(v)) if k == "arr" else ("tuple", None) if k == "tuple" else ("val", v)
-            for k, v in ctx]
+        meta[o] = (shape, dtype)            # (the array's own shape tuple and dtype)
+        c = Call("op", prim.name, tuple(reads), o, shape, dtype)
         c.n_ctx = len(ctx)
-        c.n_ctx_arrays = len(ctx_reads)
+        c.n_ctx_arrays = len(reads) - len(ins)
         c.prim = prim
-        c.parts = c_names
-        c.in_dtypes = None if any(meta[i] is None for i in reads) else \
-            [meta[i][1] for i in reads]
+        c.parts = parts
+        c.in_dtypes = in_dtypes
+        c.pure = prim in _pure_primitives() or prim.forward.__class__ is np.ufunc
+        # what makes two calls the same (None: a tuple argument, never merged)
+        c.key = None if vals is None else (prim, tuple(k for k, _ in ctx), vals, shape, dtype)
         return c
     if kind == "view":
         _, src, shape, out = e
         s, o = idx(src), idx(out)
         meta[o] = (tuple(shape), meta[s][1] if meta[s] else None)
-        return Call("view", "reshape", (s,), o, tuple(shape), meta[o][1])
+        c = Call("view", "reshape", (s,), o, tuple(shape), meta[o][1])
+        c.pure = True
+        c.key = ("view", c.shape)
+        return c
     if kind == "set_grad":
         _, lref, src, out = e
         s, o = idx(src), idx(out)
@@ -690,9 +782,8 @@ def _pure_primitives():
     return _PURE
 
 
-def _is_pure(c, pure):
-    return c.kind == "view" or (c.kind == "op" and (c.prim in pure or isinstance(
-        c.prim.forward, np.ufunc)))
+def _is_pure(c, pure=None):
+    return c.pure
 
 
 def _readers(calls):
@@ -700,7 +791,11 @@ def _readers(calls):
     readers = {}
     for n, c in enumerate(calls):
         for i in c.inputs:
-            readers.setdefault(i, []).append(n)
+            r = readers.get(i)
+            if r is None:
+                readers[i] = [n]
+            else:
+                r.append(n)
     return readers
 
 
@@ -710,38 +805,35 @@ def _repeats(calls):
     later reader reads the first result instead (the calls' `inputs` are rewritten). Only
     results read by pure calls alone are merged (never an array that is updated in place,
     stored as a gradient or otherwise handed out). Returns {merged array: first array}."""
-    pure = _pure_primitives()
-    readers = _readers(calls)
-    internal = set()
-    for i, ns in readers.items():
-        if all(_is_pure(calls[n], pure) for n in ns):
-            internal.add(i)
+    handed_out = set()
+    for c in calls:
+        if not c.pure:
+            handed_out.update(c.inputs)
     same, seen = {}, {}
     for c in calls:
         if same:
-            c.inputs = tuple(same.get(i, i) for i in c.inputs)
-            if c.kind == "op":
-                c.parts = [(k, same.get(v, v)) if k == "arr" else (k, v) for k, v in c.parts]
-        if not _is_pure(c, pure):
+            ins = c.inputs
+            for i in ins:
+                if i in same:
+                    c.inputs = tuple(same.get(i, i) for i in ins)
+                    if c.kind == "op":
+                        c.parts = [(k, same.get(v, v)) if k == "arr" else (k, v)
+                                   for k, v in c.parts]
+                    break
+        if not c.pure:
             seen.clear()
             continue
-        if c.output not in internal and c.output in readers:
+        if c.key is None or c.output in handed_out:
             continue
-        if c.kind == "view":
-            key = ("view", c.inputs, c.shape)
-        elif any(k == "tuple" for k, _ in c.parts):
-            continue
-        else:
-            key = (c.prim, c.shape, c.dtype) + tuple(
-                (k, type(v), v) for k, v in c.parts)
+        key = (c.key, c.inputs)
         try:
             first = seen.get(key)
+            if first is None:
+                seen[key] = c.output
+            else:
+                same[c.output] = first
         except TypeError:                   # a value that can't be hashed
             continue
-        if first is None:
-            seen[key] = c.output
-        else:
-            same[c.output] = first
     return same
 
 
@@ -750,7 +842,7 @@ def _foldable(calls, result_refs, kinds, merged):
     result of such a call) and whose result is read only by pure calls (through views of
     it too): never updated in place, stored as a gradient or returned. Their results are
     the same on every replay. `merged`: the results of repeats merged away (not folded)."""
-    pure = _pure_primitives()
+    pure = None
     readers = _readers(calls)
     written = {c.inputs[0] for c in calls if c.kind == "inplace"}
     safe = {}                               # array index -> read only by pure calls
@@ -783,7 +875,7 @@ def _needed_calls(calls, result_refs, skip=()):
     with an effect (a gradient stored, an in-place update, a host call, a primitive outside
     the rule table, which may draw random numbers) and every call whose result one of them,
     or the step's result, reads."""
-    pure = _pure_primitives()
+    pure = None
     needed = set(result_refs)
     kept = []
     for n in range(len(calls) - 1, -1, -1):
