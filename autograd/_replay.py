@@ -97,18 +97,17 @@ def op_call(fwd, ins, ctx, subs, out):
         def call(env, args):
             d = fwd(env[i0], *ctx)
             env[out] = d if d.__class__ is _ndarray else _asarray(d)
-        return call
-    if len(ins) == 2:
+    elif len(ins) == 2:
         i0, i1 = ins
 
         def call(env, args):
             d = fwd(env[i0], env[i1], *ctx)
             env[out] = d if d.__class__ is _ndarray else _asarray(d)
-        return call
-
-    def call(env, args):
-        d = fwd(*[env[i] for i in ins], *ctx)
-        env[out] = d if d.__class__ is _ndarray else _asarray(d)
+    else:
+        def call(env, args):
+            d = fwd(*[env[i] for i in ins], *ctx)
+            env[out] = d if d.__class__ is _ndarray else _asarray(d)
+    call.spec = ("alloc", fwd, ins, ctx, out)
     return call
 
 
@@ -153,16 +152,15 @@ def buffered_call(fwd_out, ins, ctx, subs, buf, out):
 
         def call(env, args):
             env[out] = fwd_out(buf, env[i0], *ctx)
-        return call
-    if len(ins) == 2:
+    elif len(ins) == 2:
         i0, i1 = ins
 
         def call(env, args):
             env[out] = fwd_out(buf, env[i0], env[i1], *ctx)
-        return call
-
-    def call(env, args):
-        env[out] = fwd_out(buf, *[env[i] for i in ins], *ctx)
+    else:
+        def call(env, args):
+            env[out] = fwd_out(buf, *[env[i] for i in ins], *ctx)
+    call.spec = ("into", fwd_out, ins, (buf,) + tuple(ctx), out)
     return call
 
 
@@ -174,16 +172,15 @@ def ufunc_call(ufunc, ins, buf, out):
 
         def call(env, args):
             env[out] = ufunc(env[i0], out=buf)
-        return call
-    if len(ins) == 2:
+    elif len(ins) == 2:
         i0, i1 = ins
 
         def call(env, args):
             env[out] = ufunc(env[i0], env[i1], out=buf)
-        return call
-
-    def call(env, args):
-        env[out] = ufunc(*[env[i] for i in ins], out=buf)
+    else:
+        def call(env, args):
+            env[out] = ufunc(*[env[i] for i in ins], out=buf)
+    call.spec = ("ufunc", ufunc, ins, buf, out)
     return call
 
 
@@ -264,6 +261,9 @@ def inplace_call(x, ufunc, is_arr, o, alpha, owner):
                   out=env[x], casting="same_kind")
         if owner is not None:
             owner._vbox[0] += 1
+    if ufunc is not None and alpha == 1 and owner is not None:
+        call.spec = ("inplace", ufunc, (x, o) if is_arr else (x,), None if is_arr else (o,),
+                     owner)
     return call
 
 
@@ -290,3 +290,53 @@ def host_call(fn, a, kw):
 
 def is_tensor(x):
     return isinstance(x, Tensor)
+
+
+# ----- the whole program as one function -------------------------------------------------------
+
+def fuse(steps):
+    """One Python function f(env, args) doing what calling `steps` in order does: the calls
+    of the commonest kinds (a primitive's forward, into a buffer or allocating; see the
+    `spec` of the closures above) become one line of it each, the others call their
+    closure. A line does exactly what its closure does, without the cost of calling it.
+
+    Compiling the function costs about 10 us per call, once (see `Program.run`)."""
+    names = {"_nd": _ndarray, "_asarray": _asarray}
+
+    def bind(obj):
+        name = f"_o{len(names)}"
+        names[name] = obj
+        return name
+
+    def reads(ins):
+        return [f"env[{int(i)}]" for i in ins]
+
+    lines = ["def replay(env, args):"]
+    for step in steps:
+        spec = getattr(step, "spec", None)
+        if spec is None:
+            lines.append(f"    {bind(step)}(env, args)")
+            continue
+        kind, fn, ins, extra, out = spec
+        if kind == "inplace":               # out: the tensor whose version is bumped
+            x = f"env[{int(ins[0])}]"
+            other = reads(ins[1:])[0] if extra is None else bind(extra[0])
+            lines.append(f"    {bind(fn)}({x}, {other}, out={x}, casting='same_kind')")
+            lines.append(f"    {bind(out)}._vbox[0] += 1")
+            continue
+        out = int(out)
+        if kind == "ufunc":
+            lines.append(f"    env[{out}] = {bind(fn)}({', '.join(reads(ins))}, "
+                         f"out={bind(extra)})")
+        elif kind == "into":
+            buf, ctx = extra[0], extra[1:]
+            arguments = [bind(buf)] + reads(ins) + [bind(v) for v in ctx]
+            lines.append(f"    env[{out}] = {bind(fn)}({', '.join(arguments)})")
+        else:
+            arguments = reads(ins) + [bind(v) for v in extra]
+            lines.append(f"    d = {bind(fn)}({', '.join(arguments)})")
+            lines.append(f"    env[{out}] = d if d.__class__ is _nd else _asarray(d)")
+    if len(lines) == 1:
+        lines.append("    pass")
+    exec(compile("\n".join(lines), "<glassgrad.compile replay>", "exec"), names)
+    return names["replay"]

@@ -45,6 +45,10 @@ from .grad_mode import _Process, _State
 from .tensor import Tensor, _wrap
 
 _IN, _LIVE, _SLOT, _CONST = "in", "live", "slot", "const"
+# After this many replays, a program's closures are compiled into one function (see
+# _replay.fuse): that costs about as much as a few replays, once, and saves the cost of a
+# Python call per recorded call from then on.
+_FUSE_AFTER = 16
 
 
 class CaptureAbort(Exception):
@@ -491,6 +495,8 @@ class Program:
         self.steps = [self._closure(c, e, plan, ridx) for c, e in zip(calls, events)]
         self._template = template
         self._base_live = base_live
+        self._replays = 0
+        self._fused = None                  # the steps as one function, once hot
         self.lock = threading.Lock()
 
     @property
@@ -646,8 +652,15 @@ class Program:
             k += 1
         token = _set_errstate(_IGNORE)
         try:
-            for step in self.steps:
-                step(env, args)
+            fused = self._fused
+            if fused is not None:
+                fused(env, args)
+            else:
+                for step in self.steps:
+                    step(env, args)
+                self._replays += 1
+                if self._replays == _FUSE_AFTER:
+                    self._fused = _replay.fuse(self.steps)
         finally:
             _reset_errstate(token)
         for cell, seen, shape, dtype in self._targets:
