@@ -187,6 +187,18 @@ def ufunc_call(ufunc, ins, buf, out):
 def targeted_call(fwd, fwd_out, ins, ctx0, subs, cell, out):
     """A leaf gradient's producer: writes into cell[0] (the optimizer's view learned from the
     previous replay) when there is one, else allocates."""
+    if len(ins) == 2 and not subs and not ctx0:
+        i0, i1 = ins
+
+        def call(env, args):
+            target = cell[0]
+            if target is None:
+                d = fwd(env[i0], env[i1])
+                env[out] = d if d.__class__ is _ndarray else _asarray(d)
+            else:
+                env[out] = fwd_out(target, env[i0], env[i1])
+        return call
+
     def call(env, args):
         arrays = [env[i] for i in ins]
         if subs:
@@ -205,16 +217,21 @@ def targeted_call(fwd, fwd_out, ins, ctx0, subs, cell, out):
 def set_grad_call(leaf, src, alias, out, pool_ids, cell, seen):
     """leaf.grad = env[src] (or a copy when the array is used elsewhere or is a pooled
     buffer); `seen` keeps the tensor made so that the optimizer's rebinding can be learned."""
+    by_position = leaf.__class__ is int
+
     def call(env, args):
-        t = args[leaf] if leaf.__class__ is int else leaf
+        t = args[leaf] if by_position else leaf
         g = env[src]
-        d = t._data
-        if g.dtype != d.dtype:
-            g = g.astype(d.dtype)
+        if g.dtype != t._data.dtype:
+            g = g.astype(t._data.dtype)
         elif cell is not None and g is cell[0]:
             pass                            # written straight into the optimizer's view
-        elif not (alias and g.flags.owndata and g.flags.writeable and id(g) not in pool_ids):
+        elif not alias:
             g = np.array(g, copy=True)
+        else:
+            flags = g.flags
+            if not (flags.owndata and flags.writeable and id(g) not in pool_ids):
+                g = np.array(g, copy=True)
         # the setter's checks hold by construction (shape and dtype are those captured)
         grad = t._grad = _wrap(g)
         env[out] = g
