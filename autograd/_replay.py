@@ -70,15 +70,25 @@ def out_forward(prim, in_dtypes, n_ctx, dtype):
     """The out-writing forward f(out, *arrays, *ctx) of `prim`, or None. Only for floating
     results whose inputs all have the result's dtype (no promotion that `out=` could change),
     and for ufunc primitives only when they take no extra arguments."""
-    if dtype.kind != "f" or any(d != dtype for d in in_dtypes):
+    if dtype.kind != "f":
         return None
+    for d in in_dtypes:
+        if d != dtype:
+            return None
     f = _out_forwards().get(prim)
     if f is not None:
         return f
     fwd = prim.forward
-    if isinstance(fwd, np.ufunc) and not n_ctx and fwd.nin == len(in_dtypes) and fwd.nout == 1:
-        return lambda out, *arrays: fwd(*arrays, out=out)
+    if fwd.__class__ is np.ufunc and not n_ctx and fwd.nin == len(in_dtypes) \
+            and fwd.nout == 1:
+        f = _UFUNC_OUT.get(fwd)
+        if f is None:
+            f = _UFUNC_OUT[fwd] = lambda out, *arrays: fwd(*arrays, out=out)
+        return f
     return None
+
+
+_UFUNC_OUT = {}
 
 
 # ----- the calls as closures ------------------------------------------------------------------

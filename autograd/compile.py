@@ -30,6 +30,7 @@ are copies outside the graph (no grad_fn); numpy floating-point warnings are sil
 a replay; captures are per thread (another thread's ops never land in one), and one
 compiled step serves one call at a time (a lock: concurrent calls of it wait their turn).
 """
+import gc as _gc
 import operator
 import threading
 import warnings
@@ -487,7 +488,6 @@ class Program:
         # round differently. Only C-contiguous outputs get a buffer.
         for c, e in zip(calls, events):
             c.c_ordered = c.kind == "op" and e[7]
-        self.names = self._table_names()
         plan = _plan_buffers(calls, self.size, results)
         self.n_buffers = plan.n_buffers
         self._pool_ids = set()
@@ -498,6 +498,14 @@ class Program:
         self._replays = 0
         self._fused = None                  # the steps as one function, once hot
         self.lock = threading.Lock()
+
+    @property
+    def names(self):
+        """Per array of the table, its printed name (made on first use)."""
+        names = self.__dict__.get("_names")
+        if names is None:
+            names = self._names = self._table_names()
+        return names
 
     @property
     def lines(self):
@@ -856,6 +864,9 @@ def _foldable(calls, result_refs, kinds, merged):
     it too): never updated in place, stored as a gradient or returned. Their results are
     the same on every replay. `merged`: the results of repeats merged away (not folded)."""
     pure = None
+    constant = {i for i, k in enumerate(kinds) if k == "constant"}
+    if not any(c.pure and c.inputs and constant.issuperset(c.inputs) for c in calls):
+        return set()
     readers = _readers(calls)
     written = {c.inputs[0] for c in calls if c.kind == "inplace"}
     safe = {}                               # array index -> read only by pure calls
@@ -1122,6 +1133,10 @@ class CompiledStep:
         if recording() is not None:
             self._stay_eager("a compiled step was called while another one was capturing")
             return self.fn(*args)
+        with _collector_paused():
+            return self._capture_paused(args)
+
+    def _capture_paused(self, args):
         rec = Recorder(args)
         _start_recording(rec)
         try:
@@ -1153,6 +1168,34 @@ class CompiledStep:
         self.captures += 1
         self.mode = "replay"
         return result
+
+
+_gc_lock = threading.Lock()
+_gc_holders = [0, False]    # captures in progress, whether the collector was on before them
+
+
+class _collector_paused:
+    """Python's cyclic garbage collector off during one capture call (all threads' captures
+    share one pause; the state before the first is restored after the last).
+
+    A capture keeps its tapes (thousands of small tuples) alive until the call ends, so the
+    collector would traverse them again and again (a young generation collection every
+    700 allocations, then an older one); paused, the objects that survive the call (the
+    program) are traversed once, by the next collection after it."""
+
+    def __enter__(self):
+        with _gc_lock:
+            if _gc_holders[0] == 0:
+                _gc_holders[1] = _gc.isenabled()
+                _gc.disable()
+            _gc_holders[0] += 1
+
+    def __exit__(self, *exc):
+        with _gc_lock:
+            _gc_holders[0] -= 1
+            if _gc_holders[0] == 0 and _gc_holders[1]:
+                _gc.enable()
+        return False
 
 
 def _identities(fn, rec):
