@@ -791,15 +791,18 @@ def _decode(e, idx, meta, leaf_of):
 
 
 _PURE = set()
+_PURE_DONE = [False]
 
 
 def _pure_primitives():
     """The primitives of the rule table (autograd/primitives.py): their forwards compute a
-    new array from their arguments and do nothing else (no random draws, no writes)."""
-    if not _PURE:
+    new array from their arguments and do nothing else (no random draws, no writes). Made
+    when this module is imported (if the rule table is loaded by then), else on first use."""
+    if not _PURE_DONE[0]:
         from . import primitives
         _PURE.update(v for v in vars(primitives).values()
                      if isinstance(v, primitives.Primitive))
+        _PURE_DONE[0] = not getattr(primitives.__spec__, "_initializing", False)
     return _PURE
 
 
@@ -1338,3 +1341,6 @@ def compile(fn=None, *, max_recaptures=3):
     if fn is None:
         return lambda f: CompiledStep(f, max_recaptures)
     return CompiledStep(fn, max_recaptures)
+
+
+_pure_primitives()          # a scan of the rule table, now rather than during a capture
