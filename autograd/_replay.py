@@ -148,6 +148,7 @@ def view_op_call(fwd, i0, ctx, out):
         else:
             cache[0] = cache[1] = None
         env[out] = d
+    call.spec = ("view", None, (i0,), cache, out)
     return call
 
 
@@ -207,6 +208,7 @@ def targeted_call(fwd, fwd_out, ins, ctx0, subs, cell, out):
                 env[out] = d if d.__class__ is _ndarray else _asarray(d)
             else:
                 env[out] = fwd_out(target, env[i0], env[i1])
+        call.spec = ("targeted", fwd, ins, (fwd_out, cell), out)
         return call
 
     def call(env, args):
@@ -352,6 +354,24 @@ def fuse(steps):
             lines.append(f"    {bind(out)}._vbox[0] += 1")
             continue
         out = int(out)
+        if kind == "view":                  # the view made last time, if its source is
+            cache = bind(extra)             # the same array (else the closure makes it)
+            lines += [f"    if env[{int(ins[0])}] is {cache}[0]:",
+                      f"        env[{out}] = {cache}[1]",
+                      "    else:",
+                      f"        {bind(step)}(env, args)"]
+            continue
+        if kind == "targeted":              # into the optimizer's array once learned
+            fwd_out, cell = extra
+            cell = bind(cell)
+            arguments = ", ".join(reads(ins))
+            lines += [f"    t = {cell}[0]",
+                      "    if t is None:",
+                      f"        d = {bind(fn)}({arguments})",
+                      f"        env[{out}] = d if d.__class__ is _nd else _asarray(d)",
+                      "    else:",
+                      f"        env[{out}] = {bind(fwd_out)}(t, {arguments})"]
+            continue
         if kind == "ufunc":
             lines.append(f"    env[{out}] = {bind(fn)}({', '.join(reads(ins))}, "
                          f"out={bind(extra)})")
