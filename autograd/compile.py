@@ -20,6 +20,16 @@ How it works, in three phases:
    Results of the common primitives (ufuncs, matmul, linear, relu, sum) are written into
    buffers allocated once and reused (autograd/_replay.py says when that is safe).
    A failed guard captures again (up to `max_recaptures` times, then stays eager).
+   Building the program leaves out what can't change a result: calls of pure primitives
+   (the rule table's) whose result nothing reads, calls that repeat an earlier one on the
+   same arrays (the second g * p of the gradient of p * p), and calls on constants alone
+   (made once, when the program is built). After `_FUSE_AFTER` replays the program's calls
+   are compiled into one Python function (one line per call: `_replay.fuse`).
+
+The recorder keeps no array alive: it labels arrays through weak references, so the step's
+temporaries are freed and their memory reused as in eager mode. Python's cyclic garbage
+collector is paused during each capture call (the tapes would make it traverse thousands of
+young objects again and again).
 
 Host reads during capture (`.item()`, `float(t)`, `bool(t)` as in a Python `if`, `.tolist()`,
 `.numpy()` of a computed tensor), backward hooks, and create_graph make the step stay eager
@@ -92,6 +102,12 @@ class Recorder:
         except TypeError:               # a numpy scalar: kept alive instead
             self.where[id(arr)] = (ref, lambda: arr)
         return ref
+
+    def forget_arrays(self):
+        """Drop the labels of arrays once the call is recorded: comparing tapes needs only
+        the events, constants and live tensors (fewer objects for the collector to visit
+        while the tape waits for the next capture)."""
+        self.where = {}
 
     def lookup(self, arr):
         """The ref of `arr` if the capture has seen it, else None."""
@@ -412,6 +428,11 @@ class Program:
         Per array of the table, its printed name (``in0``, ``p1[16, 12]``, ``c0[]``, ``%12``).
     n_buffers : int
         How many preallocated buffers the replay reuses.
+    dropped, repeated, folded : int
+        How many captured calls the program leaves out: pure calls whose result nothing
+        reads, calls repeating an earlier call on the same arrays (their readers read the
+        first result), and calls on constants alone (made once, when the program is built;
+        their results are the arrays of kind ``"constant"`` named ``%N``).
     lock : threading.Lock
         Held while a replay runs: the buffers serve one call at a time, and a call made
         meanwhile from another thread runs the step eagerly instead.
@@ -1150,6 +1171,7 @@ class CompiledStep:
             self._stay_eager(rec.abort)
             return result
         if self._first is None:
+            rec.forget_arrays()
             self._first = (rec, result)
             return result
         first, _ = self._first
@@ -1160,6 +1182,7 @@ class CompiledStep:
             if self.mismatches > self.max_recaptures:
                 self._stay_eager(diff)
             else:                       # e.g. one odd batch: compare the next call with this
+                rec.forget_arrays()
                 self._first = (rec, result)
             return result
         try:
@@ -1314,10 +1337,15 @@ def compile(fn=None, *, max_recaptures=3):
     cause. There is no counterpart in PyTorch 2.x other than `torch.compile`, which this
     resembles only in spirit (no code generation: the replay runs the same numpy kernels).
 
-    A replay calls one small closure per recorded call; the results of the common
-    primitives are written into buffers allocated once and reused by later calls once their
-    array is no longer needed, and with a ``fused=True`` optimizer each parameter's gradient
-    is written straight into the optimizer's flat gradient array.
+    A replay calls one small closure per recorded call (after 16 replays, one generated
+    Python function with a line per call instead; compiling it costs about 10 us per call,
+    once); the results of the common primitives are written into buffers allocated once
+    and reused by later calls once their array is no longer needed, and with a
+    ``fused=True`` optimizer each parameter's gradient is written straight into the
+    optimizer's flat gradient array. Calls that can't change a result are left out of the
+    program: pure primitives whose result nothing reads (the loss of a step that returns
+    None), repeats of an earlier call on the same arrays, and calls on constants alone
+    (made once). Python's cyclic garbage collector is paused during each capture call.
 
     Examples
     --------
