@@ -290,7 +290,7 @@ def _same_event(ea, eb):
     if kind == "inplace" or kind == "host":
         return False
     try:
-        if not ea == eb:
+        if ea != eb:
             return False
     except Exception:                   # values whose == does not give a bool
         return False
@@ -827,10 +827,6 @@ def _pure_primitives():
     return _PURE
 
 
-def _is_pure(c, pure=None):
-    return c.pure
-
-
 def _readers(calls):
     """{array index: [indices of the calls reading it]}."""
     readers = {}
@@ -887,7 +883,6 @@ def _foldable(calls, result_refs, kinds, merged):
     result of such a call) and whose result is read only by pure calls (through views of
     it too): never updated in place, stored as a gradient or returned. Their results are
     the same on every replay. `merged`: the results of repeats merged away (not folded)."""
-    pure = None
     constant = {i for i, k in enumerate(kinds) if k == "constant"}
     if not any(c.pure and c.inputs and constant.issuperset(c.inputs) for c in calls):
         return set()
@@ -901,8 +896,8 @@ def _foldable(calls, result_refs, kinds, merged):
             ok = i not in result_refs
             for n in readers.get(i, ()):
                 r = calls[n]
-                if not _is_pure(r, pure) or ((r.kind == "view" or r.prim.view)
-                                             and not is_safe(r.output)):
+                if not r.pure or ((r.kind == "view" or r.prim.view)
+                                  and not is_safe(r.output)):
                     ok = False
                     break
             safe[i] = ok
@@ -910,7 +905,7 @@ def _foldable(calls, result_refs, kinds, merged):
     constant = {i for i, k in enumerate(kinds) if k == "constant" and i not in written}
     folded = set()
     for n, c in enumerate(calls):
-        if c.output not in merged and _is_pure(c, pure) and c.inputs \
+        if c.output not in merged and c.pure and c.inputs \
                 and all(i in constant for i in c.inputs) and c.output not in written \
                 and is_safe(c.output):
             folded.add(n)
@@ -923,12 +918,11 @@ def _needed_calls(calls, result_refs, skip=()):
     with an effect (a gradient stored, an in-place update, a host call, a primitive outside
     the rule table, which may draw random numbers) and every call whose result one of them,
     or the step's result, reads."""
-    pure = None
     needed = set(result_refs)
     kept = []
     for n in range(len(calls) - 1, -1, -1):
         c = calls[n]
-        if n in skip or (c.output not in needed and _is_pure(c, pure)):
+        if n in skip or (c.output not in needed and c.pure):
             continue
         kept.append(n)
         needed.update(c.inputs)

@@ -3,6 +3,7 @@ never change a result: calls whose results nothing reads are dropped, repeated c
 first result, calls on constants alone are made once, and after some replays the calls run as
 one generated function. Each case is compared bit for bit with the same steps run eagerly,
 for more steps than it takes to compile the program into one function."""
+import importlib
 import warnings
 
 import numpy as np
@@ -10,10 +11,8 @@ import pytest
 
 import glassgrad as gg
 from glassgrad import nn, optim
-from glassgrad.autograd import compile as _compile_fn  # noqa: F401  (the function)
-import importlib
 
-_compile = importlib.import_module("glassgrad.autograd.compile")
+_compile = importlib.import_module("glassgrad.autograd.compile")   # the module, not the function
 STEPS = _compile._FUSE_AFTER + 6
 
 
