@@ -16,13 +16,14 @@ _IN = "in"      # compile.Recorder's label of an array that is an argument of th
 # ----- hooks used by the rest of the library ---------------------------------------------------
 #
 # Captures are per thread. While no thread captures, engine._recorder is None (the one global
-# read of the hot path). While some thread does, it is _THIS_THREAD, which hands each report to
-# the capturing Recorder of the reporting thread, if any: ops run by other threads never land in
-# a capture.
+# read of the hot path). While one thread does, it is that thread's Recorder, which ignores the
+# reports of every other thread (it checks the thread id); while several do, it is
+# _THIS_THREAD, which hands each report to the capturing Recorder of the reporting thread, if
+# any: ops run by other threads never land in a capture.
 
 _local = threading.local()
 _active_lock = threading.Lock()
-_active = [0]           # how many threads are capturing
+_active = []            # the Recorders capturing now, one per thread
 
 
 def _current():
@@ -64,19 +65,27 @@ class _ThisThread:
 _THIS_THREAD = _ThisThread()
 
 
+def _route():
+    n = len(_active)
+    engine._recorder = _capture.recorder = (None if n == 0 else _active[0] if n == 1
+                                            else _THIS_THREAD)
+
+
 def _start_recording(rec):
     _local.rec = rec
+    rec.thread = threading.get_ident()
     with _active_lock:
-        _active[0] += 1
-        engine._recorder = _capture.recorder = _THIS_THREAD
+        _active.append(rec)
+        _route()
 
 
 def _stop_recording():
+    rec = _local.rec
     _local.rec = None
     with _active_lock:
-        _active[0] -= 1
-        if not _active[0]:
-            engine._recorder = _capture.recorder = None
+        if rec in _active:
+            _active.remove(rec)
+        _route()
 
 
 def recording():
@@ -155,7 +164,7 @@ def guard_value(array, fn, expected, what):
     rec = recording()
     if rec is None or rec.paused:
         return True
-    ref = rec.where.get(id(array))
+    ref = rec.lookup(array)
     if ref is None or ref[0] != _IN:
         return ref is None      # an array the capture never saw: a constant of the step
     rec.value_guards.append((ref[1], fn, expected, what))

@@ -70,15 +70,25 @@ def out_forward(prim, in_dtypes, n_ctx, dtype):
     """The out-writing forward f(out, *arrays, *ctx) of `prim`, or None. Only for floating
     results whose inputs all have the result's dtype (no promotion that `out=` could change),
     and for ufunc primitives only when they take no extra arguments."""
-    if dtype.kind != "f" or any(d != dtype for d in in_dtypes):
+    if dtype.kind != "f":
         return None
+    for d in in_dtypes:
+        if d != dtype:
+            return None
     f = _out_forwards().get(prim)
     if f is not None:
         return f
     fwd = prim.forward
-    if isinstance(fwd, np.ufunc) and not n_ctx and fwd.nin == len(in_dtypes) and fwd.nout == 1:
-        return lambda out, *arrays: fwd(*arrays, out=out)
+    if fwd.__class__ is np.ufunc and not n_ctx and fwd.nin == len(in_dtypes) \
+            and fwd.nout == 1:
+        f = _UFUNC_OUT.get(fwd)
+        if f is None:
+            f = _UFUNC_OUT[fwd] = lambda out, *arrays: fwd(*arrays, out=out)
+        return f
     return None
+
+
+_UFUNC_OUT = {}
 
 
 # ----- the calls as closures ------------------------------------------------------------------
@@ -97,18 +107,17 @@ def op_call(fwd, ins, ctx, subs, out):
         def call(env, args):
             d = fwd(env[i0], *ctx)
             env[out] = d if d.__class__ is _ndarray else _asarray(d)
-        return call
-    if len(ins) == 2:
+    elif len(ins) == 2:
         i0, i1 = ins
 
         def call(env, args):
             d = fwd(env[i0], env[i1], *ctx)
             env[out] = d if d.__class__ is _ndarray else _asarray(d)
-        return call
-
-    def call(env, args):
-        d = fwd(*[env[i] for i in ins], *ctx)
-        env[out] = d if d.__class__ is _ndarray else _asarray(d)
+    else:
+        def call(env, args):
+            d = fwd(*[env[i] for i in ins], *ctx)
+            env[out] = d if d.__class__ is _ndarray else _asarray(d)
+    call.spec = ("alloc", fwd, ins, ctx, out)
     return call
 
 
@@ -139,6 +148,7 @@ def view_op_call(fwd, i0, ctx, out):
         else:
             cache[0] = cache[1] = None
         env[out] = d
+    call.spec = ("view", None, (i0,), cache, out)
     return call
 
 
@@ -153,16 +163,15 @@ def buffered_call(fwd_out, ins, ctx, subs, buf, out):
 
         def call(env, args):
             env[out] = fwd_out(buf, env[i0], *ctx)
-        return call
-    if len(ins) == 2:
+    elif len(ins) == 2:
         i0, i1 = ins
 
         def call(env, args):
             env[out] = fwd_out(buf, env[i0], env[i1], *ctx)
-        return call
-
-    def call(env, args):
-        env[out] = fwd_out(buf, *[env[i] for i in ins], *ctx)
+    else:
+        def call(env, args):
+            env[out] = fwd_out(buf, *[env[i] for i in ins], *ctx)
+    call.spec = ("into", fwd_out, ins, (buf,) + tuple(ctx), out)
     return call
 
 
@@ -174,22 +183,34 @@ def ufunc_call(ufunc, ins, buf, out):
 
         def call(env, args):
             env[out] = ufunc(env[i0], out=buf)
-        return call
-    if len(ins) == 2:
+    elif len(ins) == 2:
         i0, i1 = ins
 
         def call(env, args):
             env[out] = ufunc(env[i0], env[i1], out=buf)
-        return call
-
-    def call(env, args):
-        env[out] = ufunc(*[env[i] for i in ins], out=buf)
+    else:
+        def call(env, args):
+            env[out] = ufunc(*[env[i] for i in ins], out=buf)
+    call.spec = ("ufunc", ufunc, ins, buf, out)
     return call
 
 
 def targeted_call(fwd, fwd_out, ins, ctx0, subs, cell, out):
     """A leaf gradient's producer: writes into cell[0] (the optimizer's view learned from the
     previous replay) when there is one, else allocates."""
+    if len(ins) == 2 and not subs and not ctx0:
+        i0, i1 = ins
+
+        def call(env, args):
+            target = cell[0]
+            if target is None:
+                d = fwd(env[i0], env[i1])
+                env[out] = d if d.__class__ is _ndarray else _asarray(d)
+            else:
+                env[out] = fwd_out(target, env[i0], env[i1])
+        call.spec = ("targeted", fwd, ins, (fwd_out, cell), out)
+        return call
+
     def call(env, args):
         arrays = [env[i] for i in ins]
         if subs:
@@ -208,17 +229,23 @@ def targeted_call(fwd, fwd_out, ins, ctx0, subs, cell, out):
 def set_grad_call(leaf, src, alias, out, pool_ids, cell, seen):
     """leaf.grad = env[src] (or a copy when the array is used elsewhere or is a pooled
     buffer); `seen` keeps the tensor made so that the optimizer's rebinding can be learned."""
+    by_position = leaf.__class__ is int
+
     def call(env, args):
-        t = args[leaf] if leaf.__class__ is int else leaf
+        t = args[leaf] if by_position else leaf
         g = env[src]
-        d = t._data
-        if g.dtype != d.dtype:
-            g = g.astype(d.dtype)
+        if g.dtype != t._data.dtype:
+            g = g.astype(t._data.dtype)
         elif cell is not None and g is cell[0]:
             pass                            # written straight into the optimizer's view
-        elif not (alias and g.flags.owndata and g.flags.writeable and id(g) not in pool_ids):
+        elif not alias:
             g = np.array(g, copy=True)
-        grad = t.grad = _wrap(g)
+        else:
+            flags = g.flags
+            if not (flags.owndata and flags.writeable and id(g) not in pool_ids):
+                g = np.array(g, copy=True)
+        # the setter's checks hold by construction (shape and dtype are those captured)
+        grad = t._grad = _wrap(g)
         env[out] = g
         if cell is not None:
             seen[0] = (grad, g)
@@ -263,6 +290,9 @@ def inplace_call(x, ufunc, is_arr, o, alpha, owner):
                   out=env[x], casting="same_kind")
         if owner is not None:
             owner._vbox[0] += 1
+    if ufunc is not None and alpha == 1 and owner is not None:
+        call.spec = ("inplace", ufunc, (x, o) if is_arr else (x,), None if is_arr else (o,),
+                     owner)
     return call
 
 
@@ -289,3 +319,71 @@ def host_call(fn, a, kw):
 
 def is_tensor(x):
     return isinstance(x, Tensor)
+
+
+# ----- the whole program as one function -------------------------------------------------------
+
+def fuse(steps):
+    """One Python function f(env, args) doing what calling `steps` in order does: the calls
+    of the commonest kinds (a primitive's forward, into a buffer or allocating; see the
+    `spec` of the closures above) become one line of it each, the others call their
+    closure. A line does exactly what its closure does, without the cost of calling it.
+
+    Compiling the function costs about 10 us per call, once (see `Program.run`)."""
+    names = {"_nd": _ndarray, "_asarray": _asarray}
+
+    def bind(obj):
+        name = f"_o{len(names)}"
+        names[name] = obj
+        return name
+
+    def reads(ins):
+        return [f"env[{int(i)}]" for i in ins]
+
+    lines = ["def replay(env, args):"]
+    for step in steps:
+        spec = getattr(step, "spec", None)
+        if spec is None:
+            lines.append(f"    {bind(step)}(env, args)")
+            continue
+        kind, fn, ins, extra, out = spec
+        if kind == "inplace":               # out: the tensor whose version is bumped
+            x = f"env[{int(ins[0])}]"
+            other = reads(ins[1:])[0] if extra is None else bind(extra[0])
+            lines.append(f"    {bind(fn)}({x}, {other}, out={x}, casting='same_kind')")
+            lines.append(f"    {bind(out)}._vbox[0] += 1")
+            continue
+        out = int(out)
+        if kind == "view":                  # the view made last time, if its source is
+            cache = bind(extra)             # the same array (else the closure makes it)
+            lines += [f"    if env[{int(ins[0])}] is {cache}[0]:",
+                      f"        env[{out}] = {cache}[1]",
+                      "    else:",
+                      f"        {bind(step)}(env, args)"]
+            continue
+        if kind == "targeted":              # into the optimizer's array once learned
+            fwd_out, cell = extra
+            cell = bind(cell)
+            arguments = ", ".join(reads(ins))
+            lines += [f"    t = {cell}[0]",
+                      "    if t is None:",
+                      f"        d = {bind(fn)}({arguments})",
+                      f"        env[{out}] = d if d.__class__ is _nd else _asarray(d)",
+                      "    else:",
+                      f"        env[{out}] = {bind(fwd_out)}(t, {arguments})"]
+            continue
+        if kind == "ufunc":
+            lines.append(f"    env[{out}] = {bind(fn)}({', '.join(reads(ins))}, "
+                         f"out={bind(extra)})")
+        elif kind == "into":
+            buf, ctx = extra[0], extra[1:]
+            arguments = [bind(buf)] + reads(ins) + [bind(v) for v in ctx]
+            lines.append(f"    env[{out}] = {bind(fn)}({', '.join(arguments)})")
+        else:
+            arguments = reads(ins) + [bind(v) for v in extra]
+            lines.append(f"    d = {bind(fn)}({', '.join(arguments)})")
+            lines.append(f"    env[{out}] = d if d.__class__ is _nd else _asarray(d)")
+    if len(lines) == 1:
+        lines.append("    pass")
+    exec(compile("\n".join(lines), "<glassgrad.compile replay>", "exec"), names)
+    return names["replay"]

@@ -20,6 +20,16 @@ How it works, in three phases:
    Results of the common primitives (ufuncs, matmul, linear, relu, sum) are written into
    buffers allocated once and reused (autograd/_replay.py says when that is safe).
    A failed guard captures again (up to `max_recaptures` times, then stays eager).
+   Building the program leaves out what can't change a result: calls of pure primitives
+   (the rule table's) whose result nothing reads, calls that repeat an earlier one on the
+   same arrays (the second g * p of the gradient of p * p), and calls on constants alone
+   (made once, when the program is built). After `_FUSE_AFTER` replays the program's calls
+   are compiled into one Python function (one line per call: `_replay.fuse`).
+
+The recorder keeps no array alive: it labels arrays through weak references, so the step's
+temporaries are freed and their memory reused as in eager mode. Python's cyclic garbage
+collector is paused during each capture call (the tapes would make it traverse thousands of
+young objects again and again).
 
 Host reads during capture (`.item()`, `float(t)`, `bool(t)` as in a Python `if`, `.tolist()`,
 `.numpy()` of a computed tensor), backward hooks, and create_graph make the step stay eager
@@ -30,17 +40,26 @@ are copies outside the graph (no grad_fn); numpy floating-point warnings are sil
 a replay; captures are per thread (another thread's ops never land in one), and one
 compiled step serves one call at a time (a lock: concurrent calls of it wait their turn).
 """
+import gc as _gc
 import operator
 import threading
 import warnings
+from threading import get_ident as _get_ident
+from weakref import ref as _weakref
 
 import numpy as np
 
 from . import _replay
+from ._quiet import IGNORE as _IGNORE, reset_errstate as _reset_errstate, \
+    set_errstate as _set_errstate
 from .grad_mode import _Process, _State
 from .tensor import Tensor, _wrap
 
 _IN, _LIVE, _SLOT, _CONST = "in", "live", "slot", "const"
+# After this many replays, a program's closures are compiled into one function (see
+# _replay.fuse): that costs about as much as a few replays, once, and saves the cost of a
+# Python call per recorded call from then on.
+_FUSE_AFTER = 16
 
 
 class CaptureAbort(Exception):
@@ -52,8 +71,12 @@ class Recorder:
 
     def __init__(self, args):
         self.events = []            # ("op"|"set_grad"|"acc_grad"|"inplace"|"host", ...)
-        self.where = {}             # id(array) -> ref: (_IN, i) | (_LIVE, k) | (_SLOT, k)
-        self.keep = []              # every array seen, alive, so ids stay unique
+        # id(array) -> (ref, weak reference to the array); ref is (_IN, i) | (_LIVE, k) |
+        # (_SLOT, k) | (_CONST, k). Arrays are not kept alive (the step's temporaries are
+        # freed as in eager mode, and their memory reused): an entry counts only while its
+        # weak reference still points to the array looked up, so a reused id is not
+        # mistaken for the dead array's.
+        self.where = {}
         self.live = []              # live tensors, in order of first use
         self.live_index = {}
         self.consts = []
@@ -65,6 +88,7 @@ class Recorder:
         self.value_guards = []      # (input index, fn, expected value, what)
         self.buffer_ids = set()     # id() of the buffers of the modules that ran
         self.args = args
+        self.thread = _get_ident()      # the capturing thread
         # argument state before the call (a leaf argument's .grad decides set vs accumulate)
         self.arg_guard = [(a._data.shape, a._data.dtype, a._requires_grad, a.grad is None)
                           if isinstance(a, Tensor) else ("value", a) for a in args]
@@ -73,9 +97,24 @@ class Recorder:
                 self._label(a._data, (_IN, i))
 
     def _label(self, arr, ref):
-        self.keep.append(arr)
-        self.where[id(arr)] = ref
+        try:
+            self.where[id(arr)] = (ref, _weakref(arr))
+        except TypeError:               # a numpy scalar: kept alive instead
+            self.where[id(arr)] = (ref, lambda: arr)
         return ref
+
+    def forget_arrays(self):
+        """Drop the labels of arrays once the call is recorded: comparing tapes needs only
+        the events, constants and live tensors (fewer objects for the collector to visit
+        while the tape waits for the next capture)."""
+        self.where = {}
+
+    def lookup(self, arr):
+        """The ref of `arr` if the capture has seen it, else None."""
+        e = self.where.get(id(arr))
+        if e is not None and e[1]() is arr:
+            return e[0]
+        return None
 
     def _new_slot(self, arr):
         k = self.n_slots
@@ -84,18 +123,18 @@ class Recorder:
 
     def ref(self, arr, owner=None):
         """The ref of an array read by a recorded call (labelling it if new)."""
-        r = self.where.get(id(arr))
-        if r is not None:
-            return r
+        e = self.where.get(id(arr))
+        if e is not None and e[1]() is arr:
+            return e[0]
         if owner is not None and owner._data is arr and owner.grad_fn is None \
                 and (owner._requires_grad or id(owner) in self.buffer_ids):
             return self._live(owner)
         base = arr.base
         if base is not None and arr.flags.c_contiguous and arr.size == base.size \
-                and base.flags.c_contiguous and id(base) in self.where \
+                and base.flags.c_contiguous and self.lookup(base) is not None \
                 and arr.__array_interface__["data"][0] == base.__array_interface__["data"][0]:
             # a reshaped view of a known array (nll_loss's flattened targets): a reshape
-            src = self.where[id(base)]
+            src = self.lookup(base)
             ref = self._new_slot(arr)
             self.events.append(("view", src, arr.shape, ref))
             return ref
@@ -140,16 +179,32 @@ class Recorder:
             s = s.parent
 
     # ----- the engine's reports -----------------------------------------------------------
+    # Each report returns at once unless it comes from the capturing thread: while a single
+    # thread captures, the engine calls its Recorder directly (see _capture_hooks).
     def op(self, prim, inputs, ctx, data):
-        if self.paused or self.abort:
+        if self.paused or self.abort or _get_ident() != self.thread:
             return
-        self._note_scope()
-        ins = tuple(self.ref(t._data, t) for t in inputs)
-        self.events.append(("op", prim, ins, self._ctx(ctx), self._new_slot(data),
-                            data.shape, data.dtype))
+        if _State.scope is not self.scope_seen:
+            self._note_scope()
+        where = self.where
+        ins = []
+        for t in inputs:                # (self.ref, inlined for the common case)
+            d = t._data
+            e = where.get(id(d))
+            ins.append(e[0] if e is not None and e[1]() is d else self.ref(d, t))
+        ctx = self._ctx(ctx) if ctx else ()
+        k = self.n_slots                # (self._new_slot, inlined)
+        self.n_slots = k + 1
+        out = (_SLOT, k)
+        try:
+            where[id(data)] = (out, _weakref(data))
+        except TypeError:
+            self._label(data, out)
+        self.events.append(("op", prim, tuple(ins), ctx, out, data.shape, data.dtype,
+                            data.flags.c_contiguous))
 
     def leaf_grad(self, leaf, g, accumulate):
-        if self.paused or self.abort:
+        if self.paused or self.abort or _get_ident() != self.thread:
             return
         src = self.ref(g._data)
         lref = next(((_IN, i) for i, a in enumerate(self.args) if a is leaf), None) \
@@ -160,7 +215,7 @@ class Recorder:
             self.events.append(("set_grad", lref, src, self._new_slot(leaf.grad._data)))
 
     def inplace(self, x, ufunc, other, alpha):
-        if self.paused or self.abort:
+        if self.paused or self.abort or _get_ident() != self.thread:
             return
         xref = self.ref(x._data, x)
         oref = ("val", other) if not isinstance(other, np.ndarray) else ("arr", self.ref(other))
@@ -172,15 +227,15 @@ class Recorder:
     def host_read(self, tensor, what):
         """A Tensor method hands values to Python (item, bool, tolist): the step can't be
         replayed if they are data of this call."""
-        if self.paused:
+        if self.paused or _get_ident() != self.thread:
             return
-        ref = self.where.get(id(tensor._data))
+        ref = self.lookup(tensor._data)
         if ref is None or ref[0] == _SLOT or ref[0] == _IN:
             self.fail(f"{what} reads a tensor's value into Python during the step (a replay "
                       f"can't follow data-dependent Python code)")
 
     def fail(self, reason):
-        if self.abort is None:
+        if self.abort is None and _get_ident() == self.thread:
             self.abort = reason
 
 
@@ -204,6 +259,51 @@ def _same_value(a, b):
         return repr(a) == repr(b)
 
 
+def _same_array(a, b):
+    if a is b:
+        return True
+    if isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape \
+            and a.dtype == b.dtype and a.tobytes() == b.tobytes():
+        return True
+    return _same_value(a, b)            # -0.0 and 0.0, NaNs, scalars...
+
+
+_PLAIN = frozenset((int, float, bool, str, complex, type(None), slice))
+
+
+def _plain(v):
+    """Whether `==` and the type tell all about the value `v` (no container of objects
+    that compare by value, such as tensors)."""
+    t = type(v)
+    if t in _PLAIN:
+        return True
+    if t is tuple:
+        return all(type(x) in _PLAIN for x in v)
+    return isinstance(v, (np.dtype, type, np.ufunc, np.generic))
+
+
+def _same_event(ea, eb):
+    """The common case of `_compare`, fast: an op, reshape or gradient store that is equal
+    as a tuple (constants are compared apart, by position) and whose values are plain and
+    of the same types. False sends the pair to the thorough comparison."""
+    kind = ea[0]
+    if kind == "inplace" or kind == "host":
+        return False
+    try:
+        if ea != eb:
+            return False
+    except Exception:                   # values whose == does not give a bool
+        return False
+    if kind == "op":
+        for (k, va), (_, vb) in zip(ea[3], eb[3]):
+            if k == "val":
+                if type(va) is not type(vb) or not _plain(va):
+                    return False
+            elif k == "tuple":
+                return False
+    return True
+
+
 def _compare(ta, tb):
     """None if the two tapes describe the same program, else the first difference."""
     if len(ta.events) != len(tb.events):
@@ -212,7 +312,13 @@ def _compare(ta, tb):
         return "the two captures read different tensors"
     if any(a is not b for a, b in zip(ta.live, tb.live)):
         return "the two captures read different parameters or buffers"
+    # when every constant has the same value in both tapes, an event equal as a tuple reads
+    # the same constants (same positions), so only the events `_same_event` can't settle
+    # need the thorough comparison
+    fast = all(map(_same_array, ta.consts, tb.consts))
     for i, (ea, eb) in enumerate(zip(ta.events, tb.events)):
+        if fast and _same_event(ea, eb):
+            continue
         if ea[0] != eb[0]:
             return f"call {i} differs ({ea[0]} vs {eb[0]})"
         if ea[0] == "host":
@@ -279,6 +385,8 @@ class Call:
         self.shape, self.dtype, self.buffer = shape, dtype, buffer
         self.alias = False
         self.target = None          # set_grad: the cell holding the optimizer's array
+        self.pure = False           # a primitive of the rule table or a reshape
+        self.key = None
 
     @property
     def into_optimizer(self):
@@ -320,6 +428,11 @@ class Program:
         Per array of the table, its printed name (``in0``, ``p1[16, 12]``, ``c0[]``, ``%12``).
     n_buffers : int
         How many preallocated buffers the replay reuses.
+    dropped, repeated, folded : int
+        How many captured calls the program leaves out: pure calls whose result nothing
+        reads, calls repeating an earlier call on the same arrays (their readers read the
+        first result), and calls on constants alone (made once, when the program is built;
+        their results are the arrays of kind ``"constant"`` named ``%N``).
     lock : threading.Lock
         Held while a replay runs: the buffers serve one call at a time, and a call made
         meanwhile from another thread runs the step eagerly instead.
@@ -355,7 +468,6 @@ class Program:
         def idx(ref):
             return bases[ref[0]] + ref[1]
 
-        self.result = _result_refs(rec, result, idx)
         self.kinds = (["input"] * self.n_in + ["parameter"] * len(self.live)
                       + ["constant"] * len(self.consts)
                       + ["computed"] * rec.n_slots)
@@ -367,26 +479,54 @@ class Program:
             meta[base_live + k] = (shape, dtype)
         for k, c in enumerate(self.consts):
             meta[base_const + k] = (np.shape(c), np.asarray(c).dtype)
-        self.calls = calls = [_decode(e, idx, meta, self._leaf) for e in rec.events]
+        calls = [_decode(e, idx, meta, self._leaf) for e in rec.events]
+        # A call repeating an earlier one (the same pure primitive on the same arrays, as
+        # the two halves of the gradient of p * p) reads the earlier result instead.
+        same = _repeats(calls)
+
+        def ridx(ref):
+            i = idx(ref)
+            return same.get(i, i)
+        self.result = _result_refs(rec, result, ridx)
+        results = _flat_refs(self.result)
+        # Calls of pure primitives on constants alone are made once, now; calls whose result
+        # nothing reads (the loss of a step that returns None, a regularizer's value when its
+        # gradient is computed apart) are dropped: a replay would throw them away.
+        folded = _foldable(calls, results, self.kinds, same)
+        kept = _needed_calls(calls, results, folded)
+        self.repeated, self.folded = len(same), len(folded)
+        self.dropped = len(calls) - len(kept) - len(same) - len(folded)
+        template = [None] * self.size
+        template[base_const:base_slot] = self.consts
+        for n in sorted(folded):
+            self._closure(calls[n], rec.events[n], _Plan(), ridx)(template, args)
+            self.kinds[calls[n].output] = "constant"
+        events = [rec.events[n] for n in kept]
+        self.calls = calls = [calls[n] for n in kept]
         # The memory layout of each captured output: numpy gives an elementwise result the
         # layout of its inputs (a transposed input makes a Fortran-ordered result), and a
         # later reduction sums in memory order, so a C-ordered buffer in its place could
         # round differently. Only C-contiguous outputs get a buffer.
-        c_ordered = {i for i, arr in ((idx(rec.where[id(a)]), a) for a in rec.keep
-                                      if rec.where.get(id(a), (None,))[0] == _SLOT)
-                     if arr.flags.c_contiguous}
-        for c in calls:
-            c.c_ordered = c.output in c_ordered
-        self.names = self._table_names()
-        plan = _plan_buffers(calls, self.size, _flat_refs(self.result))
+        for c, e in zip(calls, events):
+            c.c_ordered = c.kind == "op" and e[7]
+        plan = _plan_buffers(calls, self.size, results)
         self.n_buffers = plan.n_buffers
         self._pool_ids = set()
         self._targets = []                  # (cell, seen, shape, dtype) per targeted grad
-        self.steps = [self._closure(c, e, plan, idx) for c, e in zip(calls, rec.events)]
-        self._template = [None] * self.size
-        self._template[base_const:base_slot] = self.consts
+        self.steps = [self._closure(c, e, plan, ridx) for c, e in zip(calls, events)]
+        self._template = template
         self._base_live = base_live
+        self._replays = 0
+        self._fused = None                  # the steps as one function, once hot
         self.lock = threading.Lock()
+
+    @property
+    def names(self):
+        """Per array of the table, its printed name (made on first use)."""
+        names = self.__dict__.get("_names")
+        if names is None:
+            names = self._names = self._table_names()
+        return names
 
     @property
     def lines(self):
@@ -412,7 +552,7 @@ class Program:
     def _closure(self, call, event, plan, idx):
         kind = call.kind
         if kind == "op":
-            _, prim, ins, ctx, out, shape, dtype = event
+            _, prim, ins, ctx, out, shape, dtype, _ = event
             plain, subs = _ctx_of(ctx, idx)
             ins = call.inputs[:len(ins)]
             fwd_out = plan.out_forwards.get(call.output)
@@ -539,15 +679,31 @@ class Program:
         for t in self.live:
             env[k] = t._data
             k += 1
-        with np.errstate(all="ignore"):
-            for step in self.steps:
-                step(env, args)
+        token = _set_errstate(_IGNORE)
+        try:
+            fused = self._fused
+            if fused is not None:
+                fused(env, args)
+            else:
+                for step in self.steps:
+                    step(env, args)
+                self._replays += 1
+                if self._replays == _FUSE_AFTER:
+                    self._fused = _replay.fuse(self.steps)
+        finally:
+            _reset_errstate(token)
         for cell, seen, shape, dtype in self._targets:
             _replay.learn_target(cell, seen, shape, dtype)
         return _rebuild(self.result, env)
 
     def __str__(self):
-        head = [f"# {len(self.steps)} calls; arrays: {self.n_in} inputs, {len(self.live)} "
+        notes = [f"{n} {what}" for n, what in (
+            (self.dropped, "dropped: results unused"),
+            (self.repeated, "repeated: their first result is read again"),
+            (self.folded, "folded: computed once from constants")) if n]
+        dropped = f" ({len(self.steps) + self.dropped + self.repeated + self.folded} calls " \
+                  f"captured, {'; '.join(notes)})" if notes else ""
+        head = [f"# {len(self.steps)} calls{dropped}; arrays: {self.n_in} inputs, {len(self.live)} "
                 f"parameters/buffers (p*), {len(self.consts)} constants (c*), "
                 f"{self.size - self.n_in - len(self.live) - len(self.consts)} computed (%*); "
                 f"{self.n_buffers} preallocated buffers (b*)"]
@@ -572,32 +728,53 @@ def _decode(e, idx, meta, leaf_of):
     """A tape event as a Call (with the extra fields the printer needs); fills `meta`."""
     kind = e[0]
     if kind == "op":
-        _, prim, ins, ctx, out, shape, dtype = e
+        _, prim, ins, ctx, out, shape, dtype, _ = e
         reads = [idx(r) for r in ins]
-        ctx_reads = []
-        for k, v in ctx:
-            if k == "arr":
-                ctx_reads.append(idx(v))
-            elif k == "tuple":
-                ctx_reads.extend(idx(x) for kk, x in v if kk == "arr")
+        parts = [("arr", i) for i in reads]
+        in_dtypes = []
+        for i in reads:
+            m = meta[i]
+            if m is None:
+                in_dtypes = None
+                break
+            in_dtypes.append(m[1])
+        vals = ()
+        if ctx:
+            vals = []
+            for k, v in ctx:
+                if k == "arr":
+                    i = idx(v)
+                    reads.append(i)
+                    parts.append(("arr", i))
+                elif k == "tuple":
+                    reads.extend(idx(x) for kk, x in v if kk == "arr")
+                    parts.append(("tuple", None))
+                    vals = None
+                else:
+                    parts.append(("val", v))
+                    if vals is not None:
+                        vals.append((type(v), v))
+            vals = None if vals is None else tuple(vals)
         o = idx(out)
-        meta[o] = (tuple(shape), np.dtype(dtype))
-        c = Call("op", prim.name, tuple(reads + ctx_reads), o, tuple(shape), np.dtype(dtype))
-        c_names = [("arr", i) for i in reads] + [
-            ("arr", idx(v)) if k == "arr" else ("tuple", None) if k == "tuple" else ("val", v)
-            for k, v in ctx]
+        meta[o] = (shape, dtype)            # (the array's own shape tuple and dtype)
+        c = Call("op", prim.name, tuple(reads), o, shape, dtype)
         c.n_ctx = len(ctx)
-        c.n_ctx_arrays = len(ctx_reads)
+        c.n_ctx_arrays = len(reads) - len(ins)
         c.prim = prim
-        c.parts = c_names
-        c.in_dtypes = None if any(meta[i] is None for i in reads) else \
-            [meta[i][1] for i in reads]
+        c.parts = parts
+        c.in_dtypes = in_dtypes
+        c.pure = prim in _pure_primitives() or prim.forward.__class__ is np.ufunc
+        # what makes two calls the same (None: a tuple argument, never merged)
+        c.key = None if vals is None else (prim, tuple(k for k, _ in ctx), vals, shape, dtype)
         return c
     if kind == "view":
         _, src, shape, out = e
         s, o = idx(src), idx(out)
         meta[o] = (tuple(shape), meta[s][1] if meta[s] else None)
-        return Call("view", "reshape", (s,), o, tuple(shape), meta[o][1])
+        c = Call("view", "reshape", (s,), o, tuple(shape), meta[o][1])
+        c.pure = True
+        c.key = ("view", c.shape)
+        return c
     if kind == "set_grad":
         _, lref, src, out = e
         s, o = idx(src), idx(out)
@@ -632,6 +809,125 @@ def _decode(e, idx, meta, leaf_of):
         return c
     _, label, fn, args_, kwargs = e
     return Call("host", label, (), None, None, None)
+
+
+_PURE = set()
+_PURE_DONE = [False]
+
+
+def _pure_primitives():
+    """The primitives of the rule table (autograd/primitives.py): their forwards compute a
+    new array from their arguments and do nothing else (no random draws, no writes). Made
+    when this module is imported (if the rule table is loaded by then), else on first use."""
+    if not _PURE_DONE[0]:
+        from . import primitives
+        _PURE.update(v for v in vars(primitives).values()
+                     if isinstance(v, primitives.Primitive))
+        _PURE_DONE[0] = not getattr(primitives.__spec__, "_initializing", False)
+    return _PURE
+
+
+def _readers(calls):
+    """{array index: [indices of the calls reading it]}."""
+    readers = {}
+    for n, c in enumerate(calls):
+        for i in c.inputs:
+            r = readers.get(i)
+            if r is None:
+                readers[i] = [n]
+            else:
+                r.append(n)
+    return readers
+
+
+def _repeats(calls):
+    """Merge the calls that repeat an earlier call of the same pure primitive on the same
+    arrays and values (no in-place update, host call or gradient store in between): each
+    later reader reads the first result instead (the calls' `inputs` are rewritten). Only
+    results read by pure calls alone are merged (never an array that is updated in place,
+    stored as a gradient or otherwise handed out). Returns {merged array: first array}."""
+    handed_out = set()
+    for c in calls:
+        if not c.pure:
+            handed_out.update(c.inputs)
+    same, seen = {}, {}
+    for c in calls:
+        if same:
+            ins = c.inputs
+            for i in ins:
+                if i in same:
+                    c.inputs = tuple(same.get(i, i) for i in ins)
+                    if c.kind == "op":
+                        c.parts = [(k, same.get(v, v)) if k == "arr" else (k, v)
+                                   for k, v in c.parts]
+                    break
+        if not c.pure:
+            seen.clear()
+            continue
+        if c.key is None or c.output in handed_out:
+            continue
+        key = (c.key, c.inputs)
+        try:
+            first = seen.get(key)
+            if first is None:
+                seen[key] = c.output
+            else:
+                same[c.output] = first
+        except TypeError:                   # a value that can't be hashed
+            continue
+    return same
+
+
+def _foldable(calls, result_refs, kinds, merged):
+    """Indices of the calls of pure primitives whose every input is a constant (or the
+    result of such a call) and whose result is read only by pure calls (through views of
+    it too): never updated in place, stored as a gradient or returned. Their results are
+    the same on every replay. `merged`: the results of repeats merged away (not folded)."""
+    constant = {i for i, k in enumerate(kinds) if k == "constant"}
+    if not any(c.pure and c.inputs and constant.issuperset(c.inputs) for c in calls):
+        return set()
+    readers = _readers(calls)
+    written = {c.inputs[0] for c in calls if c.kind == "inplace"}
+    safe = {}                               # array index -> read only by pure calls
+
+    def is_safe(i):
+        ok = safe.get(i)
+        if ok is None:
+            ok = i not in result_refs
+            for n in readers.get(i, ()):
+                r = calls[n]
+                if not r.pure or ((r.kind == "view" or r.prim.view)
+                                  and not is_safe(r.output)):
+                    ok = False
+                    break
+            safe[i] = ok
+        return ok
+    constant = {i for i, k in enumerate(kinds) if k == "constant" and i not in written}
+    folded = set()
+    for n, c in enumerate(calls):
+        if c.output not in merged and c.pure and c.inputs \
+                and all(i in constant for i in c.inputs) and c.output not in written \
+                and is_safe(c.output):
+            folded.add(n)
+            constant.add(c.output)
+    return folded
+
+
+def _needed_calls(calls, result_refs, skip=()):
+    """Indices of the calls a replay must make (leaving out those in `skip`): every call
+    with an effect (a gradient stored, an in-place update, a host call, a primitive outside
+    the rule table, which may draw random numbers) and every call whose result one of them,
+    or the step's result, reads."""
+    needed = set(result_refs)
+    kept = []
+    for n in range(len(calls) - 1, -1, -1):
+        c = calls[n]
+        if n in skip or (c.output not in needed and c.pure):
+            continue
+        kept.append(n)
+        needed.update(c.inputs)
+    kept.reverse()
+    return kept
 
 
 class _Plan:
@@ -729,7 +1025,7 @@ def _result_refs(rec, result, idx):
     if result is None:
         return None
     if isinstance(result, Tensor):
-        ref = rec.where.get(id(result._data))
+        ref = rec.lookup(result._data)
         if ref is None:
             raise CaptureAbort("the step returns a tensor that no recorded call computed")
         return ("t", idx(ref))
@@ -855,6 +1151,10 @@ class CompiledStep:
         if recording() is not None:
             self._stay_eager("a compiled step was called while another one was capturing")
             return self.fn(*args)
+        with _collector_paused():
+            return self._capture_paused(args)
+
+    def _capture_paused(self, args):
         rec = Recorder(args)
         _start_recording(rec)
         try:
@@ -865,6 +1165,7 @@ class CompiledStep:
             self._stay_eager(rec.abort)
             return result
         if self._first is None:
+            rec.forget_arrays()
             self._first = (rec, result)
             return result
         first, _ = self._first
@@ -875,6 +1176,7 @@ class CompiledStep:
             if self.mismatches > self.max_recaptures:
                 self._stay_eager(diff)
             else:                       # e.g. one odd batch: compare the next call with this
+                rec.forget_arrays()
                 self._first = (rec, result)
             return result
         try:
@@ -886,6 +1188,34 @@ class CompiledStep:
         self.captures += 1
         self.mode = "replay"
         return result
+
+
+_gc_lock = threading.Lock()
+_gc_holders = [0, False]    # captures in progress, whether the collector was on before them
+
+
+class _collector_paused:
+    """Python's cyclic garbage collector off during one capture call (all threads' captures
+    share one pause; the state before the first is restored after the last).
+
+    A capture keeps its tapes (thousands of small tuples) alive until the call ends, so the
+    collector would traverse them again and again (a young generation collection every
+    700 allocations, then an older one); paused, the objects that survive the call (the
+    program) are traversed once, by the next collection after it."""
+
+    def __enter__(self):
+        with _gc_lock:
+            if _gc_holders[0] == 0:
+                _gc_holders[1] = _gc.isenabled()
+                _gc.disable()
+            _gc_holders[0] += 1
+
+    def __exit__(self, *exc):
+        with _gc_lock:
+            _gc_holders[0] -= 1
+            if _gc_holders[0] == 0 and _gc_holders[1]:
+                _gc.enable()
+        return False
 
 
 def _identities(fn, rec):
@@ -1001,10 +1331,15 @@ def compile(fn=None, *, max_recaptures=3):
     cause. There is no counterpart in PyTorch 2.x other than `torch.compile`, which this
     resembles only in spirit (no code generation: the replay runs the same numpy kernels).
 
-    A replay calls one small closure per recorded call; the results of the common
-    primitives are written into buffers allocated once and reused by later calls once their
-    array is no longer needed, and with a ``fused=True`` optimizer each parameter's gradient
-    is written straight into the optimizer's flat gradient array.
+    A replay calls one small closure per recorded call (after 16 replays, one generated
+    Python function with a line per call instead; compiling it costs about 10 us per call,
+    once); the results of the common primitives are written into buffers allocated once
+    and reused by later calls once their array is no longer needed, and with a
+    ``fused=True`` optimizer each parameter's gradient is written straight into the
+    optimizer's flat gradient array. Calls that can't change a result are left out of the
+    program: pure primitives whose result nothing reads (the loss of a step that returns
+    None), repeats of an earlier call on the same arrays, and calls on constants alone
+    (made once). Python's cyclic garbage collector is paused during each capture call.
 
     Examples
     --------
@@ -1028,3 +1363,6 @@ def compile(fn=None, *, max_recaptures=3):
     if fn is None:
         return lambda f: CompiledStep(f, max_recaptures)
     return CompiledStep(fn, max_recaptures)
+
+
+_pure_primitives()          # a scan of the rule table, now rather than during a capture
