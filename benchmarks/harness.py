@@ -85,8 +85,8 @@ def wait_for_idle(threshold, timeout, poll=5.0, log=None):
 
 @contextlib.contextmanager
 def threads(n):
-    """Limit numpy's BLAS (threadpoolctl), glassgrad's and torch's intra-op pools to n
-    threads."""
+    """Limit numpy's BLAS (threadpoolctl; glassgrad.set_num_threads, so that
+    glassgrad.get_num_threads agrees) and torch's intra-op pool to n threads."""
     import glassgrad
     gg_prev = glassgrad.get_num_threads()
     glassgrad.set_num_threads(n)
