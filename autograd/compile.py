@@ -40,7 +40,7 @@ are copies outside the graph (no grad_fn); numpy floating-point warnings are sil
 a replay; captures are per thread (another thread's ops never land in one), and one
 compiled step serves one call at a time (a lock: concurrent calls of it wait their turn).
 """
-import gc as _gc
+import functools
 import operator
 import threading
 import warnings
@@ -49,7 +49,7 @@ from weakref import ref as _weakref
 
 import numpy as np
 
-from . import _replay
+from . import _collector, _replay
 from ._quiet import IGNORE as _IGNORE, reset_errstate as _reset_errstate, \
     set_errstate as _set_errstate
 from .grad_mode import _Process, _State
@@ -123,18 +123,18 @@ class Recorder:
 
     def ref(self, arr, owner=None):
         """The ref of an array read by a recorded call (labelling it if new)."""
-        e = self.where.get(id(arr))
-        if e is not None and e[1]() is arr:
-            return e[0]
+        r = self.lookup(arr)
+        if r is not None:
+            return r
         if owner is not None and owner._data is arr and owner.grad_fn is None \
                 and (owner._requires_grad or id(owner) in self.buffer_ids):
             return self._live(owner)
         base = arr.base
-        if base is not None and arr.flags.c_contiguous and arr.size == base.size \
-                and base.flags.c_contiguous and self.lookup(base) is not None \
+        src = None if base is None else self.lookup(base)
+        if src is not None and arr.flags.c_contiguous and arr.size == base.size \
+                and base.flags.c_contiguous \
                 and arr.__array_interface__["data"][0] == base.__array_interface__["data"][0]:
             # a reshaped view of a known array (nll_loss's flattened targets): a reshape
-            src = self.lookup(base)
             ref = self._new_slot(arr)
             self.events.append(("view", src, arr.shape, ref))
             return ref
@@ -520,13 +520,10 @@ class Program:
         self._fused = None                  # the steps as one function, once hot
         self.lock = threading.Lock()
 
-    @property
+    @functools.cached_property
     def names(self):
         """Per array of the table, its printed name (made on first use)."""
-        names = self.__dict__.get("_names")
-        if names is None:
-            names = self._names = self._table_names()
-        return names
+        return self._table_names()
 
     @property
     def lines(self):
@@ -883,11 +880,11 @@ def _foldable(calls, result_refs, kinds, merged):
     result of such a call) and whose result is read only by pure calls (through views of
     it too): never updated in place, stored as a gradient or returned. Their results are
     the same on every replay. `merged`: the results of repeats merged away (not folded)."""
-    constant = {i for i, k in enumerate(kinds) if k == "constant"}
+    written = {c.inputs[0] for c in calls if c.kind == "inplace"}
+    constant = {i for i, k in enumerate(kinds) if k == "constant" and i not in written}
     if not any(c.pure and c.inputs and constant.issuperset(c.inputs) for c in calls):
         return set()
     readers = _readers(calls)
-    written = {c.inputs[0] for c in calls if c.kind == "inplace"}
     safe = {}                               # array index -> read only by pure calls
 
     def is_safe(i):
@@ -902,7 +899,6 @@ def _foldable(calls, result_refs, kinds, merged):
                     break
             safe[i] = ok
         return ok
-    constant = {i for i, k in enumerate(kinds) if k == "constant" and i not in written}
     folded = set()
     for n, c in enumerate(calls):
         if c.output not in merged and c.pure and c.inputs \
@@ -1151,7 +1147,7 @@ class CompiledStep:
         if recording() is not None:
             self._stay_eager("a compiled step was called while another one was capturing")
             return self.fn(*args)
-        with _collector_paused():
+        with _collector.paused():     # the tapes: thousands of small objects
             return self._capture_paused(args)
 
     def _capture_paused(self, args):
@@ -1188,34 +1184,6 @@ class CompiledStep:
         self.captures += 1
         self.mode = "replay"
         return result
-
-
-_gc_lock = threading.Lock()
-_gc_holders = [0, False]    # captures in progress, whether the collector was on before them
-
-
-class _collector_paused:
-    """Python's cyclic garbage collector off during one capture call (all threads' captures
-    share one pause; the state before the first is restored after the last).
-
-    A capture keeps its tapes (thousands of small tuples) alive until the call ends, so the
-    collector would traverse them again and again (a young generation collection every
-    700 allocations, then an older one); paused, the objects that survive the call (the
-    program) are traversed once, by the next collection after it."""
-
-    def __enter__(self):
-        with _gc_lock:
-            if _gc_holders[0] == 0:
-                _gc_holders[1] = _gc.isenabled()
-                _gc.disable()
-            _gc_holders[0] += 1
-
-    def __exit__(self, *exc):
-        with _gc_lock:
-            _gc_holders[0] -= 1
-            if _gc_holders[0] == 0 and _gc_holders[1]:
-                _gc.enable()
-        return False
 
 
 def _identities(fn, rec):

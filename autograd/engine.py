@@ -6,12 +6,12 @@ and, for rules that read their own output (exp, tanh, ...), that output's ndarra
 wraps into a fresh tensor whose grad_fn is the node when the rule runs. So a graph has no
 reference cycles and is freed by reference counting as soon as the user drops it.
 """
-import gc
 import itertools
 import threading
 
 import numpy as np
 
+from . import _collector
 from .grad_mode import _Process, _State
 from .tensor import RemovableHandle, Tensor, _wrap  # noqa: F401 (RemovableHandle: re-exported)
 from ._quiet import quiet, set_errstate as _set_errstate, reset_errstate as _reset_errstate, \
@@ -444,22 +444,23 @@ _running = {}               # id of each walk in progress -> the thread running 
 
 class _Walks:
     """Bookkeeping shared by the walks of all threads, changed only under `lock`: the walks
-    in progress, and Python's cyclic GC, kept off while any walk runs (a walk makes no
-    reference cycles, so GC has nothing to find in it; left on, it would traverse the whole,
-    possibly huge, live graph now and then)."""
+    in progress. Python's cyclic GC is kept off while any walk runs (`_collector`: a walk
+    makes no reference cycles, so GC has nothing to find in it; left on, it would traverse
+    the whole, possibly huge, live graph now and then)."""
     lock = threading.Lock()
-    gc_was_enabled = False
 
 
 def _begin_walk(roots, walk):
     """Claim the nodes reachable from `roots` for `walk` (see `_count_dependents`) and pause
     GC; returns what `_end_walk` needs."""
-    with _Walks.lock:
-        if not _running:
-            _Walks.gc_was_enabled = gc.isenabled()
-            gc.disable()
-        enclosing = _count_dependents(roots, walk)
-        _running[walk] = threading.get_ident()
+    _collector.pause()
+    try:
+        with _Walks.lock:
+            enclosing = _count_dependents(roots, walk)
+            _running[walk] = threading.get_ident()
+    except BaseException:
+        _collector.resume()
+        raise
     return enclosing
 
 
@@ -468,8 +469,7 @@ def _end_walk(walk, enclosing):
         del _running[walk]
         if enclosing is not None:
             _restore(enclosing)
-        if not _running and _Walks.gc_was_enabled:
-            gc.enable()
+    _collector.resume()
 
 
 def toposort(roots):
