@@ -3,12 +3,11 @@ re-exports the primitives): sliding windows (unfold2d / fold2d) and stride-1 con
 two gradient primitives. Same conventions as primitives.py: numpy forwards, VJPs in Tensor
 ops, so gradients of any order come from these rules."""
 import math
-import sys
-import threading
 
 import numpy as np
 
 from ._capture_hooks import note_op
+from ._workspace import Workspace, workspace
 from .engine import Primitive, apply
 
 
@@ -75,62 +74,8 @@ FOLD2D = Primitive("fold2d", _fold2d_forward,
 # 0 * inf = nan).
 
 
-class _Workspace(threading.local):
-    """Per-thread scratch buffers for the temporaries of the convolution kernels below (the
-    im2col matrix, wide gradients), reused from call to call: at small sizes, touching a MB
-    of freshly mapped memory per call costs more than the GEMM. A temporary never leaves its
-    kernel; buffers larger than `limit` bytes are not kept."""
-    limit = 1 << 23
-
-    def __init__(self):
-        self.buffers = {}
-        self.kept = {}
-
-    def lasting(self, shape, dtype):
-        """An array for a result that outlives its kernel (the columns a node keeps for its
-        weight gradient): one of this thread's earlier ones of this shape and dtype that
-        nothing references any more, else a new one. Reusing them is what keeps a training
-        loop's memory in place: fresh arrays of this size are mapped and unmapped by malloc
-        every step, and touching the new pages (a few hundred page faults per step for a
-        small CNN) cost more than the im2col copy they hold."""
-        nbytes = math.prod(shape) * dtype.itemsize
-        if nbytes > self.limit:
-            return np.empty(shape, dtype)
-        key = (shape, dtype)
-        pool = self.kept.get(key)
-        if pool is None:
-            if len(self.kept) >= 16:        # shapes of past runs: let them go
-                self.kept = {}
-            pool = self.kept[key] = []
-        for i in range(len(pool)):
-            if _references(pool, i) == _UNUSED:
-                return pool[i]
-        buf = np.empty(shape, dtype)
-        if len(pool) < 8:
-            pool.append(buf)
-        return buf
-
-    def array(self, slot, shape, dtype, zero=False):
-        nbytes = math.prod(shape) * dtype.itemsize
-        if nbytes > self.limit:
-            return np.zeros(shape, dtype) if zero else np.empty(shape, dtype)
-        buf = self.buffers.get(slot)
-        if buf is None or buf.nbytes < nbytes:
-            buf = self.buffers[slot] = np.empty(nbytes, np.uint8)
-        out = buf[:nbytes].view(dtype).reshape(shape)
-        if zero:
-            out.fill(0)
-        return out
-
-
-def _references(pool, i):
-    return sys.getrefcount(pool[i])
-
-
-# the count of an array referenced by its pool's list alone (the same call on a fresh list:
-# Python versions count the call's own temporary references differently)
-_UNUSED = _references([np.empty(0)], 0)
-_workspace = _Workspace()
+# the per-thread scratch and result arrays (see _workspace.py)
+_Workspace, _workspace = Workspace, workspace
 
 
 def _wide_geometry(x_shape, kernel, padding, dilation):
@@ -185,7 +130,7 @@ def _wide_conv2d_forward(x, w, bias, padding, dilation, cols=None):
     np.matmul(w.reshape(o, -1), cols, out=wide)
     if bias is not None:
         wide += bias[:, None]
-    out = np.empty((n, o, oh, ow), dtype=x.dtype)
+    out = _workspace.lasting((n, o, oh, ow), x.dtype)
     np.copyto(out.transpose(1, 0, 2, 3), wide.reshape((o, n) + strides)[:, :, :oh, :ow])
     return out
 
@@ -235,7 +180,7 @@ def _wide_input_grad(g, w, padding, dilation, x_shape):
     rows = _workspace.array("rows", (block,), g.dtype)
     np.sum(shifted, axis=(0, 1), out=rows)
     images = rows.reshape(c, length)[:, first:first + size].reshape(c, n, hs, ws)
-    out = np.empty(x_shape, dtype=g.dtype)
+    out = _workspace.lasting(tuple(x_shape), g.dtype)
     np.copyto(out.transpose(1, 0, 2, 3), images[:, :, :h, :width])
     return out
 
@@ -359,7 +304,7 @@ def _nhwc_conv2d(x, w, bias, padding, dilation, cols=None):
         n, oh, ow = _out_size(x.shape, (kh, kw), padding, dilation)
     res = _workspace.array("wide", (n * oh * ow, o), x.dtype)
     np.matmul(cols, w.transpose(0, 2, 3, 1).reshape(o, kh * kw * c).T, out=res)
-    out = np.empty((n, o, oh, ow), dtype=x.dtype)
+    out = _workspace.lasting((n, o, oh, ow), x.dtype)
     if bias is None:
         np.copyto(out.transpose(0, 2, 3, 1), res.reshape(n, oh, ow, o))
     else:       # the bias added in the transposing copy: one pass less
@@ -375,7 +320,7 @@ def _narrow_conv2d(x, w, bias, padding, dilation, cols=None):
         n, oh, ow = _out_size(x.shape, w.shape[2:], padding, dilation)
     res = _workspace.array("wide", (o, n * oh * ow), x.dtype)
     np.matmul(w.reshape(o, -1), cols, out=res)
-    out = np.empty((n, o, oh, ow), dtype=x.dtype)
+    out = _workspace.lasting((n, o, oh, ow), x.dtype)
     if bias is None:
         np.copyto(out.transpose(1, 0, 2, 3), res.reshape(o, n, oh, ow))
     else:
@@ -568,11 +513,14 @@ CONV2D_WEIGHT_GRAD = Primitive(
 
 
 def _pool_gather_forward(x, index, out_shape, in_shape):
-    return np.take(x.reshape(-1), index).reshape(out_shape)
+    out = _workspace.lasting((index.size,), x.dtype)
+    # mode="clip": the index is always in range, and the default ("raise") would copy
+    # through a buffer of its own
+    return np.take(x.reshape(-1), index, out=out, mode="clip").reshape(out_shape)
 
 
 def _pool_scatter_forward(g, index, out_shape, in_shape):
-    out = np.zeros(math.prod(out_shape), dtype=g.dtype)
+    out = _workspace.lasting((math.prod(out_shape),), g.dtype, zero=True)
     np.add.at(out, index, g.reshape(-1))        # overlapping windows: repeated cells add up
     return out.reshape(out_shape)
 

@@ -18,6 +18,7 @@ import numpy as np
 from .engine import Primitive, apply
 from .tensor import _wrap
 from ._capture_hooks import capturing, data_op, uncapturable
+from ._workspace import workspace
 
 
 def _const(array):
@@ -225,8 +226,8 @@ def _relu_forward(x, out=None):
         zeros = np.zeros(_ZEROS_CHUNK, x.dtype)
         zeros.flags.writeable = False
         _zeros_chunks[x.dtype] = zeros
-    if out is None:
-        out = np.empty_like(x)
+    if out is None:                 # large: reuse memory (see _workspace.py)
+        out = workspace.lasting(x.shape, x.dtype)
     n, flat, dest = x.size, x.reshape(-1), out.reshape(-1)
     for i in range(0, n, _ZEROS_CHUNK):
         j = min(i + _ZEROS_CHUNK, n)
@@ -245,7 +246,12 @@ RELU = Primitive("relu", _relu_forward,
 def _relu_grad_forward(g, y):
     # not (y <= 0) rather than y > 0: a NaN passes its gradient, as in PyTorch's
     # threshold_backward (a multiply by the mask: several times faster than np.where)
-    return np.multiply(g, ~np.less_equal(y, 0), dtype=g.dtype)
+    if g.size < _ZEROS_MIN or g.shape != y.shape or g.dtype.kind != "f":
+        return np.multiply(g, ~np.less_equal(y, 0), dtype=g.dtype)
+    # large: the mask in scratch memory, the result reused (see _workspace.py)
+    mask = np.less_equal(y, 0, out=workspace.array("relu_mask", y.shape, np.dtype(bool)))
+    np.logical_not(mask, out=mask)
+    return np.multiply(g, mask, dtype=g.dtype, out=workspace.lasting(g.shape, g.dtype))
 
 
 RELU_GRAD = Primitive("relu_grad", _relu_grad_forward,
