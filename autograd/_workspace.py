@@ -34,14 +34,20 @@ class Workspace(threading.local):
         How many (shape, dtype) pools `lasting` keeps; the oldest pool is dropped first.
     per_shape : int
         How many arrays one pool keeps (more live at once are made fresh).
+    budget : int
+        Bytes all of `lasting`'s pools may hold together (64 MB); past it the oldest pools
+        are dropped (inputs whose shapes change from call to call, e.g. varying sequence
+        lengths, would otherwise pin arrays of every past shape).
     """
     limit = 1 << 23
     max_shapes = 32
     per_shape = 8
+    budget = 1 << 26
 
     def __init__(self):
         self.buffers = {}
         self.kept = {}
+        self.kept_bytes = 0
 
     def lasting(self, shape, dtype, zero=False):
         """An array of `shape` and `dtype` (zero-filled if `zero`) for a kernel's result:
@@ -53,7 +59,7 @@ class Workspace(threading.local):
         pool = self.kept.get(key)
         if pool is None:
             if len(self.kept) >= self.max_shapes:       # shapes of past runs: let them go
-                del self.kept[next(iter(self.kept))]
+                self._drop_oldest()
             pool = self.kept[key] = []
         for i in range(len(pool)):
             if _references(pool, i) == _UNUSED:
@@ -64,7 +70,15 @@ class Workspace(threading.local):
         buf = np.zeros(shape, dtype) if zero else np.empty(shape, dtype)
         if len(pool) < self.per_shape:
             pool.append(buf)
+            self.kept_bytes += nbytes
+            while self.kept_bytes > self.budget and next(iter(self.kept)) != key:
+                self._drop_oldest()
         return buf
+
+    def _drop_oldest(self):
+        key = next(iter(self.kept))
+        pool = self.kept.pop(key)
+        self.kept_bytes -= len(pool) * math.prod(key[0]) * key[1].itemsize
 
     def array(self, slot, shape, dtype, zero=False):
         """A scratch array for a temporary of one kernel call (named `slot`, so that two

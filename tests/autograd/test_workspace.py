@@ -55,6 +55,16 @@ def test_lasting_keeps_the_newest_shapes_and_a_bounded_pool():
     assert len({address(h) for h in held}) == 4
 
 
+def test_lasting_pools_stay_within_their_byte_budget():
+    ws = Workspace()
+    ws.budget = 3 * 400                      # three (100,) float32 arrays
+    held = [ws.lasting((100 + n,), F32) for n in range(6)]
+    assert ws.kept_bytes <= ws.budget
+    assert list(ws.kept)[-1] == ((105,), F32)          # the newest shape stays
+    assert ws.kept_bytes == sum(len(p) * p[0].nbytes for p in ws.kept.values())
+    assert len({address(h) for h in held}) == 6
+
+
 def test_arrays_over_the_limit_are_fresh():
     ws = Workspace()
     ws.limit = 64
