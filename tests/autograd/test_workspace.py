@@ -121,7 +121,7 @@ def test_conv_and_pool_results_held_keep_their_values():
     x.grad = w.grad = None
     with gg.no_grad():
         x.mul_(-1)
-    y2, gx2, gw2 = run()
+    y2, gx2, _ = run()
     for a, k in zip((y1, gx1, gw1), kept):
         np.testing.assert_array_equal(a.numpy(), k)
     assert not np.shares_memory(y1.numpy(), y2.numpy())
@@ -159,38 +159,37 @@ def test_threads_never_share_a_result():
     assert errors == []
 
 
+def _cnn_run(fused, compiled, x, y, steps=6):
+    """Losses and final parameters of `steps` Adam steps of a small CNN, eager or compiled."""
+    nn = gg.nn
+    gg.manual_seed(0)
+    m = nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                      nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                      nn.Flatten(), nn.Linear(64, 10))
+    opt = gg.optim.Adam(m.parameters(), lr=1e-2, fused=fused)
+    loss_fn = nn.CrossEntropyLoss()
+
+    def step(x, y):
+        opt.zero_grad()
+        loss = loss_fn(m(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    f = gg.compile(step) if compiled else step
+    losses = [f(x, y).item() for _ in range(steps)]
+    if compiled:
+        assert f.mode == "replay"
+    return losses, [p.numpy().copy() for p in m.parameters()]
+
+
 @pytest.mark.parametrize("fused", [False, True])
 def test_compiled_cnn_step_equals_eager_with_reused_results(fused):
     """Several steps of a small CNN, eager and compiled: the same parameters bit for bit
     while results are handed out again step after step."""
-    nn = gg.nn
-
-    def model():
-        gg.manual_seed(0)
-        return nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                             nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                             nn.Flatten(), nn.Linear(64, 10))
-
     x = gg.tensor(big(20, (32, 1, 8, 8)))
     y = gg.tensor(np.arange(32) % 10)
-    runs = []
-    for compiled in (False, True):
-        m = model()
-        opt = gg.optim.Adam(m.parameters(), lr=1e-2, fused=fused)
-        loss_fn = nn.CrossEntropyLoss()
-
-        def step(x, y):
-            opt.zero_grad()
-            loss = loss_fn(m(x), y)
-            loss.backward()
-            opt.step()
-            return loss
-
-        f = gg.compile(step) if compiled else step
-        losses = [f(x, y).item() for _ in range(6)]
-        runs.append((losses, [p.numpy().copy() for p in m.parameters()]))
-        if compiled:
-            assert f.mode == "replay"
-    assert runs[0][0] == runs[1][0]
-    for a, b in zip(runs[0][1], runs[1][1]):
+    eager, compiled = (_cnn_run(fused, c, x, y) for c in (False, True))
+    assert eager[0] == compiled[0]
+    for a, b in zip(eager[1], compiled[1]):
         assert a.tobytes() == b.tobytes()
