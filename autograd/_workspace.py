@@ -46,31 +46,32 @@ class Workspace(threading.local):
 
     def __init__(self):
         self.buffers = {}
+        self.views = {}
         self.kept = {}
         self.kept_bytes = 0
 
     def lasting(self, shape, dtype, zero=False):
-        """An array of `shape` and `dtype` (zero-filled if `zero`) for a kernel's result:
-        reused from this thread's pool once nothing else references it."""
-        nbytes = math.prod(shape) * dtype.itemsize
-        if nbytes > self.limit:
-            return np.zeros(shape, dtype) if zero else np.empty(shape, dtype)
+        """An array of `shape` (a tuple) and `dtype` (zero-filled if `zero`) for a kernel's
+        result: reused from this thread's pool once nothing else references it."""
         key = (shape, dtype)
         pool = self.kept.get(key)
         if pool is None:
+            nbytes = math.prod(shape) * dtype.itemsize
+            if nbytes > self.limit:
+                return np.zeros(shape, dtype) if zero else np.empty(shape, dtype)
             if len(self.kept) >= self.max_shapes:       # shapes of past runs: let them go
                 self._drop_oldest()
             pool = self.kept[key] = []
-        for i in range(len(pool)):
-            if _references(pool, i) == _UNUSED:
-                buf = pool[i]
+        else:
+            buf = _first_unused(pool, _UNUSED)
+            if buf is not None:
                 if zero:
                     buf.fill(0)
                 return buf
         buf = np.zeros(shape, dtype) if zero else np.empty(shape, dtype)
         if len(pool) < self.per_shape:
             pool.append(buf)
-            self.kept_bytes += nbytes
+            self.kept_bytes += buf.nbytes
             while self.kept_bytes > self.budget and next(iter(self.kept)) != key:
                 self._drop_oldest()
         return buf
@@ -78,30 +79,42 @@ class Workspace(threading.local):
     def _drop_oldest(self):
         key = next(iter(self.kept))
         pool = self.kept.pop(key)
-        self.kept_bytes -= len(pool) * math.prod(key[0]) * key[1].itemsize
+        self.kept_bytes -= sum(a.nbytes for a in pool)
 
     def array(self, slot, shape, dtype, zero=False):
         """A scratch array for a temporary of one kernel call (named `slot`, so that two
         temporaries alive at once never share memory): valid until the next call of this
         thread asking for the same slot."""
-        nbytes = math.prod(shape) * dtype.itemsize
-        if nbytes > self.limit:
-            return np.zeros(shape, dtype) if zero else np.empty(shape, dtype)
-        buf = self.buffers.get(slot)
-        if buf is None or buf.nbytes < nbytes:
-            buf = self.buffers[slot] = np.empty(nbytes, np.uint8)
-        out = buf[:nbytes].view(dtype).reshape(shape)
+        last = self.views.get(slot)
+        if last is not None and last[0] == shape and last[1] == dtype:
+            out = last[2]
+        else:
+            nbytes = math.prod(shape) * dtype.itemsize
+            if nbytes > self.limit:
+                return np.zeros(shape, dtype) if zero else np.empty(shape, dtype)
+            buf = self.buffers.get(slot)
+            if buf is None or buf.nbytes < nbytes:
+                buf = self.buffers[slot] = np.empty(nbytes, np.uint8)
+            out = buf[:nbytes].view(dtype).reshape(shape)
+            self.views[slot] = (shape, dtype, out)
         if zero:
             out.fill(0)
         return out
 
 
-def _references(pool, i):
-    return sys.getrefcount(pool[i])
+def _first_unused(pool, unused):
+    """The first array of `pool` whose reference count is `unused` (held by the pool alone),
+    or None."""
+    for buf in pool:
+        if _getrefcount(buf) == unused:
+            return buf
+    return None
 
 
-# the count of an array referenced by its pool's list alone (the same call on a fresh list:
-# Python versions count the call's own temporary references differently)
-_UNUSED = _references([np.empty(0)], 0)
+_getrefcount = sys.getrefcount
+# the count of an array held by its pool alone, as _first_unused sees it: calibrated on a
+# fresh one-array pool through the same function (Python versions count the loop's and the
+# call's own references differently)
+_UNUSED = next(n for n in range(1, 16) if _first_unused([np.empty(0)], n) is not None)
 
 workspace = Workspace()
