@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from ._capture_hooks import note_op
-from ._workspace import Workspace, workspace
+from ._workspace import workspace    # per-thread scratch and result arrays
 from .engine import Primitive, apply
 
 
@@ -74,10 +74,6 @@ FOLD2D = Primitive("fold2d", _fold2d_forward,
 # 0 * inf = nan).
 
 
-# the per-thread scratch and result arrays (see _workspace.py)
-_Workspace, _workspace = Workspace, workspace
-
-
 def _wide_geometry(x_shape, kernel, padding, dilation):
     """Strides (Hs, Ws) of the wide grid, output size (OH, OW), flat offset of each tap, and
     where (N*Hs*Ws positions, channel row length, first pixel) the images sit in a row."""
@@ -92,20 +88,20 @@ def _wide_geometry(x_shape, kernel, padding, dilation):
 
 def _wide_columns(x, kernel, padding, dilation, keep=False):
     """(N, C, H, W) -> (C*kh*kw, N*Hs*Ws) workspace array (if `keep`, one from
-    _Workspace.lasting): row (c, i, j) is channel c's wide row shifted left by tap (i, j)'s
+    Workspace.lasting): row (c, i, j) is channel c's wide row shifted left by tap (i, j)'s
     offset."""
     n, c, h, w = x.shape
     (hs, ws), _, offsets, (size, length, first) = _wide_geometry(x.shape, kernel, padding,
                                                                  dilation)
-    rows = _workspace.array("rows", (c, length), x.dtype, zero=True)
+    rows = workspace.array("rows", (c, length), x.dtype, zero=True)
     rows[:, first:first + size].reshape(c, n, hs, ws)[:, :, :h, :w] = x.transpose(1, 0, 2, 3)
     s = rows.itemsize
     shifted = np.lib.stride_tricks.as_strided(
         rows, (c, kernel[0], kernel[1], size),
         (length * s, dilation[0] * ws * s, dilation[1] * s, s), writeable=False)
     shape = (c * kernel[0] * kernel[1], size)
-    cols = _workspace.lasting(shape, x.dtype) if keep else \
-        _workspace.array("cols", shape, x.dtype)
+    cols = workspace.lasting(shape, x.dtype) if keep else \
+        workspace.array("cols", shape, x.dtype)
     np.copyto(cols.reshape(shifted.shape), shifted)
     return cols
 
@@ -114,7 +110,7 @@ def _wide_grad(g, strides, length):
     """(N, O, OH, OW) output gradient -> (O, length) workspace array in the wide layout,
     zero at every garbage position and past N*Hs*Ws."""
     n, o, oh, ow = g.shape
-    wide = _workspace.array("grad", (o, length), g.dtype, zero=True)
+    wide = workspace.array("grad", (o, length), g.dtype, zero=True)
     grid = wide[:, :n * strides[0] * strides[1]].reshape((o, n) + strides)
     np.copyto(grid.transpose(1, 0, 2, 3)[:, :, :oh, :ow], g)
     return wide
@@ -126,11 +122,11 @@ def _wide_conv2d_forward(x, w, bias, padding, dilation, cols=None):
                                                         dilation)
     if cols is None:
         cols = _wide_columns(x, w.shape[2:], padding, dilation)
-    wide = _workspace.array("wide", (o, size), x.dtype)
+    wide = workspace.array("wide", (o, size), x.dtype)
     np.matmul(w.reshape(o, -1), cols, out=wide)
     if bias is not None:
         wide += bias[:, None]
-    out = _workspace.lasting((n, o, oh, ow), x.dtype)
+    out = workspace.lasting((n, o, oh, ow), x.dtype)
     np.copyto(out.transpose(1, 0, 2, 3), wide.reshape((o, n) + strides)[:, :, :oh, :ow])
     return out
 
@@ -167,7 +163,7 @@ def _wide_input_grad(g, w, padding, dilation, x_shape):
     (hs, ws), _, _, (size, length, first) = _wide_geometry(x_shape, (kh, kw), padding,
                                                            dilation)
     # rows (tap, channel) of the wide input gradient, each tap's block not yet shifted
-    taps = _workspace.array("cols", (kh * kw * c, length), g.dtype)
+    taps = workspace.array("cols", (kh * kw * c, length), g.dtype)
     np.matmul(w.transpose(2, 3, 1, 0).reshape(kh * kw * c, o), _wide_grad(g, (hs, ws), length),
               out=taps)
     # col2im: sum the blocks, tap (i, j)'s shifted right by its offset, as one reduction over
@@ -177,10 +173,10 @@ def _wide_input_grad(g, w, padding, dilation, x_shape):
     step_i, step_j = kw * block - dilation[0] * ws, block - dilation[1]
     shifted = np.lib.stride_tricks.as_strided(
         taps, (kh, kw, block), (step_i * s, step_j * s, s), writeable=False)
-    rows = _workspace.array("rows", (block,), g.dtype)
+    rows = workspace.array("rows", (block,), g.dtype)
     np.sum(shifted, axis=(0, 1), out=rows)
     images = rows.reshape(c, length)[:, first:first + size].reshape(c, n, hs, ws)
-    out = _workspace.lasting(tuple(x_shape), g.dtype)
+    out = workspace.lasting(tuple(x_shape), g.dtype)
     np.copyto(out.transpose(1, 0, 2, 3), images[:, :, :h, :width])
     return out
 
@@ -237,7 +233,7 @@ def _padded_copy(x, padding, order):
     top, bottom, left, right = padding
     (src_h, dst_h, hp), (src_w, dst_w, wp) = _spans(h, top, bottom), _spans(w, left, right)
     shape = (n, c, hp, wp)
-    out = _workspace.array("rows", tuple(shape[a] for a in order), x.dtype,
+    out = workspace.array("rows", tuple(shape[a] for a in order), x.dtype,
                            zero=max(padding) > 0)
     inverse = tuple(order.index(a) for a in range(4))
     np.copyto(out.transpose(inverse)[:, :, dst_h, dst_w], x[:, :, src_h, src_w])
@@ -265,7 +261,7 @@ def _window_copy(dest, src, shape, strides):
 
 
 def _nhwc_columns(x, kernel, padding, dilation, keep=False):
-    """(N*OH*OW, kh*kw*C) workspace columns (if `keep`, from _Workspace.lasting), row =
+    """(N*OH*OW, kh*kw*C) workspace columns (if `keep`, from Workspace.lasting), row =
     output position, column = (i, j, c)."""
     xp, _ = _padded_copy(x, padding, (0, 2, 3, 1))
     n, hp, wp, c = xp.shape
@@ -273,15 +269,15 @@ def _nhwc_columns(x, kernel, padding, dilation, keep=False):
     oh, ow = hp - dh * (kh - 1), wp - dw * (kw - 1)
     s = xp.strides
     shape = (n * oh * ow, kh * kw * c)
-    cols = _workspace.lasting(shape, x.dtype) if keep else \
-        _workspace.array("cols", shape, x.dtype)
+    cols = workspace.lasting(shape, x.dtype) if keep else \
+        workspace.array("cols", shape, x.dtype)
     _window_copy(cols, xp, (n, oh, ow, kh, kw, c),
                  (s[0], s[1], s[2], s[1] * dh, s[2] * dw, s[3]))
     return cols, (n, oh, ow)
 
 
 def _narrow_columns(x, kernel, padding, dilation, keep=False):
-    """(C*kh*kw, N*OH*OW) workspace columns (if `keep`, from _Workspace.lasting), row =
+    """(C*kh*kw, N*OH*OW) workspace columns (if `keep`, from Workspace.lasting), row =
     (c, i, j), column = output position."""
     xp, _ = _padded_copy(x, padding, (1, 0, 2, 3))
     c, n, hp, wp = xp.shape
@@ -289,8 +285,8 @@ def _narrow_columns(x, kernel, padding, dilation, keep=False):
     oh, ow = hp - dh * (kh - 1), wp - dw * (kw - 1)
     s = xp.strides
     shape = (c * kh * kw, n * oh * ow)
-    cols = _workspace.lasting(shape, x.dtype) if keep else \
-        _workspace.array("cols", shape, x.dtype)
+    cols = workspace.lasting(shape, x.dtype) if keep else \
+        workspace.array("cols", shape, x.dtype)
     _window_copy(cols, xp, (c, kh, kw, n, oh, ow),
                  (s[0], s[2] * dh, s[3] * dw, s[1], s[2], s[3]))
     return cols, (n, oh, ow)
@@ -302,9 +298,9 @@ def _nhwc_conv2d(x, w, bias, padding, dilation, cols=None):
         cols, (n, oh, ow) = _nhwc_columns(x, (kh, kw), padding, dilation)
     else:
         n, oh, ow = _out_size(x.shape, (kh, kw), padding, dilation)
-    res = _workspace.array("wide", (n * oh * ow, o), x.dtype)
+    res = workspace.array("wide", (n * oh * ow, o), x.dtype)
     np.matmul(cols, w.transpose(0, 2, 3, 1).reshape(o, kh * kw * c).T, out=res)
-    out = _workspace.lasting((n, o, oh, ow), x.dtype)
+    out = workspace.lasting((n, o, oh, ow), x.dtype)
     if bias is None:
         np.copyto(out.transpose(0, 2, 3, 1), res.reshape(n, oh, ow, o))
     else:       # the bias added in the transposing copy: one pass less
@@ -318,9 +314,9 @@ def _narrow_conv2d(x, w, bias, padding, dilation, cols=None):
         cols, (n, oh, ow) = _narrow_columns(x, w.shape[2:], padding, dilation)
     else:
         n, oh, ow = _out_size(x.shape, w.shape[2:], padding, dilation)
-    res = _workspace.array("wide", (o, n * oh * ow), x.dtype)
+    res = workspace.array("wide", (o, n * oh * ow), x.dtype)
     np.matmul(w.reshape(o, -1), cols, out=res)
-    out = _workspace.lasting((n, o, oh, ow), x.dtype)
+    out = workspace.lasting((n, o, oh, ow), x.dtype)
     if bias is None:
         np.copyto(out.transpose(1, 0, 2, 3), res.reshape(o, n, oh, ow))
     else:
@@ -334,7 +330,7 @@ def _nhwc_weight_grad(g, x, padding, dilation, w_shape, cols=None):
     n, oh, ow = g.shape[0], g.shape[2], g.shape[3]
     if cols is None:
         cols, _ = _nhwc_columns(x, (kh, kw), padding, dilation)
-    rows = _workspace.array("grad", (n * oh * ow, o), g.dtype)
+    rows = workspace.array("grad", (n * oh * ow, o), g.dtype)
     np.copyto(rows.reshape(n, oh, ow, o), g.transpose(0, 2, 3, 1))
     grad = np.matmul(rows.T, cols)                                   # (O, kh*kw*C)
     return np.ascontiguousarray(grad.reshape(o, kh, kw, c).transpose(0, 3, 1, 2))
@@ -345,7 +341,7 @@ def _narrow_weight_grad(g, x, padding, dilation, w_shape, cols=None):
     n, oh, ow = g.shape[0], g.shape[2], g.shape[3]
     if cols is None:
         cols, _ = _narrow_columns(x, w_shape[2:], padding, dilation)
-    rows = _workspace.array("grad", (o, n * oh * ow), g.dtype)
+    rows = workspace.array("grad", (o, n * oh * ow), g.dtype)
     np.copyto(rows.reshape(o, n, oh, ow), g.transpose(1, 0, 2, 3))
     return np.matmul(rows, cols.T).reshape(w_shape)
 
@@ -432,7 +428,7 @@ def conv2d_columns(x, kernel, padding, dilation):
     the input's memory, for a GEMM that then dominates anyway)."""
     n, c, _, _ = x._data.shape
     _, oh, ow = _out_size(x._data.shape, kernel, padding, dilation)
-    if n * oh * ow * c * kernel[0] * kernel[1] * x._data.itemsize > _workspace.limit:
+    if n * oh * ow * c * kernel[0] * kernel[1] * x._data.itemsize > workspace.limit:
         return None
     data = _conv2d_columns_forward(x._data, kernel, padding, dilation)
     note_op(CONV2D_COLUMNS, (x,), (kernel, padding, dilation), data)
@@ -513,14 +509,14 @@ CONV2D_WEIGHT_GRAD = Primitive(
 
 
 def _pool_gather_forward(x, index, out_shape, in_shape):
-    out = _workspace.lasting((index.size,), x.dtype)
+    out = workspace.lasting((index.size,), x.dtype)
     # mode="clip": the index is always in range, and the default ("raise") would copy
     # through a buffer of its own
     return np.take(x.reshape(-1), index, out=out, mode="clip").reshape(out_shape)
 
 
 def _pool_scatter_forward(g, index, out_shape, in_shape):
-    out = _workspace.lasting((math.prod(out_shape),), g.dtype, zero=True)
+    out = workspace.lasting((math.prod(out_shape),), g.dtype, zero=True)
     np.add.at(out, index, g.reshape(-1))        # overlapping windows: repeated cells add up
     return out.reshape(out_shape)
 

@@ -201,7 +201,7 @@ def test_columns_larger_than_the_workspace_limit_are_made_again(monkeypatch):
     _columns_node(out)
     out.backward(ag.tensor(np.ones(out.shape)))
     kept = w.grad.numpy().copy()
-    monkeypatch.setattr(K._workspace, "limit", 64)
+    monkeypatch.setattr(K.workspace, "limit", 64)
     w.grad = None
     out = _conv(x, w, None, pads, dil)
     assert not isinstance(out.grad_fn.ctx[-1], np.ndarray)

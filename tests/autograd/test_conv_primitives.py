@@ -8,6 +8,7 @@ import pytest
 
 from glassgrad import autograd as ag
 from glassgrad.autograd import _conv_kernels as P
+from glassgrad.autograd._workspace import Workspace
 from glassgrad.autograd.engine import apply
 
 
@@ -168,16 +169,15 @@ def test_results_never_alias_the_workspace():
             assert a.flags.owndata or a.base is None or a.base.flags.owndata
 
 
-def test_large_inputs_bypass_the_workspace():
+def test_large_inputs_bypass_the_workspace(monkeypatch):
     x = rnd(1, 1, 4, 4).astype(np.float32)
     w = rnd(1, 1, 3, 3).astype(np.float32)
-    limit = P._Workspace.limit
-    P._Workspace.limit = 8      # every temporary is "large": fresh arrays each call
-    try:
-        out = P._conv2d_forward(x, w, (1, 1, 1, 1), (1, 1))
-    finally:
-        P._Workspace.limit = limit
+    small = Workspace()
+    small.limit = 8             # every temporary is "large": fresh arrays each call
+    monkeypatch.setattr(P, "workspace", small)
+    out = P._conv2d_forward(x, w, (1, 1, 1, 1), (1, 1))
     np.testing.assert_allclose(out, conv_loop(x, w, None, (1, 1, 1, 1), (1, 1)), rtol=1e-5)
+    assert small.buffers == {} and small.kept == {}
 
 
 def test_infinite_inputs_do_not_warn():
